@@ -1,0 +1,12 @@
+// Package openapi holds phlomock's contract: the OpenAPI 3 description of the
+// PHLO runner API, embedded in the binary, and the Postman collection and
+// overlay it is derived from.
+//
+// The spec is generated, never edited by hand: `go generate ./...` runs
+// `phlomock derive` on phlorunner.postman_collection.json and applies
+// phlorunner.overlay.yaml. The derivation itself lives in the subpackages
+// (postman reads collections, derive turns them into OpenAPI, overlay applies
+// OpenAPI Overlay 1.0 documents); this package only serves the result.
+//
+// It is not a general OpenAPI toolkit: kin-openapi is.
+package openapi
