@@ -14,6 +14,18 @@ help: ## list the targets
 build: ## build bin/phlomock (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/phlomock
 
+# The container image (Dockerfile): the static linux binary copied onto scratch.
+# DOCKER is podman when it is installed, else docker (a docker CLI may be there
+# without a daemon); podman needs --format docker to keep the HEALTHCHECK.
+IMAGE    ?= phlomock
+ARCH     ?= $(shell $(GO) env GOARCH)
+DOCKER   ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+
+.PHONY: docker
+docker: ## build the container image phlomock (IMAGE=, DOCKER=podman|docker)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/phlomock-linux-$(ARCH) ./cmd/phlomock
+	$(DOCKER) build $(if $(findstring podman,$(DOCKER)),--format docker --layers=false) --build-arg ARCH=$(ARCH) -t $(IMAGE) .
+
 .PHONY: run
 run: ## run the fake on its embedded defaults (127.0.0.1:8080)
 	$(GO) run ./cmd/phlomock serve

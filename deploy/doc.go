@@ -1,0 +1,11 @@
+// Package deploy holds what phlomock needs to run as a container, and the test
+// that proves the image works: deploy/containers.conf (the podman configuration
+// for hosts without systemd, such as CI here) and container_test.go, which builds
+// the image from the repository's Dockerfile with `make docker`, starts it with a
+// published loopback port as a CI service would, waits for its HEALTHCHECK and
+// sends it real requests.
+//
+// It is not a library: it has no exported API and nothing imports it. The test
+// skips when podman is not installed, unless PHLOMOCK_REQUIRE_CONTAINER=1 (set
+// by .ci/run), when it fails instead.
+package deploy
