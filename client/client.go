@@ -116,7 +116,7 @@ func (c *Client) do(ctx context.Context, op *operation, params []string, body, o
 			return apiErr
 		}
 		if err := c.sleep(ctx, c.delay(attempt, header.Get("Retry-After"))); err != nil {
-			return fmt.Errorf("%s: giving up retrying after %v: %w", op.name, apiErr, err)
+			return fmt.Errorf("%s: stopped retrying: %w: %w", op.name, err, apiErr)
 		}
 	}
 }
