@@ -1,0 +1,212 @@
+package driver
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// ProtocolVersion is the version of the driver protocol this package speaks.
+const ProtocolVersion = 1
+
+// Message types: the value of every message's "type".
+const (
+	TypeHello  = "hello"
+	TypeCall   = "call"
+	TypeResult = "result"
+	TypeBye    = "bye"
+)
+
+// Operations a driver may list in its hello, one per client method of the
+// PHLO runner API.
+const (
+	OpRunPhlo           = "runPhlo"
+	OpGetPhlo           = "getPhlo"
+	OpGetMultiPartyCall = "getMultiPartyCall"
+	OpCall              = "call"
+	OpWarmTransfer      = "warmTransfer"
+	OpColdTransfer      = "coldTransfer"
+	OpAbortTransfer     = "abortTransfer"
+	OpHold              = "hold"
+	OpUnhold            = "unhold"
+	OpHangup            = "hangup"
+	OpResumeCall        = "resumeCall"
+	OpVoicemailDrop     = "voicemailDrop"
+)
+
+// Operations lists every operation of protocol version 1, in the order of
+// the protocol document's table.
+var Operations = []string{
+	OpRunPhlo, OpGetPhlo, OpGetMultiPartyCall,
+	OpCall, OpWarmTransfer, OpColdTransfer,
+	OpAbortTransfer, OpHold, OpUnhold, OpHangup, OpResumeCall, OpVoicemailDrop,
+}
+
+// HelloRequest is phlomock's opening message.
+type HelloRequest struct {
+	Type     string `json:"type"`
+	Protocol int    `json:"protocol"`
+}
+
+// HelloInfo is the driver's answer to the hello: who it is and what its
+// client offers.
+type HelloInfo struct {
+	Type       string   `json:"type"`
+	Protocol   int      `json:"protocol"`
+	Client     string   `json:"client"`
+	Version    string   `json:"version"`
+	Operations []string `json:"operations"`
+}
+
+// Supports reports whether the driver listed op in its hello.
+func (h HelloInfo) Supports(op string) bool {
+	for _, o := range h.Operations {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+// CallMessage asks the driver to perform one operation with its client.
+// Type is set by Driver.Call; callers leave it empty.
+type CallMessage struct {
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	Operation string `json:"operation"`
+	BaseURL   string `json:"base_url"`
+	AuthID    string `json:"auth_id"`
+	AuthToken string `json:"auth_token"`
+	Params    Params `json:"params"`
+}
+
+// Params are an operation's parameters. An empty string means "not given":
+// it is left out of the message, and the driver must not pass it to the
+// client at all.
+type Params struct {
+	PhloID        string `json:"phlo_id,omitempty"`
+	NodeID        string `json:"node_id,omitempty"`
+	MemberAddress string `json:"member_address,omitempty"`
+	To            string `json:"to,omitempty"`
+	Role          string `json:"role,omitempty"`
+	TriggerSource string `json:"trigger_source,omitempty"`
+	// Payload is runPhlo's data; nil means the PHLO is run without data.
+	Payload map[string]string `json:"payload,omitempty"`
+}
+
+// Outcome says how the client's call ended.
+type Outcome string
+
+const (
+	// OutcomeSuccess: the client returned a value; Result.Fields holds what it surfaced.
+	OutcomeSuccess Outcome = "success"
+	// OutcomeError: the client returned or threw an error; Result.Error holds it.
+	OutcomeError Outcome = "error"
+	// OutcomeUnsupported: the client cannot perform the operation.
+	OutcomeUnsupported Outcome = "unsupported"
+	// OutcomeDriverError: the driver itself failed, not the client.
+	OutcomeDriverError Outcome = "driver_error"
+)
+
+func (o Outcome) valid() bool {
+	switch o {
+	case OutcomeSuccess, OutcomeError, OutcomeUnsupported, OutcomeDriverError:
+		return true
+	}
+	return false
+}
+
+// Result is the driver's report of one call.
+type Result struct {
+	Type    string  `json:"type"`
+	ID      string  `json:"id"`
+	Outcome Outcome `json:"outcome"`
+	// Fields are the values the client surfaced on success, under the API's
+	// snake_case names (api_id, phlo_id, ...), as strings.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Error is what the client exposed of an error (outcome "error").
+	Error *ClientError `json:"error,omitempty"`
+	// Message explains an "unsupported" or "driver_error" outcome.
+	Message string `json:"message,omitempty"`
+}
+
+// ClientError is an error as the client under test exposed it.
+type ClientError struct {
+	// Status is the HTTP status as the client exposes it; 0 when it does not.
+	Status int `json:"status"`
+	// Message is the error's text as the application sees it.
+	Message string `json:"message"`
+	// APIID is the request id, when the client exposes one.
+	APIID string `json:"api_id,omitempty"`
+}
+
+// ByeMessage ends the session.
+type ByeMessage struct {
+	Type string `json:"type"`
+}
+
+// envelope reads only the type of a message.
+type envelope struct {
+	Type string `json:"type"`
+}
+
+// decodeHello checks a driver's hello line.
+func decodeHello(line []byte) (HelloInfo, error) {
+	var h HelloInfo
+	if err := decodeMessage(line, TypeHello, &h); err != nil {
+		return HelloInfo{}, err
+	}
+	if h.Protocol != ProtocolVersion {
+		return HelloInfo{}, fmt.Errorf("%w: driver speaks protocol %d, phlomock speaks %d", ErrProtocol, h.Protocol, ProtocolVersion)
+	}
+	return h, nil
+}
+
+// decodeResult checks a driver's answer to the call with the given id.
+func decodeResult(line []byte, id string) (Result, error) {
+	var r Result
+	if err := decodeMessage(line, TypeResult, &r); err != nil {
+		return Result{}, err
+	}
+	if r.ID != id {
+		return Result{}, fmt.Errorf("%w: result for id %q, want %q", ErrProtocol, r.ID, id)
+	}
+	if !r.Outcome.valid() {
+		return Result{}, fmt.Errorf("%w: unknown outcome %q", ErrProtocol, r.Outcome)
+	}
+	if r.Outcome == OutcomeError && r.Error == nil {
+		return Result{}, fmt.Errorf("%w: outcome \"error\" without an \"error\" object", ErrProtocol)
+	}
+	return r, nil
+}
+
+// decodeMessage decodes one line into v after checking its type. Unknown
+// fields are ignored, as the protocol requires.
+func decodeMessage(line []byte, wantType string, v any) error {
+	var env envelope
+	if err := json.Unmarshal(line, &env); err != nil {
+		return fmt.Errorf("%w: not a JSON object: %s: %q", ErrProtocol, jsonErr(err), clip(line))
+	}
+	if env.Type != wantType {
+		return fmt.Errorf("%w: got a message of type %q, want %q: %q", ErrProtocol, env.Type, wantType, clip(line))
+	}
+	if err := json.Unmarshal(line, v); err != nil {
+		return fmt.Errorf("%w: bad %s message: %s: %q", ErrProtocol, wantType, jsonErr(err), clip(line))
+	}
+	return nil
+}
+
+func jsonErr(err error) string {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return fmt.Sprintf("field %q must be %s, not %s", te.Field, te.Type, te.Value)
+	}
+	return err.Error()
+}
+
+// clip shortens a line for an error message.
+func clip(b []byte) string {
+	const max = 200
+	if len(b) > max {
+		return string(b[:max]) + "..."
+	}
+	return string(b)
+}
