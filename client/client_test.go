@@ -101,7 +101,7 @@ func TestRoundTrip(t *testing.T) {
 		},
 		{
 			name: "run without payload", op: opRunPHLO, status: 201, answer: runBody,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.RunPHLO(ctx, "P1", nil) },
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.RunPHLO(ctx, "P1", nil) },
 			wantURI: "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1",
 			want:    &RunResult{APIID: "a4", PHLOID: "P1", PHLORunID: "a4", Message: "started"},
 		},

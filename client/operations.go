@@ -111,6 +111,13 @@ type CallParams struct {
 	TriggerSource string
 }
 
+// WarmTransferParams and ColdTransferParams name CallParams after the
+// action they are given to.
+type (
+	WarmTransferParams = CallParams
+	ColdTransferParams = CallParams
+)
+
 // nodeActionRequest is the body of a node action. Every field is sent, even
 // empty: the contract requires each of them, and the server, not the
 // client, says what is wrong with a value.
