@@ -1,0 +1,170 @@
+package contract_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/openapi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runAgainst runs the whole generated suite, live, against h.
+func runAgainst(tb testing.TB, h http.Handler) *contract.Report {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	spec, err := openapi.Load()
+	require.NoError(tb, err)
+	cases, err := contract.Generate(spec, contract.GenerateOptions{})
+	require.NoError(tb, err)
+	r := &contract.Runner{
+		Spec: spec, Live: true, Client: srv.Client(),
+		Target: contract.Target{BaseURL: srv.URL, AuthID: refAuthID, AuthToken: refToken, PhloID: refPhloID, NodeID: refNodeID},
+	}
+	rep, err := r.Run(context.Background(), cases)
+	require.NoError(tb, err)
+	return rep
+}
+
+func codes(rep *contract.Report) []contract.Code {
+	var out []contract.Code
+	for _, res := range rep.Results {
+		for _, v := range res.Violations {
+			if !slices.Contains(out, v.Code) {
+				out = append(out, v.Code)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestReferenceConforms(t *testing.T) {
+	rep := runAgainst(t, newReference(t))
+	for _, res := range rep.Results {
+		assert.Empty(t, res.Violations, "case %s: got violations, want none", res.Case.ID)
+	}
+	_, _, failed, skipped := rep.Counts()
+	assert.Zero(t, failed)
+	assert.Zero(t, skipped)
+}
+
+func TestDeviantServers(t *testing.T) {
+	tests := []struct {
+		name    string
+		rewrite func(r *http.Request, a *answer)
+		want    []contract.Code // each must be reported
+		only    bool            // and nothing else
+	}{
+		{
+			name: "wrong status: 403 for bad credentials",
+			rewrite: func(r *http.Request, a *answer) {
+				if a.status == http.StatusUnauthorized {
+					a.status = http.StatusForbidden
+				}
+			},
+			want: []contract.Code{contract.CodeStatusUnexpected}, only: true,
+		},
+		{
+			name:    "missing api_id",
+			rewrite: func(r *http.Request, a *answer) { editJSON(a, func(m map[string]any) { delete(m, "api_id") }) },
+			want:    []contract.Code{contract.CodeAPIIDMissing}, only: true,
+		},
+		{
+			name:    "api_id not a UUID",
+			rewrite: func(r *http.Request, a *answer) { editJSON(a, func(m map[string]any) { m["api_id"] = "a1" }) },
+			want:    []contract.Code{contract.CodeAPIIDNotUUID}, only: true,
+		},
+		{
+			name:    "text/plain errors",
+			rewrite: textPlainErrors,
+			want:    []contract.Code{contract.CodeBodyNotJSON, contract.CodeContentType}, only: true,
+		},
+		{
+			name: "empty error body",
+			rewrite: func(r *http.Request, a *answer) {
+				if isFailure(a) {
+					a.body = nil
+				}
+			},
+			want: []contract.Code{contract.CodeBodyNotJSON}, only: true,
+		},
+		{
+			name: "blank error text",
+			rewrite: func(r *http.Request, a *answer) {
+				if isFailure(a) {
+					editJSON(a, func(m map[string]any) { m["error"] = "" })
+				}
+			},
+			want: []contract.Code{contract.CodeErrorEmpty}, only: true,
+		},
+		{
+			name: "error set on success",
+			rewrite: func(r *http.Request, a *answer) {
+				if a.status == http.StatusCreated {
+					editJSON(a, func(m map[string]any) { m["error"] = "ok" })
+				}
+			},
+			want: []contract.Code{contract.CodeErrorOnSuccess}, only: true,
+		},
+		{
+			name: "200 where the API must reject",
+			rewrite: func(r *http.Request, a *answer) {
+				if a.status == http.StatusBadRequest {
+					a.status = http.StatusOK
+					a.body = []byte(`{"api_id":"` + refAPIID + `","error":""}`)
+				}
+			},
+			// runPhlo documents 201, not 200: its 200s are undocumented too.
+			want: []contract.Code{contract.CodeAcceptedInvalid, contract.CodeStatusUndocumented}, only: true,
+		},
+		{
+			name: "undocumented status",
+			rewrite: func(r *http.Request, a *answer) {
+				if a.status == http.StatusNotFound {
+					a.status = http.StatusTeapot
+				}
+			},
+			want: []contract.Code{contract.CodeStatusUndocumented, contract.CodeStatusUnexpected}, only: true,
+		},
+		{
+			name: "wrong field type",
+			rewrite: func(r *http.Request, a *answer) {
+				editJSON(a, func(m map[string]any) {
+					if _, ok := m["name"]; ok {
+						m["name"] = 42
+					}
+				})
+			},
+			want: []contract.Code{contract.CodeBodySchema}, only: true,
+		},
+		{
+			name: "missing documented field",
+			rewrite: func(r *http.Request, a *answer) {
+				editJSON(a, func(m map[string]any) { delete(m, "node_type") })
+			},
+			want: []contract.Code{contract.CodeBodySchema}, only: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := runAgainst(t, deviate(newReference(t), tt.rewrite))
+			got := codes(rep)
+			for _, w := range tt.want {
+				assert.Contains(t, got, w, "got codes %v, want %s among them", got, w)
+			}
+			if tt.only {
+				want := slices.Clone(tt.want)
+				slices.Sort(want)
+				assert.Equal(t, want, got, "got codes %v, want exactly %v", got, want)
+			}
+			_, _, failed, _ := rep.Counts()
+			assert.NotZero(t, failed, "got no failed case, want some")
+		})
+	}
+}

@@ -1,0 +1,45 @@
+// Package contract is the conformance suite of the PHLO runner API: it
+// derives cases from the OpenAPI spec (Generate), sends them to a target
+// (Runner.Run) and checks every answer against the spec and the case's own
+// expectations, reporting each deviation as a Violation with a stable code.
+//
+// The target may be phlomock's fake or Plivo's real deployment: the package
+// links nothing fake, and only cases marked Safe run unless Runner.Live is
+// set (the others place calls to real phones). `phlomock conform` is its
+// command line; `go test ./contract` runs it against the in-process fake,
+// or elsewhere with -target, -auth-id, -auth-token, -phlo-id, -node-id, -live.
+//
+// It is not a client (see package client) and it does not certify client
+// implementations (see package certify): it judges servers.
+//
+// # What every answer is checked for
+//
+// A status the operation documents; the case's outcome (a request the API
+// must refuse gets a 4xx, a read gets a 2xx) and exact status when it names
+// one; Content-Type application/json; a JSON object body that matches the
+// operation's schema for that status (kin-openapi's openapi3filter); api_id
+// present and a UUID; error "" (or absent) on a 2xx and a non-empty text
+// otherwise; then the case's expected body fields and error text.
+//
+// # Violation codes
+//
+// Codes are API: they keep their meaning across releases. Pointer is a JSON
+// pointer into the answer seen as {"status", "headers", "body"}.
+//
+//	transport                 no usable answer: connection reset, timeout, unreadable body
+//	status-undocumented       the status is not among the operation's documented responses
+//	status-unexpected         the status is not the one (or the class) the case requires
+//	accepted-invalid-request  a 2xx to a request the API must refuse
+//	content-type              Content-Type is not application/json
+//	body-not-json             the body is empty, not JSON, or not a JSON object
+//	body-schema               the body does not match the documented schema for the status
+//	api-id-missing            the body has no api_id
+//	api-id-not-uuid           api_id is not a UUID string
+//	error-empty-on-failure    a non-2xx whose error is missing, not a string or blank
+//	error-set-on-success      a 2xx whose error is present and not ""
+//	body-field                a body field the case expects is missing or different
+//	error-text                the error text lacks what the case expects
+//
+// When a specific check and the schema flag the same pointer (an api_id
+// that is not a UUID, say), only the specific code is reported.
+package contract

@@ -1,0 +1,344 @@
+package contract
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// GenerateOptions tunes Generate. The zero value generates every case.
+type GenerateOptions struct {
+	// UnknownID is the id sent by the unknown-id cases; it must exist on no
+	// target. Empty means DefaultUnknownID.
+	UnknownID string
+}
+
+// DefaultUnknownID is the PHLO or node id that the unknown-id cases send.
+const DefaultUnknownID = "00000000-0000-4000-8000-00000000dead"
+
+// ErrSpec reports a spec that cases cannot be generated from.
+var ErrSpec = errors.New("contract: unusable spec")
+
+// Generate derives the suite from the spec. For every operation:
+//   - a valid request (reads are safe; actions are live: they place calls);
+//   - no credentials and wrong credentials (safe: the API must answer 401);
+//   - an unknown phlo_id and node_id (safe: 404);
+//   - for JSON request bodies, one case per body variant (oneOf with a
+//     discriminator) and per rule: each required field missing (fields with
+//     a default are skipped: a default means the API fills them in), each
+//     enum violated, each property of the wrong type, the body of the wrong
+//     type and a missing required body (all safe: 400);
+//
+// and for every path a method it does not define (safe: a 4xx with a JSON
+// error). Cases come out in a stable order: paths sorted, then methods.
+func Generate(spec *openapi3.T, opts GenerateOptions) ([]Case, error) {
+	if spec == nil || spec.Paths == nil {
+		return nil, fmt.Errorf("%w: no paths", ErrSpec)
+	}
+	unknown := opts.UnknownID
+	if unknown == "" {
+		unknown = DefaultUnknownID
+	}
+	var cases []Case
+	var lastPath string
+	for _, op := range operations(spec) {
+		if op.id == "" {
+			return nil, fmt.Errorf("%w: %s %s has no operationId", ErrSpec, op.method, op.path)
+		}
+		gen, err := operationCases(op, unknown)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, gen...)
+		if op.path != lastPath {
+			lastPath = op.path
+			cases = append(cases, wrongMethod(op))
+		}
+	}
+	return cases, nil
+}
+
+func operationCases(op operation, unknownID string) ([]Case, error) {
+	variants, err := bodyVariants(op)
+	if err != nil {
+		return nil, err
+	}
+	// The valid body the negative cases start from.
+	var base json.RawMessage
+	if len(variants) > 0 {
+		base = variants[0].valid
+	}
+	read := op.method == http.MethodGet
+	req := func(body json.RawMessage) Request {
+		return Request{Method: op.method, Path: op.path, Body: body}
+	}
+	var cases []Case
+	if len(variants) == 0 || !variants[0].tagged {
+		c := Case{
+			ID: op.id + "/valid", Operation: op.id, Safe: read, RealIDs: true,
+			Description: "a valid request", Request: req(base),
+		}
+		if read {
+			c.Expect.Outcome = OutcomeSuccess
+		}
+		cases = append(cases, c)
+	}
+	for _, v := range variants {
+		if !v.tagged {
+			continue
+		}
+		cases = append(cases, Case{
+			ID: op.id + "/" + v.name + "/valid", Operation: op.id, Safe: false, RealIDs: true,
+			Description: "a valid " + v.name + " request", Request: req(v.valid),
+		})
+	}
+	none := req(base)
+	none.Auth = AuthNone
+	wrong := req(base)
+	wrong.Auth = AuthWrong
+	cases = append(cases,
+		Case{ID: op.id + "/auth-none", Operation: op.id, Safe: true, Description: "no credentials", Request: none,
+			Expect: Expect{Outcome: OutcomeReject, Status: http.StatusUnauthorized}},
+		Case{ID: op.id + "/auth-wrong", Operation: op.id, Safe: true, Description: "a wrong Auth Token", Request: wrong,
+			Expect: Expect{Outcome: OutcomeReject, Status: http.StatusUnauthorized}},
+	)
+	for _, p := range []string{"phlo_id", "node_id"} {
+		if !strings.Contains(op.path, "{"+p+"}") {
+			continue
+		}
+		r := req(base)
+		r.PathParams = map[string]string{p: unknownID}
+		cases = append(cases, Case{
+			// An unknown node only proves something inside a PHLO that exists.
+			ID: op.id + "/unknown-" + p, Operation: op.id, Safe: true, RealIDs: p != "phlo_id", Description: "an unknown " + p, Request: r,
+			Expect: Expect{Outcome: OutcomeReject, Status: http.StatusNotFound},
+		})
+	}
+	if op.op.RequestBody != nil && op.op.RequestBody.Value != nil {
+		reject := func(id, desc string, body json.RawMessage) Case {
+			// RealIDs: a real API looks the PHLO up before it reads the body.
+			return Case{ID: op.id + "/" + id, Operation: op.id, Safe: true, RealIDs: true, Description: desc, Request: req(body),
+				Expect: Expect{Outcome: OutcomeReject, Status: http.StatusBadRequest}}
+		}
+		if op.op.RequestBody.Value.Required {
+			cases = append(cases, reject("body-missing", "no body where one is required", nil))
+		}
+		cases = append(cases, reject("body-array", "a JSON array where an object is required", json.RawMessage(`[]`)))
+		seen := map[string]bool{}
+		for _, v := range variants {
+			for _, neg := range v.negatives() {
+				id := neg.id
+				if v.tagged && !neg.shared {
+					id = v.name + "/" + id
+				}
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				cases = append(cases, reject(id, neg.desc, neg.body))
+			}
+		}
+	}
+	return cases, nil
+}
+
+func wrongMethod(op operation) Case {
+	return Case{
+		ID: op.id + "/wrong-method", Safe: true,
+		Description: "DELETE, a method " + op.path + " does not define",
+		Request:     Request{Method: http.MethodDelete, Path: op.path},
+		Expect:      Expect{Outcome: OutcomeReject},
+	}
+}
+
+// A variant is one shape of a request body: one branch of a oneOf with a
+// discriminator, or the whole schema.
+type variant struct {
+	name   string // discriminator value, or ""
+	tagged bool   // chosen by a discriminator
+	prop   string // the discriminator property
+	schema *openapi3.Schema
+	valid  json.RawMessage
+}
+
+func bodyVariants(op operation) ([]variant, error) {
+	rb := op.op.RequestBody
+	if rb == nil || rb.Value == nil {
+		return nil, nil
+	}
+	mt := rb.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return nil, nil
+	}
+	s := mt.Schema.Value
+	if len(s.OneOf) == 0 || s.Discriminator == nil {
+		v := variant{schema: s}
+		body, err := sample(s, mt.Example)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s body: %v", ErrSpec, op.id, err)
+		}
+		v.valid = body
+		return []variant{v}, nil
+	}
+	prop := s.Discriminator.PropertyName
+	var out []variant
+	for _, ref := range s.OneOf {
+		if ref.Value == nil {
+			continue
+		}
+		name := discriminatorValue(s.Discriminator, ref, prop)
+		if name == "" {
+			return nil, fmt.Errorf("%w: %s: a oneOf branch has no %s value", ErrSpec, op.id, prop)
+		}
+		body, err := sample(ref.Value, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s %s body: %v", ErrSpec, op.id, name, err)
+		}
+		out = append(out, variant{name: name, tagged: true, prop: prop, schema: ref.Value, valid: body})
+	}
+	return out, nil
+}
+
+func discriminatorValue(d *openapi3.Discriminator, ref *openapi3.SchemaRef, prop string) string {
+	for _, k := range sortedKeys(d.Mapping) {
+		if d.Mapping[k].Ref == ref.Ref && ref.Ref != "" {
+			return k
+		}
+	}
+	if p, ok := ref.Value.Properties[prop]; ok && p.Value != nil && len(p.Value.Enum) == 1 {
+		if s, ok := p.Value.Enum[0].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+type negative struct {
+	id, desc string
+	shared   bool // the same for every variant (the discriminator)
+	body     json.RawMessage
+}
+
+// negatives are the invalid bodies derived from one valid body.
+func (v variant) negatives() []negative {
+	var valid map[string]any
+	if err := json.Unmarshal(v.valid, &valid); err != nil || valid == nil {
+		return nil
+	}
+	with := func(change func(m map[string]any)) json.RawMessage {
+		m := make(map[string]any, len(valid))
+		for k, x := range valid {
+			m[k] = x
+		}
+		change(m)
+		data, _ := json.Marshal(m)
+		return data
+	}
+	var out []negative
+	for _, f := range v.schema.Required {
+		p := v.schema.Properties[f]
+		if p != nil && p.Value != nil && p.Value.Default != nil {
+			continue
+		}
+		out = append(out, negative{id: "missing-" + f, desc: "required field " + f + " missing", shared: f == v.prop,
+			body: with(func(m map[string]any) { delete(m, f) })})
+	}
+	for _, f := range sortedKeys(v.schema.Properties) {
+		p := v.schema.Properties[f].Value
+		if p == nil {
+			continue
+		}
+		if len(p.Enum) > 0 {
+			out = append(out, negative{id: "enum-" + f, desc: f + " outside its enum", shared: f == v.prop,
+				body: with(func(m map[string]any) { m[f] = "phlomock_not_a_" + f })})
+		}
+		if f == v.prop {
+			// a wrong-typed discriminator is just another unknown action
+			continue
+		}
+		out = append(out, negative{id: "type-" + f, desc: f + " of the wrong type",
+			body: with(func(m map[string]any) { m[f] = wrongType(p) })})
+	}
+	return out
+}
+
+func wrongType(s *openapi3.Schema) any {
+	if s.Type != nil && s.Type.Is("string") {
+		return 12345
+	}
+	return "phlomock-wrong-type"
+}
+
+// sample builds a valid instance of an object schema: the example when
+// there is one, else every property from its enum, default or a value that
+// fits its pattern.
+func sample(s *openapi3.Schema, example any) (json.RawMessage, error) {
+	if example != nil {
+		data, err := json.Marshal(example)
+		if err != nil {
+			return nil, err
+		}
+		return data, s.VisitJSON(mustDecode(data))
+	}
+	m := map[string]any{}
+	for _, name := range sortedKeys(s.Properties) {
+		p := s.Properties[name].Value
+		if p == nil || (!slices.Contains(s.Required, name) && p.Default == nil) {
+			continue
+		}
+		m[name] = sampleValue(name, p)
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return data, s.VisitJSON(mustDecode(data))
+}
+
+// Phone numbers from Plivo's documentation: fictional 415 numbers.
+var samplePhones = map[string]string{"to": "+14152225555", "trigger_source": "+14152223333", "from": "+14152223333"}
+
+func sampleValue(name string, p *openapi3.Schema) any {
+	switch {
+	case p.Example != nil:
+		return p.Example
+	case len(p.Enum) > 0:
+		return p.Enum[0]
+	case p.Default != nil:
+		return p.Default
+	}
+	if p.Type != nil && p.Type.Is("string") {
+		candidates := []string{"+14152225555"}
+		if phone, ok := samplePhones[name]; ok {
+			candidates = append([]string{phone}, candidates...)
+		}
+		for _, c := range candidates {
+			if p.Pattern == "" {
+				return c
+			}
+			if re, err := regexp.Compile(p.Pattern); err == nil && re.MatchString(c) {
+				return c
+			}
+		}
+		return "phlomock"
+	}
+	if p.Type != nil && (p.Type.Is("integer") || p.Type.Is("number")) {
+		return 1
+	}
+	if p.Type != nil && p.Type.Is("boolean") {
+		return true
+	}
+	return map[string]any{}
+}
+
+func mustDecode(data []byte) any {
+	var v any
+	_ = json.Unmarshal(data, &v)
+	return v
+}

@@ -1,0 +1,199 @@
+package contract
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteText writes the readable report: one line per case, its violations
+// indented under it, and a summary line.
+func WriteText(w io.Writer, rep *Report) error {
+	ew := &errWriter{w: w}
+	for _, res := range rep.Results {
+		switch {
+		case res.Skipped != "":
+			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
+		case len(res.Violations) == 0:
+			ew.printf("pass %s (%d)\n", res.Case.ID, res.Status)
+		default:
+			status := "no answer"
+			if res.Status != 0 {
+				status = fmt.Sprint(res.Status)
+			}
+			ew.printf("FAIL %s (%s)\n", res.Case.ID, status)
+			for _, v := range res.Violations {
+				ew.printf("     %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+			}
+		}
+	}
+	ew.printf("%s\n", Summary(rep))
+	return ew.err
+}
+
+// Summary is the report's last line, e.g.
+// "conform: 57 cases, 57 passed, 0 failed".
+func Summary(rep *Report) string {
+	n, passed, failed, skipped := rep.Counts()
+	s := fmt.Sprintf("conform: %d cases, %d passed, %d failed", n, passed, failed)
+	if skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", skipped)
+	}
+	return s
+}
+
+type jsonReport struct {
+	Cases   int          `json:"cases"`
+	Passed  int          `json:"passed"`
+	Failed  int          `json:"failed"`
+	Skipped int          `json:"skipped"`
+	Results []jsonResult `json:"results"`
+}
+
+type jsonResult struct {
+	ID         string      `json:"id"`
+	Operation  string      `json:"operation"`
+	Safe       bool        `json:"safe"`
+	Outcome    string      `json:"outcome"` // pass, fail or skip
+	Status     int         `json:"status,omitempty"`
+	Skipped    string      `json:"skipped,omitempty"`
+	Violations []Violation `json:"violations"`
+}
+
+// WriteJSON writes the report as one indented JSON document. It leaves
+// timings out so that reports of conforming runs are byte-identical.
+func WriteJSON(w io.Writer, rep *Report) error {
+	out := jsonReport{Results: []jsonResult{}}
+	out.Cases, out.Passed, out.Failed, out.Skipped = rep.Counts()
+	for _, res := range rep.Results {
+		jr := jsonResult{
+			ID: res.Case.ID, Operation: res.Case.Operation, Safe: res.Case.Safe,
+			Status: res.Status, Skipped: res.Skipped, Violations: res.Violations,
+		}
+		switch {
+		case res.Skipped != "":
+			jr.Outcome = "skip"
+		case len(res.Violations) == 0:
+			jr.Outcome = "pass"
+		default:
+			jr.Outcome = "fail"
+		}
+		if jr.Violations == nil {
+			jr.Violations = []Violation{}
+		}
+		out.Results = append(out.Results, jr)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// JUnit XML, the subset GitHub and GitLab render.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes the report as JUnit XML: a testsuite per operation
+// (in order of first appearance), a testcase per case, and for a failing
+// case one <failure> whose type is the first violation's code and whose
+// text lists them all.
+func WriteJUnit(w io.Writer, rep *Report) error {
+	out := junitSuites{Name: "phlomock conform", Time: seconds(rep.Duration.Seconds())}
+	index := map[string]int{}
+	for _, res := range rep.Results {
+		name := res.Case.Operation
+		if name == "" {
+			name = "no-operation"
+		}
+		i, ok := index[name]
+		if !ok {
+			i = len(out.Suites)
+			index[name] = i
+			out.Suites = append(out.Suites, junitSuite{Name: name})
+		}
+		s := &out.Suites[i]
+		jc := junitCase{Name: res.Case.ID, Classname: "phlomock.conform." + name, Time: seconds(res.Duration.Seconds())}
+		s.Tests++
+		out.Tests++
+		switch {
+		case res.Skipped != "":
+			jc.Skipped = &junitSkipped{Message: res.Skipped}
+			s.Skipped++
+			out.Skipped++
+		case len(res.Violations) > 0:
+			var text strings.Builder
+			for _, v := range res.Violations {
+				fmt.Fprintf(&text, "%s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+			}
+			first := res.Violations[0]
+			jc.Failure = &junitFailure{Message: first.Message, Type: string(first.Code), Text: text.String()}
+			s.Failures++
+			out.Failures++
+		}
+		s.Cases = append(s.Cases, jc)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}

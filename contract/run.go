@@ -1,0 +1,243 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Target is the deployment under test and the account to use on it.
+type Target struct {
+	// BaseURL is scheme and host, e.g. https://phlorunner.plivo.com.
+	BaseURL   string
+	AuthID    string
+	AuthToken string
+	// PhloID and NodeID name a PHLO and a multi-party call node that exist
+	// on the target. Cases marked RealIDs are skipped when either is empty.
+	PhloID string
+	NodeID string
+	// MemberAddress is the member of the member actions; empty means
+	// DefaultMemberAddress.
+	MemberAddress string
+}
+
+// DefaultMemberAddress is the member the member-action cases address.
+const DefaultMemberAddress = "+14152223333"
+
+// Runner runs cases against a target. Its zero value, given a Spec and a
+// Target, runs the safe cases eight at a time with a 10 s timeout per request.
+type Runner struct {
+	Spec   *openapi3.T
+	Target Target
+	// Live also runs the cases that are not Safe: on a real deployment they
+	// place calls to real phones.
+	Live bool
+	// Concurrency bounds the requests in flight; 0 means 8.
+	Concurrency int
+	// Client sends the requests; nil means a client with a 10 s timeout.
+	Client *http.Client
+}
+
+// ErrUnreachable reports a target that refused or never answered the
+// connection: the run itself failed, the target was never judged.
+var ErrUnreachable = errors.New("contract: target unreachable")
+
+// Result is the outcome of one case.
+type Result struct {
+	Case Case
+	// Status is the HTTP status received, 0 when none was.
+	Status int
+	// Skipped gives the reason a case did not run, or "".
+	Skipped    string
+	Violations []Violation
+	Duration   time.Duration
+}
+
+// Passed reports whether the case ran and found no violation.
+func (r Result) Passed() bool { return r.Skipped == "" && len(r.Violations) == 0 }
+
+// Report is the outcome of a run, results in the order of the cases.
+type Report struct {
+	Results  []Result
+	Duration time.Duration
+}
+
+// Counts returns the number of cases, and of those passed, failed and skipped.
+func (r *Report) Counts() (cases, passed, failed, skipped int) {
+	for _, res := range r.Results {
+		switch {
+		case res.Skipped != "":
+			skipped++
+		case len(res.Violations) == 0:
+			passed++
+		default:
+			failed++
+		}
+	}
+	return len(r.Results), passed, failed, skipped
+}
+
+// Err joins every violation of the run (nil when it conforms).
+func (r *Report) Err() error {
+	var errs []error
+	for _, res := range r.Results {
+		for i := range res.Violations {
+			errs = append(errs, &res.Violations[i])
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run sends every case and checks every answer. The error is non-nil only
+// when the run itself failed (a bad target URL, an unreachable target, a
+// cancelled context); violations are in the report.
+func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
+	if r.Spec == nil {
+		return nil, errors.New("contract: runner has no spec")
+	}
+	base, err := url.Parse(strings.TrimRight(r.Target.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("contract: target %q is not an http(s) URL", r.Target.BaseURL)
+	}
+	client := r.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	n := r.Concurrency
+	if n <= 0 {
+		n = 8
+	}
+	chk := newChecker(r.Spec)
+	start := time.Now()
+	rep := &Report{Results: make([]Result, len(cases))}
+	unreachable := make([]error, len(cases))
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i, cs := range cases {
+		rep.Results[i] = Result{Case: cs}
+		if reason := r.skip(cs); reason != "" {
+			rep.Results[i].Skipped = reason
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			rep.Results[i], unreachable[i] = r.runCase(ctx, client, chk, base.String(), cs)
+		}()
+	}
+	wg.Wait()
+	rep.Duration = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	for _, err := range unreachable {
+		if err != nil {
+			return rep, fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
+	}
+	return rep, nil
+}
+
+func (r *Runner) skip(cs Case) string {
+	switch {
+	case !cs.Safe && !r.Live:
+		return "live case (it would place calls): run with --live"
+	case cs.RealIDs && (r.Target.PhloID == "" || r.Target.NodeID == ""):
+		return "needs an existing PHLO and node: give --phlo-id and --node-id"
+	}
+	return ""
+}
+
+// runCase sends one case. The error is set only for a connection that could
+// not be made: the target, not the case, is at fault.
+func (r *Runner) runCase(ctx context.Context, client *http.Client, chk *checker, base string, cs Case) (Result, error) {
+	res := Result{Case: cs}
+	start := time.Now()
+	defer func() { res.Duration = time.Since(start) }()
+	fail := func(format string, args ...any) (Result, error) {
+		res.Violations = append(res.Violations, Violation{Code: CodeTransport, Case: cs.ID, Operation: cs.Operation, Pointer: "", Message: fmt.Sprintf(format, args...)})
+		return res, nil
+	}
+	params := r.pathParams(cs)
+	path := cs.Request.Path
+	for k, v := range params {
+		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+	}
+	var body io.Reader
+	if cs.Request.Body != nil {
+		body = bytes.NewReader(cs.Request.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cs.Request.Method, base+path, body)
+	if err != nil {
+		return fail("build request: %v", err)
+	}
+	for k, vs := range cs.Request.Header {
+		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "phlomock-conform/1")
+	if cs.Request.Body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch cs.Request.Auth {
+	case AuthDefault:
+		req.SetBasicAuth(r.Target.AuthID, r.Target.AuthToken)
+	case AuthWrong:
+		req.SetBasicAuth(r.Target.AuthID, "phlomock-wrong-"+r.Target.AuthToken)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return res, err
+		}
+		return fail("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fail("read body: %v", err)
+	}
+	res.Status = resp.StatusCode
+	res.Violations = chk.check(ctx, cs, req, params, answer{status: resp.StatusCode, header: resp.Header, body: data})
+	return res, nil
+}
+
+func (r *Runner) pathParams(cs Case) map[string]string {
+	member := r.Target.MemberAddress
+	if member == "" {
+		member = DefaultMemberAddress
+	}
+	params := map[string]string{
+		"auth_id": r.Target.AuthID, "phlo_id": r.Target.PhloID, "node_id": r.Target.NodeID, "member_address": member,
+	}
+	for k, v := range cs.Request.PathParams {
+		params[k] = v
+	}
+	// Unknown ids stand in where the target names none, so that the
+	// safe cases still reach a real route.
+	for _, k := range []string{"phlo_id", "node_id"} {
+		if params[k] == "" {
+			params[k] = DefaultUnknownID
+		}
+	}
+	out := map[string]string{}
+	for k, v := range params {
+		if strings.Contains(cs.Request.Path, "{"+k+"}") {
+			out[k] = v
+		}
+	}
+	return out
+}
