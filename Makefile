@@ -48,3 +48,5 @@ test: lint testdeps ## lint, then every test under -race
 # Anything the tests need that is not a Go module is installed here.
 .PHONY: testdeps
 testdeps:
+	npm ci --prefix certify/drivers/plivo-node --no-audit --no-fund
+	cd certify/drivers/plivo-go && $(GO) mod download
