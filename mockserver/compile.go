@@ -1,0 +1,274 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// An operation is everything the pipeline needs about one operation of the
+// spec, computed once by New.
+type operation struct {
+	id         string
+	method     string
+	path       string // the template, e.g. /v1/phlo/{phlo_id}
+	route      *routers.Route
+	pathParams []string // names, in path order
+	body       *bodySpec
+	success    int
+	answer     []answerField
+}
+
+// bodySpec is the request body of an operation: either one schema, or a
+// oneOf whose member is selected by a discriminator property.
+type bodySpec struct {
+	required bool
+	schema   *openapi3.Schema // nil when discriminated
+	defaults []propDefault
+	discProp string
+	variants []variant // in oneOf order
+}
+
+type variant struct {
+	value    string
+	schema   *openapi3.Schema
+	defaults []propDefault
+}
+
+// A propDefault is a property whose missing, null or "" value the real API
+// replaces with a default (role = agent).
+type propDefault struct {
+	name  string
+	value any
+}
+
+func (b *bodySpec) variant(v string) *variant {
+	for i := range b.variants {
+		if b.variants[i].value == v {
+			return &b.variants[i]
+		}
+	}
+	return nil
+}
+
+func (b *bodySpec) allowed() []string {
+	vals := make([]string, len(b.variants))
+	for i, v := range b.variants {
+		vals[i] = v.value
+	}
+	return vals
+}
+
+func compileOperation(route *routers.Route, actionStatus int) (*operation, error) {
+	op := route.Operation
+	o := &operation{
+		id:     op.OperationID,
+		method: route.Method,
+		path:   route.Path,
+		route:  route,
+	}
+	if o.id == "" {
+		o.id = route.Method + " " + route.Path
+	}
+	for _, seg := range strings.Split(route.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			o.pathParams = append(o.pathParams, strings.TrimSuffix(strings.Trim(seg, "{}"), "*"))
+		}
+	}
+	if rb := op.RequestBody; rb != nil && rb.Value != nil {
+		mt := rb.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+			return nil, fmt.Errorf("operation %s: request body has no application/json schema", o.id)
+		}
+		b, err := compileBody(mt.Schema.Value)
+		if err != nil {
+			return nil, fmt.Errorf("operation %s: %w", o.id, err)
+		}
+		b.required = rb.Value.Required
+		o.body = b
+	}
+	o.success = successStatus(op, actionStatus)
+	if o.success == 0 {
+		return nil, fmt.Errorf("operation %s: no 2xx response", o.id)
+	}
+	var schema *openapi3.Schema
+	if r := op.Responses.Status(o.success); r != nil && r.Value != nil {
+		if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			schema = mt.Schema.Value
+		}
+	}
+	o.answer = compileAnswer(schema, o.pathParams)
+	return o, nil
+}
+
+func compileBody(s *openapi3.Schema) (*bodySpec, error) {
+	b := &bodySpec{}
+	if s.Discriminator == nil || len(s.OneOf) == 0 {
+		b.schema = s
+		b.defaults = defaultsOf(s)
+		return b, nil
+	}
+	b.discProp = s.Discriminator.PropertyName
+	for _, ref := range s.OneOf {
+		if ref.Value == nil {
+			continue
+		}
+		value := ""
+		for k, target := range s.Discriminator.Mapping {
+			if target.Ref == ref.Ref && ref.Ref != "" {
+				value = k
+			}
+		}
+		if value == "" { // no mapping: the property's single enum value
+			if p := ref.Value.Properties[b.discProp]; p != nil && p.Value != nil && len(p.Value.Enum) == 1 {
+				value = fmt.Sprint(p.Value.Enum[0])
+			}
+		}
+		if value == "" {
+			return nil, fmt.Errorf("cannot tell the %s value that selects %s", b.discProp, ref.Ref)
+		}
+		b.variants = append(b.variants, variant{value: value, schema: ref.Value, defaults: defaultsOf(ref.Value)})
+	}
+	return b, nil
+}
+
+func defaultsOf(s *openapi3.Schema) []propDefault {
+	var ds []propDefault
+	for _, name := range sortedKeys(s.Properties) {
+		if p := s.Properties[name]; p != nil && p.Value != nil && p.Value.Default != nil {
+			ds = append(ds, propDefault{name: name, value: p.Value.Default})
+		}
+	}
+	return ds
+}
+
+// successStatus is the status of the default answer: actionStatus when the
+// operation documents it (201 per the docs or 200 per the seed), else its
+// lowest 2xx.
+func successStatus(op *openapi3.Operation, actionStatus int) int {
+	if op.Responses.Status(actionStatus) != nil {
+		return actionStatus
+	}
+	best := 0
+	for code := range op.Responses.Map() {
+		n, err := strconv.Atoi(code)
+		if err == nil && n >= 200 && n < 300 && (best == 0 || n < best) {
+			best = n
+		}
+	}
+	return best
+}
+
+// answerKind says where a field of the default answer gets its value.
+type answerKind int
+
+const (
+	kindConst     answerKind = iota
+	kindAPIID                // a fresh UUID per answer
+	kindPathParam            // echoes the path parameter of the same name
+	kindSameAsAPI            // another uuid field: equal to api_id (phlo_run_id)
+	kindName                 // the world's name of the PHLO or node
+	kindCreatedOn            // the world's created_on
+	kindRunMessage           // the run's message, naming the run id
+)
+
+type answerField struct {
+	name  string
+	kind  answerKind
+	value []byte // JSON, for kindConst
+}
+
+// Defaults of the default world, in Plivo's style.
+const (
+	DefaultCreatedOn = "2020-08-01 09:05:11.846982+00:00"
+	DefaultPhloName  = "PHLO"
+	DefaultNodeName  = "Multi-Party Call_1"
+)
+
+func compileAnswer(s *openapi3.Schema, pathParams []string) []answerField {
+	if s == nil {
+		return []answerField{{name: "api_id", kind: kindAPIID}}
+	}
+	names := slices.Clone(s.Required)
+	for _, k := range sortedKeys(s.Properties) {
+		if !slices.Contains(names, k) {
+			names = append(names, k)
+		}
+	}
+	if !slices.Contains(names, "api_id") {
+		names = append([]string{"api_id"}, names...)
+	}
+	fields := make([]answerField, 0, len(names))
+	for _, name := range names {
+		var p *openapi3.Schema
+		if ref := s.Properties[name]; ref != nil {
+			p = ref.Value
+		}
+		f := answerField{name: name}
+		switch {
+		case name == "api_id":
+			f.kind = kindAPIID
+		case slices.Contains(pathParams, name):
+			f.kind = kindPathParam
+		case p != nil && p.Format == "uuid":
+			f.kind = kindSameAsAPI
+		case name == "name":
+			f.kind = kindName
+		case name == "created_on":
+			f.kind = kindCreatedOn
+		case name == "message":
+			f.kind = kindRunMessage
+		default:
+			f.value = exampleValue(p)
+		}
+		fields = append(fields, f)
+	}
+	return fields
+}
+
+// exampleValue is a constant JSON value that satisfies p.
+func exampleValue(p *openapi3.Schema) []byte {
+	var v any = ""
+	switch {
+	case p == nil:
+	case p.Default != nil:
+		v = p.Default
+	case p.Example != nil:
+		v = p.Example
+	case len(p.Enum) > 0:
+		v = p.Enum[0]
+	case p.Type.Is("integer"), p.Type.Is("number"):
+		v = 0
+	case p.Type.Is("boolean"):
+		v = false
+	case p.Type.Is("object"):
+		v = map[string]any{}
+	case p.Type.Is("array"):
+		v = []any{}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte(`""`)
+	}
+	return b
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// methods lists the HTTP methods the pipeline tries when a path matches no
+// operation, to tell 404 from 405.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions}

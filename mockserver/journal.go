@@ -1,0 +1,140 @@
+package mockserver
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// An Entry is one exchange as the fake saw it. Certification reads entries
+// to judge what a client sent, so the request is kept raw: every header
+// (the Basic password replaced by "[redacted]", the Auth ID kept) and the
+// body byte for byte.
+type Entry struct {
+	Seq         uint64            `json:"seq"`
+	Time        time.Time         `json:"time"`
+	Method      string            `json:"method"`
+	Path        string            `json:"path"`
+	RawQuery    string            `json:"raw_query,omitempty"`
+	Header      http.Header       `json:"header"`
+	Body        string            `json:"body"`
+	AuthID      string            `json:"auth_id,omitempty"`
+	OperationID string            `json:"operation_id,omitempty"`
+	PathParams  map[string]string `json:"path_params,omitempty"`
+	// Lenient lists the leniencies applied before validation (role "" taken
+	// as agent, "" run body taken as none...): the request worked, but a
+	// strict reading of the contract would refuse it.
+	Lenient    []string        `json:"lenient,omitempty"`
+	Valid      bool            `json:"valid"`
+	Violations []Violation     `json:"violations,omitempty"`
+	Status     int             `json:"status"`
+	Answer     json.RawMessage `json:"answer,omitempty"`
+	Source     string          `json:"source"` // "spec", "responder" or "error"
+	Duration   time.Duration   `json:"duration_ns"`
+}
+
+// A Journal is a bounded ring of the latest exchanges, safe for concurrent use.
+type Journal struct {
+	mu      sync.Mutex
+	entries []*Entry
+	next    int // slot of the next entry
+	seq     uint64
+	full    bool
+}
+
+// DefaultJournalSize is the number of exchanges kept when Options.JournalSize is 0.
+const DefaultJournalSize = 1000
+
+func newJournal(size int) *Journal {
+	if size <= 0 {
+		size = DefaultJournalSize
+	}
+	return &Journal{entries: make([]*Entry, size)}
+}
+
+func (j *Journal) add(e *Entry) {
+	j.mu.Lock()
+	j.seq++
+	e.Seq = j.seq
+	j.entries[j.next] = e
+	j.next++
+	if j.next == len(j.entries) {
+		j.next, j.full = 0, true
+	}
+	j.mu.Unlock()
+}
+
+// Filter selects journal entries. Its zero value selects everything.
+type Filter struct {
+	OperationID string
+	Method      string
+	Path        string // exact, as received
+	Status      int
+	Limit       int // the latest Limit matching entries; 0 = all
+}
+
+func (f Filter) match(e *Entry) bool {
+	return (f.OperationID == "" || e.OperationID == f.OperationID) &&
+		(f.Method == "" || strings.EqualFold(e.Method, f.Method)) &&
+		(f.Path == "" || e.Path == f.Path) &&
+		(f.Status == 0 || e.Status == f.Status)
+}
+
+// Entries returns the matching entries, oldest first. Entries are shared:
+// do not modify them.
+func (j *Journal) Entries(f Filter) []*Entry {
+	j.mu.Lock()
+	all := make([]*Entry, 0, len(j.entries))
+	if j.full {
+		all = append(all, j.entries[j.next:]...)
+	}
+	all = append(all, j.entries[:j.next]...)
+	j.mu.Unlock()
+	out := all[:0]
+	for _, e := range all {
+		if f.match(e) {
+			out = append(out, e)
+		}
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out
+}
+
+// Reset empties the journal.
+func (j *Journal) Reset() {
+	j.mu.Lock()
+	clear(j.entries)
+	j.next, j.full = 0, false
+	j.mu.Unlock()
+}
+
+// redactHeader copies h with the Basic auth secret replaced. It returns the
+// copy and the Auth ID found, if any.
+func redactHeader(h http.Header) http.Header {
+	out := h.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	for i, v := range out.Values("Authorization") {
+		out["Authorization"][i] = redactAuthorization(v)
+	}
+	return out
+}
+
+func redactAuthorization(v string) string {
+	scheme, cred, ok := strings.Cut(v, " ")
+	if !ok || !strings.EqualFold(scheme, "basic") {
+		return "[redacted]"
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return scheme + " [redacted: not base64]"
+	}
+	id, _, _ := strings.Cut(string(raw), ":")
+	return scheme + " " + id + ":[redacted]"
+}

@@ -1,0 +1,15 @@
+// Package mpc simulates Plivo multi-party calls: who is on a call, in which
+// role and state, and which warm transfer is pending. The fake consults it
+// for node and member actions when a stateful scenario is active, turns a
+// *TransitionError into 400 {"api_id", "error"} and serves Snapshot on its
+// inspection endpoint.
+//
+// It is plain Go with no HTTP in it: the fake validates requests against the
+// contract first (a role that is neither customer nor agent never gets here).
+// The real API never exposes member state, so where Plivo's documentation is
+// silent this package chooses; the README's state machine table is the
+// reference and the tests in call_test.go check every row.
+//
+// Each Call serialises its actions under a mutex and numbers those it applies
+// (Result.Seq), so a journal can replay them in order.
+package mpc

@@ -1,0 +1,105 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// The default account, documented in the README: what a fresh `phlomock
+// serve` accepts when no account is configured.
+const (
+	DefaultAuthID    = "MAPHLOMOCKDEFAULT001"
+	DefaultAuthToken = "phlomock-default-auth-token"
+)
+
+// Accounts says which Auth IDs exist and their Auth Tokens.
+type Accounts interface {
+	Token(authID string) (token string, ok bool)
+}
+
+// StaticAccounts maps Auth IDs to Auth Tokens.
+type StaticAccounts map[string]string
+
+// Token implements Accounts.
+func (a StaticAccounts) Token(authID string) (string, bool) {
+	t, ok := a[authID]
+	return t, ok
+}
+
+// checkCredentials reports whether id and token name an account. The token
+// comparison takes the same time whether or not the id exists.
+func checkCredentials(accounts Accounts, id, token string) bool {
+	want, ok := accounts.Token(id)
+	a := sha256.Sum256([]byte(token))
+	b := sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1 && ok
+}
+
+// A Phlo is a PHLO the world declares.
+type Phlo struct {
+	ID        string
+	Name      string
+	CreatedOn string
+}
+
+// A Node is a node of a PHLO the world declares.
+type Node struct {
+	ID        string
+	PhloID    string
+	Type      string // "multi_party_call"
+	Name      string
+	CreatedOn string
+}
+
+// World says which PHLOs and nodes exist. Without Options.StrictIDs it is
+// only asked for names; with it, an id it does not know answers 404.
+type World interface {
+	Phlo(phloID string) (Phlo, bool)
+	Node(phloID, nodeID string) (Node, bool)
+}
+
+// An Exchange is a request that passed routing, auth and validation, as a
+// Responder sees it.
+type Exchange struct {
+	OperationID string
+	Method      string
+	Path        string // as received, before the trailing slash was stripped
+	PathParams  map[string]string
+	Query       url.Values
+	Header      http.Header
+	AuthID      string
+	// Body is the decoded body after normalisation (role defaulted...), nil
+	// when the request had none. RawBody is exactly what was sent.
+	Body    map[string]any
+	RawBody []byte
+}
+
+// An Answer replaces the spec's default answer.
+type Answer struct {
+	Status int
+	Header http.Header
+	// Body is sent as is (a newline is added if missing). A nil Body gets the
+	// spec's default answer for a 2xx status, and {"api_id","error"} with the
+	// status text otherwise.
+	Body  []byte
+	Delay time.Duration // wait before answering (cut short if the client leaves)
+	Drop  bool          // close the connection without answering
+}
+
+// A Responder may answer an exchange instead of the spec. ok=false leaves it
+// to the next step (the default answer).
+type Responder interface {
+	Respond(ctx context.Context, ex *Exchange) (a *Answer, ok bool)
+}
+
+// ResponderFunc adapts a function to Responder.
+type ResponderFunc func(ctx context.Context, ex *Exchange) (*Answer, bool)
+
+// Respond implements Responder.
+func (f ResponderFunc) Respond(ctx context.Context, ex *Exchange) (*Answer, bool) {
+	return f(ctx, ex)
+}

@@ -1,0 +1,440 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// Options configure a Server. The zero value is a working fake: the default
+// account, every well-formed id exists, actions answer 201.
+type Options struct {
+	// Accounts that may call the API. Nil: only DefaultAuthID/DefaultAuthToken.
+	Accounts Accounts
+	// World names the PHLOs and nodes. Nil: every id exists, with default names.
+	World World
+	// StrictIDs makes PHLOs and nodes the World does not declare answer 404.
+	StrictIDs bool
+	// Responder, if set, may answer valid requests instead of the spec.
+	Responder Responder
+	// ActionStatus is the success status of operations that document both
+	// 200 and 201 (the node and member actions): 201 (the docs, default) or
+	// 200 (the seed's saved response).
+	ActionStatus int
+	// MaxBodyBytes bounds request bodies (413 above). 0: 1 MiB.
+	MaxBodyBytes int64
+	// ValidateResponses checks every answer against the spec; an answer that
+	// breaks it is replaced by a 500 naming the violation.
+	ValidateResponses bool
+	// JournalSize is the number of exchanges kept. 0: DefaultJournalSize.
+	JournalSize int
+	// Logger receives one line per exchange. Nil: no logs.
+	Logger *slog.Logger
+}
+
+// DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Server is the fake PHLO runner: an http.Handler for the data plane, plus
+// AdminHandler for the control plane.
+type Server struct {
+	opts    Options
+	router  routers.Router
+	ops     map[*openapi3.Operation]*operation
+	journal *Journal
+	ready   atomic.Bool
+	filter  *openapi3filter.Options
+	handler http.Handler
+}
+
+// New builds a fake serving every operation of doc. doc is not modified.
+func New(doc *openapi3.T, opts Options) (*Server, error) {
+	if doc == nil {
+		return nil, errors.New("mockserver: nil spec")
+	}
+	if opts.Accounts == nil {
+		opts.Accounts = StaticAccounts{DefaultAuthID: DefaultAuthToken}
+	}
+	if opts.World == nil {
+		opts.World = openWorld{}
+	}
+	if opts.ActionStatus == 0 {
+		opts.ActionStatus = http.StatusCreated
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	// Route on paths alone: the fake answers on whatever host it listens.
+	local := *doc
+	local.Servers = nil
+	router, err := legacy.NewRouter(&local)
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+	s := &Server{
+		opts:    opts,
+		router:  router,
+		ops:     map[*openapi3.Operation]*operation{},
+		journal: newJournal(opts.JournalSize),
+		filter: &openapi3filter.Options{
+			MultiError:         true,
+			ExcludeRequestBody: true, // decodeBody validates it, per discriminator
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	for path, item := range local.Paths.Map() {
+		for method, op := range item.Operations() {
+			o, err := compileOperation(&routers.Route{Spec: &local, Path: path, PathItem: item, Method: method, Operation: op}, opts.ActionStatus)
+			if err != nil {
+				return nil, fmt.Errorf("mockserver: %w", err)
+			}
+			s.ops[op] = o
+		}
+	}
+	s.handler = s.recoverer(http.HandlerFunc(s.serve))
+	s.ready.Store(true)
+	return s, nil
+}
+
+// ServeHTTP serves the data plane: the PHLO runner API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Journal returns the journal of exchanges.
+func (s *Server) Journal() *Journal { return s.journal }
+
+// SetReady sets what /readyz reports: a server shutting down is not ready.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// exchange is the state of one request along the pipeline.
+type exchange struct {
+	r     *http.Request
+	entry *Entry
+	op    *operation
+	start time.Time
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	x := &exchange{r: r, start: time.Now()}
+	x.entry = &Entry{
+		Time:     x.start.UTC(),
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		RawQuery: r.URL.RawQuery,
+		Header:   redactHeader(r.Header),
+	}
+	status, body, hdr := s.pipeline(w, x)
+	if body == nil { // dropped
+		return
+	}
+	s.finish(w, x, status, hdr, body)
+}
+
+// pipeline runs every step and returns the answer. A nil body means the
+// connection was dropped.
+func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http.Header) {
+	r, e := x.r, x.entry
+
+	// route
+	op, params, rerr := s.route(r)
+	if op != nil {
+		x.op = op
+		e.OperationID, e.PathParams = op.id, params
+	}
+	// read, even for a refused request: the journal keeps what was sent
+	raw, readErr := readBody(r, s.opts.MaxBodyBytes)
+	e.Body = string(raw)
+	if rerr != nil {
+		return s.refused(x, rerr)
+	}
+	if readErr != nil {
+		return s.refused(x, readErr)
+	}
+
+	// auth
+	id, token, hasAuth := r.BasicAuth()
+	e.AuthID = id
+	switch {
+	case !hasAuth:
+		return s.refused(x, refuse(CodeUnauthorized, "Authentication credentials were not provided: use HTTP Basic auth with your Auth ID and Auth Token."))
+	case !checkCredentials(s.opts.Accounts, id, token):
+		return s.refused(x, refuse(CodeUnauthorized, "Authentication failed: invalid Auth ID or Auth Token."))
+	}
+
+	// normalise and validate
+	var decoded map[string]any
+	var violations []Violation
+	if op.body != nil {
+		if len(bytes.TrimSpace(raw)) > 0 {
+			note, err := checkContentType(r.Header.Get("Content-Type"), raw)
+			if err != nil {
+				return s.refused(x, err)
+			}
+			if note != "" {
+				e.Lenient = append(e.Lenient, note)
+			}
+		}
+		var notes []string
+		decoded, notes, violations = decodeBody(op.body, raw)
+		e.Lenient = append(e.Lenient, notes...)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: s.filter}
+	violations = append(requestViolations(openapi3filter.ValidateRequest(r.Context(), in)), violations...)
+	if len(violations) > 0 {
+		return s.refused(x, &RequestError{Violations: violations})
+	}
+	e.Valid = true
+
+	// exists
+	if err := s.exists(params); err != nil {
+		return s.refused(x, err)
+	}
+
+	// respond
+	if s.opts.Responder != nil {
+		ex := &Exchange{
+			OperationID: op.id, Method: r.Method, Path: r.URL.Path, PathParams: params,
+			Query: r.URL.Query(), Header: r.Header, AuthID: id, Body: decoded, RawBody: raw,
+		}
+		if a, ok := s.opts.Responder.Respond(r.Context(), ex); ok && a != nil {
+			e.Source = "responder"
+			return s.answer(w, x, a)
+		}
+	}
+	e.Source = "spec"
+	apiID := newUUID()
+	return op.success, s.defaultAnswer(op, params, apiID), nil
+}
+
+func (s *Server) route(r *http.Request) (*operation, map[string]string, *RequestError) {
+	path := r.URL.Path
+	if len(path) > 1 && strings.HasSuffix(path, "/") {
+		path = path[:len(path)-1]
+	}
+	probe := &http.Request{Method: r.Method, URL: &url.URL{Path: path}, Header: r.Header}
+	route, params, err := s.router.FindRoute(probe)
+	if err == nil {
+		if op := s.ops[route.Operation]; op != nil {
+			return op, params, nil
+		}
+	}
+	var allow []string
+	for _, m := range methods {
+		if m == r.Method {
+			continue
+		}
+		probe.Method = m
+		if _, _, err := s.router.FindRoute(probe); err == nil {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		re := refuse(CodeMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s: use %s.", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		re.allow = allow
+		return nil, nil, re
+	}
+	return nil, nil, refuse(CodeNotFound, fmt.Sprintf("Resource not found: no operation for %s %s.", r.Method, r.URL.Path))
+}
+
+func readBody(r *http.Request, limit int64) ([]byte, *RequestError) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > limit {
+		return nil, refuse(CodeBodyTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes.", limit))
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if int64(len(raw)) > limit {
+		return raw[:limit], refuse(CodeBodyTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes.", limit))
+	}
+	if err != nil {
+		return raw, refuse(CodeMalformedBody, "Invalid value provided for body. The body could not be read: "+err.Error()+".")
+	}
+	return raw, nil
+}
+
+// checkContentType accepts application/json. It tolerates what curl -d
+// sends (application/x-www-form-urlencoded) and no Content-Type at all when
+// the body is JSON, returning a note for the journal.
+func checkContentType(ct string, raw []byte) (string, *RequestError) {
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" {
+		mt, err = "", nil
+	}
+	switch {
+	case err == nil && mt == "application/json":
+		return "", nil
+	case err == nil && (mt == "" || mt == "application/x-www-form-urlencoded") && looksJSON(raw):
+		return fmt.Sprintf("Content-Type %q with a JSON body read as application/json", ct), nil
+	}
+	return "", refuse(CodeMediaType, fmt.Sprintf("Unsupported Content-Type %q: send the body as application/json.", ct))
+}
+
+func looksJSON(raw []byte) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && (t[0] == '{' || t[0] == '"' || t[0] == '[')
+}
+
+func (s *Server) exists(params map[string]string) *RequestError {
+	if !s.opts.StrictIDs {
+		return nil
+	}
+	phlo, hasPhlo := params["phlo_id"]
+	if !hasPhlo {
+		return nil
+	}
+	if _, ok := s.opts.World.Phlo(phlo); !ok {
+		return refuse(CodeNotFound, fmt.Sprintf("PHLO %s not found.", phlo))
+	}
+	if node, ok := params["node_id"]; ok {
+		if _, ok := s.opts.World.Node(phlo, node); !ok {
+			return refuse(CodeNotFound, fmt.Sprintf("Node %s not found in PHLO %s.", node, phlo))
+		}
+	}
+	return nil
+}
+
+func (s *Server) refused(x *exchange, re *RequestError) (int, []byte, http.Header) {
+	x.entry.Violations = re.Violations
+	x.entry.Source = "error"
+	status := re.Status()
+	var h http.Header
+	switch status {
+	case http.StatusMethodNotAllowed:
+		h = http.Header{"Allow": {strings.Join(re.allow, ", ")}}
+	case http.StatusUnauthorized:
+		h = http.Header{"Www-Authenticate": {`Basic realm="phlomock"`}}
+	}
+	return status, errorBody(newUUID(), re.Error()), h
+}
+
+func errorBody(apiID, msg string) []byte {
+	b := make([]byte, 0, 64+len(msg))
+	b = append(b, `{"api_id":"`...)
+	b = append(b, apiID...)
+	b = append(b, `","error":`...)
+	b = appendJSONString(b, msg)
+	return append(b, "}\n"...)
+}
+
+func (s *Server) answer(w http.ResponseWriter, x *exchange, a *Answer) (int, []byte, http.Header) {
+	if a.Delay > 0 {
+		t := time.NewTimer(a.Delay)
+		select {
+		case <-t.C:
+		case <-x.r.Context().Done():
+			t.Stop()
+		}
+	}
+	if a.Drop {
+		x.entry.Status = 0
+		s.record(x)
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return 0, nil, nil
+		}
+		panic(http.ErrAbortHandler)
+	}
+	status := a.Status
+	if status == 0 {
+		status = x.op.success
+	}
+	body := a.Body
+	switch {
+	case body != nil:
+		if len(body) == 0 || body[len(body)-1] != '\n' {
+			body = append(body[:len(body):len(body)], '\n')
+		}
+	case status >= 200 && status < 300:
+		body = s.defaultAnswer(x.op, x.entry.PathParams, newUUID())
+	default:
+		body = errorBody(newUUID(), http.StatusText(status))
+	}
+	return status, body, a.Header
+}
+
+func (s *Server) finish(w http.ResponseWriter, x *exchange, status int, hdr http.Header, body []byte) {
+	if s.opts.ValidateResponses && x.op != nil {
+		if err := s.checkAnswer(x, status, body); err != nil {
+			x.entry.Violations = append(x.entry.Violations, Violation{Code: CodeBadAnswer, Message: err.Error()})
+			status, hdr = CodeBadAnswer.Status(), nil
+			body = errorBody(newUUID(), "The fake's answer breaks the contract: "+err.Error())
+		}
+	}
+	h := w.Header()
+	for k, v := range hdr {
+		h[k] = v
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if x.r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+	x.entry.Status = status
+	x.entry.Answer = bytes.TrimSuffix(body, []byte("\n"))
+	s.record(x)
+}
+
+func (s *Server) record(x *exchange) {
+	x.entry.Duration = time.Since(x.start)
+	s.journal.add(x.entry)
+	e := x.entry
+	s.opts.Logger.LogAttrs(x.r.Context(), slog.LevelInfo, "request",
+		slog.String("method", e.Method), slog.String("path", e.Path),
+		slog.String("operation", e.OperationID), slog.Int("status", e.Status),
+		slog.String("source", e.Source), slog.Duration("duration", e.Duration))
+}
+
+func (s *Server) checkAnswer(x *exchange, status int, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: x.r, PathParams: x.entry.PathParams, Route: x.op.route,
+		},
+		Status:  status,
+		Header:  http.Header{"Content-Type": {"application/json"}},
+		Body:    io.NopCloser(bytes.NewReader(body)),
+		// An undocumented success is a bug; undocumented error statuses (405,
+		// 413, 415) are the HTTP layer's and always carry the Error shape.
+		Options: &openapi3filter.Options{IncludeResponseStatus: status < 300, MultiError: true},
+	}
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
+// recoverer turns a panic into a 500 JSON answer: the fake never answers
+// with a bare connection reset because of its own bug.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.opts.Logger.Error("panic", slog.Any("panic", v), slog.String("path", r.URL.Path))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write(errorBody(newUUID(), fmt.Sprintf("Internal error in phlomock: %v.", v)))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,325 @@
+package mockserver_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+const seedBody = `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`
+
+// operations: one valid request per operation of the spec, and what its
+// default answer must hold.
+var operations = []struct {
+	id, method, path, body string
+	status                 int
+	want                   map[string]any
+}{
+	{"runPhlo", "POST", "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1", `{"from":"+14152223333","to":"+14152225555"}`, 201,
+		map[string]any{"phlo_id": "P1"}},
+	{"getPhlo", "GET", "/v1/phlo/P1", "", 200,
+		map[string]any{"phlo_id": "P1", "name": "PHLO", "created_on": "2020-08-01 09:05:11.846982+00:00"}},
+	{"getMultiPartyCall", "GET", "/v1/phlo/P1/multi_party_call/N1", "", 200,
+		map[string]any{"phlo_id": "P1", "node_id": "N1", "node_type": "multi_party_call", "name": "Multi-Party Call_1"}},
+	{"updateMultiPartyCall", "POST", "/v1/phlo/P1/multi_party_call/N1", seedBody, 201,
+		map[string]any{"error": ""}},
+	{"updateMember", "POST", "/v1/phlo/P1/multi_party_call/N1/members/+14152223333", `{"action":"hold"}`, 201,
+		map[string]any{"error": ""}},
+}
+
+func TestEveryOperation(t *testing.T) {
+	s := newServer(t, mockserver.Options{})
+	for _, op := range operations {
+		t.Run(op.id+"/success", func(t *testing.T) {
+			r := do(t, s, op.method, op.path, "", "application/json", op.body)
+			require.Equalf(t, op.status, r.status, "body %s", r.raw)
+			assert.Regexp(t, uuidRE, r.body["api_id"])
+			for k, v := range op.want {
+				assert.Equalf(t, v, r.body[k], "field %s", k)
+			}
+			if op.id == "runPhlo" {
+				assert.Equal(t, r.body["api_id"], r.body["phlo_run_id"], "phlo_run_id equals api_id")
+				assert.Contains(t, r.body["message"], r.body["api_id"])
+			}
+			last := s.Journal().Entries(mockserver.Filter{Limit: 1})
+			require.Len(t, last, 1)
+			assert.Equal(t, op.id, last[0].OperationID)
+		})
+		t.Run(op.id+"/fresh api_id", func(t *testing.T) {
+			a := do(t, s, op.method, op.path, "", "application/json", op.body)
+			b := do(t, s, op.method, op.path, "", "application/json", op.body)
+			assert.NotEqual(t, a.body["api_id"], b.body["api_id"])
+		})
+		t.Run(op.id+"/trailing slash", func(t *testing.T) {
+			r := do(t, s, op.method, op.path+"/", "", "application/json", op.body)
+			assert.Equalf(t, op.status, r.status, "body %s", r.raw)
+		})
+		t.Run(op.id+"/extra query", func(t *testing.T) {
+			r := do(t, s, op.method, op.path+"?phlo_id=P1&x=1", "", "application/json", op.body)
+			assert.Equalf(t, op.status, r.status, "body %s", r.raw)
+		})
+		errorCases := []struct {
+			name, auth, method, path, ct, body string
+			status                             int
+		}{
+			{"no credentials", "-", op.method, op.path, "application/json", op.body, 401},
+			{"wrong token", mockserver.DefaultAuthID + ":nope", op.method, op.path, "application/json", op.body, 401},
+			{"unknown auth id", "MAXXXXXXXXXXXXXXXXXX:" + mockserver.DefaultAuthToken, op.method, op.path, "application/json", op.body, 401},
+			{"unknown path", "", op.method, op.path + "/nowhere/else", "application/json", op.body, 404},
+			{"wrong method", "", "DELETE", op.path, "", "", 405},
+		}
+		if op.method == "POST" {
+			errorCases = append(errorCases,
+				struct {
+					name, auth, method, path, ct, body string
+					status                             int
+				}{"wrong content type", "", "POST", op.path, "text/xml", "<a/>", 415},
+				struct {
+					name, auth, method, path, ct, body string
+					status                             int
+				}{"body over the limit", "", "POST", op.path, "application/json", `{"action":"` + strings.Repeat("x", 1<<20) + `"}`, 413},
+				struct {
+					name, auth, method, path, ct, body string
+					status                             int
+				}{"malformed JSON", "", "POST", op.path, "application/json", `{"action":`, 400},
+				struct {
+					name, auth, method, path, ct, body string
+					status                             int
+				}{"not an object", "", "POST", op.path, "application/json", `[1,2]`, 400},
+			)
+		}
+		for _, c := range errorCases {
+			t.Run(op.id+"/"+c.name, func(t *testing.T) {
+				r := do(t, s, c.method, c.path, c.auth, c.ct, c.body)
+				require.Equalf(t, c.status, r.status, "body %s", r.raw)
+				assert.Regexp(t, uuidRE, r.body["api_id"])
+				assert.NotEmpty(t, r.body["error"])
+				if c.status == 405 {
+					assert.Contains(t, strings.Split(r.header.Get("Allow"), ", "), op.method)
+				}
+			})
+		}
+	}
+}
+
+func TestBodyViolations(t *testing.T) {
+	s := newServer(t, mockserver.Options{})
+	const node = "/v1/phlo/P1/multi_party_call/N1"
+	const member = node + "/members/m"
+	cases := []struct {
+		name, path, body string
+		want             string
+	}{
+		{"missing action", node, `{"to":"+1","role":"agent","trigger_source":"+2"}`,
+			"action is a mandatory param."},
+		{"empty action", member, `{"action":""}`,
+			"action is a mandatory param."},
+		{"unknown node action", node, `{"action":"hold"}`,
+			"Invalid value provided for action. Allowed values are 'call', 'warm_transfer' and 'cold_transfer'."},
+		{"unknown member action", member, `{"action":"call"}`,
+			"Invalid value provided for action. Allowed values are 'abort_transfer', 'hold', 'unhold', 'hangup', 'resume_call' and 'voicemail_drop'."},
+		{"no member body", member, ``,
+			"action is a mandatory param."},
+		{"bad role", node, `{"action":"call","to":"+1","role":"boss","trigger_source":"+2"}`,
+			"Invalid value provided for role. Allowed values are 'customer' and 'agent'."},
+		{"missing to", node, `{"action":"cold_transfer","role":"agent","trigger_source":"+1"}`,
+			"to is a mandatory param."},
+		{"wrong type", node, `{"action":"call","to":14152225555,"role":"agent","trigger_source":"+2"}`,
+			"Invalid value provided for to. to expects a/an string."},
+		{"pattern", node, `{"action":"warm_transfer","to":"alice","role":"agent","trigger_source":"+2"}`,
+			"Invalid value provided for to. to must be a phone number in E.164 format (e.g. +14152225555) or a SIP endpoint (e.g. sip:alice123@phone.plivo.com)."},
+		{"every violation, sorted", node, `{"action":"call","to":"","role":"boss"}`,
+			"Invalid value provided for role. Allowed values are 'customer' and 'agent'.; " +
+				"Invalid value provided for to. to must be a phone number in E.164 format (e.g. +14152225555) or a SIP endpoint (e.g. sip:alice123@phone.plivo.com).; " +
+				"trigger_source is a mandatory param."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := do(t, s, "POST", c.path, "", "application/json", c.body)
+			require.Equalf(t, 400, r.status, "body %s", r.raw)
+			assert.Equal(t, c.want, r.body["error"])
+		})
+	}
+}
+
+func TestLeniencies(t *testing.T) {
+	s := newServer(t, mockserver.Options{})
+	cases := []struct {
+		name, method, path, ct, body string
+		lenient                      string
+	}{
+		{"role empty", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json",
+			`{"action":"warm_transfer","to":"sip:bob@phone.plivo.com","role":"","trigger_source":"+14152223333"}` + "\n", `role "": defaulted to "agent"`},
+		{"role null", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json",
+			`{"action":"call","to":"+1","role":null,"trigger_source":"+2"}`, `role null: defaulted to "agent"`},
+		{"role missing", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json",
+			`{"action":"call","to":"+1","trigger_source":"+2"}`, `role missing: defaulted to "agent"`},
+		{"run body empty string", "POST", "/v1/account/MA1/phlo/P1", "application/json", `""`, `body "" treated as no body`},
+		{"run body empty", "POST", "/v1/account/MA1/phlo/P1/", "", ``, ``},
+		{"run body {}", "POST", "/v1/account/MA1/phlo/P1", "application/json", `{}`, ``},
+		{"curl -d form content type", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/x-www-form-urlencoded", seedBody,
+			`Content-Type "application/x-www-form-urlencoded" with a JSON body read as application/json`},
+		{"charset", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json; charset=utf-8", seedBody, ``},
+		{"content type on GET", "GET", "/v1/phlo/P1", "application/json", ``, ``},
+		{"raw plus member", "POST", "/v1/phlo/P1/multi_party_call/N1/members/+14152223333", "application/json", `{"action":"abort_transfer"}`, ``},
+		{"sip member", "POST", "/v1/phlo/P1/multi_party_call/N1/members/sip:alice123@phone.plivo.com", "application/json", `{"action":"hold"}`, ``},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := do(t, s, c.method, c.path, "", c.ct, c.body)
+			require.Truef(t, r.status/100 == 2, "got %d %s, want 2xx", r.status, r.raw)
+			e := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
+			assert.Equal(t, c.body, e.Body, "the journal keeps the raw body")
+			if c.lenient != "" {
+				assert.Contains(t, e.Lenient, c.lenient)
+			}
+		})
+	}
+	t.Run("member address is not decoded", func(t *testing.T) {
+		do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1/members/+14152223333", "", "application/json", `{"action":"hold"}`)
+		e := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
+		assert.Equal(t, "+14152223333", e.PathParams["member_address"])
+	})
+}
+
+func TestActionStatus200(t *testing.T) {
+	s := newServer(t, mockserver.Options{ActionStatus: 200})
+	r := do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1", "", "application/json", seedBody)
+	assert.Equal(t, 200, r.status)
+	r = do(t, s, "POST", "/v1/account/MA1/phlo/P1", "", "", "")
+	assert.Equal(t, 201, r.status, "run documents only 201")
+}
+
+type world map[string][]string // phlo id -> node ids
+
+func (w world) Phlo(id string) (mockserver.Phlo, bool) {
+	_, ok := w[id]
+	return mockserver.Phlo{ID: id, Name: "Support line"}, ok
+}
+
+func (w world) Node(phlo, node string) (mockserver.Node, bool) {
+	for _, n := range w[phlo] {
+		if n == node {
+			return mockserver.Node{ID: node, PhloID: phlo, Name: "MPC"}, true
+		}
+	}
+	return mockserver.Node{}, false
+}
+
+func TestStrictIDs(t *testing.T) {
+	w := world{"P1": {"N1"}}
+	cases := []struct {
+		name, method, path, body string
+		strict                   bool
+		status                   int
+	}{
+		{"declared phlo", "GET", "/v1/phlo/P1", "", true, 200},
+		{"undeclared phlo", "GET", "/v1/phlo/P2", "", true, 404},
+		{"undeclared phlo, open world", "GET", "/v1/phlo/P2", "", false, 200},
+		{"declared node", "POST", "/v1/phlo/P1/multi_party_call/N1", seedBody, true, 201},
+		{"undeclared node", "POST", "/v1/phlo/P1/multi_party_call/N2", seedBody, true, 404},
+		{"undeclared node member", "POST", "/v1/phlo/P1/multi_party_call/N2/members/m", `{"action":"hold"}`, true, 404},
+		{"run undeclared", "POST", "/v1/account/MA1/phlo/P9", "", true, 404},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newServer(t, mockserver.Options{World: w, StrictIDs: c.strict})
+			r := do(t, s, c.method, c.path, "", "application/json", c.body)
+			assert.Equalf(t, c.status, r.status, "body %s", r.raw)
+		})
+	}
+	t.Run("names from the world", func(t *testing.T) {
+		s := newServer(t, mockserver.Options{World: w, StrictIDs: true})
+		assert.Equal(t, "Support line", do(t, s, "GET", "/v1/phlo/P1", "", "", "").body["name"])
+		assert.Equal(t, "MPC", do(t, s, "GET", "/v1/phlo/P1/multi_party_call/N1", "", "", "").body["name"])
+	})
+}
+
+func TestAccounts(t *testing.T) {
+	s := newServer(t, mockserver.Options{Accounts: mockserver.StaticAccounts{"SAXXXXXXXXXXXXXXXXXX": "secret"}})
+	assert.Equal(t, 200, do(t, s, "GET", "/v1/phlo/P1", "SAXXXXXXXXXXXXXXXXXX:secret", "", "").status)
+	assert.Equal(t, 401, do(t, s, "GET", "/v1/phlo/P1", "", "", "").status, "the default account is replaced")
+	r := do(t, s, "GET", "/v1/phlo/P1", "SAXXXXXXXXXXXXXXXXXX:wrong", "", "")
+	assert.Equal(t, `Basic realm="phlomock"`, r.header.Get("WWW-Authenticate"))
+}
+
+func TestResponder(t *testing.T) {
+	var seen *mockserver.Exchange
+	resp := mockserver.ResponderFunc(func(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
+		seen = ex
+		switch ex.PathParams["member_address"] {
+		case "busy":
+			return &mockserver.Answer{Status: 400, Body: []byte(`{"api_id":"00000000-0000-4000-8000-000000000000","error":"member is not in the call"}`)}, true
+		case "ok":
+			return &mockserver.Answer{Status: 200}, true
+		case "teapot":
+			return &mockserver.Answer{Status: 500}, true
+		}
+		return nil, false
+	})
+	s := newServer(t, mockserver.Options{Responder: resp})
+	cases := []struct {
+		member string
+		status int
+		error  string
+	}{
+		{"busy", 400, "member is not in the call"},
+		{"ok", 200, ""},
+		{"teapot", 500, "Internal Server Error"},
+		{"other", 201, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.member, func(t *testing.T) {
+			r := do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1/members/"+c.member, "", "application/json", `{"action":"hangup","extra":1}`)
+			assert.Equalf(t, c.status, r.status, "body %s", r.raw)
+			assert.Equal(t, c.error, r.body["error"])
+			require.NotNil(t, seen)
+			assert.Equal(t, "updateMember", seen.OperationID)
+			assert.Equal(t, "hangup", seen.Body["action"])
+			assert.Equal(t, mockserver.DefaultAuthID, seen.AuthID)
+		})
+	}
+	t.Run("answer breaking the contract becomes a 500", func(t *testing.T) {
+		s := newServer(t, mockserver.Options{Responder: mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) {
+			return &mockserver.Answer{Status: 201, Body: []byte(`{"api_id":"x"}`)}, true
+		})})
+		r := do(t, s, "GET", "/v1/phlo/P1", "", "", "")
+		assert.Equal(t, 500, r.status)
+		assert.Contains(t, r.body["error"], "breaks the contract")
+	})
+}
+
+func TestJournalRedactsAndBounds(t *testing.T) {
+	s := newServer(t, mockserver.Options{JournalSize: 2})
+	for _, p := range []string{"/v1/phlo/A", "/v1/phlo/B", "/v1/phlo/C"} {
+		do(t, s, "GET", p, "", "", "")
+	}
+	es := s.Journal().Entries(mockserver.Filter{})
+	require.Len(t, es, 2)
+	assert.Equal(t, "/v1/phlo/B", es[0].Path)
+	assert.Equal(t, "/v1/phlo/C", es[1].Path)
+	auth := es[1].Header.Get("Authorization")
+	assert.Equal(t, "Basic "+mockserver.DefaultAuthID+":[redacted]", auth)
+	assert.NotContains(t, auth, mockserver.DefaultAuthToken)
+	assert.Equal(t, mockserver.DefaultAuthID, es[1].AuthID)
+	s.Journal().Reset()
+	assert.Empty(t, s.Journal().Entries(mockserver.Filter{}))
+}
+
+func TestHandlerNeverAnswersEmpty(t *testing.T) {
+	s := newServer(t, mockserver.Options{})
+	req := httptest.NewRequest("HEAD", "/v1/phlo/P1", nil)
+	req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+}

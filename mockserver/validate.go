@@ -1,0 +1,241 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// decodeBody parses, normalises and validates the body of op. It returns the
+// decoded body (nil when there is none), the leniencies applied, and every
+// violation.
+func decodeBody(b *bodySpec, raw []byte) (map[string]any, []string, []Violation) {
+	trimmed := bytes.TrimSpace(raw)
+	var notes []string
+	if len(trimmed) < len(raw) && len(trimmed) > 0 {
+		notes = append(notes, "whitespace around the JSON body ignored")
+	}
+	if len(trimmed) == 0 || string(trimmed) == `""` || string(trimmed) == "null" {
+		if len(trimmed) > 0 {
+			notes = append(notes, fmt.Sprintf("body %s treated as no body", trimmed))
+		}
+		if b.required {
+			if b.discProp != "" {
+				return nil, notes, []Violation{{Code: CodeMissing, Pointer: "/" + b.discProp, Field: b.discProp, Message: b.discProp + " is a mandatory param."}}
+			}
+			return nil, notes, []Violation{{Code: CodeMissing, Field: "body", Message: "body is a mandatory param."}}
+		}
+		return nil, notes, nil
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		if err == nil {
+			err = errors.New("extra data after the JSON value")
+		}
+		return nil, notes, []Violation{{Code: CodeMalformedBody, Field: "body", Message: "Invalid value provided for body. body expects a/an JSON object (" + err.Error() + ")."}}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, notes, []Violation{{Code: CodeWrongType, Field: "body", Message: "Invalid value provided for body. body expects a/an object."}}
+	}
+	schema, defaults := b.schema, b.defaults
+	if b.discProp != "" {
+		p := b.discProp
+		raw, present := obj[p]
+		s, _ := raw.(string)
+		var vr *variant
+		if present && raw != nil && s != "" {
+			vr = b.variant(s)
+		}
+		switch {
+		case !present || raw == nil || s == "" && isString(raw):
+			return nil, notes, []Violation{{Code: CodeMissing, Pointer: "/" + p, Field: p, Message: p + " is a mandatory param."}}
+		case vr == nil:
+			return nil, notes, []Violation{{Code: CodeInvalidValue, Pointer: "/" + p, Field: p, Message: "Invalid value provided for " + p + ". Allowed values are " + listValues(b.allowed()) + "."}}
+		}
+		schema, defaults = vr.schema, vr.defaults
+	}
+	for _, d := range defaults {
+		cur, present := obj[d.name]
+		switch {
+		case !present:
+			notes = append(notes, fmt.Sprintf("%s missing: defaulted to %v", d.name, jsonText(d.value)))
+		case cur == nil:
+			notes = append(notes, fmt.Sprintf("%s null: defaulted to %v", d.name, jsonText(d.value)))
+		case cur == "":
+			notes = append(notes, fmt.Sprintf(`%s "": defaulted to %v`, d.name, jsonText(d.value)))
+		default:
+			continue
+		}
+		obj[d.name] = d.value
+	}
+	err := schema.VisitJSON(obj, openapi3.MultiErrors(), openapi3.VisitAsRequest())
+	return obj, notes, schemaViolations(err, "")
+}
+
+func isString(v any) bool { _, ok := v.(string); return ok }
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// schemaViolations flattens kin-openapi's errors into violations worded like
+// Plivo's 400s. field names a parameter when the error is about one.
+func schemaViolations(err error, field string) []Violation {
+	if err == nil {
+		return nil
+	}
+	var out []Violation
+	var walk func(error)
+	walk = func(err error) {
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			for _, e := range me {
+				walk(e)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			out = append(out, schemaViolation(se, field))
+			return
+		}
+		f := field
+		if f == "" {
+			f = "body"
+		}
+		out = append(out, Violation{Code: CodeInvalid, Field: f, Message: "Invalid value provided for " + f + ". " + err.Error()})
+	}
+	walk(err)
+	sortViolations(out)
+	return out
+}
+
+func schemaViolation(se *openapi3.SchemaError, param string) Violation {
+	ptr := se.JSONPointer()
+	field := strings.Join(ptr, ".")
+	pointer := ""
+	if len(ptr) > 0 {
+		pointer = "/" + strings.Join(ptr, "/")
+	}
+	if param != "" {
+		field = param
+		if len(ptr) > 0 {
+			field += "." + strings.Join(ptr, ".")
+		}
+	}
+	if field == "" {
+		field = "body"
+	}
+	v := Violation{Pointer: pointer, Field: field}
+	prefix := "Invalid value provided for " + field + "."
+	s := se.Schema
+	switch se.SchemaField {
+	case "required":
+		v.Code, v.Message = CodeMissing, field+" is a mandatory param."
+	case "enum":
+		vals := make([]string, len(s.Enum))
+		for i, e := range s.Enum {
+			vals[i] = fmt.Sprint(e)
+		}
+		v.Code, v.Message = CodeInvalidValue, prefix+" Allowed values are "+listValues(vals)+"."
+	case "type", "nullable":
+		v.Code, v.Message = CodeWrongType, prefix+" "+field+" expects a/an "+typeName(s)+"."
+	case "pattern":
+		v.Code, v.Message = CodePattern, prefix+" "+patternHint(field, s.Pattern)
+	case "maxLength":
+		if s.MaxLength != nil {
+			v.Code, v.Message = CodeLength, fmt.Sprintf("%s The %s can be maximum %d characters long.", prefix, field, *s.MaxLength)
+		}
+	case "minLength":
+		v.Code, v.Message = CodeLength, fmt.Sprintf("%s The %s must be at least %d characters long.", prefix, field, s.MinLength)
+	}
+	if v.Code == "" {
+		v.Code, v.Message = CodeInvalid, prefix+" "+se.Reason
+	}
+	return v
+}
+
+func typeName(s *openapi3.Schema) string {
+	if s == nil || s.Type == nil || len(s.Type.Slice()) == 0 {
+		return "value"
+	}
+	return strings.Join(s.Type.Slice(), " or ")
+}
+
+func patternHint(field, pattern string) string {
+	if strings.Contains(pattern, "sip:") {
+		return field + " must be a phone number in E.164 format (e.g. +14152225555) or a SIP endpoint (e.g. sip:alice123@phone.plivo.com)."
+	}
+	return field + " must match the pattern " + pattern + "."
+}
+
+// listValues words allowed values the way Plivo's docs do:
+// 'customer' and 'agent'; 'a', 'b' and 'c'.
+func listValues(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = "'" + v + "'"
+	}
+	switch len(q) {
+	case 0:
+		return "none"
+	case 1:
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+func sortViolations(vs []Violation) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		if vs[i].Field != vs[j].Field {
+			return vs[i].Field < vs[j].Field
+		}
+		return vs[i].Code < vs[j].Code
+	})
+}
+
+// requestViolations translates openapi3filter.ValidateRequest's errors
+// (parameters, security) into violations.
+func requestViolations(err error) []Violation {
+	if err == nil {
+		return nil
+	}
+	var out []Violation
+	var walk func(error)
+	walk = func(err error) {
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			for _, e := range me {
+				walk(e)
+			}
+			return
+		}
+		var re *openapi3filter.RequestError
+		if errors.As(err, &re) && re.Parameter != nil {
+			name := re.Parameter.Name
+			if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || re.Err == nil {
+				out = append(out, Violation{Code: CodeMissing, Field: name, Message: name + " is a mandatory param."})
+				return
+			}
+			vs := schemaViolations(re.Err, name)
+			if len(vs) == 0 {
+				vs = []Violation{{Code: CodeInvalid, Field: name, Message: "Invalid value provided for " + name + "."}}
+			}
+			out = append(out, vs...)
+			return
+		}
+		out = append(out, Violation{Code: CodeInvalid, Message: "Invalid request: " + err.Error()})
+	}
+	walk(err)
+	sortViolations(out)
+	return out
+}
