@@ -170,13 +170,13 @@ func successStatus(op *openapi3.Operation, actionStatus int) int {
 type answerKind int
 
 const (
-	kindConst     answerKind = iota
-	kindAPIID                // a fresh UUID per answer
-	kindPathParam            // echoes the path parameter of the same name
-	kindSameAsAPI            // another uuid field: equal to api_id (phlo_run_id)
-	kindName                 // the world's name of the PHLO or node
-	kindCreatedOn            // the world's created_on
-	kindRunMessage           // the run's message, naming the run id
+	kindConst      answerKind = iota
+	kindAPIID                 // a fresh UUID per answer
+	kindPathParam             // echoes the path parameter of the same name
+	kindSameAsAPI             // another uuid field: equal to api_id (phlo_run_id)
+	kindName                  // the world's name of the PHLO or node
+	kindCreatedOn             // the world's created_on
+	kindRunMessage            // the run's message, naming the run id
 )
 
 type answerField struct {

@@ -408,9 +408,9 @@ func (s *Server) checkAnswer(x *exchange, status int, body []byte) error {
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request: x.r, PathParams: x.entry.PathParams, Route: x.op.route,
 		},
-		Status:  status,
-		Header:  http.Header{"Content-Type": {"application/json"}},
-		Body:    io.NopCloser(bytes.NewReader(body)),
+		Status: status,
+		Header: http.Header{"Content-Type": {"application/json"}},
+		Body:   io.NopCloser(bytes.NewReader(body)),
 		// An undocumented success is a bug; undocumented error statuses (405,
 		// 413, 415) are the HTTP layer's and always carry the Error shape.
 		Options: &openapi3filter.Options{IncludeResponseStatus: status < 300, MultiError: true},
