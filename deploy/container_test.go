@@ -50,7 +50,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 
 // TestContainer builds the image with `make docker`, runs it as a CI service
 // would (a published loopback port, the HEALTHCHECK as readiness) and sends it
-// the seed's request and a refused one.
+// the seed's request and a refused one, then stops it as CI would.
 func TestContainer(t *testing.T) {
 	pm := newPodman(t)
 	root := repoRoot(t)
@@ -140,6 +140,16 @@ func TestContainer(t *testing.T) {
 	// is filepath.Join(root, "bin", "phlomock-linux-"+runtime.GOARCH); run it
 	// with exec.CommandContext under a bounded context and require exit 0,
 	// logging its report on failure.
+
+	// Last: a CI service is stopped with SIGTERM, and the fake must shut
+	// down cleanly on it rather than be killed after the grace period.
+	t.Run("stops on SIGTERM", func(t *testing.T) {
+		_, err := pm.run(t, startWait, "stop", "--time", "20", name)
+		require.NoError(t, err)
+		out, err := pm.run(t, startWait, "inspect", "--format", "{{.State.ExitCode}}", name)
+		require.NoError(t, err)
+		assert.Equal(t, "0", strings.TrimSpace(out), "exit code after SIGTERM")
+	})
 }
 
 // podman runs the podman command with the configuration CI needs here.
