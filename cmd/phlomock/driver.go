@@ -1,12 +1,255 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"os"
+
+	"github.com/phlomock/phlomock/client"
 )
 
-// TODO(phlomock): placeholder until the driver command lands.
-func runDriver(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("driver: not implemented yet")
+// driverStdin is where `phlomock driver` reads phlomock's messages; tests
+// replace it.
+var driverStdin io.Reader = os.Stdin
+
+// runDriver puts the reference Go client behind the certification driver
+// protocol (docs/driver-protocol.md), so that
+// `phlomock certify --driver 'phlomock driver'` certifies it.
+func runDriver(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("driver", stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: phlomock driver")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Speaks the certification driver protocol v1 on standard input and output,")
+		fmt.Fprintln(stderr, "performing each call with phlomock's reference Go client. It is started by")
+		fmt.Fprintln(stderr, "  phlomock certify --driver 'phlomock driver'")
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("driver takes no arguments, got %q", fs.Args()))
+	}
+	return serveDriver(ctx, driverStdin, stdout, stderr)
+}
+
+// driverProtocol is the version of the driver protocol spoken here.
+const driverProtocol = 1
+
+// driverMessage is any message phlomock sends; each type uses its fields.
+type driverMessage struct {
+	Type      string          `json:"type"`
+	Protocol  int             `json:"protocol"`
+	ID        string          `json:"id"`
+	Operation string          `json:"operation"`
+	BaseURL   string          `json:"base_url"`
+	AuthID    string          `json:"auth_id"`
+	AuthToken string          `json:"auth_token"`
+	Params    json.RawMessage `json:"params"`
+}
+
+// driverParams are a call's parameters. An absent parameter decodes to its
+// zero value, which the client treats as not given: an empty role is the
+// API's default, a nil payload sends no body.
+type driverParams struct {
+	PhloID        string            `json:"phlo_id"`
+	NodeID        string            `json:"node_id"`
+	MemberAddress string            `json:"member_address"`
+	To            string            `json:"to"`
+	Role          string            `json:"role"`
+	TriggerSource string            `json:"trigger_source"`
+	Payload       map[string]string `json:"payload"`
+}
+
+type driverHello struct {
+	Type       string   `json:"type"`
+	Protocol   int      `json:"protocol"`
+	Client     string   `json:"client"`
+	Version    string   `json:"version"`
+	Operations []string `json:"operations"`
+}
+
+type driverResult struct {
+	Type    string            `json:"type"`
+	ID      string            `json:"id"`
+	Outcome string            `json:"outcome"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	Error   *driverError      `json:"error,omitempty"`
+	Message string            `json:"message,omitempty"`
+}
+
+type driverError struct {
+	Status  int    `json:"status"`
+	Message string `json:"message"`
+	APIID   string `json:"api_id,omitempty"`
+}
+
+// A driverOp performs one protocol operation with the client and returns
+// what the client surfaced, under the API's field names.
+type driverOp struct {
+	name string
+	do   func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error)
+}
+
+// driverOps maps every operation of the protocol to the client, in the
+// order of the protocol's table.
+var driverOps = []driverOp{
+	{"runPhlo", func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+		r, err := c.RunPHLO(ctx, p.PhloID, p.Payload)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"api_id": r.APIID, "phlo_id": r.PHLOID, "phlo_run_id": r.PHLORunID, "message": r.Message}, nil
+	}},
+	{"getPhlo", func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+		r, err := c.GetPHLO(ctx, p.PhloID)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"api_id": r.APIID, "phlo_id": r.PHLOID, "name": r.Name, "created_on": r.CreatedOn}, nil
+	}},
+	{"getMultiPartyCall", func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+		r, err := c.GetNode(ctx, p.PhloID, p.NodeID)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"api_id": r.APIID, "node_id": r.NodeID, "phlo_id": r.PHLOID, "name": r.Name, "node_type": r.NodeType, "created_on": r.CreatedOn}, nil
+	}},
+	{"call", nodeDriverOp((*client.Client).Call)},
+	{"warmTransfer", nodeDriverOp((*client.Client).WarmTransfer)},
+	{"coldTransfer", nodeDriverOp((*client.Client).ColdTransfer)},
+	{"abortTransfer", memberDriverOp((*client.Client).AbortTransfer)},
+	{"hold", memberDriverOp((*client.Client).Hold)},
+	{"unhold", memberDriverOp((*client.Client).Unhold)},
+	{"hangup", memberDriverOp((*client.Client).Hangup)},
+	{"resumeCall", memberDriverOp((*client.Client).ResumeCall)},
+	{"voicemailDrop", memberDriverOp((*client.Client).VoicemailDrop)},
+}
+
+type (
+	nodeMethod   func(*client.Client, context.Context, string, string, client.CallParams) (*client.ActionResult, error)
+	memberMethod func(*client.Client, context.Context, string, string, string) (*client.ActionResult, error)
+)
+
+func nodeDriverOp(m nodeMethod) func(context.Context, *client.Client, driverParams) (map[string]string, error) {
+	return func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+		return actionFields(m(c, ctx, p.PhloID, p.NodeID, client.CallParams{To: p.To, Role: client.Role(p.Role), TriggerSource: p.TriggerSource}))
+	}
+}
+
+func memberDriverOp(m memberMethod) func(context.Context, *client.Client, driverParams) (map[string]string, error) {
+	return func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+		return actionFields(m(c, ctx, p.PhloID, p.NodeID, p.MemberAddress))
+	}
+}
+
+func actionFields(r *client.ActionResult, err error) (map[string]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"api_id": r.APIID, "error": r.Error}, nil
+}
+
+// maxDriverLine bounds one message, as phlomock does.
+const maxDriverLine = 1 << 20
+
+// serveDriver answers phlomock's messages from in on out until bye or the
+// end of in, logging to logw. It returns an error only when it cannot read
+// or write: a bad message is answered, not fatal.
+func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), maxDriverLine)
+	enc := json.NewEncoder(out) // one message per line: Encode appends "\n"
+	enc.SetEscapeHTML(false)
+	// The HTTP client is shared so that connections to the fake are reused.
+	hc := &http.Client{}
+	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line := sc.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		var msg driverMessage
+		if err := json.Unmarshal(line, &msg); err != nil {
+			fmt.Fprintf(logw, "phlomock driver: cannot parse message: %v\n", err)
+			if err := enc.Encode(driverResult{Type: "result", Outcome: "driver_error", Message: "cannot parse message: " + err.Error()}); err != nil {
+				return err
+			}
+			continue
+		}
+		var reply any
+		switch msg.Type {
+		case "hello":
+			if msg.Protocol != driverProtocol {
+				fmt.Fprintf(logw, "phlomock driver: phlomock speaks protocol %d, this driver %d\n", msg.Protocol, driverProtocol)
+			}
+			reply = driverHello{Type: "hello", Protocol: driverProtocol, Client: "phlomock-go", Version: client.Version, Operations: driverOpNames()}
+		case "call":
+			reply = driverCall(ctx, hc, msg)
+		case "bye":
+			return nil
+		default:
+			// Answered rather than ignored: phlomock waits for an answer.
+			fmt.Fprintf(logw, "phlomock driver: unknown message type %q\n", msg.Type)
+			reply = driverResult{Type: "result", ID: msg.ID, Outcome: "driver_error", Message: fmt.Sprintf("unknown message type %q", msg.Type)}
+		}
+		if err := enc.Encode(reply); err != nil {
+			return fmt.Errorf("write answer: %w", err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read messages: %w", err)
+	}
+	return nil
+}
+
+func driverOpNames() []string {
+	names := make([]string, len(driverOps))
+	for i, op := range driverOps {
+		names[i] = op.name
+	}
+	return names
+}
+
+// driverCall performs one call message and reports its outcome.
+func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) driverResult {
+	res := driverResult{Type: "result", ID: msg.ID}
+	var op *driverOp
+	for i := range driverOps {
+		if driverOps[i].name == msg.Operation {
+			op = &driverOps[i]
+		}
+	}
+	if op == nil {
+		res.Outcome, res.Message = "unsupported", fmt.Sprintf("no operation %q in the Go client", msg.Operation)
+		return res
+	}
+	var p driverParams
+	if len(msg.Params) > 0 {
+		if err := json.Unmarshal(msg.Params, &p); err != nil {
+			res.Outcome, res.Message = "driver_error", "cannot parse params: "+err.Error()
+			return res
+		}
+	}
+	c := client.New(msg.AuthID, msg.AuthToken, client.WithBaseURL(msg.BaseURL), client.WithHTTPClient(hc))
+	fields, err := op.do(ctx, c, p)
+	if err == nil {
+		res.Outcome, res.Fields = "success", fields
+		return res
+	}
+	res.Outcome = "error"
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		res.Error = &driverError{Status: apiErr.StatusCode, Message: apiErr.Message, APIID: apiErr.APIID}
+	} else {
+		res.Error = &driverError{Status: 0, Message: err.Error()}
+	}
+	return res
 }
