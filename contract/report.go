@@ -128,7 +128,8 @@ type junitSkipped struct {
 }
 
 // WriteJUnit writes the report as JUnit XML: a testsuite per operation
-// (in order of first appearance), a testcase per case, and for a failing
+// (in order of first appearance; a case of no operation goes to the suite
+// its ID starts with), a testcase per case, and for a failing
 // case one <failure> whose type is the first violation's code and whose
 // text lists them all.
 func WriteJUnit(w io.Writer, rep *Report) error {
@@ -137,7 +138,8 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 	for _, res := range rep.Results {
 		name := res.Case.Operation
 		if name == "" {
-			name = "no-operation"
+			// a wrong method: file it under the operation its ID names
+			name, _, _ = strings.Cut(res.Case.ID, "/")
 		}
 		i, ok := index[name]
 		if !ok {

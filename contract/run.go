@@ -112,6 +112,7 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	client := r.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
+		defer client.CloseIdleConnections()
 	}
 	n := r.Concurrency
 	if n <= 0 {
