@@ -2,6 +2,7 @@ package client
 
 import (
 	"maps"
+	"os/exec"
 	"reflect"
 	"slices"
 	"sort"
@@ -181,4 +182,16 @@ func TestMethodsAreOperations(t *testing.T) {
 		assert.ElementsMatch(t, so.body.Properties["role"].Value.Enum, roles, "%s: role enum", so.action)
 		assert.Equal(t, string(RoleAgent), so.body.Properties["role"].Value.Default, "%s: role default", so.action)
 	}
+}
+
+// The client is for programs that must not pull in anything: it links the
+// standard library only.
+func TestStandardLibraryOnly(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list dependencies with")
+	}
+	out, err := exec.Command(gobin, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
+	require.NoError(t, err)
+	assert.Equal(t, "github.com/phlomock/phlomock/client", strings.TrimSpace(string(out)), "non-standard dependencies")
 }
