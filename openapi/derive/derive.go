@@ -92,7 +92,7 @@ type entry struct {
 	method  string
 	route   string
 	op      *openapi3.Operation
-	body    any    // decoded JSON example body, nil when none
+	body    any // decoded JSON example body, nil when none
 	schema  *openapi3.Schema
 	media   string // request media type
 }
