@@ -103,3 +103,23 @@ type ResponderFunc func(ctx context.Context, ex *Exchange) (*Answer, bool)
 func (f ResponderFunc) Respond(ctx context.Context, ex *Exchange) (*Answer, bool) {
 	return f(ctx, ex)
 }
+
+// StaticWorld declares PHLOs and their nodes: PHLO id -> node ids. Names and
+// creation times are the defaults.
+type StaticWorld map[string][]string
+
+// Phlo implements World.
+func (w StaticWorld) Phlo(id string) (Phlo, bool) {
+	_, ok := w[id]
+	return Phlo{ID: id, Name: DefaultPhloName, CreatedOn: DefaultCreatedOn}, ok
+}
+
+// Node implements World.
+func (w StaticWorld) Node(phloID, nodeID string) (Node, bool) {
+	for _, n := range w[phloID] {
+		if n == nodeID {
+			return Node{ID: nodeID, PhloID: phloID, Type: "multi_party_call", Name: DefaultNodeName, CreatedOn: DefaultCreatedOn}, true
+		}
+	}
+	return Node{}, false
+}

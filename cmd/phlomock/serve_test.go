@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type served struct {
+	api, admin, id, token string
+	logs                  *syncBuffer
+	stop                  func() error
+}
+
+var startLine = regexp.MustCompile(`on (http://\S+) \(control plane (http://\S+)\); Basic auth (\S+):(\S+)`)
+
+// startServe runs `phlomock serve args...` in-process until the test ends.
+func startServe(tb testing.TB, args ...string) *served {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, args...), pw, logs)
+		pw.CloseWithError(fmt.Errorf("serve returned %v", err))
+		done <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoErrorf(tb, err, "logs: %s", logs.String())
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	m := startLine.FindStringSubmatch(line)
+	require.NotNilf(tb, m, "start-up line %q", line)
+	var once sync.Once
+	var stopErr error
+	s := &served{api: m[1], admin: m[2], id: m[3], token: m[4], logs: logs, stop: func() error {
+		once.Do(func() { cancel(); stopErr = <-done })
+		return stopErr
+	}}
+	tb.Cleanup(func() { _ = s.stop() })
+	return s
+}
+
+func TestServeSeedCurl(t *testing.T) {
+	s := startServe(t)
+	assert.Equal(t, "MAPHLOMOCKDEFAULT001", s.id)
+	// The seed's curl command: -d without a Content-Type sends the form type.
+	body := "{\n\"action\": \"cold_transfer\",\n\"to\": \"+14152225555\",\n\"role\": \"agent\",\n\"trigger_source\": \"+14152223333\"\n}"
+	req, err := http.NewRequest("POST", s.api+"/v1/phlo/P1/multi_party_call/N1", strings.NewReader(body))
+	require.NoError(t, err)
+	req.SetBasicAuth(s.id, s.token)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equalf(t, 201, resp.StatusCode, "body %s", got)
+	assert.Contains(t, s.logs.String(), "operation=updateMultiPartyCall")
+
+	for _, path := range []string{"/healthz", "/readyz", "/__admin/journal?operation=updateMultiPartyCall&limit=1"} {
+		resp, err := http.Get(s.admin + path)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equalf(t, 200, resp.StatusCode, "%s: %s", path, b)
+		if strings.Contains(path, "journal") {
+			assert.Contains(t, string(b), `"status":201`)
+		}
+	}
+	require.NoError(t, s.stop())
+}
+
+func TestServeEnvAndFlags(t *testing.T) {
+	t.Setenv("PHLOMOCK_AUTH_ID", "SAENVENVENVENVENVENV")
+	t.Setenv("PHLOMOCK_AUTH_TOKEN", "envtoken")
+	t.Setenv("PHLOMOCK_LOG_FORMAT", "json")
+	s := startServe(t, "--strict-ids", "--ids", "P1/N1", "--action-status", "200")
+	assert.Equal(t, "SAENVENVENVENVENVENV", s.id)
+	assert.Equal(t, "envtoken", s.token)
+	cases := []struct {
+		path, body string
+		status     int
+	}{
+		{"/v1/phlo/P1/multi_party_call/N1", `{"action":"call","to":"+1","role":"agent","trigger_source":"+2"}`, 200},
+		{"/v1/phlo/P2/multi_party_call/N1", `{"action":"call","to":"+1","role":"agent","trigger_source":"+2"}`, 404},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest("POST", s.api+c.path, strings.NewReader(c.body))
+		req.SetBasicAuth(s.id, s.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equalf(t, c.status, resp.StatusCode, "POST %s", c.path)
+	}
+	require.NoError(t, s.stop())
+	assert.Contains(t, s.logs.String(), `"msg":"request"`)
+}
+
+func TestServeBadConfig(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"bad log format", []string{"--log-format", "xml"}, nil, "--log-format"},
+		{"bad action status", []string{"--action-status", "202"}, nil, "--action-status"},
+		{"bad ids", []string{"--ids", "P1/"}, nil, "--ids item 1"},
+		{"missing spec", []string{"--spec", "testdata/nope.yaml"}, nil, "--spec testdata/nope.yaml"},
+		{"bad env bool", nil, map[string]string{"PHLOMOCK_STRICT_IDS": "maybe"}, "PHLOMOCK_STRICT_IDS"},
+		{"busy port", []string{"--addr", "256.0.0.1:1"}, nil, "listen --addr"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			var out, errw bytes.Buffer
+			err := run(context.Background(), append([]string{"serve", "--admin-addr", ""}, c.args...), &out, &errw)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Equal(t, 2, exitCode(err, io.Discard))
+		})
+	}
+}
+
+// TestServeGracefulShutdown starts a request, stops the server while the
+// request body is still on its way, and checks that the request is answered.
+func TestServeGracefulShutdown(t *testing.T) {
+	active := make(chan struct{}, 16)
+	serveConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateActive {
+			active <- struct{}{}
+		}
+	}
+	t.Cleanup(func() { serveConnState = nil })
+	s := startServe(t)
+	host := strings.TrimPrefix(s.api, "http://")
+	conn, err := net.Dial("tcp", host)
+	require.NoError(t, err)
+	defer conn.Close()
+	body := `{"action":"hold"}`
+	req, _ := http.NewRequest("POST", s.api+"/v1/phlo/P1/multi_party_call/N1/members/m", nil)
+	req.SetBasicAuth(s.id, s.token)
+	fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1/members/m HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		host, req.Header.Get("Authorization"), len(body), body[:5])
+	<-active // the server is reading the request
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stop() }()
+	for { // until the shutdown has begun: /readyz stops answering 200
+		resp, err := http.Get(s.admin + "/readyz")
+		if err != nil {
+			break
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			break
+		}
+	}
+	// The rest of the body arrives after the stop began.
+	_, err = io.WriteString(conn, body[5:])
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 201, resp.StatusCode)
+	require.NoError(t, <-stopped)
+}
+
+func TestHealthcheck(t *testing.T) {
+	s := startServe(t)
+	addr := strings.TrimPrefix(s.admin, "http://")
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"healthcheck", "--admin-addr", addr}, &out, io.Discard))
+	assert.Equal(t, "ok\n", out.String())
+	require.NoError(t, s.stop())
+	err := run(context.Background(), []string{"healthcheck", "--admin-addr", addr}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Equal(t, 1, exitCode(err, io.Discard))
+
+	t.Setenv("PHLOMOCK_ADMIN_ADDR", "0.0.0.0:1")
+	u, err := healthURL(envDefault("ADMIN_ADDR", ""))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:1/healthz", u)
+}
