@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/openapi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// conform runs `phlomock conform args...` and returns the exit code and outputs.
+func conform(tb testing.TB, args ...string) (code int, stdout, stderr string) {
+	tb.Helper()
+	var out, errw bytes.Buffer
+	err := run(context.Background(), append([]string{"conform"}, args...), &out, &errw)
+	code = exitCode(err, &errw)
+	return code, out.String(), errw.String()
+}
+
+// unreachableURL is a loopback URL nothing listens on.
+func unreachableURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	addr := ln.Addr().String()
+	require.NoError(tb, ln.Close())
+	return "http://" + addr
+}
+
+func TestConformInProcessFake(t *testing.T) {
+	code, out, errOut := conform(t)
+	require.Equal(t, 0, code, "got exit %d, want 0; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	assert.Regexp(t, `^conform: (\d+) cases, (\d+) passed, 0 failed$`, last)
+	assert.NotContains(t, out, "FAIL")
+	assert.NotContains(t, out, "skip ", "the in-process fake runs every case, live ones included")
+}
+
+func TestConformReports(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "conform.xml")
+	code, out, errOut := conform(t, "--report", "json", "--junit", junit)
+	require.Equal(t, 0, code, "stderr: %s", errOut)
+
+	var rep struct {
+		Cases, Passed, Failed int
+		Results               []struct{ ID, Outcome string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), "stdout is not the JSON report:\n%s", out)
+	assert.Positive(t, rep.Cases)
+	assert.Equal(t, rep.Cases, rep.Passed)
+	assert.Len(t, rep.Results, rep.Cases)
+
+	data, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	var suites struct {
+		Tests  int `xml:"tests,attr"`
+		Suites []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(data, &suites))
+	assert.Equal(t, rep.Cases, suites.Tests)
+	assert.NotEmpty(t, suites.Suites)
+}
+
+// textErrors answers every request with a text/plain 500: a target that
+// breaks the contract on every case.
+func textErrors(w http.ResponseWriter, _ *http.Request) {
+	http.Error(w, "boom", http.StatusInternalServerError)
+}
+
+func TestConformExitCodes(t *testing.T) {
+	deviant := httptest.NewServer(http.HandlerFunc(textErrors))
+	t.Cleanup(deviant.Close)
+	creds := []string{"--auth-id", "MAPHLOMOCKDEFAULT001", "--auth-token", "phlomock-default-auth-token"}
+
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"deviant target", append([]string{"--target", deviant.URL}, creds...), 1, "content-type", ""},
+		{"unreachable target", append([]string{"--target", unreachableURL(t)}, creds...), 2, "", "target unreachable"},
+		{"target without credentials", []string{"--target", deviant.URL}, 2, "", "--auth-id"},
+		{"bad report format", []string{"--report", "xml"}, 2, "", "--report"},
+		{"not a URL", append([]string{"--target", "phlorunner.plivo.com"}, creds...), 2, "", "not an http(s) URL"},
+		{"unknown flag", []string{"--nope"}, 2, "", "nope"},
+		{"stray argument", []string{"extra"}, 2, "", "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := conform(t, tt.args...)
+			assert.Equal(t, tt.wantCode, code, "got exit %d, want %d; stderr: %s", code, tt.wantCode, errOut)
+			assert.Contains(t, out, tt.wantStdout)
+			assert.Contains(t, errOut, tt.wantStderr)
+		})
+	}
+}
+
+// Against a real target conform is safe by default: it never sends, with
+// good credentials, a request that the API would accept as an action (the
+// live cases' requests), and it warns when --live adds them.
+func TestConformSafeByDefault(t *testing.T) {
+	const authID, token = "MAREALACCOUNT0000001", "secret"
+	var (
+		mu   sync.Mutex
+		sent = map[string]bool{} // "METHOD path body" sent with good credentials
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if id, tok, ok := r.BasicAuth(); ok && id == authID && tok == token {
+			mu.Lock()
+			sent[r.Method+" "+r.URL.Path+" "+string(body)] = true
+			mu.Unlock()
+		}
+		textErrors(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	args := []string{"--target", srv.URL, "--auth-id", authID, "--auth-token", token, "--phlo-id", "P1", "--node-id", "N1"}
+
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	cases, err := contract.Generate(spec, contract.GenerateOptions{})
+	require.NoError(t, err)
+	params := map[string]string{"{auth_id}": authID, "{phlo_id}": "P1", "{node_id}": "N1", "{member_address}": contract.DefaultMemberAddress}
+	var live []string
+	for _, c := range cases {
+		if c.Safe {
+			continue
+		}
+		path := c.Request.Path
+		for k, v := range params {
+			path = strings.ReplaceAll(path, k, v)
+		}
+		live = append(live, c.Request.Method+" "+path+" "+string(c.Request.Body))
+	}
+	require.NotEmpty(t, live)
+
+	code, out, errOut := conform(t, args...)
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, errOut, "WARNING")
+	assert.Contains(t, out, "skip updateMultiPartyCall/call/valid: live case")
+	for _, req := range live {
+		assert.False(t, sent[req], "got %q sent without --live, want it held back", req)
+	}
+
+	code, out, errOut = conform(t, append(args, "--live")...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "WARNING: --live")
+	assert.NotContains(t, out, "skip ")
+	for _, req := range live {
+		assert.True(t, sent[req], "got %q not sent with --live, want it sent", req)
+	}
+}
