@@ -178,10 +178,8 @@ func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 		}
 		var msg driverMessage
 		if err := json.Unmarshal(line, &msg); err != nil {
-			fmt.Fprintf(logw, "phlomock driver: cannot parse message: %v\n", err)
-			if err := enc.Encode(driverResult{Type: "result", Outcome: "driver_error", Message: "cannot parse message: " + err.Error()}); err != nil {
-				return err
-			}
+			// phlomock sends only JSON objects; there is no id to answer.
+			fmt.Fprintf(logw, "phlomock driver: ignoring a message that is not a JSON object: %v\n", err)
 			continue
 		}
 		var reply any
@@ -196,9 +194,10 @@ func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 		case "bye":
 			return nil
 		default:
-			// Answered rather than ignored: phlomock waits for an answer.
-			fmt.Fprintf(logw, "phlomock driver: unknown message type %q\n", msg.Type)
-			reply = driverResult{Type: "result", ID: msg.ID, Outcome: "driver_error", Message: fmt.Sprintf("unknown message type %q", msg.Type)}
+			// Not answered: a later version's message may expect no answer,
+			// and an unexpected answer would fail the run.
+			fmt.Fprintf(logw, "phlomock driver: ignoring a message of unknown type %q\n", msg.Type)
+			continue
 		}
 		if err := enc.Encode(reply); err != nil {
 			return fmt.Errorf("write answer: %w", err)
@@ -244,12 +243,13 @@ func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) driverR
 		res.Outcome, res.Fields = "success", fields
 		return res
 	}
-	res.Outcome = "error"
+	// The message is err.Error(), what a Go application sees; the status
+	// and api_id are what *client.APIError exposes, and 0 and none for a
+	// transport error or one raised before sending.
+	res.Outcome, res.Error = "error", &driverError{Message: err.Error()}
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
-		res.Error = &driverError{Status: apiErr.StatusCode, Message: apiErr.Message, APIID: apiErr.APIID}
-	} else {
-		res.Error = &driverError{Status: 0, Message: err.Error()}
+		res.Error.Status, res.Error.APIID = apiErr.StatusCode, apiErr.APIID
 	}
 	return res
 }

@@ -105,6 +105,14 @@ func TestDriverHello(t *testing.T) {
 	}, answers[0]["operations"])
 }
 
+// A driver that does not speak phlomock's version says which it speaks.
+func TestDriverHelloOtherVersion(t *testing.T) {
+	answers, logs := converse(t, `{"type":"hello","protocol":2}`)
+	require.Len(t, answers, 1)
+	assert.Equal(t, 1.0, answers[0]["protocol"])
+	assert.Contains(t, logs, "protocol 2")
+}
+
 func TestDriverCalls(t *testing.T) {
 	fake := newDriverFake(t)
 	node := map[string]any{"phlo_id": "P1", "node_id": "N1", "to": "+14152225555", "role": "customer", "trigger_source": "+14152223333"}
@@ -167,21 +175,17 @@ func TestDriverOutcomes(t *testing.T) {
 		want map[string]any
 	}{
 		{"API error", callLine(t, fake.URL, "e", "getPhlo", map[string]any{"phlo_id": "missing"}),
-			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 404.0, "message": "PHLO not found", "api_id": "e1"}}},
+			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 404.0, "message": "phlorunner: 404 PHLO not found (api_id e1)", "api_id": "e1"}}},
 		{"empty error body", callLine(t, fake.URL, "e", "hold", map[string]any{"phlo_id": "empty", "node_id": "N1", "member_address": "+1"}),
-			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 401.0, "message": "Unauthorized (empty body)"}}},
+			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 401.0, "message": "phlorunner: 401 Unauthorized (empty body)"}}},
 		{"non-JSON error body", callLine(t, fake.URL, "e", "hold", map[string]any{"phlo_id": "html", "node_id": "N1", "member_address": "+1"}),
-			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 502.0, "message": `Bad Gateway (non-JSON body: "<html>bad gateway</html>")`}}},
+			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 502.0, "message": `phlorunner: 502 Bad Gateway (non-JSON body: "<html>bad gateway</html>")`}}},
 		{"missing parameter, nothing sent", callLine(t, fake.URL, "e", "hold", map[string]any{"phlo_id": "P1", "node_id": "N1"}),
 			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 0.0, "message": "Hold: empty path parameter member_address"}}},
 		{"unknown operation", callLine(t, fake.URL, "u", "transmogrify", nil),
 			map[string]any{"type": "result", "id": "u", "outcome": "unsupported", "message": `no operation "transmogrify" in the Go client`}},
 		{"bad params", `{"type":"call","id":"b","operation":"runPhlo","base_url":"x","params":{"payload":{"n":1}}}`,
 			map[string]any{"type": "result", "id": "b", "outcome": "driver_error", "message": "cannot parse params: json: cannot unmarshal number into Go struct field driverParams.payload of type string"}},
-		{"unknown type", `{"type":"ping","id":"p"}`,
-			map[string]any{"type": "result", "id": "p", "outcome": "driver_error", "message": `unknown message type "ping"`}},
-		{"not JSON", `hello`,
-			map[string]any{"type": "result", "id": "", "outcome": "driver_error", "message": "cannot parse message: invalid character 'h' looking for beginning of value"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,6 +203,19 @@ func TestDriverOutcomes(t *testing.T) {
 		assert.Equal(t, 0.0, e["status"])
 		assert.Contains(t, e["message"], "connection refused")
 	})
+}
+
+// Messages phlomock never sends are logged and left unanswered, since any
+// unexpected answer fails the run.
+func TestDriverIgnores(t *testing.T) {
+	for _, line := range []string{`{"type":"ping","id":"p"}`, `hello`, `[1]`} {
+		t.Run(line, func(t *testing.T) {
+			answers, logs := converse(t, line, `{"type":"hello","protocol":1}`)
+			require.Len(t, answers, 1, "only the hello is answered")
+			assert.Equal(t, "hello", answers[0]["type"])
+			assert.Contains(t, logs, "ignoring")
+		})
+	}
 }
 
 // After bye the driver reads nothing more; at the end of its input it
