@@ -1,0 +1,73 @@
+package contract_test
+
+import (
+	"context"
+	"flag"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/openapi"
+	"github.com/stretchr/testify/require"
+)
+
+// Point the suite elsewhere: go test ./contract -run TestSuite -args -target=https://... -auth-id=... -auth-token=...
+var (
+	flagTarget    = flag.String("target", "", "base URL to judge (default: the fake, in-process)")
+	flagAuthID    = flag.String("auth-id", "", "Auth ID for -target")
+	flagAuthToken = flag.String("auth-token", "", "Auth Token for -target")
+	flagPhloID    = flag.String("phlo-id", "", "an existing PHLO on -target")
+	flagNodeID    = flag.String("node-id", "", "an existing multi-party call node on -target")
+	flagLive      = flag.Bool("live", false, "with -target, also run the cases that place real calls")
+)
+
+// TestSuite runs the whole generated suite, each case a subtest: against the
+// in-process fake by default, so `make test` proves that the fake conforms
+// to its own contract.
+func TestSuite(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	cases, err := contract.Generate(spec, contract.GenerateOptions{})
+	require.NoError(t, err)
+
+	runner := &contract.Runner{Spec: spec, Live: *flagLive, Target: contract.Target{
+		BaseURL: *flagTarget, AuthID: *flagAuthID, AuthToken: *flagAuthToken, PhloID: *flagPhloID, NodeID: *flagNodeID,
+	}}
+	if *flagTarget == "" {
+		const phlo, node = "phlo-under-test", "node-under-test"
+		fake, err := mockserver.New(spec, mockserver.Options{World: world{phlo, node}, StrictIDs: true})
+		require.NoError(t, err)
+		srv := httptest.NewServer(fake)
+		t.Cleanup(srv.Close)
+		runner.Live = true
+		runner.Client = srv.Client()
+		runner.Target = contract.Target{BaseURL: srv.URL, AuthID: mockserver.DefaultAuthID, AuthToken: mockserver.DefaultAuthToken, PhloID: phlo, NodeID: node}
+	}
+
+	rep, err := runner.Run(context.Background(), cases)
+	require.NoError(t, err)
+	for _, res := range rep.Results {
+		t.Run(res.Case.ID, func(t *testing.T) {
+			if res.Skipped != "" {
+				t.Skip(res.Skipped)
+			}
+			for _, v := range res.Violations {
+				t.Errorf("%s %s: %s", v.Code, v.Pointer, v.Message)
+			}
+		})
+	}
+	t.Log(contract.Summary(rep))
+}
+
+// world declares one PHLO with one node, so that other ids are unknown.
+type world struct{ phlo, node string }
+
+func (w world) Phlo(id string) (mockserver.Phlo, bool) {
+	return mockserver.Phlo{ID: id, Name: "p", CreatedOn: refCreated}, id == w.phlo
+}
+
+func (w world) Node(phloID, nodeID string) (mockserver.Node, bool) {
+	return mockserver.Node{ID: nodeID, PhloID: phloID, Type: "multi_party_call", Name: "n", CreatedOn: refCreated},
+		phloID == w.phlo && nodeID == w.node
+}
