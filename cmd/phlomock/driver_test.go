@@ -3,17 +3,21 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	certdriver "github.com/phlomock/phlomock/certify/driver"
 )
 
 // driverFake answers like the PHLO runner: errors for the phlo ids
@@ -241,4 +245,53 @@ func TestRunDriver(t *testing.T) {
 
 	err := run(t.Context(), []string{"driver", "extra"}, &stdout, &stderr)
 	assert.Equal(t, 2, exitCode(err, io.Discard))
+}
+
+// TestDriverProcess runs the driver as phlomock certify does, as a process
+// started by certify/driver: this test binary, re-executed as the helper
+// below.
+func TestDriverProcess(t *testing.T) {
+	fake := newDriverFake(t)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	d, err := certdriver.Start(t.Context(), exe+" -test.run=^TestDriverProcessHelper$", certdriver.Options{
+		Env: append(os.Environ(), "PHLOMOCK_TEST_DRIVER_PROCESS=1"),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "phlomock-go", d.Hello().Client)
+	assert.ElementsMatch(t, certdriver.Operations, d.Hello().Operations)
+
+	r, err := d.Call(t.Context(), certdriver.CallMessage{
+		ID: "coldTransfer/ok", Operation: certdriver.OpColdTransfer, BaseURL: fake.URL,
+		AuthID: "MAPHLOMOCKDEFAULT001", AuthToken: "tok",
+		Params: certdriver.Params{PhloID: "P1", NodeID: "N1", To: "+14152225555", TriggerSource: "+14152223333"},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, certdriver.OutcomeSuccess, r.Outcome)
+	assert.Equal(t, map[string]string{"api_id": "a1", "error": ""}, r.Fields)
+
+	r, err = d.Call(t.Context(), certdriver.CallMessage{
+		ID: "getPhlo/404", Operation: certdriver.OpGetPhlo, BaseURL: fake.URL,
+		AuthID: "MAPHLOMOCKDEFAULT001", AuthToken: "tok", Params: certdriver.Params{PhloID: "missing"},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, certdriver.OutcomeError, r.Outcome)
+	require.NotNil(t, r.Error)
+	assert.Equal(t, 404, r.Error.Status)
+	assert.Equal(t, "e1", r.Error.APIID)
+
+	require.NoError(t, d.Close(), "the driver must exit 0 after bye; its stderr: %s", d.Stderr())
+}
+
+// TestDriverProcessHelper is the driver process of TestDriverProcess.
+func TestDriverProcessHelper(t *testing.T) {
+	if os.Getenv("PHLOMOCK_TEST_DRIVER_PROCESS") != "1" {
+		t.Skip("run by TestDriverProcess")
+	}
+	err := serveDriver(context.Background(), os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
