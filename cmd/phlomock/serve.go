@@ -77,9 +77,9 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	return fs, c, errors.Join(errs...)
 }
 
-// serveConnState observes the API's connections; tests set it to know when
-// a request is in flight.
-var serveConnState func(net.Conn, http.ConnState)
+// serveMiddleware wraps the API handler; tests set it to know when a
+// request is in flight.
+var serveMiddleware func(http.Handler) http.Handler
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c, envErr := serveFlags(stderr)
@@ -107,7 +107,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
 	}
-	servers := []*http.Server{{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ConnState: serveConnState}}
+	var api http.Handler = srv
+	if serveMiddleware != nil {
+		api = serveMiddleware(api)
+	}
+	servers := []*http.Server{{Handler: api, ReadHeaderTimeout: 10 * time.Second}}
 	listeners := []net.Listener{apiLn}
 	adminURL := "off"
 	if c.adminAddr != "" {

@@ -158,12 +158,13 @@ func TestServeBadConfig(t *testing.T) {
 // request body is still on its way, and checks that the request is answered.
 func TestServeGracefulShutdown(t *testing.T) {
 	active := make(chan struct{}, 16)
-	serveConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateActive {
+	serveMiddleware = func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			active <- struct{}{}
-		}
+			next.ServeHTTP(w, r)
+		})
 	}
-	t.Cleanup(func() { serveConnState = nil })
+	t.Cleanup(func() { serveMiddleware = nil })
 	s := startServe(t)
 	host := strings.TrimPrefix(s.api, "http://")
 	conn, err := net.Dial("tcp", host)
@@ -174,7 +175,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	req.SetBasicAuth(s.id, s.token)
 	fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1/members/m HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		host, req.Header.Get("Authorization"), len(body), body[:5])
-	<-active // the server is reading the request
+	<-active // the handler is running, reading the body
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
 	for { // until the shutdown has begun: /readyz stops answering 200
