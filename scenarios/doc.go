@@ -1,0 +1,72 @@
+// Package scenarios reads the scenario files that script phlomock: the world
+// the fake starts from (accounts, PHLOs, multi-party call nodes and their
+// members), rules that override the contract's answers, and the interactions
+// a conformance run sends and checks. One file drives both the fake and the
+// conformance suite.
+//
+// A file is YAML with a version key:
+//
+//	version: 1
+//	name: flaky-calls
+//	description: node actions fail twice, then succeed
+//	stateful: false           # true: simulate the calls (package mockserver/mpc)
+//	world:
+//	  accounts: [{auth_id: MAPHLOMOCKDEFAULT001, auth_token: phlomock-default-auth-token}]
+//	  phlos:
+//	    - id: e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c
+//	      name: Support line
+//	      created_on: "2020-08-01 09:05:11.846982+00:00"
+//	      nodes:
+//	        - id: 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+//	          name: Multi-Party Call_1
+//	          members: [{address: "+14152223333", role: customer, state: connected}]
+//	rules:
+//	  - name: fail-then-succeed
+//	    match:                 # every key optional; all given must match
+//	      operation: updateMultiPartyCall
+//	      method: POST
+//	      path: /v1/phlo/*/multi_party_call/*   # path.Match pattern
+//	      path_params: {phlo_id: e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c}
+//	      body: {action: call}                  # top-level JSON fields
+//	      headers: {User-Agent: plivo-go/7.60.2}
+//	      auth_id: MAPHLOMOCKDEFAULT001
+//	    sequence:              # or respond: {...} (or respond: 500)
+//	      - {status: 500, times: 2}
+//	      - status: 201
+//	        body: {api_id: "{{api_id}}", error: ""}
+//	        delay: {min: 100ms, max: 300ms}     # or delay: 200ms
+//	    times: 3               # then the rule stops matching
+//	interactions:
+//	  - name: a call fails first
+//	    request:
+//	      operation: updateMultiPartyCall
+//	      path_params: {phlo_id: ..., node_id: ...}
+//	      auth: default        # default, none or wrong
+//	      body: {action: call, to: "+14152223333", role: agent, trigger_source: "+14152225555"}
+//	    expect:
+//	      status: 500
+//	      body: {api_id: ...}  # fields that must be equal
+//	      error: server        # substring of the "error" field
+//
+// Parse decodes strictly: an unknown or duplicate key, a value of the wrong
+// type, a malformed duration or a bad placeholder is an error that names
+// file:line:column, and every error of a file is reported at once.
+// Validate checks what a well-formed file can still get wrong (operation ids,
+// statuses, delay ranges...) and never modifies the scenario.
+//
+// Body templates: strings in a response body may hold {{api_id}} (the fresh
+// api_id of the answer), {{auth_id}}, {{operation}}, {{method}}, {{path}},
+// {{path.NAME}}, {{body.NAME}} and {{header.NAME}}. Substituted values are
+// JSON-escaped, so a request cannot change the structure of an answer. A
+// string body (body: "...") is sent as written, with the same placeholders.
+//
+// Compile turns scenarios into an Engine that matches requests on the fake's
+// hot path; it is safe for concurrent use and keeps the counters of
+// sequences and times. The rules run after the fake has validated a request
+// against the contract, so a request that breaks the contract is rejected
+// whatever the scenario.
+//
+// The package has no HTTP server and imports nothing else of phlomock; the
+// contract's operation ids are passed in (KnownOperations). The built-in
+// scenarios are embedded (Builtin, BuiltinNames, BuiltinYAML).
+package scenarios

@@ -1,0 +1,327 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Request is what the fake knows about a request when it consults the rules:
+// the contract has already resolved the operation and validated the request.
+type Request struct {
+	OperationID string
+	Method      string
+	Path        string
+	PathParams  map[string]string
+	// Body is the decoded JSON body when it is an object, else nil.
+	Body   map[string]any
+	Header http.Header
+	// AuthID is the Basic-auth user.
+	AuthID string
+}
+
+// Answer is what a matching rule says to do instead of the contract's answer.
+type Answer struct {
+	RuleName string
+	// Status 0 means: the contract's answer, after Delay and with Header
+	// added (a rule that only adds latency or headers).
+	Status int
+	Header http.Header // nil when the rule sets no header; shared: do not modify
+	Delay  time.Duration
+	// Drop means: close the connection without answering.
+	Drop bool
+
+	body *template
+	req  Request
+}
+
+// AppendBody appends the answer's body, rendered with the request's values
+// and apiID (the fresh api_id of this answer), to dst.
+func (a *Answer) AppendBody(dst []byte, apiID string) []byte {
+	if a.body == nil {
+		return dst
+	}
+	return a.body.render(dst, apiID, &a.req)
+}
+
+// HasBody reports whether the rule sets a body. A rule with a 2xx or 3xx
+// status and no body leaves the body to the contract; one with a 4xx or 5xx
+// status and no body answers {"api_id", "error": status text}.
+func (a *Answer) HasBody() bool { return a.body != nil }
+
+// Body renders the answer's body with apiID as its api_id.
+func (a *Answer) Body(apiID string) []byte { return a.AppendBody(nil, apiID) }
+
+// Engine answers requests from compiled scenarios. It is safe for concurrent
+// use; the counters of sequences and `times` are shared by all callers.
+type Engine struct {
+	rules    []*compiledRule
+	world    World
+	stateful bool
+}
+
+type compiledRule struct {
+	name       string
+	operation  string
+	method     string
+	path       string
+	pathParams []kv
+	body       []bodyField
+	headers    []kv
+	authID     string
+
+	steps []compiledStep
+	ends  []int64 // ends[i]: the number of hits after which step i is used up
+	times int64
+
+	hits atomic.Int64
+}
+
+type kv struct{ k, v string }
+
+type bodyField struct {
+	k, v  string
+	num   float64
+	isNum bool
+}
+
+type compiledStep struct {
+	status   int
+	header   http.Header
+	body     *template
+	minDelay time.Duration
+	spread   time.Duration
+	drop     bool
+}
+
+// Compile validates scenarios (without checking operation ids; see
+// Validate) and compiles their rules. Later scenarios override earlier ones:
+// their rules are tried first, and their world entries replace those with the
+// same id.
+func Compile(ss ...*Scenario) (*Engine, error) {
+	e := &Engine{}
+	var errs []error
+	for i := len(ss) - 1; i >= 0; i-- {
+		s := ss[i]
+		if err := s.Validate(nil); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for j := range s.Rules {
+			cr, err := compileRule(&s.Rules[j])
+			if err != nil {
+				errs = append(errs, s.errorAt(s.Rules[j].Pos, err.Error()))
+				continue
+			}
+			e.rules = append(e.rules, cr)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, s := range ss {
+		e.world = mergeWorld(e.world, s.World)
+		e.stateful = e.stateful || s.Stateful
+	}
+	return e, nil
+}
+
+// World is the merged world of the compiled scenarios.
+func (e *Engine) World() World { return e.world }
+
+// Stateful reports whether any compiled scenario asks for the stateful
+// multi-party call (stateful: true).
+func (e *Engine) Stateful() bool { return e.stateful }
+
+// Reset rewinds every sequence and `times` counter, as on a fresh start.
+func (e *Engine) Reset() {
+	for _, r := range e.rules {
+		r.hits.Store(0)
+	}
+}
+
+// Match returns the answer of the first rule that matches req, and false when
+// none does (the contract answers). A match counts as a hit of that rule.
+func (e *Engine) Match(req Request) (Answer, bool) {
+	for _, r := range e.rules {
+		if !r.matches(&req) {
+			continue
+		}
+		n := r.hits.Add(1)
+		if r.times > 0 && n > r.times {
+			continue
+		}
+		st := &r.steps[len(r.steps)-1]
+		for i, end := range r.ends {
+			if n <= end {
+				st = &r.steps[i]
+				break
+			}
+		}
+		a := Answer{RuleName: r.name, Status: st.status, Header: st.header, Drop: st.drop, body: st.body, req: req}
+		a.Delay = st.minDelay
+		if st.spread > 0 {
+			a.Delay += rand.N(st.spread + 1)
+		}
+		return a, true
+	}
+	return Answer{}, false
+}
+
+func (r *compiledRule) matches(req *Request) bool {
+	if r.operation != "" && r.operation != req.OperationID {
+		return false
+	}
+	if r.method != "" && !strings.EqualFold(r.method, req.Method) {
+		return false
+	}
+	if r.path != "" {
+		p := req.Path
+		if len(p) > 1 {
+			p = strings.TrimSuffix(p, "/")
+		}
+		if ok, _ := path.Match(r.path, p); !ok {
+			return false
+		}
+	}
+	for _, f := range r.pathParams {
+		if req.PathParams[f.k] != f.v {
+			return false
+		}
+	}
+	for i := range r.body {
+		f := &r.body[i]
+		v, ok := req.Body[f.k]
+		if !ok || !f.equal(v) {
+			return false
+		}
+	}
+	for _, f := range r.headers {
+		if req.Header.Get(f.k) != f.v {
+			return false
+		}
+	}
+	return r.authID == "" || r.authID == req.AuthID
+}
+
+func (f *bodyField) equal(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v == f.v
+	case float64:
+		return f.isNum && v == f.num
+	case bool:
+		return (v && f.v == "true") || (!v && f.v == "false")
+	case nil:
+		return f.v == "" || f.v == "null"
+	}
+	return text(v) == f.v
+}
+
+func compileRule(r *Rule) (*compiledRule, error) {
+	cr := &compiledRule{
+		name:      r.Name,
+		operation: r.Match.Operation,
+		method:    r.Match.Method,
+		path:      strings.TrimSuffix(r.Match.Path, "/"),
+		authID:    r.Match.AuthID,
+		times:     int64(r.Times),
+	}
+	if r.Match.Path == "/" {
+		cr.path = "/"
+	}
+	for k, v := range r.Match.PathParams {
+		cr.pathParams = append(cr.pathParams, kv{k, v})
+	}
+	for k, v := range r.Match.Body {
+		f := bodyField{k: k, v: v}
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			f.num, f.isNum = n, true
+		}
+		cr.body = append(cr.body, f)
+	}
+	for k, v := range r.Match.Headers {
+		cr.headers = append(cr.headers, kv{http.CanonicalHeaderKey(k), v})
+	}
+	steps := r.Sequence
+	if r.Respond != nil {
+		steps = []Step{{Response: *r.Respond, Times: 1}}
+	}
+	var end int64
+	for _, st := range steps {
+		cs, err := compileStep(&st.Response)
+		if err != nil {
+			return nil, err
+		}
+		cr.steps = append(cr.steps, cs)
+		end += int64(max(st.Times, 1))
+		cr.ends = append(cr.ends, end)
+	}
+	return cr, nil
+}
+
+func compileStep(r *Response) (compiledStep, error) {
+	cs := compiledStep{
+		status:   r.Status,
+		minDelay: r.Delay.Min,
+		spread:   r.Delay.Max - r.Delay.Min,
+		drop:     r.Drop,
+	}
+	if len(r.Headers) > 0 {
+		cs.header = make(http.Header, len(r.Headers))
+		for k, v := range r.Headers {
+			cs.header.Set(k, v)
+		}
+	}
+	body, raw := r.Body, r.BodyRaw
+	if body == nil && r.Status >= 400 {
+		// The contract's error shape: an empty error body would make
+		// plivo-go report success.
+		body, raw = map[string]any{"api_id": "{{api_id}}", "error": http.StatusText(r.Status)}, false
+	}
+	if body != nil {
+		t, err := compileBody(body, raw)
+		if err != nil {
+			return cs, fmt.Errorf("rule body: %w", err)
+		}
+		cs.body = t
+	}
+	return cs, nil
+}
+
+// mergeWorld adds over to base; entries with the same id are replaced.
+func mergeWorld(base, over World) World {
+	out := World{}
+	out.Accounts = append(out.Accounts, base.Accounts...)
+	for _, a := range over.Accounts {
+		if i := indexOf(out.Accounts, func(x Account) bool { return x.AuthID == a.AuthID }); i >= 0 {
+			out.Accounts[i] = a
+		} else {
+			out.Accounts = append(out.Accounts, a)
+		}
+	}
+	out.PHLOs = append(out.PHLOs, base.PHLOs...)
+	for _, p := range over.PHLOs {
+		if i := indexOf(out.PHLOs, func(x PHLO) bool { return x.ID == p.ID }); i >= 0 {
+			out.PHLOs[i] = p
+		} else {
+			out.PHLOs = append(out.PHLOs, p)
+		}
+	}
+	return out
+}
+
+func indexOf[T any](s []T, f func(T) bool) int {
+	for i, x := range s {
+		if f(x) {
+			return i
+		}
+	}
+	return -1
+}

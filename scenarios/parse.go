@@ -1,0 +1,550 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrSyntax is wrapped by every ParseError whose file is not well-formed YAML.
+var ErrSyntax = errors.New("yaml syntax error")
+
+// ParseError is one problem of a scenario file, at a position.
+type ParseError struct {
+	File   string
+	Line   int
+	Column int
+	Msg    string
+	Err    error // optional cause, for errors.Is
+}
+
+func (e *ParseError) Error() string {
+	file := e.File
+	if file == "" {
+		file = "<scenario>"
+	}
+	switch {
+	case e.Line == 0:
+		return fmt.Sprintf("%s: %s", file, e.Msg)
+	case e.Column == 0:
+		return fmt.Sprintf("%s:%d: %s", file, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Column, e.Msg)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Parse decodes a scenario file strictly: unknown keys, duplicate keys, wrong
+// types and malformed durations or templates are errors. Every error is a
+// *ParseError naming filename:line:column; all are reported at once, joined
+// with errors.Join. Parse does not check operation ids or other semantic
+// rules: call Validate for that.
+func Parse(filename string, data []byte) (*Scenario, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, syntaxError(filename, err)
+	}
+	d := &decoder{file: filename}
+	s := &Scenario{File: filename}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		d.errorf(&root, "empty file: want a mapping with version: %d", Version)
+		return nil, d.err()
+	}
+	doc := root.Content[0]
+	var sawVersion bool
+	d.mapping(doc, func(key string, k, v *yaml.Node) bool {
+		switch key {
+		case "version":
+			sawVersion = true
+			s.Version = d.int(v)
+			if s.Version != Version && len(d.errs) == 0 {
+				d.errorf(v, "unsupported version %d: this phlomock reads version %d", s.Version, Version)
+			}
+		case "name":
+			s.Name = d.str(v)
+		case "description":
+			s.Description = d.str(v)
+		case "stateful":
+			s.Stateful = d.bool(v)
+		case "world":
+			s.World = d.world(v)
+		case "rules":
+			d.seq(v, func(n *yaml.Node) { s.Rules = append(s.Rules, d.rule(n)) })
+		case "interactions":
+			d.seq(v, func(n *yaml.Node) { s.Interactions = append(s.Interactions, d.interaction(n)) })
+		default:
+			return false
+		}
+		return true
+	})
+	if doc.Kind == yaml.MappingNode && !sawVersion {
+		d.errorf(doc, "missing version: want version: %d", Version)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func syntaxError(file string, err error) error {
+	// yaml.v3 reports "yaml: line N: msg"; keep the line as a position.
+	msg := err.Error()
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if l, convErr := strconv.Atoi(n); convErr == nil {
+				line, msg = l, after
+			}
+		}
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	return &ParseError{File: file, Line: line, Msg: msg, Err: ErrSyntax}
+}
+
+type decoder struct {
+	file string
+	errs []error
+}
+
+func (d *decoder) err() error { return errors.Join(d.errs...) }
+
+func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+	d.errs = append(d.errs, &ParseError{File: d.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)})
+}
+
+func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "nothing"
+}
+
+// mapping walks a mapping node; field reports whether it knew the key.
+func (d *decoder) mapping(n *yaml.Node, field func(key string, k, v *yaml.Node) bool) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "got %s, want a mapping", kindName(n))
+		return
+	}
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, "got %s as a key, want a name", kindName(k))
+			continue
+		}
+		if seen[k.Value] {
+			d.errorf(k, "duplicate key %q", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		if !field(k.Value, k, v) {
+			d.errorf(k, "unknown key %q", k.Value)
+		}
+	}
+}
+
+func (d *decoder) seq(n *yaml.Node, item func(*yaml.Node)) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "got %s, want a list", kindName(n))
+		return
+	}
+	for _, c := range n.Content {
+		item(c)
+	}
+}
+
+func (d *decoder) scalar(n *yaml.Node, want string) bool {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errorf(n, "got %s, want %s", kindName(n), want)
+		return false
+	}
+	return true
+}
+
+func (d *decoder) str(n *yaml.Node) string {
+	if !d.scalar(n, "a string") {
+		return ""
+	}
+	return n.Value
+}
+
+func (d *decoder) int(n *yaml.Node) int {
+	if !d.scalar(n, "an integer") {
+		return 0
+	}
+	i, err := strconv.Atoi(n.Value)
+	if err != nil || n.Tag != "!!int" {
+		d.errorf(n, "got %q, want an integer", n.Value)
+		return 0
+	}
+	return i
+}
+
+func (d *decoder) bool(n *yaml.Node) bool {
+	if !d.scalar(n, "true or false") {
+		return false
+	}
+	b, err := strconv.ParseBool(n.Value)
+	if err != nil || n.Tag != "!!bool" {
+		d.errorf(n, "got %q, want true or false", n.Value)
+	}
+	return b
+}
+
+func (d *decoder) strMap(n *yaml.Node) map[string]string {
+	m := map[string]string{}
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		if d.scalar(v, "a string") {
+			m[key] = v.Value
+		}
+		return true
+	})
+	return m
+}
+
+func (d *decoder) duration(n *yaml.Node) time.Duration {
+	if !d.scalar(n, "a duration") {
+		return 0
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		d.errorf(n, "bad duration %q: want a number with a unit, like 200ms or 1.5s", n.Value)
+		return 0
+	}
+	return v
+}
+
+// delay reads `delay: 200ms` or `delay: {min: 100ms, max: 300ms}`.
+func (d *decoder) delay(n *yaml.Node) Delay {
+	dl := Delay{Pos: pos(n)}
+	if n.Kind == yaml.MappingNode {
+		var sawMin, sawMax bool
+		d.mapping(n, func(key string, _, v *yaml.Node) bool {
+			switch key {
+			case "min":
+				sawMin, dl.Min = true, d.duration(v)
+			case "max":
+				sawMax, dl.Max = true, d.duration(v)
+			default:
+				return false
+			}
+			return true
+		})
+		if !sawMin || !sawMax {
+			d.errorf(n, "a delay range needs both min and max")
+		}
+		return dl
+	}
+	dl.Min = d.duration(n)
+	dl.Max = dl.Min
+	return dl
+}
+
+// value turns a YAML node into a JSON value: map[string]any, []any, string,
+// float64, bool or nil.
+func (d *decoder) value(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		d.mapping(n, func(key string, _, v *yaml.Node) bool {
+			m[key] = d.value(v)
+			return true
+		})
+		return m
+	case yaml.SequenceNode:
+		l := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			l = append(l, d.value(c))
+		}
+		return l
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return nil
+		case "!!bool":
+			b, _ := strconv.ParseBool(n.Value)
+			return b
+		case "!!int", "!!float":
+			f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				d.errorf(n, "number %q cannot be written as JSON", n.Value)
+				return nil
+			}
+			return f
+		}
+		return n.Value
+	}
+	d.errorf(n, "got %s, want a JSON value", kindName(n))
+	return nil
+}
+
+func (d *decoder) world(n *yaml.Node) World {
+	var w World
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "accounts":
+			d.seq(v, func(n *yaml.Node) {
+				a := Account{Pos: pos(n)}
+				d.mapping(n, func(key string, _, v *yaml.Node) bool {
+					switch key {
+					case "auth_id":
+						a.AuthID = d.str(v)
+					case "auth_token":
+						a.AuthToken = d.str(v)
+					default:
+						return false
+					}
+					return true
+				})
+				w.Accounts = append(w.Accounts, a)
+			})
+		case "phlos":
+			d.seq(v, func(n *yaml.Node) { w.PHLOs = append(w.PHLOs, d.phlo(n)) })
+		default:
+			return false
+		}
+		return true
+	})
+	return w
+}
+
+func (d *decoder) phlo(n *yaml.Node) PHLO {
+	p := PHLO{Pos: pos(n)}
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "id":
+			p.ID = d.str(v)
+		case "name":
+			p.Name = d.str(v)
+		case "created_on":
+			p.CreatedOn = d.str(v)
+		case "nodes":
+			d.seq(v, func(n *yaml.Node) { p.Nodes = append(p.Nodes, d.node(n)) })
+		default:
+			return false
+		}
+		return true
+	})
+	return p
+}
+
+func (d *decoder) node(n *yaml.Node) Node {
+	nd := Node{Pos: pos(n)}
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "id":
+			nd.ID = d.str(v)
+		case "name":
+			nd.Name = d.str(v)
+		case "created_on":
+			nd.CreatedOn = d.str(v)
+		case "members":
+			d.seq(v, func(n *yaml.Node) {
+				m := Member{Pos: pos(n)}
+				d.mapping(n, func(key string, _, v *yaml.Node) bool {
+					switch key {
+					case "address":
+						m.Address = d.str(v)
+					case "role":
+						m.Role = d.str(v)
+					case "state":
+						m.State = d.str(v)
+					default:
+						return false
+					}
+					return true
+				})
+				nd.Members = append(nd.Members, m)
+			})
+		default:
+			return false
+		}
+		return true
+	})
+	return nd
+}
+
+func (d *decoder) rule(n *yaml.Node) Rule {
+	r := Rule{Pos: pos(n)}
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "name":
+			r.Name = d.str(v)
+		case "match":
+			r.Match = d.match(v)
+		case "respond":
+			resp := d.response(v, nil)
+			r.Respond = &resp
+		case "sequence":
+			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+				d.errorf(v, "empty sequence: want at least one step")
+			}
+			d.seq(v, func(n *yaml.Node) {
+				st := Step{Times: 1}
+				st.Response = d.response(n, func(key string, v *yaml.Node) bool {
+					if key != "times" {
+						return false
+					}
+					st.Times = d.int(v)
+					return true
+				})
+				r.Sequence = append(r.Sequence, st)
+			})
+		case "times":
+			r.Times = d.int(v)
+		default:
+			return false
+		}
+		return true
+	})
+	return r
+}
+
+func (d *decoder) match(n *yaml.Node) Match {
+	var m Match
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "operation":
+			m.Operation, m.OperationPos = d.str(v), pos(v)
+		case "method":
+			m.Method = d.str(v)
+		case "path":
+			m.Path, m.PathPos = d.str(v), pos(v)
+			if _, err := path.Match(m.Path, ""); err != nil {
+				d.errorf(v, "bad path pattern %q: %v", m.Path, err)
+			}
+		case "path_params":
+			m.PathParams = d.strMap(v)
+		case "body":
+			m.Body = d.strMap(v)
+		case "headers":
+			m.Headers = d.strMap(v)
+		case "auth_id":
+			m.AuthID = d.str(v)
+		default:
+			return false
+		}
+		return true
+	})
+	return m
+}
+
+// response reads a response mapping, or the short form `respond: 500`.
+// extra, when set, may claim additional keys (a sequence step's times).
+func (d *decoder) response(n *yaml.Node, extra func(key string, v *yaml.Node) bool) Response {
+	r := Response{Pos: pos(n)}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		r.Status = d.int(n)
+		return r
+	}
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "status":
+			r.Status = d.int(v)
+		case "headers":
+			r.Headers = d.strMap(v)
+		case "body":
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+				r.Body, r.BodyRaw = v.Value, true
+			} else {
+				r.Body = d.value(v)
+			}
+			if err := checkTemplate(r.Body); err != nil {
+				d.errorf(v, "%v", err)
+			}
+		case "delay":
+			r.Delay = d.delay(v)
+		case "drop":
+			r.Drop = d.bool(v)
+		default:
+			return extra != nil && extra(key, v)
+		}
+		return true
+	})
+	return r
+}
+
+func (d *decoder) interaction(n *yaml.Node) Interaction {
+	in := Interaction{Pos: pos(n)}
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "name":
+			in.Name = d.str(v)
+		case "request":
+			in.Request = d.interactionRequest(v)
+		case "expect":
+			in.Expect = d.expect(v)
+		default:
+			return false
+		}
+		return true
+	})
+	return in
+}
+
+func (d *decoder) interactionRequest(n *yaml.Node) InteractionRequest {
+	var r InteractionRequest
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "operation":
+			r.Operation, r.OperationPos = d.str(v), pos(v)
+		case "method":
+			r.Method = d.str(v)
+		case "path":
+			r.Path = d.str(v)
+		case "path_params":
+			r.PathParams = d.strMap(v)
+		case "headers":
+			r.Headers = d.strMap(v)
+		case "auth":
+			r.Auth = d.str(v)
+		case "body":
+			r.Body = d.value(v)
+		default:
+			return false
+		}
+		return true
+	})
+	return r
+}
+
+func (d *decoder) expect(n *yaml.Node) Expect {
+	e := Expect{Pos: pos(n)}
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		switch key {
+		case "status":
+			e.Status = d.int(v)
+		case "body":
+			if v.Kind != yaml.MappingNode {
+				d.errorf(v, "got %s, want a mapping of fields", kindName(v))
+				return true
+			}
+			e.Body, _ = d.value(v).(map[string]any)
+		case "error":
+			e.Error = d.str(v)
+		default:
+			return false
+		}
+		return true
+	})
+	return e
+}
