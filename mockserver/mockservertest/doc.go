@@ -1,0 +1,9 @@
+// Package mockservertest runs phlomock's fake PHLO runner inside Go tests,
+// the way net/http/httptest runs a handler: NewServer(t) listens on a
+// loopback port, gives the URL, the credentials and a Client that sends them,
+// checks every answer of the fake against the contract, and closes itself
+// when the test ends.
+//
+// It is for tests. Programs serve the fake with `phlomock serve`, or with
+// mockserver.New and an http.Server of their own.
+package mockservertest

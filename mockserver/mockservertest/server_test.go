@@ -1,0 +1,114 @@
+package mockservertest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewServer(t *testing.T) {
+	cases := []struct {
+		name   string
+		opts   []mockservertest.Option
+		id     string
+		status int
+	}{
+		{"default account", nil, mockserver.DefaultAuthID, 200},
+		{"own account", []mockservertest.Option{mockservertest.WithAccount("SAXXXXXXXXXXXXXXXXXX", "t")}, "SAXXXXXXXXXXXXXXXXXX", 200},
+		{"strict ids", []mockservertest.Option{mockservertest.WithOptions(mockserver.Options{StrictIDs: true, World: mockserver.StaticWorld{"P2": nil}})}, mockserver.DefaultAuthID, 404},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := mockservertest.NewServer(t, c.opts...)
+			assert.Equal(t, c.id, s.AuthID)
+			resp, err := s.Client().Get(s.URL + "/v1/phlo/P1")
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			assert.Equal(t, c.status, resp.StatusCode)
+			var body map[string]any
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+			assert.NotEmpty(t, body["api_id"])
+			require.Len(t, s.Journal(mockserver.Filter{}), 1)
+		})
+	}
+}
+
+func TestClientKeepsExplicitAuth(t *testing.T) {
+	s := mockservertest.NewServer(t)
+	req, _ := http.NewRequest("GET", s.URL+"/v1/phlo/P1", nil)
+	req.SetBasicAuth("MAXXXXXXXXXXXXXXXXXX", "wrong")
+	resp, err := s.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode)
+}
+
+func TestAdminJournal(t *testing.T) {
+	s := mockservertest.NewServer(t)
+	c := s.Client()
+	for _, p := range []string{"/v1/phlo/P1", "/v1/phlo/P1/multi_party_call/N1", "/v1/nowhere"} {
+		resp, err := c.Get(s.URL + p)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	cases := []struct {
+		query string
+		paths []string
+	}{
+		{"", []string{"/v1/phlo/P1", "/v1/phlo/P1/multi_party_call/N1", "/v1/nowhere"}},
+		{"?operation=getMultiPartyCall", []string{"/v1/phlo/P1/multi_party_call/N1"}},
+		{"?status=404", []string{"/v1/nowhere"}},
+		{"?method=get&limit=2", []string{"/v1/phlo/P1/multi_party_call/N1", "/v1/nowhere"}},
+		{"?path=/v1/phlo/P1", []string{"/v1/phlo/P1"}},
+		{"?method=POST", []string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.query, func(t *testing.T) {
+			resp, err := http.Get(s.AdminURL + "/__admin/journal" + tc.query)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, 200, resp.StatusCode)
+			var page mockserver.JournalPage
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+			got := []string{}
+			for _, e := range page.Entries {
+				got = append(got, e.Path)
+			}
+			assert.Equal(t, tc.paths, got)
+		})
+	}
+	t.Run("bad limit", func(t *testing.T) {
+		resp, err := http.Get(s.AdminURL + "/__admin/journal?limit=x")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 400, resp.StatusCode)
+	})
+	t.Run("delete", func(t *testing.T) {
+		req, _ := http.NewRequest("DELETE", s.AdminURL+"/__admin/journal", nil)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 204, resp.StatusCode)
+		assert.Empty(t, s.Journal(mockserver.Filter{}))
+	})
+	t.Run("unknown admin route", func(t *testing.T) {
+		resp, err := http.Get(s.AdminURL + "/__admin/nope")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		assert.Equal(t, 404, resp.StatusCode)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	})
+	t.Run("readyz follows SetReady", func(t *testing.T) {
+		s.Mock.SetReady(false)
+		defer s.Mock.SetReady(true)
+		resp, err := http.Get(s.AdminURL + "/readyz")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 503, resp.StatusCode)
+	})
+}
