@@ -21,6 +21,11 @@ type Case struct {
 	// RealIDs marks a case that needs a PHLO and node that exist on the
 	// target (Target.PhloID and Target.NodeID); it is skipped without them.
 	RealIDs bool `json:"real_ids,omitempty"`
+	// Sequence, when set, chains the case to the others of the same
+	// Sequence: they run one after another in suite order (a scenario's
+	// interactions depend on the state the earlier ones left). Cases
+	// without a Sequence run concurrently.
+	Sequence string `json:"sequence,omitempty"`
 	// Description says in a sentence what the case proves.
 	Description string  `json:"description,omitempty"`
 	Request     Request `json:"request"`

@@ -2,9 +2,11 @@ package contract_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/phlomock/phlomock/contract"
@@ -167,4 +169,37 @@ func TestDeviantServers(t *testing.T) {
 			assert.NotZero(t, failed, "got no failed case, want some")
 		})
 	}
+}
+
+// Cases of one Sequence run one after another in suite order, even with
+// many requests in flight.
+func TestSequenceKeepsOrder(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(deviate(newReference(t), func(r *http.Request, a *answer) {
+		if name := r.Header.Get("X-Case"); name != "" {
+			mu.Lock()
+			got = append(got, name)
+			mu.Unlock()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	var cases []contract.Case
+	var want []string
+	for i := range 40 {
+		name := fmt.Sprintf("step-%02d", i)
+		want = append(want, name)
+		cases = append(cases, contract.Case{
+			ID: "seq/" + name, Operation: "getPhlo", Safe: true, Sequence: "seq",
+			Request: contract.Request{Method: http.MethodGet, Path: "/v1/phlo/{phlo_id}", Header: http.Header{"X-Case": {name}}},
+		})
+	}
+	r := &contract.Runner{Spec: spec, Concurrency: 8, Client: srv.Client(),
+		Target: contract.Target{BaseURL: srv.URL, AuthID: refAuthID, AuthToken: refToken, PhloID: refPhloID, NodeID: refNodeID}}
+	rep, err := r.Run(context.Background(), cases)
+	require.NoError(t, err)
+	require.NoError(t, rep.Err())
+	assert.Equal(t, want, got)
 }

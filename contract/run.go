@@ -124,18 +124,37 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	unreachable := make([]error, len(cases))
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
+	// A unit is the indexes of cases that run one after another: a single
+	// case, or every case of one Sequence.
+	var units [][]int
+	seq := map[string]int{}
 	for i, cs := range cases {
 		rep.Results[i] = Result{Case: cs}
 		if reason := r.skip(cs); reason != "" {
 			rep.Results[i].Skipped = reason
 			continue
 		}
+		if cs.Sequence == "" {
+			units = append(units, []int{i})
+			continue
+		}
+		u, ok := seq[cs.Sequence]
+		if !ok {
+			u = len(units)
+			seq[cs.Sequence] = u
+			units = append(units, nil)
+		}
+		units[u] = append(units[u], i)
+	}
+	for _, unit := range units {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			rep.Results[i], unreachable[i] = r.runCase(ctx, client, chk, base.String(), cs)
+			for _, i := range unit {
+				rep.Results[i], unreachable[i] = r.runCase(ctx, client, chk, base.String(), cases[i])
+			}
 		}()
 	}
 	wg.Wait()

@@ -1,0 +1,130 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/phlomock/phlomock/scenarios"
+)
+
+// FromScenario converts a scenario's interactions into cases. They share one
+// Sequence (the scenario's name) so that they run in order: a scenario's
+// answers may depend on the requests before (counters, call state).
+//
+// A case is Safe when it cannot place a call on a real deployment whatever
+// the target does: a GET, no or wrong credentials, or a body the spec
+// refuses. An interaction the scenario makes fail (a rule answering 400 to
+// a valid call) is not safe: the real API would accept it.
+func FromScenario(spec *openapi3.T, sc *scenarios.Scenario) ([]Case, error) {
+	ops := map[string]operation{}
+	for _, op := range operations(spec) {
+		ops[op.id] = op
+	}
+	var cases []Case
+	for i, in := range sc.Interactions {
+		cs, err := fromInteraction(ops, sc.Name, in)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: interaction %d (%s): %w", sc.File, in.Pos.Line, i+1, in.Name, err)
+		}
+		cases = append(cases, cs)
+	}
+	return cases, nil
+}
+
+func fromInteraction(ops map[string]operation, scenario string, in scenarios.Interaction) (Case, error) {
+	r := in.Request
+	op, ok := ops[r.Operation]
+	if r.Operation != "" && !ok {
+		return Case{}, fmt.Errorf("%w: unknown operation %q", ErrSpec, r.Operation)
+	}
+	req := Request{Method: r.Method, Path: r.Path, PathParams: r.PathParams}
+	if req.Method == "" {
+		req.Method = op.method
+	}
+	if req.Path == "" {
+		req.Path = op.path
+	}
+	if req.Method == "" || req.Path == "" {
+		return Case{}, fmt.Errorf("%w: an interaction needs an operation, or a method and a path", ErrSpec)
+	}
+	req.Method = strings.ToUpper(req.Method)
+	for k, v := range r.Headers {
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		req.Header.Set(k, v)
+	}
+	switch r.Auth {
+	case "", scenarios.AuthDefault:
+		req.Auth = AuthDefault
+	case scenarios.AuthNone:
+		req.Auth = AuthNone
+	case scenarios.AuthWrong:
+		req.Auth = AuthWrong
+	default:
+		return Case{}, fmt.Errorf("auth %q: want %s, %s or %s", r.Auth, scenarios.AuthDefault, scenarios.AuthNone, scenarios.AuthWrong)
+	}
+	if r.Body != nil {
+		data, err := json.Marshal(r.Body)
+		if err != nil {
+			return Case{}, fmt.Errorf("body: %w", err)
+		}
+		req.Body = data
+	}
+	exp := Expect{Status: in.Expect.Status, ErrorContains: in.Expect.Error}
+	if s := in.Expect.Status; s >= 400 && s < 500 {
+		exp.Outcome = OutcomeReject
+	}
+	for k, v := range in.Expect.Body {
+		if exp.Fields == nil {
+			exp.Fields = map[string]any{}
+		}
+		exp.Fields["/"+escapePointer(k)] = v
+	}
+	cs := Case{
+		ID: scenario + "/" + slug(in.Name), Operation: op.id, Sequence: scenario,
+		Description: in.Name, Request: req, Expect: exp,
+	}
+	cs.Safe = req.Method == http.MethodGet || req.Auth != AuthDefault || (ok && !bodyValid(op, req.Body))
+	return cs, nil
+}
+
+// bodyValid reports whether the spec accepts body for op, by the variant
+// its discriminator selects.
+func bodyValid(op operation, body json.RawMessage) bool {
+	rb := op.op.RequestBody
+	if rb == nil || rb.Value == nil {
+		return true
+	}
+	if body == nil {
+		return !rb.Value.Required
+	}
+	mt := rb.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return true
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return false
+	}
+	return mt.Schema.Value.VisitJSON(v) == nil
+}
+
+// slug turns an interaction's name into a case id segment.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
