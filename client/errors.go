@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,18 +77,16 @@ func newAPIError(status int, body []byte) *APIError {
 	if text == "" {
 		text = fmt.Sprintf("status %d", status)
 	}
-	var eb struct {
-		APIID string `json:"api_id"`
-		Error string `json:"error"`
-	}
+	// Decoded loosely: an error body with an odd shape still yields what it has.
+	var fields map[string]any
 	switch {
-	case len(strings.TrimSpace(string(body))) == 0:
+	case len(bytes.TrimSpace(body)) == 0:
 		e.Message = text + " (empty body)"
-	case json.Unmarshal(body, &eb) != nil:
-		e.Message = fmt.Sprintf("%s (non-JSON body: %s)", text, excerpt(body))
+	case json.Unmarshal(body, &fields) != nil || fields == nil:
+		e.Message = fmt.Sprintf("%s (not a JSON object: %s)", text, excerpt(body))
 	default:
-		e.APIID = eb.APIID
-		e.Message = eb.Error
+		e.APIID, _ = fields["api_id"].(string)
+		e.Message, _ = fields["error"].(string)
 		if e.Message == "" {
 			e.Message = fmt.Sprintf("%s (no error text in body: %s)", text, excerpt(body))
 		}

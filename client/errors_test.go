@@ -33,8 +33,9 @@ func TestErrorShapes(t *testing.T) {
 		{"404 empty body", 404, ``, ErrNotFound, "", "Not Found (empty body)"},
 		{"401 blank body", 401, "  \n", ErrUnauthorized, "", "Unauthorized (empty body)"},
 		{"404 empty object", 404, `{}`, ErrNotFound, "", `Not Found (no error text in body: "{}")`},
-		{"502 HTML", 502, "<html>\n<body>Bad gateway</body></html>", ErrServerError, "", `Bad Gateway (non-JSON body: "<html> <body>Bad gateway</body></html>")`},
-		{"500 JSON array", 500, `[1]`, ErrServerError, "", `Internal Server Error (non-JSON body: "[1]")`},
+		{"502 HTML", 502, "<html>\n<body>Bad gateway</body></html>", ErrServerError, "", `Bad Gateway (not a JSON object: "<html> <body>Bad gateway</body></html>")`},
+		{"500 odd types", 500, `{"api_id":7,"error":null}`, ErrServerError, "", `Internal Server Error (no error text in body: "{\"api_id\":7,\"error\":null}")`},
+		{"500 JSON array", 500, `[1]`, ErrServerError, "", `Internal Server Error (not a JSON object: "[1]")`},
 		{"405 unknown to the API", 405, `{"api_id":"e8","error":"method not allowed"}`, nil, "e8", "method not allowed"},
 		{"499 without status text", 499, ``, nil, "", "status 499 (empty body)"},
 	}
@@ -214,4 +215,23 @@ func TestSleepContext(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, sleepContext(ctx, time.Hour), context.Canceled)
 	require.NoError(t, sleepContext(t.Context(), 0))
+}
+
+// Whatever the body of an error answer, the client builds an error that
+// keeps the status, the body and says something.
+func FuzzAPIError(f *testing.F) {
+	f.Add(404, []byte(`{"api_id":"e1","error":"PHLO not found"}`))
+	f.Add(401, []byte(``))
+	f.Add(502, []byte("<html>bad gateway</html>"))
+	f.Add(500, []byte(`{"error":null,"api_id":7}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		e := newAPIError(status, body)
+		if e.StatusCode != status || string(e.Body) != string(body) {
+			t.Fatalf("got status %d body %q, want %d %q", e.StatusCode, e.Body, status, body)
+		}
+		if e.Message == "" {
+			t.Fatalf("got an empty message for status %d body %q", status, body)
+		}
+		_ = e.Error()
+	})
 }

@@ -86,10 +86,65 @@ func ExampleAPIError() {
 	// phlorunner: 404 PHLO not found (api_id 4e1f6b3a-8d2c-4b7e-9f0a-1c2d3e4f5a6b)
 }
 
+func ExampleClient_RunPHLO() {
+	srv := fakeRunner()
+	defer srv.Close()
+
+	c := client.New("MAPHLOMOCKDEFAULT001", "phlomock-default-auth-token", client.WithBaseURL(srv.URL))
+	// The payload carries what the PHLO's Start node expects; nil sends no body.
+	_, err := c.RunPHLO(context.Background(), "e0c2f7b9", map[string]string{"from": "+14152223333", "to": "+14152225555"})
+	fmt.Println("error:", err)
+	// Output:
+	// server got POST /v1/account/MAPHLOMOCKDEFAULT001/phlo/e0c2f7b9 {"from":"+14152223333","to":"+14152225555"}
+	// error: <nil>
+}
+
+func ExampleClient_GetPHLO() {
+	srv := fakeRunner()
+	defer srv.Close()
+
+	c := client.New("MAPHLOMOCKDEFAULT001", "phlomock-default-auth-token", client.WithBaseURL(srv.URL))
+	phlo, err := c.GetPHLO(context.Background(), "e0c2f7b9")
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println(phlo.PHLOID, phlo.Name, phlo.CreatedOn)
+	// Output:
+	// server got GET /v1/phlo/e0c2f7b9
+	// e0c2f7b9 support line 2020-08-01 09:05:11.846982+00:00
+}
+
 func ExampleWithRetry() {
-	// Retry a call answered 429 or 5xx up to 3 attempts in all, waiting what
-	// Retry-After asks. Off by default: a POST answered 5xx may have
-	// taken effect.
-	c := client.New("MAPHLOMOCKDEFAULT001", "phlomock-default-auth-token", client.WithRetry(3))
-	_ = c
+	// A runner that is busy once, then answers.
+	busy := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if busy {
+			busy = false
+			fmt.Println("server: 429, retry after 0 s")
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"api_id":"4e1f6b3a-8d2c-4b7e-9f0a-1c2d3e4f5a6b","error":"too many requests"}`)
+			return
+		}
+		fmt.Println("server: 201")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"api_id":"8c77b816-d621-4028-afc8-1aeab1d497a8","error":""}`)
+	}))
+	defer srv.Close()
+
+	// Up to 3 attempts in all. Off by default: a POST answered 5xx may
+	// have taken effect.
+	c := client.New("MAPHLOMOCKDEFAULT001", "phlomock-default-auth-token",
+		client.WithBaseURL(srv.URL), client.WithRetry(3))
+	res, err := c.Hangup(context.Background(), "e0c2f7b9", "a1b2c3d4", "+14152225555")
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println("api_id:", res.APIID)
+	// Output:
+	// server: 429, retry after 0 s
+	// server: 201
+	// api_id: 8c77b816-d621-4028-afc8-1aeab1d497a8
 }

@@ -183,7 +183,7 @@ func TestDriverOutcomes(t *testing.T) {
 		{"empty error body", callLine(t, fake.URL, "e", "hold", map[string]any{"phlo_id": "empty", "node_id": "N1", "member_address": "+1"}),
 			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 401.0, "message": "phlorunner: 401 Unauthorized (empty body)"}}},
 		{"non-JSON error body", callLine(t, fake.URL, "e", "hold", map[string]any{"phlo_id": "html", "node_id": "N1", "member_address": "+1"}),
-			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 502.0, "message": `phlorunner: 502 Bad Gateway (non-JSON body: "<html>bad gateway</html>")`}}},
+			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 502.0, "message": `phlorunner: 502 Bad Gateway (not a JSON object: "<html>bad gateway</html>")`}}},
 		{"missing parameter, nothing sent", callLine(t, fake.URL, "e", "hold", map[string]any{"phlo_id": "P1", "node_id": "N1"}),
 			map[string]any{"type": "result", "id": "e", "outcome": "error", "error": map[string]any{"status": 0.0, "message": "Hold: empty path parameter member_address"}}},
 		{"unknown operation", callLine(t, fake.URL, "u", "transmogrify", nil),
