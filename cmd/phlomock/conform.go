@@ -15,6 +15,7 @@ import (
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 // The PHLO and node the in-process fake declares, and conform uses by default
@@ -52,7 +53,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
-	fs.Var(&f.scenarios, "scenario", "scenario whose interactions to add (repeatable)")
+	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions instead of the generated cases: a built-in name or a YAML file (repeatable; needs --target)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--live] [--report text|json] [--junit FILE]")
 		fmt.Fprintln(stderr)
@@ -74,16 +75,22 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if f.concurrency < 1 {
 		return usageError("conform: --concurrency must be at least 1")
 	}
-	if len(f.scenarios) > 0 {
-		// TODO(phlomock): convert scenario interactions to cases (see
-		// contract.Case) once package scenarios offers them.
-		return usageError("conform: --scenario is not available yet")
+	if len(f.scenarios) > 0 && f.target == "" {
+		// TODO(phlomock): serve the scenarios in-process once cmd/phlomock
+		// has the glue from a scenarios.Engine to mockserver.Options (World,
+		// Responder, stateful calls) that `serve --scenario` will use.
+		return usageError("conform: --scenario needs --target: a fake serving those scenarios (phlomock serve)")
 	}
 	spec, err := openapi.Load()
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}
-	cases, err := contract.Generate(spec, contract.GenerateOptions{})
+	var cases []contract.Case
+	if len(f.scenarios) == 0 {
+		cases, err = contract.Generate(spec, contract.GenerateOptions{})
+	} else {
+		cases, err = scenarioCases(spec, f.scenarios)
+	}
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}
@@ -142,6 +149,43 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return silentExit(1)
 	}
 	return nil
+}
+
+// scenarioCases loads each scenario (a built-in name or a YAML file) and
+// converts its interactions. A scenario deliberately bends the contract's
+// answers, so its interactions replace the generated cases.
+func scenarioCases(spec *openapi3.T, names []string) ([]contract.Case, error) {
+	known := scenarios.KnownOperations{}
+	for _, item := range spec.Paths.Map() {
+		for _, op := range item.Operations() {
+			known = append(known, op.OperationID)
+		}
+	}
+	var cases []contract.Case
+	for _, name := range names {
+		var sc *scenarios.Scenario
+		var err error
+		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || strings.ContainsAny(name, `/\`) {
+			var data []byte
+			if data, err = os.ReadFile(name); err == nil {
+				sc, err = scenarios.Parse(name, data)
+			}
+		} else {
+			sc, err = scenarios.Builtin(name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--scenario %s: %w", name, err)
+		}
+		if err := sc.Validate(known); err != nil {
+			return nil, fmt.Errorf("--scenario %s: %w", name, err)
+		}
+		cs, err := contract.FromScenario(spec, sc)
+		if err != nil {
+			return nil, fmt.Errorf("--scenario %s: %w", name, err)
+		}
+		cases = append(cases, cs...)
+	}
+	return cases, nil
 }
 
 // startConformFake serves the fake on a loopback port, with ids strict so

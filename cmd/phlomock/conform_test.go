@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,4 +169,126 @@ func TestConformSafeByDefault(t *testing.T) {
 	for _, req := range live {
 		assert.True(t, sent[req], "got %q not sent with --live, want it sent", req)
 	}
+}
+
+// newConformFake serves the fake with the one PHLO and node conform uses.
+func newConformFake(tb testing.TB, wrap func(http.Handler) http.Handler) *httptest.Server {
+	tb.Helper()
+	spec, err := openapi.Load()
+	require.NoError(tb, err)
+	fake, err := mockserver.New(spec, mockserver.Options{World: conformWorld{conformPhloID, conformNodeID}, StrictIDs: true})
+	require.NoError(tb, err)
+	var h http.Handler = fake
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// rewrite lets edit change every answer of the handler it wraps.
+func rewrite(edit func(status *int, header http.Header, body *[]byte)) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			status, header, body := rec.Code, rec.Header().Clone(), rec.Body.Bytes()
+			edit(&status, header, &body)
+			header.Del("Content-Length")
+			maps.Copy(w.Header(), header)
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		})
+	}
+}
+
+func editBody(body *[]byte, edit func(m map[string]any)) {
+	var m map[string]any
+	if json.Unmarshal(*body, &m) == nil {
+		edit(m)
+		*body, _ = json.Marshal(m)
+	}
+}
+
+// Each deviation from the contract is reported with its code, and the run
+// exits 1.
+func TestConformDeviantTargets(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(status *int, header http.Header, body *[]byte)
+		want string
+	}{
+		{"wrong status", func(s *int, _ http.Header, _ *[]byte) {
+			if *s == http.StatusUnauthorized {
+				*s = http.StatusForbidden
+			}
+		}, "status-unexpected"},
+		{"missing api_id", func(_ *int, _ http.Header, b *[]byte) {
+			editBody(b, func(m map[string]any) { delete(m, "api_id") })
+		}, "api-id-missing"},
+		{"text/plain errors", func(s *int, h http.Header, b *[]byte) {
+			if *s >= 400 {
+				h.Set("Content-Type", "text/plain")
+				*b = []byte("error\n")
+			}
+		}, "content-type"},
+		{"empty error body", func(s *int, _ http.Header, b *[]byte) {
+			if *s >= 400 {
+				*b = nil
+			}
+		}, "body-not-json"},
+		{"200 where the API must reject", func(s *int, _ http.Header, b *[]byte) {
+			if *s == http.StatusBadRequest {
+				*s = http.StatusOK
+				editBody(b, func(m map[string]any) { m["error"] = "" })
+			}
+		}, "accepted-invalid-request"},
+		{"undocumented status", func(s *int, _ http.Header, _ *[]byte) {
+			if *s == http.StatusNotFound {
+				*s = http.StatusTeapot
+			}
+		}, "status-undocumented"},
+		{"wrong field type", func(_ *int, _ http.Header, b *[]byte) {
+			editBody(b, func(m map[string]any) {
+				if _, ok := m["created_on"]; ok {
+					m["created_on"] = 20200801
+				}
+			})
+		}, "body-schema"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newConformFake(t, rewrite(tt.edit))
+			code, out, errOut := conform(t, "--target", srv.URL, "--live", "--report", "json",
+				"--auth-id", mockserver.DefaultAuthID, "--auth-token", mockserver.DefaultAuthToken,
+				"--phlo-id", conformPhloID, "--node-id", conformNodeID)
+			assert.Equal(t, 1, code, "got exit %d, want 1; stderr: %s", code, errOut)
+			assert.True(t, strings.Contains(out, `"code": "`+tt.want+`"`), "got no %s violation in the JSON report", tt.want)
+		})
+	}
+}
+
+func TestConformScenarios(t *testing.T) {
+	// The scenario names its own ids: an open world knows them all.
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	fake, err := mockserver.New(spec, mockserver.Options{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	creds := []string{"--target", srv.URL, "--auth-id", mockserver.DefaultAuthID, "--auth-token", mockserver.DefaultAuthToken}
+
+	code, out, errOut := conform(t, append(creds, "--scenario", "success")...)
+	assert.Equal(t, 0, code, "stdout: %s\nstderr: %s", out, errOut)
+	assert.Contains(t, out, "pass success/")
+	assert.Contains(t, out, "skip success/", "live interactions are held back without --live")
+
+	code, _, errOut = conform(t, append(creds, "--scenario", "no-such-scenario")...)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "unknown scenario")
+
+	code, _, errOut = conform(t, "--scenario", "success")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--scenario needs --target")
 }
