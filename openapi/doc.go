@@ -6,7 +6,9 @@
 // `phlomock derive` on phlorunner.postman_collection.json and applies
 // phlorunner.overlay.yaml. The derivation itself lives in the subpackages
 // (postman reads collections, derive turns them into OpenAPI, overlay applies
-// OpenAPI Overlay 1.0 documents); this package only serves the result.
+// OpenAPI Overlay 1.0 documents); this package serves the result (Load,
+// Parse, YAML) and chains the three (Generate), for `phlomock derive` and for
+// the drift test that keeps phlorunner.yaml equal to its sources.
 //
 // It is not a general OpenAPI toolkit: kin-openapi is.
 package openapi

@@ -8,6 +8,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
+//go:generate go run ../cmd/phlomock derive phlorunner.postman_collection.json --overlay phlorunner.overlay.yaml -o phlorunner.yaml
+
 // YAML is the contract exactly as committed in phlorunner.yaml.
 //
 //go:embed phlorunner.yaml
