@@ -1,0 +1,76 @@
+package mockserver_test
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/openapi"
+)
+
+func seedRequest() *http.Request {
+	req := httptest.NewRequest("POST", "/v1/phlo/P1/multi_party_call/N1", strings.NewReader(seedBody))
+	req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+func benchHandler(b *testing.B, h http.Handler) {
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, seedRequest())
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("got %d %s, want 201", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkColdTransfer is the seed request through the whole fake, as
+// `phlomock serve` runs it (no response validation).
+func BenchmarkColdTransfer(b *testing.B) {
+	doc, err := openapi.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := mockserver.New(doc, mockserver.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchHandler(b, s)
+}
+
+// BenchmarkColdTransferBaseline is the least a fake must do for the same
+// request: a bare handler checking Basic auth, decoding the JSON and the
+// role, answering a constant.
+func BenchmarkColdTransferBaseline(b *testing.B) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, tok, ok := r.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(mockserver.DefaultAuthID)) != 1 ||
+			subtle.ConstantTimeCompare([]byte(tok), []byte(mockserver.DefaultAuthToken)) != 1 {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var body struct {
+			Action, To, Role, TriggerSource string `json:"-"`
+		}
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		body.Role, _ = m["role"].(string)
+		if body.Role != "" && body.Role != "agent" && body.Role != "customer" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"api_id":"8c77b816-d621-4028-afc8-1aeab1d497a8","error":""}` + "\n"))
+	})
+	benchHandler(b, h)
+}
