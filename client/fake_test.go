@@ -3,7 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,21 +11,15 @@ import (
 
 	"github.com/phlomock/phlomock/client"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
-// newFake starts phlomock's fake with response validation on, so that a
-// passing call proves both sides kept to the contract.
+// newFake starts phlomock's fake, which checks its own answers against the
+// contract, so that a passing call proves both sides kept to it.
 func newFake(tb testing.TB, opts mockserver.Options) (*mockserver.Server, string) {
 	tb.Helper()
-	doc, err := openapi.Load()
-	require.NoError(tb, err)
-	opts.ValidateResponses = true
-	fake, err := mockserver.New(doc, opts)
-	require.NoError(tb, err)
-	srv := httptest.NewServer(fake)
-	tb.Cleanup(srv.Close)
-	return fake, srv.URL
+	srv := mockservertest.NewServer(tb, mockservertest.WithOptions(opts))
+	return srv.Mock, srv.URL
 }
 
 const (
@@ -172,4 +166,26 @@ func TestFakeErrors(t *testing.T) {
 			t.Logf("%v", err)
 		})
 	}
+}
+
+// Testing code that uses the client against phlomock's fake, in-process.
+func Example_testingWithTheFake() {
+	fake, err := mockservertest.Start()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer fake.Close()
+
+	c := client.New(fake.AuthID, fake.AuthToken, client.WithBaseURL(fake.URL))
+	_, err = c.ColdTransfer(context.Background(), phloID, nodeID, client.ColdTransferParams{
+		To: "+14152225555", TriggerSource: "+14152223333",
+	})
+	fmt.Println("error:", err)
+	for _, e := range fake.Journal(mockserver.Filter{}) {
+		fmt.Println(e.Method, e.Path, e.Status, e.Body)
+	}
+	// Output:
+	// error: <nil>
+	// POST /v1/phlo/3f6d2c9e-5c1a-4c4e-9b7e-2a3c4d5e6f70/multi_party_call/7a1b2c3d-0e9f-4a8b-8c7d-6e5f4a3b2c1d 201 {"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}
 }
