@@ -238,7 +238,7 @@ func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) driverR
 		}
 	}
 	c := client.New(msg.AuthID, msg.AuthToken, client.WithBaseURL(msg.BaseURL), client.WithHTTPClient(hc))
-	fields, err := op.do(ctx, c, p)
+	fields, err := perform(ctx, op, c, p)
 	if err == nil {
 		res.Outcome, res.Fields = "success", fields
 		return res
@@ -252,4 +252,16 @@ func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) driverR
 		res.Error.Status, res.Error.APIID = apiErr.StatusCode, apiErr.APIID
 	}
 	return res
+}
+
+// perform runs op, turning a panic of the client into an error: the
+// protocol wants a crash of the client reported as its error, not as the
+// driver's death.
+func perform(ctx context.Context, op *driverOp, c *client.Client, p driverParams) (fields map[string]string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			fields, err = nil, fmt.Errorf("panic: %v", v)
+		}
+	}()
+	return op.do(ctx, c, p)
 }

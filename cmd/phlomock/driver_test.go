@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	certdriver "github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/client"
 )
 
 // driverFake answers like the PHLO runner: errors for the phlo ids
@@ -207,6 +208,17 @@ func TestDriverOutcomes(t *testing.T) {
 		assert.Equal(t, 0.0, e["status"])
 		assert.Contains(t, e["message"], "connection refused")
 	})
+}
+
+func TestDriverClientPanic(t *testing.T) {
+	op := &driverOp{"boom", func(context.Context, *client.Client, driverParams) (map[string]string, error) {
+		var m map[string]string
+		m["x"] = "y"
+		return m, nil
+	}}
+	fields, err := perform(t.Context(), op, client.New("MA", "tok"), driverParams{})
+	assert.Nil(t, fields)
+	require.ErrorContains(t, err, "panic: assignment to entry in nil map")
 }
 
 // Messages phlomock never sends are logged and left unanswered, since any
