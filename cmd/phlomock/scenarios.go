@@ -3,10 +3,117 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
-// TODO(phlomock): placeholder until the scenarios command lands.
-func runScenarios(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("scenarios: not implemented yet")
+const scenariosUsage = `usage:
+  phlomock scenarios                 list the built-in scenarios
+  phlomock scenarios show NAME       print a built-in scenario as YAML
+  phlomock scenarios check FILE...   parse and validate scenario files`
+
+func runScenarios(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("scenarios", stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, scenariosUsage) }
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	args = fs.Args()
+	if len(args) == 0 || args[0] == "list" {
+		if len(args) > 1 {
+			return usageError("scenarios list takes no arguments")
+		}
+		return listScenarios(stdout)
+	}
+	switch args[0] {
+	case "show":
+		if len(args) != 2 {
+			return usageError("scenarios show takes one scenario name")
+		}
+		data, err := scenarios.BuiltinYAML(args[1])
+		if err != nil {
+			return usageError(err.Error())
+		}
+		_, err = stdout.Write(data)
+		return err
+	case "check":
+		if len(args) < 2 {
+			return usageError("scenarios check needs at least one file")
+		}
+		return checkScenarios(args[1:], stdout, stderr)
+	}
+	fs.Usage()
+	return usageError(fmt.Sprintf("unknown scenarios command %q", args[0]))
+}
+
+func listScenarios(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, name := range scenarios.BuiltinNames() {
+		s, err := scenarios.Builtin(name)
+		if err != nil {
+			return err // a broken embedded file: caught by the package's tests
+		}
+		suffix := ""
+		if name == scenarios.Default {
+			suffix = " [default]"
+		}
+		fmt.Fprintf(tw, "%s\t%s%s\n", name, s.Description, suffix)
+	}
+	return tw.Flush()
+}
+
+// checkScenarios prints one line per problem, as file:line:column: message,
+// and "FILE: ok" for each good file; any problem exits 1.
+func checkScenarios(files []string, stdout, stderr io.Writer) error {
+	known, err := operationIDs()
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", file, errors.Unwrap(err))
+			failed = true
+			continue
+		}
+		s, err := scenarios.Parse(file, data)
+		if err == nil {
+			err = s.Validate(known)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			failed = true
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", file)
+	}
+	if failed {
+		return silentExit(1)
+	}
+	return nil
+}
+
+// operationIDs lists the contract's operation ids, for Validate.
+func operationIDs() (scenarios.KnownOperations, error) {
+	doc, err := openapi.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load the contract: %w", err)
+	}
+	var ids scenarios.KnownOperations
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.OperationID != "" {
+				ids = append(ids, op.OperationID)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
