@@ -2,11 +2,102 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/phlomock/phlomock/openapi"
 )
 
-// TODO(phlomock): placeholder until the derive command lands.
-func runDerive(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("derive: not implemented yet")
+const deriveUsage = `usage: phlomock derive COLLECTION.json [--overlay FILE] [--format yaml|json] [-o FILE]
+
+Derives an OpenAPI 3 spec from a Postman Collection v2.1, applies an OpenAPI
+Overlay 1.0 document if given, validates the result and writes it (stdout by
+default). What cannot be translated is reported on stderr as a warning; a
+malformed collection or overlay exits 1 naming file:line:column.
+
+Flags:
+`
+
+// runDerive is `phlomock derive`. `go generate ./openapi` runs it to produce
+// openapi/phlorunner.yaml.
+func runDerive(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("derive", stderr)
+	overlayFile := fs.String("overlay", "", "apply this OpenAPI Overlay 1.0 `FILE` after derivation")
+	format := fs.String("format", "yaml", "output `format`: yaml or json")
+	outFile := fs.String("o", "", "write the spec to `FILE` (atomically) instead of stdout")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), deriveUsage)
+		fs.PrintDefaults()
+	}
+	// Flags may come before or after the collection, as the usage line shows.
+	var positional []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return usageError(fmt.Sprintf("derive: want one collection file, got %d arguments", len(positional)))
+	}
+	if *format != "yaml" && *format != "json" {
+		return usageError(fmt.Sprintf("derive: --format %q: want yaml or json", *format))
+	}
+	in := openapi.Input{CollectionName: positional[0], OverlayName: *overlayFile, Format: *format}
+	var err error
+	if in.Collection, err = os.ReadFile(in.CollectionName); err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("derive: %w", err)}
+	}
+	if *overlayFile != "" {
+		if in.Overlay, err = os.ReadFile(*overlayFile); err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("derive: %w", err)}
+		}
+	}
+	out, warnings, err := openapi.Generate(in)
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "phlomock derive: warning: %s\n", w)
+	}
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("derive: %w", err)}
+	}
+	if *outFile == "" {
+		_, err = stdout.Write(out)
+		return err
+	}
+	if err := writeAtomic(*outFile, out); err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("derive: %w", err)}
+	}
+	return nil
+}
+
+// writeAtomic replaces path with data, or leaves it untouched on failure.
+func writeAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
