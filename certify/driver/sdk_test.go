@@ -290,19 +290,27 @@ func shortMode(t *testing.T) {
 	}
 }
 
-func TestPlivoGoDriver(t *testing.T) {
-	shortMode(t)
-	needTool(t, lookPath("go"), "the go command")
+// buildPlivoGo builds the plivo-go driver, which has its own module, and
+// returns its command and directory.
+func buildPlivoGo(tb testing.TB) (command, dir string) {
+	tb.Helper()
+	needTool(tb, lookPath("go"), "the go command")
 	dir, err := filepath.Abs("../drivers/plivo-go")
-	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "plivo-go-driver")
+	require.NoError(tb, err)
+	bin := filepath.Join(tb.TempDir(), "plivo-go-driver")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = dir
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	// The driver's go.sum is committed: the build must never edit the tree.
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off")
 	out, err := build.CombinedOutput()
-	require.NoError(t, err, "building the plivo-go driver: %s", out)
+	require.NoError(tb, err, "building the plivo-go driver: %s", out)
+	return shellQuote(bin), dir
+}
 
-	hello, got, _ := runDriver(t, shellQuote(bin), dir)
+func TestPlivoGoDriver(t *testing.T) {
+	shortMode(t)
+	command, dir := buildPlivoGo(t)
+	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "plivo-go", hello, got)
 
 	assert.Equal(t, driver.HelloInfo{Type: "hello", Protocol: 1, Client: "plivo-go", Version: "7.60.2", Operations: driver.Operations}, hello)
@@ -337,14 +345,27 @@ func TestPlivoGoDriver(t *testing.T) {
 	})
 }
 
+func plivoNode(tb testing.TB) (command, dir string) {
+	tb.Helper()
+	needTool(tb, lookPath("node"), "node")
+	dir, err := filepath.Abs("../drivers/plivo-node")
+	require.NoError(tb, err)
+	needTool(tb, exists(filepath.Join(dir, "node_modules", "plivo", "package.json")), "certify/drivers/plivo-node/node_modules")
+	return "node driver.js", dir
+}
+
+func python(tb testing.TB) (command, dir string) {
+	tb.Helper()
+	needTool(tb, lookPath("python3"), "python3")
+	dir, err := filepath.Abs("../drivers/python")
+	require.NoError(tb, err)
+	return "python3 driver.py", dir
+}
+
 func TestPlivoNodeDriver(t *testing.T) {
 	shortMode(t)
-	needTool(t, lookPath("node"), "node")
-	dir, err := filepath.Abs("../drivers/plivo-node")
-	require.NoError(t, err)
-	needTool(t, exists(filepath.Join(dir, "node_modules", "plivo", "package.json")), "certify/drivers/plivo-node/node_modules")
-
-	hello, got, _ := runDriver(t, "node driver.js", dir)
+	command, dir := plivoNode(t)
+	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "plivo-node", hello, got)
 
 	assert.Equal(t, driver.HelloInfo{Type: "hello", Protocol: 1, Client: "plivo-node", Version: "4.79.0", Operations: driver.Operations}, hello)
@@ -382,11 +403,8 @@ func TestPlivoNodeDriver(t *testing.T) {
 
 func TestPythonDriver(t *testing.T) {
 	shortMode(t)
-	needTool(t, lookPath("python3"), "python3")
-	dir, err := filepath.Abs("../drivers/python")
-	require.NoError(t, err)
-
-	hello, got, _ := runDriver(t, "python3 driver.py", dir)
+	command, dir := python(t)
+	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "python", hello, got)
 
 	assert.Equal(t, driver.Operations, hello.Operations)
@@ -406,4 +424,45 @@ func TestPythonDriver(t *testing.T) {
 		assert.Equal(t, &driver.ClientError{Status: 429, Message: "too many requests", APIID: "8d5cae4b-6a7e-4b9c-9dce-3f4a5b6c7d8e"}, got["coldTransfer/429"].result.Error)
 		assert.Equal(t, &driver.ClientError{Status: 400, Message: "Bad Request"}, got["coldTransfer/400-empty-body"].result.Error)
 	})
+}
+
+// BenchmarkDrivers measures each driver's start-up (process start and
+// hello, then bye) and one call against the capture server:
+//
+//	go test ./certify/driver -run '^$' -bench Drivers -benchtime 20x
+func BenchmarkDrivers(b *testing.B) {
+	drivers := []struct {
+		name string
+		find func(testing.TB) (string, string)
+	}{
+		{"plivo-go", buildPlivoGo},
+		{"plivo-node", plivoNode},
+		{"python", python},
+	}
+	for _, drv := range drivers {
+		b.Run(drv.name+"/startup", func(b *testing.B) {
+			command, dir := drv.find(b)
+			b.ResetTimer()
+			for b.Loop() {
+				d, err := driver.Start(context.Background(), command, driver.Options{Dir: dir})
+				require.NoError(b, err)
+				require.NoError(b, d.Close())
+			}
+		})
+		b.Run(drv.name+"/call", func(b *testing.B) {
+			command, dir := drv.find(b)
+			srv := newCaptureServer(b)
+			d, err := driver.Start(context.Background(), command, driver.Options{Dir: dir})
+			require.NoError(b, err)
+			defer d.Close()
+			msg := driver.CallMessage{ID: "coldTransfer/ok", Operation: driver.OpColdTransfer, BaseURL: srv.URL, AuthID: authID, AuthToken: authToken,
+				Params: driver.Params{PhloID: phloID, NodeID: nodeID, To: "+14152225555", Role: "agent", TriggerSource: "+14152223333"}}
+			b.ResetTimer()
+			for b.Loop() {
+				r, err := d.Call(context.Background(), msg)
+				require.NoError(b, err)
+				require.Equal(b, driver.OutcomeSuccess, r.Outcome)
+			}
+		})
+	}
 }
