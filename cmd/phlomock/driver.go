@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -160,7 +161,8 @@ const maxDriverLine = 1 << 20
 
 // serveDriver answers phlomock's messages from in on out until bye or the
 // end of in, logging to logw. It returns an error only when it cannot read
-// or write: a bad message is answered, not fatal.
+// or write: a call it cannot perform is answered with its outcome, and a
+// message phlomock never sends is logged and skipped.
 func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), maxDriverLine)
@@ -172,7 +174,7 @@ func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		line := sc.Bytes()
+		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
