@@ -269,9 +269,9 @@ func needTool(tb testing.TB, ok bool, what string) {
 		return
 	}
 	if os.Getenv("PHLOMOCK_REQUIRE_SDKS") == "1" {
-		tb.Fatalf("%s is missing: run make testdeps", what)
+		tb.Fatalf("%s is missing: run make testdeps (node, npm and python3 themselves come from the system)", what)
 	}
-	tb.Skipf("%s is missing (run make testdeps; PHLOMOCK_REQUIRE_SDKS=1 makes this a failure)", what)
+	tb.Skipf("%s is missing: run make testdeps (PHLOMOCK_REQUIRE_SDKS=1 makes this a failure)", what)
 }
 
 func lookPath(name string) bool {
