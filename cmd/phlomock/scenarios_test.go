@@ -123,3 +123,22 @@ func TestScenariosUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// The README shows `phlomock scenarios check scenarios/testdata/*.yaml` and
+// its output; keep them true.
+func TestScenariosCheckReadmeExample(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	const cmd = "$ phlomock scenarios check scenarios/testdata/*.yaml\n"
+	_, shown, ok := strings.Cut(string(data), cmd)
+	require.True(t, ok, "the README no longer shows the check example")
+	shown, _, _ = strings.Cut(shown, "$ echo")
+
+	t.Chdir("../..")
+	files, err := filepath.Glob("scenarios/testdata/*.yaml")
+	require.NoError(t, err)
+	var out bytes.Buffer
+	err = run(context.Background(), append([]string{"scenarios", "check"}, files...), &out, &out)
+	assert.Equal(t, 1, exitCode(err, &out))
+	assert.Equal(t, shown, out.String())
+}
