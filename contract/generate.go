@@ -33,7 +33,8 @@ var ErrSpec = errors.New("contract: unusable spec")
 //     discriminator) and per rule: each required field missing (fields with
 //     a default are skipped: a default means the API fills them in), each
 //     enum violated, each property of the wrong type, the body of the wrong
-//     type and a missing required body (all safe: 400);
+//     type and a missing required body (400; safe, except on a free-form
+//     body, additionalProperties: true, that a lenient server may run);
 //
 // and for every path a method it does not define (safe: a 4xx with a JSON
 // error). Cases come out in a stable order: paths sorted, then methods.
@@ -121,9 +122,13 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 		})
 	}
 	if op.op.RequestBody != nil && op.op.RequestBody.Value != nil {
+		// A free-form body (additionalProperties: true, the run's Start node
+		// variables) may be accepted as is by a lenient server, and then the
+		// request acts: its negative cases are live, not safe.
+		safe := len(variants) == 0 || !freeForm(variants[0].schema)
 		reject := func(id, desc string, body json.RawMessage) Case {
 			// RealIDs: a real API looks the PHLO up before it reads the body.
-			return Case{ID: op.id + "/" + id, Operation: op.id, Safe: true, RealIDs: true, Description: desc, Request: req(body),
+			return Case{ID: op.id + "/" + id, Operation: op.id, Safe: safe, RealIDs: true, Description: desc, Request: req(body),
 				Expect: Expect{Outcome: OutcomeReject, Status: http.StatusBadRequest}}
 		}
 		if op.op.RequestBody.Value.Required {
@@ -146,6 +151,10 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 		}
 	}
 	return cases, nil
+}
+
+func freeForm(s *openapi3.Schema) bool {
+	return s != nil && s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has
 }
 
 func wrongMethod(op operation) Case {
@@ -179,7 +188,13 @@ func bodyVariants(op operation) ([]variant, error) {
 	s := mt.Schema.Value
 	if len(s.OneOf) == 0 || s.Discriminator == nil {
 		v := variant{schema: s}
-		body, err := sample(s, mt.Example)
+		example := mt.Example
+		for _, name := range sortedKeys(mt.Examples) {
+			if ex := mt.Examples[name]; example == nil && ex != nil && ex.Value != nil {
+				example = ex.Value.Value
+			}
+		}
+		body, err := sample(s, example)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s body: %v", ErrSpec, op.id, err)
 		}
@@ -256,7 +271,7 @@ func (v variant) negatives() []negative {
 		}
 		if len(p.Enum) > 0 {
 			out = append(out, negative{id: "enum-" + f, desc: f + " outside its enum", shared: f == v.prop,
-				body: with(func(m map[string]any) { m[f] = "phlomock_not_a_" + f })})
+				body: with(func(m map[string]any) { m[f] = "phlomock_invalid_" + f })})
 		}
 		if f == v.prop {
 			// a wrong-typed discriminator is just another unknown action
@@ -308,10 +323,10 @@ func sampleValue(name string, p *openapi3.Schema) any {
 	switch {
 	case p.Example != nil:
 		return p.Example
-	case len(p.Enum) > 0:
-		return p.Enum[0]
 	case p.Default != nil:
 		return p.Default
+	case len(p.Enum) > 0:
+		return p.Enum[0]
 	}
 	if p.Type != nil && p.Type.Is("string") {
 		candidates := []string{"+14152225555"}
