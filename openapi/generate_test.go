@@ -147,3 +147,12 @@ func TestGenerateErrors(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkGenerate(b *testing.B) {
+	in := contractInput(b, "yaml")
+	for b.Loop() {
+		if _, _, err := openapi.Generate(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

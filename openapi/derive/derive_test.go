@@ -56,6 +56,7 @@ func TestGolden(t *testing.T) {
 	inputs, err := filepath.Glob("testdata/*.postman_collection.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, inputs)
+	inputs = append(inputs, "../postman/testdata/seed.postman_collection.json")
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".postman_collection.json")
 		t.Run(name, func(t *testing.T) {
