@@ -58,7 +58,7 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 	}
 	doc := root.Content[0]
 	var sawVersion bool
-	d.mapping(doc, func(key string, k, v *yaml.Node) bool {
+	d.mapping(doc, []string{"version", "name", "description", "stateful", "world", "rules", "interactions"}, func(key string, k, v *yaml.Node) bool {
 		switch key {
 		case "version":
 			sawVersion = true
@@ -138,8 +138,9 @@ func kindName(n *yaml.Node) string {
 	return "nothing"
 }
 
-// mapping walks a mapping node; field reports whether it knew the key.
-func (d *decoder) mapping(n *yaml.Node, field func(key string, k, v *yaml.Node) bool) {
+// mapping walks a mapping node; field reports whether it knew the key. keys
+// lists the known keys, to suggest one for a misspelling.
+func (d *decoder) mapping(n *yaml.Node, keys []string, field func(key string, k, v *yaml.Node) bool) {
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, "got %s, want a mapping", kindName(n))
 		return
@@ -157,7 +158,11 @@ func (d *decoder) mapping(n *yaml.Node, field func(key string, k, v *yaml.Node) 
 		}
 		seen[k.Value] = true
 		if !field(k.Value, k, v) {
-			d.errorf(k, "unknown key %q", k.Value)
+			if near := closest(k.Value, keys); near != "" {
+				d.errorf(k, "unknown key %q (did you mean %q?)", k.Value, near)
+			} else {
+				d.errorf(k, "unknown key %q", k.Value)
+			}
 		}
 	}
 }
@@ -212,7 +217,7 @@ func (d *decoder) bool(n *yaml.Node) bool {
 
 func (d *decoder) strMap(n *yaml.Node) map[string]string {
 	m := map[string]string{}
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, nil, func(key string, _, v *yaml.Node) bool {
 		if d.scalar(v, "a string") {
 			m[key] = v.Value
 		}
@@ -238,7 +243,7 @@ func (d *decoder) delay(n *yaml.Node) Delay {
 	dl := Delay{Pos: pos(n)}
 	if n.Kind == yaml.MappingNode {
 		var sawMin, sawMax bool
-		d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		d.mapping(n, []string{"min", "max"}, func(key string, _, v *yaml.Node) bool {
 			switch key {
 			case "min":
 				sawMin, dl.Min = true, d.duration(v)
@@ -265,7 +270,7 @@ func (d *decoder) value(n *yaml.Node) any {
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := map[string]any{}
-		d.mapping(n, func(key string, _, v *yaml.Node) bool {
+		d.mapping(n, nil, func(key string, _, v *yaml.Node) bool {
 			m[key] = d.value(v)
 			return true
 		})
@@ -299,12 +304,12 @@ func (d *decoder) value(n *yaml.Node) any {
 
 func (d *decoder) world(n *yaml.Node) World {
 	var w World
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"accounts", "phlos"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "accounts":
 			d.seq(v, func(n *yaml.Node) {
 				a := Account{Pos: pos(n)}
-				d.mapping(n, func(key string, _, v *yaml.Node) bool {
+				d.mapping(n, []string{"auth_id", "auth_token"}, func(key string, _, v *yaml.Node) bool {
 					switch key {
 					case "auth_id":
 						a.AuthID = d.str(v)
@@ -329,7 +334,7 @@ func (d *decoder) world(n *yaml.Node) World {
 
 func (d *decoder) phlo(n *yaml.Node) PHLO {
 	p := PHLO{Pos: pos(n)}
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"id", "name", "created_on", "nodes"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "id":
 			p.ID = d.str(v)
@@ -349,7 +354,7 @@ func (d *decoder) phlo(n *yaml.Node) PHLO {
 
 func (d *decoder) node(n *yaml.Node) Node {
 	nd := Node{Pos: pos(n)}
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"id", "name", "created_on", "members"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "id":
 			nd.ID = d.str(v)
@@ -360,7 +365,7 @@ func (d *decoder) node(n *yaml.Node) Node {
 		case "members":
 			d.seq(v, func(n *yaml.Node) {
 				m := Member{Pos: pos(n)}
-				d.mapping(n, func(key string, _, v *yaml.Node) bool {
+				d.mapping(n, []string{"address", "role", "state"}, func(key string, _, v *yaml.Node) bool {
 					switch key {
 					case "address":
 						m.Address = d.str(v)
@@ -385,7 +390,7 @@ func (d *decoder) node(n *yaml.Node) Node {
 
 func (d *decoder) rule(n *yaml.Node) Rule {
 	r := Rule{Pos: pos(n)}
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"name", "match", "respond", "sequence", "times"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "name":
 			r.Name = d.str(v)
@@ -421,7 +426,7 @@ func (d *decoder) rule(n *yaml.Node) Rule {
 
 func (d *decoder) match(n *yaml.Node) Match {
 	var m Match
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"operation", "method", "path", "path_params", "body", "headers", "auth_id"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "operation":
 			m.Operation, m.OperationPos = d.str(v), pos(v)
@@ -452,11 +457,15 @@ func (d *decoder) match(n *yaml.Node) Match {
 // extra, when set, may claim additional keys (a sequence step's times).
 func (d *decoder) response(n *yaml.Node, extra func(key string, v *yaml.Node) bool) Response {
 	r := Response{Pos: pos(n)}
+	responseKeys := []string{"status", "headers", "body", "delay", "drop"}
+	if extra != nil {
+		responseKeys = append(responseKeys, "times")
+	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		r.Status = d.int(n)
 		return r
 	}
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, responseKeys, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "status":
 			r.Status = d.int(v)
@@ -485,7 +494,7 @@ func (d *decoder) response(n *yaml.Node, extra func(key string, v *yaml.Node) bo
 
 func (d *decoder) interaction(n *yaml.Node) Interaction {
 	in := Interaction{Pos: pos(n)}
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"name", "request", "expect"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "name":
 			in.Name = d.str(v)
@@ -503,7 +512,7 @@ func (d *decoder) interaction(n *yaml.Node) Interaction {
 
 func (d *decoder) interactionRequest(n *yaml.Node) InteractionRequest {
 	var r InteractionRequest
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"operation", "method", "path", "path_params", "headers", "auth", "body"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "operation":
 			r.Operation, r.OperationPos = d.str(v), pos(v)
@@ -529,7 +538,7 @@ func (d *decoder) interactionRequest(n *yaml.Node) InteractionRequest {
 
 func (d *decoder) expect(n *yaml.Node) Expect {
 	e := Expect{Pos: pos(n)}
-	d.mapping(n, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"status", "body", "error"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "status":
 			e.Status = d.int(v)
@@ -547,4 +556,43 @@ func (d *decoder) expect(n *yaml.Node) Expect {
 		return true
 	})
 	return e
+}
+
+// closest returns the option nearest to word when it is a likely
+// misspelling (an edit distance of at most 2, or only case differs), else "".
+func closest(word string, options []string) string {
+	best, bestDist := "", 3
+	for _, o := range options {
+		if strings.EqualFold(o, word) {
+			return o
+		}
+		if d := editDistance(strings.ToLower(word), strings.ToLower(o)); d < bestDist {
+			best, bestDist = o, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

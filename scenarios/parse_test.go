@@ -62,9 +62,9 @@ func TestParseErrorsNameFileLine(t *testing.T) {
 		file string
 		want string
 	}{
-		{"misspelled-key.yaml", `testdata/misspelled-key.yaml:7:5: unknown key "respnd"`},
+		{"misspelled-key.yaml", `testdata/misspelled-key.yaml:7:5: unknown key "respnd" (did you mean "respond"?)`},
 		{"bad-duration.yaml", `testdata/bad-duration.yaml:6:14: bad duration "200 ms": want a number with a unit, like 200ms or 1.5s`},
-		{"unknown-operation.yaml", `testdata/unknown-operation.yaml:6:18: unknown operation id "updateMultipartyCall": want one of runPhlo, getPhlo, getMultiPartyCall, updateMultiPartyCall, updateMember`},
+		{"unknown-operation.yaml", `testdata/unknown-operation.yaml:6:18: unknown operation id "updateMultipartyCall" (did you mean "updateMultiPartyCall"?): want one of runPhlo, getPhlo, getMultiPartyCall, updateMultiPartyCall, updateMember`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestParseErrors(t *testing.T) {
 		{"syntax", "version: 1\nrules: [", []string{"f.yaml:2: did not find expected node content"}},
 		{"duplicate key", "version: 1\nname: a\nname: b", []string{`f.yaml:3:1: duplicate key "name"`}},
 		{"all errors at once", "version: 1\nnam: a\nrules:\n  - times: x\n    respond: {delay: {min: 1s}}\n", []string{
-			`f.yaml:2:1: unknown key "nam"`,
+			`f.yaml:2:1: unknown key "nam" (did you mean "name"?)`,
 			`f.yaml:4:12: got "x", want an integer`,
 			`f.yaml:5:22: a delay range needs both min and max`,
 		}},
@@ -115,7 +115,7 @@ func TestParseErrors(t *testing.T) {
 		}},
 		{"bad bool", "version: 1\nstateful: yes please", []string{`f.yaml:2:11: got "yes please", want true or false`}},
 		{"empty sequence", "version: 1\nrules:\n  - sequence: []", []string{"f.yaml:3:15: empty sequence: want at least one step"}},
-		{"unknown step key", "version: 1\nrules:\n  - sequence: [{status: 500, time: 2}]", []string{`f.yaml:3:30: unknown key "time"`}},
+		{"unknown step key", "version: 1\nrules:\n  - sequence: [{status: 500, time: 2}]", []string{`f.yaml:3:30: unknown key "time" (did you mean "times"?)`}},
 		{"null value", "version: 1\nname:", []string{"f.yaml:2:6: got null, want a string"}},
 		{"alias", "version: 1\nname: &a x\ndescription: *a", []string{`f.yaml:3:14: got an alias, want a string`}},
 	}

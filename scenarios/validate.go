@@ -116,7 +116,11 @@ func (v *validator) operation(id string, p, fallback Pos) {
 	if p == (Pos{}) {
 		p = fallback
 	}
-	e := v.s.errorAt(p, fmt.Sprintf("unknown operation id %q: want one of %s", id, strings.Join(v.known, ", ")))
+	msg := fmt.Sprintf("unknown operation id %q: want one of %s", id, strings.Join(v.known, ", "))
+	if near := closest(id, v.known); near != "" {
+		msg = fmt.Sprintf("unknown operation id %q (did you mean %q?): want one of %s", id, near, strings.Join(v.known, ", "))
+	}
+	e := v.s.errorAt(p, msg)
 	e.Err = ErrUnknownOperation
 	v.errs = append(v.errs, e)
 }
