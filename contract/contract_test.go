@@ -203,3 +203,73 @@ func TestSequenceKeepsOrder(t *testing.T) {
 	require.NoError(t, rep.Err())
 	assert.Equal(t, want, got)
 }
+
+// runOne runs cases against h and returns the report.
+func runOne(tb testing.TB, h http.Handler, cases ...contract.Case) *contract.Report {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	spec, err := openapi.Load()
+	require.NoError(tb, err)
+	r := &contract.Runner{Spec: spec, Live: true, Client: srv.Client(),
+		Target: contract.Target{BaseURL: srv.URL, AuthID: refAuthID, AuthToken: refToken, PhloID: refPhloID, NodeID: refNodeID}}
+	rep, err := r.Run(context.Background(), cases)
+	require.NoError(tb, err)
+	return rep
+}
+
+func TestCaseExpectations(t *testing.T) {
+	get := contract.Request{Method: http.MethodGet, Path: "/v1/phlo/{phlo_id}"}
+	none := get
+	none.Auth = contract.AuthNone
+	tests := []struct {
+		name   string
+		expect contract.Expect
+		req    contract.Request
+		want   []contract.Violation
+	}{
+		{"fields match", contract.Expect{Fields: map[string]any{"/phlo_id": refPhloID, "/name": "p"}}, get, nil},
+		{"field differs", contract.Expect{Fields: map[string]any{"/name": "other"}}, get,
+			[]contract.Violation{{Code: contract.CodeBodyField, Pointer: "/body/name", Message: `got "p", want "other"`}}},
+		{"field missing", contract.Expect{Fields: map[string]any{"/nope": 1}}, get,
+			[]contract.Violation{{Code: contract.CodeBodyField, Pointer: "/body/nope", Message: `missing, want 1`}}},
+		{"error text matches", contract.Expect{Status: 401, ErrorContains: "authentication"}, none, nil},
+		{"error text differs", contract.Expect{Status: 401, ErrorContains: "Invalid value"}, none,
+			[]contract.Violation{{Code: contract.CodeErrorText, Pointer: "/body/error", Message: `got "authentication failed", want it to contain "Invalid value"`}}},
+		{"success required", contract.Expect{Outcome: contract.OutcomeSuccess}, none,
+			[]contract.Violation{{Code: contract.CodeStatusUnexpected, Pointer: "/status", Message: "got 401, want a 2xx"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := contract.Case{ID: "c", Operation: "getPhlo", Safe: true, Request: tt.req, Expect: tt.expect}
+			rep := runOne(t, newReference(t), cs)
+			for i := range tt.want {
+				tt.want[i].Case, tt.want[i].Operation = "c", "getPhlo"
+			}
+			assert.Equal(t, tt.want, rep.Results[0].Violations)
+		})
+	}
+}
+
+func TestTransport(t *testing.T) {
+	hangUp := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	cs := contract.Case{ID: "c", Operation: "getPhlo", Safe: true, Request: contract.Request{Method: http.MethodGet, Path: "/v1/phlo/{phlo_id}"}}
+	rep := runOne(t, hangUp, cs)
+	require.Len(t, rep.Results[0].Violations, 1)
+	assert.Equal(t, contract.CodeTransport, rep.Results[0].Violations[0].Code)
+
+	// A target nobody listens on fails the run, not the cases.
+	srv := httptest.NewServer(hangUp)
+	url := srv.URL
+	srv.Close()
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	r := &contract.Runner{Spec: spec, Target: contract.Target{BaseURL: url, PhloID: "P", NodeID: "N"}}
+	_, err = r.Run(context.Background(), []contract.Case{cs})
+	assert.ErrorIs(t, err, contract.ErrUnreachable)
+}
