@@ -2,6 +2,7 @@ package derive
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -180,6 +181,14 @@ func (d *deriver) mergeInto(op *openapi3.Operation, e *entry) {
 		if have == nil {
 			op.Responses.Set(code, ref)
 			continue
+		}
+		if d1, d2 := have.Value.Description, ref.Value.Description; d1 != nil && d2 != nil && *d1 != *d2 {
+			// Each item named its saved response after itself; the merged
+			// response is all of them.
+			if n, err := strconv.Atoi(code); err == nil && http.StatusText(n) != "" {
+				text := http.StatusText(n)
+				have.Value.Description = &text
+			}
 		}
 		for media, mt := range ref.Value.Content {
 			hmt := have.Value.Content.Get(media)
