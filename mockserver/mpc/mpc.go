@@ -491,3 +491,16 @@ func (c *CallState) memberAction(a Action, i int) (Result, error) {
 	}
 	return Result{}, refuse(a, ErrUnknownAction, string(a.Kind))
 }
+
+// ActionFrom builds an action from a validated request: body is the decoded
+// JSON body of a node or member action, member the {member_address} path
+// parameter ("" on the node path). Fields that are not strings are left
+// empty, for Apply to refuse.
+func ActionFrom(member string, body map[string]any) Action {
+	str := func(k string) string { s, _ := body[k].(string); return s }
+	a := Action{Kind: Kind(str("action")), Member: member}
+	if member == "" {
+		a.To, a.Role, a.TriggerSource = str("to"), Role(str("role")), str("trigger_source")
+	}
+	return a
+}

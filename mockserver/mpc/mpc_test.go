@@ -314,3 +314,41 @@ func ExampleCallState_Apply() {
 	// +14155550002 customer connected
 	// +14155550003 agent connected
 }
+
+func TestActionFrom(t *testing.T) {
+	tests := []struct {
+		name   string
+		member string
+		body   map[string]any
+		want   Action
+	}{
+		{"node action", "", map[string]any{"action": "cold_transfer", "to": u3, "role": "agent", "trigger_source": u1}, Action{Kind: ColdTransfer, To: u3, Role: Agent, TriggerSource: u1}},
+		{"member action", u2, map[string]any{"action": "hold", "to": "ignored"}, Action{Kind: Hold, Member: u2}},
+		{"non-string fields", "", map[string]any{"action": "call", "to": 5.0, "role": nil}, Action{Kind: Call}},
+		{"no body", u2, nil, Action{Member: u2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, ActionFrom(tt.member, tt.body))
+		})
+	}
+}
+
+func TestRegistryConcurrent(t *testing.T) {
+	r := NewRegistry(Options{})
+	var wg sync.WaitGroup
+	calls := make([]*CallState, 20)
+	for i := range calls {
+		wg.Go(func() {
+			calls[i] = r.Call("P", "N")
+			_, _ = r.Apply("P", "N", Action{Kind: Call, To: fmt.Sprint(i)})
+			_ = r.Snapshot()
+		})
+	}
+	wg.Wait()
+	for _, c := range calls {
+		require.Same(t, calls[0], c)
+	}
+	assert.Len(t, r.Call("P", "N").Snapshot().Members, 20)
+	assert.Equal(t, uint64(20), r.Call("P", "N").Snapshot().Seq)
+}
