@@ -26,6 +26,10 @@ docker: ## build the container image phlomock (IMAGE=, DOCKER=podman|docker)
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/phlomock-linux-$(ARCH) ./cmd/phlomock
 	$(DOCKER) build $(if $(findstring podman,$(DOCKER)),--format docker --layers=false) --build-arg ARCH=$(ARCH) -t $(IMAGE) .
 
+.PHONY: bench
+bench: build ## loopback benchmark vs the bare handler (BENCH_DURATION, BENCH_REQUESTS=1000000, PRISM=1; see BENCHMARKS.md)
+	$(GO) run ./bench/run -phlomock $(BIN)
+
 .PHONY: run
 run: ## run the fake on its embedded defaults (127.0.0.1:8080)
 	$(GO) run ./cmd/phlomock serve
