@@ -3,6 +3,11 @@
 // (Runner.Run) and checks every answer against the spec and the case's own
 // expectations, reporting each deviation as a Violation with a stable code.
 //
+// Cases are plain values (Case): Generate derives them from the spec, and
+// FromScenario converts a scenario's interactions, chained in a Sequence so
+// that they run in order; other cases run eight at a time, and reports keep
+// the order of the cases.
+//
 // The target may be phlomock's fake or Plivo's real deployment: the package
 // links nothing fake, and only cases marked Safe run unless Runner.Live is
 // set (the others place calls to real phones). `phlomock conform` is its
@@ -24,7 +29,8 @@
 // # Violation codes
 //
 // Codes are API: they keep their meaning across releases. Pointer is a JSON
-// pointer into the answer seen as {"status", "headers", "body"}.
+// pointer into the answer seen as {"status", "headers", "body"}; it is empty
+// for a transport violation, which has no answer to point into.
 //
 //	transport                 no usable answer: connection reset, timeout, unreadable body
 //	status-undocumented       the status is not among the operation's documented responses

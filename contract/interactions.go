@@ -40,6 +40,11 @@ func fromInteraction(ops map[string]operation, scenario string, in scenarios.Int
 	if r.Operation != "" && !ok {
 		return Case{}, fmt.Errorf("%w: unknown operation %q", ErrSpec, r.Operation)
 	}
+	if r.Operation == "" && r.Method != "" && r.Path != "" {
+		// Find the operation the spec routes the request to, if any (a
+		// request to no operation is still checked for the error shape).
+		op, ok = matchOperation(ops, r.Method, r.Path)
+	}
 	req := Request{Method: r.Method, Path: r.Path, PathParams: r.PathParams}
 	if req.Method == "" {
 		req.Method = op.method
@@ -127,4 +132,31 @@ func slug(s string) string {
 		}
 	}
 	return strings.TrimSuffix(b.String(), "-")
+}
+
+// matchOperation finds the operation whose method and path template match a
+// concrete request path (one trailing slash ignored, as the API does).
+func matchOperation(ops map[string]operation, method, path string) (operation, bool) {
+	got := strings.Split(strings.TrimSuffix(strings.SplitN(path, "?", 2)[0], "/"), "/")
+	for _, id := range sortedKeys(ops) {
+		op := ops[id]
+		if !strings.EqualFold(op.method, method) {
+			continue
+		}
+		want := strings.Split(op.path, "/")
+		if len(want) != len(got) {
+			continue
+		}
+		match := true
+		for i := range want {
+			if !(strings.HasPrefix(want[i], "{") && got[i] != "") && want[i] != got[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return op, true
+		}
+	}
+	return operation{}, false
 }

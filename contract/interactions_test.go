@@ -43,10 +43,12 @@ func TestFromScenarioSafety(t *testing.T) {
 		{Name: "valid call refused by a rule", Request: scenarios.InteractionRequest{Operation: "updateMultiPartyCall", Body: call}, Expect: scenarios.Expect{Status: 400}},
 		{Name: "invalid role", Request: scenarios.InteractionRequest{Operation: "updateMultiPartyCall", Body: badRole}, Expect: scenarios.Expect{Status: 400, Error: "role"}},
 		{Name: "no credentials", Request: scenarios.InteractionRequest{Operation: "updateMultiPartyCall", Body: call, Auth: scenarios.AuthNone}, Expect: scenarios.Expect{Status: 401}},
+		{Name: "by path", Request: scenarios.InteractionRequest{Method: "get", Path: "/v1/phlo/P1/multi_party_call/N1/"}, Expect: scenarios.Expect{Status: 200}},
+		{Name: "no such route", Request: scenarios.InteractionRequest{Method: "GET", Path: "/v1/nope"}, Expect: scenarios.Expect{Status: 404}},
 	}}
 	cases, err := contract.FromScenario(spec, sc)
 	require.NoError(t, err)
-	require.Len(t, cases, 4)
+	require.Len(t, cases, 6)
 
 	tests := []struct {
 		id      string
@@ -59,6 +61,8 @@ func TestFromScenarioSafety(t *testing.T) {
 		{"s/invalid-role", true, http.MethodPost, contract.OutcomeReject},
 		{"s/no-credentials", true, http.MethodPost, contract.OutcomeReject},
 	}
+	assert.Equal(t, "getMultiPartyCall", cases[4].Operation)
+	assert.Equal(t, "", cases[5].Operation)
 	for i, tt := range tests {
 		c := cases[i]
 		assert.Equal(t, tt.id, c.ID)
