@@ -232,6 +232,11 @@ func (s *Server) route(r *http.Request) (*operation, map[string]string, *Request
 	route, params, err := s.router.FindRoute(probe)
 	if err == nil {
 		if op := s.ops[route.Operation]; op != nil {
+			for _, name := range op.pathParams {
+				if params[name] == "" { // no id names no resource
+					return op, params, refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, r.URL.Path))
+				}
+			}
 			return op, params, nil
 		}
 	}

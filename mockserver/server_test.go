@@ -191,6 +191,20 @@ func TestLeniencies(t *testing.T) {
 	})
 }
 
+func TestEmptyIDs(t *testing.T) {
+	s := newServer(t, mockserver.Options{})
+	for _, path := range []string{"/v1/phlo/", "/v1/phlo//multi_party_call/N1", "/v1/phlo/P1/multi_party_call/N1/members/"} {
+		t.Run(path, func(t *testing.T) {
+			r := do(t, s, "POST", path, "", "application/json", `{"action":"hold"}`)
+			if path == "/v1/phlo/" {
+				r = do(t, s, "GET", path, "", "", "")
+			}
+			assert.Equalf(t, 404, r.status, "body %s", r.raw)
+			assert.Contains(t, r.body["error"], "is empty")
+		})
+	}
+}
+
 func TestActionStatus200(t *testing.T) {
 	s := newServer(t, mockserver.Options{ActionStatus: 200})
 	r := do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1", "", "application/json", seedBody)
