@@ -147,6 +147,9 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		units[u] = append(units[u], i)
 	}
 	for _, unit := range units {
+		if ctx.Err() != nil {
+			break // cancelled: send nothing more
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
