@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path"
 	"strconv"
@@ -47,10 +49,17 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // rules: call Validate for that.
 func Parse(filename string, data []byte) (*Scenario, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return nil, syntaxError(filename, err)
 	}
 	d := &decoder{file: filename}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		d.errorf(&extra, "a second YAML document: a scenario file holds one (split it into files)")
+	} else if !errors.Is(err, io.EOF) {
+		return nil, syntaxError(filename, err)
+	}
 	s := &Scenario{File: filename}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		d.errorf(&root, "empty file: want a mapping with version: %d", Version)

@@ -117,6 +117,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty sequence", "version: 1\nrules:\n  - sequence: []", []string{"f.yaml:3:15: empty sequence: want at least one step"}},
 		{"unknown step key", "version: 1\nrules:\n  - sequence: [{status: 500, time: 2}]", []string{`f.yaml:3:30: unknown key "time" (did you mean "times"?)`}},
 		{"null value", "version: 1\nname:", []string{"f.yaml:2:6: got null, want a string"}},
+		{"two documents", "version: 1\n---\nversion: 1\n", []string{"f.yaml:2:1: a second YAML document: a scenario file holds one (split it into files)"}},
+		{"comments only", "# nothing\n", []string{"f.yaml: empty file: want a mapping with version: 1"}},
 		{"alias", "version: 1\nname: &a x\ndescription: *a", []string{`f.yaml:3:14: got an alias, want a string`}},
 	}
 	for _, tt := range tests {
