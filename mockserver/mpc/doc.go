@@ -8,7 +8,7 @@
 // contract first (a role that is neither customer nor agent never gets here).
 // The real API never exposes member state, so where Plivo's documentation is
 // silent this package chooses; the README's state machine table is the
-// reference and the tests in call_test.go check every row.
+// reference and the tests in mpc_test.go check every row.
 //
 // Each Call serialises its actions under a mutex and numbers those it applies
 // (Result.Seq), so a journal can replay them in order.
