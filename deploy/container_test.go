@@ -135,11 +135,15 @@ func TestContainer(t *testing.T) {
 		})
 	}
 
-	// Issue 5 goes here: `phlomock conform --target base` against this
-	// container, as CI would run it. The host binary that `make docker` built
-	// is filepath.Join(root, "bin", "phlomock-linux-"+runtime.GOARCH); run it
-	// with exec.CommandContext under a bounded context and require exit 0,
-	// logging its report on failure.
+	// Issue 5 goes here, as t.Run("conform", ...): `phlomock conform
+	// --target <base> --auth-id authID --auth-token authToken --phlo-id phloID
+	// --node-id nodeID` against this container, as CI would run it. The host
+	// binary that `make docker` built is
+	// filepath.Join(root, "bin", "phlomock-linux-"+runtime.GOARCH); run it
+	// with exec.CommandContext under a bounded context (its environment
+	// without PHLOMOCK_ variables), require exit 0, and log its report on
+	// failure. It must stay before the SIGTERM subtest, which stops the
+	// container.
 
 	// Last: a CI service is stopped with SIGTERM, and the fake must shut
 	// down cleanly on it rather than be killed after the grace period.
