@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,5 +57,23 @@ func findPrism(mode string, progress func(string, ...any)) (string, error) {
 	return bin, nil
 }
 
-// prismVersion returns what prism --version prints, or "".
-func prismVersion(bin string) string { return output(bin, "--version") }
+// prismVersion returns the version in the package.json of the prism-cli
+// that bin links to, or "": prism --version takes seconds to start node.
+func prismVersion(bin string) string {
+	dir, err := filepath.EvalSymlinks(bin)
+	if err != nil {
+		return ""
+	}
+	for dir != filepath.Dir(dir) {
+		dir = filepath.Dir(dir)
+		b, err := os.ReadFile(filepath.Join(dir, "package.json"))
+		if err != nil {
+			continue
+		}
+		var pkg struct{ Name, Version string }
+		if json.Unmarshal(b, &pkg) == nil && pkg.Name == "@stoplight/prism-cli" {
+			return pkg.Version
+		}
+	}
+	return ""
+}
