@@ -58,3 +58,12 @@ func do(tb testing.TB, h http.Handler, method, path, auth, contentType, body str
 	require.Equal(tb, "application/json", rec.Header().Get("Content-Type"))
 	return rp
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func mustJSON(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(tb, err)
+	return string(b)
+}

@@ -212,18 +212,20 @@ func requestViolations(err error) []Violation {
 	var out []Violation
 	var walk func(error)
 	walk = func(err error) {
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
-			for _, e := range me {
-				walk(e)
-			}
-			return
-		}
-		var re *openapi3filter.RequestError
-		if errors.As(err, &re) && re.Parameter != nil {
+		// A RequestError first: it wraps the MultiError of its parameter.
+		if re, ok := err.(*openapi3filter.RequestError); ok && re.Parameter != nil {
 			name := re.Parameter.Name
-			if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || re.Err == nil {
+			var pe *openapi3filter.ParseError
+			switch {
+			case errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || re.Err == nil:
 				out = append(out, Violation{Code: CodeMissing, Field: name, Message: name + " is a mandatory param."})
+				return
+			case errors.As(re.Err, &pe):
+				var s *openapi3.Schema
+				if re.Parameter.Schema != nil {
+					s = re.Parameter.Schema.Value
+				}
+				out = append(out, Violation{Code: CodeWrongType, Field: name, Message: "Invalid value provided for " + name + ". " + name + " expects a/an " + typeName(s) + "."})
 				return
 			}
 			vs := schemaViolations(re.Err, name)
@@ -231,6 +233,13 @@ func requestViolations(err error) []Violation {
 				vs = []Violation{{Code: CodeInvalid, Field: name, Message: "Invalid value provided for " + name + "."}}
 			}
 			out = append(out, vs...)
+			return
+		}
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			for _, e := range me {
+				walk(e)
+			}
 			return
 		}
 		out = append(out, Violation{Code: CodeInvalid, Message: "Invalid request: " + err.Error()})
