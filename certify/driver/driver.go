@@ -222,6 +222,8 @@ func (d *Driver) Call(ctx context.Context, m CallMessage) (Result, error) {
 	if err != nil {
 		d.broken = err
 		d.kill()
+		// Its last words on stderr belong in the report.
+		<-d.exited
 		return Result{}, d.fail(op, err)
 	}
 	return r, nil
