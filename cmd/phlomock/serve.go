@@ -120,7 +120,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			apiLn.Close()
 			return &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
 		}
-		servers = append(servers, &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, &http.Server{Handler: srv.AdminHandler(adminRoutes(srv)...), ReadHeaderTimeout: 10 * time.Second})
 		listeners = append(listeners, adminLn)
 		adminURL = "http://" + adminLn.Addr().String()
 	}
@@ -228,4 +228,11 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, o)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// adminRoutes are the control plane's routes beyond mockserver's own
+// (health, readiness, journal): scenario activation, call inspection and
+// verification are added here.
+func adminRoutes(_ *mockserver.Server) []mockserver.AdminRoute {
+	return nil
 }
