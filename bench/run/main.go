@@ -180,7 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			startRuns: c.starts,
 		},
 	}
-	r := report{cfg: c, args: args, phlomockVersion: output(phlomock, "version")}
+	r := report{cfg: c, args: args, phlomockVersion: output(phlomock, "version"), loadavg: loadavg()}
 
 	prism, err := findPrism(c.prism, progress)
 	if err != nil {

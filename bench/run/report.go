@@ -39,6 +39,7 @@ type report struct {
 	phlomockVersion string
 	prismVersion    string
 	loader          string
+	loadavg         string
 	starts          []startStats
 	loads           []loadStats
 	order           []roundEntry
@@ -62,6 +63,8 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "- phlomock: `%s` `%s`\n", r.phlomockVersion, c.phlomockArgs)
 	fmt.Fprintf(w, "- load: %s, %d interleaved rounds of %v per server after a %v warm-up; each request is the seed's cold transfer, POST %s with Basic auth, on loopback\n",
 		r.loader, c.rounds, c.duration, c.warmup, seedPath)
+	fmt.Fprintf(w, "- an answer counts when it is 201 (phlomock, baseline) or any 2xx (Prism answers the contract's first success response, 200); errors are failed connections, timeouts and statuses >= 400\n")
+	fmt.Fprintf(w, "- load average before the run: %s (the figures are only as quiet as the machine)\n", r.loadavg)
 
 	base := r.loads[0]
 	baseRPS := median(rpsOf(base.rounds))
@@ -98,10 +101,12 @@ func (r *report) write(w io.Writer) {
 	}
 
 	fmt.Fprintf(w, "\n### Start-up: exec to the first answered request\n\n")
-	fmt.Fprintf(w, "| server | runs | median | min | max | RSS at first answer (median) |\n|---|--:|--:|--:|--:|--:|\n")
+	fmt.Fprintf(w, "| server | runs | median | vs baseline | min | max | RSS at first answer (median) |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	baseStart := medianDur(r.starts[0].times)
 	for _, s := range r.starts {
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", s.name, len(s.times),
-			ms(medianDur(s.times)), ms(slices.Min(s.times)), ms(slices.Max(s.times)), mib(medianInt(s.rss)))
+		fmt.Fprintf(w, "| %s | %d | %s | %.2fx | %s | %s | %s |\n", s.name, len(s.times),
+			ms(medianDur(s.times)), float64(medianDur(s.times))/float64(baseStart),
+			ms(slices.Min(s.times)), ms(slices.Max(s.times)), mib(medianInt(s.rss)))
 	}
 
 	// The targets of issue 7, for phlomock (always the second target).
@@ -212,6 +217,15 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func kernel() string {
