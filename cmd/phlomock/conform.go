@@ -43,11 +43,11 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("conform", stderr)
 	var f conformFlags
-	fs.StringVar(&f.target, "target", envDefault("TARGET", ""), "base URL of the API to judge, e.g. https://phlorunner.plivo.com (default: an in-process fake) [$PHLOMOCK_TARGET]")
-	fs.StringVar(&f.authID, "auth-id", envDefault("AUTH_ID", ""), "Auth ID (default with the in-process fake: "+mockserver.DefaultAuthID+") [$PHLOMOCK_AUTH_ID]")
-	fs.StringVar(&f.authToken, "auth-token", envDefault("AUTH_TOKEN", ""), "Auth Token [$PHLOMOCK_AUTH_TOKEN]")
-	fs.StringVar(&f.phloID, "phlo-id", envDefault("PHLO_ID", ""), "an existing PHLO; without it and --node-id, cases that need real ids are skipped [$PHLOMOCK_PHLO_ID]")
-	fs.StringVar(&f.nodeID, "node-id", envDefault("NODE_ID", ""), "an existing multi-party call node of that PHLO [$PHLOMOCK_NODE_ID]")
+	fs.StringVar(&f.target, "target", envDefault("TARGET", ""), "base URL of the API to judge, e.g. https://phlorunner.plivo.com (default: an in-process fake) (env PHLOMOCK_TARGET)")
+	fs.StringVar(&f.authID, "auth-id", envDefault("AUTH_ID", ""), "Auth ID (default with the in-process fake: "+mockserver.DefaultAuthID+") (env PHLOMOCK_AUTH_ID)")
+	fs.StringVar(&f.authToken, "auth-token", envDefault("AUTH_TOKEN", ""), "Auth Token (env PHLOMOCK_AUTH_TOKEN)")
+	fs.StringVar(&f.phloID, "phlo-id", envDefault("PHLO_ID", ""), "an existing PHLO; without it and --node-id, cases that need real ids are skipped (env PHLOMOCK_PHLO_ID)")
+	fs.StringVar(&f.nodeID, "node-id", envDefault("NODE_ID", ""), "an existing multi-party call node of that PHLO (env PHLOMOCK_NODE_ID)")
 	fs.StringVar(&f.member, "member", contract.DefaultMemberAddress, "member address of the member actions")
 	fs.BoolVar(&f.live, "live", false, "also run the actions that place calls (dial real phones on a real deployment)")
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
@@ -55,7 +55,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions instead of the generated cases: a built-in name or a YAML file (repeatable; needs --target)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--live] [--report text|json] [--junit FILE]")
+		fmt.Fprintln(stderr, "usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--report text|json] [--junit FILE]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Runs the conformance suite. Without --target it judges an in-process fake (every case, live")
 		fmt.Fprintln(stderr, "ones included). Against a target only the cases that cannot place a call run, unless --live.")
