@@ -92,8 +92,14 @@ func main() {
 	}
 }
 
-func perform(msg callMessage) result {
-	r := result{Type: "result", ID: msg.ID}
+func perform(msg callMessage) (r result) {
+	r = result{Type: "result", ID: msg.ID}
+	defer func() {
+		// A panic in the SDK is the client failing, not the driver.
+		if p := recover(); p != nil {
+			r.Outcome, r.Fields, r.Error = "error", nil, &clientError{Status: 0, Message: fmt.Sprintf("panic: %v", p)}
+		}
+	}()
 	fields, err := call(msg)
 	switch {
 	case err == errUnsupported:
