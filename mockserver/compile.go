@@ -22,6 +22,7 @@ type operation struct {
 	route      *routers.Route
 	pathParams []string // names, in path order
 	body       *bodySpec
+	public     bool // the spec requires no security for it
 	success    int
 	answer     []answerField
 }
@@ -76,6 +77,16 @@ func compileOperation(route *routers.Route, actionStatus int) (*operation, error
 	}
 	if o.id == "" {
 		o.id = route.Method + " " + route.Path
+	}
+	security := route.Spec.Security
+	if op.Security != nil {
+		security = *op.Security
+	}
+	o.public = len(security) == 0
+	for _, req := range security {
+		if len(req) == 0 { // an empty requirement: anonymous is allowed
+			o.public = true
+		}
 	}
 	for _, seg := range strings.Split(route.Path, "/") {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {

@@ -7,7 +7,8 @@
 //
 //	route      strip one trailing slash, match an operation (404, 405 + Allow)
 //	read       the body, up to Options.MaxBodyBytes (413)
-//	auth       HTTP Basic against Options.Accounts, constant-time (401)
+//	auth       HTTP Basic against Options.Accounts, constant-time (401),
+//	           unless the operation's security allows anonymous calls
 //	normalise  the real API's leniencies (415 for a non-JSON body): a
 //	           "", null or missing property with a default (role) takes the
 //	           default; an empty or "" run body is no body. Each one applied

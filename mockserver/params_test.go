@@ -54,6 +54,29 @@ func TestAnySpecParameters(t *testing.T) {
 	}
 }
 
+func TestAnySpecPublicOperation(t *testing.T) {
+	data, err := os.ReadFile("testdata/params.yaml")
+	require.NoError(t, err)
+	doc, err := openapi.Parse(data)
+	require.NoError(t, err)
+	s, err := mockserver.New(doc, mockserver.Options{ValidateResponses: true})
+	require.NoError(t, err)
+	cases := []struct {
+		target string
+		status int
+	}{
+		{"/v1/status", 200},           // security: []
+		{"/v1/items/ab?limit=1", 401}, // the document's basicAuth
+	}
+	for _, c := range cases {
+		t.Run(c.target, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest("GET", c.target, nil))
+			assert.Equalf(t, c.status, rec.Code, "body %s", rec.Body)
+		})
+	}
+}
+
 func jsonField(tb testing.TB, rec *httptest.ResponseRecorder, key string) string {
 	tb.Helper()
 	var m map[string]any

@@ -172,6 +172,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	id, token, hasAuth := r.BasicAuth()
 	e.AuthID = id
 	switch {
+	case op.public:
 	case !hasAuth:
 		return s.refused(x, refuse(CodeUnauthorized, "Authentication credentials were not provided: use HTTP Basic auth with your Auth ID and Auth Token."))
 	case !checkCredentials(s.opts.Accounts, id, token):
