@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -153,4 +154,32 @@ func TestBuiltinYAMLIsTheFile(t *testing.T) {
 	s, err := Parse("custom.yaml", data)
 	require.NoError(t, err, "a shown built-in is a valid custom file")
 	assert.Equal(t, "flaky", s.Name)
+}
+
+// Each built-in's interactions agree with its rules: where a rule answers,
+// it answers what the interaction expects (run in order, as the conformance
+// suite does). The contract's answers are checked at the HTTP level.
+func TestBuiltinInteractionsAgreeWithRules(t *testing.T) {
+	for _, name := range BuiltinNames() {
+		t.Run(name, func(t *testing.T) {
+			s, err := Builtin(name)
+			require.NoError(t, err)
+			e, err := Compile(s)
+			require.NoError(t, err)
+			for _, in := range s.Interactions {
+				body, _ := in.Request.Body.(map[string]any)
+				req := Request{OperationID: in.Request.Operation, Method: in.Request.Method, PathParams: in.Request.PathParams, Body: body}
+				a, ok := e.Match(req)
+				if !ok || a.Status == 0 {
+					continue // the contract (or the call model) answers
+				}
+				assert.Equal(t, in.Expect.Status, a.Status, in.Name)
+				rendered := string(a.Body("ID"))
+				assert.Contains(t, rendered, in.Expect.Error, in.Name)
+				for k, v := range in.Expect.Body {
+					assert.Contains(t, rendered, fmt.Sprintf("%q:%q", k, v), in.Name)
+				}
+			}
+		})
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -141,4 +142,34 @@ func TestScenariosCheckReadmeExample(t *testing.T) {
 	err = run(context.Background(), append([]string{"scenarios", "check"}, files...), &out, &out)
 	assert.Equal(t, 1, exitCode(err, &out))
 	assert.Equal(t, shown, out.String())
+}
+
+// transfer-flow's interactions agree with the call model: replaying them on
+// a registry seeded from its world gives the statuses and errors they expect.
+// (The fake does the same through HTTP.)
+func TestTransferFlowInteractionsAgreeWithModel(t *testing.T) {
+	s, err := scenarios.Builtin("transfer-flow")
+	require.NoError(t, err)
+	reg := mpc.NewRegistry(mpc.Options{})
+	for _, p := range s.World.PHLOs {
+		for _, n := range p.Nodes {
+			var ms []mpc.Member
+			for _, m := range n.Members {
+				ms = append(ms, mpc.Member{Address: m.Address, Role: mpc.Role(m.Role), State: mpc.State(m.State)})
+			}
+			require.NoError(t, reg.Seed(p.ID, n.ID, ms))
+		}
+	}
+	for _, in := range s.Interactions {
+		pp := in.Request.PathParams
+		body, _ := in.Request.Body.(map[string]any)
+		_, err := reg.Apply(pp["phlo_id"], pp["node_id"], mpc.ActionFrom(pp["member_address"], body))
+		if in.Expect.Status < 300 {
+			assert.NoError(t, err, in.Name)
+			continue
+		}
+		require.Error(t, err, in.Name)
+		assert.Equal(t, 400, in.Expect.Status, in.Name)
+		assert.Contains(t, err.Error(), in.Expect.Error, in.Name)
+	}
 }
