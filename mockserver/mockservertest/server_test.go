@@ -1,9 +1,11 @@
 package mockservertest_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
@@ -110,5 +112,43 @@ func TestAdminJournal(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, 503, resp.StatusCode)
+	})
+}
+
+func TestResponderDropAndDelay(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{
+		Responder: mockserver.ResponderFunc(func(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
+			switch ex.PathParams["phlo_id"] {
+			case "drop":
+				return &mockserver.Answer{Drop: true}, true
+			case "slow":
+				return &mockserver.Answer{Delay: time.Millisecond, Status: 200}, true
+			case "panic":
+				panic("scripted")
+			}
+			return nil, false
+		}),
+	}))
+	t.Run("drop", func(t *testing.T) {
+		_, err := s.Client().Get(s.URL + "/v1/phlo/drop")
+		require.Error(t, err, "the connection is closed without an answer")
+		e := s.Journal(mockserver.Filter{Limit: 1})[0]
+		assert.Equal(t, 0, e.Status)
+		assert.Equal(t, "responder", e.Source)
+	})
+	t.Run("delay", func(t *testing.T) {
+		resp, err := s.Client().Get(s.URL + "/v1/phlo/slow")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 200, resp.StatusCode)
+	})
+	t.Run("a panicking responder answers 500 JSON", func(t *testing.T) {
+		resp, err := s.Client().Get(s.URL + "/v1/phlo/panic")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		assert.Equal(t, 500, resp.StatusCode)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		assert.NotEmpty(t, body["api_id"])
 	})
 }
