@@ -174,6 +174,7 @@ type CallState struct {
 	members  []Member // in order of first arrival
 	transfer *Transfer
 	log      []Applied
+	logHead  int // index of the oldest entry once log is full
 }
 
 // NewCall returns a call whose members are initial (copied). Initial
@@ -218,10 +219,13 @@ func (c *CallState) Apply(a Action) (Result, error) {
 	c.seq++
 	res.Seq = c.seq
 	if c.logSize > 0 {
-		if len(c.log) == c.logSize {
-			c.log = slices.Delete(c.log, 0, 1)
+		// A ring: once full, the oldest entry is overwritten in place.
+		if len(c.log) < c.logSize {
+			c.log = append(c.log, Applied{Seq: c.seq, Action: a})
+		} else {
+			c.log[c.logHead] = Applied{Seq: c.seq, Action: a}
+			c.logHead = (c.logHead + 1) % c.logSize
 		}
-		c.log = append(c.log, Applied{Seq: c.seq, Action: a})
 	}
 	return res, nil
 }
@@ -246,7 +250,7 @@ func (c *CallState) Snapshot() Snapshot {
 func (c *CallState) Log() []Applied {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.log)
+	return append(slices.Clone(c.log[c.logHead:]), c.log[:c.logHead]...)
 }
 
 func (c *CallState) find(addr string) int {

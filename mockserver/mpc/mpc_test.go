@@ -223,13 +223,18 @@ func TestRegistry(t *testing.T) {
 func TestLogSize(t *testing.T) {
 	c, err := NewCall("P", "N", nil, Options{LogSize: 2})
 	require.NoError(t, err)
-	for _, to := range []string{u1, u2, u3} {
+	var seqs [][]uint64
+	for _, to := range []string{u1, u2, u3, u4} {
 		_, err := c.Apply(Action{Kind: Call, To: to})
 		require.NoError(t, err)
+		var got []uint64
+		for _, a := range c.Log() {
+			got = append(got, a.Seq)
+		}
+		seqs = append(seqs, got)
 	}
-	log := c.Log()
-	require.Len(t, log, 2)
-	assert.Equal(t, []uint64{2, 3}, []uint64{log[0].Seq, log[1].Seq})
+	assert.Equal(t, [][]uint64{{1}, {1, 2}, {2, 3}, {3, 4}}, seqs)
+	assert.Equal(t, u4, c.Log()[1].Action.To)
 }
 
 // randomAction draws from a small population so that transitions collide.
@@ -351,4 +356,18 @@ func TestRegistryConcurrent(t *testing.T) {
 	}
 	assert.Len(t, r.Call("P", "N").Snapshot().Members, 20)
 	assert.Equal(t, uint64(20), r.Call("P", "N").Snapshot().Seq)
+}
+
+func BenchmarkApplyHoldUnhold(b *testing.B) {
+	c := setup(b, "U1=c U2=c")
+	hold, unhold := Action{Kind: Hold, Member: u2}, Action{Kind: Unhold, Member: u2}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Apply(hold); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Apply(unhold); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
