@@ -109,6 +109,10 @@ func Compile(ss ...*Scenario) (*Engine, error) {
 	var errs []error
 	for i := len(ss) - 1; i >= 0; i-- {
 		s := ss[i]
+		if s == nil {
+			errs = append(errs, errors.New("compile: nil scenario"))
+			continue
+		}
 		if err := s.Validate(nil); err != nil {
 			errs = append(errs, err)
 			continue
@@ -126,7 +130,7 @@ func Compile(ss ...*Scenario) (*Engine, error) {
 		return nil, err
 	}
 	for _, s := range ss {
-		e.world = mergeWorld(e.world, s.World)
+		e.world = mergeWorld(e.world, s.World) // ss has no nil here
 		e.stateful = e.stateful || s.Stateful
 	}
 	return e, nil

@@ -222,6 +222,8 @@ func TestDelayRange(t *testing.T) {
 }
 
 func TestCompileRejectsInvalid(t *testing.T) {
+	_, err0 := Compile(nil)
+	require.Error(t, err0)
 	_, err := Compile(&Scenario{Version: 1, Rules: []Rule{{Respond: &Response{Status: 42}}}})
 	require.Error(t, err)
 	_, err = Compile(&Scenario{Version: 1, Rules: []Rule{{Respond: &Response{Status: 400, Body: "{{nope}}", BodyRaw: true}}}})

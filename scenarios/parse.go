@@ -71,8 +71,9 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 		switch key {
 		case "version":
 			sawVersion = true
+			before := len(d.errs)
 			s.Version = d.int(v)
-			if s.Version != Version && len(d.errs) == 0 {
+			if s.Version != Version && len(d.errs) == before {
 				d.errorf(v, "unsupported version %d: this phlomock reads version %d", s.Version, Version)
 			}
 		case "name":
