@@ -196,8 +196,10 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 		decoded, notes, violations = decodeBody(op.body, raw)
 		e.Lenient = append(e.Lenient, notes...)
 	}
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: s.filter}
-	violations = append(requestViolations(openapi3filter.ValidateRequest(r.Context(), in)), violations...)
+	if op.checkParams {
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: s.filter}
+		violations = append(requestViolations(openapi3filter.ValidateRequest(r.Context(), in)), violations...)
+	}
 	if len(violations) > 0 {
 		return s.refused(x, &RequestError{Violations: violations})
 	}
