@@ -14,13 +14,16 @@ import (
 // (the Basic password replaced by "[redacted]", the Auth ID kept) and the
 // body byte for byte.
 type Entry struct {
-	Seq         uint64            `json:"seq"`
-	Time        time.Time         `json:"time"`
-	Method      string            `json:"method"`
-	Path        string            `json:"path"`
-	RawQuery    string            `json:"raw_query,omitempty"`
-	Header      http.Header       `json:"header"`
-	Body        string            `json:"body"`
+	Seq      uint64      `json:"seq"`
+	Time     time.Time   `json:"time"`
+	Method   string      `json:"method"`
+	Path     string      `json:"path"`
+	RawQuery string      `json:"raw_query,omitempty"`
+	Header   http.Header `json:"header"`
+	Body     string      `json:"body"`
+	// BodyBase64 is the body again, base64-encoded, when it is not valid
+	// UTF-8 (JSON would mangle it).
+	BodyBase64  string            `json:"body_base64,omitempty"`
 	AuthID      string            `json:"auth_id,omitempty"`
 	OperationID string            `json:"operation_id,omitempty"`
 	PathParams  map[string]string `json:"path_params,omitempty"`

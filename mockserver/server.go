@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -161,6 +163,9 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	// read, even for a refused request: the journal keeps what was sent
 	raw, readErr := readBody(r, s.opts.MaxBodyBytes)
 	e.Body = string(raw)
+	if !utf8.Valid(raw) {
+		e.BodyBase64 = base64.StdEncoding.EncodeToString(raw)
+	}
 	if rerr != nil {
 		return s.refused(x, rerr)
 	}

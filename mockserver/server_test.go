@@ -325,6 +325,9 @@ func TestJournalRedactsAndBounds(t *testing.T) {
 	assert.Equal(t, "Basic "+mockserver.DefaultAuthID+":[redacted]", auth)
 	assert.NotContains(t, auth, mockserver.DefaultAuthToken)
 	assert.Equal(t, mockserver.DefaultAuthID, es[1].AuthID)
+	do(t, s, "POST", "/v1/account/MA1/phlo/P1", "", "application/json", "\xff\xfe")
+	last := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
+	assert.Equal(t, "//4=", last.BodyBase64, "a body that is not UTF-8 is kept in base64 too")
 	s.Journal().Reset()
 	assert.Empty(t, s.Journal().Entries(mockserver.Filter{}))
 }
