@@ -263,7 +263,39 @@ func (s *Server) route(r *http.Request) (*operation, map[string]string, *Request
 		re.allow = allow
 		return nil, nil, re
 	}
-	return nil, nil, refuse(CodeNotFound, fmt.Sprintf("Resource not found: no operation for %s %s.", r.Method, r.URL.Path))
+	msg := fmt.Sprintf("Resource not found: no operation for %s %s.", r.Method, r.URL.Path)
+	if near := s.closest(path); near != nil {
+		msg += fmt.Sprintf(" Closest: %s %s (%s).", near.method, near.path, near.id)
+	}
+	return nil, nil, refuse(CodeNotFound, msg)
+}
+
+// closest is the operation whose path template differs least from path:
+// same number of segments, most literal segments equal, at most one wrong.
+func (s *Server) closest(path string) *operation {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var best *operation
+	bestScore := 0
+	for _, op := range s.ops {
+		tmpl := strings.Split(strings.Trim(op.path, "/"), "/")
+		if len(tmpl) != len(segs) {
+			continue
+		}
+		score, misses := 0, 0
+		for i, t := range tmpl {
+			switch {
+			case strings.HasPrefix(t, "{"):
+			case t == segs[i]:
+				score++
+			default:
+				misses++
+			}
+		}
+		if misses <= 1 && score > 0 && (score > bestScore || score == bestScore && best != nil && op.id < best.id) {
+			best, bestScore = op, score
+		}
+	}
+	return best
 }
 
 func readBody(r *http.Request, limit int64) ([]byte, *RequestError) {

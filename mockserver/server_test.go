@@ -191,6 +191,23 @@ func TestLeniencies(t *testing.T) {
 	})
 }
 
+func TestNotFoundNamesTheClosestOperation(t *testing.T) {
+	s := newServer(t, mockserver.Options{})
+	cases := []struct{ path, want string }{
+		{"/v1/phlo/P1/multi_party_cal/N1", "Closest: GET /v1/phlo/{phlo_id}/multi_party_call/{node_id} (getMultiPartyCall)."},
+		{"/v1/phlo/P1/multi_party_call/N1/member/m", "Closest: POST /v1/phlo/{phlo_id}/multi_party_call/{node_id}/members/{member_address} (updateMember)."},
+		{"/v2/account/MA1/phlo/P1", "Closest: POST /v1/account/{auth_id}/phlo/{phlo_id} (runPhlo)."},
+		{"/something/else", "no operation for GET /something/else."},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			r := do(t, s, "GET", c.path, "", "", "")
+			require.Equal(t, 404, r.status)
+			assert.True(t, strings.HasSuffix(r.body["error"].(string), c.want), "got %q, want it to end with %q", r.body["error"], c.want)
+		})
+	}
+}
+
 func TestEmptyIDs(t *testing.T) {
 	s := newServer(t, mockserver.Options{})
 	for _, path := range []string{"/v1/phlo/", "/v1/phlo//multi_party_call/N1", "/v1/phlo/P1/multi_party_call/N1/members/"} {
