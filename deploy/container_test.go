@@ -162,18 +162,19 @@ type podman struct {
 	env  []string
 }
 
-// newPodman finds podman, or skips (fails under PHLOMOCK_REQUIRE_CONTAINER=1).
+// newPodman finds podman and runc, or skips (fails under
+// PHLOMOCK_REQUIRE_CONTAINER=1).
 func newPodman(tb testing.TB) *podman {
 	tb.Helper()
 	path, err := exec.LookPath("podman")
+	if err == nil {
+		_, err = exec.LookPath("runc")
+	}
 	if err != nil {
 		if os.Getenv(requireEnv) == "1" {
-			tb.Fatalf("podman is not installed and %s=1: install podman and runc (.ci/run does)", requireEnv)
+			tb.Fatalf("%v, and %s=1: install podman and runc (.ci/run does)", err, requireEnv)
 		}
-		tb.Skipf("podman is not installed: skipping the container test (install podman and runc, or set %s=1 to make this a failure)", requireEnv)
-	}
-	if _, err := exec.LookPath("runc"); err != nil {
-		tb.Fatalf("podman is installed but runc is not: install runc")
+		tb.Skipf("%v: skipping the container test (install podman and runc, or set %s=1 to make this a failure)", err, requireEnv)
 	}
 	env := environWithout(os.Environ(), "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
 	if os.Getenv("CONTAINERS_CONF") == "" {
