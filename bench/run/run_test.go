@@ -1,0 +1,96 @@
+package main
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []int64
+		want int64
+	}{
+		{"empty", nil, 0},
+		{"one", []int64{7}, 7},
+		{"odd unsorted", []int64{9, 1, 5}, 5},
+		{"even is the mean of the middle two", []int64{4, 1, 10, 2}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := median(tt.in)
+			assert.Equal(t, tt.want, got, "got %d, want %d", got, tt.want)
+		})
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	sorted := make([]time.Duration, 100)
+	for i := range sorted {
+		sorted[i] = time.Duration(i+1) * time.Millisecond
+	}
+	tests := []struct {
+		name string
+		in   []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{"empty", nil, 99, 0},
+		{"p50 of 1..100", sorted, 50, 50 * time.Millisecond},
+		{"p99 of 1..100", sorted, 99, 99 * time.Millisecond},
+		{"p99 of one", sorted[:1], 99, time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := percentile(tt.in, tt.p)
+			assert.Equal(t, tt.want, got, "got %v, want %v", got, tt.want)
+		})
+	}
+}
+
+func TestCount(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1000000: "1,000,000", 12345678: "12,345,678"} {
+		got := count(in)
+		assert.Equal(t, want, got, "count(%d): got %q, want %q", in, got, want)
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	t.Setenv("BENCH_DURATION", "")
+	t.Setenv("PRISM", "")
+	c, err := parseConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Second, c.duration, "default duration")
+	assert.Equal(t, 1, c.threads, "default threads (wrk -t1, as the peers)")
+	assert.Equal(t, 2, c.conns, "default connections (wrk -c2, as the peers)")
+	assert.Equal(t, "auto", c.prism)
+
+	t.Setenv("BENCH_REQUESTS", "1_000_000")
+	c, err = parseConfig([]string{"-duration", "3s"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1_000_000), c.requests)
+	assert.Equal(t, 3*time.Second, c.duration)
+
+	bad := []struct {
+		name string
+		args []string
+	}{
+		{"duration under a second", []string{"-duration", "500ms"}},
+		{"duration not a duration", []string{"-duration", "ten"}},
+		{"no rounds", []string{"-rounds", "0"}},
+		{"fewer connections than threads", []string{"-threads", "4", "-connections", "2"}},
+		{"unknown tool", []string{"-tool", "ab"}},
+		{"negative requests", []string{"-requests", "-1"}},
+		{"stray argument", []string{"now"}},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseConfig(tt.args, io.Discard)
+			assert.Error(t, err, "got no error for %v, want one", tt.args)
+		})
+	}
+}
