@@ -36,7 +36,13 @@ type Entry struct {
 	Status     int             `json:"status"`
 	Answer     json.RawMessage `json:"answer,omitempty"`
 	Source     string          `json:"source"` // "spec", "responder" or "error"
-	Duration   time.Duration   `json:"duration_ns"`
+	// Scenario, Rule and CallSeq come from the Responder's Answer.
+	Scenario string `json:"scenario,omitempty"`
+	Rule     string `json:"rule,omitempty"`
+	CallSeq  uint64 `json:"call_seq,omitempty"`
+	// Closest explains a request that matched no operation (404, 405).
+	Closest  *Miss         `json:"closest,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
 }
 
 // A Journal is a bounded ring of the latest exchanges, safe for concurrent use.

@@ -88,6 +88,12 @@ type Answer struct {
 	Body  []byte
 	Delay time.Duration // wait before answering (cut short if the client leaves)
 	Drop  bool          // close the connection without answering
+	// Scenario and Rule name what answered; CallSeq is the number a
+	// stateful call gave the action (package mpc), so a journal can be
+	// replayed in order. All three are copied to the journal entry.
+	Scenario string
+	Rule     string
+	CallSeq  uint64
 }
 
 // A Responder may answer an exchange instead of the spec. ok=false leaves it

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -62,6 +64,7 @@ type Server struct {
 	ready   atomic.Bool
 	filter  *openapi3filter.Options
 	handler http.Handler
+	routes  []Route // sorted by path, then method
 }
 
 // New builds a fake serving every operation of doc. doc is not modified.
@@ -109,8 +112,10 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 				return nil, fmt.Errorf("mockserver: %w", err)
 			}
 			s.ops[op] = o
+			s.routes = append(s.routes, Route{OperationID: o.id, Method: o.method, Path: o.path})
 		}
 	}
+	slices.SortFunc(s.routes, func(a, b Route) int { return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method)) })
 	s.handler = s.recoverer(http.HandlerFunc(s.serve))
 	s.ready.Store(true)
 	return s, nil
@@ -118,6 +123,9 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 
 // ServeHTTP serves the data plane: the PHLO runner API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists the operations the fake serves, sorted by path then method.
+func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
 
 // Journal returns the journal of exchanges.
 func (s *Server) Journal() *Journal { return s.journal }
@@ -223,6 +231,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 		}
 		if a, ok := s.opts.Responder.Respond(r.Context(), ex); ok && a != nil {
 			e.Source = "responder"
+			e.Scenario, e.Rule, e.CallSeq = a.Scenario, a.Rule, a.CallSeq
 			return s.answer(w, x, a)
 		}
 	}
@@ -360,6 +369,9 @@ func (s *Server) refused(x *exchange, re *RequestError) (int, []byte, http.Heade
 	x.entry.Violations = re.Violations
 	x.entry.Source = "error"
 	status := re.Status()
+	if x.op == nil && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) {
+		x.entry.Closest = Closest(s.routes, x.r.Method, x.r.URL.Path)
+	}
 	var h http.Header
 	switch status {
 	case http.StatusMethodNotAllowed:
