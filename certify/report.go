@@ -1,0 +1,339 @@
+package certify
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Verdict is a case's outcome.
+type Verdict string
+
+const (
+	// VerdictPass: the client sent what the contract and the case ask and
+	// surfaced what the fake answered.
+	VerdictPass Verdict = "pass"
+	// VerdictFail: at least one finding.
+	VerdictFail Verdict = "fail"
+	// VerdictSkipped: the client does not offer the operation (not listed
+	// in its hello, or "unsupported" at run time). Not a failure.
+	VerdictSkipped Verdict = "skipped"
+)
+
+// Report is the outcome of a certification run.
+type Report struct {
+	// Client, Version and Operations are what the driver's hello said.
+	Client     string
+	Version    string
+	Operations []string
+	Results    []Result
+	Duration   time.Duration
+}
+
+// Result is one case's verdict.
+type Result struct {
+	Case     Case
+	Verdict  Verdict
+	Skipped  string    // why, for VerdictSkipped
+	Findings []Finding // in the order found: what was sent, then what was surfaced
+	Requests int       // how many requests the client sent for the case
+	Duration time.Duration
+}
+
+// Counts returns the number of cases and of each verdict.
+func (r *Report) Counts() (cases, passed, failed, skipped int) {
+	for _, res := range r.Results {
+		switch res.Verdict {
+		case VerdictPass:
+			passed++
+		case VerdictFail:
+			failed++
+		case VerdictSkipped:
+			skipped++
+		}
+	}
+	return len(r.Results), passed, failed, skipped
+}
+
+// Certified reports whether no case failed. Skipped cases do not count
+// against a client: it is certified for the operations it offers.
+func (r *Report) Certified() bool {
+	_, _, failed, _ := r.Counts()
+	return failed == 0
+}
+
+// Findings returns every finding of the run, in case order.
+func (r *Report) Findings() []Finding {
+	var out []Finding
+	for _, res := range r.Results {
+		out = append(out, res.Findings...)
+	}
+	return out
+}
+
+func (r *Report) name() string {
+	s := strings.TrimSpace(r.Client + " " + r.Version)
+	if s == "" {
+		return "the client"
+	}
+	return s
+}
+
+// Summary is the report's last line, e.g.
+// "certify: plivo-go 7.60.2: 38 cases, 30 passed, 8 failed: NOT certified".
+func Summary(r *Report) string {
+	n, passed, failed, skipped := r.Counts()
+	s := fmt.Sprintf("certify: %s: %d cases, %d passed, %d failed", r.name(), n, passed, failed)
+	if skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", skipped)
+	}
+	if r.Certified() {
+		return s + ": certified"
+	}
+	return s + ": NOT certified"
+}
+
+// WriteText writes the readable report: the findings of each failed case
+// and why each skipped case was skipped, then the summary table (case,
+// verdict, finding codes) and the summary line. It holds no times and no
+// api_ids, so that two runs of the same client give the same text.
+func WriteText(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	ew.printf("phlomock certify: %s (operations: %s)\n\n", r.name(), orDash(strings.Join(r.Operations, " ")))
+	details := false
+	for _, res := range r.Results {
+		switch res.Verdict {
+		case VerdictFail:
+			ew.printf("FAIL %s\n", res.Case.ID)
+			for _, f := range res.Findings {
+				ew.printf("     %s: %s\n", f.Code, f.Message)
+			}
+			details = true
+		case VerdictSkipped:
+			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
+			details = true
+		}
+	}
+	if details {
+		ew.printf("\n")
+	}
+	if ew.err != nil {
+		return ew.err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	ew.w = tw
+	ew.printf("CASE\tVERDICT\tFINDINGS\n")
+	for _, res := range r.Results {
+		ew.printf("%s\t%s\t%s\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), " ")))
+	}
+	if ew.err == nil {
+		ew.err = tw.Flush()
+	}
+	ew.w = w
+	ew.printf("%s\n", Summary(r))
+	return ew.err
+}
+
+// codesOf lists the distinct codes of findings, in order.
+func codesOf(fs []Finding) []string {
+	var out []string
+	seen := map[Code]bool{}
+	for _, f := range fs {
+		if !seen[f.Code] {
+			seen[f.Code] = true
+			out = append(out, string(f.Code))
+		}
+	}
+	return out
+}
+
+type jsonReport struct {
+	Client     string       `json:"client"`
+	Version    string       `json:"version"`
+	Operations []string     `json:"operations"`
+	Certified  bool         `json:"certified"`
+	Cases      int          `json:"cases"`
+	Passed     int          `json:"passed"`
+	Failed     int          `json:"failed"`
+	Skipped    int          `json:"skipped"`
+	Results    []jsonResult `json:"results"`
+}
+
+type jsonResult struct {
+	ID        string    `json:"id"`
+	Operation string    `json:"operation"`
+	Verdict   Verdict   `json:"verdict"`
+	Skipped   string    `json:"skipped,omitempty"`
+	Requests  int       `json:"requests"`
+	Findings  []Finding `json:"findings"`
+}
+
+// WriteJSON writes the report as one indented JSON document, without
+// times, so that two runs of the same client are byte-identical.
+func WriteJSON(w io.Writer, r *Report) error {
+	out := jsonReport{Client: r.Client, Version: r.Version, Operations: r.Operations, Certified: r.Certified(), Results: []jsonResult{}}
+	if out.Operations == nil {
+		out.Operations = []string{}
+	}
+	out.Cases, out.Passed, out.Failed, out.Skipped = r.Counts()
+	for _, res := range r.Results {
+		jr := jsonResult{ID: res.Case.ID, Operation: res.Case.Operation, Verdict: res.Verdict, Skipped: res.Skipped, Requests: res.Requests, Findings: res.Findings}
+		if jr.Findings == nil {
+			jr.Findings = []Finding{}
+		}
+		out.Results = append(out.Results, jr)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// JUnit XML, the subset GitHub and GitLab render.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes the report as JUnit XML: a testsuite per operation, a
+// testcase per case; a failed case has one <failure> whose type is its
+// first finding's code and whose text lists every finding, a skipped case
+// has <skipped/>.
+func WriteJUnit(w io.Writer, r *Report) error {
+	out := junitSuites{Name: "phlomock certify " + r.name(), Time: seconds(r.Duration)}
+	index := map[string]int{}
+	for _, res := range r.Results {
+		op := res.Case.Operation
+		i, ok := index[op]
+		if !ok {
+			i = len(out.Suites)
+			index[op] = i
+			out.Suites = append(out.Suites, junitSuite{Name: op})
+		}
+		s := &out.Suites[i]
+		jc := junitCase{Name: res.Case.ID, Classname: "phlomock.certify." + op, Time: seconds(res.Duration)}
+		s.Tests++
+		out.Tests++
+		switch res.Verdict {
+		case VerdictSkipped:
+			jc.Skipped = &junitSkipped{Message: res.Skipped}
+			s.Skipped++
+			out.Skipped++
+		case VerdictFail:
+			var text strings.Builder
+			for _, f := range res.Findings {
+				fmt.Fprintf(&text, "%s: %s\n", f.Code, f.Message)
+			}
+			first := res.Findings[0]
+			jc.Failure = &junitFailure{Message: first.Message, Type: string(first.Code), Text: text.String()}
+			s.Failures++
+			out.Failures++
+		}
+		s.Cases = append(s.Cases, jc)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// WriteMarkdown writes the report as the Markdown page kept in
+// docs/certification/: the verdict, a table of every case and the
+// findings in full. Like WriteText, it is deterministic.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	n, passed, failed, skipped := r.Counts()
+	ew.printf("# Certification of %s\n\n", r.name())
+	verdict := "**certified**"
+	if !r.Certified() {
+		verdict = "**not certified**"
+	}
+	ew.printf("%s: %d cases, %d passed, %d failed, %d skipped.\n\n", verdict, n, passed, failed, skipped)
+	ew.printf("Operations the driver offers: %s.\n\n", orDash(strings.Join(r.Operations, ", ")))
+	ew.printf("| case | verdict | findings |\n|---|---|---|\n")
+	for _, res := range r.Results {
+		ew.printf("| `%s` | %s | %s |\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), ", ")))
+	}
+	if failed > 0 || skipped > 0 {
+		ew.printf("\n## Findings\n")
+		for _, res := range r.Results {
+			switch res.Verdict {
+			case VerdictFail:
+				ew.printf("\n### `%s`\n\n", res.Case.ID)
+				for _, f := range res.Findings {
+					ew.printf("- `%s`: %s\n", f.Code, mdEscape(f.Message))
+				}
+			case VerdictSkipped:
+				ew.printf("\n### `%s` (skipped)\n\n%s\n", res.Case.ID, mdEscape(res.Skipped))
+			}
+		}
+	}
+	return ew.err
+}
+
+// mdEscape keeps client text from being read as Markdown.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`")
+	return r.Replace(s)
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
