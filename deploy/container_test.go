@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -135,15 +136,23 @@ func TestContainer(t *testing.T) {
 		})
 	}
 
-	// Issue 5 goes here, as t.Run("conform", ...): `phlomock conform
-	// --target <base> --auth-id authID --auth-token authToken --phlo-id phloID
-	// --node-id nodeID` against this container, as CI would run it. The host
-	// binary that `make docker` built is
-	// filepath.Join(root, "bin", "phlomock-linux-"+runtime.GOARCH); run it
-	// with exec.CommandContext under a bounded context (its environment
-	// without PHLOMOCK_ variables), require exit 0, and log its report on
-	// failure. It must stay before the SIGTERM subtest, which stops the
-	// container.
+	// The conformance suite against the container, as a CI job would run it
+	// against a service: the host binary `make docker` built, --target, the
+	// default account, and any ids (the default world accepts them).
+	t.Run("conform", func(t *testing.T) {
+		bin := filepath.Join(root, "bin", "phlomock-linux-"+runtime.GOARCH)
+		ctx, cancel := context.WithTimeout(t.Context(), startWait)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "conform", "--target", base,
+			"--auth-id", authID, "--auth-token", authToken,
+			"--phlo-id", phloID, "--node-id", nodeID, "--live")
+		cmd.Env = withoutPhlomockEnv(os.Environ())
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		require.NoError(t, err, "phlomock conform --target %s:\n%s", base, out.String())
+		assert.Regexp(t, `conform: \d+ cases, \d+ passed, 0 failed`, out.String())
+	})
 
 	// Last: a CI service is stopped with SIGTERM, and the fake must shut
 	// down cleanly on it rather than be killed after the grace period.
@@ -266,7 +275,11 @@ func startContainer(tb testing.TB, p *podman) (name, baseURL string) {
 		}
 	})
 	_, err := p.run(tb, startWait, "run", "--detach", "--name", name,
-		"--label", "phlomock.test=deploy", "--publish", "127.0.0.1::8080", image)
+		"--label", "phlomock.test=deploy", "--publish", "127.0.0.1::8080",
+		// As a CI job that runs the conformance suite would: only the
+		// PHLO and node it names exist, so unknown ids answer 404.
+		"--env", "PHLOMOCK_STRICT_IDS=true", "--env", "PHLOMOCK_IDS="+phloID+"/"+nodeID,
+		image)
 	require.NoError(tb, err)
 
 	out, err := p.run(tb, startWait, "inspect", "--format", "{{json .NetworkSettings.Ports}}", name)
@@ -327,6 +340,18 @@ func environWithout(env []string, names ...string) []string {
 			}
 		}
 		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// withoutPhlomockEnv drops PHLOMOCK_ variables, so the CI job's own settings
+// cannot change what the conform run checks.
+func withoutPhlomockEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "PHLOMOCK_") {
 			out = append(out, kv)
 		}
 	}
