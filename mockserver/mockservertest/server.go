@@ -1,13 +1,16 @@
 package mockservertest
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 // Server is a running fake.
@@ -17,6 +20,9 @@ type Server struct {
 	AuthID    string // the account to call with
 	AuthToken string
 	Mock      *mockserver.Server // the fake itself: Journal, SetReady...
+	// Director holds the active scenarios (Activate, Reset, Calls); its
+	// routes are on AdminURL. Nil when WithOptions set a Responder.
+	Director *scripted.Director
 
 	api, admin *httptest.Server
 }
@@ -30,6 +36,8 @@ type config struct {
 	token  string
 	opts   mockserver.Options
 	single bool // the accounts were set with WithAccount
+	names  []string
+	ss     []*scenarios.Scenario
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -45,6 +53,17 @@ func WithAccount(id, token string) Option {
 // Response validation is always on, and WithAccount, if given, wins over
 // opts.Accounts.
 func WithOptions(opts mockserver.Options) Option { return func(c *config) { c.opts = opts } }
+
+// WithScenario activates built-in scenarios by name (later ones override
+// earlier ones), as `phlomock serve --scenario NAME` does.
+func WithScenario(names ...string) Option {
+	return func(c *config) { c.names = append(c.names, names...) }
+}
+
+// WithScenarios activates parsed scenarios, after those of WithScenario.
+func WithScenarios(ss ...*scenarios.Scenario) Option {
+	return func(c *config) { c.ss = append(c.ss, ss...) }
+}
 
 // Start runs a fake until Close. Tests prefer NewServer.
 func Start(opts ...Option) (*Server, error) {
@@ -63,15 +82,45 @@ func Start(opts ...Option) (*Server, error) {
 		c.opts.Accounts = mockserver.StaticAccounts{c.id: c.token}
 	}
 	c.opts.ValidateResponses = true
+	var d *scripted.Director
+	switch {
+	case c.opts.Responder == nil:
+		var err error
+		d, err = scripted.New(scripted.Options{Accounts: c.opts.Accounts, World: c.opts.World, Operations: scripted.OperationIDs(c.spec), Logger: c.opts.Logger})
+		if err == nil {
+			err = activate(d, c)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.opts.Responder, c.opts.World, c.opts.Accounts = d, d, d
+	case len(c.names)+len(c.ss) > 0:
+		return nil, errors.New("mockservertest: WithScenario and a Responder in WithOptions: choose one")
+	}
 	m, err := mockserver.New(c.spec, c.opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{AuthID: c.id, AuthToken: c.token, Mock: m}
+	s := &Server{AuthID: c.id, AuthToken: c.token, Mock: m, Director: d}
 	s.api = httptest.NewServer(m)
-	s.admin = httptest.NewServer(m.AdminHandler())
+	var routes []mockserver.AdminRoute
+	if d != nil {
+		routes = d.AdminRoutes(m.Journal())
+	}
+	s.admin = httptest.NewServer(m.AdminHandler(routes...))
 	s.URL, s.AdminURL = s.api.URL, s.admin.URL
 	return s, nil
+}
+
+func activate(d *scripted.Director, c *config) error {
+	if len(c.names)+len(c.ss) == 0 {
+		return nil
+	}
+	ss, err := d.Lookup(c.names...)
+	if err != nil {
+		return err
+	}
+	return d.Activate(append(ss, c.ss...)...)
 }
 
 // NewServer starts a fake and closes it when tb ends. It fails tb if the

@@ -1,0 +1,441 @@
+package scripted
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/scenarios"
+)
+
+// HeaderScenario selects a scenario for one request: a built-in name or the
+// name of a loaded scenario. The active set is not changed.
+const HeaderScenario = "X-Phlomock-Scenario"
+
+// The operations a stateful scenario sends to the call model. Their ids are
+// fixed by the contract.
+const (
+	opUpdateCall   = "updateMultiPartyCall"
+	opUpdateMember = "updateMember"
+)
+
+// ErrUnknownScenario is wrapped by the errors naming a scenario that is
+// neither built in nor loaded.
+var ErrUnknownScenario = scenarios.ErrUnknownScenario
+
+// Options configure a Director. The zero value works: the default account,
+// no PHLO beyond the scenarios', every operation id accepted.
+type Options struct {
+	// Accounts are accepted whatever the scenarios declare; the active
+	// scenarios' accounts are accepted too. Nil: the default account
+	// (mockserver.DefaultAuthID).
+	Accounts mockserver.Accounts
+	// World declares PHLOs and nodes beyond the active scenarios' (which win
+	// for the same id). Nil: only the scenarios'.
+	World mockserver.World
+	// Operations are the contract's operation ids, to refuse a scenario
+	// that names another one. Nil: not checked. See OperationIDs.
+	Operations scenarios.KnownOperations
+	// Logger receives activations and resets. Nil: no logs.
+	Logger *slog.Logger
+}
+
+// A Director holds the active scenarios and answers for them: it is the
+// fake's Responder, World and Accounts (mockserver.Options). The active set
+// is one immutable compiled value behind an atomic pointer, so an
+// activation is seen whole or not at all, and a request that matches no
+// rule costs one atomic load.
+type Director struct {
+	opts   Options
+	active atomic.Pointer[set]
+	// byName holds a compiled set per built-in and loaded scenario, for
+	// HeaderScenario. Copied on write.
+	byName atomic.Pointer[map[string]*set]
+
+	mu     sync.Mutex // serialises Activate, Load and Reset
+	loaded map[string]*scenarios.Scenario
+}
+
+// A set is compiled scenarios: what a request is answered from.
+type set struct {
+	names     []string
+	label     string // names joined with "+", for the journal
+	scenarios []*scenarios.Scenario
+	engine    *scenarios.Engine
+	hasRules  bool
+	calls     *mpc.Registry // nil unless a scenario is stateful
+	accounts  map[string]string
+	phlos     map[string]mockserver.Phlo
+	nodes     map[[2]string]mockserver.Node
+}
+
+// New returns a Director with the given scenarios active (none: an empty
+// set, the contract's answers).
+func New(opts Options, active ...*scenarios.Scenario) (*Director, error) {
+	if opts.Accounts == nil {
+		opts.Accounts = mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Director{opts: opts, loaded: map[string]*scenarios.Scenario{}}
+	byName := map[string]*set{}
+	for _, name := range scenarios.BuiltinNames() {
+		s, err := scenarios.Builtin(name)
+		if err != nil {
+			return nil, fmt.Errorf("scripted: built-in %s: %w", name, err)
+		}
+		st, err := compile([]*scenarios.Scenario{s}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("scripted: built-in %s: %w", name, err)
+		}
+		byName[name] = st
+	}
+	d.byName.Store(&byName)
+	st, err := compile(active, opts.Operations)
+	if err != nil {
+		return nil, err
+	}
+	d.active.Store(st)
+	return d, nil
+}
+
+// OperationIDs lists the operation ids of doc, for Options.Operations.
+func OperationIDs(doc *openapi3.T) scenarios.KnownOperations {
+	var ids scenarios.KnownOperations
+	if doc == nil || doc.Paths == nil {
+		return ids
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.OperationID != "" {
+				ids = append(ids, op.OperationID)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// nameOf is the name a scenario is activated and selected by: its name,
+// else its file name without extension.
+func nameOf(s *scenarios.Scenario) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	base := filepath.Base(s.File)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// compile validates ss (every problem of every scenario, joined) and builds
+// a set. Later scenarios override earlier ones.
+func compile(ss []*scenarios.Scenario, known scenarios.KnownOperations) (*set, error) {
+	var errs []error
+	for i, s := range ss {
+		if s == nil {
+			errs = append(errs, fmt.Errorf("scenario %d is nil", i+1))
+			continue
+		}
+		if err := s.Validate(known); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	engine, err := scenarios.Compile(ss...)
+	if err != nil {
+		return nil, err
+	}
+	st := &set{
+		scenarios: slices.Clone(ss),
+		engine:    engine,
+		accounts:  map[string]string{},
+		phlos:     map[string]mockserver.Phlo{},
+		nodes:     map[[2]string]mockserver.Node{},
+	}
+	for _, s := range ss {
+		st.names = append(st.names, nameOf(s))
+		st.hasRules = st.hasRules || len(s.Rules) > 0
+	}
+	st.label = strings.Join(st.names, "+")
+	w := engine.World()
+	for _, a := range w.Accounts {
+		st.accounts[a.AuthID] = a.AuthToken
+	}
+	if engine.Stateful() {
+		st.calls = mpc.NewRegistry(mpc.Options{})
+	}
+	for _, p := range w.PHLOs {
+		st.phlos[p.ID] = mockserver.Phlo{ID: p.ID, Name: p.Name, CreatedOn: p.CreatedOn}
+		for _, n := range p.Nodes {
+			st.nodes[[2]string{p.ID, n.ID}] = mockserver.Node{ID: n.ID, PhloID: p.ID, Type: "multi_party_call", Name: n.Name, CreatedOn: n.CreatedOn}
+			if st.calls == nil || len(n.Members) == 0 {
+				continue
+			}
+			members := make([]mpc.Member, len(n.Members))
+			for i, m := range n.Members {
+				members[i] = mpc.Member{Address: m.Address, Role: mpc.Role(m.Role), State: mpc.State(m.State)}
+			}
+			if err := st.calls.Seed(p.ID, n.ID, members); err != nil {
+				return nil, fmt.Errorf("world: %w", err)
+			}
+		}
+	}
+	return st, nil
+}
+
+// Activate validates and compiles ss, then makes them the active set, all
+// at once: on error nothing changes. Later scenarios override earlier ones
+// (their rules are tried first, their world entries win). The calls of a
+// stateful scenario start from its world.
+func (d *Director) Activate(ss ...*scenarios.Scenario) error {
+	st, err := compile(ss, d.opts.Operations)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.active.Store(st)
+	d.mu.Unlock()
+	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	return nil
+}
+
+// ActivateNames activates loaded or built-in scenarios by name (a loaded
+// scenario hides a built-in of the same name).
+func (d *Director) ActivateNames(names ...string) error {
+	ss, err := d.Lookup(names...)
+	if err != nil {
+		return err
+	}
+	return d.Activate(ss...)
+}
+
+// Lookup returns the loaded or built-in scenarios of these names.
+func (d *Director) Lookup(names ...string) ([]*scenarios.Scenario, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ss []*scenarios.Scenario
+	var errs []error
+	for _, name := range names {
+		if s, ok := d.loaded[name]; ok {
+			ss = append(ss, s)
+			continue
+		}
+		s, err := scenarios.Builtin(name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w %q: want a loaded scenario or one of %s", ErrUnknownScenario, name, strings.Join(d.availableLocked(), ", ")))
+			continue
+		}
+		ss = append(ss, s)
+	}
+	return ss, errors.Join(errs...)
+}
+
+// Load validates s and keeps it under its name (or its file's base name),
+// for ActivateNames and HeaderScenario. It does not activate it.
+func (d *Director) Load(s *scenarios.Scenario) error {
+	if s == nil {
+		return errors.New("scripted: nil scenario")
+	}
+	st, err := compile([]*scenarios.Scenario{s}, d.opts.Operations)
+	if err != nil {
+		return err
+	}
+	name := nameOf(s)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.loaded[name] = s
+	byName := maps(*d.byName.Load())
+	byName[name] = st
+	d.byName.Store(&byName)
+	return nil
+}
+
+func maps(m map[string]*set) map[string]*set {
+	out := make(map[string]*set, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Active names the active scenarios, in activation order.
+func (d *Director) Active() []string { return slices.Clone(d.active.Load().names) }
+
+// ActiveScenarios returns the active scenarios, in activation order; they
+// are shared: do not modify them.
+func (d *Director) ActiveScenarios() []*scenarios.Scenario {
+	return slices.Clone(d.active.Load().scenarios)
+}
+
+// Available lists the scenarios that can be activated by name, sorted.
+func (d *Director) Available() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.availableLocked()
+}
+
+func (d *Director) availableLocked() []string {
+	names := scenarios.BuiltinNames()
+	for name := range d.loaded {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Reset rewinds every rule counter and brings every simulated call back to
+// its scenario's world, for the active set and the per-request ones.
+func (d *Director) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	reset := func(st *set) {
+		st.engine.Reset()
+		if st.calls != nil {
+			st.calls.Reset()
+		}
+	}
+	reset(d.active.Load())
+	for _, st := range *d.byName.Load() {
+		reset(st)
+	}
+	d.opts.Logger.Info("scenarios reset")
+}
+
+// Calls returns the state of the active set's simulated calls, nil when no
+// active scenario is stateful.
+func (d *Director) Calls() []mpc.Snapshot {
+	st := d.active.Load()
+	if st.calls == nil {
+		return nil
+	}
+	return st.calls.Snapshot()
+}
+
+// Stateful reports whether the active set simulates calls.
+func (d *Director) Stateful() bool { return d.active.Load().calls != nil }
+
+// Token implements mockserver.Accounts: the active scenarios' accounts,
+// then Options.Accounts.
+func (d *Director) Token(authID string) (string, bool) {
+	if t, ok := d.active.Load().accounts[authID]; ok {
+		return t, true
+	}
+	return d.opts.Accounts.Token(authID)
+}
+
+// Phlo implements mockserver.World.
+func (d *Director) Phlo(id string) (mockserver.Phlo, bool) {
+	if p, ok := d.active.Load().phlos[id]; ok {
+		return p, true
+	}
+	if d.opts.World != nil {
+		return d.opts.World.Phlo(id)
+	}
+	return mockserver.Phlo{}, false
+}
+
+// Node implements mockserver.World.
+func (d *Director) Node(phloID, nodeID string) (mockserver.Node, bool) {
+	if n, ok := d.active.Load().nodes[[2]string{phloID, nodeID}]; ok {
+		return n, true
+	}
+	if d.opts.World != nil {
+		return d.opts.World.Node(phloID, nodeID)
+	}
+	return mockserver.Node{}, false
+}
+
+// Respond implements mockserver.Responder. Rules answer first; a rule
+// without status (latency or headers only) lets the request go on to the
+// call model (stateful scenarios), then to the contract's answer.
+func (d *Director) Respond(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
+	st := d.active.Load()
+	if name := ex.Header.Get(HeaderScenario); name != "" {
+		st = (*d.byName.Load())[name]
+		if st == nil {
+			return errorAnswer(http.StatusBadRequest, fmt.Sprintf("Unknown scenario %q in %s: want one of %s.", name, HeaderScenario, strings.Join(d.Available(), ", "))), true
+		}
+	}
+	if !st.hasRules && st.calls == nil {
+		return nil, false
+	}
+	var out *mockserver.Answer
+	if st.hasRules {
+		a, ok := st.engine.Match(scenarios.Request{
+			OperationID: ex.OperationID, Method: ex.Method, Path: ex.Path, PathParams: ex.PathParams,
+			Body: ex.Body, Header: ex.Header, AuthID: ex.AuthID,
+		})
+		if ok {
+			out = &mockserver.Answer{Status: a.Status, Header: a.Header, Delay: a.Delay, Drop: a.Drop, Scenario: st.label, Rule: a.RuleName}
+			if a.HasBody() {
+				out.Body = a.Body(newUUID())
+			}
+			if a.Status != 0 || a.Drop {
+				return out, true
+			}
+		}
+	}
+	if st.calls != nil && (ex.OperationID == opUpdateCall || ex.OperationID == opUpdateMember) {
+		if out == nil {
+			out = &mockserver.Answer{Scenario: st.label}
+		}
+		action := mpc.ActionFrom(ex.PathParams["member_address"], ex.Body)
+		res, err := st.calls.Apply(ex.PathParams["phlo_id"], ex.PathParams["node_id"], action)
+		if err != nil {
+			out.Status, out.Body = http.StatusBadRequest, errorBody(err.Error())
+			return out, true
+		}
+		out.CallSeq = res.Seq
+	}
+	return out, out != nil
+}
+
+func errorAnswer(status int, msg string) *mockserver.Answer {
+	return &mockserver.Answer{Status: status, Body: errorBody(msg)}
+}
+
+// errorBody is the contract's Error: {"api_id", "error"}.
+func errorBody(msg string) []byte {
+	b, _ := json.Marshal(struct {
+		APIID string `json:"api_id"`
+		Error string `json:"error"`
+	}{newUUID(), msg})
+	return b
+}
+
+// newUUID returns a random (version 4) UUID, for the api_id of an answer.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}

@@ -1,0 +1,32 @@
+// Package scripted puts scenarios (package scenarios) into the fake
+// (package mockserver): a Director holds the active scenarios and is the
+// fake's Responder, World and Accounts, and adds the control plane's routes
+// for them.
+//
+// A request that passed the contract is answered, in this order, by
+//
+//	rules      the first rule of the active scenarios that matches (later
+//	           scenarios first); a rule with no status only adds latency or
+//	           headers and lets the request go on
+//	calls      with a stateful scenario, node and member actions go through
+//	           the call model (package mockserver/mpc): a forbidden
+//	           transition answers 400 {"api_id","error"}, an allowed one the
+//	           contract's answer, its sequence number in the journal
+//	contract   the fake's default answer
+//
+// The active set is one immutable compiled value behind an atomic pointer:
+// Activate compiles and validates everything first, then swaps, so a bad
+// scenario changes nothing and a request sees one set from start to end. A
+// request that matches no rule of a stateless set costs one atomic load.
+// The header X-Phlomock-Scenario: NAME answers one request from a built-in
+// or loaded scenario instead (precompiled, with counters and calls of its
+// own); the world and accounts stay those of the active set.
+//
+// Control plane (Director.AdminRoutes): list and activate scenarios, upload
+// one (YAML; every problem as file:line:column, 400, nothing changed),
+// reset, inspect calls, and count journal entries matching a Pattern
+// (POST /__admin/verify, WireMock's verification).
+//
+// It reads no files, flags or environment: cmd/phlomock parses the files
+// (--scenario, --watch) and hands scenarios over.
+package scripted
