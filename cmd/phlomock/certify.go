@@ -2,11 +2,127 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/phlomock/phlomock/certify"
+	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/openapi"
 )
 
-// TODO(phlomock): placeholder until the certify command lands.
-func runCertify(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("certify: not implemented yet")
+type certifyFlags struct {
+	driver, cases, report, junit string
+	timeout, helloTimeout        time.Duration
+}
+
+func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("certify", stderr)
+	var f certifyFlags
+	fs.StringVar(&f.driver, "driver", envDefault("DRIVER", ""), "the driver's command line, e.g. 'phlomock driver' or 'node driver.js' (required) (env PHLOMOCK_DRIVER)")
+	fs.StringVar(&f.cases, "cases", "", "run only the cases matching these comma-separated globs, e.g. 'coldTransfer/*,*/ok' (default: all)")
+	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
+	fs.DurationVar(&f.timeout, "timeout", driver.DefaultCallTimeout, "how long the driver may take to answer one call")
+	fs.DurationVar(&f.helloTimeout, "hello-timeout", driver.DefaultHelloTimeout, "how long the driver may take to start and answer the hello")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--report text|json] [--junit FILE] [--timeout 10s]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Certifies a PHLO runner client: starts its driver (docs/driver-protocol.md), runs every case")
+		fmt.Fprintln(stderr, "against an in-process fake and judges what the client sent and what it surfaced.")
+		fmt.Fprintln(stderr, "The word phlomock at the start of --driver names this very binary: --driver 'phlomock driver'")
+		fmt.Fprintln(stderr, "certifies phlomock's own Go client.")
+		fmt.Fprintln(stderr, "Exit status: 0 certified, 1 findings, 2 the run failed (bad flags, a broken driver).")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("certify: unexpected argument %q (quote the driver's command line: --driver 'CMD ARGS')", fs.Arg(0)))
+	}
+	if strings.TrimSpace(f.driver) == "" {
+		fs.Usage()
+		return usageError("certify: --driver is required")
+	}
+	if f.report != "text" && f.report != "json" {
+		return usageError(fmt.Sprintf("certify: --report %q: want text or json", f.report))
+	}
+	if f.timeout <= 0 || f.helloTimeout <= 0 {
+		return usageError("certify: --timeout and --hello-timeout must be positive")
+	}
+	command, err := selfCommand(f.driver)
+	if err != nil {
+		return usageError(fmt.Sprintf("certify: --driver: %v", err))
+	}
+	cases, err := certify.Select(certify.Cases(), f.cases)
+	if err != nil {
+		return usageError(fmt.Sprintf("certify: --%v", err))
+	}
+	spec, err := openapi.Load()
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("certify: %w", err)}
+	}
+	runner := &certify.Runner{
+		Spec:    spec,
+		Command: command,
+		// A failed run's error carries the end of the driver's stderr.
+		Driver: driver.Options{CallTimeout: f.timeout, HelloTimeout: f.helloTimeout},
+	}
+	rep, err := runner.Run(ctx, cases)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if f.junit != "" {
+		if err := writeFileWith(f.junit, func(w io.Writer) error { return certify.WriteJUnit(w, rep) }); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("certify: --junit: %w", err)}
+		}
+	}
+	if f.report == "json" {
+		err = certify.WriteJSON(stdout, rep)
+	} else {
+		err = certify.WriteText(stdout, rep)
+	}
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("certify: write report: %w", err)}
+	}
+	fmt.Fprintf(stderr, "phlomock certify: %s in %s\n", f.driver, rep.Duration.Round(time.Millisecond))
+	if !rep.Certified() {
+		return silentExit(1)
+	}
+	return nil
+}
+
+// selfCommand replaces a leading word "phlomock" of a driver command line
+// by the path of this executable, so that `--driver 'phlomock driver'`
+// certifies this very binary's client whether or not phlomock is on PATH.
+func selfCommand(command string) (string, error) {
+	words, err := driver.SplitCommand(command)
+	if err != nil {
+		return "", err
+	}
+	if words[0] != "phlomock" {
+		return command, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find this executable: %w", err)
+	}
+	words[0] = exe
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = shellQuote(w)
+	}
+	return strings.Join(quoted, " "), nil
+}
+
+// shellQuote quotes a word for driver.SplitCommand.
+func shellQuote(w string) string {
+	if w != "" && !strings.ContainsAny(w, " \t\n'\"\\") {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
