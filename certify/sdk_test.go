@@ -192,4 +192,3 @@ func python(tb testing.TB) (command, dir string) {
 
 // quote makes a path one word for driver.SplitCommand.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
