@@ -178,13 +178,15 @@ func compile(ss []*scenarios.Scenario, known scenarios.KnownOperations) (*set, e
 		st.accounts[a.AuthID] = a.AuthToken
 	}
 	if engine.Stateful() {
+		// Every declared node gets its call, even an empty one, so the
+		// control plane lists it before the first action.
 		st.calls = mpc.NewRegistry(mpc.Options{})
 	}
 	for _, p := range w.PHLOs {
 		st.phlos[p.ID] = mockserver.Phlo{ID: p.ID, Name: p.Name, CreatedOn: p.CreatedOn}
 		for _, n := range p.Nodes {
 			st.nodes[[2]string{p.ID, n.ID}] = mockserver.Node{ID: n.ID, PhloID: p.ID, Type: "multi_party_call", Name: n.Name, CreatedOn: n.CreatedOn}
-			if st.calls == nil || len(n.Members) == 0 {
+			if st.calls == nil {
 				continue
 			}
 			members := make([]mpc.Member, len(n.Members))
