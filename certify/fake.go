@@ -1,30 +1,29 @@
 package certify
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
 // fake is the one mockserver of a run, on a loopback port. Each case
-// arranges its answer by activating a scenario (atomically: a request sees
-// the old arrangement or the new one, never half of each).
+// arranges its answer by activating a scenario in the fake's director
+// (package mockserver/scripted): atomically, so a request sees the old
+// arrangement or the new one, never half of each.
 type fake struct {
-	srv    *mockserver.Server
-	hs     *http.Server
-	url    string
-	active atomic.Pointer[arrangement]
+	srv      *mockserver.Server
+	director *scripted.Director
+	hs       *http.Server
+	url      string
 
 	// inFlight counts requests inside the handler, so that a case reads the
 	// journal only once every request it caused has been recorded.
@@ -33,21 +32,29 @@ type fake struct {
 	idle     *sync.Cond
 }
 
-// arrangement is what one case makes the fake do.
-type arrangement struct {
-	engine *scenarios.Engine // nil: the contract answers
-	// Rewrites of an error answer the fake cannot produce itself (it always
-	// answers JSON): no body at all, or another Content-Type.
-	emptyBody   bool
-	contentType string
-}
+// Directives a case's rule adds to its answer's headers for what the fake
+// cannot answer itself (it always answers JSON): the rewrite middleware
+// applies and removes them.
+const (
+	headerEmptyBody   = "X-Phlomock-Certify-Empty-Body"
+	headerContentType = "X-Phlomock-Certify-Content-Type"
+)
 
 func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 	f := &fake{}
 	f.idle = sync.NewCond(&f.mu)
-	f.active.Store(&arrangement{})
+	director, err := scripted.New(scripted.Options{
+		World:      mockserver.StaticWorld{PhloID: {NodeID}},
+		Operations: scripted.OperationIDs(spec),
+		Logger:     logger,
+	})
+	if err != nil {
+		return nil, err
+	}
 	srv, err := mockserver.New(spec, mockserver.Options{
-		Responder: mockserver.ResponderFunc(f.respond),
+		Accounts:  director,
+		World:     director,
+		Responder: director,
 		Logger:    logger,
 	})
 	if err != nil {
@@ -57,8 +64,8 @@ func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.srv = srv
-	f.hs = &http.Server{Handler: f.track(srv), ReadHeaderTimeout: 5 * time.Second}
+	f.srv, f.director = srv, director
+	f.hs = &http.Server{Handler: f.track(rewrite(srv)), ReadHeaderTimeout: 5 * time.Second}
 	f.url = "http://" + ln.Addr().String()
 	go func() { _ = f.hs.Serve(ln) }()
 	return f, nil
@@ -68,19 +75,16 @@ func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 // would wait for connections a client keeps alive.
 func (f *fake) close() { _ = f.hs.Close() }
 
-// arrange activates the case's answers and empties the journal.
+// arrange activates the case's scenario (none: the contract answers) and
+// empties the journal.
 func (f *fake) arrange(c Case) error {
-	a := &arrangement{}
-	if t := c.Trouble; t != nil {
-		engine, err := troubleEngine(c, t)
-		if err != nil {
-			return err
-		}
-		a.engine = engine
-		a.emptyBody = t.Body != nil && *t.Body == ""
-		a.contentType = t.ContentType
+	var active []*scenarios.Scenario
+	if c.Trouble != nil {
+		active = append(active, troubleScenario(c, c.Trouble))
 	}
-	f.active.Store(a)
+	if err := f.director.Activate(active...); err != nil {
+		return fmt.Errorf("case %s: %w", c.ID, err)
+	}
 	f.srv.Journal().Reset()
 	return nil
 }
@@ -96,58 +100,38 @@ func (f *fake) journal() []*mockserver.Entry {
 	return f.srv.Journal().Entries(mockserver.Filter{})
 }
 
-// troubleEngine compiles the scenario of a case: one rule that answers the
-// case's operation (and only it) with the trouble.
-func troubleEngine(c Case, t *Trouble) (*scenarios.Engine, error) {
+// troubleScenario is the scenario of a case: one rule that answers the
+// case's operation (and only it: the reads some SDKs make first are
+// answered normally) with the trouble.
+func troubleScenario(c Case, t *Trouble) *scenarios.Scenario {
 	opID, action := specOperation(c.Operation)
 	match := scenarios.Match{Operation: opID}
 	if action != "" {
 		match.Body = map[string]string{"action": action}
 	}
-	resp := &scenarios.Response{Status: t.Status, Headers: t.Header}
+	resp := &scenarios.Response{Status: t.Status, Headers: map[string]string{}}
+	for k, v := range t.Header {
+		resp.Headers[k] = v
+	}
 	switch {
+	case t.Body != nil && *t.Body == "":
+		resp.Headers[headerEmptyBody] = "1"
 	case t.Body != nil:
 		resp.Body, resp.BodyRaw = *t.Body, true
 	default:
 		resp.Body = map[string]any{"api_id": "{{api_id}}", "error": t.Error}
 	}
-	sc := &scenarios.Scenario{
+	if t.ContentType != "" {
+		resp.Headers[headerContentType] = t.ContentType
+	}
+	return &scenarios.Scenario{
 		Version: scenarios.Version,
 		Name:    "certify " + c.ID,
 		Rules:   []scenarios.Rule{{Name: c.ID, Match: match, Respond: resp}},
 	}
-	e, err := scenarios.Compile(sc)
-	if err != nil {
-		return nil, fmt.Errorf("case %s: %w", c.ID, err)
-	}
-	return e, nil
 }
 
-// respond serves the active scenario through mockserver's Responder seam.
-func (f *fake) respond(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
-	e := f.active.Load().engine
-	if e == nil {
-		return nil, false
-	}
-	a, ok := e.Match(scenarios.Request{
-		OperationID: ex.OperationID, Method: ex.Method, Path: ex.Path, PathParams: ex.PathParams,
-		Body: ex.Body, Header: ex.Header, AuthID: ex.AuthID,
-	})
-	if !ok {
-		return nil, false
-	}
-	out := &mockserver.Answer{Status: a.Status, Header: a.Header, Delay: a.Delay, Drop: a.Drop}
-	if a.HasBody() {
-		out.Body = a.Body(newAPIID())
-		if out.Body == nil {
-			out.Body = []byte{}
-		}
-	}
-	return out, true
-}
-
-// track counts requests in the handler and applies the active
-// arrangement's rewrites to error answers.
+// track counts the requests inside the handler.
 func (f *fake) track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -161,32 +145,34 @@ func (f *fake) track(next http.Handler) http.Handler {
 			}
 			f.mu.Unlock()
 		}()
-		if a := f.active.Load(); a.emptyBody || a.contentType != "" {
-			w = &rewriter{ResponseWriter: w, a: a}
-		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// rewriter sends an error answer with no body, or with another
-// Content-Type. The journal still records the body the fake meant to
-// send: for an empty body that is "\n", which it records as "".
+// rewrite applies the directive headers of an answer: no body at all, or
+// another Content-Type.
+func rewrite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&rewriter{ResponseWriter: w}, r)
+	})
+}
+
 type rewriter struct {
 	http.ResponseWriter
-	a       *arrangement
 	discard bool
 }
 
 func (w *rewriter) WriteHeader(status int) {
-	if status >= 400 {
-		if w.a.contentType != "" {
-			w.Header().Set("Content-Type", w.a.contentType)
-		}
-		if w.a.emptyBody {
-			w.Header().Del("Content-Type")
-			w.Header().Set("Content-Length", strconv.Itoa(0))
-			w.discard = true
-		}
+	h := w.Header()
+	if ct := h.Get(headerContentType); ct != "" {
+		h.Set("Content-Type", ct)
+		h.Del(headerContentType)
+	}
+	if h.Get(headerEmptyBody) != "" {
+		h.Del(headerEmptyBody)
+		h.Del("Content-Type")
+		h.Set("Content-Length", "0")
+		w.discard = true
 	}
 	w.ResponseWriter.WriteHeader(status)
 }

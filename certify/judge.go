@@ -237,8 +237,9 @@ func (j *judge) surfaced(e *mockserver.Entry, res driver.Result) {
 	if res.Outcome == driver.OutcomeUnsupported {
 		return // the caller skips the case
 	}
+	wire := j.wireAnswer(e)
 	var answer map[string]any
-	_ = json.Unmarshal(e.Answer, &answer)
+	_ = json.Unmarshal(wire, &answer)
 	apiID, _ := answer["api_id"].(string)
 	if e.Status >= 200 && e.Status < 300 {
 		if res.Outcome != driver.OutcomeSuccess {
@@ -263,7 +264,7 @@ func (j *judge) surfaced(e *mockserver.Entry, res driver.Result) {
 		}
 		return
 	}
-	what := describeAnswer(e)
+	what := describeAnswer(e.Status, wire)
 	if res.Outcome == driver.OutcomeSuccess {
 		j.add(CodeSurfacedSuccessOnError, "the fake answered %s; the client reported success", what)
 		return
@@ -300,15 +301,25 @@ func describeEntry(e *mockserver.Entry) string {
 	return s
 }
 
-func describeAnswer(e *mockserver.Entry) string {
-	body := strings.TrimSpace(string(e.Answer))
-	switch {
-	case body == "":
-		return fmt.Sprintf("%d with an empty body", e.Status)
-	case !json.Valid([]byte(body)):
-		return fmt.Sprintf("%d with a body that is not JSON", e.Status)
+// wireAnswer is the body the client received. The journal records the
+// fake's answer before the rewrite middleware: a case's rule that sends
+// no body, or a body that is not JSON, is read from the case itself.
+func (j *judge) wireAnswer(e *mockserver.Entry) []byte {
+	if t := j.c.Trouble; t != nil && t.Body != nil && e.Rule == j.c.ID {
+		return []byte(*t.Body)
 	}
-	return strconv.Itoa(e.Status)
+	return e.Answer
+}
+
+func describeAnswer(status int, body []byte) string {
+	b := bytes.TrimSpace(body)
+	switch {
+	case len(b) == 0:
+		return fmt.Sprintf("%d with an empty body", status)
+	case !json.Valid(b):
+		return fmt.Sprintf("%d with a body that is not JSON", status)
+	}
+	return strconv.Itoa(status)
 }
 
 func describeError(ce *driver.ClientError) string {

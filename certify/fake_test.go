@@ -1,0 +1,86 @@
+package certify
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/openapi"
+)
+
+// TestFakeArrangesTroubles sends each case's operation to the fake as a
+// client would, and checks the answer on the wire: the arranged status,
+// headers and body for the operation, the contract's answer for the reads
+// before it and once the next case is arranged.
+func TestFakeArrangesTroubles(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	f, err := startFake(spec, nil)
+	require.NoError(t, err)
+	t.Cleanup(f.close)
+
+	do := func(method, path, body string) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, f.url+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp, string(b)
+	}
+	cold := `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`
+	nodePath := "/v1/phlo/" + PhloID + "/multi_party_call/" + NodeID
+
+	tests := []struct {
+		trouble     string
+		contentType string
+		header      string
+		body        string
+	}{
+		{"bad-role", "application/json", "", `"error":"Invalid value provided for role. Allowed values are customer, agent."`},
+		{"rate-limited", "application/json", "1", `"error":"Too many requests: retry after 1 second."`},
+		{"empty-body", "", "", ""},
+		{"not-json", "text/html", "", "<html><body><h1>502 Bad Gateway</h1></body></html>\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.trouble, func(t *testing.T) {
+			cases, err := Select(Cases(), driver.OpColdTransfer+"/"+tt.trouble)
+			require.NoError(t, err)
+			require.Len(t, cases, 1)
+			c := cases[0]
+			require.NoError(t, f.arrange(c))
+
+			resp, _ := do("GET", nodePath, "")
+			assert.Equal(t, 200, resp.StatusCode, "the node read before the action is not arranged")
+
+			resp, body := do("POST", nodePath, cold)
+			assert.Equal(t, c.Trouble.Status, resp.StatusCode)
+			assert.Equal(t, tt.contentType, resp.Header.Get("Content-Type"))
+			assert.Equal(t, tt.header, resp.Header.Get("Retry-After"))
+			assert.Empty(t, resp.Header.Get(headerEmptyBody)+resp.Header.Get(headerContentType), "directives do not leak")
+			if strings.HasPrefix(tt.body, `"error"`) {
+				assert.Contains(t, body, tt.body)
+			} else {
+				assert.Equal(t, tt.body, body)
+			}
+			entries := f.journal()
+			require.Len(t, entries, 2)
+			assert.Equal(t, c.ID, entries[1].Rule)
+		})
+	}
+	require.NoError(t, f.arrange(Case{ID: "coldTransfer/ok"}))
+	resp, _ := do("POST", nodePath, cold)
+	assert.Equal(t, 201, resp.StatusCode, "arranging the next case removes the trouble")
+}
