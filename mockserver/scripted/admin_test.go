@@ -1,0 +1,210 @@
+package scripted_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/scripted"
+)
+
+func TestAdminScenarios(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
+	var page scripted.ScenariosPage
+	require.Equal(t, 200, admin(t, s, "GET", "/__admin/scenarios", "", "", &page))
+	assert.Equal(t, []string{"success"}, page.Active)
+	require.Len(t, page.Available, 9)
+	assert.Equal(t, scripted.ScenarioInfo{Name: "transfer-flow", Description: "a stateful multi-party call; forbidden transitions answer 400", Builtin: true, Stateful: true}, page.Available[7])
+
+	t.Run("activate by name", func(t *testing.T) {
+		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["bad-role"]}`, &page))
+		assert.Equal(t, []string{"bad-role"}, page.Active)
+		assert.Equal(t, 400, send(t, s, "POST", nodePath, call).status)
+	})
+	t.Run("an unknown name changes nothing", func(t *testing.T) {
+		var e scripted.ErrorsPage
+		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success","nope"]}`, &e))
+		assert.Contains(t, e.Error, `unknown scenario "nope"`)
+		assert.Equal(t, []string{"bad-role"}, s.Director.Active())
+	})
+	t.Run("an unknown field is refused", func(t *testing.T) {
+		var e map[string]any
+		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"name":"success"}`, &e))
+		assert.Contains(t, e["error"], `unknown field "name"`)
+	})
+}
+
+const uploaded = `version: 1
+name: teapot
+rules:
+  - name: brew
+    match: {operation: getPhlo}
+    respond: {status: 418, body: {api_id: "{{api_id}}", error: "I'm a teapot"}}
+`
+
+func TestAdminUpload(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithScenario("server-error"))
+	var page scripted.ScenariosPage
+	require.Equal(t, 201, admin(t, s, "POST", "/__admin/scenarios", "application/yaml", uploaded, &page))
+	assert.Equal(t, []string{"teapot"}, page.Active)
+	r := send(t, s, "GET", phloPath, nil)
+	assert.Equal(t, 418, r.status)
+	assert.Equal(t, 201, send(t, s, "POST", nodePath, call).status, "the upload replaced server-error")
+
+	t.Run("it can be activated by name and used by header", func(t *testing.T) {
+		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success"]}`, nil))
+		assert.Equal(t, 200, send(t, s, "GET", phloPath, nil).status)
+		assert.Equal(t, 418, send(t, s, "GET", phloPath, nil, "X-Phlomock-Scenario", "teapot").status)
+		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success","teapot"]}`, nil))
+		assert.Equal(t, 418, send(t, s, "GET", phloPath, nil).status)
+	})
+
+	// Each bad file answers 400 naming file:line:column and the problem,
+	// and the active scenarios stay as they were.
+	bad := []struct {
+		name, yaml, want string
+	}{
+		{"misspelled key", "version: 1\nname: x\nrules:\n  - name: r\n    respnd: {status: 500}\n", `bad.yaml:5:5: unknown key "respnd"`},
+		{"bad duration", "version: 1\nname: x\nrules:\n  - name: r\n    respond: {status: 500, delay: 10 parsecs}\n", "bad.yaml:5:"},
+		{"unknown operation id", "version: 1\nname: x\nrules:\n  - name: r\n    match: {operation: getPhlos}\n    respond: {status: 500}\n", "bad.yaml:5:"},
+		{"not YAML", "version: 1\nname: [\n", "bad.yaml:"},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			before := s.Director.Active()
+			var e scripted.ErrorsPage
+			require.Equal(t, 400, admin(t, s, "POST", "/__admin/scenarios?file=bad.yaml", "application/yaml", b.yaml, &e))
+			require.NotEmpty(t, e.Errors)
+			assert.Contains(t, e.Errors[0], b.want)
+			assert.NotEmpty(t, e.APIID)
+			assert.Equal(t, before, s.Director.Active(), "the active scenarios changed")
+			assert.Equal(t, 418, send(t, s, "GET", phloPath, nil).status)
+		})
+	}
+	t.Run("the unknown operation's error names it", func(t *testing.T) {
+		var e scripted.ErrorsPage
+		admin(t, s, "POST", "/__admin/scenarios?file=bad.yaml", "", bad[2].yaml, &e)
+		assert.Contains(t, e.Error, "getPhlos")
+		assert.Contains(t, e.Error, "getPhlo")
+	})
+}
+
+func TestAdminReset(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithScenario("flaky"))
+	for _, want := range []int{500, 500, 200} {
+		assert.Equal(t, want, send(t, s, "GET", phloPath, nil).status)
+	}
+	require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset", "", "", nil))
+	assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status, "the counter rewound")
+}
+
+func TestAdminCalls(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
+	var e map[string]any
+	assert.Equal(t, 404, admin(t, s, "GET", "/__admin/calls/"+phloID+"/"+nodeID, "", "", &e))
+	assert.Contains(t, e["error"], "no active scenario is stateful")
+
+	require.NoError(t, s.Director.ActivateNames("transfer-flow"))
+	require.Equal(t, 201, send(t, s, "POST", memberPath("+14152223333"), hold).status)
+	var page scripted.CallsPage
+	require.Equal(t, 200, admin(t, s, "GET", "/__admin/calls", "", "", &page))
+	assert.True(t, page.Stateful)
+	require.Len(t, page.Calls, 1)
+	var snap mpc.Snapshot
+	require.Equal(t, 200, admin(t, s, "GET", "/__admin/calls/"+phloID+"/"+nodeID, "", "", &snap))
+	assert.Equal(t, []mpc.Member{
+		{Address: "+14152225555", Role: "agent", State: "connected"},
+		{Address: "+14152223333", Role: "customer", State: "on_hold"},
+	}, snap.Members)
+	assert.Equal(t, uint64(1), snap.Seq)
+	assert.Equal(t, 404, admin(t, s, "GET", "/__admin/calls/"+phloID+"/other", "", "", nil))
+
+	require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset", "", "", nil))
+	admin(t, s, "GET", "/__admin/calls/"+phloID+"/"+nodeID, "", "", &snap)
+	assert.Equal(t, uint64(0), snap.Seq, "reset brings the call back to its world")
+	assert.Equal(t, mpc.Connected, snap.Members[1].State)
+}
+
+func TestAdminVerify(t *testing.T) {
+	s := mockservertest.NewServer(t)
+	send(t, s, "POST", nodePath, call)
+	send(t, s, "POST", nodePath, coldAgent)
+	send(t, s, "POST", memberPath("+14152223333"), hold)
+	send(t, s, "GET", phloPath, nil)
+	tests := []struct {
+		body   string
+		status int
+		count  int
+	}{
+		{`{}`, 200, 4},
+		{`{"operation":"updateMultiPartyCall"}`, 200, 2},
+		{`{"operation":"updateMultiPartyCall","body":{"action":"cold_transfer","role":"agent"}}`, 200, 1},
+		{`{"method":"POST","path":"/v1/phlo/*/multi_party_call/*/members/*"}`, 200, 1},
+		{`{"path_params":{"member_address":"+14152223333"}}`, 200, 1},
+		{`{"auth_id":"MAPHLOMOCKDEFAULT001","status":201}`, 200, 3},
+		{`{"operation":"getPhlo","expect":1}`, 200, 1},
+		{`{"operation":"runPhlo","expect":1}`, 417, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			var res scripted.VerifyResult
+			require.Equal(t, tt.status, admin(t, s, "POST", "/__admin/verify", "application/json", tt.body, &res))
+			assert.Equal(t, tt.count, res.Count)
+			if tt.status == 417 {
+				assert.Equal(t, "Expected 1 matching requests, got 0.", res.Error)
+			}
+		})
+	}
+	var e map[string]any
+	assert.Equal(t, 400, admin(t, s, "POST", "/__admin/verify", "application/json", `{"operaton":"getPhlo"}`, &e))
+	assert.Contains(t, e["error"], "operaton")
+}
+
+func TestAdminJournalExplainsAMiss(t *testing.T) {
+	s := mockservertest.NewServer(t)
+	send(t, s, "POST", nodePath+"/member/"+"+14152223333", hold)
+	var page mockserver.JournalPage
+	require.Equal(t, 200, admin(t, s, "GET", "/__admin/journal?status=404", "", "", &page))
+	require.Len(t, page.Entries, 1)
+	m := page.Entries[0].Closest
+	require.NotNil(t, m)
+	assert.Equal(t, "updateMember", m.OperationID)
+	assert.Equal(t, []string{`segment 6: got "member", want "members"`}, m.Differences)
+}
+
+func TestPatternMatch(t *testing.T) {
+	e := &mockserver.Entry{
+		Method: "POST", Path: "/v1/phlo/P/multi_party_call/N/", OperationID: "updateMultiPartyCall",
+		PathParams: map[string]string{"phlo_id": "P", "node_id": "N"}, AuthID: "MA1", Status: 201,
+		Body: `{"action":"call","to":"+1","n":1,"ok":true}`, Rule: "r",
+	}
+	tests := []struct {
+		p    scripted.Pattern
+		want bool
+	}{
+		{scripted.Pattern{}, true},
+		{scripted.Pattern{Method: "post"}, true},
+		{scripted.Pattern{Method: "GET"}, false},
+		{scripted.Pattern{Path: "/v1/phlo/*/multi_party_call/*"}, true},
+		{scripted.Pattern{Path: "/v1/phlo/P/multi_party_call/N/"}, true},
+		{scripted.Pattern{Path: "/v1/phlo/*"}, false},
+		{scripted.Pattern{PathParams: map[string]string{"node_id": "N"}}, true},
+		{scripted.Pattern{PathParams: map[string]string{"node_id": "X"}}, false},
+		{scripted.Pattern{Body: map[string]any{"action": "call", "n": "1", "ok": true}}, true},
+		{scripted.Pattern{Body: map[string]any{"n": 1.0}}, true},
+		{scripted.Pattern{Body: map[string]any{"role": "agent"}}, false},
+		{scripted.Pattern{AuthID: "MA2"}, false},
+		{scripted.Pattern{Status: 400}, false},
+		{scripted.Pattern{Rule: "r", Operation: "updateMultiPartyCall"}, true},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.p.Match(e), "pattern %+v", tt.p)
+		})
+	}
+}
