@@ -39,7 +39,7 @@ generate: ## regenerate the contract and generated code
 	$(GO) generate ./...
 
 .PHONY: lint
-lint: ## gofmt, go vet, and the drift checks
+lint: staticcheck vuln ## gofmt, go vet, staticcheck, govulncheck, and the drift checks
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy && git diff --exit-code -- go.mod go.sum
@@ -54,3 +54,45 @@ test: lint testdeps ## lint, then every test under -race
 testdeps:
 	npm ci --prefix certify/drivers/plivo-node --no-audit --no-fund
 	cd certify/drivers/plivo-go && $(GO) mod download
+
+# Linters are installed from the Go module proxy at a pinned version into
+# bin/tools/VERSION/, so a version bump reinstalls and nothing global changes.
+STATICCHECK_VERSION := v0.8.2
+GOVULNCHECK_VERSION := v1.9.0
+STATICCHECK := bin/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+GOVULNCHECK := bin/tools/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(GOVULNCHECK):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
+.PHONY: staticcheck
+staticcheck: $(STATICCHECK) ## staticcheck every package
+	$(STATICCHECK) ./...
+
+# govulncheck needs its database (vuln.go.dev). Where the network cannot
+# reach it, the check says so and is skipped rather than failing the build;
+# any other failure, a vulnerability above all, fails.
+.PHONY: vuln
+vuln: $(GOVULNCHECK) ## govulncheck every package (skipped, loudly, without the vulnerability database)
+	@out=$$($(GOVULNCHECK) ./... 2>&1); rc=$$?; echo "$$out"; \
+	if [ $$rc -ne 0 ] && echo "$$out" | grep -q 'fetching vulnerabilities'; then \
+		echo "vuln: NOT CHECKED: the vulnerability database cannot be reached from this machine"; exit 0; \
+	fi; exit $$rc
+
+# Each fuzz target runs for FUZZTIME on top of its seed corpus
+# (testdata/fuzz/FuzzX/, which plain `go test` runs too). go test -fuzz takes
+# one target per run, so they run one after the other.
+FUZZTIME ?= 10s
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME (10s) each
+	@set -e; for dir in $$(git grep -l '^func Fuzz' -- '*_test.go' | xargs -n1 dirname | sort -u); do \
+		[ -z "$$(cd $$dir && $(GO) list -m -f '{{if ne .Path "github.com/phlomock/phlomock"}}x{{end}}')" ] || continue; \
+		for target in $$($(GO) test -list '^Fuzz' ./$$dir | grep '^Fuzz'); do \
+			echo "fuzz ./$$dir $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./$$dir; \
+		done; \
+	done
