@@ -94,7 +94,12 @@ func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
 		for _, e := range entries {
 			sent = append(sent, describeEntry(e))
 		}
-		j.add(CodeSentWrongOperation, "the client never sent %s; it sent %s", opID, strings.Join(sent, ", "))
+		_, action := specOperation(j.c.Operation)
+		want := j.schemas.routes[opID] + " (" + opID
+		if action != "" {
+			want += ", action " + action
+		}
+		j.add(CodeSentWrongOperation, "the client never sent %s); it sent %s", want, strings.Join(sent, ", "))
 		return j.out
 	}
 	j.others(entries, target)
@@ -125,8 +130,9 @@ func (j *judge) others(entries []*mockserver.Entry, target *mockserver.Entry) {
 func (j *judge) sent(e *mockserver.Entry) {
 	p := j.c.Params
 	// credentials: the journal keeps "Basic AUTHID:[redacted]"
-	switch user, ok := basicUser(e.Header.Get("Authorization")); {
-	case !ok:
+	user, hasAuth := basicUser(e.Header.Get("Authorization"))
+	switch {
+	case !hasAuth:
 		j.add(CodeSentNoAuth, "the request has no HTTP Basic credentials")
 	case user != j.authID:
 		j.add(CodeSentWrongValue, "Basic auth user %q, want the Auth ID %q", user, j.authID)
@@ -143,6 +149,9 @@ func (j *judge) sent(e *mockserver.Entry) {
 	}
 	if !e.Valid {
 		for _, v := range e.Violations {
+			if v.Code == mockserver.CodeUnauthorized && !hasAuth {
+				continue // sent-no-auth says it
+			}
 			j.add(CodeSentContractViolation, "the fake refused the request (%s): %s", v.Code, v.Message)
 		}
 		return
@@ -380,13 +389,15 @@ func scrub(s string) string {
 // contract, and of each action of the operations whose body is a oneOf
 // selected by "action".
 type bodySchemas struct {
-	ops map[string]*openapi3.Schema
+	ops    map[string]*openapi3.Schema
+	routes map[string]string // operation id -> "METHOD /path/{template}"
 }
 
 func newBodySchemas(doc *openapi3.T) *bodySchemas {
-	b := &bodySchemas{ops: map[string]*openapi3.Schema{}}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
+	b := &bodySchemas{ops: map[string]*openapi3.Schema{}, routes: map[string]string{}}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			b.routes[op.OperationID] = method + " " + path
 			if op.RequestBody == nil || op.RequestBody.Value == nil {
 				continue
 			}
