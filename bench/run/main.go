@@ -67,7 +67,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		"phlomock arguments; {addr} and {admin} are replaced by free loopback addresses (BENCH_PHLOMOCK_ARGS)")
 	fs.StringVar(&c.spec, "spec", env("BENCH_SPEC", "openapi/phlorunner.yaml"), "contract `file` Prism serves (BENCH_SPEC)")
 	durS := fs.String("duration", env("BENCH_DURATION", "10s"), "length of one load run, whole seconds (BENCH_DURATION)")
-	warmS := fs.String("warmup", env("BENCH_WARMUP", "2s"), "untimed load on each server before the rounds, 0 for none (BENCH_WARMUP)")
+	warmS := fs.String("warmup", env("BENCH_WARMUP", "5s"), "untimed load on each server before the rounds, 0 for none (BENCH_WARMUP)")
 	fs.IntVar(&c.threads, "threads", envInt("BENCH_THREADS", 1), "wrk threads (BENCH_THREADS)")
 	fs.IntVar(&c.conns, "connections", envInt("BENCH_CONNECTIONS", 2), "concurrent keep-alive connections (BENCH_CONNECTIONS)")
 	fs.IntVar(&c.rounds, "rounds", envInt("BENCH_ROUNDS", 3), "interleaved load rounds per server (BENCH_ROUNDS)")

@@ -85,10 +85,11 @@ func (r *report) write(w io.Writer) {
 	}
 
 	fmt.Fprintf(w, "\n### Rounds, in the order they ran\n\n")
-	fmt.Fprintf(w, "| round | server | requests | req/s | p50 | p99 | errors |\n|--:|---|--:|--:|--:|--:|--:|\n")
+	fmt.Fprintf(w, "| round | server | requests | req/s | vs baseline, same round | p50 | p99 | errors |\n|--:|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, e := range r.order {
-		fmt.Fprintf(w, "| %d | %s | %d | %.0f | %s | %s | %d |\n",
-			e.round, r.loads[e.target].name, e.res.Requests, e.res.rps(), ms(e.res.P50), ms(e.res.P99), e.res.Errors)
+		fmt.Fprintf(w, "| %d | %s | %d | %.0f | %.1f%% | %s | %s | %d |\n",
+			e.round, r.loads[e.target].name, e.res.Requests, e.res.rps(), 100*e.res.rps()/base.rounds[e.round-1].rps(),
+			ms(e.res.P50), ms(e.res.P99), e.res.Errors)
 	}
 
 	if c.requests > 0 {
