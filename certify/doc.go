@@ -1,6 +1,100 @@
 // Package certify certifies a PHLO runner client written in any language:
-// it runs the client, through a driver (package certify/driver,
+// it runs the client, through a driver (package certify/driver and
 // docs/driver-protocol.md), against an in-process fake (package
-// mockserver) and judges each case on what the client SENT and what it
+// mockserver) and judges every case on what the client SENT and what it
 // SURFACED.
+//
+// # A run
+//
+// Runner.Run starts one fake on a free loopback port and one driver
+// process, then runs the cases one at a time. For each case it activates
+// the case's scenario in the fake (package mockserver/scripted: one rule
+// that answers the case's operation, and only it, with the case's error;
+// none for the success cases), empties the journal, sends the call to the
+// driver and reads the journal entries the call produced. The fake is
+// strict about nothing the SDKs legitimately do (trailing slashes, a
+// Content-Type on a GET, reading the PHLO and node before an action): a
+// request that works against the real API works here, and the judgement
+// is made afterwards, on the raw request.
+//
+// # Cases
+//
+// Cases lists them, in order (38 in all):
+//
+//	OP/ok               every operation of the protocol with valid input
+//	                    (the node actions with a role)
+//	OP/no-role          call, warmTransfer, coldTransfer without a role: the
+//	                    client must leave it out or send the default "agent"
+//	runPhlo/no-payload  a run without data: no body, or a JSON object
+//	hold/sip-address    a member address that is a SIP URI, raw in the path
+//	OP/TROUBLE          on getPhlo, coldTransfer and hold (a read, a node
+//	                    action, a member action, so that a client failing
+//	                    early on one kind is still judged on the others):
+//	  bad-role, bad-request  400 with Plivo's "Invalid value provided for ..."
+//	  auth-failure      401
+//	  unknown-phlo      404
+//	  rate-limited      429 with Retry-After: 1
+//	  server-error      500
+//	  empty-body        400 with no body at all
+//	  not-json          502 with a text/html body
+//
+// Select filters them with globs (`phlomock certify --cases`). Cases of an
+// operation the driver's hello does not list, or that the driver answers
+// "unsupported", are skipped, not failed.
+//
+// # Findings
+//
+// Each finding has a stable code (treat codes as API) and a deterministic
+// text: the fake's fresh api_ids are never quoted, so two runs of the same
+// client give the same report. The SENT side is judged on the journal
+// entry of the case's operation (the last one; reads of the same PHLO and
+// node before it, and retries after a 429 or 5xx, are fair):
+//
+//	sent-nothing               no request at all (the client failed before
+//	                           sending: a TypeError, its own validation)
+//	sent-wrong-operation       requests, but never the case's operation
+//	sent-contract-violation    the request breaks a strict reading of the
+//	                           contract: the fake refused it, or it sent
+//	                           "role":"" (an absent property takes its
+//	                           documented default; "" and null are values),
+//	                           or a body that is not a JSON object
+//	sent-no-auth               no HTTP Basic credentials
+//	sent-wrong-content-type    a body not sent as application/json
+//	sent-wrong-value           a path parameter, the Basic user or a body
+//	                           field differs from what the case gave, or a
+//	                           role other than "agent" sent though none was
+//	                           given
+//	sent-stray-field           a body field the case did not give
+//	sent-extra-requests        a request besides the operation, the reads
+//	                           before it and retries
+//
+// The SURFACED side is judged on the driver's result against the answer
+// the fake actually gave (status and body as sent on the wire), not the
+// case's intent:
+//
+//	surfaced-no-api-id               success without the answer's api_id
+//	surfaced-wrong-field             a surfaced field (api_id, phlo_id, name,
+//	                                 ...) differs from the answer's
+//	surfaced-error-on-success        an error for a 2xx answer
+//	surfaced-success-on-error        a success for a non-2xx answer
+//	surfaced-success-without-request a success though nothing was sent
+//	surfaced-no-status               an error without the HTTP status
+//	surfaced-wrong-status            an error with another status
+//	surfaced-no-message              an error whose message does not carry
+//	                                 the answer's "error" text
+//	driver-error                     the driver failed, not the client
+//
+// A case passes with no finding, fails with any. A client is certified
+// when no case fails. A driver that breaks the protocol, hangs or exits
+// fails the whole run (Run's error), not a case.
+//
+// # Reports
+//
+// WriteText (findings, then the summary table: case, verdict, findings),
+// WriteJSON, WriteJUnit (one testcase per case, <skipped/> for skipped
+// ones) and WriteMarkdown (the pages kept in docs/certification/). Only
+// the JUnit report holds times.
+//
+// It is not the driver protocol (package certify/driver) nor the
+// conformance suite of a server (package contract): it judges clients.
 package certify
