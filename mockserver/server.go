@@ -253,6 +253,9 @@ func (s *Server) route(r *http.Request) (*operation, map[string]string, *Request
 				if params[name] == "" { // no id names no resource
 					return op, params, refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, r.URL.Path))
 				}
+				if why := badID(name, params[name]); why != "" {
+					return op, params, refuse(CodeNotFound, "Resource not found: "+why+".")
+				}
 			}
 			return op, params, nil
 		}

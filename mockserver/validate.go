@@ -35,11 +35,14 @@ func decodeBody(b *bodySpec, raw []byte) (map[string]any, []string, []Violation)
 	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(trimmed)) {
 		if err == nil {
 			err = errors.New("extra data after the JSON value")
 		}
 		return nil, notes, []Violation{{Code: CodeMalformedBody, Field: "body", Message: "Invalid value provided for body. body expects a/an JSON object (" + err.Error() + ")."}}
+	}
+	if problem := strictJSON(trimmed); problem != "" {
+		return nil, notes, []Violation{{Code: CodeMalformedBody, Field: "body", Message: "Invalid value provided for body. body expects a/an JSON object (" + problem + ")."}}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
