@@ -25,7 +25,7 @@ func hardened(tb testing.TB, h http.Handler, maxInFlight int, tune func(*http.Se
 	h = mockserver.LimitInFlight(maxInFlight)(mockserver.LimitHeaderBytes(0)(h))
 	ts := httptest.NewUnstartedServer(h)
 	ts.Config.MaxHeaderBytes = mockserver.HeaderReadLimit(0)
-	ts.Config.ReadHeaderTimeout = 5 * time.Second
+	ts.Config.ReadHeaderTimeout = 10 * time.Second
 	ts.Config.IdleTimeout = 30 * time.Second
 	if tune != nil {
 		tune(ts.Config)

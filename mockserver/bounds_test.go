@@ -1,0 +1,193 @@
+package mockserver_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// Each bound of a hardened server holds against a client that tries to go
+// past it. The timeouts are short here; the margins (a client that would
+// need 50 times the timeout to finish) make the tests independent of the
+// machine's speed.
+
+const getPhlo = "GET /v1/phlo/P1 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic TUFQSExPTU9DS0RFRkFVTFQwMDE6cGhsb21vY2stZGVmYXVsdC1hdXRoLXRva2Vu\r\n"
+
+// noLeaks fails tb if goroutines started during the test are still running
+// after its cleanups (servers closed last-in first-out before this runs).
+func noLeaks(tb testing.TB) {
+	tb.Helper()
+	opt := goleak.IgnoreCurrent()
+	tb.Cleanup(func() { goleak.VerifyNone(tb, opt) })
+}
+
+// trickle writes s one byte every pause until the server closes the
+// connection, and returns how many bytes it wrote.
+func trickle(tb testing.TB, conn net.Conn, s string, pause time.Duration) int {
+	tb.Helper()
+	closed := make(chan struct{})
+	go func() {
+		// The server closes (or answers and closes): reading ends.
+		_, _ = io.Copy(io.Discard, conn)
+		close(closed)
+	}()
+	for i := range len(s) {
+		select {
+		case <-closed:
+			return i
+		case <-time.After(pause):
+		}
+		if _, err := conn.Write([]byte{s[i]}); err != nil {
+			return i
+		}
+	}
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+	}
+	return len(s)
+}
+
+func TestBoundSlowlorisHeaders(t *testing.T) {
+	noLeaks(t)
+	ts := hardened(t, newServer(t, mockserver.Options{}), 0, func(s *http.Server) { s.ReadHeaderTimeout = 100 * time.Millisecond })
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	// 250 bytes at one every 20 ms: 5 s, fifty times the timeout.
+	headers := getPhlo + strings.Repeat("X-Slow: loris\r\n", 16) + "\r\n"
+	sent := trickle(t, conn, headers, 20*time.Millisecond)
+	assert.Less(t, sent, len(headers), "got all %d header bytes sent, want the server to close the connection first", sent)
+}
+
+func TestBoundSlowBody(t *testing.T) {
+	noLeaks(t)
+	ts := hardened(t, newServer(t, mockserver.Options{}), 0, func(s *http.Server) { s.ReadTimeout = 150 * time.Millisecond })
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	body := `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}` + strings.Repeat(" ", 200)
+	_, err = io.WriteString(conn, strings.Replace(getPhlo, "GET /v1/phlo/P1", "POST /v1/phlo/P1/multi_party_call/N1", 1)+
+		"Content-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n")
+	require.NoError(t, err)
+	sent := trickle(t, conn, body, 20*time.Millisecond)
+	assert.Less(t, sent, len(body), "got the whole body of %d bytes read, want the server to stop waiting first", sent)
+}
+
+func TestBoundIdle(t *testing.T) {
+	noLeaks(t)
+	ts := hardened(t, newServer(t, mockserver.Options{}), 0, func(s *http.Server) { s.IdleTimeout = 100 * time.Millisecond })
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, getPhlo+"\r\n")
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.False(t, resp.Close, "the connection is kept alive after the answer")
+	// Idle now: the server closes the connection, long before this deadline.
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err = br.ReadByte()
+	var ne net.Error
+	require.Falsef(t, errors.As(err, &ne) && ne.Timeout(), "got %v: the idle connection is still open after 100 times the idle timeout", err)
+	assert.ErrorIs(t, err, io.EOF)
+}
+
+func TestBoundHeaderBytes(t *testing.T) {
+	ts := hardened(t, newServer(t, mockserver.Options{}), 0, nil)
+	for _, c := range []struct {
+		size int
+		want int
+	}{{1000, 200}, {mockserver.DefaultMaxHeaderBytes - 1000, 200}, {mockserver.DefaultMaxHeaderBytes + 1, 431}, {200_000, 431}} {
+		req, err := http.NewRequest("GET", ts.URL+"/v1/phlo/P1", nil)
+		require.NoError(t, err)
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		req.Header.Set("X-Pad", strings.Repeat("p", c.size))
+		resp, err := ts.Client().Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equalf(t, c.want, resp.StatusCode, "header of %d bytes: got %d %s, want %d", c.size, resp.StatusCode, body, c.want)
+	}
+}
+
+// blocker is a Responder that holds every request until released.
+type blocker struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blocker) Respond(ctx context.Context, _ *mockserver.Exchange) (*mockserver.Answer, bool) {
+	b.entered <- struct{}{}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return nil, false
+}
+
+func TestBoundInFlight(t *testing.T) {
+	noLeaks(t)
+	b := &blocker{entered: make(chan struct{}), release: make(chan struct{})}
+	ts := hardened(t, newServer(t, mockserver.Options{Responder: b}), 2, nil)
+	get := func() (int, http.Header, []byte) {
+		req, _ := http.NewRequest("GET", ts.URL+"/v1/phlo/P1", nil)
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			return -1, nil, []byte(err.Error())
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, body
+	}
+	var wg sync.WaitGroup
+	held := make([]int, 2)
+	for i := range held {
+		wg.Go(func() { held[i], _, _ = get() })
+		<-b.entered // in the handler, holding a slot
+	}
+	status, hdr, body := get()
+	assert.Equalf(t, http.StatusServiceUnavailable, status, "got %d %s, want 503 over the cap", status, body)
+	assert.Equal(t, "1", hdr.Get("Retry-After"))
+	assert.Contains(t, string(body), "the limit is 2")
+	close(b.release)
+	wg.Wait()
+	assert.Equal(t, []int{200, 200}, held, "the requests in flight finish")
+	go func() {
+		for range b.entered {
+		}
+	}()
+	status, _, body = get()
+	assert.Equalf(t, http.StatusOK, status, "got %d %s, want 200 once the slots are free", status, body)
+	ts.Close()
+	close(b.entered)
+}
+
+func TestBoundJournal(t *testing.T) {
+	s := newServer(t, mockserver.Options{JournalSize: 10})
+	for range 105 {
+		do(t, s, "GET", "/v1/phlo/P1", "", "", "")
+	}
+	entries := s.Journal().Entries(mockserver.Filter{})
+	require.Len(t, entries, 10)
+	assert.Equal(t, uint64(96), entries[0].Seq, "the oldest kept")
+	assert.Equal(t, uint64(105), entries[9].Seq, "the latest")
+}
