@@ -61,29 +61,34 @@ func TestFindingCodes(t *testing.T) {
 	require.NoError(t, err)
 	spec, err := openapi.Load()
 	require.NoError(t, err)
-	var texts strings.Builder
-	texts.WriteString("# Every finding text of TestFindingCodes; go test ./certify -update rewrites this file.\n")
-	for _, tt := range tests {
-		name := tt.fault
-		if name == "" {
-			name = "none"
-		}
-		t.Run(name, func(t *testing.T) {
-			cases, err := certify.Select(certify.Cases(), tt.cases)
-			require.NoError(t, err)
-			r := &certify.Runner{Spec: spec, Command: quote(exe) + " -test.run=^TestHelperDriver$",
-				Driver: driver.Options{Env: append(os.Environ(), helperEnv+"="+tt.fault, "PHLOMOCK_CERTIFY_HELPER=1")}}
-			rep, err := r.Run(context.Background(), cases)
-			require.NoError(t, err)
-			assert.Equal(t, sortFindings(tt.want), findingsOf(rep))
-			for _, f := range rep.Findings() {
-				assert.NotEmpty(t, f.Message, "%s %s has a text", f.Case, f.Code)
-				assert.NotContains(t, f.Message, "%!", "a well-formed text")
-				fmt.Fprintf(&texts, "%s: %s\n", name, f.Error())
+	texts := make([]string, len(tests))
+	t.Run("faults", func(t *testing.T) {
+		for i, tt := range tests {
+			name := tt.fault
+			if name == "" {
+				name = "none"
 			}
-		})
-	}
-	checkGolden(t, filepath.Join("testdata", "findings.golden"), texts.String())
+			t.Run(name, func(t *testing.T) {
+				t.Parallel() // each starts a process, mostly waiting for it
+				cases, err := certify.Select(certify.Cases(), tt.cases)
+				require.NoError(t, err)
+				r := &certify.Runner{Spec: spec, Command: quote(exe) + " -test.run=^TestHelperDriver$",
+					Driver: driver.Options{Env: append(os.Environ(), helperEnv+"="+tt.fault, "PHLOMOCK_CERTIFY_HELPER=1")}}
+				rep, err := r.Run(context.Background(), cases)
+				require.NoError(t, err)
+				assert.Equal(t, sortFindings(tt.want), findingsOf(rep))
+				var b strings.Builder
+				for _, f := range rep.Findings() {
+					assert.NotEmpty(t, f.Message, "%s %s has a text", f.Case, f.Code)
+					assert.NotContains(t, f.Message, "%!", "a well-formed text")
+					fmt.Fprintf(&b, "%s: %s\n", name, f.Error())
+				}
+				texts[i] = b.String()
+			})
+		}
+	})
+	checkGolden(t, filepath.Join("testdata", "findings.golden"),
+		"# Every finding text of TestFindingCodes; go test ./certify -update rewrites this file.\n"+strings.Join(texts, ""))
 }
 
 func checkGolden(t *testing.T, path, got string) {
