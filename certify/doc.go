@@ -85,7 +85,7 @@
 //	driver-error                     the driver failed, not the client
 //
 // A case passes with no finding, fails with any. A client is certified
-// when no case fails. A driver that breaks the protocol, hangs or exits
+// when no case fails and at least one passes. A driver that breaks the protocol, hangs or exits
 // fails the whole run (Run's error), not a case.
 //
 // # Reports

@@ -122,6 +122,12 @@ func TestUnsupportedIsSkipped(t *testing.T) {
 		"hangup/ok":            certify.VerdictPass,
 	}, verdicts)
 	assert.True(t, rep.Certified(), "skipped cases do not count against a client")
+
+	cases, err = certify.Select(certify.Cases(), "getMultiPartyCall/*")
+	require.NoError(t, err)
+	rep, err = r.Run(context.Background(), cases)
+	require.NoError(t, err)
+	assert.False(t, rep.Certified(), "a client that passes no case is not certified")
 }
 
 func TestBrokenDriverFailsTheRun(t *testing.T) {

@@ -59,11 +59,12 @@ func (r *Report) Counts() (cases, passed, failed, skipped int) {
 	return len(r.Results), passed, failed, skipped
 }
 
-// Certified reports whether no case failed. Skipped cases do not count
-// against a client: it is certified for the operations it offers.
+// Certified reports whether no case failed and at least one passed.
+// Skipped cases do not count against a client: it is certified for the
+// operations it offers, but a client that offers none is not certified.
 func (r *Report) Certified() bool {
-	_, _, failed, _ := r.Counts()
-	return failed == 0
+	_, passed, failed, _ := r.Counts()
+	return failed == 0 && passed > 0
 }
 
 // Findings returns every finding of the run, in case order.

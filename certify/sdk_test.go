@@ -192,3 +192,15 @@ func python(tb testing.TB) (command, dir string) {
 
 // quote makes a path one word for driver.SplitCommand.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// BenchmarkReferenceClient times a whole certification of phlomock's own
+// client (start-up of `phlomock driver` included):
+//
+//	go test ./certify -run '^$' -bench ReferenceClient -benchtime 5x
+func BenchmarkReferenceClient(b *testing.B) {
+	command := quote(buildPhlomock(b)) + " driver"
+	for b.Loop() {
+		rep := certifyWith(b, command, "", nil)
+		require.True(b, rep.Certified())
+	}
+}
