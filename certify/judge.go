@@ -58,10 +58,10 @@ var resultFields = []string{"phlo_id", "node_id", "name", "node_type", "created_
 // journal of the case) and what it surfaced (res), against what the fake
 // answered.
 type judge struct {
-	c       Case
-	authID  string
-	schemas *bodySchemas
-	out     []Finding
+	c        Case
+	authID   string
+	contract *contractIndex
+	out      []Finding
 }
 
 func (j *judge) add(code Code, format string, args ...any) {
@@ -95,7 +95,7 @@ func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
 			sent = append(sent, describeEntry(e))
 		}
 		_, action := specOperation(j.c.Operation)
-		want := j.schemas.routes[opID] + " (" + opID
+		want := j.contract.routes[opID] + " (" + opID
 		if action != "" {
 			want += ", action " + action
 		}
@@ -156,7 +156,7 @@ func (j *judge) sent(e *mockserver.Entry) {
 		}
 		return
 	}
-	if j.schemas.of(e.OperationID) == nil && e.Method == "GET" {
+	if j.contract.body(e.OperationID) == nil {
 		return
 	}
 	j.body(e)
@@ -192,7 +192,7 @@ func (j *judge) body(e *mockserver.Entry) {
 		return
 	}
 	reported := map[string]bool{}
-	if schema := j.schemas.variant(e.OperationID, action); schema != nil {
+	if schema := j.contract.variant(e.OperationID, action); schema != nil {
 		for _, v := range strictViolations(schema, obj) {
 			reported[v.field] = true
 			j.add(CodeSentContractViolation, "%s", v.text)
@@ -385,16 +385,16 @@ func scrub(s string) string {
 	})
 }
 
-// bodySchemas finds the request body schema of each operation of the
-// contract, and of each action of the operations whose body is a oneOf
-// selected by "action".
-type bodySchemas struct {
+// contractIndex finds, in the contract, each operation's route and request
+// body schema, and the schema of each action of the operations whose body
+// is a oneOf selected by "action".
+type contractIndex struct {
 	ops    map[string]*openapi3.Schema
 	routes map[string]string // operation id -> "METHOD /path/{template}"
 }
 
-func newBodySchemas(doc *openapi3.T) *bodySchemas {
-	b := &bodySchemas{ops: map[string]*openapi3.Schema{}, routes: map[string]string{}}
+func newContractIndex(doc *openapi3.T) *contractIndex {
+	b := &contractIndex{ops: map[string]*openapi3.Schema{}, routes: map[string]string{}}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			b.routes[op.OperationID] = method + " " + path
@@ -409,10 +409,10 @@ func newBodySchemas(doc *openapi3.T) *bodySchemas {
 	return b
 }
 
-func (b *bodySchemas) of(opID string) *openapi3.Schema { return b.ops[opID] }
+func (b *contractIndex) body(opID string) *openapi3.Schema { return b.ops[opID] }
 
 // variant is the schema a body of that action must follow.
-func (b *bodySchemas) variant(opID, action string) *openapi3.Schema {
+func (b *contractIndex) variant(opID, action string) *openapi3.Schema {
 	s := b.ops[opID]
 	if s == nil || len(s.OneOf) == 0 {
 		return s

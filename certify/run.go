@@ -2,8 +2,6 @@ package certify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,9 +55,9 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	}
 	hello := d.Hello()
 	rep := &Report{Client: hello.Client, Version: hello.Version, Operations: hello.Operations}
-	schemas := newBodySchemas(r.Spec)
+	index := newContractIndex(r.Spec)
 	for _, c := range cases {
-		res, err := r.runCase(ctx, f, d, schemas, hello, c)
+		res, err := r.runCase(ctx, f, d, index, hello, c)
 		if err != nil {
 			_ = d.Close()
 			return nil, fmt.Errorf("certify: %w", err)
@@ -73,7 +71,7 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	return rep, nil
 }
 
-func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, schemas *bodySchemas, hello driver.HelloInfo, c Case) (Result, error) {
+func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case) (Result, error) {
 	res := Result{Case: c}
 	if !hello.Supports(c.Operation) {
 		res.Verdict, res.Skipped = VerdictSkipped, "the client does not offer "+c.Operation
@@ -97,21 +95,11 @@ func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, schemas
 		res.Verdict, res.Skipped = VerdictSkipped, "the client cannot perform "+c.Operation+": "+scrub(out.Message)
 		return res, nil
 	}
-	j := &judge{c: c, authID: mockserver.DefaultAuthID, schemas: schemas}
+	j := &judge{c: c, authID: mockserver.DefaultAuthID, contract: contract}
 	res.Findings = j.run(entries, out)
 	res.Verdict = VerdictPass
 	if len(res.Findings) > 0 {
 		res.Verdict = VerdictFail
 	}
 	return res, nil
-}
-
-// newAPIID returns a random (version 4) UUID for the answers of a case.
-func newAPIID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
