@@ -3,13 +3,17 @@ package mockserver_test
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 func seedRequest() *http.Request {
@@ -30,18 +34,41 @@ func benchHandler(b *testing.B, h http.Handler) {
 	}
 }
 
-// BenchmarkColdTransfer is the seed request through the whole fake, as
-// `phlomock serve` runs it (no response validation).
-func BenchmarkColdTransfer(b *testing.B) {
+// productionServer is the fake exactly as `phlomock serve` builds it by
+// default: the Director as Responder, World and Accounts with the default
+// scenario (success) active, validation and the journal on, no response
+// validation, and a logger that filters the per-request line out (the
+// level make bench runs serve with: --log-level error).
+func productionServer(tb testing.TB) (*mockserver.Server, *scripted.Director) {
+	tb.Helper()
 	doc, err := openapi.Load()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	s, err := mockserver.New(doc, mockserver.Options{})
+	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
+	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
+	d, err := scripted.New(scripted.Options{Accounts: accounts, Operations: scripted.OperationIDs(doc), Logger: logger})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	if err := d.ActivateNames(scenarios.Default); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := mockserver.New(doc, mockserver.Options{Responder: d, World: d, Accounts: d, Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, d
+}
+
+// BenchmarkColdTransfer is the seed request through the whole fake, as
+// `phlomock serve` runs it (see productionServer).
+func BenchmarkColdTransfer(b *testing.B) {
+	s, _ := productionServer(b)
 	benchHandler(b, s)
+	if n := len(s.Journal().Entries(mockserver.Filter{Limit: 1})); n != 1 {
+		b.Fatalf("got %d journal entries, want 1: the journal must be on", n)
+	}
 }
 
 // BenchmarkColdTransferBaseline is the least a fake must do for the same
