@@ -37,6 +37,7 @@ type bodySpec struct {
 	required bool
 	schema   *openapi3.Schema // nil when discriminated
 	defaults []propDefault
+	fast     *fastObject // nil: no fast path (fastpath.go)
 	discProp string
 	variants []variant // in oneOf order
 }
@@ -45,6 +46,7 @@ type variant struct {
 	value    string
 	schema   *openapi3.Schema
 	defaults []propDefault
+	fast     *fastObject
 }
 
 // A propDefault is a property whose missing, null or "" value the real API
@@ -129,6 +131,7 @@ func compileBody(s *openapi3.Schema) (*bodySpec, error) {
 	if s.Discriminator == nil || len(s.OneOf) == 0 {
 		b.schema = s
 		b.defaults = defaultsOf(s)
+		b.fast = compileFast(s)
 		return b, nil
 	}
 	b.discProp = s.Discriminator.PropertyName
@@ -150,7 +153,7 @@ func compileBody(s *openapi3.Schema) (*bodySpec, error) {
 		if value == "" {
 			return nil, fmt.Errorf("cannot tell the %s value that selects %s", b.discProp, ref.Ref)
 		}
-		b.variants = append(b.variants, variant{value: value, schema: ref.Value, defaults: defaultsOf(ref.Value)})
+		b.variants = append(b.variants, variant{value: value, schema: ref.Value, defaults: defaultsOf(ref.Value), fast: compileFast(ref.Value)})
 	}
 	return b, nil
 }

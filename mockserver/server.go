@@ -206,7 +206,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 			}
 		}
 		var notes []string
-		decoded, notes, violations = decodeBody(op.body, raw)
+		decoded, notes, violations = decodeBody(op.body, e.Body)
 		e.Lenient = append(e.Lenient, notes...)
 	}
 	if op.checkParams {

@@ -14,14 +14,16 @@ import (
 
 // decodeBody parses, normalises and validates the body of op. It returns the
 // decoded body (nil when there is none), the leniencies applied, and every
-// violation.
-func decodeBody(b *bodySpec, raw []byte) (map[string]any, []string, []Violation) {
-	trimmed := bytes.TrimSpace(raw)
+// violation. The common body (a flat object of strings that the schema
+// accepts) takes the fast path (fastpath.go); any other goes through
+// encoding/json and kin-openapi, which word every violation.
+func decodeBody(b *bodySpec, raw string) (map[string]any, []string, []Violation) {
+	trimmed := strings.TrimSpace(raw)
 	var notes []string
 	if len(trimmed) < len(raw) && len(trimmed) > 0 {
 		notes = append(notes, "whitespace around the JSON body ignored")
 	}
-	if len(trimmed) == 0 || string(trimmed) == `""` || string(trimmed) == "null" {
+	if len(trimmed) == 0 || trimmed == `""` || trimmed == "null" {
 		if len(trimmed) > 0 {
 			notes = append(notes, fmt.Sprintf("body %s treated as no body", trimmed))
 		}
@@ -33,22 +35,14 @@ func decodeBody(b *bodySpec, raw []byte) (map[string]any, []string, []Violation)
 		}
 		return nil, notes, nil
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(trimmed)) {
-		if err == nil {
-			err = errors.New("extra data after the JSON value")
-		}
-		return nil, notes, []Violation{{Code: CodeMalformedBody, Field: "body", Message: "Invalid value provided for body. body expects a/an JSON object (" + err.Error() + ")."}}
-	}
-	if problem := strictJSON(trimmed); problem != "" {
-		return nil, notes, []Violation{{Code: CodeMalformedBody, Field: "body", Message: "Invalid value provided for body. body expects a/an JSON object (" + problem + ")."}}
-	}
-	obj, ok := v.(map[string]any)
+	obj, ok := parseFlat(trimmed)
 	if !ok {
-		return nil, notes, []Violation{{Code: CodeWrongType, Field: "body", Message: "Invalid value provided for body. body expects a/an object."}}
+		var v *Violation
+		if obj, v = decodeGeneric([]byte(trimmed)); v != nil {
+			return nil, notes, []Violation{*v}
+		}
 	}
-	schema, defaults := b.schema, b.defaults
+	schema, defaults, fast := b.schema, b.defaults, b.fast
 	if b.discProp != "" {
 		p := b.discProp
 		raw, present := obj[p]
@@ -63,7 +57,7 @@ func decodeBody(b *bodySpec, raw []byte) (map[string]any, []string, []Violation)
 		case vr == nil:
 			return nil, notes, []Violation{{Code: CodeInvalidValue, Pointer: "/" + p, Field: p, Message: "Invalid value provided for " + p + ". Allowed values are " + listValues(b.allowed()) + "."}}
 		}
-		schema, defaults = vr.schema, vr.defaults
+		schema, defaults, fast = vr.schema, vr.defaults, vr.fast
 	}
 	for _, d := range defaults {
 		cur, present := obj[d.name]
@@ -79,8 +73,32 @@ func decodeBody(b *bodySpec, raw []byte) (map[string]any, []string, []Violation)
 		}
 		obj[d.name] = d.value
 	}
+	if fast != nil && fast.valid(obj) {
+		return obj, notes, nil
+	}
 	err := schema.VisitJSON(obj, openapi3.MultiErrors(), openapi3.VisitAsRequest())
 	return obj, notes, schemaViolations(err, "")
+}
+
+// decodeGeneric decodes a body the fast path does not read: a JSON object,
+// or the violation that says why it is not one.
+func decodeGeneric(trimmed []byte) (map[string]any, *Violation) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(trimmed)) {
+		if err == nil {
+			err = errors.New("extra data after the JSON value")
+		}
+		return nil, &Violation{Code: CodeMalformedBody, Field: "body", Message: "Invalid value provided for body. body expects a/an JSON object (" + err.Error() + ")."}
+	}
+	if problem := strictJSON(trimmed); problem != "" {
+		return nil, &Violation{Code: CodeMalformedBody, Field: "body", Message: "Invalid value provided for body. body expects a/an JSON object (" + problem + ")."}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, &Violation{Code: CodeWrongType, Field: "body", Message: "Invalid value provided for body. body expects a/an object."}
+	}
+	return obj, nil
 }
 
 func isString(v any) bool { _, ok := v.(string); return ok }

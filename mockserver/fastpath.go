@@ -1,0 +1,232 @@
+package mockserver
+
+import (
+	"regexp"
+	"slices"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The fast path of body validation. Most requests are valid, flat JSON
+// objects of strings (every body of the PHLO API), and the generic path
+// (encoding/json into map[string]any, a second token pass for duplicate
+// keys, kin-openapi's schema walk) costs more than the rest of the pipeline.
+// The fast path parses such a body in one pass and checks it against a
+// schema compiled once, in New. It only ever says "valid": whenever it
+// meets something it does not handle (an escape, a number, a nested value,
+// a duplicate key, a value the schema refuses), the body goes down the
+// generic path, which finds and words every violation as before.
+
+// fastObject is an object schema reduced to what the fast path checks; nil
+// when the schema uses a keyword the fast path does not implement.
+type fastObject struct {
+	props    map[string]*fastString
+	required []string
+}
+
+// fastString is a string property's schema: type string, enum of strings,
+// pattern, minLength and maxLength (UTF-16 code units, as kin-openapi).
+type fastString struct {
+	enum    []string
+	pattern *regexp.Regexp
+	minLen  uint64
+	maxLen  *uint64
+}
+
+// compileFast reduces s to a fastObject, or returns nil when s uses
+// anything kin-openapi would check that the fast path does not.
+func compileFast(s *openapi3.Schema) *fastObject {
+	if s == nil || !exactType(s, openapi3.TypeObject) || !plain(s) ||
+		s.MinProps != 0 || s.MaxProps != nil ||
+		s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has ||
+		s.Discriminator != nil || len(s.Enum) > 0 {
+		return nil
+	}
+	f := &fastObject{props: make(map[string]*fastString, len(s.Properties)), required: slices.Clone(s.Required)}
+	for name, ref := range s.Properties {
+		if ref == nil || ref.Value == nil {
+			return nil
+		}
+		p := ref.Value
+		if !exactType(p, openapi3.TypeString) || !plain(p) || p.Format != "" || p.ReadOnly || p.WriteOnly {
+			return nil
+		}
+		fs := &fastString{minLen: p.MinLength, maxLen: p.MaxLength}
+		for _, e := range p.Enum {
+			v, ok := e.(string)
+			if !ok {
+				return nil
+			}
+			fs.enum = append(fs.enum, v)
+		}
+		if p.Pattern != "" {
+			re, err := regexp.Compile(goPattern(p.Pattern))
+			if err != nil {
+				return nil // the generic path reports the broken pattern
+			}
+			fs.pattern = re
+		}
+		f.props[name] = fs
+	}
+	return f
+}
+
+// exactType reports whether s allows exactly one JSON type, typ.
+func exactType(s *openapi3.Schema, typ string) bool {
+	return s.Type != nil && len(s.Type.Slice()) == 1 && s.Type.Is(typ)
+}
+
+// plain reports whether s has no composition or boolean form.
+func plain(s *openapi3.Schema) bool {
+	return len(s.OneOf)+len(s.AnyOf)+len(s.AllOf) == 0 && s.Not == nil && s.Always == nil &&
+		s.If == nil && s.Then == nil && s.Else == nil && len(s.PrefixItems) == 0 &&
+		s.Const == nil && s.Contains == nil && s.PropertyNames == nil &&
+		len(s.PatternProperties) == 0 && len(s.DependentRequired) == 0 && len(s.DependentSchemas) == 0 &&
+		s.UnevaluatedProperties == (openapi3.BoolSchema{}) && s.UnevaluatedItems == (openapi3.BoolSchema{})
+}
+
+// goPattern rewrites \uXXXX as kin-openapi does before compiling a pattern.
+var patternCodepoint = regexp.MustCompile(`(?P<u>\\u)(?P<code>[0-9A-F]{4})`)
+
+func goPattern(re string) string {
+	return patternCodepoint.ReplaceAllString(re, `\x{${code}}`)
+}
+
+// valid reports whether obj certainly satisfies the schema.
+func (f *fastObject) valid(obj map[string]any) bool {
+	for k, v := range obj {
+		p := f.props[k]
+		if p == nil {
+			continue // additional properties are allowed
+		}
+		s, ok := v.(string)
+		if !ok || !p.valid(s) {
+			return false
+		}
+	}
+	for _, k := range f.required {
+		if _, ok := obj[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *fastString) valid(s string) bool {
+	if len(p.enum) > 0 && !slices.Contains(p.enum, s) {
+		return false
+	}
+	if p.minLen != 0 || p.maxLen != nil {
+		n := uint64(0)
+		for _, r := range s {
+			if utf16.IsSurrogate(r) {
+				n += 2
+			} else {
+				n++
+			}
+		}
+		if n < p.minLen || p.maxLen != nil && n > *p.maxLen {
+			return false
+		}
+	}
+	return p.pattern == nil || p.pattern.MatchString(s)
+}
+
+// parseFlat parses body (a JSON text, surrounding white space already
+// trimmed) when it is an object whose values are strings without escapes,
+// true, false or null, with no key twice. ok=false means the generic path
+// must read it; it is not an error. Keys and values are substrings of body:
+// nothing is copied.
+func parseFlat(body string) (obj map[string]any, ok bool) {
+	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' || !utf8.ValidString(body) {
+		return nil, false
+	}
+	obj = make(map[string]any, 8)
+	i := skipWS(body, 1)
+	if i < len(body) && body[i] == '}' {
+		return obj, i == len(body)-1
+	}
+	for {
+		key, j, ok := flatString(body, i)
+		if !ok {
+			return nil, false
+		}
+		if _, dup := obj[key]; dup {
+			return nil, false
+		}
+		i = skipWS(body, j)
+		if i >= len(body) || body[i] != ':' {
+			return nil, false
+		}
+		i = skipWS(body, i+1)
+		if i >= len(body) {
+			return nil, false
+		}
+		var v any
+		switch body[i] {
+		case '"':
+			s, j, ok := flatString(body, i)
+			if !ok {
+				return nil, false
+			}
+			v, i = s, j
+		case 't':
+			if len(body)-i < 4 || body[i:i+4] != "true" {
+				return nil, false
+			}
+			v, i = true, i+4
+		case 'f':
+			if len(body)-i < 5 || body[i:i+5] != "false" {
+				return nil, false
+			}
+			v, i = false, i+5
+		case 'n':
+			if len(body)-i < 4 || body[i:i+4] != "null" {
+				return nil, false
+			}
+			v, i = nil, i+4
+		default:
+			return nil, false
+		}
+		obj[key] = v
+		i = skipWS(body, i)
+		if i >= len(body) {
+			return nil, false
+		}
+		switch body[i] {
+		case ',':
+			i = skipWS(body, i+1)
+		case '}':
+			return obj, i == len(body)-1
+		default:
+			return nil, false
+		}
+	}
+}
+
+// flatString reads the JSON string starting at body[i] ('"'), which must
+// hold no escape and no control character, and returns it with the index
+// after its closing quote.
+func flatString(body string, i int) (string, int, bool) {
+	if i >= len(body) || body[i] != '"' {
+		return "", 0, false
+	}
+	for j := i + 1; j < len(body); j++ {
+		switch c := body[j]; {
+		case c == '"':
+			return body[i+1 : j], j + 1, true
+		case c == '\\' || c < 0x20:
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+func skipWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}

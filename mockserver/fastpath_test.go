@@ -1,0 +1,174 @@
+package mockserver
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/openapi"
+)
+
+// fastSchemas are the fast-path schemas of the contract's request bodies,
+// with the kin-openapi schemas they stand for.
+func fastSchemas(tb testing.TB) map[string]struct {
+	fast   *fastObject
+	schema *openapi3.Schema
+} {
+	tb.Helper()
+	doc, err := openapi.Load()
+	require.NoError(tb, err)
+	s, err := New(doc, Options{})
+	require.NoError(tb, err)
+	out := map[string]struct {
+		fast   *fastObject
+		schema *openapi3.Schema
+	}{}
+	for _, op := range s.ops {
+		if op.body == nil {
+			continue
+		}
+		if op.body.discProp == "" {
+			out[op.id] = struct {
+				fast   *fastObject
+				schema *openapi3.Schema
+			}{op.body.fast, op.body.schema}
+		}
+		for _, v := range op.body.variants {
+			out[op.id+"/"+v.value] = struct {
+				fast   *fastObject
+				schema *openapi3.Schema
+			}{v.fast, v.schema}
+		}
+	}
+	return out
+}
+
+// checkFastPath fails when the fast path disagrees with the generic one:
+// parseFlat must read a body exactly as encoding/json plus strictJSON do,
+// and fastObject.valid may say valid only when kin-openapi does.
+func checkFastPath(t *testing.T, schemas map[string]struct {
+	fast   *fastObject
+	schema *openapi3.Schema
+}, body string) {
+	t.Helper()
+	trimmed := strings.TrimSpace(body)
+	flat, ok := parseFlat(trimmed)
+	if !ok {
+		return
+	}
+	generic, v := decodeGeneric([]byte(trimmed))
+	if v != nil {
+		t.Fatalf("parseFlat read %q as %v, the generic path refuses it: %s", body, flat, v.Message)
+	}
+	assert.Equal(t, generic, flat, "body %q", body)
+	for name, s := range schemas {
+		if s.fast == nil || !s.fast.valid(flat) {
+			continue
+		}
+		if err := s.schema.VisitJSON(generic, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
+			t.Fatalf("%s: the fast path accepts %q, kin-openapi refuses it: %v", name, body, err)
+		}
+	}
+}
+
+var fastPathBodies = []string{
+	`{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`,
+	`{"action":"call","to":"sip:alice123@phone.plivo.com","role":"customer","trigger_source":"+14152223333"}`,
+	"{\n\t\"action\" : \"hold\" ,\r\n \"extra\": true, \"n\": null, \"f\": false }",
+	`{"action":"hangup"}`,
+	`{}`,
+	`{ }`,
+	`{"to":"+1415222555555555555"}`,
+	`{"to":"sip:a b@c"}`,
+	`{"to":"sip:a` + "\u00a0" + `b@c","action":"call","role":"agent","trigger_source":"+1"}`,
+	`{"role":"Agent","action":"cold_transfer","to":"+1","trigger_source":"+1"}`,
+	`{"role":"","action":"cold_transfer","to":"+1","trigger_source":"+1"}`,
+	`{"action":"call","action":"hold"}`,
+	`{"action":"call",}`,
+	`{"action":"call"}}`,
+	`{"action":"call"`,
+	`{"action":"c\u0061ll"}`,
+	`{"action":1}`,
+	`{"action":["call"]}`,
+	`{"action":"call","to":"` + "\x01" + `"}`,
+	"{\"action\":\"\xff\"}",
+	`{"action":tru}`,
+	`{"action":nulll}`,
+	`{"a":"b" "c":"d"}`,
+	`{"a" "b"}`,
+	`{,}`,
+	`{"":""}`,
+	`{"action":"call"} `,
+}
+
+func TestFastPathAgrees(t *testing.T) {
+	schemas := fastSchemas(t)
+	for name, s := range schemas {
+		assert.NotNil(t, s.fast, "%s: the contract's body schemas all take the fast path", name)
+	}
+	for _, body := range fastPathBodies {
+		t.Run(body, func(t *testing.T) { checkFastPath(t, schemas, body) })
+	}
+}
+
+func TestParseFlat(t *testing.T) {
+	tests := []struct {
+		body string
+		want map[string]any
+		ok   bool
+	}{
+		{`{}`, map[string]any{}, true},
+		{`{"a":"b","c":true,"d":false,"e":null}`, map[string]any{"a": "b", "c": true, "d": false, "e": nil}, true},
+		{` {"a":"b"}`, nil, false}, // callers trim
+		{`{"a":"b","a":"c"}`, nil, false},
+		{`{"a":1}`, nil, false},
+		{`{"a":"\n"}`, nil, false},
+		{`{"a":{}}`, nil, false},
+		{`{"a":"b",}`, nil, false},
+		{`{"a":"b"}x}`, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			got, ok := parseFlat(tt.body)
+			assert.Equal(t, tt.ok, ok, "got ok %v, want %v", ok, tt.ok)
+			if tt.ok {
+				assert.Equal(t, tt.want, got)
+			}
+		})
+	}
+}
+
+func TestCompileFastRefuses(t *testing.T) {
+	str := &openapi3.SchemaRef{Value: openapi3.NewStringSchema()}
+	f := false
+	tests := map[string]*openapi3.Schema{
+		"no type":                    {Properties: openapi3.Schemas{"a": str}},
+		"number property":            openapi3.NewObjectSchema().WithProperty("a", openapi3.NewFloat64Schema()),
+		"format":                     openapi3.NewObjectSchema().WithProperty("a", openapi3.NewUUIDSchema()),
+		"no additional properties":   {Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Has: &f}},
+		"min properties":             {Type: &openapi3.Types{"object"}, MinProps: 1},
+		"oneOf":                      {Type: &openapi3.Types{"object"}, OneOf: openapi3.SchemaRefs{{Value: openapi3.NewObjectSchema()}}},
+		"read-only property":         openapi3.NewObjectSchema().WithProperty("a", &openapi3.Schema{Type: &openapi3.Types{"string"}, ReadOnly: true}),
+		"non-string enum":            openapi3.NewObjectSchema().WithProperty("a", &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: []any{1.0}}),
+		"nullable or string":         openapi3.NewObjectSchema().WithProperty("a", &openapi3.Schema{Type: &openapi3.Types{"string", "null"}}),
+		"broken pattern is reported": openapi3.NewObjectSchema().WithProperty("a", &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "("}),
+	}
+	for name, s := range tests {
+		t.Run(name, func(t *testing.T) {
+			assert.Nil(t, compileFast(s), "got a fast path, want none")
+		})
+	}
+}
+
+// FuzzFastPath checks on any body that the fast path reads what the generic
+// path reads and accepts only what kin-openapi accepts.
+func FuzzFastPath(f *testing.F) {
+	for _, b := range fastPathBodies {
+		f.Add(b)
+	}
+	schemas := fastSchemas(f)
+	f.Fuzz(func(t *testing.T, body string) { checkFastPath(t, schemas, body) })
+}
