@@ -2,21 +2,27 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 // serveConfig is what the serve flags and PHLOMOCK_ variables set.
@@ -32,6 +38,27 @@ type serveConfig struct {
 	journalSize         int
 	logFormat, logLevel string
 	shutdownTimeout     time.Duration
+	scenarios           envList
+	watch               bool
+	adminPrefix         string
+	adminToken          string
+}
+
+// envList is a repeatable flag whose default comes from a comma-separated
+// environment variable; the first flag replaces that default.
+type envList struct {
+	values []string
+	set    bool
+}
+
+func (l *envList) String() string { return strings.Join(l.values, ",") }
+
+func (l *envList) Set(v string) error {
+	if !l.set {
+		l.values, l.set = nil, true
+	}
+	l.values = append(l.values, v)
+	return nil
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
@@ -74,6 +101,15 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 		errs = append(errs, fmt.Errorf("PHLOMOCK_SHUTDOWN_TIMEOUT: %w", err))
 	}
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", timeout, "how long in-flight requests may take to finish on SIGINT/SIGTERM (env PHLOMOCK_SHUTDOWN_TIMEOUT)")
+	for _, v := range strings.Split(envDefault("SCENARIO", ""), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			c.scenarios.values = append(c.scenarios.values, v)
+		}
+	}
+	fs.Var(&c.scenarios, "scenario", "a built-in scenario NAME or a scenario FILE (.yaml); repeatable, later ones override earlier ones (default "+scenarios.Default+") (env PHLOMOCK_SCENARIO, comma-separated)")
+	boolean(&c.watch, "watch", "WATCH", "reload the --scenario files when they change; a bad edit is logged and changes nothing")
+	str(&c.adminPrefix, "admin-prefix", "ADMIN_PREFIX", "", "also serve the control plane on the API port under this path (e.g. /__admin), behind --admin-token")
+	str(&c.adminToken, "admin-token", "ADMIN_TOKEN", "", "bearer token the control plane under --admin-prefix requires")
 	return fs, c, errors.Join(errs...)
 }
 
@@ -97,10 +133,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	if err := c.checkAdminPrefix(); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	director, err := scripted.New(scripted.Options{Accounts: opts.Accounts, World: opts.World, Operations: scripted.OperationIDs(doc), Logger: logger})
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	// A bad scenario file is bad input: exit 1, every problem as file:line:column.
+	// Stamped before reading, so an edit made during start-up is reloaded.
+	watched := stamps(scenarioFiles(c.scenarioArgs()))
+	if err := loadScenarios(c.scenarioArgs(), director); err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("--scenario:\n%w", err)}
+	}
+	opts.Responder, opts.World, opts.Accounts = director, director, director
 	srv, err := mockserver.New(doc, opts)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	admin := srv.AdminHandler(director.AdminRoutes(srv.Journal())...)
 
 	// Listen synchronously so a busy port fails here, and :0 works.
 	apiLn, err := net.Listen("tcp", c.addr)
@@ -108,6 +159,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
 	}
 	var api http.Handler = srv
+	if c.adminPrefix != "" {
+		api = singlePort(api, admin, c.adminPrefix, c.adminToken)
+	}
 	if serveMiddleware != nil {
 		api = serveMiddleware(api)
 	}
@@ -120,7 +174,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			apiLn.Close()
 			return &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
 		}
-		servers = append(servers, &http.Server{Handler: srv.AdminHandler(adminRoutes(srv)...), ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second})
 		listeners = append(listeners, adminLn)
 		adminURL = "http://" + adminLn.Addr().String()
 	}
@@ -131,7 +185,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	apiURL := "http://" + apiLn.Addr().String()
 	fmt.Fprintf(stdout, "phlomock serving the PHLO runner API on %s (control plane %s); Basic auth %s:%s\n",
 		apiURL, adminURL, c.authID, c.authToken)
-	logger.Info("listening", slog.String("url", apiURL), slog.String("admin", adminURL), slog.String("auth_id", c.authID))
+	logger.Info("listening", slog.String("url", apiURL), slog.String("admin", adminURL), slog.String("auth_id", c.authID),
+		slog.String("scenarios", strings.Join(director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
+	if c.watch {
+		go watchScenarios(ctx, c.scenarioArgs(), watched, director, logger)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -230,9 +288,173 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// adminRoutes are the control plane's routes beyond mockserver's own
-// (health, readiness, journal): scenario activation, call inspection and
-// verification are added here.
-func adminRoutes(_ *mockserver.Server) []mockserver.AdminRoute {
+// The control plane's routes are mockserver's own (health, readiness,
+// journal) and the Director's (scenarios, reset, calls, verify): see
+// mockserver.Server.AdminHandler and scripted.Director.AdminRoutes.
+
+func (c *serveConfig) scenarioArgs() []string {
+	if len(c.scenarios.values) == 0 {
+		return []string{scenarios.Default}
+	}
+	return c.scenarios.values
+}
+
+func (c *serveConfig) checkAdminPrefix() error {
+	p := c.adminPrefix
+	switch {
+	case p == "":
+		return nil
+	case !strings.HasPrefix(p, "/") || p == "/" || strings.HasSuffix(p, "/"):
+		return fmt.Errorf("--admin-prefix %q: want a path such as /__admin (leading slash, no trailing slash)", p)
+	case p == "/v1" || strings.HasPrefix(p, "/v1/"):
+		return fmt.Errorf("--admin-prefix %q: it would hide the API's own paths (/v1/...)", p)
+	case c.adminToken == "":
+		return errors.New("--admin-prefix needs --admin-token (or PHLOMOCK_ADMIN_TOKEN): the control plane on the API port must not be open to every caller")
+	}
 	return nil
+}
+
+// isScenarioFile tells a --scenario FILE from a built-in NAME: a file has a
+// YAML extension or a path separator.
+func isScenarioFile(arg string) bool {
+	ext := filepath.Ext(arg)
+	return ext == ".yaml" || ext == ".yml" || strings.ContainsRune(arg, '/') || strings.ContainsRune(arg, filepath.Separator)
+}
+
+// loadScenarios reads the --scenario arguments in order (built-in names and
+// files), validates them all and activates them at once; the files are then
+// loaded into d so the control plane and the header can name them. Every
+// problem of every file is reported; on error nothing changes.
+func loadScenarios(args []string, d *scripted.Director) error {
+	var all, files []*scenarios.Scenario
+	var errs []error
+	for _, arg := range args {
+		if !isScenarioFile(arg) {
+			ss, err := d.Lookup(arg)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%w (or a .yaml file)", err))
+			}
+			all = append(all, ss...)
+			continue
+		}
+		data, err := os.ReadFile(arg)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", arg, errors.Unwrap(err)))
+			continue
+		}
+		s, err := scenarios.Parse(arg, data)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		all, files = append(all, s), append(files, s)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := d.Activate(all...); err != nil {
+		return err
+	}
+	for _, s := range files {
+		if err := d.Load(s); err != nil {
+			return err // validated by Activate: cannot happen
+		}
+	}
+	return nil
+}
+
+func scenarioFiles(args []string) []string {
+	var files []string
+	for _, a := range args {
+		if isScenarioFile(a) {
+			files = append(files, a)
+		}
+	}
+	return files
+}
+
+// watchInterval is how often --watch looks at the files.
+var watchInterval = 500 * time.Millisecond
+
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stamps(files []string) map[string]fileStamp {
+	m := make(map[string]fileStamp, len(files))
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			m[f] = fileStamp{fi.ModTime(), fi.Size()}
+		}
+	}
+	return m
+}
+
+// watchScenarios polls the --scenario files' modification time and size
+// and, when one has changed, reloads every argument and activates them at
+// once.
+// A bad edit is logged and the scenarios that were active stay active.
+func watchScenarios(ctx context.Context, args []string, last map[string]fileStamp, d *scripted.Director, logger *slog.Logger) {
+	files := scenarioFiles(args)
+	if len(files) == 0 {
+		logger.Warn("--watch: no --scenario file to watch")
+		return
+	}
+	seen := last
+	t := time.NewTicker(watchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Reload once a change has held still for one interval: an editor
+		// writing a file is not read half-way.
+		now := stamps(files)
+		stable := maps.Equal(now, seen)
+		seen = now
+		if !stable || maps.Equal(now, last) {
+			continue
+		}
+		last = now
+		if err := loadScenarios(args, d); err != nil {
+			logger.Error("--watch: scenario files not reloaded, the active scenarios are unchanged", slog.String("errors", err.Error()))
+			continue
+		}
+		logger.Info("--watch: scenario files reloaded", slog.String("active", strings.Join(d.Active(), ",")))
+	}
+}
+
+// singlePort serves the control plane on the API's port under prefix,
+// behind a bearer token: PREFIX/healthz and PREFIX/readyz are open (probes
+// send no token); PREFIX/X is the control plane's /__admin/X. Every other
+// path is the API's.
+func singlePort(api, admin http.Handler, prefix, token string) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
+		if !ok || rest != "" && rest[0] != '/' {
+			api.ServeHTTP(w, r)
+			return
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.RawPath = ""
+		switch rest {
+		case "/healthz", "/readyz":
+			r2.URL.Path = rest
+			admin.ServeHTTP(w, r2)
+			return
+		}
+		got, isBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if !isBearer || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="phlomock control plane"`)
+			mockserver.WriteError(w, http.StatusUnauthorized, "The control plane needs Authorization: Bearer <the --admin-token>.")
+			return
+		}
+		r2.URL.Path = "/__admin" + rest
+		admin.ServeHTTP(w, r2)
+	})
 }

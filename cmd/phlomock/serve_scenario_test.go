@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const nodeURL = "/v1/phlo/e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c/multi_party_call/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+// hit sends one request and returns the status and the "error" field.
+func hit(tb testing.TB, method, url, body string, header ...string) (int, string) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(tb, err)
+	req.SetBasicAuth("MAPHLOMOCKDEFAULT001", "phlomock-default-auth-token")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var b map[string]any
+	_ = json.Unmarshal(raw, &b)
+	msg, _ := b["error"].(string)
+	return resp.StatusCode, msg
+}
+
+const callJSON = `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`
+
+func writeFile(tb testing.TB, path, data string) {
+	tb.Helper()
+	require.NoError(tb, os.WriteFile(path, []byte(data), 0o644))
+}
+
+func TestServeScenarioFlag(t *testing.T) {
+	dir := t.TempDir()
+	teapot := filepath.Join(dir, "teapot.yaml")
+	writeFile(t, teapot, "version: 1\nname: teapot\nrules:\n  - match: {operation: getPhlo}\n    respond: 418\n")
+	s := startServe(t, "--scenario", "server-error", "--scenario", "bad-role", "--scenario", teapot)
+	status, msg := hit(t, "POST", s.api+nodeURL, callJSON)
+	assert.Equal(t, 400, status, "bad-role overrides server-error")
+	assert.Contains(t, msg, "role")
+	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	assert.Equal(t, 418, status, "the file's rule comes first")
+	status, _ = hit(t, "POST", s.api+nodeURL+"/members/m", `{"action":"hold"}`)
+	assert.Equal(t, 500, status, "server-error answers the rest")
+	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "", "X-Phlomock-Scenario", "success")
+	assert.Equal(t, 200, status, "the header picks a scenario for one request")
+
+	var page struct{ Active []string }
+	resp, err := http.Get(s.admin + "/__admin/scenarios")
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+	resp.Body.Close()
+	assert.Equal(t, []string{"server-error", "bad-role", "teapot"}, page.Active)
+}
+
+func TestServeScenarioEnvAndDefault(t *testing.T) {
+	s := startServe(t)
+	status, _ := hit(t, "POST", s.api+nodeURL, callJSON)
+	assert.Equal(t, 201, status, "success by default")
+
+	t.Setenv("PHLOMOCK_SCENARIO", "server-error, auth-failure")
+	s = startServe(t)
+	status, msg := hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	assert.Equal(t, 401, status)
+	assert.Equal(t, "Authentication failed", msg)
+	s = startServe(t, "--scenario", "bad-role")
+	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	assert.Equal(t, 200, status, "a --scenario flag replaces PHLOMOCK_SCENARIO")
+}
+
+// TestServeBadScenarioFile: each bad file stops serve with exit 1 and an
+// error naming file:line:column and the problem.
+func TestServeBadScenarioFile(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct{ name, yaml, want string }{
+		{"misspelled key", "version: 1\nname: x\nrules:\n  - name: r\n    respnd: {status: 500}\n", `:5:5: unknown key "respnd" (did you mean "respond"?)`},
+		{"bad duration", "version: 1\nname: x\nrules:\n  - name: r\n    respond: {status: 500, delay: 10 parsecs}\n", `:5:35: bad duration "10 parsecs"`},
+		{"unknown operation id", "version: 1\nname: x\nrules:\n  - name: r\n    match: {operation: getPhlos}\n    respond: {status: 500}\n", `:5:24: unknown operation id "getPhlos" (did you mean "getPhlo"?)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			writeFile(t, file, c.yaml)
+			var out, errw bytes.Buffer
+			err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "", "--scenario", file}, &out, &errw)
+			require.Error(t, err)
+			assert.Equal(t, 1, exitCode(err, &errw))
+			assert.Contains(t, errw.String(), file+c.want)
+			assert.Empty(t, out.String(), "nothing was served")
+		})
+	}
+	t.Run("unknown name", func(t *testing.T) {
+		err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "", "--scenario", "sucess"}, io.Discard, io.Discard)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `unknown scenario "sucess"`)
+		assert.Equal(t, 1, exitCode(err, io.Discard))
+	})
+}
+
+func TestServeRuntimeActivation(t *testing.T) {
+	s := startServe(t)
+	req, _ := http.NewRequest("PUT", s.admin+"/__admin/scenarios/active", strings.NewReader(`{"names":["auth-failure"]}`))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	status, _ := hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	assert.Equal(t, 401, status)
+
+	// An invalid upload: 400 with the errors, the active scenario unchanged.
+	resp, err = http.Post(s.admin+"/__admin/scenarios?file=mine.yaml", "application/yaml", strings.NewReader("version: 1\nname: x\nrules:\n  - name: r\n    respond: {status: 500, delay: 10 parsecs}\n"))
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 400, resp.StatusCode)
+	assert.Contains(t, string(raw), `mine.yaml:5:35: bad duration`)
+	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	assert.Equal(t, 401, status, "still auth-failure")
+}
+
+func TestServeSinglePort(t *testing.T) {
+	s := startServe(t, "--admin-prefix", "/__admin", "--admin-token", "s3cret")
+	cases := []struct {
+		name, method, path, auth string
+		status                   int
+	}{
+		{"no token", "GET", "/__admin/scenarios", "", 401},
+		{"wrong token", "GET", "/__admin/scenarios", "Bearer nope", 401},
+		{"Basic is not the token", "GET", "/__admin/scenarios", "Basic czNjcmV0", 401},
+		{"the token", "GET", "/__admin/scenarios", "Bearer s3cret", 200},
+		{"the journal", "GET", "/__admin/journal?limit=1", "Bearer s3cret", 200},
+		{"health needs no token", "GET", "/__admin/healthz", "", 200},
+		{"an unknown admin route", "GET", "/__admin/nope", "Bearer s3cret", 404},
+		{"the API still answers", "GET", "/v1/phlo/P1", "-", 401},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(c.method, s.api+c.path, nil)
+			if c.auth != "" && c.auth != "-" {
+				req.Header.Set("Authorization", c.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			assert.Equalf(t, c.status, resp.StatusCode, "body %s", raw)
+		})
+	}
+	// Activation through the API port.
+	req, _ := http.NewRequest("PUT", s.api+"/__admin/scenarios/active", strings.NewReader(`{"names":["server-error"]}`))
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	status, _ := hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	assert.Equal(t, 500, status)
+	assert.NotContains(t, s.logs.String(), "s3cret", "the token is never logged")
+}
+
+func TestServeAdminNotOnAPIPortByDefault(t *testing.T) {
+	s := startServe(t)
+	status, msg := hit(t, "GET", s.api+"/__admin/scenarios", "")
+	assert.Equal(t, 404, status)
+	assert.Contains(t, msg, "Resource not found")
+}
+
+func TestServeAdminPrefixChecks(t *testing.T) {
+	for _, args := range [][]string{
+		{"--admin-prefix", "/__admin"},
+		{"--admin-prefix", "__admin", "--admin-token", "t"},
+		{"--admin-prefix", "/v1/x", "--admin-token", "t"},
+		{"--admin-prefix", "/x/", "--admin-token", "t"},
+	} {
+		err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", ""}, args...), io.Discard, io.Discard)
+		require.Error(t, err, "%v", args)
+		assert.Contains(t, err.Error(), "--admin-")
+		assert.Equal(t, 2, exitCode(err, io.Discard))
+	}
+}
+
+// TestServeWatch edits a scenario file under a running serve --watch: a
+// good edit is picked up; a bad one is logged and changes nothing.
+func TestServeWatch(t *testing.T) {
+	watchInterval = 5 * time.Millisecond
+	t.Cleanup(func() { watchInterval = 500 * time.Millisecond })
+	file := filepath.Join(t.TempDir(), "mine.yaml")
+	writeFile(t, file, "version: 1\nname: mine\nrules:\n  - match: {operation: getPhlo}\n    respond: 500\n")
+	s := startServe(t, "--watch", "--scenario", file)
+	status, _ := hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	require.Equal(t, 500, status)
+
+	writeFile(t, file, "version: 1\nname: mine\nrules:\n  - match: {operation: getPhlo}\n    respond: 503\n")
+	waitFor(t, func() bool { st, _ := hit(t, "GET", s.api+"/v1/phlo/P1", ""); return st == 503 }, "the edit is served")
+
+	writeFile(t, file, "version: 1\nname: mine\nrules:\n  - match: {operation: getPhlo}\n    respond: {status: 500, delay: soon}\n")
+	waitFor(t, func() bool { return strings.Contains(s.logs.String(), `mine.yaml:5:35: bad duration \"soon\"`) }, "the bad edit is logged with file:line:column")
+	assert.Contains(t, s.logs.String(), "not reloaded, the active scenarios are unchanged")
+	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "")
+	assert.Equal(t, 503, status, "the previous scenario stays active")
+}
+
+// waitFor polls cond until it holds. The bound is generous: it only keeps
+// a broken watcher from hanging the run; nothing is timed.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	for i := 0; !cond(); i++ {
+		if i == 6000 {
+			t.Fatalf("gave up waiting (30s): %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
