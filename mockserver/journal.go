@@ -144,6 +144,9 @@ func redactAuthorization(v string) string {
 	if err != nil {
 		return scheme + " [redacted: not base64]"
 	}
-	id, _, _ := strings.Cut(string(raw), ":")
+	id, _, ok := strings.Cut(string(raw), ":")
+	if !ok { // no "id:secret": the whole value may be a secret
+		return scheme + " [redacted: no Auth ID]"
+	}
 	return scheme + " " + id + ":[redacted]"
 }
