@@ -242,10 +242,11 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 
 func (s *Server) route(r *http.Request) (*operation, map[string]string, *RequestError) {
 	path := r.URL.Path
+	probe := r // the router reads the method and the path only
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
 		path = path[:len(path)-1]
+		probe = &http.Request{Method: r.Method, URL: &url.URL{Path: path}, Header: r.Header}
 	}
-	probe := &http.Request{Method: r.Method, URL: &url.URL{Path: path}, Header: r.Header}
 	route, params, err := s.router.FindRoute(probe)
 	if err == nil {
 		if op := s.ops[route.Operation]; op != nil {
@@ -259,6 +260,9 @@ func (s *Server) route(r *http.Request) (*operation, map[string]string, *Request
 			}
 			return op, params, nil
 		}
+	}
+	if probe == r {
+		probe = &http.Request{Method: r.Method, URL: &url.URL{Path: path}, Header: r.Header}
 	}
 	var allow []string
 	for _, m := range methods {
@@ -317,7 +321,15 @@ func readBody(r *http.Request, limit int64) ([]byte, *RequestError) {
 	if r.ContentLength > limit {
 		return nil, refuse(CodeBodyTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes.", limit))
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var raw []byte
+	var err error
+	if n := r.ContentLength; n > 0 {
+		// The declared length, read in one buffer; a body longer than it
+		// was declared is still caught by the limit.
+		raw, err = readAllInto(make([]byte, 0, n+1), r.Body, limit+1)
+	} else {
+		raw, err = readAllInto(nil, r.Body, limit+1)
+	}
 	if int64(len(raw)) > limit {
 		return raw[:limit], refuse(CodeBodyTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes.", limit))
 	}
@@ -331,6 +343,9 @@ func readBody(r *http.Request, limit int64) ([]byte, *RequestError) {
 // sends (application/x-www-form-urlencoded) and no Content-Type at all when
 // the body is JSON, returning a note for the journal.
 func checkContentType(ct string, raw []byte) (string, *RequestError) {
+	if ct == "application/json" {
+		return "", nil
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if ct == "" {
 		mt, err = "", nil
@@ -383,6 +398,37 @@ func (s *Server) refused(x *exchange, re *RequestError) (int, []byte, http.Heade
 		h = http.Header{"Www-Authenticate": {`Basic realm="phlomock"`}}
 	}
 	return status, errorBody(newUUID(), re.Error()), h
+}
+
+// contentTypeJSON is the Content-Type of every answer, shared by all of
+// them (net/http only reads it); a capacity of 1 makes an append copy it.
+var contentTypeJSON = []string{"application/json"}
+
+// readAllInto appends what r holds to buf, up to limit bytes, like
+// io.ReadAll(io.LimitReader(r, limit)) without the reader and with the
+// caller's buffer.
+func readAllInto(buf []byte, r io.Reader, limit int64) ([]byte, error) {
+	if buf == nil {
+		buf = make([]byte, 0, 512)
+	}
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := buf[len(buf):cap(buf)]
+		if left := limit - int64(len(buf)); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := r.Read(room)
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 func errorBody(apiID, msg string) []byte {
@@ -442,8 +488,8 @@ func (s *Server) finish(w http.ResponseWriter, x *exchange, status int, hdr http
 	for k, v := range hdr {
 		h[k] = v
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = contentTypeJSON[:1:1]
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	if x.r.Method != http.MethodHead {
 		_, _ = w.Write(body)
@@ -457,6 +503,9 @@ func (s *Server) record(x *exchange) {
 	x.entry.Duration = time.Since(x.start)
 	s.journal.add(x.entry)
 	e := x.entry
+	if !s.opts.Logger.Enabled(x.r.Context(), slog.LevelInfo) {
+		return // no record to build: the level filters it out
+	}
 	s.opts.Logger.LogAttrs(x.r.Context(), slog.LevelInfo, "request",
 		slog.String("method", e.Method), slog.String("path", e.Path),
 		slog.String("operation", e.OperationID), slog.Int("status", e.Status),
