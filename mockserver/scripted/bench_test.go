@@ -1,0 +1,88 @@
+package scripted_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
+)
+
+const seedBody = `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`
+
+// benchFake is the fake as `phlomock serve --scenario names...` builds it.
+func benchFake(b *testing.B, names ...string) http.Handler {
+	b.Helper()
+	doc, err := openapi.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := scripted.New(scripted.Options{Operations: scripted.OperationIDs(doc)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := d.ActivateNames(names...); err != nil {
+		b.Fatal(err)
+	}
+	s, err := mockserver.New(doc, mockserver.Options{Responder: d, World: d, Accounts: d})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func benchSeed(b *testing.B, h http.Handler) {
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/v1/phlo/P1/multi_party_call/N1", strings.NewReader(seedBody))
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("got %d %s, want 201", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkColdTransferScripted is mockserver's BenchmarkColdTransfer with
+// the Director in place and the default scenario (success) active: no rule,
+// so the Responder costs one atomic load.
+func BenchmarkColdTransferScripted(b *testing.B) { benchSeed(b, benchFake(b, "success")) }
+
+// BenchmarkColdTransferScriptedRuleMiss has a rule that does not match the
+// request (flaky's rule answers twice, then lets everything through).
+func BenchmarkColdTransferScriptedRuleMiss(b *testing.B) {
+	h := benchFake(b, "flaky")
+	for range 2 { // use up flaky's two failures
+		req := httptest.NewRequest("GET", "/v1/phlo/P1", nil)
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	benchSeed(b, h)
+}
+
+// BenchmarkRespondNoRule is the Responder alone on the fast path.
+func BenchmarkRespondNoRule(b *testing.B) {
+	s, err := scenarios.Builtin("success")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := scripted.New(scripted.Options{}, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ex := &mockserver.Exchange{OperationID: "updateMultiPartyCall", Method: "POST", Path: "/v1/phlo/P1/multi_party_call/N1", Header: http.Header{}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := d.Respond(ctx, ex); ok {
+			b.Fatal("answered")
+		}
+	}
+}
