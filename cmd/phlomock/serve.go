@@ -183,6 +183,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		go func() { errc <- s.Serve(listeners[i]) }()
 	}
 	apiURL := "http://" + apiLn.Addr().String()
+	if adminURL == "off" && c.adminPrefix != "" {
+		adminURL = apiURL + c.adminPrefix
+	}
 	fmt.Fprintf(stdout, "phlomock serving the PHLO runner API on %s (control plane %s); Basic auth %s:%s\n",
 		apiURL, adminURL, c.authID, c.authToken)
 	logger.Info("listening", slog.String("url", apiURL), slog.String("admin", adminURL), slog.String("auth_id", c.authID),
@@ -451,7 +454,7 @@ func singlePort(api, admin http.Handler, prefix, token string) http.Handler {
 		sum := sha256.Sum256([]byte(got))
 		if !isBearer || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="phlomock control plane"`)
-			mockserver.WriteError(w, http.StatusUnauthorized, "The control plane needs Authorization: Bearer <the --admin-token>.")
+			mockserver.WriteError(w, http.StatusUnauthorized, "The control plane needs the header Authorization: Bearer TOKEN, with the token serve was given (--admin-token or PHLOMOCK_ADMIN_TOKEN).")
 			return
 		}
 		r2.URL.Path = "/__admin" + rest

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -226,5 +228,105 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("gave up waiting (30s): %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// readmeBlock returns the first fenced block of kind ("sh", "console")
+// after heading in the README.
+func readmeBlock(tb testing.TB, heading, kind string) string {
+	tb.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(tb, err)
+	_, rest, ok := strings.Cut(string(readme), heading+"\n")
+	require.True(tb, ok, "no %q in the README", heading)
+	_, rest, ok = strings.Cut(rest, "```"+kind+"\n")
+	require.True(tb, ok, "no %s block after %q", kind, heading)
+	block, _, _ := strings.Cut(rest, "```")
+	return block
+}
+
+// shellCommands splits a shell block into commands: comments dropped,
+// continuation lines joined.
+func shellCommands(block string) []string {
+	var out []string
+	cur := ""
+	for _, line := range strings.Split(block, "\n") {
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		if l, ok := strings.CutSuffix(line, "\\"); ok {
+			cur += l
+			continue
+		}
+		out = append(out, cur+line)
+		cur = ""
+	}
+	return out
+}
+
+// TestReadmeControlPlane runs the control plane section's curl commands, as
+// written, against a fresh serve (only the ports differ).
+func TestReadmeControlPlane(t *testing.T) {
+	needCurl(t)
+	dir := t.TempDir()
+	yaml, err := os.ReadFile("../../scenarios/builtin/transfer-flow.yaml")
+	require.NoError(t, err)
+	writeFile(t, filepath.Join(dir, "my-scenario.yaml"), strings.Replace(string(yaml), "name: transfer-flow", "name: my-scenario", 1))
+	s := startServe(t)
+	cmds := shellCommands(readmeBlock(t, "## The control plane", "sh"))
+	require.Len(t, cmds, 5)
+	for i, cmd := range cmds {
+		if i == 3 { // the verification: send the cold transfer it counts
+			status, msg := hit(t, "POST", s.api+nodeURL, `{"action":"cold_transfer","to":"+14152224444","role":"agent","trigger_source":"+14152225555"}`)
+			require.Equal(t, 201, status, msg)
+		}
+		cmd = strings.ReplaceAll(cmd, "http://127.0.0.1:8081", s.admin)
+		c := exec.Command("sh", "-c", cmd+` -w '\n%{http_code}'`)
+		c.Dir = dir
+		out, err := c.CombinedOutput()
+		require.NoErrorf(t, err, "%s: %s", cmd, out)
+		body, code, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+		assert.Containsf(t, []string{"200", "201"}, strings.TrimSpace(code), "%s: %s", cmd, out)
+		assert.Truef(t, json.Valid([]byte(body)), "%s: %s", cmd, out)
+	}
+	var page struct{ Active []string }
+	resp, err := http.Get(s.admin + "/__admin/scenarios")
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+	resp.Body.Close()
+	assert.Equal(t, []string{"my-scenario"}, page.Active)
+}
+
+// TestReadmeScenarioSelection runs the selection section's examples: the
+// header curl command and the bad file's console output.
+func TestReadmeScenarioSelection(t *testing.T) {
+	needCurl(t)
+	s := startServe(t)
+	block := readmeBlock(t, "unknown name answers 400 naming the choices.", "sh")
+	cmds := shellCommands(block)
+	require.Len(t, cmds, 1)
+	out, err := exec.Command("sh", "-c", strings.Replace(cmds[0], "http://127.0.0.1:8080", s.api, 1)).CombinedOutput()
+	require.NoErrorf(t, err, "%s", out)
+	assert.Contains(t, string(out), `"error":"Invalid value provided for role. Allowed values are 'customer' and 'agent'."`)
+
+	console := readmeBlock(t, "`serve` before it listens, with exit status 1 and every problem as `file:line:column`:", "console")
+	lines := strings.Split(strings.TrimSpace(console), "\n")
+	require.Len(t, lines, 5)
+	args := strings.Fields(strings.TrimPrefix(lines[0], "$ phlomock "))
+	var errw bytes.Buffer
+	wd, _ := os.Getwd()
+	require.NoError(t, os.Chdir("../.."))
+	defer func() { _ = os.Chdir(wd) }()
+	err = run(context.Background(), append(args, "--addr", "127.0.0.1:0", "--admin-addr", ""), io.Discard, &errw)
+	require.Error(t, err)
+	code := exitCode(err, &errw)
+	assert.Equal(t, strings.Join(lines[1:3], "\n")+"\n", errw.String())
+	assert.Equal(t, lines[4], fmt.Sprint(code))
+}
+
+func needCurl(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
 	}
 }
