@@ -4,6 +4,11 @@
 // checks every answer of the fake against the contract, and closes itself
 // when the test ends.
 //
+// WithScenario("bad-role") starts it with scenarios active, as `phlomock
+// serve --scenario` does; Server.Director changes them during the test
+// (Activate, Reset, Calls) and the control plane on AdminURL has the same
+// routes as serve's.
+//
 // It is for tests. Programs serve the fake with `phlomock serve`, or with
 // mockserver.New and an http.Server of their own.
 package mockservertest
