@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,13 +45,14 @@ type Entry struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// A Journal is a bounded ring of the latest exchanges, safe for concurrent use.
+// A Journal is a bounded ring of the latest exchanges, safe for concurrent
+// use. Adding an entry takes no lock: a request claims the next sequence
+// number with one atomic add and stores its entry in that number's slot, so
+// concurrent requests never wait on each other to be journaled.
 type Journal struct {
-	mu      sync.Mutex
-	entries []*Entry
-	next    int // slot of the next entry
-	seq     uint64
-	full    bool
+	slots []atomic.Pointer[Entry]
+	seq   atomic.Uint64 // the last sequence number given
+	floor atomic.Uint64 // entries up to this number were reset away
 }
 
 // DefaultJournalSize is the number of exchanges kept when Options.JournalSize is 0.
@@ -61,19 +62,13 @@ func newJournal(size int) *Journal {
 	if size <= 0 {
 		size = DefaultJournalSize
 	}
-	return &Journal{entries: make([]*Entry, size)}
+	return &Journal{slots: make([]atomic.Pointer[Entry], size)}
 }
 
 func (j *Journal) add(e *Entry) {
-	j.mu.Lock()
-	j.seq++
-	e.Seq = j.seq
-	j.entries[j.next] = e
-	j.next++
-	if j.next == len(j.entries) {
-		j.next, j.full = 0, true
-	}
-	j.mu.Unlock()
+	n := j.seq.Add(1)
+	e.Seq = n
+	j.slots[(n-1)%uint64(len(j.slots))].Store(e)
 }
 
 // Filter selects journal entries. Its zero value selects everything.
@@ -93,18 +88,18 @@ func (f Filter) match(e *Entry) bool {
 }
 
 // Entries returns the matching entries, oldest first. Entries are shared:
-// do not modify them.
+// do not modify them. An entry still being stored by its request when
+// Entries runs is left out, as if it came a moment later.
 func (j *Journal) Entries(f Filter) []*Entry {
-	j.mu.Lock()
-	all := make([]*Entry, 0, len(j.entries))
-	if j.full {
-		all = append(all, j.entries[j.next:]...)
+	lo := j.floor.Load() // first: the floor is a past value of seq, so lo <= hi
+	hi := j.seq.Load()
+	if size := uint64(len(j.slots)); hi-lo > size {
+		lo = hi - size
 	}
-	all = append(all, j.entries[:j.next]...)
-	j.mu.Unlock()
-	out := all[:0]
-	for _, e := range all {
-		if f.match(e) {
+	out := make([]*Entry, 0, hi-lo)
+	for n := lo + 1; n <= hi; n++ {
+		e := j.slots[(n-1)%uint64(len(j.slots))].Load()
+		if e != nil && e.Seq == n && f.match(e) {
 			out = append(out, e)
 		}
 	}
@@ -114,12 +109,16 @@ func (j *Journal) Entries(f Filter) []*Entry {
 	return out
 }
 
-// Reset empties the journal.
+// Reset empties the journal. Sequence numbers go on from where they were.
 func (j *Journal) Reset() {
-	j.mu.Lock()
-	clear(j.entries)
-	j.next, j.full = 0, false
-	j.mu.Unlock()
+	floor := j.seq.Load()
+	j.floor.Store(floor)
+	for i := range j.slots {
+		// Free the slot, unless a request added since has taken it.
+		if e := j.slots[i].Load(); e != nil && e.Seq <= floor {
+			j.slots[i].CompareAndSwap(e, nil)
+		}
+	}
 }
 
 // redactHeader copies h with the Basic auth secret replaced. It returns the
