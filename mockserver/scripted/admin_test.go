@@ -157,6 +157,9 @@ func TestAdminVerify(t *testing.T) {
 			assert.Equal(t, tt.count, res.Count)
 			if tt.status == 417 {
 				assert.Equal(t, "Expected 1 matching requests, got 0.", res.Error)
+				require.Len(t, res.Near, 3, "the closest requests, when none matched")
+				assert.Equal(t, scripted.NearMiss{Seq: 4, Method: "GET", Path: phloPath, OperationID: "getPhlo",
+					Differences: []string{`operation: got "getPhlo", want "runPhlo"`}}, res.Near[0])
 			}
 		})
 	}
@@ -207,4 +210,24 @@ func TestPatternMatch(t *testing.T) {
 			assert.Equal(t, tt.want, tt.p.Match(e), "pattern %+v", tt.p)
 		})
 	}
+}
+
+func TestPatternDiff(t *testing.T) {
+	e := &mockserver.Entry{
+		Method: "POST", Path: "/v1/phlo/P/multi_party_call/N", OperationID: "updateMultiPartyCall",
+		PathParams: map[string]string{"phlo_id": "P", "node_id": "N"}, Status: 400,
+		Body: `{"action":"call","role":"customer"}`,
+	}
+	p := scripted.Pattern{
+		Method: "GET", PathParams: map[string]string{"node_id": "X"}, Status: 201,
+		Body: map[string]any{"action": "call", "role": "agent", "to": "+1"},
+	}
+	assert.Equal(t, []string{
+		`method: got "POST", want "GET"`,
+		`path_params.node_id: got "N", want "X"`,
+		"status: got 400, want 201",
+		`body.role: got "customer", want "agent"`,
+		`body.to: missing, want "+1"`,
+	}, p.Diff(e))
+	assert.Empty(t, (&scripted.Pattern{Body: map[string]any{"action": "call"}}).Diff(e))
 }
