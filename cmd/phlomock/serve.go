@@ -38,6 +38,7 @@ type serveConfig struct {
 	journalSize         int
 	logFormat, logLevel string
 	shutdownTimeout     time.Duration
+	limits              serveLimits
 	scenarios           envList
 	watch               bool
 	adminPrefix         string
@@ -110,6 +111,9 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.watch, "watch", "WATCH", "reload the --scenario files when they change; a bad edit is logged and changes nothing")
 	str(&c.adminPrefix, "admin-prefix", "ADMIN_PREFIX", "", "also serve the control plane on the API port under this path (e.g. /__admin), behind --admin-token")
 	str(&c.adminToken, "admin-token", "ADMIN_TOKEN", "", "bearer token the control plane under --admin-prefix requires")
+	if err := c.limits.register(fs); err != nil {
+		errs = append(errs, err)
+	}
 	return fs, c, errors.Join(errs...)
 }
 
@@ -130,6 +134,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: err}
 	}
 	opts, doc, err := c.options(logger)
+	if err == nil {
+		err = c.limits.check()
+	}
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -165,7 +172,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if serveMiddleware != nil {
 		api = serveMiddleware(api)
 	}
-	servers := []*http.Server{{Handler: api, ReadHeaderTimeout: 10 * time.Second}}
+	servers := []*http.Server{c.limits.apiServer(api)}
 	listeners := []net.Listener{apiLn}
 	adminURL := "off"
 	if c.adminAddr != "" {
@@ -174,7 +181,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			apiLn.Close()
 			return &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
 		}
-		servers = append(servers, &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, c.limits.server(admin))
 		listeners = append(listeners, adminLn)
 		adminURL = "http://" + adminLn.Addr().String()
 	}

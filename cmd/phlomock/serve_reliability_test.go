@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// relGet sends GET url with headers as name, value pairs and returns the
+// status, the headers and the body.
+func relGet(tb testing.TB, url string, header ...string) (int, http.Header, string) {
+	tb.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	require.NoError(tb, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return resp.StatusCode, resp.Header, string(raw)
+}
+
+func basicAuth(id, token string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+token))
+}
+
+// partialPost opens a connection and sends a member action whose body stops
+// after its first bytes: the request is in flight until finish is called.
+func partialPost(tb testing.TB, api, auth string) (conn net.Conn, finish func() *http.Response) {
+	tb.Helper()
+	host := strings.TrimPrefix(api, "http://")
+	conn, err := net.Dial("tcp", host)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { conn.Close() })
+	body := `{"action":"hold"}`
+	_, err = fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1/members/+14152223333 HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		host, auth, len(body), body[:5])
+	require.NoError(tb, err)
+	return conn, func() *http.Response {
+		tb.Helper()
+		_, err := io.WriteString(conn, body[5:])
+		require.NoError(tb, err)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(tb, err)
+		return resp
+	}
+}
+
+// The limits of serve are set by its flags: each one holds.
+func TestServeLimits(t *testing.T) {
+	t.Run("in flight", func(t *testing.T) {
+		s := startServe(t, "--max-in-flight", "1")
+		_, finish := partialPost(t, s.api, basicAuth(s.id, s.token)) // holds the one slot
+		// The held request reaches the handler soon; until then a GET may pass.
+		var status int
+		var hdr http.Header
+		var body string
+		for range 1000 {
+			if status, hdr, body = relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token)); status == http.StatusServiceUnavailable {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		require.Equalf(t, http.StatusServiceUnavailable, status, "got %d %s, want 503 while the one slot is held", status, body)
+		assert.Equal(t, "1", hdr.Get("Retry-After"))
+		assert.Equal(t, "application/json", hdr.Get("Content-Type"))
+		assert.Contains(t, body, `"api_id"`)
+		assert.Contains(t, body, "the limit is 1")
+		resp := finish()
+		resp.Body.Close()
+		assert.Equal(t, http.StatusCreated, resp.StatusCode, "the held request finishes")
+		status, _, body = relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token))
+		assert.Equalf(t, http.StatusOK, status, "got %d %s once the slot is free", status, body)
+	})
+	t.Run("header bytes", func(t *testing.T) {
+		s := startServe(t, "--max-header-bytes", "2048")
+		status, hdr, body := relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token), "X-Pad", strings.Repeat("p", 3000))
+		assert.Equalf(t, http.StatusRequestHeaderFieldsTooLarge, status, "body %s", body)
+		assert.Equal(t, "application/json", hdr.Get("Content-Type"))
+		assert.Contains(t, body, "the limit is 2048 bytes")
+		status, _, _ = relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token), "X-Pad", strings.Repeat("p", 1000))
+		assert.Equal(t, http.StatusOK, status)
+	})
+	t.Run("read header timeout", func(t *testing.T) {
+		s := startServe(t, "--read-header-timeout", "100ms")
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.api, "http://"))
+		require.NoError(t, err)
+		defer conn.Close()
+		closed := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, conn); close(closed) }()
+		head := "GET /v1/phlo/P1 HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Slow: loris\r\n", 16) + "\r\n"
+		sent := 0
+	trickle: // one byte every 20 ms: 5 s for the whole, 50 times the timeout
+		for ; sent < len(head); sent++ {
+			select {
+			case <-closed:
+				break trickle
+			case <-time.After(20 * time.Millisecond):
+			}
+			if _, err := conn.Write([]byte{head[sent]}); err != nil {
+				break
+			}
+		}
+		assert.Less(t, sent, len(head), "got all the headers sent slowly, want the connection closed first")
+	})
+	t.Run("bad values", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"--max-in-flight", "0"},
+			{"--max-header-bytes", "10"},
+			{"--read-timeout", "0s"},
+			{"--idle-timeout", "-1s"},
+		} {
+			err := run(t.Context(), append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", ""}, args...), io.Discard, io.Discard)
+			require.Errorf(t, err, "%v", args)
+			assert.Contains(t, err.Error(), args[0])
+			assert.Equal(t, 2, exitCode(err, io.Discard))
+		}
+	})
+}
+
+// Secrets never reach the logs or the journal: Basic passwords (right or
+// wrong), bearer tokens sent to the API, the control plane's token.
+func TestServeRedactsSecrets(t *testing.T) {
+	const token, wrong, bearer, adminToken = "tok-1f0c6e1d", "wrong-9a7b", "bearer-5c3d", "admin-77e2a9"
+	s := startServe(t, "--auth-token", token, "--log-level", "debug", "--admin-prefix", "/__admin", "--admin-token", adminToken)
+	for _, auth := range []string{basicAuth(s.id, token), basicAuth(s.id, wrong), "Bearer " + bearer, "Basic " + base64.StdEncoding.EncodeToString([]byte(token))} {
+		status, _, body := relGet(t, s.api+"/v1/phlo/P1", "Authorization", auth)
+		require.Containsf(t, []int{200, 401}, status, "body %s", body)
+	}
+	status, _, _ := relGet(t, s.api+"/__admin/journal", "Authorization", "Bearer "+wrong)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _, journal := relGet(t, s.admin+"/__admin/journal")
+	require.Equal(t, http.StatusOK, status)
+	status, _, viaAPI := relGet(t, s.api+"/__admin/journal", "Authorization", "Bearer "+adminToken)
+	require.Equal(t, http.StatusOK, status)
+	var page struct {
+		Entries []struct {
+			Header http.Header `json:"header"`
+		} `json:"entries"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(journal), &page))
+	require.Len(t, page.Entries, 4)
+	assert.Equal(t, "Basic "+s.id+":[redacted]", page.Entries[0].Header.Get("Authorization"), "the Auth ID is kept")
+	for name, text := range map[string]string{"logs": s.logs.String(), "journal": journal, "journal via the API port": viaAPI} {
+		for _, secret := range []string{token, wrong, bearer, adminToken, base64.StdEncoding.EncodeToString([]byte(s.id + ":" + token))} {
+			assert.NotContainsf(t, text, secret, "the %s hold a secret", name)
+		}
+	}
+}
+
+// The control plane is not on the API's port unless --admin-prefix puts it
+// there (behind --admin-token, see TestServeSinglePort).
+func TestServeControlPlaneOffTheAPIPort(t *testing.T) {
+	s := startServe(t)
+	auth := basicAuth(s.id, s.token)
+	for _, path := range []string{"/__admin/journal", "/__admin/scenarios", "/__admin/reset", "/healthz", "/readyz", "/__admin/", "/%5F%5Fadmin/journal"} {
+		status, hdr, body := relGet(t, s.api+path, "Authorization", auth)
+		assert.Equalf(t, http.StatusNotFound, status, "GET %s on the API port: %s", path, body)
+		assert.Equal(t, "application/json", hdr.Get("Content-Type"))
+	}
+}
+
+// buildPhlomock builds the command into a temporary directory.
+func buildPhlomock(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "phlomock")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoErrorf(tb, err, "go build: %s", out)
+	return bin
+}
+
+// TestServeSIGTERMUnderLoad runs the built binary, puts requests in flight
+// (bodies still arriving, answers delayed by the slow scenario) under a
+// steady load, sends SIGTERM, and checks that every request in flight gets
+// its whole answer and the process exits 0.
+func TestServeSIGTERMUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildPhlomock(t)
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--shutdown-timeout", "30s")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoErrorf(t, err, "stderr: %s", stderr.String())
+	m := startLine.FindStringSubmatch(line)
+	require.NotNilf(t, m, "start-up line %q", line)
+	api, admin, auth := m[1], m[2], basicAuth(m[3], m[4])
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	// Load: clients sending valid and invalid requests until the server goes.
+	stopLoad := make(chan struct{})
+	var load sync.WaitGroup
+	var loadMu sync.Mutex
+	loadStatuses := map[int]int{}
+	var loaded atomic.Int64
+	for i := range 4 {
+		load.Go(func() {
+			client := &http.Client{Transport: &http.Transport{}}
+			defer client.CloseIdleConnections()
+			for {
+				select {
+				case <-stopLoad:
+					return
+				default:
+				}
+				body := []string{`{"action":"hold"}`, `{"action":`}[i%2]
+				req, _ := http.NewRequest("POST", api+"/v1/phlo/P1/multi_party_call/N1/members/+14152223333", strings.NewReader(body))
+				req.Header.Set("Authorization", auth)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // the server is gone or going: no answer is fine, half of one is not
+				}
+				raw, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				loaded.Add(1)
+				loadMu.Lock()
+				if err != nil || !json.Valid(raw) {
+					loadStatuses[-1]++
+				} else {
+					loadStatuses[resp.StatusCode]++
+				}
+				loadMu.Unlock()
+			}
+		})
+	}
+
+	for loaded.Load() < 300 { // the load is on
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// In flight: bodies still arriving, and answers the slow scenario delays.
+	var finishes []func() *http.Response
+	for range 6 {
+		_, finish := partialPost(t, api, auth)
+		finishes = append(finishes, finish)
+	}
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	slow := make(chan answer, 6)
+	for range cap(slow) {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(api, "http://"))
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close() })
+		_, err = fmt.Fprintf(conn, "GET /v1/phlo/P1 HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nX-Phlomock-Scenario: slow\r\n\r\n", auth)
+		require.NoError(t, err)
+		go func() {
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				slow <- answer{err: err}
+				return
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			slow <- answer{resp.StatusCode, body, err}
+		}()
+	}
+	// Connections are accepted in order: once a later one is answered, the
+	// server has accepted every connection above.
+	status, _, body := relGet(t, api+"/v1/phlo/P1", "Authorization", auth)
+	require.Equalf(t, http.StatusOK, status, "body %s", body)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	for { // until the shutdown has begun: /readyz stops answering 200
+		resp, err := http.Get(admin + "/readyz")
+		if err != nil {
+			break
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			break
+		}
+	}
+	// The rest of the bodies arrive after the shutdown began.
+	for i, finish := range finishes {
+		resp := finish()
+		raw, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoErrorf(t, err, "request in flight %d", i)
+		assert.Equalf(t, http.StatusCreated, resp.StatusCode, "request in flight %d: %s", i, raw)
+		assert.Truef(t, json.Valid(raw), "request in flight %d: got %q, want a whole JSON answer", i, raw)
+	}
+	for range cap(slow) {
+		a := <-slow
+		require.NoError(t, a.err, "a slow request in flight")
+		assert.Equalf(t, http.StatusOK, a.status, "slow request: %s", a.body)
+		assert.Truef(t, json.Valid(a.body), "slow request: got %q, want a whole JSON answer", a.body)
+	}
+	close(stopLoad)
+	load.Wait()
+
+	err = cmd.Wait()
+	require.NoErrorf(t, err, "exit: stderr %s", stderr.String())
+	assert.Equal(t, 0, cmd.ProcessState.ExitCode())
+	assert.Contains(t, stderr.String(), "stopped")
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	assert.Zerof(t, loadStatuses[-1], "load answers cut in the middle: %v", loadStatuses)
+	for status := range loadStatuses {
+		assert.Containsf(t, []int{201, 400}, status, "load answers: %v", loadStatuses)
+	}
+	t.Logf("load during the shutdown: %v answers by status", loadStatuses)
+}
