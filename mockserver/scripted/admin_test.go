@@ -32,6 +32,10 @@ func TestAdminScenarios(t *testing.T) {
 		assert.Contains(t, e.Error, `unknown scenario "nope"`)
 		assert.Equal(t, []string{"bad-role"}, s.Director.Active())
 	})
+	t.Run("errors.Is", func(t *testing.T) {
+		err := s.Director.ActivateNames("nope")
+		assert.ErrorIs(t, err, scripted.ErrUnknownScenario)
+	})
 	t.Run("an unknown field is refused", func(t *testing.T) {
 		var e map[string]any
 		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"name":"success"}`, &e))

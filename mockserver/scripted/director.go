@@ -262,18 +262,13 @@ func (d *Director) Load(s *scenarios.Scenario) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.loaded[name] = s
-	byName := maps(*d.byName.Load())
+	byName := make(map[string]*set, len(*d.byName.Load())+1)
+	for k, v := range *d.byName.Load() {
+		byName[k] = v
+	}
 	byName[name] = st
 	d.byName.Store(&byName)
 	return nil
-}
-
-func maps(m map[string]*set) map[string]*set {
-	out := make(map[string]*set, len(m)+1)
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // Active names the active scenarios, in activation order.
