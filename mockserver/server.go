@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,7 +22,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
 // Options configure a Server. The zero value is a working fake: the default
@@ -58,7 +57,7 @@ const DefaultMaxBodyBytes = 1 << 20
 // AdminHandler for the control plane.
 type Server struct {
 	opts    Options
-	router  routers.Router
+	router  *router
 	ops     map[*openapi3.Operation]*operation
 	journal *Journal
 	ready   atomic.Bool
@@ -67,7 +66,8 @@ type Server struct {
 	routes  []Route // sorted by path, then method
 }
 
-// New builds a fake serving every operation of doc. doc is not modified.
+// New builds a fake serving every operation of doc. doc is not modified,
+// nor validated again: load it with openapi.Load or openapi.Parse.
 func New(doc *openapi3.T, opts Options) (*Server, error) {
 	if doc == nil {
 		return nil, errors.New("mockserver: nil spec")
@@ -90,13 +90,8 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 	// Route on paths alone: the fake answers on whatever host it listens.
 	local := *doc
 	local.Servers = nil
-	router, err := legacy.NewRouter(&local)
-	if err != nil {
-		return nil, fmt.Errorf("mockserver: %w", err)
-	}
 	s := &Server{
 		opts:    opts,
-		router:  router,
 		ops:     map[*openapi3.Operation]*operation{},
 		journal: newJournal(opts.JournalSize),
 		filter: &openapi3filter.Options{
@@ -114,6 +109,10 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 			s.ops[op] = o
 			s.routes = append(s.routes, Route{OperationID: o.id, Method: o.method, Path: o.path})
 		}
+	}
+	var err error
+	if s.router, err = newRouter(slices.Collect(maps.Values(s.ops))); err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	slices.SortFunc(s.routes, func(a, b Route) int { return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method)) })
 	s.handler = s.recoverer(http.HandlerFunc(s.serve))
@@ -242,35 +241,26 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 
 func (s *Server) route(r *http.Request) (*operation, map[string]string, *RequestError) {
 	path := r.URL.Path
-	probe := r // the router reads the method and the path only
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
 		path = path[:len(path)-1]
-		probe = &http.Request{Method: r.Method, URL: &url.URL{Path: path}, Header: r.Header}
 	}
-	route, params, err := s.router.FindRoute(probe)
-	if err == nil {
-		if op := s.ops[route.Operation]; op != nil {
-			for _, name := range op.pathParams {
-				if params[name] == "" { // no id names no resource
-					return op, params, refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, r.URL.Path))
-				}
-				if why := badID(name, params[name]); why != "" {
-					return op, params, refuse(CodeNotFound, "Resource not found: "+why+".")
-				}
+	if op, params := s.router.find(r.Method, path); op != nil {
+		for _, name := range op.pathParams {
+			if params[name] == "" { // no id names no resource
+				return op, params, refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, r.URL.Path))
 			}
-			return op, params, nil
+			if why := badID(name, params[name]); why != "" {
+				return op, params, refuse(CodeNotFound, "Resource not found: "+why+".")
+			}
 		}
-	}
-	if probe == r {
-		probe = &http.Request{Method: r.Method, URL: &url.URL{Path: path}, Header: r.Header}
+		return op, params, nil
 	}
 	var allow []string
 	for _, m := range methods {
 		if m == r.Method {
 			continue
 		}
-		probe.Method = m
-		if _, _, err := s.router.FindRoute(probe); err == nil {
+		if op, _ := s.router.find(m, path); op != nil {
 			allow = append(allow, m)
 		}
 	}
