@@ -160,3 +160,15 @@ func TestScenarioAccountsAreAccepted(t *testing.T) {
 		{name: "and the configured one", method: "GET", path: phloPath, status: http.StatusOK},
 	})
 }
+
+// TestConfiguredAccountWins: an account the fake was configured with is
+// not overridden by a scenario declaring the same Auth ID (serve
+// --auth-token with the default scenario, which declares the default
+// account).
+func TestConfiguredAccountWins(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithAccount(mockserver.DefaultAuthID, "custom-tok"), mockservertest.WithScenario("success"))
+	runSteps(t, s, []step{
+		{name: "the configured token", method: "GET", path: phloPath, status: http.StatusOK},
+		{name: "the scenario's token for the same id", method: "GET", path: phloPath, header: []string{"Authorization", "Basic TUFQSExPTU9DS0RFRkFVTFQwMDE6cGhsb21vY2stZGVmYXVsdC1hdXRoLXRva2Vu"}, status: http.StatusUnauthorized},
+	})
+}

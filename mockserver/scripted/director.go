@@ -40,9 +40,11 @@ var ErrUnknownScenario = scenarios.ErrUnknownScenario
 // Options configure a Director. The zero value works: the default account,
 // no PHLO beyond the scenarios', every operation id accepted.
 type Options struct {
-	// Accounts are accepted whatever the scenarios declare; the active
-	// scenarios' accounts are accepted too. Nil: the default account
-	// (mockserver.DefaultAuthID).
+	// Accounts are accepted whatever the scenarios declare, and win for
+	// an Auth ID a scenario declares too (serve's --auth-token is never
+	// overridden by a scenario's token); the active scenarios' other
+	// accounts are accepted as well. Nil: the default account
+	// (mockserver.DefaultAuthID), after the scenarios' accounts.
 	Accounts mockserver.Accounts
 	// World declares PHLOs and nodes beyond the active scenarios' (which win
 	// for the same id). Nil: only the scenarios'.
@@ -60,8 +62,10 @@ type Options struct {
 // activation is seen whole or not at all, and a request that matches no
 // rule costs one atomic load.
 type Director struct {
-	opts   Options
-	active atomic.Pointer[set]
+	opts Options
+	// explicit: Options.Accounts was given, and wins over the scenarios'.
+	explicit bool
+	active   atomic.Pointer[set]
 	// byName holds a compiled set per built-in and loaded scenario, for
 	// HeaderScenario. Copied on write.
 	byName atomic.Pointer[map[string]*set]
@@ -86,13 +90,14 @@ type set struct {
 // New returns a Director with the given scenarios active (none: an empty
 // set, the contract's answers).
 func New(opts Options, active ...*scenarios.Scenario) (*Director, error) {
-	if opts.Accounts == nil {
+	explicit := opts.Accounts != nil
+	if !explicit {
 		opts.Accounts = mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Director{opts: opts, loaded: map[string]*scenarios.Scenario{}}
+	d := &Director{opts: opts, explicit: explicit, loaded: map[string]*scenarios.Scenario{}}
 	byName := map[string]*set{}
 	for _, name := range scenarios.BuiltinNames() {
 		s, err := scenarios.Builtin(name)
@@ -329,13 +334,21 @@ func (d *Director) Calls() []mpc.Snapshot {
 // Stateful reports whether the active set simulates calls.
 func (d *Director) Stateful() bool { return d.active.Load().calls != nil }
 
-// Token implements mockserver.Accounts: the active scenarios' accounts,
-// then Options.Accounts.
+// Token implements mockserver.Accounts: Options.Accounts when given, then
+// the active scenarios' accounts (then the default account).
 func (d *Director) Token(authID string) (string, bool) {
+	if d.explicit {
+		if t, ok := d.opts.Accounts.Token(authID); ok {
+			return t, true
+		}
+	}
 	if t, ok := d.active.Load().accounts[authID]; ok {
 		return t, true
 	}
-	return d.opts.Accounts.Token(authID)
+	if !d.explicit {
+		return d.opts.Accounts.Token(authID)
+	}
+	return "", false
 }
 
 // Phlo implements mockserver.World.
