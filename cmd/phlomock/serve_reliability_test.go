@@ -328,18 +328,9 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 	t.Logf("load during the shutdown: %v answers by status", loadStatuses)
 }
 
-// customTokenFixed turns TestServeCustomToken on once --auth-token wins
-// over the account the default scenario declares for the same Auth ID.
-const customTokenFixed = false
-
-// TestServeCustomToken: --auth-token replaces the default account's token.
-// Today the default scenario (success) declares MAPHLOMOCKDEFAULT001 with the
-// default token, and the Director asks the scenarios' accounts first, so the
-// configured token is refused and the documented default one let in.
+// TestServeCustomToken: --auth-token replaces the default account's token,
+// although the default scenario (success) declares the default account.
 func TestServeCustomToken(t *testing.T) {
-	if !customTokenFixed {
-		t.Skip("known bug: serve --auth-token is refused while the default scenario declares the default account")
-	}
 	s := startServe(t, "--auth-token", "custom-tok")
 	status, _, body := relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, "custom-tok"))
 	assert.Equalf(t, http.StatusOK, status, "the configured token: %s", body)
