@@ -53,7 +53,7 @@ type JournalPage struct {
 
 func (s *Server) getJournal(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := Filter{OperationID: q.Get("operation"), Method: q.Get("method"), Path: q.Get("path")}
+	f := Filter{OperationID: q.Get("operation"), Method: q.Get("method"), Path: q.Get("path"), Scenario: q.Get("scenario"), Rule: q.Get("rule")}
 	for _, p := range []struct {
 		name string
 		dst  *int

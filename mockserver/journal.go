@@ -77,6 +77,8 @@ type Filter struct {
 	Method      string
 	Path        string // exact, as received
 	Status      int
+	Scenario    string // as the Responder named it (Entry.Scenario)
+	Rule        string
 	Limit       int // the latest Limit matching entries; 0 = all
 }
 
@@ -84,7 +86,9 @@ func (f Filter) match(e *Entry) bool {
 	return (f.OperationID == "" || e.OperationID == f.OperationID) &&
 		(f.Method == "" || strings.EqualFold(e.Method, f.Method)) &&
 		(f.Path == "" || e.Path == f.Path) &&
-		(f.Status == 0 || e.Status == f.Status)
+		(f.Status == 0 || e.Status == f.Status) &&
+		(f.Scenario == "" || e.Scenario == f.Scenario) &&
+		(f.Rule == "" || e.Rule == f.Rule)
 }
 
 // Entries returns the matching entries, oldest first. Entries are shared:

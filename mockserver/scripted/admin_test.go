@@ -235,3 +235,25 @@ func TestPatternDiff(t *testing.T) {
 	}, p.Diff(e))
 	assert.Empty(t, (&scripted.Pattern{Body: map[string]any{"action": "call"}}).Diff(e))
 }
+
+func TestAdminJournalFiltersByScenarioAndRule(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithScenario("flaky"))
+	for range 3 {
+		send(t, s, "GET", phloPath, nil)
+	}
+	send(t, s, "GET", phloPath, nil, "X-Phlomock-Scenario", "server-error")
+	for _, tt := range []struct {
+		query string
+		want  int
+	}{
+		{"rule=fail-twice", 2},
+		{"scenario=flaky", 2},
+		{"scenario=server-error&rule=internal-error", 1},
+		{"rule=nope", 0},
+		{"", 4},
+	} {
+		var page mockserver.JournalPage
+		require.Equal(t, 200, admin(t, s, "GET", "/__admin/journal?"+tt.query, "", "", &page))
+		assert.Len(t, page.Entries, tt.want, tt.query)
+	}
+}
