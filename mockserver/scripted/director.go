@@ -66,8 +66,8 @@ type Director struct {
 	// explicit: Options.Accounts was given, and wins over the scenarios'.
 	explicit bool
 	active   atomic.Pointer[set]
-	// byName holds a compiled set per built-in and loaded scenario, for
-	// HeaderScenario. Copied on write.
+	// byName holds a compiled set per loaded scenario and per built-in
+	// named so far (see named), for HeaderScenario. Copied on write.
 	byName atomic.Pointer[map[string]*set]
 
 	mu     sync.Mutex // serialises Activate, Load and Reset
@@ -99,17 +99,6 @@ func New(opts Options, active ...*scenarios.Scenario) (*Director, error) {
 	}
 	d := &Director{opts: opts, explicit: explicit, loaded: map[string]*scenarios.Scenario{}}
 	byName := map[string]*set{}
-	for _, name := range scenarios.BuiltinNames() {
-		s, err := scenarios.Builtin(name)
-		if err != nil {
-			return nil, fmt.Errorf("scripted: built-in %s: %w", name, err)
-		}
-		st, err := compile([]*scenarios.Scenario{s}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("scripted: built-in %s: %w", name, err)
-		}
-		byName[name] = st
-	}
 	d.byName.Store(&byName)
 	st, err := compile(active, opts.Operations)
 	if err != nil {
@@ -276,6 +265,37 @@ func (d *Director) Load(s *scenarios.Scenario) error {
 	return nil
 }
 
+// named returns the compiled set of a loaded scenario or, failing that, of
+// a built-in, compiled and kept at its first use (not in New: most runs
+// never name one, and compiling them all cost start-up time); nil for an
+// unknown name.
+func (d *Director) named(name string) *set {
+	if st := (*d.byName.Load())[name]; st != nil {
+		return st
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st := (*d.byName.Load())[name]; st != nil {
+		return st
+	}
+	s, err := scenarios.Builtin(name)
+	if err != nil {
+		return nil
+	}
+	st, err := compile([]*scenarios.Scenario{s}, nil)
+	if err != nil {
+		d.opts.Logger.Error("built-in scenario does not compile", slog.String("scenario", name), slog.String("error", err.Error()))
+		return nil
+	}
+	byName := make(map[string]*set, len(*d.byName.Load())+1)
+	for k, v := range *d.byName.Load() {
+		byName[k] = v
+	}
+	byName[name] = st
+	d.byName.Store(&byName)
+	return st
+}
+
 // Active names the active scenarios, in activation order.
 func (d *Director) Active() []string { return slices.Clone(d.active.Load().names) }
 
@@ -379,7 +399,7 @@ func (d *Director) Node(phloID, nodeID string) (mockserver.Node, bool) {
 func (d *Director) Respond(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 	st := d.active.Load()
 	if name := ex.Header.Get(HeaderScenario); name != "" {
-		st = (*d.byName.Load())[name]
+		st = d.named(name)
 		if st == nil {
 			return errorAnswer(http.StatusBadRequest, fmt.Sprintf("Unknown scenario %q in %s: want one of %s.", name, HeaderScenario, strings.Join(d.Available(), ", "))), true
 		}
