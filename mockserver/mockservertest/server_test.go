@@ -9,6 +9,7 @@ import (
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -151,4 +152,17 @@ func TestResponderDropAndDelay(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 		assert.NotEmpty(t, body["api_id"])
 	})
+}
+
+func TestWithScenarioErrors(t *testing.T) {
+	_, err := mockservertest.Start(mockservertest.WithScenario("nope"))
+	require.ErrorIs(t, err, scenarios.ErrUnknownScenario)
+
+	responder := mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) { return nil, false })
+	_, err = mockservertest.Start(mockservertest.WithOptions(mockserver.Options{Responder: responder}), mockservertest.WithScenario("success"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "choose one")
+
+	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Responder: responder}))
+	assert.Nil(t, s.Director, "a Responder of the test's own: no Director")
 }
