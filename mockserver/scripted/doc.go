@@ -19,8 +19,8 @@
 // scenario changes nothing and a request sees one set from start to end. A
 // request that matches no rule of a stateless set costs one atomic load.
 // The header X-Phlomock-Scenario: NAME answers one request from a built-in
-// or loaded scenario instead (precompiled, with counters and calls of its
-// own); the world and accounts stay those of the active set.
+// or loaded scenario instead (compiled at its first use, with counters and
+// calls of its own); the world and accounts stay those of the active set.
 //
 // Control plane (Director.AdminRoutes): list and activate scenarios, upload
 // one (YAML; every problem as file:line:column, 400, nothing changed),
