@@ -121,6 +121,21 @@ func TestServeLimits(t *testing.T) {
 		}
 		assert.Less(t, sent, len(head), "got all the headers sent slowly, want the connection closed first")
 	})
+	t.Run("environment", func(t *testing.T) {
+		t.Setenv("PHLOMOCK_MAX_HEADER_BYTES", "2048")
+		s := startServe(t)
+		status, _, body := relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token), "X-Pad", strings.Repeat("p", 3000))
+		assert.Equalf(t, http.StatusRequestHeaderFieldsTooLarge, status, "body %s", body)
+		for _, env := range []string{"MAX_IN_FLIGHT", "MAX_HEADER_BYTES", "READ_HEADER_TIMEOUT", "READ_TIMEOUT", "IDLE_TIMEOUT"} {
+			t.Run(env, func(t *testing.T) {
+				t.Setenv("PHLOMOCK_"+env, "lots")
+				err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", ""}, io.Discard, io.Discard)
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "PHLOMOCK_"+env)
+				assert.Equal(t, 2, exitCode(err, io.Discard))
+			})
+		}
+	})
 	t.Run("bad values", func(t *testing.T) {
 		for _, args := range [][]string{
 			{"--max-in-flight", "0"},
