@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -143,13 +144,19 @@ func redactAuthorization(v string) string {
 	if !ok || !strings.EqualFold(scheme, "basic") {
 		return "[redacted]"
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	cred = strings.TrimSpace(cred)
+	var buf [128]byte // a usual credential decodes here, not on the heap
+	raw := buf[:0]
+	if n := base64.StdEncoding.DecodedLen(len(cred)); n > len(buf) {
+		raw = make([]byte, 0, n)
+	}
+	raw, err := base64.StdEncoding.AppendDecode(raw, []byte(cred))
 	if err != nil {
 		return scheme + " [redacted: not base64]"
 	}
-	id, _, ok := strings.Cut(string(raw), ":")
+	id, _, ok := bytes.Cut(raw, []byte(":"))
 	if !ok { // no "id:secret": the whole value may be a secret
 		return scheme + " [redacted: no Auth ID]"
 	}
-	return scheme + " " + id + ":[redacted]"
+	return scheme + " " + string(id) + ":[redacted]"
 }
