@@ -3,6 +3,7 @@ package mockserver
 import (
 	"regexp"
 	"slices"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -62,8 +63,8 @@ func compileFast(s *openapi3.Schema) *fastObject {
 			fs.enum = append(fs.enum, v)
 		}
 		if p.Pattern != "" {
-			re, err := regexp.Compile(goPattern(p.Pattern))
-			if err != nil {
+			re := compilePattern(p.Pattern)
+			if re == nil {
 				return nil // the generic path reports the broken pattern
 			}
 			fs.pattern = re
@@ -92,6 +93,22 @@ var patternCodepoint = regexp.MustCompile(`(?P<u>\\u)(?P<code>[0-9A-F]{4})`)
 
 func goPattern(re string) string {
 	return patternCodepoint.ReplaceAllString(re, `\x{${code}}`)
+}
+
+// patterns caches compiled patterns: the contract repeats one phone-or-SIP
+// pattern in every variant, and New compiles each once.
+var patterns sync.Map // pattern -> *regexp.Regexp, nil when it does not compile
+
+func compilePattern(pattern string) *regexp.Regexp {
+	if re, ok := patterns.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, err := regexp.Compile(goPattern(pattern))
+	if err != nil {
+		re = nil
+	}
+	patterns.Store(pattern, re)
+	return re
 }
 
 // valid reports whether obj certainly satisfies the schema.
