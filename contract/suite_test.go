@@ -8,7 +8,10 @@ import (
 
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -90,5 +93,38 @@ func BenchmarkSuite(b *testing.B) {
 		rep, err := runner.Run(context.Background(), cases)
 		require.NoError(b, err)
 		require.NoError(b, rep.Err())
+	}
+}
+
+// TestScenarios runs every built-in scenario's interactions, in order,
+// against a fake serving that scenario alone (package mockservertest), as
+// `phlomock conform` does: each scenario behaves as its file says.
+func TestScenarios(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	for _, name := range scenarios.BuiltinNames() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := scenarios.Builtin(name)
+			require.NoError(t, err)
+			cases, err := contract.FromScenario(spec, sc)
+			require.NoError(t, err)
+			require.NotEmpty(t, cases, "got no interactions in %s", name)
+
+			// The runner sends its own credentials (none, for an auth: none
+			// interaction): not fake.Client, which adds them.
+			fake := mockservertest.NewServer(t, mockservertest.WithScenario(name))
+			runner := &contract.Runner{Spec: spec, Live: true, Target: contract.Target{
+				BaseURL: fake.URL, AuthID: fake.AuthID, AuthToken: fake.AuthToken, PhloID: "phlo-under-test", NodeID: "node-under-test",
+			}}
+			rep, err := runner.Run(context.Background(), cases)
+			require.NoError(t, err)
+			for _, res := range rep.Results {
+				assert.Emptyf(t, res.Skipped, "case %s skipped", res.Case.ID)
+				for _, v := range res.Violations {
+					t.Errorf("%s: %s %s: %s", res.Case.ID, v.Code, v.Pointer, v.Message)
+				}
+			}
+		})
 	}
 }

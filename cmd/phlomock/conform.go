@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -53,7 +54,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
-	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions instead of the generated cases: a built-in name or a YAML file (repeatable; needs --target)")
+	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions instead of the generated cases: a built-in name or a YAML file (repeatable); without --target, in addition to the generated cases, each against a fake serving it alone (default there: every built-in)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--report text|json] [--junit FILE]")
 		fmt.Fprintln(stderr)
@@ -75,62 +76,30 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if f.concurrency < 1 {
 		return usageError("conform: --concurrency must be at least 1")
 	}
-	if len(f.scenarios) > 0 && f.target == "" {
-		// TODO(phlomock): serve the scenarios in-process once cmd/phlomock
-		// has the glue from a scenarios.Engine to mockserver.Options (World,
-		// Responder, stateful calls) that `serve --scenario` will use.
-		return usageError("conform: --scenario needs --target: a fake serving those scenarios (phlomock serve)")
-	}
 	spec, err := openapi.Load()
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}
-	var cases []contract.Case
-	if len(f.scenarios) == 0 {
-		cases, err = contract.Generate(spec, contract.GenerateOptions{})
-	} else {
-		cases, err = scenarioCases(spec, f.scenarios)
+	var ss []*scenarios.Scenario
+	if len(f.scenarios) > 0 {
+		ss, err = readScenarios(spec, f.scenarios)
+	} else if f.target == "" {
+		// Every built-in must behave as its file says: run them all.
+		ss, err = readScenarios(spec, scenarios.BuiltinNames())
 	}
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}
 
 	target := contract.Target{BaseURL: f.target, AuthID: f.authID, AuthToken: f.authToken, PhloID: f.phloID, NodeID: f.nodeID, MemberAddress: f.member}
-	live := f.live
+	var rep *contract.Report
 	if f.target == "" {
-		// Nothing can dial a phone in-process: run everything.
-		live = true
-		if target.AuthID == "" && target.AuthToken == "" {
-			target.AuthID, target.AuthToken = mockserver.DefaultAuthID, mockserver.DefaultAuthToken
-		}
-		if target.PhloID == "" && target.NodeID == "" {
-			target.PhloID, target.NodeID = conformPhloID, conformNodeID
-		}
-		url, stop, err := startConformFake(spec, target)
-		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("conform: in-process fake: %w", err)}
-		}
-		defer stop()
-		target.BaseURL = url
+		rep, err = conformInProcess(ctx, spec, target, f.concurrency, ss)
 	} else {
-		if target.AuthID == "" || target.AuthToken == "" {
-			return usageError("conform: --target needs --auth-id and --auth-token (or PHLOMOCK_AUTH_ID and PHLOMOCK_AUTH_TOKEN)")
-		}
-		if live {
-			n := 0
-			for _, c := range cases {
-				if !c.Safe {
-					n++
-				}
-			}
-			fmt.Fprintf(stderr, "phlomock conform: WARNING: --live sends %d requests to %s that may place real calls and bill account %s\n", n, f.target, target.AuthID)
-		}
+		rep, err = conformTarget(ctx, spec, target, f, ss, stderr)
 	}
-
-	runner := &contract.Runner{Spec: spec, Target: target, Live: live, Concurrency: f.concurrency}
-	rep, err := runner.Run(ctx, cases)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
+		return err
 	}
 	if f.junit != "" {
 		if err := writeFileWith(f.junit, func(w io.Writer) error { return contract.WriteJUnit(w, rep) }); err != nil {
@@ -151,21 +120,114 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// scenarioCases loads each scenario (a built-in name or a YAML file) and
-// converts its interactions. A scenario deliberately bends the contract's
-// answers, so its interactions replace the generated cases.
-func scenarioCases(spec *openapi3.T, names []string) ([]contract.Case, error) {
-	known := scenarios.KnownOperations{}
-	for _, item := range spec.Paths.Map() {
-		for _, op := range item.Operations() {
-			known = append(known, op.OperationID)
-		}
+// conformTarget runs the cases against --target: the scenarios'
+// interactions when --scenario is given (a scenario bends the contract on
+// purpose, so they replace the generated cases; the target must serve
+// them), else the cases generated from the spec.
+func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target, f conformFlags, ss []*scenarios.Scenario, stderr io.Writer) (*contract.Report, error) {
+	if target.AuthID == "" || target.AuthToken == "" {
+		return nil, usageError("conform: --target needs --auth-id and --auth-token (or PHLOMOCK_AUTH_ID and PHLOMOCK_AUTH_TOKEN)")
 	}
 	var cases []contract.Case
+	var err error
+	if len(ss) == 0 {
+		cases, err = contract.Generate(spec, contract.GenerateOptions{})
+	}
+	for _, sc := range ss {
+		var cs []contract.Case
+		if cs, err = contract.FromScenario(spec, sc); err != nil {
+			break
+		}
+		cases = append(cases, cs...)
+	}
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
+	}
+	if f.live {
+		n := 0
+		for _, c := range cases {
+			if !c.Safe {
+				n++
+			}
+		}
+		fmt.Fprintf(stderr, "phlomock conform: WARNING: --live sends %d requests to %s that may place real calls and bill account %s\n", n, f.target, target.AuthID)
+	}
+	runner := &contract.Runner{Spec: spec, Target: target, Live: f.live, Concurrency: f.concurrency}
+	rep, err := runner.Run(ctx, cases)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
+	}
+	return rep, nil
+}
+
+// conformInProcess judges an in-process fake: first the cases generated
+// from the spec, with no scenario active (the contract's own answers), then
+// each scenario's interactions, in order, with that scenario alone active
+// on a freshly reset fake (rule counters, simulated calls and journal), as
+// its file describes them. Nothing can dial a phone here: every case runs.
+func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Target, concurrency int, ss []*scenarios.Scenario) (*contract.Report, error) {
+	if target.AuthID == "" && target.AuthToken == "" {
+		target.AuthID, target.AuthToken = mockserver.DefaultAuthID, mockserver.DefaultAuthToken
+	}
+	if target.PhloID == "" && target.NodeID == "" {
+		target.PhloID, target.NodeID = conformPhloID, conformNodeID
+	}
+	type batch struct {
+		sc    *scenarios.Scenario // nil: the generated cases
+		cases []contract.Case
+	}
+	generated, err := contract.Generate(spec, contract.GenerateOptions{})
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
+	}
+	batches := []batch{{cases: generated}}
+	for _, sc := range ss {
+		cs, err := contract.FromScenario(spec, sc)
+		if err != nil {
+			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
+		}
+		batches = append(batches, batch{sc, cs})
+	}
+
+	fake, err := startConformFake(spec, target)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("conform: in-process fake: %w", err)}
+	}
+	defer fake.stop()
+	target.BaseURL = fake.url
+	runner := &contract.Runner{Spec: spec, Target: target, Live: true, Concurrency: concurrency}
+	start := time.Now()
+	rep := &contract.Report{}
+	for _, b := range batches {
+		var active []*scenarios.Scenario
+		if b.sc != nil {
+			active = append(active, b.sc)
+		}
+		if err := fake.director.Activate(active...); err != nil {
+			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
+		}
+		fake.director.Reset()
+		fake.server.Journal().Reset()
+		part, err := runner.Run(ctx, b.cases)
+		if err != nil {
+			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
+		}
+		rep.Results = append(rep.Results, part.Results...)
+	}
+	rep.Duration = time.Since(start)
+	return rep, nil
+}
+
+// readScenarios reads each scenario (a built-in name or a YAML file) and
+// validates it against the spec's operations. A scenario without a name is
+// named after its file, as the fake names it.
+func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, error) {
+	known := scripted.OperationIDs(spec)
+	var ss []*scenarios.Scenario
 	for _, name := range names {
 		var sc *scenarios.Scenario
 		var err error
-		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || strings.ContainsAny(name, `/\`) {
+		if isScenarioFile(name) {
 			var data []byte
 			if data, err = os.ReadFile(name); err == nil {
 				sc, err = scenarios.Parse(name, data)
@@ -173,59 +235,53 @@ func scenarioCases(spec *openapi3.T, names []string) ([]contract.Case, error) {
 		} else {
 			sc, err = scenarios.Builtin(name)
 		}
+		if err == nil {
+			err = sc.Validate(known)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--scenario %s: %w", name, err)
 		}
-		if err := sc.Validate(known); err != nil {
-			return nil, fmt.Errorf("--scenario %s: %w", name, err)
+		if sc.Name == "" {
+			sc.Name = strings.TrimSuffix(filepath.Base(sc.File), filepath.Ext(sc.File))
 		}
-		cs, err := contract.FromScenario(spec, sc)
-		if err != nil {
-			return nil, fmt.Errorf("--scenario %s: %w", name, err)
-		}
-		cases = append(cases, cs...)
+		ss = append(ss, sc)
 	}
-	return cases, nil
+	return ss, nil
+}
+
+// conformFake is the in-process fake: its scenarios are the Director's.
+type conformFake struct {
+	url      string
+	server   *mockserver.Server
+	director *scripted.Director
+	stop     func()
 }
 
 // startConformFake serves the fake on a loopback port, with ids strict so
-// that the unknown-id cases can be refused, and returns its base URL.
-func startConformFake(spec *openapi3.T, target contract.Target) (string, func(), error) {
-	srv, err := mockserver.New(spec, mockserver.Options{
-		Accounts:  mockserver.StaticAccounts{target.AuthID: target.AuthToken},
-		World:     conformWorld{phlo: target.PhloID, node: target.NodeID},
-		StrictIDs: true,
+// that the unknown-id cases can be refused: the target's PHLO and node
+// exist, and so do those the active scenario declares.
+func startConformFake(spec *openapi3.T, target contract.Target) (*conformFake, error) {
+	d, err := scripted.New(scripted.Options{
+		Accounts:   mockserver.StaticAccounts{target.AuthID: target.AuthToken},
+		World:      mockserver.StaticWorld{target.PhloID: {target.NodeID}},
+		Operations: scripted.OperationIDs(spec),
 	})
 	if err != nil {
-		return "", nil, err
+		return nil, err
+	}
+	srv, err := mockserver.New(spec, mockserver.Options{Responder: d, World: d, Accounts: d, StrictIDs: true})
+	if err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	// Close, not Shutdown: the run is over, and Shutdown would wait for
 	// connections the client dialled but never used.
-	stop := func() { _ = hs.Close() }
-	return "http://" + ln.Addr().String(), stop, nil
-}
-
-// conformWorld declares the one PHLO and node the in-process fake knows.
-type conformWorld struct{ phlo, node string }
-
-func (w conformWorld) Phlo(id string) (mockserver.Phlo, bool) {
-	if id != w.phlo {
-		return mockserver.Phlo{}, false
-	}
-	return mockserver.Phlo{ID: id, Name: "phlomock conform", CreatedOn: "2020-08-01 09:05:11.846982+00:00"}, true
-}
-
-func (w conformWorld) Node(phloID, nodeID string) (mockserver.Node, bool) {
-	if phloID != w.phlo || nodeID != w.node {
-		return mockserver.Node{}, false
-	}
-	return mockserver.Node{ID: nodeID, PhloID: phloID, Type: "multi_party_call", Name: "Multi-Party Call_1", CreatedOn: "2020-08-01 09:05:11.846982+00:00"}, true
+	return &conformFake{url: "http://" + ln.Addr().String(), server: srv, director: d, stop: func() { _ = hs.Close() }}, nil
 }
 
 // writeFileWith writes a file through write, leaving no partial file behind.

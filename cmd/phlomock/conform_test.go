@@ -19,6 +19,7 @@ import (
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -176,7 +177,7 @@ func newConformFake(tb testing.TB, wrap func(http.Handler) http.Handler) *httpte
 	tb.Helper()
 	spec, err := openapi.Load()
 	require.NoError(tb, err)
-	fake, err := mockserver.New(spec, mockserver.Options{World: conformWorld{conformPhloID, conformNodeID}, StrictIDs: true})
+	fake, err := mockserver.New(spec, mockserver.Options{World: mockserver.StaticWorld{conformPhloID: {conformNodeID}}, StrictIDs: true})
 	require.NoError(tb, err)
 	var h http.Handler = fake
 	if wrap != nil {
@@ -288,7 +289,47 @@ func TestConformScenarios(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "unknown scenario")
 
-	code, _, errOut = conform(t, "--scenario", "success")
+}
+
+// Without --target, conform runs the generated cases against the plain fake,
+// then each scenario's interactions against the fake serving that scenario
+// alone, freshly reset: by default every built-in, so that each one
+// behaves as its file says.
+func TestConformScenariosInProcess(t *testing.T) {
+	builtins := scenarios.BuiltinNames()
+	code, out, errOut := conform(t)
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out, errOut)
+	assert.Contains(t, out, "pass runPhlo/valid (201)", "the generated cases run too")
+	for _, name := range builtins {
+		assert.Contains(t, out, "pass "+name+"/", "got no interaction of built-in %s", name)
+	}
+
+	code, out, errOut = conform(t, "--scenario", "transfer-flow", "--scenario", "flaky")
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out, errOut)
+	assert.Contains(t, out, "pass runPhlo/valid (201)")
+	assert.Contains(t, out, "pass transfer-flow/the-customer-hangs-up (201)")
+	assert.Contains(t, out, "pass flaky/first-attempt-fails (500)", "the flaky counters start afresh")
+	assert.Contains(t, out, "pass flaky/third-attempt-succeeds (200)")
+	assert.NotContains(t, out, "bad-role/", "only the named scenarios run")
+
+	// A file whose interactions contradict its rules fails the run.
+	file := filepath.Join(t.TempDir(), "wrong.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(`version: 1
+name: wrong
+rules:
+  - name: teapot
+    match: {operation: getPhlo}
+    respond: {status: 500, body: {api_id: "{{api_id}}", error: boom}}
+interactions:
+  - name: claims success
+    request: {operation: getPhlo}
+    expect: {status: 200}
+`), 0o600))
+	code, out, errOut = conform(t, "--scenario", file)
+	assert.Equal(t, 1, code, "stdout: %s\nstderr: %s", out, errOut)
+	assert.Contains(t, out, "FAIL wrong/claims-success (500)")
+
+	code, _, errOut = conform(t, "--scenario", "no-such-scenario")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, errOut, "--scenario needs --target")
+	assert.Contains(t, errOut, "unknown scenario")
 }
