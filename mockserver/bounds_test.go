@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -190,4 +194,27 @@ func TestBoundJournal(t *testing.T) {
 	require.Len(t, entries, 10)
 	assert.Equal(t, uint64(96), entries[0].Seq, "the oldest kept")
 	assert.Equal(t, uint64(105), entries[9].Seq, "the latest")
+}
+
+// TestBoundCalls: under a stateful scenario every new PHLO and node id in a
+// path creates a call that is kept until a reset, so a client sending fresh
+// ids grows the heap without bound (100,000 ids: about 55 MiB). The call
+// model needs a cap (package mpc: e.g. Options.MaxCalls, the oldest
+// unseeded call forgotten, or 503 over it); this test holds it once there.
+func TestBoundCalls(t *testing.T) {
+	t.Skip("known bug: calls of a stateful scenario are not bounded (see the doc comment)")
+	const maxCalls = 10_000 // the cap the fix chooses
+	sc, err := scenarios.Builtin("transfer-flow")
+	require.NoError(t, err)
+	d, err := scripted.New(scripted.Options{}, sc)
+	require.NoError(t, err)
+	s := newServer(t, mockserver.Options{Accounts: d, World: d, Responder: d, JournalSize: 10})
+	for i := range maxCalls + 1000 {
+		req := httptest.NewRequest("POST", fmt.Sprintf("/v1/phlo/P%d/multi_party_call/N%d", i, i),
+			strings.NewReader(`{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`))
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		req.Header.Set("Content-Type", "application/json")
+		s.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	assert.LessOrEqual(t, len(d.Calls()), maxCalls+1, "calls kept (the seeded one included)")
 }
