@@ -112,10 +112,11 @@ func (r *report) write(w io.Writer) {
 
 	// The targets of issue 7, for phlomock (always the second target).
 	p, ps := r.loads[1], r.starts[1]
-	ratio := median(rpsOf(p.rounds)) / baseRPS
+	ratio := pairedRatio(p.rounds, base.rounds)
 	start := medianDur(ps.times)
 	fmt.Fprintf(w, "\n### Targets (issue 7)\n\n| target | measured | met |\n|---|--:|---|\n")
-	fmt.Fprintf(w, "| loopback throughput >= 90%% of the baseline's | %.1f%% | %s |\n", 100*ratio, yes(ratio >= targetRatio))
+	fmt.Fprintf(w, "| loopback throughput >= 90%% of the baseline's (median of the same-round ratios; of the medians: %.1f%%) | %.1f%% | %s |\n",
+		100*median(rpsOf(p.rounds))/baseRPS, 100*ratio, yes(ratio >= targetRatio))
 	fmt.Fprintf(w, "| exec to first 201 <= 25 ms (median) | %s | %s |\n", ms(start), yes(start <= targetStart))
 	fmt.Fprintf(w, "| RSS after start <= 20 MiB | %s | %s |\n", mib(p.rssStart), yes(p.rssStart <= targetRSSStart))
 	if p.servedLong >= longRequests {
@@ -142,6 +143,20 @@ func (r *report) command() string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// pairedRatio is the median of the ratios of rs to base round by round.
+// Each round runs both servers back to back, so a round's ratio cancels
+// the drift of a shared machine between rounds, which a ratio of the two
+// medians (each taken over the whole run) does not.
+func pairedRatio(rs, base []loadResult) float64 {
+	var ratios []float64
+	for i := range min(len(rs), len(base)) {
+		if b := base[i].rps(); b > 0 {
+			ratios = append(ratios, rs[i].rps()/b)
+		}
+	}
+	return median(ratios)
 }
 
 func rpsOf(rs []loadResult) []float64 {

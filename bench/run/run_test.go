@@ -94,3 +94,19 @@ func TestParseConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestPairedRatio(t *testing.T) {
+	at := func(rps ...int64) []loadResult {
+		out := make([]loadResult, len(rps))
+		for i, n := range rps {
+			out[i] = loadResult{Requests: n, Elapsed: time.Second}
+		}
+		return out
+	}
+	// The machine speeds up between rounds: the ratio of the medians
+	// (16/20 = 80%) mixes rounds; the rounds' own ratios are 90%, 80%, 100%.
+	got := pairedRatio(at(9, 16, 30), at(10, 20, 30))
+	assert.InDelta(t, 0.9, got, 1e-9, "got %v, want the median of 0.9, 0.8 and 1.0", got)
+	assert.Equal(t, 0.0, pairedRatio(nil, nil), "no rounds, no ratio")
+	assert.InDelta(t, 0.5, pairedRatio(at(5, 7), at(10, 0)), 1e-9, "a round whose baseline served nothing is left out")
+}
