@@ -218,3 +218,26 @@ func TestBoundCalls(t *testing.T) {
 	}
 	assert.LessOrEqual(t, len(d.Calls()), maxCalls+1, "calls kept (the seeded one included)")
 }
+
+// TestBoundJournalBytes: the journal keeps JournalSize entries, each with
+// the whole body (up to MaxBodyBytes) and, when it is not UTF-8, the body
+// again in base64: with the defaults a client can make it hold about
+// 1000 x 2.3 MiB. The fix keeps a bounded prefix of each body (and says how
+// long it was); this test holds it once there.
+func TestBoundJournalBytes(t *testing.T) {
+	t.Skip("known bug: the journal is bounded in entries, not in bytes (see the doc comment)")
+	const entries, budget = 20, 4 << 20 // the fix's per-entry cap times 20, with room
+	s := newServer(t, mockserver.Options{JournalSize: entries})
+	body := strings.Repeat("\xff", mockserver.DefaultMaxBodyBytes-1)
+	for range entries {
+		req := httptest.NewRequest("POST", "/v1/phlo/P1/multi_party_call/N1", strings.NewReader(body))
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		req.Header.Set("Content-Type", "application/json")
+		s.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	kept := 0
+	for _, e := range s.Journal().Entries(mockserver.Filter{}) {
+		kept += len(e.Body) + len(e.BodyBase64)
+	}
+	assert.LessOrEqualf(t, kept, budget, "got %d bytes of bodies kept for %d entries", kept, entries)
+}
