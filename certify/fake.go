@@ -34,14 +34,6 @@ type fake struct {
 // has answered (a client that reports before its request ends).
 const settle = 2 * time.Second
 
-// Directives a case's rule adds to its answer's headers for what the fake
-// cannot answer itself (it always answers JSON): the rewrite middleware
-// applies and removes them.
-const (
-	headerEmptyBody   = "X-Phlomock-Certify-Empty-Body"
-	headerContentType = "X-Phlomock-Certify-Content-Type"
-)
-
 func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 	f := &fake{}
 	director, err := scripted.New(scripted.Options{
@@ -66,7 +58,7 @@ func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 		return nil, err
 	}
 	f.srv, f.director = srv, director
-	f.hs = &http.Server{Handler: f.track(rewrite(srv)), ReadHeaderTimeout: 5 * time.Second}
+	f.hs = &http.Server{Handler: f.track(srv), ReadHeaderTimeout: 5 * time.Second}
 	f.url = "http://" + ln.Addr().String()
 	go func() { _ = f.hs.Serve(ln) }()
 	return f, nil
@@ -113,16 +105,15 @@ func troubleScenario(c Case, t *Trouble) *scenarios.Scenario {
 	for k, v := range t.Header {
 		resp.Headers[k] = v
 	}
-	switch {
-	case t.Body != nil && *t.Body == "":
-		resp.Headers[headerEmptyBody] = "1"
-	case t.Body != nil:
+	// The fake sends a raw body as written: "" as an empty body (no
+	// Content-Type), other text with the case's Content-Type.
+	if t.Body != nil {
 		resp.Body, resp.BodyRaw = *t.Body, true
-	default:
+	} else {
 		resp.Body = map[string]any{"api_id": "{{api_id}}", "error": t.Error}
 	}
 	if t.ContentType != "" {
-		resp.Headers[headerContentType] = t.ContentType
+		resp.Headers["Content-Type"] = t.ContentType
 	}
 	return &scenarios.Scenario{
 		Version: scenarios.Version,
@@ -139,40 +130,3 @@ func (f *fake) track(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// rewrite applies the directive headers of an answer: no body at all, or
-// another Content-Type.
-func rewrite(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&rewriter{ResponseWriter: w}, r)
-	})
-}
-
-type rewriter struct {
-	http.ResponseWriter
-	discard bool
-}
-
-func (w *rewriter) WriteHeader(status int) {
-	h := w.Header()
-	if ct := h.Get(headerContentType); ct != "" {
-		h.Set("Content-Type", ct)
-		h.Del(headerContentType)
-	}
-	if h.Get(headerEmptyBody) != "" {
-		h.Del(headerEmptyBody)
-		h.Del("Content-Type")
-		h.Set("Content-Length", "0")
-		w.discard = true
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *rewriter) Write(b []byte) (int, error) {
-	if w.discard {
-		return len(b), nil
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *rewriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -246,7 +246,7 @@ func (j *judge) surfaced(e *mockserver.Entry, res driver.Result) {
 	if res.Outcome == driver.OutcomeUnsupported {
 		return // the caller skips the case
 	}
-	wire := j.wireAnswer(e)
+	wire := e.Answer
 	var answer map[string]any
 	_ = json.Unmarshal(wire, &answer)
 	apiID, _ := answer["api_id"].(string)
@@ -308,16 +308,6 @@ func describeEntry(e *mockserver.Entry) string {
 		s += " (" + e.OperationID + ")"
 	}
 	return s
-}
-
-// wireAnswer is the body the client received. The journal records the
-// fake's answer before the rewrite middleware: a case's rule that sends
-// no body, or a body that is not JSON, is read from the case itself.
-func (j *judge) wireAnswer(e *mockserver.Entry) []byte {
-	if t := j.c.Trouble; t != nil && t.Body != nil && e.Rule == j.c.ID {
-		return []byte(*t.Body)
-	}
-	return e.Answer
 }
 
 func describeAnswer(status int, body []byte) string {

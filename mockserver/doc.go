@@ -21,11 +21,13 @@
 //	           calls); otherwise the default answer built from the spec
 //	check      with Options.ValidateResponses, the answer is checked against
 //	           the spec; a wrong answer becomes a 500 naming the violation
+//	           (not a Responder's Verbatim answer: it is deliberate)
 //	journal    the exchange is appended to the bounded Journal
 //
-// Every answer, success or error, is JSON with an "api_id" (a fresh UUID v4),
-// Content-Type application/json, and a trailing newline. Errors are
-// {"api_id","error"}; see Code for the statuses.
+// Every answer the fake builds, success or error, is JSON with an "api_id" (a
+// fresh UUID v4), Content-Type application/json, and a trailing newline.
+// Errors are {"api_id","error"}; see Code for the statuses. A Responder may
+// send anything else on purpose: an empty body, another Content-Type.
 //
 // # Seams
 //

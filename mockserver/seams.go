@@ -81,13 +81,21 @@ type Exchange struct {
 // An Answer replaces the spec's default answer.
 type Answer struct {
 	Status int
+	// Header is added to the answer (canonical keys, as http.Header.Set
+	// makes them). A Content-Type here replaces application/json.
 	Header http.Header
-	// Body is sent as is (a newline is added if missing). A nil Body gets the
-	// spec's default answer for a 2xx status, and {"api_id","error"} with the
-	// status text otherwise.
+	// Body is sent as is (a newline is added if missing); an empty, non-nil
+	// Body is sent empty, without Content-Type unless Header gives one. A
+	// nil Body gets the spec's default answer for a 2xx status, and
+	// {"api_id","error"} with the status text otherwise.
 	Body  []byte
 	Delay time.Duration // wait before answering (cut short if the client leaves)
 	Drop  bool          // close the connection without answering
+	// Verbatim sends the answer as given even with
+	// Options.ValidateResponses, which otherwise turns an answer that
+	// breaks the contract into a 500: for an answer that breaks it on
+	// purpose, such as a scenario rule's (the user's explicit choice).
+	Verbatim bool
 	// Scenario and Rule name what answered; CallSeq is the number a
 	// stateful call gave the action (package mpc), so a journal can be
 	// replayed in order. All three are copied to the journal entry.

@@ -41,8 +41,11 @@ type Options struct {
 	ActionStatus int
 	// MaxBodyBytes bounds request bodies (413 above). 0: 1 MiB.
 	MaxBodyBytes int64
-	// ValidateResponses checks every answer against the spec; an answer that
-	// breaks it is replaced by a 500 naming the violation.
+	// ValidateResponses checks every answer against the spec; an answer
+	// that breaks it is replaced by a 500 naming the violation. A
+	// Responder's Verbatim answer (a scenario rule's: the user's explicit
+	// choice, e.g. a non-JSON error for a client's error path) is sent as
+	// given.
 	ValidateResponses bool
 	// JournalSize is the number of exchanges kept. 0: DefaultJournalSize.
 	JournalSize int
@@ -138,6 +141,9 @@ type exchange struct {
 	entry *Entry
 	op    *operation
 	start time.Time
+	// verbatim: the Responder's answer is sent as given, not checked
+	// against the spec (Answer.Verbatim).
+	verbatim bool
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -448,14 +454,17 @@ func (s *Server) answer(w http.ResponseWriter, x *exchange, a *Answer) (int, []b
 		}
 		panic(http.ErrAbortHandler)
 	}
+	x.verbatim = a.Verbatim
 	status := a.Status
 	if status == 0 {
 		status = x.op.success
 	}
 	body := a.Body
 	switch {
+	case len(body) == 0 && body != nil:
+		// An empty body is sent empty, not as a newline.
 	case body != nil:
-		if len(body) == 0 || body[len(body)-1] != '\n' {
+		if body[len(body)-1] != '\n' {
 			body = append(body[:len(body):len(body)], '\n')
 		}
 	case status >= 200 && status < 300:
@@ -467,7 +476,7 @@ func (s *Server) answer(w http.ResponseWriter, x *exchange, a *Answer) (int, []b
 }
 
 func (s *Server) finish(w http.ResponseWriter, x *exchange, status int, hdr http.Header, body []byte) {
-	if s.opts.ValidateResponses && x.op != nil {
+	if s.opts.ValidateResponses && x.op != nil && !x.verbatim {
 		if err := s.checkAnswer(x, status, body); err != nil {
 			x.entry.Violations = append(x.entry.Violations, Violation{Code: CodeBadAnswer, Message: err.Error()})
 			status, hdr = CodeBadAnswer.Status(), nil
@@ -478,7 +487,10 @@ func (s *Server) finish(w http.ResponseWriter, x *exchange, status int, hdr http
 	for k, v := range hdr {
 		h[k] = v
 	}
-	h["Content-Type"] = contentTypeJSON[:1:1]
+	// The answer's own Content-Type wins; an empty body has none.
+	if _, ok := hdr["Content-Type"]; !ok && len(body) > 0 {
+		h["Content-Type"] = contentTypeJSON[:1:1]
+	}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	if x.r.Method != http.MethodHead {

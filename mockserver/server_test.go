@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -356,4 +357,48 @@ func TestHandlerNeverAnswersEmpty(t *testing.T) {
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+}
+
+// A Responder can send what the fake never builds itself, to exercise a
+// client's error path: an empty body (no newline, no Content-Type) or a
+// body of another Content-Type. Verbatim answers are not turned into 500s
+// by ValidateResponses; others are.
+func TestRawAnswers(t *testing.T) {
+	const html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+	tests := []struct {
+		name        string
+		answer      mockserver.Answer
+		status      int
+		contentType string
+		body        string
+	}{
+		{"empty body", mockserver.Answer{Status: 400, Body: []byte{}, Verbatim: true}, 400, "", ""},
+		{"empty body with a Content-Type", mockserver.Answer{Status: 400, Body: []byte{}, Header: http.Header{"Content-Type": {"application/json"}}, Verbatim: true}, 400, "application/json", ""},
+		{"html body", mockserver.Answer{Status: 502, Body: []byte(html), Header: http.Header{"Content-Type": {"text/html"}}, Verbatim: true}, 502, "text/html", html + "\n"},
+		{"broken success", mockserver.Answer{Status: 201, Body: []byte(`{"api_id":"x"}`), Verbatim: true}, 201, "application/json", `{"api_id":"x"}` + "\n"},
+		{"not verbatim: checked", mockserver.Answer{Status: 400, Body: []byte{}}, 500, "application/json", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, mockserver.Options{Responder: mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) {
+				a := tt.answer
+				return &a, true
+			})})
+			req := httptest.NewRequest("GET", "/v1/phlo/P1", nil)
+			req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.contentType, rec.Header().Get("Content-Type"))
+			if tt.status == 500 {
+				assert.Contains(t, rec.Body.String(), "breaks the contract")
+				return
+			}
+			assert.Equal(t, tt.body, rec.Body.String())
+			assert.Equal(t, strconv.Itoa(len(tt.body)), rec.Header().Get("Content-Length"))
+			e := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
+			assert.Equal(t, strings.TrimSuffix(tt.body, "\n"), string(e.Answer), "the journal keeps the body sent")
+			assert.Empty(t, e.Violations)
+		})
+	}
 }

@@ -55,8 +55,14 @@ func (a *Answer) AppendBody(dst []byte, apiID string) []byte {
 // status and no body answers {"api_id", "error": status text}.
 func (a *Answer) HasBody() bool { return a.body != nil }
 
-// Body renders the answer's body with apiID as its api_id.
-func (a *Answer) Body(apiID string) []byte { return a.AppendBody(nil, apiID) }
+// Body renders the answer's body with apiID as its api_id: nil when the
+// rule sets none (HasBody), empty but not nil for `body: ""`.
+func (a *Answer) Body(apiID string) []byte {
+	if a.body == nil {
+		return nil
+	}
+	return a.AppendBody([]byte{}, apiID)
+}
 
 // Engine answers requests from compiled scenarios. It is safe for concurrent
 // use; the counters of sequences and `times` are shared by all callers.

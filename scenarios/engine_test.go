@@ -271,3 +271,32 @@ func BenchmarkMatchHit(b *testing.B) {
 		buf = a.AppendBody(buf[:0], "6c0f9b46-0c5f-4d5b-8d4e-6e7f1e2c3b4a")
 	}
 }
+
+// A rule can answer what the contract never would, to exercise a client's
+// error path: an empty body, or a body that is not JSON with its own
+// Content-Type.
+func TestAnswerRawBodies(t *testing.T) {
+	e := compileYAML(t, `version: 1
+rules:
+  - {name: empty, match: {operation: getPhlo}, respond: {status: 400, body: ""}}
+  - name: html
+    match: {operation: runPhlo}
+    respond:
+      status: 502
+      headers: {Content-Type: text/html}
+      body: "<html><body><h1>502 Bad Gateway</h1></body></html>"
+`)
+	a, ok := e.Match(requests()["getPhlo"])
+	require.True(t, ok)
+	assert.Equal(t, 400, a.Status)
+	require.True(t, a.HasBody(), `body: "" sets a body`)
+	body := a.Body("ID")
+	assert.NotNil(t, body, `got a nil body for body: "", want an empty one (nil means the default body)`)
+	assert.Empty(t, body)
+
+	a, ok = e.Match(requests()["runPhlo"])
+	require.True(t, ok)
+	assert.Equal(t, 502, a.Status)
+	assert.Equal(t, http.Header{"Content-Type": {"text/html"}}, a.Header)
+	assert.Equal(t, "<html><body><h1>502 Bad Gateway</h1></body></html>", string(a.Body("ID")))
+}

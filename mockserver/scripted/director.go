@@ -419,6 +419,9 @@ func (d *Director) Respond(_ context.Context, ex *mockserver.Exchange) (*mockser
 				out.Body = a.Body(newUUID())
 			}
 			if a.Status != 0 || a.Drop {
+				// The user's explicit answer, sent as written even when
+				// it breaks the contract (an empty or HTML error body).
+				out.Verbatim = true
 				return out, true
 			}
 		}

@@ -6,8 +6,10 @@
 // A request that passed the contract is answered, in this order, by
 //
 //	rules      the first rule of the active scenarios that matches (later
-//	           scenarios first); a rule with no status only adds latency or
-//	           headers and lets the request go on
+//	           scenarios first), its answer sent as written even where it
+//	           breaks the contract (mockserver.Answer.Verbatim): an empty
+//	           body, an HTML page with its Content-Type; a rule with no
+//	           status only adds latency or headers and lets the request go on
 //	calls      with a stateful scenario, node and member actions go through
 //	           the call model (package mockserver/mpc): a forbidden
 //	           transition answers 400 {"api_id","error"}, an allowed one the
