@@ -1,0 +1,76 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// readmeServeFlags returns the rows of the README's serve flags table:
+// flag name -> [env, default, meaning] as written.
+func readmeServeFlags(tb testing.TB) map[string][3]string {
+	tb.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(tb, err)
+	section := regexp.MustCompile("(?s)## Running the fake: flags and environment\n(.*?)\n## ").FindSubmatch(readme)
+	require.NotNil(tb, section, "no serve flags section in the README")
+	rows := map[string][3]string{}
+	row := regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\|\\s*(.*?)\\s*\\|\\s*(.*?)\\s*\\|\\s*(.*?)\\s*\\|$")
+	for _, m := range row.FindAllStringSubmatch(string(section[1]), -1) {
+		_, dup := rows[m[1]]
+		require.Falsef(tb, dup, "--%s has two rows", m[1])
+		rows[m[1]] = [3]string{m[2], m[3], m[4]}
+	}
+	require.NotEmpty(tb, rows, "no rows in the serve flags table")
+	return rows
+}
+
+// TestReadmeServeFlags keeps the README's serve flags table true: one row
+// per flag of `phlomock serve -h`, with its variable and its default.
+func TestReadmeServeFlags(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PHLOMOCK_") {
+			t.Setenv(name, "") // the defaults, not this shell's
+			os.Unsetenv(name)
+		}
+	}
+	fs, _, err := serveFlags(io.Discard)
+	require.NoError(t, err)
+	rows := readmeServeFlags(t)
+	fs.VisitAll(func(f *flag.Flag) {
+		t.Run(f.Name, func(t *testing.T) {
+			row, ok := rows[f.Name]
+			require.Truef(t, ok, "serve -h has --%s, the README's table does not", f.Name)
+			env := regexp.MustCompile(`\(env (PHLOMOCK_[A-Z_]+)`).FindStringSubmatch(f.Usage)
+			require.NotNil(t, env, "the usage of --%s names no variable", f.Name)
+			assert.Equal(t, "`"+env[1]+"`", row[0], "got the README's variable of --%s %s, want %s", f.Name, row[0], env[1])
+
+			def, quoted := strings.CutPrefix(row[1], "`")
+			if !quoted {
+				return // a description such as "embedded contract"
+			}
+			def = strings.TrimSuffix(def, "`")
+			if want, err := time.ParseDuration(f.DefValue); err == nil {
+				got, err := time.ParseDuration(def)
+				require.NoError(t, err, "the README's default of --%s", f.Name)
+				assert.Equal(t, want, got, "got the README's default of --%s %s, want %s", f.Name, def, f.DefValue)
+				return
+			}
+			if f.DefValue == "" || strings.Contains(f.Usage, "(default "+def+")") {
+				assert.Contains(t, f.Usage, "(default "+def+")", "got the README's default of --%s %q, which serve -h does not give", f.Name, def)
+				return
+			}
+			assert.Equal(t, f.DefValue, def, "got the README's default of --%s %s, want %s", f.Name, def, f.DefValue)
+		})
+	})
+	for name := range rows {
+		assert.NotNilf(t, fs.Lookup(name), "the README's table has --%s, serve -h does not", name)
+	}
+}
