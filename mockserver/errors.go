@@ -70,6 +70,7 @@ type Violation struct {
 type RequestError struct {
 	Violations []Violation
 	allow      []string // the methods of the path, for a 405
+	closest    *Miss    // the nearest operation, for a 404 that matched none
 }
 
 func (e *RequestError) Error() string {

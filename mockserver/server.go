@@ -276,38 +276,41 @@ func (s *Server) route(r *http.Request) (*operation, map[string]string, *Request
 		return nil, nil, re
 	}
 	msg := fmt.Sprintf("Resource not found: no operation for %s %s.", r.Method, r.URL.Path)
-	if near := s.closest(path); near != nil {
-		msg += fmt.Sprintf(" Closest: %s %s (%s).", near.method, near.path, near.id)
+	miss := Closest(s.routes, r.Method, path)
+	if near := nearMiss(miss); near != "" {
+		msg += " Closest: " + near + "."
 	}
-	return nil, nil, refuse(CodeNotFound, msg)
+	re := refuse(CodeNotFound, msg)
+	re.closest = miss
+	return nil, nil, re
 }
 
-// closest is the operation whose path template differs least from path:
-// same number of segments, most literal segments equal, at most one wrong.
-func (s *Server) closest(path string) *operation {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	var best *operation
-	bestScore := 0
-	for _, op := range s.ops {
-		tmpl := strings.Split(strings.Trim(op.path, "/"), "/")
-		if len(tmpl) != len(segs) {
-			continue
-		}
-		score, misses := 0, 0
-		for i, t := range tmpl {
-			switch {
-			case strings.HasPrefix(t, "{"):
-			case t == segs[i]:
-				score++
-			default:
-				misses++
+// nearMiss describes miss for a 404's text when the request differs from
+// it in one path segment (a typo, a missing "s"), segments neither missing
+// nor extra: the route, then what differed. A request further away gets no
+// suggestion in the text, where it would mislead more than help (the
+// journal still names its closest route).
+func nearMiss(miss *Miss) string {
+	if miss == nil {
+		return ""
+	}
+	segments := 0
+	for _, d := range miss.Differences {
+		if strings.HasPrefix(d, "segment ") {
+			if !strings.Contains(d, ": got ") {
+				return "" // a missing or extra segment
 			}
-		}
-		if misses <= 1 && score > 0 && (score > bestScore || score == bestScore && best != nil && op.id < best.id) {
-			best, bestScore = op, score
+			segments++
 		}
 	}
-	return best
+	if segments > 1 {
+		return ""
+	}
+	near := fmt.Sprintf("%s %s (%s)", miss.Method, miss.Path, miss.OperationID)
+	if len(miss.Differences) > 0 {
+		near += ": " + strings.Join(miss.Differences, "; ")
+	}
+	return near
 }
 
 func readBody(r *http.Request, limit int64) ([]byte, *RequestError) {
@@ -384,7 +387,10 @@ func (s *Server) refused(x *exchange, re *RequestError) (int, []byte, http.Heade
 	x.entry.Source = "error"
 	status := re.Status()
 	if x.op == nil && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) {
-		x.entry.Closest = Closest(s.routes, x.r.Method, x.r.URL.Path)
+		x.entry.Closest = re.closest
+		if x.entry.Closest == nil {
+			x.entry.Closest = Closest(s.routes, x.r.Method, x.r.URL.Path)
+		}
 	}
 	var h http.Header
 	switch status {

@@ -195,10 +195,14 @@ func TestLeniencies(t *testing.T) {
 func TestNotFoundNamesTheClosestOperation(t *testing.T) {
 	s := newServer(t, mockserver.Options{})
 	cases := []struct{ path, want string }{
-		{"/v1/phlo/P1/multi_party_cal/N1", "Closest: GET /v1/phlo/{phlo_id}/multi_party_call/{node_id} (getMultiPartyCall)."},
-		{"/v1/phlo/P1/multi_party_call/N1/member/m", "Closest: POST /v1/phlo/{phlo_id}/multi_party_call/{node_id}/members/{member_address} (updateMember)."},
-		{"/v2/account/MA1/phlo/P1", "Closest: POST /v1/account/{auth_id}/phlo/{phlo_id} (runPhlo)."},
+		{"/v1/phlo/P1/multi_party_cal/N1", `Closest: GET /v1/phlo/{phlo_id}/multi_party_call/{node_id} (getMultiPartyCall): segment 4: got "multi_party_cal", want "multi_party_call".`},
+		{"/v1/phlo/P1/multi_party_call/N1/member/m", `Closest: POST /v1/phlo/{phlo_id}/multi_party_call/{node_id}/members/{member_address} (updateMember): method: got GET, want POST; segment 6: got "member", want "members".`},
+		{"/v2/account/MA1/phlo/P1", `Closest: POST /v1/account/{auth_id}/phlo/{phlo_id} (runPhlo): method: got GET, want POST; segment 1: got "v2", want "v1".`},
+		// Further away (two segments, a missing or an extra one): no
+		// suggestion in the text (the journal still has one).
+		{"/v1/phlo/P1/extra", "no operation for GET /v1/phlo/P1/extra."},
 		{"/something/else", "no operation for GET /something/else."},
+		{"/v1/nowhere", "no operation for GET /v1/nowhere."},
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
