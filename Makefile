@@ -87,10 +87,10 @@ vuln: $(GOVULNCHECK) ## govulncheck every package (skipped, loudly, without the 
 # Each fuzz target runs for FUZZTIME on top of its seed corpus
 # (testdata/fuzz/FuzzX/, which plain `go test` runs too). go test -fuzz takes
 # one target per run, so they run one after the other.
-FUZZTIME ?= 10s
+FUZZTIME ?= 8s
 
 .PHONY: fuzz
-fuzz: ## run every fuzz target for FUZZTIME (10s) each
+fuzz: ## run every fuzz target for FUZZTIME (8s) each
 	@set -e; for dir in $$(git grep -l '^func Fuzz' -- '*_test.go' | xargs -n1 dirname | sort -u); do \
 		[ -z "$$(cd $$dir && $(GO) list -m -f '{{if ne .Path "github.com/phlomock/phlomock"}}x{{end}}')" ] || continue; \
 		for target in $$($(GO) test -list '^Fuzz' ./$$dir | grep '^Fuzz'); do \
