@@ -101,25 +101,27 @@ func TestServeLimits(t *testing.T) {
 	})
 	t.Run("read header timeout", func(t *testing.T) {
 		s := startServe(t, "--read-header-timeout", "100ms")
-		conn, err := net.Dial("tcp", strings.TrimPrefix(s.api, "http://"))
-		require.NoError(t, err)
-		defer conn.Close()
-		closed := make(chan struct{})
-		go func() { _, _ = io.Copy(io.Discard, conn); close(closed) }()
-		head := "GET /v1/phlo/P1 HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Slow: loris\r\n", 16) + "\r\n"
-		sent := 0
-	trickle: // one byte every 20 ms: 5 s for the whole, 50 times the timeout
-		for ; sent < len(head); sent++ {
-			select {
-			case <-closed:
-				break trickle
-			case <-time.After(20 * time.Millisecond):
+		for name, url := range map[string]string{"API": s.api, "control plane": s.admin} {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+			require.NoError(t, err)
+			defer conn.Close()
+			closed := make(chan struct{})
+			go func() { _, _ = io.Copy(io.Discard, conn); close(closed) }()
+			head := "GET /healthz HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Slow: loris\r\n", 16) + "\r\n"
+			sent := 0
+		trickle: // one byte every 20 ms: 5 s for the whole, 50 times the timeout
+			for ; sent < len(head); sent++ {
+				select {
+				case <-closed:
+					break trickle
+				case <-time.After(20 * time.Millisecond):
+				}
+				if _, err := conn.Write([]byte{head[sent]}); err != nil {
+					break
+				}
 			}
-			if _, err := conn.Write([]byte{head[sent]}); err != nil {
-				break
-			}
+			assert.Lessf(t, sent, len(head), "%s: got all the headers sent slowly, want the connection closed first", name)
 		}
-		assert.Less(t, sent, len(head), "got all the headers sent slowly, want the connection closed first")
 	})
 	t.Run("environment", func(t *testing.T) {
 		t.Setenv("PHLOMOCK_MAX_HEADER_BYTES", "2048")
