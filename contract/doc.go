@@ -11,8 +11,10 @@
 // The target may be phlomock's fake or Plivo's real deployment: the package
 // links nothing fake, and only cases marked Safe run unless Runner.Live is
 // set (the others place calls to real phones). `phlomock conform` is its
-// command line; `go test ./contract` runs it against the in-process fake,
-// or elsewhere with -target, -auth-id, -auth-token, -phlo-id, -node-id, -live.
+// command line; `go test ./contract` runs it against the in-process fake
+// (TestScenarios: every built-in scenario's interactions on a fake serving
+// that scenario), or elsewhere with -target, -auth-id, -auth-token,
+// -phlo-id, -node-id, -live.
 //
 // It is not a client (see package client) and it does not certify client
 // implementations (see package certify): it judges servers.

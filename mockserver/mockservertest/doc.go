@@ -1,8 +1,9 @@
 // Package mockservertest runs phlomock's fake PHLO runner inside Go tests,
 // the way net/http/httptest runs a handler: NewServer(t) listens on a
 // loopback port, gives the URL, the credentials and a Client that sends them,
-// checks every answer of the fake against the contract, and closes itself
-// when the test ends.
+// checks every answer of the fake against the contract (a scenario rule's
+// answer is sent as written: it may break the contract on purpose), and
+// closes itself when the test ends.
 //
 // WithScenario("bad-role") starts it with scenarios active, as `phlomock
 // serve --scenario` does; Server.Director changes them during the test
