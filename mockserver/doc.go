@@ -39,7 +39,10 @@
 // or call inspection are added by the caller, in one visible list.
 //
 // Everything that depends only on the spec (router, selected schemas,
-// defaults, answer templates) is computed once, in New.
+// defaults, answer templates) is computed once, in New. The common valid
+// body (a flat JSON object of strings) is parsed in one pass and checked
+// against schemas compiled there; any other body goes through encoding/json
+// and kin-openapi, which word every violation (fastpath.go).
 //
 // It is not a general OpenAPI mock server (Prism is): the answers know the
 // PHLO API's conventions (ids echoed from the path, run ids, timestamps).
