@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -72,5 +73,38 @@ func TestReadmeServeFlags(t *testing.T) {
 	})
 	for name := range rows {
 		assert.NotNilf(t, fs.Lookup(name), "the README's table has --%s, serve -h does not", name)
+	}
+}
+
+// TestReadmeConformCommands runs the conformance section's commands that
+// need no server of their own (no --target), as written, from the
+// repository's top (only a --junit file goes to a temporary directory).
+func TestReadmeConformCommands(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	section := regexp.MustCompile("(?s)<!-- section: conformance -->(.*?)<!-- section: ").FindSubmatch(readme)
+	require.NotNil(t, section, "no conformance section in the README")
+	var commands [][]string
+	for _, line := range strings.Split(string(section[1]), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		args, ok := strings.CutPrefix(strings.TrimSpace(line), "go run ./cmd/phlomock conform")
+		if !ok || strings.Contains(args, "--target") || strings.HasSuffix(args, `\`) {
+			continue
+		}
+		commands = append(commands, strings.Fields(args))
+	}
+	require.GreaterOrEqual(t, len(commands), 4, "got too few conform commands in the README: %v", commands)
+	t.Chdir("../..")
+	for _, args := range commands {
+		t.Run(strings.Join(append([]string{"conform"}, args...), " "), func(t *testing.T) {
+			for i := range args {
+				if i > 0 && args[i-1] == "--junit" {
+					args[i] = filepath.Join(t.TempDir(), args[i])
+				}
+			}
+			code, out, errOut := conform(t, args...)
+			require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out, errOut)
+			assert.NotContains(t, out, "FAIL")
+		})
 	}
 }
