@@ -18,7 +18,7 @@ func (openWorld) Node(phloID, nodeID string) (Node, bool) {
 
 // defaultAnswer renders op's answer template. It walks a precomputed list of
 // fields, never the spec.
-func (s *Server) defaultAnswer(op *operation, params map[string]string, apiID string) []byte {
+func (s *Server) defaultAnswer(w World, op *operation, params map[string]string, apiID string) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, '{')
 	name, created := "", ""
@@ -36,7 +36,7 @@ func (s *Server) defaultAnswer(op *operation, params map[string]string, apiID st
 			b = appendJSONString(b, params[f.name])
 		case kindName, kindCreatedOn:
 			if !named {
-				name, created = s.names(params)
+				name, created = names(w, params)
 				named = true
 			}
 			if f.kind == kindName {
@@ -54,8 +54,7 @@ func (s *Server) defaultAnswer(op *operation, params map[string]string, apiID st
 }
 
 // names returns the name and created_on of the node in params, else of the PHLO.
-func (s *Server) names(params map[string]string) (string, string) {
-	w := s.opts.World
+func names(w World, params map[string]string) (string, string) {
 	if node, ok := params["node_id"]; ok {
 		n, ok := w.Node(params["phlo_id"], node)
 		if !ok {

@@ -110,6 +110,14 @@ type Responder interface {
 	Respond(ctx context.Context, ex *Exchange) (a *Answer, ok bool)
 }
 
+// A Pinner is a Responder whose accounts, world and answers change
+// together (package scripted switches scenarios). The fake asks it once per
+// request for the three that serve the whole request, so no request is let
+// in by one state and answered by the next.
+type Pinner interface {
+	Pin() (Accounts, World, Responder)
+}
+
 // ResponderFunc adapts a function to Responder.
 type ResponderFunc func(ctx context.Context, ex *Exchange) (*Answer, bool)
 

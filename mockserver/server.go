@@ -144,6 +144,11 @@ type exchange struct {
 	// verbatim: the Responder's answer is sent as given, not checked
 	// against the spec (Answer.Verbatim).
 	verbatim bool
+	// The accounts, world and responder of this request: Options', or what
+	// a Pinner gave for the whole request.
+	accounts  Accounts
+	world     World
+	responder Responder
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -154,6 +159,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Path:     r.URL.Path,
 		RawQuery: r.URL.RawQuery,
 		Header:   redactHeader(r.Header),
+	}
+	x.accounts, x.world, x.responder = s.opts.Accounts, s.opts.World, s.opts.Responder
+	if p, ok := x.responder.(Pinner); ok {
+		a, wd, rs := p.Pin()
+		if a != nil {
+			x.accounts = a
+		}
+		if wd != nil {
+			x.world = wd
+		}
+		x.responder = rs
 	}
 	status, body, hdr := s.pipeline(w, x)
 	if body == nil { // dropped
@@ -193,7 +209,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	case op.public:
 	case !hasAuth:
 		return s.refused(x, refuse(CodeUnauthorized, "Authentication credentials were not provided: use HTTP Basic auth with your Auth ID and Auth Token."))
-	case !checkCredentials(s.opts.Accounts, id, token):
+	case !checkCredentials(x.accounts, id, token):
 		return s.refused(x, refuse(CodeUnauthorized, "Authentication failed: invalid Auth ID or Auth Token."))
 	}
 
@@ -224,17 +240,17 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	e.Valid = true
 
 	// exists
-	if err := s.exists(params); err != nil {
+	if err := s.exists(x.world, params); err != nil {
 		return s.refused(x, err)
 	}
 
 	// respond
-	if s.opts.Responder != nil {
+	if x.responder != nil {
 		ex := &Exchange{
 			OperationID: op.id, Method: r.Method, Path: r.URL.Path, PathParams: params,
 			Query: r.URL.Query(), Header: r.Header, AuthID: id, Body: decoded, RawBody: raw,
 		}
-		if a, ok := s.opts.Responder.Respond(r.Context(), ex); ok && a != nil {
+		if a, ok := x.responder.Respond(r.Context(), ex); ok && a != nil {
 			e.Source = "responder"
 			e.Scenario, e.Rule, e.CallSeq = a.Scenario, a.Rule, a.CallSeq
 			return s.answer(w, x, a)
@@ -242,7 +258,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	}
 	e.Source = "spec"
 	apiID := newUUID()
-	return op.success, s.defaultAnswer(op, params, apiID), nil
+	return op.success, s.defaultAnswer(x.world, op, params, apiID), nil
 }
 
 func (s *Server) route(r *http.Request) (*operation, map[string]string, *RequestError) {
@@ -363,7 +379,7 @@ func looksJSON(raw []byte) bool {
 	return len(t) > 0 && (t[0] == '{' || t[0] == '"' || t[0] == '[')
 }
 
-func (s *Server) exists(params map[string]string) *RequestError {
+func (s *Server) exists(world World, params map[string]string) *RequestError {
 	if !s.opts.StrictIDs {
 		return nil
 	}
@@ -371,11 +387,11 @@ func (s *Server) exists(params map[string]string) *RequestError {
 	if !hasPhlo {
 		return nil
 	}
-	if _, ok := s.opts.World.Phlo(phlo); !ok {
+	if _, ok := world.Phlo(phlo); !ok {
 		return refuse(CodeNotFound, fmt.Sprintf("PHLO %s not found.", phlo))
 	}
 	if node, ok := params["node_id"]; ok {
-		if _, ok := s.opts.World.Node(phlo, node); !ok {
+		if _, ok := world.Node(phlo, node); !ok {
 			return refuse(CodeNotFound, fmt.Sprintf("Node %s not found in PHLO %s.", node, phlo))
 		}
 	}
@@ -474,7 +490,7 @@ func (s *Server) answer(w http.ResponseWriter, x *exchange, a *Answer) (int, []b
 			body = append(body[:len(body):len(body)], '\n')
 		}
 	case status >= 200 && status < 300:
-		body = s.defaultAnswer(x.op, x.entry.PathParams, newUUID())
+		body = s.defaultAnswer(x.world, x.op, x.entry.PathParams, newUUID())
 	default:
 		body = errorBody(newUUID(), http.StatusText(status))
 	}

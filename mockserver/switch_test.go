@@ -14,32 +14,25 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// halfSwitchFixed turns the check of TestSoak and TestSwitchSeenWhole on
-// once the fake reads a request's accounts, world and answers from one
-// state of the Director (see TestSwitchSeenWhole).
-const halfSwitchFixed = false
+// switchAfterPin pins the Director's state for a request, then activates
+// another scenario at once: what the request sees must not change.
+type switchAfterPin struct {
+	*scripted.Director
+	then func()
+}
 
-// accountsFunc adapts a function to mockserver.Accounts.
-type accountsFunc func(string) (string, bool)
-
-func (f accountsFunc) Token(id string) (string, bool) { return f(id) }
+func (p switchAfterPin) Pin() (mockserver.Accounts, mockserver.World, mockserver.Responder) {
+	a, w, r := p.Director.Pin()
+	p.then()
+	return a, w, r
+}
 
 // TestSwitchSeenWhole switches the active scenario at the worst moment:
-// after the fake checked a request's credentials against soak-a's
-// accounts, before it asks for the answer. A request must be served by one
-// scenario from start to end (package scripted promises it), so soak-a's
-// rules must answer; soak-b's answering is half of a switch.
-//
-// The fake asks Options.Accounts, World and Responder separately, and the
-// Director loads its active set anew in each, so today soak-b answers: the
-// soak test sees it about once in 100,000 requests. The fix needs both
-// packages: mockserver asks a Responder that can (an optional interface,
-// e.g. Pin() (Accounts, World, Responder)) for one state per request, and
-// the Director returns its active set pinned.
+// after the fake took the request's state, before it checks the
+// credentials (soak-a's account) and asks for the answer. A request is
+// served by one scenario from start to end, so soak-a's rules must answer.
+// The soak test (TestSoak) checks the same under load.
 func TestSwitchSeenWhole(t *testing.T) {
-	if !halfSwitchFixed {
-		t.Skip("known bug: a scenario switch between the credential check and the answer mixes two scenarios (see the doc comment)")
-	}
 	doc, err := openapi.Load()
 	require.NoError(t, err)
 	d, err := scripted.New(scripted.Options{})
@@ -51,14 +44,8 @@ func TestSwitchSeenWhole(t *testing.T) {
 	}
 	a, b := parse("soak-a"), parse("soak-b")
 	require.NoError(t, d.Activate(a))
-	switchNow := accountsFunc(func(id string) (string, bool) {
-		tok, ok := d.Token(id)
-		if id == "MAsoak-a" {
-			require.NoError(t, d.Activate(b))
-		}
-		return tok, ok
-	})
-	s, err := mockserver.New(doc, mockserver.Options{Accounts: switchNow, Responder: d})
+	p := switchAfterPin{Director: d, then: func() { require.NoError(t, d.Activate(b)) }}
+	s, err := mockserver.New(doc, mockserver.Options{Accounts: d, World: d, Responder: p})
 	require.NoError(t, err)
 	req := httptest.NewRequest("GET", "/v1/phlo/P1", strings.NewReader(""))
 	req.SetBasicAuth("MAsoak-a", "token-soak-a")
@@ -66,4 +53,5 @@ func TestSwitchSeenWhole(t *testing.T) {
 	s.ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusOK, rec.Code, "soak-a's account was accepted")
 	assert.Equal(t, "soak-a", rec.Header().Get("X-Set"), "got the answer of soak-b, want soak-a's: the request saw half of a switch")
+	assert.Equal(t, []string{"soak-b"}, d.Active(), "the switch happened")
 }

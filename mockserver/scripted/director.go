@@ -356,13 +356,15 @@ func (d *Director) Stateful() bool { return d.active.Load().calls != nil }
 
 // Token implements mockserver.Accounts: Options.Accounts when given, then
 // the active scenarios' accounts (then the default account).
-func (d *Director) Token(authID string) (string, bool) {
+func (d *Director) Token(authID string) (string, bool) { return d.token(d.active.Load(), authID) }
+
+func (d *Director) token(st *set, authID string) (string, bool) {
 	if d.explicit {
 		if t, ok := d.opts.Accounts.Token(authID); ok {
 			return t, true
 		}
 	}
-	if t, ok := d.active.Load().accounts[authID]; ok {
+	if t, ok := st.accounts[authID]; ok {
 		return t, true
 	}
 	if !d.explicit {
@@ -372,8 +374,10 @@ func (d *Director) Token(authID string) (string, bool) {
 }
 
 // Phlo implements mockserver.World.
-func (d *Director) Phlo(id string) (mockserver.Phlo, bool) {
-	if p, ok := d.active.Load().phlos[id]; ok {
+func (d *Director) Phlo(id string) (mockserver.Phlo, bool) { return d.phlo(d.active.Load(), id) }
+
+func (d *Director) phlo(st *set, id string) (mockserver.Phlo, bool) {
+	if p, ok := st.phlos[id]; ok {
 		return p, true
 	}
 	if d.opts.World != nil {
@@ -384,7 +388,11 @@ func (d *Director) Phlo(id string) (mockserver.Phlo, bool) {
 
 // Node implements mockserver.World.
 func (d *Director) Node(phloID, nodeID string) (mockserver.Node, bool) {
-	if n, ok := d.active.Load().nodes[[2]string{phloID, nodeID}]; ok {
+	return d.node(d.active.Load(), phloID, nodeID)
+}
+
+func (d *Director) node(st *set, phloID, nodeID string) (mockserver.Node, bool) {
+	if n, ok := st.nodes[[2]string{phloID, nodeID}]; ok {
 		return n, true
 	}
 	if d.opts.World != nil {
@@ -397,7 +405,10 @@ func (d *Director) Node(phloID, nodeID string) (mockserver.Node, bool) {
 // without status (latency or headers only) lets the request go on to the
 // call model (stateful scenarios), then to the contract's answer.
 func (d *Director) Respond(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
-	st := d.active.Load()
+	return d.respond(d.active.Load(), ex)
+}
+
+func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 	if name := ex.Header.Get(HeaderScenario); name != "" {
 		st = d.named(name)
 		if st == nil {
@@ -471,4 +482,25 @@ func newUUID() string {
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
 	return string(s[:])
+}
+
+// Pin implements mockserver.Pinner: the active set is loaded once, and its
+// accounts, world and rules serve the whole request, so an activation
+// between the credential check and the answer is not half seen.
+func (d *Director) Pin() (mockserver.Accounts, mockserver.World, mockserver.Responder) {
+	p := &pinned{d: d, st: d.active.Load()}
+	return p, p, p
+}
+
+// pinned is the Director with its active set fixed for one request.
+type pinned struct {
+	d  *Director
+	st *set
+}
+
+func (p *pinned) Token(authID string) (string, bool)             { return p.d.token(p.st, authID) }
+func (p *pinned) Phlo(id string) (mockserver.Phlo, bool)         { return p.d.phlo(p.st, id) }
+func (p *pinned) Node(phlo, node string) (mockserver.Node, bool) { return p.d.node(p.st, phlo, node) }
+func (p *pinned) Respond(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
+	return p.d.respond(p.st, ex)
 }
