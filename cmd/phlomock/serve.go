@@ -205,7 +205,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		adminURL = apiURL + c.adminPrefix
 	}
 	fmt.Fprintf(stdout, "phlomock serving the PHLO runner API on %s (control plane %s); Basic auth %s:%s\n",
-		apiURL, adminURL, c.authID, c.authToken)
+		apiURL, adminURL, c.authID, shownToken(c.authToken))
 	logger.Info("listening", slog.String("url", apiURL), slog.String("admin", adminURL), slog.String("auth_id", c.authID),
 		slog.String("scenarios", strings.Join(director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
 	if c.watch {
@@ -478,4 +478,14 @@ func singlePort(api, admin http.Handler, prefix, token string) http.Handler {
 		r2.URL.Path = "/__admin" + rest
 		admin.ServeHTTP(w, r2)
 	})
+}
+
+// shownToken is the Auth Token as the start-up line prints it: the documented
+// default in full, so a newcomer can copy it, and any other token redacted,
+// since stdout ends up in CI and container logs.
+func shownToken(token string) string {
+	if token == mockserver.DefaultAuthToken {
+		return token
+	}
+	return "[redacted]"
 }
