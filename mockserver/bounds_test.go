@@ -219,14 +219,15 @@ func TestBoundCalls(t *testing.T) {
 	assert.LessOrEqual(t, len(d.Calls()), maxCalls+1, "calls kept (the seeded one included)")
 }
 
-// TestBoundJournalBytes: the journal keeps JournalSize entries, each with
-// the whole body (up to MaxBodyBytes) and, when it is not UTF-8, the body
-// again in base64: with the defaults a client can make it hold about
-// 1000 x 2.3 MiB. The fix keeps a bounded prefix of each body (and says how
-// long it was); this test holds it once there.
+// TestBoundJournalBytes: the journal keeps JournalSize entries, and of each
+// body (up to MaxBodyBytes, and again in base64 when it is not UTF-8) only
+// the first JournalBodyLimit bytes, saying how long it was: with the
+// defaults a client could otherwise make it hold about 1000 x 2.3 MiB.
 func TestBoundJournalBytes(t *testing.T) {
-	t.Skip("known bug: the journal is bounded in entries, not in bytes (see the doc comment)")
-	const entries, budget = 20, 4 << 20 // the fix's per-entry cap times 20, with room
+	const entries = 20
+	// Per entry: the body's first bytes, their base64 (4/3) and the answer,
+	// with room; without the bound it is 20 x 2.3 MiB.
+	const budget = entries * (mockserver.DefaultJournalBodyLimit*7/3 + 4<<10)
 	s := newServer(t, mockserver.Options{JournalSize: entries})
 	body := strings.Repeat("\xff", mockserver.DefaultMaxBodyBytes-1)
 	for range entries {
@@ -236,8 +237,15 @@ func TestBoundJournalBytes(t *testing.T) {
 		s.ServeHTTP(httptest.NewRecorder(), req)
 	}
 	kept := 0
-	for _, e := range s.Journal().Entries(mockserver.Filter{}) {
-		kept += len(e.Body) + len(e.BodyBase64)
+	got := s.Journal().Entries(mockserver.Filter{})
+	require.Len(t, got, entries)
+	for _, e := range got {
+		kept += len(e.Body) + len(e.BodyBase64) + len(e.Answer)
 	}
-	assert.LessOrEqualf(t, kept, budget, "got %d bytes of bodies kept for %d entries", kept, entries)
+	assert.LessOrEqualf(t, kept, budget, "got %d bytes of bodies kept for %d entries, want at most %d", kept, entries, budget)
+	e := got[0]
+	assert.True(t, e.BodyTruncated, "got body_truncated false, want true")
+	assert.Equal(t, len(body), e.BodySize, "body_size: the length as sent")
+	assert.Equalf(t, mockserver.DefaultJournalBodyLimit, len(e.Body), "bytes of the body kept")
+	assert.Truef(t, strings.HasPrefix(body, e.Body), "got a body that is not the first bytes of the one sent")
 }

@@ -8,12 +8,16 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // An Entry is one exchange as the fake saw it. Certification reads entries
 // to judge what a client sent, so the request is kept raw: every header
 // (the Basic password replaced by "[redacted]", the Auth ID kept) and the
-// body byte for byte.
+// body byte for byte, up to the journal's body limit
+// (Options.JournalBodyLimit, DefaultJournalBodyLimit): a longer body keeps
+// its first bytes, with BodyTruncated and BodySize saying so; the answer
+// likewise.
 type Entry struct {
 	Seq      uint64      `json:"seq"`
 	Time     time.Time   `json:"time"`
@@ -24,10 +28,14 @@ type Entry struct {
 	Body     string      `json:"body"`
 	// BodyBase64 is the body again, base64-encoded, when it is not valid
 	// UTF-8 (JSON would mangle it).
-	BodyBase64  string            `json:"body_base64,omitempty"`
-	AuthID      string            `json:"auth_id,omitempty"`
-	OperationID string            `json:"operation_id,omitempty"`
-	PathParams  map[string]string `json:"path_params,omitempty"`
+	BodyBase64 string `json:"body_base64,omitempty"`
+	// BodyTruncated: the body was longer than the journal keeps; Body (and
+	// BodyBase64) hold its first bytes, BodySize its length as sent.
+	BodyTruncated bool              `json:"body_truncated,omitempty"`
+	BodySize      int               `json:"body_size,omitempty"`
+	AuthID        string            `json:"auth_id,omitempty"`
+	OperationID   string            `json:"operation_id,omitempty"`
+	PathParams    map[string]string `json:"path_params,omitempty"`
 	// Lenient lists the leniencies applied before validation (role "" taken
 	// as agent, "" run body taken as none...): the request worked, but a
 	// strict reading of the contract would refuse it.
@@ -36,7 +44,11 @@ type Entry struct {
 	Violations []Violation     `json:"violations,omitempty"`
 	Status     int             `json:"status"`
 	Answer     json.RawMessage `json:"answer,omitempty"`
-	Source     string          `json:"source"` // "spec", "responder" or "error"
+	// AnswerTruncated: the answer was longer than the journal keeps; Answer
+	// is then a JSON string holding its first bytes, AnswerSize its length.
+	AnswerTruncated bool   `json:"answer_truncated,omitempty"`
+	AnswerSize      int    `json:"answer_size,omitempty"`
+	Source          string `json:"source"` // "spec", "responder" or "error"
 	// Scenario, Rule and CallSeq come from the Responder's Answer.
 	Scenario string `json:"scenario,omitempty"`
 	Rule     string `json:"rule,omitempty"`
@@ -47,29 +59,78 @@ type Entry struct {
 }
 
 // A Journal is a bounded ring of the latest exchanges, safe for concurrent
-// use. Adding an entry takes no lock: a request claims the next sequence
-// number with one atomic add and stores its entry in that number's slot, so
-// concurrent requests never wait on each other to be journaled.
+// use, bounded in bytes too: an entry keeps at most bodyLimit bytes of its
+// body and of its answer. Adding an entry takes no lock: a request claims
+// the next sequence number with one atomic add and stores its entry in that
+// number's slot, so concurrent requests never wait on each other to be
+// journaled.
 type Journal struct {
 	slots []atomic.Pointer[Entry]
 	seq   atomic.Uint64 // the last sequence number given
 	floor atomic.Uint64 // entries up to this number were reset away
+	// bodyLimit is the most bytes of a body, and of an answer, an entry
+	// keeps; negative: no limit.
+	bodyLimit int
 }
 
 // DefaultJournalSize is the number of exchanges kept when Options.JournalSize is 0.
 const DefaultJournalSize = 1000
 
-func newJournal(size int) *Journal {
+// DefaultJournalBodyLimit is the most bytes of a request body, and of an
+// answer, a journal entry keeps when Options.JournalBodyLimit is 0. The
+// PHLO API's bodies are well under 1 KiB; the limit keeps a client sending
+// 1 MiB bodies from making the journal hold gigabytes.
+const DefaultJournalBodyLimit = 64 << 10
+
+func newJournal(size, bodyLimit int) *Journal {
 	if size <= 0 {
 		size = DefaultJournalSize
 	}
-	return &Journal{slots: make([]atomic.Pointer[Entry], size)}
+	if bodyLimit == 0 {
+		bodyLimit = DefaultJournalBodyLimit
+	}
+	return &Journal{slots: make([]atomic.Pointer[Entry], size), bodyLimit: bodyLimit}
 }
 
 func (j *Journal) add(e *Entry) {
+	j.trim(e)
 	n := j.seq.Add(1)
 	e.Seq = n
 	j.slots[(n-1)%uint64(len(j.slots))].Store(e)
+}
+
+// trim keeps the first bodyLimit bytes of e's body and answer, copied, so
+// the whole body they came from can be collected.
+func (j *Journal) trim(e *Entry) {
+	limit := j.bodyLimit
+	if limit < 0 {
+		return
+	}
+	if len(e.Body) > limit {
+		e.BodyTruncated, e.BodySize = true, len(e.Body)
+		if e.BodyBase64 == "" { // valid UTF-8: it stays so
+			e.Body = strings.Clone(e.Body[:runeStart(e.Body, limit)])
+		} else {
+			e.Body = strings.Clone(e.Body[:limit])
+			e.BodyBase64 = base64.StdEncoding.EncodeToString([]byte(e.Body))
+		}
+	}
+	if len(e.Answer) > limit {
+		e.AnswerTruncated, e.AnswerSize = true, len(e.Answer)
+		// A prefix of JSON is not JSON: keep it as a JSON string.
+		e.Answer, _ = json.Marshal(string(e.Answer[:runeStart(e.Answer, limit)]))
+	}
+}
+
+// runeStart returns the largest i <= n (n < len(s)) at which a character of
+// s starts, n itself if none does in the 3 bytes before it.
+func runeStart[S ~string | ~[]byte](s S, n int) int {
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return i
+		}
+	}
+	return n
 }
 
 // Filter selects journal entries. Its zero value selects everything.

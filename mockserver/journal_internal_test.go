@@ -1,6 +1,8 @@
 package mockserver
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"sync"
 	"testing"
 
@@ -10,7 +12,7 @@ import (
 
 func TestJournalConcurrentAdds(t *testing.T) {
 	const writers, each, size = 8, 500, 64
-	j := newJournal(size)
+	j := newJournal(size, 0)
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Go(func() {
@@ -29,7 +31,7 @@ func TestJournalConcurrentAdds(t *testing.T) {
 }
 
 func TestJournalReset(t *testing.T) {
-	j := newJournal(4)
+	j := newJournal(4, 0)
 	for range 6 {
 		j.add(&Entry{})
 	}
@@ -43,7 +45,7 @@ func TestJournalReset(t *testing.T) {
 }
 
 func TestJournalFilterLimit(t *testing.T) {
-	j := newJournal(10)
+	j := newJournal(10, 0)
 	for i := range 5 {
 		e := &Entry{Status: 201}
 		if i%2 == 0 {
@@ -56,9 +58,53 @@ func TestJournalFilterLimit(t *testing.T) {
 	assert.Equal(t, []uint64{3, 5}, []uint64{got[0].Seq, got[1].Seq})
 }
 
+func TestJournalBodyLimit(t *testing.T) {
+	const limit = 8
+	tests := []struct {
+		name                  string
+		limit                 int
+		body, answer          string
+		base64                bool
+		wantBody, wantBase64  string
+		wantAnswer            string
+		wantBodySize, wantAns int // 0: not truncated
+	}{
+		{name: "short kept whole", limit: limit, body: "12345678", answer: `{"a":1}`, wantBody: "12345678", wantAnswer: `{"a":1}`},
+		{name: "long body cut", limit: limit, body: "1234567890", wantBody: "12345678", wantBodySize: 10},
+		// "é" is bytes 7 and 8: the prefix stays valid UTF-8.
+		{name: "cut on a character", limit: limit, body: "1234567\u00e9", wantBody: "1234567", wantBodySize: 9},
+		{name: "not UTF-8: bytes and base64", limit: limit, body: "\xff\xff\xff\xff\xff\xff\xff\xff\xff", base64: true,
+			wantBody: "\xff\xff\xff\xff\xff\xff\xff\xff", wantBase64: "//////////8=", wantBodySize: 9},
+		{name: "long answer: a JSON string of its start", limit: limit, answer: `{"api_id":"x"}`, wantAnswer: `"{\"api_id"`, wantAns: 14},
+		{name: "negative: no limit", limit: -1, body: "1234567890", answer: `{"api_id":"x"}`, wantBody: "1234567890", wantAnswer: `{"api_id":"x"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := newJournal(4, tt.limit)
+			e := &Entry{Body: tt.body, Answer: json.RawMessage(tt.answer)}
+			if tt.base64 {
+				e.BodyBase64 = base64.StdEncoding.EncodeToString([]byte(tt.body))
+			}
+			j.add(e)
+			assert.Equal(t, tt.wantBody, e.Body)
+			assert.Equal(t, tt.wantBase64 == "" && !tt.base64, e.BodyBase64 == "")
+			if tt.wantBase64 != "" {
+				assert.Equal(t, tt.wantBase64, e.BodyBase64)
+			}
+			assert.Equal(t, tt.wantBodySize != 0, e.BodyTruncated)
+			assert.Equal(t, tt.wantBodySize, e.BodySize)
+			assert.Equal(t, tt.wantAnswer, string(e.Answer))
+			assert.Equal(t, tt.wantAns != 0, e.AnswerTruncated)
+			assert.Equal(t, tt.wantAns, e.AnswerSize)
+			_, err := json.Marshal(e)
+			require.NoError(t, err, "the entry encodes")
+		})
+	}
+}
+
 // BenchmarkJournalAdd is journaling alone, from every CPU at once.
 func BenchmarkJournalAdd(b *testing.B) {
-	j := newJournal(DefaultJournalSize)
+	j := newJournal(DefaultJournalSize, 0)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

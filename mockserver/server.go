@@ -49,6 +49,10 @@ type Options struct {
 	ValidateResponses bool
 	// JournalSize is the number of exchanges kept. 0: DefaultJournalSize.
 	JournalSize int
+	// JournalBodyLimit is the most bytes of a request body, and of an
+	// answer, a journal entry keeps (the rest is counted, not kept).
+	// 0: DefaultJournalBodyLimit; negative: whole bodies.
+	JournalBodyLimit int
 	// Logger receives one line per exchange. Nil: no logs.
 	Logger *slog.Logger
 }
@@ -96,7 +100,7 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 	s := &Server{
 		opts:    opts,
 		ops:     map[*openapi3.Operation]*operation{},
-		journal: newJournal(opts.JournalSize),
+		journal: newJournal(opts.JournalSize, opts.JournalBodyLimit),
 		filter: &openapi3filter.Options{
 			MultiError:         true,
 			ExcludeRequestBody: true, // decodeBody validates it, per discriminator
