@@ -2,12 +2,13 @@ package certify
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/phlomock/phlomock/internal/junit"
 )
 
 // Verdict is a case's outcome.
@@ -194,89 +195,29 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(out)
 }
 
-// JUnit XML, the subset GitHub and GitLab render.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
 // WriteJUnit writes the report as JUnit XML: a testsuite per operation, a
 // testcase per case; a failed case has one <failure> whose type is its
 // first finding's code and whose text lists every finding, a skipped case
 // has <skipped/>.
 func WriteJUnit(w io.Writer, r *Report) error {
-	out := junitSuites{Name: "phlomock certify " + r.name(), Time: seconds(r.Duration)}
-	index := map[string]int{}
+	out := junit.Report{Name: "phlomock certify " + r.name(), Duration: r.Duration}
 	for _, res := range r.Results {
 		op := res.Case.Operation
-		i, ok := index[op]
-		if !ok {
-			i = len(out.Suites)
-			index[op] = i
-			out.Suites = append(out.Suites, junitSuite{Name: op})
-		}
-		s := &out.Suites[i]
-		jc := junitCase{Name: res.Case.ID, Classname: "phlomock.certify." + op, Time: seconds(res.Duration)}
-		s.Tests++
-		out.Tests++
+		jc := junit.Case{Name: res.Case.ID, Classname: "phlomock.certify." + op, Duration: res.Duration}
 		switch res.Verdict {
 		case VerdictSkipped:
-			jc.Skipped = &junitSkipped{Message: res.Skipped}
-			s.Skipped++
-			out.Skipped++
+			jc.Skipped = res.Skipped
 		case VerdictFail:
 			var text strings.Builder
 			for _, f := range res.Findings {
 				fmt.Fprintf(&text, "%s: %s\n", f.Code, f.Message)
 			}
 			first := res.Findings[0]
-			jc.Failure = &junitFailure{Message: first.Message, Type: string(first.Code), Text: text.String()}
-			s.Failures++
-			out.Failures++
+			jc.Failure = &junit.Failure{Message: first.Message, Type: string(first.Code), Text: text.String()}
 		}
-		s.Cases = append(s.Cases, jc)
+		out.Add(op, jc)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return out.Write(w)
 }
 
 // WriteMarkdown writes the report as the Markdown page kept in
@@ -318,8 +259,6 @@ func mdEscape(s string) string {
 	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`")
 	return r.Replace(s)
 }
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
 func orDash(s string) string {
 	if s == "" {

@@ -2,10 +2,11 @@ package contract
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/junit"
 )
 
 // WriteText writes the readable report: one line per case, its violations
@@ -90,97 +91,32 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	return enc.Encode(out)
 }
 
-// JUnit XML, the subset GitHub and GitLab render.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
 // WriteJUnit writes the report as JUnit XML: a testsuite per operation
 // (in order of first appearance; a case of no operation goes to the suite
 // its ID starts with), a testcase per case, and for a failing
 // case one <failure> whose type is the first violation's code and whose
 // text lists them all.
 func WriteJUnit(w io.Writer, rep *Report) error {
-	out := junitSuites{Name: "phlomock conform", Time: seconds(rep.Duration.Seconds())}
-	index := map[string]int{}
+	out := junit.Report{Name: "phlomock conform", Duration: rep.Duration}
 	for _, res := range rep.Results {
 		name := res.Case.Operation
 		if name == "" {
 			// a wrong method: file it under the operation its ID names
 			name, _, _ = strings.Cut(res.Case.ID, "/")
 		}
-		i, ok := index[name]
-		if !ok {
-			i = len(out.Suites)
-			index[name] = i
-			out.Suites = append(out.Suites, junitSuite{Name: name})
-		}
-		s := &out.Suites[i]
-		jc := junitCase{Name: res.Case.ID, Classname: "phlomock.conform." + name, Time: seconds(res.Duration.Seconds())}
-		s.Tests++
-		out.Tests++
-		switch {
-		case res.Skipped != "":
-			jc.Skipped = &junitSkipped{Message: res.Skipped}
-			s.Skipped++
-			out.Skipped++
-		case len(res.Violations) > 0:
+		jc := junit.Case{Name: res.Case.ID, Classname: "phlomock.conform." + name, Duration: res.Duration, Skipped: res.Skipped}
+		if res.Skipped == "" && len(res.Violations) > 0 {
 			var text strings.Builder
 			for _, v := range res.Violations {
 				fmt.Fprintf(&text, "%s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
 			}
 			first := res.Violations[0]
-			jc.Failure = &junitFailure{Message: first.Message, Type: string(first.Code), Text: text.String()}
-			s.Failures++
-			out.Failures++
+			jc.Failure = &junit.Failure{Message: first.Message, Type: string(first.Code), Text: text.String()}
 		}
-		s.Cases = append(s.Cases, jc)
+		out.Add(name, jc)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return out.Write(w)
 }
-
-func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
 
 func orDash(s string) string {
 	if s == "" {

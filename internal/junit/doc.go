@@ -1,0 +1,7 @@
+// Package junit writes JUnit XML, the subset GitHub Actions and GitLab CI
+// render as test reports: one testsuite per group, one testcase per check, a
+// <failure> or <skipped/> where one applies.
+//
+// It is shared by the conformance suite and the certification, which both
+// report to CI systems. It does not read JUnit files.
+package junit
