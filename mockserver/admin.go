@@ -96,5 +96,5 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func WriteError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(errorBody(newUUID(), msg))
+	_, _ = w.Write(errorBody(NewAPIID(), msg))
 }

@@ -94,8 +94,8 @@ func refuse(code Code, msg string) *RequestError {
 	return &RequestError{Violations: []Violation{{Code: code, Message: msg}}}
 }
 
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
+// NewAPIID returns a fresh api_id: a random (version 4) UUID.
+func NewAPIID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40

@@ -83,7 +83,7 @@ func BenchmarkAnswer(b *testing.B) {
 	op, params, _ := s.route(r)
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = s.defaultAnswer(s.opts.World, op, params, newUUID())
+		_ = s.defaultAnswer(s.opts.World, op, params, NewAPIID())
 	}
 }
 

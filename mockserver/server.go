@@ -261,7 +261,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 		}
 	}
 	e.Source = "spec"
-	apiID := newUUID()
+	apiID := NewAPIID()
 	return op.success, s.defaultAnswer(x.world, op, params, apiID), nil
 }
 
@@ -419,7 +419,7 @@ func (s *Server) refused(x *exchange, re *RequestError) (int, []byte, http.Heade
 	case http.StatusUnauthorized:
 		h = http.Header{"Www-Authenticate": {`Basic realm="phlomock"`}}
 	}
-	return status, errorBody(newUUID(), re.Error()), h
+	return status, errorBody(NewAPIID(), re.Error()), h
 }
 
 // contentTypeJSON is the Content-Type of every answer, shared by all of
@@ -494,9 +494,9 @@ func (s *Server) answer(w http.ResponseWriter, x *exchange, a *Answer) (int, []b
 			body = append(body[:len(body):len(body)], '\n')
 		}
 	case status >= 200 && status < 300:
-		body = s.defaultAnswer(x.world, x.op, x.entry.PathParams, newUUID())
+		body = s.defaultAnswer(x.world, x.op, x.entry.PathParams, NewAPIID())
 	default:
-		body = errorBody(newUUID(), http.StatusText(status))
+		body = errorBody(NewAPIID(), http.StatusText(status))
 	}
 	return status, body, a.Header
 }
@@ -506,7 +506,7 @@ func (s *Server) finish(w http.ResponseWriter, x *exchange, status int, hdr http
 		if err := s.checkAnswer(x, status, body); err != nil {
 			x.entry.Violations = append(x.entry.Violations, Violation{Code: CodeBadAnswer, Message: err.Error()})
 			status, hdr = CodeBadAnswer.Status(), nil
-			body = errorBody(newUUID(), "The fake's answer breaks the contract: "+err.Error())
+			body = errorBody(NewAPIID(), "The fake's answer breaks the contract: "+err.Error())
 		}
 	}
 	h := w.Header()
@@ -570,7 +570,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 			s.opts.Logger.Error("panic", slog.Any("panic", v), slog.String("path", r.URL.Path))
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = w.Write(errorBody(newUUID(), fmt.Sprintf("Internal error in phlomock: %v.", v)))
+			_, _ = w.Write(errorBody(NewAPIID(), fmt.Sprintf("Internal error in phlomock: %v.", v)))
 		}()
 		next.ServeHTTP(w, r)
 	})

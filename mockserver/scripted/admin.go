@@ -218,7 +218,7 @@ type ErrorsPage struct {
 
 func writeErrors(w http.ResponseWriter, status int, err error) {
 	list := flatten(err)
-	mockserver.WriteJSON(w, status, ErrorsPage{APIID: newUUID(), Error: strings.Join(list, "\n"), Errors: list})
+	mockserver.WriteJSON(w, status, ErrorsPage{APIID: mockserver.NewAPIID(), Error: strings.Join(list, "\n"), Errors: list})
 }
 
 // flatten lists the leaves of joined errors (scenarios joins per file, then

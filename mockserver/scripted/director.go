@@ -2,8 +2,6 @@ package scripted
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -427,7 +425,7 @@ func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer
 		if ok {
 			out = &mockserver.Answer{Status: a.Status, Header: a.Header, Delay: a.Delay, Drop: a.Drop, Scenario: st.label, Rule: a.RuleName}
 			if a.HasBody() {
-				out.Body = a.Body(newUUID())
+				out.Body = a.Body(mockserver.NewAPIID())
 			}
 			if a.Status != 0 || a.Drop {
 				// The user's explicit answer, sent as written even when
@@ -461,27 +459,8 @@ func errorBody(msg string) []byte {
 	b, _ := json.Marshal(struct {
 		APIID string `json:"api_id"`
 		Error string `json:"error"`
-	}{newUUID(), msg})
+	}{mockserver.NewAPIID(), msg})
 	return b
-}
-
-// newUUID returns a random (version 4) UUID, for the api_id of an answer.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
 }
 
 // Pin implements mockserver.Pinner: the active set is loaded once, and its
