@@ -10,5 +10,10 @@
 // Parse, YAML) and chains the three (Generate), for `phlomock derive` and for
 // the drift test that keeps phlorunner.yaml equal to its sources.
 //
+// Load does not parse the YAML: phlorunner_gen.go, generated from it by the
+// same `go generate` (TestContractGo -update), builds the document in Go,
+// which keeps kin-openapi's YAML loader off `phlomock serve`'s start-up.
+// TestContractGo and TestLoadIsYAML fail when the two drift apart.
+//
 // It is not a general OpenAPI toolkit: kin-openapi is.
 package openapi
