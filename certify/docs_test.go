@@ -63,6 +63,9 @@ func TestReadmeCommands(t *testing.T) {
 			if strings.Contains(args, "python3") {
 				needTool(t, lookPath("python3"), "python3")
 			}
+			if strings.Contains(args, "perl ") {
+				perl(t)
+			}
 			if strings.Contains(args, "plivo-node") {
 				needTool(t, lookPath("node"), "node")
 				needTool(t, exists(filepath.Join(root, "certify/drivers/plivo-node/node_modules/plivo/package.json")), "certify/drivers/plivo-node/node_modules")

@@ -16,9 +16,10 @@ import (
 	"github.com/phlomock/phlomock/certify"
 )
 
-// The four certifications kept in docs/certification/: phlomock's own Go
-// client, the official SDKs plivo-go and plivo-node, and the Python
-// driver. Each test asserts the exact findings, so that a regression in
+// The five certifications kept in docs/certification/: phlomock's own Go
+// client, the official SDKs plivo-go and plivo-node, the Python driver and
+// the Perl driver (written by an outsider from docs/driver-protocol.md
+// alone). Each test asserts the exact findings, so that a regression in
 // either direction (a defect no longer found, or a new one) fails, and
 // compares the kept report with a fresh run (go test -update rewrites it).
 
@@ -128,6 +129,17 @@ func TestCertifyPython(t *testing.T) {
 	checkDoc(t, "python", rep)
 }
 
+func TestCertifyPerl(t *testing.T) {
+	shortMode(t)
+	command, dir := perl(t)
+	rep := certifyWith(t, command, dir, nil)
+	assert.Equal(t, "phlo-perl (HTTP::Tiny) 0.1.0", rep.Client+" "+rep.Version)
+	assert.Empty(t, findingsOf(rep), "the Perl driver's small client has no findings")
+	n, passed, _, _ := rep.Counts()
+	assert.Equal(t, n, passed, "every case passes, none is skipped")
+	checkDoc(t, "perl", rep)
+}
+
 // needTool skips, or fails when PHLOMOCK_REQUIRE_SDKS=1 (CI), when
 // something a driver needs is missing, as certify/driver's tests do.
 func needTool(tb testing.TB, ok bool, what string) {
@@ -136,7 +148,7 @@ func needTool(tb testing.TB, ok bool, what string) {
 		return
 	}
 	if os.Getenv("PHLOMOCK_REQUIRE_SDKS") == "1" {
-		tb.Fatalf("%s is missing: run make testdeps (node, npm and python3 themselves come from the system)", what)
+		tb.Fatalf("%s is missing: run make testdeps (node, npm, python3 and perl themselves come from the system)", what)
 	}
 	tb.Skipf("%s is missing: run make testdeps (PHLOMOCK_REQUIRE_SDKS=1 makes this a failure)", what)
 }
@@ -188,6 +200,24 @@ func python(tb testing.TB) (command, dir string) {
 	dir, err := filepath.Abs("drivers/python")
 	require.NoError(tb, err)
 	return "python3 driver.py", dir
+}
+
+// perlModules are the core modules the Perl driver uses; some
+// distributions split them out of the perl package.
+var perlModules = []string{"HTTP::Tiny", "JSON::PP", "MIME::Base64"}
+
+func perl(tb testing.TB) (command, dir string) {
+	tb.Helper()
+	needTool(tb, lookPath("perl"), "perl")
+	args := []string{"-e", "1"}
+	for _, m := range perlModules {
+		args = append(args, "-M"+m)
+	}
+	out, err := exec.Command("perl", args...).CombinedOutput()
+	needTool(tb, err == nil, "the Perl core modules "+strings.Join(perlModules, ", ")+" ("+strings.TrimSpace(string(out))+")")
+	dir, err = filepath.Abs("drivers/perl")
+	require.NoError(tb, err)
+	return "perl driver.pl", dir
 }
 
 // quote makes a path one word for driver.SplitCommand.
