@@ -144,15 +144,75 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	opts, doc, err := c.options(logger)
+	// Parsing the contract is most of runServe's time (kin-openapi's loader,
+	// BENCHMARKS.md): it runs while the options are checked and the
+	// listeners open. Every return waits for it, and a bad --spec is
+	// reported before any other error, as when it ran first.
+	type loaded struct {
+		doc *openapi3.T
+		err error
+	}
+	contract := make(chan loaded, 1)
+	go func() {
+		doc, err := c.loadSpec()
+		contract <- loaded{doc, err}
+	}()
+	var doc *openapi3.T
+	var docErr error
+	docDone := false
+	waitDoc := func() {
+		if !docDone {
+			l := <-contract
+			doc, docErr, docDone = l.doc, l.err, true
+		}
+	}
+	defer waitDoc()
+	// fail reports err, unless the contract did not load.
+	fail := func(err error) error {
+		if waitDoc(); docErr != nil {
+			err = docErr
+		}
+		return &exitError{code: 2, err: err}
+	}
+
+	opts, err := c.options(logger)
 	if err == nil {
 		err = c.limits.check()
 	}
-	if err != nil {
-		return &exitError{code: 2, err: err}
+	if err == nil {
+		err = c.checkAdminPrefix()
 	}
-	if err := c.checkAdminPrefix(); err != nil {
-		return &exitError{code: 2, err: err}
+	if err != nil {
+		return fail(err)
+	}
+
+	// Listen synchronously so a busy port fails here, and :0 works.
+	apiLn, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fail(fmt.Errorf("listen --addr: %w", err))
+	}
+	listeners := []net.Listener{apiLn}
+	var adminLn net.Listener
+	if c.adminAddr != "" {
+		if adminLn, err = net.Listen("tcp", c.adminAddr); err != nil {
+			apiLn.Close()
+			return fail(fmt.Errorf("listen --admin-addr: %w", err))
+		}
+		listeners = append(listeners, adminLn)
+	}
+	// Until the servers own them, an error return closes the listeners.
+	serving := false
+	defer func() {
+		if !serving {
+			for _, ln := range listeners {
+				ln.Close()
+			}
+		}
+	}()
+
+	waitDoc()
+	if docErr != nil {
+		return &exitError{code: 2, err: docErr}
 	}
 	director, err := scripted.New(scripted.Options{Accounts: opts.Accounts, World: opts.World, Operations: scripted.OperationIDs(doc), Logger: logger})
 	if err != nil {
@@ -171,11 +231,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	admin := srv.AdminHandler(director.AdminRoutes(srv.Journal())...)
 
-	// Listen synchronously so a busy port fails here, and :0 works.
-	apiLn, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
-	}
 	var api http.Handler = srv
 	if c.adminPrefix != "" {
 		api = singlePort(api, admin, c.adminPrefix, c.adminToken)
@@ -184,18 +239,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		api = serveMiddleware(api)
 	}
 	servers := []*http.Server{c.limits.apiServer(api)}
-	listeners := []net.Listener{apiLn}
 	adminURL := "off"
-	if c.adminAddr != "" {
-		adminLn, err := net.Listen("tcp", c.adminAddr)
-		if err != nil {
-			apiLn.Close()
-			return &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
-		}
+	if adminLn != nil {
 		servers = append(servers, c.limits.server(admin))
-		listeners = append(listeners, adminLn)
 		adminURL = "http://" + adminLn.Addr().String()
 	}
+	serving = true
 	errc := make(chan error, len(servers))
 	for i, s := range servers {
 		go func() { errc <- s.Serve(listeners[i]) }()
@@ -234,33 +283,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func (c *serveConfig) options(logger *slog.Logger) (mockserver.Options, *openapi3.T, error) {
-	var doc *openapi3.T
-	var err error
+// loadSpec returns the embedded contract, or the --spec file's.
+func (c *serveConfig) loadSpec() (*openapi3.T, error) {
 	if c.spec == "" {
-		doc, err = openapi.Load()
-	} else {
-		var data []byte
-		data, err = os.ReadFile(c.spec)
-		if err == nil {
-			doc, err = openapi.Parse(data)
-		}
-		if err != nil {
-			err = fmt.Errorf("--spec %s: %w", c.spec, err)
+		return openapi.Load()
+	}
+	data, err := os.ReadFile(c.spec)
+	if err == nil {
+		var doc *openapi3.T
+		if doc, err = openapi.Parse(data); err == nil {
+			return doc, nil
 		}
 	}
-	if err != nil {
-		return mockserver.Options{}, nil, err
-	}
+	return nil, fmt.Errorf("--spec %s: %w", c.spec, err)
+}
+
+func (c *serveConfig) options(logger *slog.Logger) (mockserver.Options, error) {
 	if c.authID == "" || c.authToken == "" {
-		return mockserver.Options{}, nil, errors.New("--auth-id and --auth-token must not be empty")
+		return mockserver.Options{}, errors.New("--auth-id and --auth-token must not be empty")
 	}
 	if c.actionStatus != 200 && c.actionStatus != 201 {
-		return mockserver.Options{}, nil, fmt.Errorf("--action-status %d: want 200 or 201", c.actionStatus)
+		return mockserver.Options{}, fmt.Errorf("--action-status %d: want 200 or 201", c.actionStatus)
 	}
 	world, err := parseIDs(c.ids)
 	if err != nil {
-		return mockserver.Options{}, nil, err
+		return mockserver.Options{}, err
 	}
 	return mockserver.Options{
 		Accounts:          mockserver.StaticAccounts{c.authID: c.authToken},
@@ -271,7 +318,7 @@ func (c *serveConfig) options(logger *slog.Logger) (mockserver.Options, *openapi
 		ValidateResponses: c.validateResponses,
 		JournalSize:       c.journalSize,
 		Logger:            logger,
-	}, doc, nil
+	}, nil
 }
 
 // parseIDs reads --ids: comma-separated PHLO or PHLO/NODE items.
