@@ -30,18 +30,21 @@ func readmeSection(tb testing.TB) string {
 	return s
 }
 
-// TestCodesDocumented keeps the three lists of codes (doc.go, the README,
-// docs/certification/README.md) complete.
+// TestCodesDocumented keeps the four lists of codes (doc.go, the README,
+// docs/certification/README.md, the driver protocol) complete.
 func TestCodesDocumented(t *testing.T) {
 	doc, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
 	table, err := os.ReadFile("../docs/certification/README.md")
+	require.NoError(t, err)
+	protocol, err := os.ReadFile("../docs/driver-protocol.md")
 	require.NoError(t, err)
 	readme := readmeSection(t)
 	for _, c := range certify.Codes() {
 		assert.Contains(t, string(doc), "//\t"+string(c)+" ", "doc.go")
 		assert.Contains(t, string(table), "| `"+string(c)+"` |", "docs/certification/README.md")
 		assert.Contains(t, readme, "`"+string(c)+"`", "README.md")
+		assert.Contains(t, string(protocol), "`"+string(c)+"`", "docs/driver-protocol.md")
 	}
 	assert.Contains(t, string(doc), "(38 in all)")
 	assert.Len(t, certify.Cases(), 38)
