@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -197,26 +198,42 @@ func TestBoundJournal(t *testing.T) {
 }
 
 // TestBoundCalls: under a stateful scenario every new PHLO and node id in a
-// path creates a call that is kept until a reset, so a client sending fresh
-// ids grows the heap without bound (100,000 ids: about 55 MiB). The call
-// model needs a cap (package mpc: e.g. Options.MaxCalls, the oldest
-// unseeded call forgotten, or 503 over it); this test holds it once there.
+// path creates a call (100,000 ids held about 55 MiB). The call model keeps
+// at most mpc.DefaultMaxCalls of them besides the seeded ones: a new call
+// forgets the least recently used one nobody is on, or, when someone is on
+// each (every request here adds a member), is refused with a 400 naming the
+// bound, and the calls in use are kept.
 func TestBoundCalls(t *testing.T) {
-	t.Skip("known bug: calls of a stateful scenario are not bounded (see the doc comment)")
-	const maxCalls = 10_000 // the cap the fix chooses
+	const maxCalls = mpc.DefaultMaxCalls
 	sc, err := scenarios.Builtin("transfer-flow")
 	require.NoError(t, err)
 	d, err := scripted.New(scripted.Options{}, sc)
 	require.NoError(t, err)
+	seeded := d.Calls()
+	require.Len(t, seeded, 1)
 	s := newServer(t, mockserver.Options{Accounts: d, World: d, Responder: d, JournalSize: 10})
-	for i := range maxCalls + 1000 {
-		req := httptest.NewRequest("POST", fmt.Sprintf("/v1/phlo/P%d/multi_party_call/N%d", i, i),
-			strings.NewReader(`{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`))
+	const call = `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`
+	post := func(path, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
 		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
 		req.Header.Set("Content-Type", "application/json")
-		s.ServeHTTP(httptest.NewRecorder(), req)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		return w
 	}
-	assert.LessOrEqual(t, len(d.Calls()), maxCalls+1, "calls kept (the seeded one included)")
+	statuses := map[int]int{}
+	var last *httptest.ResponseRecorder
+	for i := range maxCalls + 1000 {
+		last = post(fmt.Sprintf("/v1/phlo/P%d/multi_party_call/N%d", i, i), call)
+		statuses[last.Code]++
+	}
+	calls := d.Calls()
+	assert.Equal(t, maxCalls+1, len(calls), "calls kept (the seeded one included)")
+	assert.Equal(t, map[int]int{201: maxCalls, 400: 1000}, statuses, "requests by status")
+	assert.Contains(t, last.Body.String(), "too many calls: the fake keeps 10000 calls")
+	assert.Contains(t, calls, seeded[0], "the seeded call is kept")
+	hangup := post("/v1/phlo/P0/multi_party_call/N0/members/+14152223333", `{"action":"hangup"}`)
+	assert.Equalf(t, 201, hangup.Code, "got %s, want the first call, in use, kept", hangup.Body)
 }
 
 // TestBoundJournalBytes: the journal keeps JournalSize entries, and of each

@@ -12,4 +12,14 @@
 //
 // Each Call serialises its actions under a mutex and numbers those it applies
 // (Result.Seq), so a journal can replay them in order.
+//
+// A Registry is bounded: a client sending fresh PHLO and node ids would
+// otherwise grow it without end. It keeps at most Options.MaxCalls
+// (DefaultMaxCalls, 10,000) calls created on first use, besides the seeded
+// ones, which are never forgotten. At the bound a new call makes it forget
+// the least recently used calls nobody is on (every member disconnected, or
+// none), which a client cannot tell from an empty call but for the sequence
+// numbers starting again; when someone is on every call, the new call is
+// refused with ErrTooManyCalls (the fake answers 400), and no call in use
+// ever loses its state.
 package mpc

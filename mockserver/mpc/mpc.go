@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Role of a member.
@@ -94,6 +95,11 @@ var (
 	ErrNothingToResume   = errors.New("member is neither on hold nor in a transfer")
 )
 
+// ErrEvicted is what a *CallState its Registry has forgotten (Options.MaxCalls)
+// answers to Apply. Registry.Apply never returns it: it applies the action
+// to the node's call instead, a new one.
+var ErrEvicted = errors.New("call forgotten by its registry")
+
 // TransitionError is a transition the model forbids. The fake answers it
 // with 400 and Error() as the error text.
 type TransitionError struct {
@@ -161,6 +167,13 @@ type Options struct {
 	// LogSize is how many applied actions a call keeps for Log (the most
 	// recent); 0 means 1024, a negative value keeps none.
 	LogSize int
+	// MaxCalls bounds the calls a Registry creates on first use; seeded
+	// calls are not counted and never forgotten. 0 means DefaultMaxCalls, a
+	// negative value sets no bound. A new call at the bound makes the
+	// registry forget the least recently used calls that nobody is on (every
+	// member disconnected, or none), a sixteenth of the bound at once; when
+	// everyone is on some call, the new one is refused with ErrTooManyCalls.
+	MaxCalls int
 }
 
 // CallState is one simulated multi-party call. It is safe for concurrent
@@ -168,8 +181,16 @@ type Options struct {
 type CallState struct {
 	phloID, nodeID string
 	logSize        int
+	seeded         bool          // by Registry.Seed: never forgotten
+	used           atomic.Uint64 // the Registry's clock when last looked up
+	// empty: nobody is on the call (idle), as of its last action; read
+	// without the lock by a Registry looking for a call to forget.
+	empty atomic.Bool
+	// idleCount, when the Registry set it, counts its calls that are empty.
+	idleCount *atomic.Int64
 
 	mu       sync.Mutex
+	evicted  bool // forgotten by its Registry: Apply answers ErrEvicted
 	seq      uint64
 	members  []Member // in order of first arrival
 	transfer *Transfer
@@ -204,6 +225,7 @@ func NewCall(phloID, nodeID string, initial []Member, opts Options) (*CallState,
 		}
 		c.members = append(c.members, m)
 	}
+	c.empty.Store(c.idle())
 	return c, nil
 }
 
@@ -212,9 +234,22 @@ func NewCall(phloID, nodeID string, initial []Member, opts Options) (*CallState,
 func (c *CallState) Apply(a Action) (Result, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.evicted {
+		return Result{}, ErrEvicted
+	}
 	res, err := c.apply(a)
 	if err != nil {
 		return Result{}, err
+	}
+	if idle := c.idle(); idle != c.empty.Load() {
+		c.empty.Store(idle)
+		switch {
+		case c.idleCount == nil:
+		case idle:
+			c.idleCount.Add(1)
+		default:
+			c.idleCount.Add(-1)
+		}
 	}
 	c.seq++
 	res.Seq = c.seq
@@ -251,6 +286,35 @@ func (c *CallState) Log() []Applied {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append(slices.Clone(c.log[c.logHead:]), c.log[:c.logHead]...)
+}
+
+// idle reports whether nobody is on the call (c.mu held): a call that
+// could be forgotten, and begun again empty, with no member noticing.
+func (c *CallState) idle() bool {
+	if c.transfer != nil {
+		return false
+	}
+	for i := range c.members {
+		if c.members[i].State != Disconnected {
+			return false
+		}
+	}
+	return true
+}
+
+// forget marks the call forgotten by its Registry, if nobody is on it or
+// always, and reports whether it did. Its idle count no longer counts it.
+func (c *CallState) forget(always bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.evicted || !always && !c.idle() {
+		return false
+	}
+	c.evicted = true
+	if c.idleCount != nil && c.empty.Load() {
+		c.idleCount.Add(-1)
+	}
+	return true
 }
 
 func (c *CallState) find(addr string) int {

@@ -205,7 +205,7 @@ func TestRegistry(t *testing.T) {
 	require.NoError(t, err)
 	_, err = r.Apply("P2", "N9", Action{Kind: Call, To: u4})
 	require.NoError(t, err)
-	require.Same(t, r.Call("P2", "N9"), r.Call("P2", "N9"))
+	require.Same(t, mustCall(t, r, "P2", "N9"), mustCall(t, r, "P2", "N9"))
 
 	snaps := r.Snapshot()
 	require.Len(t, snaps, 2)
@@ -345,7 +345,7 @@ func TestRegistryConcurrent(t *testing.T) {
 	calls := make([]*CallState, 20)
 	for i := range calls {
 		wg.Go(func() {
-			calls[i] = r.Call("P", "N")
+			calls[i], _ = r.Call("P", "N")
 			_, _ = r.Apply("P", "N", Action{Kind: Call, To: fmt.Sprint(i)})
 			_ = r.Snapshot()
 		})
@@ -354,8 +354,8 @@ func TestRegistryConcurrent(t *testing.T) {
 	for _, c := range calls {
 		require.Same(t, calls[0], c)
 	}
-	assert.Len(t, r.Call("P", "N").Snapshot().Members, 20)
-	assert.Equal(t, uint64(20), r.Call("P", "N").Snapshot().Seq)
+	assert.Len(t, mustCall(t, r, "P", "N").Snapshot().Members, 20)
+	assert.Equal(t, uint64(20), mustCall(t, r, "P", "N").Snapshot().Seq)
 }
 
 func BenchmarkApplyHoldUnhold(b *testing.B) {
