@@ -200,6 +200,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		listeners = append(listeners, adminLn)
 	}
+	// The scenarios are read while the contract loads too; stamped before
+	// reading, so an edit made during start-up is reloaded.
+	watched := stamps(scenarioFiles(c.scenarioArgs()))
+	all, files, read := preReadScenarios(c.scenarioArgs())
+
 	// Until the servers own them, an error return closes the listeners.
 	serving := false
 	defer func() {
@@ -219,9 +224,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: err}
 	}
 	// A bad scenario file is bad input: exit 1, every problem as file:line:column.
-	// Stamped before reading, so an edit made during start-up is reloaded.
-	watched := stamps(scenarioFiles(c.scenarioArgs()))
-	if err := loadScenarios(c.scenarioArgs(), director); err != nil {
+	// When reading them found a problem, loadScenarios reads them again
+	// through the Director, which words every one.
+	if read {
+		err = activateScenarios(director, all, files)
+	} else {
+		err = loadScenarios(c.scenarioArgs(), director)
+	}
+	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("--scenario:\n%w", err)}
 	}
 	opts.Responder, opts.World, opts.Accounts = director, director, director
@@ -420,6 +430,12 @@ func loadScenarios(args []string, d *scripted.Director) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	return activateScenarios(d, all, files)
+}
+
+// activateScenarios activates all at once, then loads the files among them
+// into d so the control plane and the header can name them.
+func activateScenarios(d *scripted.Director, all, files []*scenarios.Scenario) error {
 	if err := d.Activate(all...); err != nil {
 		return err
 	}
@@ -429,6 +445,32 @@ func loadScenarios(args []string, d *scripted.Director) error {
 		}
 	}
 	return nil
+}
+
+// preReadScenarios reads the --scenario arguments of a start, before the
+// Director exists (no scenario is loaded yet, so a name is a built-in one):
+// ok is false at the first problem, which loadScenarios then reports.
+func preReadScenarios(args []string) (all, files []*scenarios.Scenario, ok bool) {
+	for _, arg := range args {
+		if !isScenarioFile(arg) {
+			s, err := scenarios.Builtin(arg)
+			if err != nil {
+				return nil, nil, false
+			}
+			all = append(all, s)
+			continue
+		}
+		data, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, nil, false
+		}
+		s, err := scenarios.Parse(arg, data)
+		if err != nil {
+			return nil, nil, false
+		}
+		all, files = append(all, s), append(files, s)
+	}
+	return all, files, true
 }
 
 func scenarioFiles(args []string) []string {
