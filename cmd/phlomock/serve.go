@@ -37,6 +37,7 @@ type serveConfig struct {
 	maxBody             int
 	validateResponses   bool
 	journalSize         int
+	journalBodyLimit    int
 	logFormat, logLevel string
 	shutdownTimeout     time.Duration
 	limits              serveLimits
@@ -96,6 +97,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	integer(&c.maxBody, "max-body", "MAX_BODY", mockserver.DefaultMaxBodyBytes, "largest request body in bytes (413 above)")
 	boolean(&c.validateResponses, "validate-responses", "VALIDATE_RESPONSES", "check every answer against the spec (500 if it breaks it)")
 	integer(&c.journalSize, "journal-size", "JOURNAL_SIZE", mockserver.DefaultJournalSize, "exchanges kept in the journal")
+	integer(&c.journalBodyLimit, "journal-body-limit", "JOURNAL_BODY_LIMIT", mockserver.DefaultJournalBodyLimit, "bytes of each request body and answer the journal keeps (the rest is cut, the entry marked); -1 keeps them whole")
 	str(&c.logFormat, "log-format", "LOG_FORMAT", "text", "request log format: text or json")
 	str(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	timeout, err := time.ParseDuration(envDefault("SHUTDOWN_TIMEOUT", "10s"))
@@ -327,6 +329,7 @@ func (c *serveConfig) options(logger *slog.Logger) (mockserver.Options, error) {
 		MaxBodyBytes:      int64(c.maxBody),
 		ValidateResponses: c.validateResponses,
 		JournalSize:       c.journalSize,
+		JournalBodyLimit:  c.journalBodyLimit,
 		Logger:            logger,
 	}, nil
 }
