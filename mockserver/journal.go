@@ -39,13 +39,14 @@ type Entry struct {
 	// Lenient lists the leniencies applied before validation (role "" taken
 	// as agent, "" run body taken as none...): the request worked, but a
 	// strict reading of the contract would refuse it.
-	Lenient    []string        `json:"lenient,omitempty"`
-	Valid      bool            `json:"valid"`
-	Violations []Violation     `json:"violations,omitempty"`
-	Status     int             `json:"status"`
-	Answer     json.RawMessage `json:"answer,omitempty"`
+	Lenient    []string    `json:"lenient,omitempty"`
+	Valid      bool        `json:"valid"`
+	Violations []Violation `json:"violations,omitempty"`
+	Status     int         `json:"status"`
+	// Answer is the body sent back, without its final newline.
+	Answer AnswerBody `json:"answer,omitempty"`
 	// AnswerTruncated: the answer was longer than the journal keeps; Answer
-	// is then a JSON string holding its first bytes, AnswerSize its length.
+	// holds its first bytes (in JSON, a string), AnswerSize its length.
 	AnswerTruncated bool   `json:"answer_truncated,omitempty"`
 	AnswerSize      int    `json:"answer_size,omitempty"`
 	Source          string `json:"source"` // "spec", "responder" or "error"
@@ -56,6 +57,28 @@ type Entry struct {
 	// Closest explains a request that matched no operation (404, 405).
 	Closest  *Miss         `json:"closest,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+}
+
+// AnswerBody is the body of an answer as sent. It encodes as itself when it
+// is JSON, else (a scenario's verbatim HTML page) as a JSON string: as raw
+// JSON it would fail the whole journal page. It decodes as json.RawMessage.
+type AnswerBody []byte
+
+// MarshalJSON returns a, or a as a JSON string when it is not JSON.
+func (a AnswerBody) MarshalJSON() ([]byte, error) {
+	switch {
+	case a == nil:
+		return []byte("null"), nil
+	case json.Valid(a):
+		return a, nil
+	}
+	return json.Marshal(string(a))
+}
+
+// UnmarshalJSON sets *a to a copy of data.
+func (a *AnswerBody) UnmarshalJSON(data []byte) error {
+	*a = append((*a)[0:0], data...)
+	return nil
 }
 
 // A Journal is a bounded ring of the latest exchanges, safe for concurrent
@@ -117,8 +140,8 @@ func (j *Journal) trim(e *Entry) {
 	}
 	if len(e.Answer) > limit {
 		e.AnswerTruncated, e.AnswerSize = true, len(e.Answer)
-		// A prefix of JSON is not JSON: keep it as a JSON string.
-		e.Answer, _ = json.Marshal(string(e.Answer[:runeStart(e.Answer, limit)]))
+		// Not JSON any more: AnswerBody encodes it as a JSON string.
+		e.Answer = bytes.Clone(e.Answer[:runeStart(e.Answer, limit)])
 	}
 }
 

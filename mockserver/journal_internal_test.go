@@ -75,13 +75,13 @@ func TestJournalBodyLimit(t *testing.T) {
 		{name: "cut on a character", limit: limit, body: "1234567\u00e9", wantBody: "1234567", wantBodySize: 9},
 		{name: "not UTF-8: bytes and base64", limit: limit, body: "\xff\xff\xff\xff\xff\xff\xff\xff\xff", base64: true,
 			wantBody: "\xff\xff\xff\xff\xff\xff\xff\xff", wantBase64: "//////////8=", wantBodySize: 9},
-		{name: "long answer: a JSON string of its start", limit: limit, answer: `{"api_id":"x"}`, wantAnswer: `"{\"api_id"`, wantAns: 14},
+		{name: "long answer: its start", limit: limit, answer: `{"api_id":"x"}`, wantAnswer: `{"api_id`, wantAns: 14},
 		{name: "negative: no limit", limit: -1, body: "1234567890", answer: `{"api_id":"x"}`, wantBody: "1234567890", wantAnswer: `{"api_id":"x"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j := newJournal(4, tt.limit)
-			e := &Entry{Body: tt.body, Answer: json.RawMessage(tt.answer)}
+			e := &Entry{Body: tt.body, Answer: AnswerBody(tt.answer)}
 			if tt.base64 {
 				e.BodyBase64 = base64.StdEncoding.EncodeToString([]byte(tt.body))
 			}
@@ -98,6 +98,32 @@ func TestJournalBodyLimit(t *testing.T) {
 			assert.Equal(t, tt.wantAns, e.AnswerSize)
 			_, err := json.Marshal(e)
 			require.NoError(t, err, "the entry encodes")
+		})
+	}
+}
+
+// An answer that is not JSON (a scenario's verbatim HTML page, a cut one)
+// is encoded as a JSON string: as raw JSON it failed the whole journal page.
+func TestEntryMarshalNonJSONAnswer(t *testing.T) {
+	tests := []struct{ answer, want string }{
+		{`{"api_id":"x","error":""}`, `{"api_id":"x","error":""}`},
+		{`<html>502 Bad Gateway</html>`, `"\u003chtml\u003e502 Bad Gateway\u003c/html\u003e"`},
+		{`{"api_id`, `"{\"api_id"`}, // cut by the body limit
+		{``, ``},
+	}
+	for _, tt := range tests {
+		t.Run(tt.answer, func(t *testing.T) {
+			e := &Entry{Answer: AnswerBody(tt.answer)}
+			b, err := json.Marshal(JournalPage{Entries: []*Entry{e}})
+			require.NoError(t, err)
+			var page struct {
+				Entries []struct {
+					Answer json.RawMessage `json:"answer"`
+				} `json:"entries"`
+			}
+			require.NoError(t, json.Unmarshal(b, &page))
+			assert.Equal(t, tt.want, string(page.Entries[0].Answer))
+			assert.Equal(t, tt.answer, string(e.Answer), "the entry itself is unchanged")
 		})
 	}
 }
