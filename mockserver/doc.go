@@ -22,7 +22,9 @@
 //	check      with Options.ValidateResponses, the answer is checked against
 //	           the spec; a wrong answer becomes a 500 naming the violation
 //	           (not a Responder's Verbatim answer: it is deliberate)
-//	journal    the exchange is appended to the bounded Journal
+//	journal    the exchange is appended to the Journal, bounded in entries
+//	           (Options.JournalSize) and in bytes: of each body and answer
+//	           it keeps the first Options.JournalBodyLimit bytes
 //
 // Every answer the fake builds, success or error, is JSON with an "api_id" (a
 // fresh UUID v4), Content-Type application/json, and a trailing newline.
