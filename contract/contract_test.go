@@ -273,3 +273,12 @@ func TestTransport(t *testing.T) {
 	_, err = r.Run(context.Background(), []contract.Case{cs})
 	assert.ErrorIs(t, err, contract.ErrUnreachable)
 }
+
+// Every case that ran carries its duration, which the JUnit report shows.
+func TestRunRecordsCaseDuration(t *testing.T) {
+	rep := runAgainst(t, newReference(t))
+	require.NotEmpty(t, rep.Results)
+	for _, res := range rep.Results {
+		assert.Positive(t, res.Duration, "case %s: got duration %v, want > 0", res.Case.ID, res.Duration)
+	}
+}

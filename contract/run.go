@@ -185,9 +185,10 @@ func (r *Runner) skip(cs Case) string {
 
 // runCase sends one case. The error is set only for a connection that could
 // not be made: the target, not the case, is at fault.
-func (r *Runner) runCase(ctx context.Context, client *http.Client, chk *checker, base string, cs Case) (Result, error) {
-	res := Result{Case: cs}
+func (r *Runner) runCase(ctx context.Context, client *http.Client, chk *checker, base string, cs Case) (res Result, err error) {
+	res = Result{Case: cs}
 	start := time.Now()
+	// res is named so that this reaches the caller after every return.
 	defer func() { res.Duration = time.Since(start) }()
 	fail := func(format string, args ...any) (Result, error) {
 		res.Violations = append(res.Violations, Violation{Code: CodeTransport, Case: cs.ID, Operation: cs.Operation, Pointer: "", Message: fmt.Sprintf(format, args...)})
