@@ -286,15 +286,25 @@ func startConformFake(spec *openapi3.T, target contract.Target) (*conformFake, e
 	return &conformFake{url: "http://" + ln.Addr().String(), server: srv, director: d, stop: func() { _ = hs.Close() }}, nil
 }
 
-// writeFileWith writes a file through write, leaving no partial file behind.
-func writeFileWith(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".phlomock-*")
+// writeFileWith replaces path with what write writes, readable by all
+// (0644), leaving no partial file behind: path is untouched on failure.
+func writeFileWith(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
 	if err := write(tmp); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
+		return err
+	}
+	// CreateTemp makes the file 0600.
+	if err := tmp.Chmod(0o644); err != nil {
+		_ = tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {

@@ -67,6 +67,9 @@ func TestConformReports(t *testing.T) {
 	assert.Equal(t, rep.Cases, rep.Passed)
 	assert.Len(t, rep.Results, rep.Cases)
 
+	fi, err := os.Stat(junit)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm(), "got mode %v, want -rw-r--r-- like any report a CI job archives", fi.Mode().Perm())
 	data, err := os.ReadFile(junit)
 	require.NoError(t, err)
 	var suites struct {
