@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"text/tabwriter"
 
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -106,14 +106,5 @@ func operationIDs() (scenarios.KnownOperations, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the contract: %w", err)
 	}
-	var ids scenarios.KnownOperations
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.OperationID != "" {
-				ids = append(ids, op.OperationID)
-			}
-		}
-	}
-	slices.Sort(ids)
-	return ids, nil
+	return scripted.OperationIDs(doc), nil
 }
