@@ -210,15 +210,22 @@ func (j *Journal) Reset() {
 	}
 }
 
-// redactHeader copies h with the Basic auth secret replaced. It returns the
-// copy and the Auth ID found, if any.
+// credentialHeaders carry a secret in the Authorization syntax: a client
+// behind a proxy sends its credentials for the proxy too, and the journal is
+// served to anyone who reaches the control plane.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
+
+// redactHeader copies h with the secret of every credential header
+// replaced (a Basic Auth ID is kept, for certification to read).
 func redactHeader(h http.Header) http.Header {
 	out := h.Clone()
 	if out == nil {
 		out = http.Header{}
 	}
-	for i, v := range out.Values("Authorization") {
-		out["Authorization"][i] = redactAuthorization(v)
+	for _, name := range credentialHeaders {
+		for i, v := range out[name] {
+			out[name][i] = redactAuthorization(v)
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -137,4 +138,26 @@ func BenchmarkJournalAdd(b *testing.B) {
 			j.add(&Entry{})
 		}
 	})
+}
+
+func TestRedactHeader(t *testing.T) {
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("MA1:secret-token"))
+	tests := []struct {
+		name, header, value, want string
+	}{
+		{"basic keeps the auth id", "Authorization", basic, "Basic MA1:[redacted]"},
+		{"bearer redacted whole", "Authorization", "Bearer secret-token", "[redacted]"},
+		{"proxy basic keeps the id", "Proxy-Authorization", basic, "Basic MA1:[redacted]"},
+		{"proxy other scheme redacted whole", "Proxy-Authorization", "Digest secret-token", "[redacted]"},
+		{"other headers kept", "X-Request-Id", "secret-token", "secret-token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			h.Set(tt.header, tt.value)
+			got := redactHeader(h).Get(tt.header)
+			assert.Equal(t, tt.want, got, "got %q, want %q", got, tt.want)
+			assert.Equal(t, tt.value, h.Get(tt.header), "the request's own header must not change")
+		})
+	}
 }
