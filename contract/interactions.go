@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -11,8 +12,9 @@ import (
 )
 
 // FromScenario converts a scenario's interactions into cases. They share one
-// Sequence (the scenario's name) so that they run in order: a scenario's
-// answers may depend on the requests before (counters, call state).
+// Sequence (the scenario's name, else its file's, as the fake names it) so
+// that they run in order: a scenario's answers may depend on the requests
+// before (counters, call state).
 //
 // A case is Safe when it cannot place a call on a real deployment whatever
 // the target does: a GET, no or wrong credentials, or a body the spec
@@ -23,9 +25,17 @@ func FromScenario(spec *openapi3.T, sc *scenarios.Scenario) ([]Case, error) {
 	for _, op := range operations(spec) {
 		ops[op.id] = op
 	}
+	// The name chains the cases: without one they would run concurrently.
+	name := sc.Name
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(sc.File), filepath.Ext(sc.File))
+	}
+	if name == "" || name == "." {
+		name = "scenario"
+	}
 	var cases []Case
 	for i, in := range sc.Interactions {
-		cs, err := fromInteraction(ops, sc.Name, in)
+		cs, err := fromInteraction(ops, name, in)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: interaction %d (%s): %w", sc.File, in.Pos.Line, i+1, in.Name, err)
 		}

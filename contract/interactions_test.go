@@ -78,3 +78,27 @@ func TestFromScenarioSafety(t *testing.T) {
 	}})
 	assert.ErrorIs(t, err, contract.ErrSpec)
 }
+
+// A scenario file without a name still runs its interactions in order:
+// they are chained under the file's name, as the fake names the scenario.
+func TestFromScenarioWithoutName(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	sc, err := scenarios.Parse("testdata/steps.yaml", []byte(`version: 1
+interactions:
+  - name: first
+    request: {operation: getPhlo, path_params: {phlo_id: p}}
+    expect: {status: 404}
+  - name: second
+    request: {operation: getPhlo, path_params: {phlo_id: p}}
+    expect: {status: 404}
+`))
+	require.NoError(t, err)
+	cases, err := contract.FromScenario(spec, sc)
+	require.NoError(t, err)
+	require.Len(t, cases, 2)
+	for _, c := range cases {
+		assert.Equal(t, "steps", c.Sequence, "case %s: got sequence %q, want the file's name", c.ID, c.Sequence)
+		assert.Equal(t, "steps/"+c.Description, c.ID)
+	}
+}
