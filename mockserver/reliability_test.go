@@ -90,6 +90,8 @@ func TestBadInput(t *testing.T) {
 		{name: "NUL in an id", method: "GET", path: "/v1/phlo/P1%00", want: 404, wantErr: "control character U+0000"},
 		{name: "NUL as an id", method: "GET", path: "/v1/phlo/%00/multi_party_call/N1", want: 404, wantErr: "control character U+0000"},
 		{name: "newline in an id", method: "GET", path: "/v1/phlo/P1%0AX-Injected:%201", want: 404, wantErr: "control character U+000A"},
+		{name: "NUL in an id, wrong method", method: "DELETE", path: "/v1/phlo/P1%00", want: 404, wantErr: "control character U+0000"},
+		{name: "very long member address, wrong method", method: "GET", path: mpc + "/members/sip:" + strings.Repeat("a", 5000) + "@b", want: 404, wantErr: "bytes long"},
 		{name: "invalid UTF-8 in an id", method: "GET", path: "/v1/phlo/%FF%FE", want: 404, wantErr: "not valid UTF-8"},
 		{name: "very long PHLO id", method: "GET", path: "/v1/phlo/" + strings.Repeat("p", 4000), want: 404, wantErr: "4000 bytes long"},
 		{name: "very long node id", method: "POST", path: "/v1/phlo/P1/multi_party_call/" + strings.Repeat("n", 300), contentType: jsonCT, body: cold, want: 404, wantErr: "300 bytes long"},

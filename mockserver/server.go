@@ -271,22 +271,19 @@ func (s *Server) route(r *http.Request) (*operation, map[string]string, *Request
 		path = path[:len(path)-1]
 	}
 	if op, params := s.router.find(r.Method, path); op != nil {
-		for _, name := range op.pathParams {
-			if params[name] == "" { // no id names no resource
-				return op, params, refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, r.URL.Path))
-			}
-			if why := badID(name, params[name]); why != "" {
-				return op, params, refuse(CodeNotFound, "Resource not found: "+why+".")
-			}
-		}
-		return op, params, nil
+		return op, params, checkIDs(op, params, r.URL.Path)
 	}
 	var allow []string
 	for _, m := range methods {
 		if m == r.Method {
 			continue
 		}
-		if op, _ := s.router.find(m, path); op != nil {
+		if op, params := s.router.find(m, path); op != nil {
+			// The 405 echoes the path: an id that names no resource
+			// answers the 404 the right method would, never echoed.
+			if re := checkIDs(op, params, r.URL.Path); re != nil {
+				return nil, nil, re
+			}
 			allow = append(allow, m)
 		}
 	}
@@ -303,6 +300,20 @@ func (s *Server) route(r *http.Request) (*operation, map[string]string, *Request
 	re := refuse(CodeNotFound, msg)
 	re.closest = miss
 	return nil, nil, re
+}
+
+// checkIDs refuses the path parameters of op that cannot name a resource
+// (404), without echoing a bad one.
+func checkIDs(op *operation, params map[string]string, path string) *RequestError {
+	for _, name := range op.pathParams {
+		if params[name] == "" { // no id names no resource
+			return refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, path))
+		}
+		if why := badID(name, params[name]); why != "" {
+			return refuse(CodeNotFound, "Resource not found: "+why+".")
+		}
+	}
+	return nil
 }
 
 // nearMiss describes miss for a 404's text when the request differs from
