@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -63,7 +64,7 @@ var known = map[string]map[string]bool{
 func Parse(data []byte) (*Overlay, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
+		return nil, syntaxError(err)
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, &Error{Line: 1, Err: fmt.Errorf("%w: want a mapping with overlay, info and actions", ErrInvalid)}
@@ -270,4 +271,18 @@ func deepCopy(v any) any {
 		return out
 	}
 	return v
+}
+
+// syntaxError keeps the line of yaml.v3's "yaml: line N: msg" as the
+// Error's, so that the message reads file:line: like every other.
+func syntaxError(err error) *Error {
+	msg, line := strings.TrimPrefix(err.Error(), "yaml: "), 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if l, convErr := strconv.Atoi(n); convErr == nil {
+				line, msg = l, after
+			}
+		}
+	}
+	return &Error{Line: line, Err: fmt.Errorf("%w: %s", ErrInvalid, msg)}
 }

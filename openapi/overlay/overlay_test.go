@@ -134,7 +134,8 @@ func TestParseErrors(t *testing.T) {
 		{"filter target", "overlay: 1.0.0\ninfo: {title: t, version: v}\nactions:\n  - target: $.paths[?(@.x)]\n    remove: true\n", 4, overlay.ErrTarget},
 		{"recursive descent", "overlay: 1.0.0\ninfo: {title: t, version: v}\nactions:\n  - target: $..x\n    remove: true\n", 4, overlay.ErrTarget},
 		{"update and remove", "overlay: 1.0.0\ninfo: {title: t, version: v}\nactions:\n  - target: $.a\n    remove: true\n    update: {}\n", 4, overlay.ErrInvalid},
-		{"not yaml", "overlay: [\n", 0, overlay.ErrInvalid},
+		{"not yaml", "overlay: 1.0.0\ninfo: {title: t, version: v}\nactions:\n  - target: $.a\n    update: [\n", 5, overlay.ErrInvalid},
+		{"tab indent", "overlay: 1.0.0\n\tinfo: x\n", 2, overlay.ErrInvalid},
 		{"missing info", "overlay: 1.0.0\nactions: [{target: $.a, remove: true}]\n", 1, overlay.ErrInvalid},
 	}
 	for _, tt := range tests {
