@@ -504,6 +504,9 @@ func jsonError(data []byte, err error) error {
 	case errors.Is(err, io.EOF):
 		line, col := position(data, len(data))
 		return &ParseError{Line: line, Column: col, Err: errors.New("empty document")}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := position(data, len(data))
+		return &ParseError{Line: line, Column: col, Err: errors.New("the collection ends before it is complete")}
 	}
 	return &ParseError{Err: err}
 }

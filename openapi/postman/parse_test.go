@@ -125,6 +125,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "syntax error", input: "{\n  \"info\": {\"name\": \"x\"},\n  \"item\": [,]\n}", wantLine: 3, wantColumn: 12},
 		{name: "wrong type", input: "{\"info\": {\"name\": \"x\"},\n \"item\": {}}", wantLine: 2, wantColumn: 11},
 		{name: "empty", input: "", wantLine: 1, wantColumn: 1},
+		{name: "truncated", input: "{\"info\": {\"name\": \"x\"},\n \"item\": [\n", wantLine: 3, wantColumn: 1},
 		{name: "not a collection", input: `{"openapi": "3.0.0"}`, wantLine: 1, wantColumn: 1, wantIs: postman.ErrNotCollection},
 		{name: "trailing data", input: `{"info":{},"item":[]} {}`, wantLine: 1, wantColumn: 24},
 		{name: "item neither folder nor request", input: `{"info":{},"item":[{"name":"F","item":[{"name":"x"}]}]}`, wantPath: "F/x"},
