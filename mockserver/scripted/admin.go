@@ -153,10 +153,7 @@ func (d *Director) Upload(s *scenarios.Scenario, activate bool) error {
 		if err := d.Load(s); err != nil {
 			return err
 		}
-		d.mu.Lock()
-		d.active.Store(st)
-		d.mu.Unlock()
-		d.opts.Logger.Info("scenarios activated", "active", st.label)
+		d.setActive(st)
 		return nil
 	}
 	return d.Load(s)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -202,11 +203,17 @@ func (d *Director) Activate(ss ...*scenarios.Scenario) error {
 	if err != nil {
 		return err
 	}
+	d.setActive(st)
+	return nil
+}
+
+// setActive makes st the active set, under d.mu (see Director.mu), and
+// logs it: the one place Activate and Upload swap the set.
+func (d *Director) setActive(st *set) {
 	d.mu.Lock()
 	d.active.Store(st)
 	d.mu.Unlock()
 	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
-	return nil
 }
 
 // ActivateNames activates loaded or built-in scenarios by name (a loaded
@@ -254,13 +261,16 @@ func (d *Director) Load(s *scenarios.Scenario) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.loaded[name] = s
-	byName := make(map[string]*set, len(*d.byName.Load())+1)
-	for k, v := range *d.byName.Load() {
-		byName[k] = v
-	}
+	d.keepNamedLocked(name, st)
+	return nil
+}
+
+// keepNamedLocked keeps st for HeaderScenario under name (d.mu held): the
+// map is copied on write, so requests read it without the lock.
+func (d *Director) keepNamedLocked(name string, st *set) {
+	byName := maps.Clone(*d.byName.Load())
 	byName[name] = st
 	d.byName.Store(&byName)
-	return nil
 }
 
 // named returns the compiled set of a loaded scenario or, failing that, of
@@ -285,12 +295,7 @@ func (d *Director) named(name string) *set {
 		d.opts.Logger.Error("built-in scenario does not compile", slog.String("scenario", name), slog.String("error", err.Error()))
 		return nil
 	}
-	byName := make(map[string]*set, len(*d.byName.Load())+1)
-	for k, v := range *d.byName.Load() {
-		byName[k] = v
-	}
-	byName[name] = st
-	d.byName.Store(&byName)
+	d.keepNamedLocked(name, st)
 	return st
 }
 
