@@ -317,6 +317,22 @@ func (c *serveConfig) options(logger *slog.Logger) (mockserver.Options, error) {
 	if c.actionStatus != 200 && c.actionStatus != 201 {
 		return mockserver.Options{}, fmt.Errorf("--action-status %d: want 200 or 201", c.actionStatus)
 	}
+	// mockserver reads 0 (and a negative body or journal size) as its
+	// default: a user asking for 0 would silently get 1 MiB, 1000 entries
+	// or 64 KiB.
+	var errs []error
+	if c.maxBody < 1 {
+		errs = append(errs, fmt.Errorf("--max-body %d: want 1 or more bytes", c.maxBody))
+	}
+	if c.journalSize < 1 {
+		errs = append(errs, fmt.Errorf("--journal-size %d: want 1 or more exchanges", c.journalSize))
+	}
+	if c.journalBodyLimit < -1 || c.journalBodyLimit == 0 {
+		errs = append(errs, fmt.Errorf("--journal-body-limit %d: want 1 or more bytes, or -1 for whole bodies", c.journalBodyLimit))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return mockserver.Options{}, err
+	}
 	world, err := parseIDs(c.ids)
 	if err != nil {
 		return mockserver.Options{}, err
