@@ -88,9 +88,12 @@ func plain(s *openapi3.Schema) bool {
 		s.UnevaluatedProperties == (openapi3.BoolSchema{}) && s.UnevaluatedItems == (openapi3.BoolSchema{})
 }
 
-// goPattern rewrites \uXXXX as kin-openapi does before compiling a pattern.
+// patternCodepoint finds the \uXXXX escapes of a JSON Schema pattern, which
+// Go's regexp does not read.
 var patternCodepoint = regexp.MustCompile(`(?P<u>\\u)(?P<code>[0-9A-F]{4})`)
 
+// goPattern rewrites \uXXXX as \x{XXXX}, as kin-openapi does before
+// compiling a pattern, so both paths accept the same strings.
 func goPattern(re string) string {
 	return patternCodepoint.ReplaceAllString(re, `\x{${code}}`)
 }
