@@ -117,9 +117,26 @@ func newJournal(size, bodyLimit int) *Journal {
 
 func (j *Journal) add(e *Entry) {
 	j.trim(e)
-	n := j.seq.Add(1)
-	e.Seq = n
-	j.slots[(n-1)%uint64(len(j.slots))].Store(e)
+	e.Seq = j.seq.Add(1)
+	j.store(e)
+}
+
+// store puts e in its slot, unless a later entry has taken it: a request
+// held up between claiming its number and storing its entry, while the ring
+// went round, would otherwise overwrite the newer entry, and both would be
+// lost (Entries keeps a slot's entry only when its number is the one the
+// slot stands for).
+func (j *Journal) store(e *Entry) {
+	slot := &j.slots[(e.Seq-1)%uint64(len(j.slots))]
+	for {
+		old := slot.Load()
+		if old != nil && old.Seq > e.Seq {
+			return // e was already out of the ring
+		}
+		if slot.CompareAndSwap(old, e) {
+			return
+		}
+	}
 }
 
 // trim keeps the first bodyLimit bytes of e's body and answer, copied, so

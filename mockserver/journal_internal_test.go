@@ -31,6 +31,22 @@ func TestJournalConcurrentAdds(t *testing.T) {
 	}
 }
 
+// A request that stalls between claiming its number and storing its entry,
+// while the ring goes round, must not overwrite the newer entry of its slot.
+func TestJournalLateStore(t *testing.T) {
+	j := newJournal(2, 0)
+	late := &Entry{Path: "/late", Seq: j.seq.Add(1)} // claims 1, stores later
+	j.add(&Entry{Path: "/2"})
+	j.add(&Entry{Path: "/3"}) // the slot of 1
+	j.store(late)
+	got := j.Entries(Filter{})
+	paths := make([]string, len(got))
+	for i, e := range got {
+		paths[i] = e.Path
+	}
+	assert.Equal(t, []string{"/2", "/3"}, paths, "got %v, want the two latest", paths)
+}
+
 func TestJournalReset(t *testing.T) {
 	j := newJournal(4, 0)
 	for range 6 {
