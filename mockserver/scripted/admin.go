@@ -1,6 +1,7 @@
 package scripted
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -193,12 +194,29 @@ func (d *Director) getCall(w http.ResponseWriter, r *http.Request) {
 	mockserver.WriteError(w, http.StatusNotFound, fmt.Sprintf("No call on node %s of PHLO %s: it has no members in the scenario's world and has had no action yet.", node, phlo))
 }
 
-// decodeJSON decodes a control plane body strictly; on error it answers 400
-// and returns false.
+// decodeJSON decodes a control plane body strictly: one JSON value, no
+// unknown field, at most MaxUploadBytes (413 above, as an upload: cut at the
+// limit it would read as truncated JSON). On error it answers and returns
+// false.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, MaxUploadBytes))
+	data, err := io.ReadAll(io.LimitReader(r.Body, MaxUploadBytes+1))
+	if err != nil {
+		mockserver.WriteError(w, http.StatusBadRequest, "Cannot read the body: "+err.Error()+".")
+		return false
+	}
+	if len(data) > MaxUploadBytes {
+		mockserver.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes.", MaxUploadBytes))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err = dec.Decode(v)
+	if err == nil {
+		if _, next := dec.Token(); next != io.EOF {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	if err != nil {
 		mockserver.WriteError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error()+".")
 		return false
 	}

@@ -2,6 +2,7 @@ package scripted_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,6 +41,18 @@ func TestAdminScenarios(t *testing.T) {
 		var e map[string]any
 		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"name":"success"}`, &e))
 		assert.Contains(t, e["error"], `unknown field "name"`)
+	})
+	t.Run("data after the JSON is refused", func(t *testing.T) {
+		var e map[string]any
+		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success"]} {"names":["nope"]}`, &e))
+		assert.Contains(t, e["error"], "data after the JSON value")
+		assert.Equal(t, []string{"bad-role"}, s.Director.Active())
+	})
+	t.Run("a body over the limit answers 413", func(t *testing.T) {
+		var e map[string]any
+		body := `{"names":["` + strings.Repeat("a", scripted.MaxUploadBytes) + `"]}`
+		require.Equal(t, 413, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", body, &e))
+		assert.Contains(t, e["error"], "the limit is 1048576 bytes")
 	})
 }
 
