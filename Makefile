@@ -51,7 +51,7 @@ test: lint testdeps ## lint, then every test under -race
 
 # Anything the tests need that is not a Go module is installed here.
 .PHONY: testdeps
-testdeps:
+testdeps: ## install what the tests need besides Go modules (the plivo-node driver's npm packages)
 	npm ci --prefix certify/drivers/plivo-node --no-audit --no-fund
 	cd certify/drivers/plivo-go && $(GO) mod download
 
