@@ -254,14 +254,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	adminURL := "off"
 	if adminLn != nil {
 		servers = append(servers, c.limits.server(admin))
-		adminURL = "http://" + adminLn.Addr().String()
+		adminURL = listenURL(c.adminAddr, adminLn)
 	}
 	serving = true
 	errc := make(chan error, len(servers))
 	for i, s := range servers {
 		go func() { errc <- s.Serve(listeners[i]) }()
 	}
-	apiURL := "http://" + apiLn.Addr().String()
+	apiURL := listenURL(c.addr, apiLn)
 	if adminURL == "off" && c.adminPrefix != "" {
 		adminURL = apiURL + c.adminPrefix
 	}
@@ -596,4 +596,19 @@ func shownToken(token string) string {
 		return token
 	}
 	return "[redacted]"
+}
+
+// listenURL is the URL the start-up line gives for a listener. A wildcard
+// address keeps the host it was configured with (0.0.0.0 in a container),
+// rather than the "[::]" Go reports for it.
+func listenURL(configured string, ln net.Listener) string {
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok || !addr.IP.IsUnspecified() {
+		return "http://" + ln.Addr().String()
+	}
+	host, _, _ := net.SplitHostPort(configured)
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }

@@ -218,3 +218,20 @@ func TestHealthcheck(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:1/healthz", u)
 }
+
+// A wildcard --addr is shown as configured, not as the "[::]" Go reports.
+func TestServeWildcardAddrShown(t *testing.T) {
+	cases := []struct{ addr, wantPrefix string }{
+		{"0.0.0.0:0", "http://0.0.0.0:"},
+		{":0", "http://0.0.0.0:"},
+		{"127.0.0.1:0", "http://127.0.0.1:"},
+	}
+	for _, c := range cases {
+		t.Run(c.addr, func(t *testing.T) {
+			s := startServe(t, "--addr", c.addr)
+			assert.Truef(t, strings.HasPrefix(s.api, c.wantPrefix), "got %s, want %s...", s.api, c.wantPrefix)
+			status, _, body := relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token))
+			assert.Equalf(t, http.StatusOK, status, "the URL shown answers: %s", body)
+		})
+	}
+}
