@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify"
+	"github.com/phlomock/phlomock/internal/sdktest"
 )
 
 // readmeSection returns the README's certify section.
@@ -54,7 +55,7 @@ func TestCodesDocumented(t *testing.T) {
 // the README's certify section, as written, from the repository's root
 // (with a built phlomock instead of go run).
 func TestReadmeCommands(t *testing.T) {
-	shortMode(t)
+	sdktest.SkipShort(t)
 	bin := buildPhlomock(t)
 	lines := regexp.MustCompile(`(?m)^go run \./cmd/phlomock (certify .*?)(?:\s+#.*)?$`).FindAllStringSubmatch(readmeSection(t), -1)
 	require.GreaterOrEqual(t, len(lines), 4)
@@ -64,17 +65,16 @@ func TestReadmeCommands(t *testing.T) {
 		args := l[1]
 		t.Run(args, func(t *testing.T) {
 			if strings.Contains(args, "python3") {
-				needTool(t, lookPath("python3"), "python3")
+				sdktest.Python(t)
 			}
 			if strings.Contains(args, "perl ") {
-				perl(t)
+				sdktest.Perl(t)
 			}
 			if strings.Contains(args, "plivo-node") {
-				needTool(t, lookPath("node"), "node")
-				needTool(t, exists(filepath.Join(root, "certify/drivers/plivo-node/node_modules/plivo/package.json")), "certify/drivers/plivo-node/node_modules")
+				sdktest.PlivoNode(t)
 			}
 			dir := t.TempDir()
-			cmd := exec.Command("sh", "-c", quote(bin)+" "+strings.ReplaceAll(args, "certify.xml", filepath.Join(dir, "certify.xml")))
+			cmd := exec.Command("sh", "-c", sdktest.Quote(bin)+" "+strings.ReplaceAll(args, "certify.xml", filepath.Join(dir, "certify.xml")))
 			cmd.Dir = root
 			out, err := cmd.CombinedOutput()
 			want := 0

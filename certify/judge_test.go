@@ -19,6 +19,7 @@ import (
 
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -72,7 +73,7 @@ func TestFindingCodes(t *testing.T) {
 				t.Parallel() // each starts a process, mostly waiting for it
 				cases, err := certify.Select(certify.Cases(), tt.cases)
 				require.NoError(t, err)
-				r := &certify.Runner{Spec: spec, Command: quote(exe) + " -test.run=^TestHelperDriver$",
+				r := &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$",
 					Driver: driver.Options{Env: append(os.Environ(), helperEnv+"="+tt.fault, "PHLOMOCK_CERTIFY_HELPER=1")}}
 				rep, err := r.Run(context.Background(), cases)
 				require.NoError(t, err)
@@ -108,7 +109,7 @@ func TestUnsupportedIsSkipped(t *testing.T) {
 	require.NoError(t, err)
 	cases, err := certify.Select(certify.Cases(), "hold/ok,getMultiPartyCall/ok,hangup/ok")
 	require.NoError(t, err)
-	r := &certify.Runner{Spec: spec, Command: quote(exe) + " -test.run=^TestHelperDriver$",
+	r := &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$",
 		Driver: driver.Options{Env: append(os.Environ(), helperEnv+"=unsupported-hold", "PHLOMOCK_CERTIFY_HELPER=1")}}
 	rep, err := r.Run(context.Background(), cases)
 	require.NoError(t, err)
@@ -135,7 +136,7 @@ func TestBrokenDriverFailsTheRun(t *testing.T) {
 	require.NoError(t, err)
 	spec, err := openapi.Load()
 	require.NoError(t, err)
-	r := &certify.Runner{Spec: spec, Command: quote(exe) + " -test.run=^TestHelperDriver$",
+	r := &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$",
 		Driver: driver.Options{Env: append(os.Environ(), helperEnv+"=exit", "PHLOMOCK_CERTIFY_HELPER=1"), CallTimeout: 10 * time.Second}}
 	_, err = r.Run(context.Background(), nil)
 	require.Error(t, err)

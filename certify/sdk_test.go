@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify"
+	"github.com/phlomock/phlomock/internal/sdktest"
 )
 
 // The five certifications kept in docs/certification/: phlomock's own Go
@@ -75,7 +74,7 @@ func checkDoc(t *testing.T, name string, rep *certify.Report) {
 }
 
 func TestCertifyReferenceClient(t *testing.T) {
-	rep := certifyWith(t, quote(buildPhlomock(t))+" driver", "", nil)
+	rep := certifyWith(t, sdktest.Quote(buildPhlomock(t))+" driver", "", nil)
 	assert.Equal(t, "phlomock-go", rep.Client)
 	assert.Empty(t, findingsOf(rep), "the reference client has no findings")
 	n, passed, _, _ := rep.Counts()
@@ -85,8 +84,8 @@ func TestCertifyReferenceClient(t *testing.T) {
 }
 
 func TestCertifyPlivoGo(t *testing.T) {
-	shortMode(t)
-	command, dir := buildPlivoGo(t)
+	sdktest.SkipShort(t)
+	command, dir := sdktest.PlivoGo(t)
 	rep := certifyWith(t, command, dir, nil)
 	assert.Equal(t, "plivo-go 7.60.2", rep.Client+" "+rep.Version)
 	var want []finding
@@ -102,8 +101,8 @@ func TestCertifyPlivoGo(t *testing.T) {
 }
 
 func TestCertifyPlivoNode(t *testing.T) {
-	shortMode(t)
-	command, dir := plivoNode(t)
+	sdktest.SkipShort(t)
+	command, dir := sdktest.PlivoNode(t)
 	rep := certifyWith(t, command, dir, nil)
 	assert.Equal(t, "plivo-node 4.79.0", rep.Client+" "+rep.Version)
 	var want []finding
@@ -122,16 +121,16 @@ func TestCertifyPlivoNode(t *testing.T) {
 }
 
 func TestCertifyPython(t *testing.T) {
-	shortMode(t)
-	command, dir := python(t)
+	sdktest.SkipShort(t)
+	command, dir := sdktest.Python(t)
 	rep := certifyWith(t, command, dir, nil)
 	assert.Empty(t, findingsOf(rep), "the Python driver's small client has no findings")
 	checkDoc(t, "python", rep)
 }
 
 func TestCertifyPerl(t *testing.T) {
-	shortMode(t)
-	command, dir := perl(t)
+	sdktest.SkipShort(t)
+	command, dir := sdktest.Perl(t)
 	rep := certifyWith(t, command, dir, nil)
 	assert.Equal(t, "phlo-perl (HTTP::Tiny) 0.1.0", rep.Client+" "+rep.Version)
 	assert.Empty(t, findingsOf(rep), "the Perl driver's small client has no findings")
@@ -140,95 +139,12 @@ func TestCertifyPerl(t *testing.T) {
 	checkDoc(t, "perl", rep)
 }
 
-// needTool skips, or fails when PHLOMOCK_REQUIRE_SDKS=1 (CI), when
-// something a driver needs is missing, as certify/driver's tests do.
-func needTool(tb testing.TB, ok bool, what string) {
-	tb.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("PHLOMOCK_REQUIRE_SDKS") == "1" {
-		tb.Fatalf("%s is missing: run make testdeps (node, npm, python3 and perl themselves come from the system)", what)
-	}
-	tb.Skipf("%s is missing: run make testdeps (PHLOMOCK_REQUIRE_SDKS=1 makes this a failure)", what)
-}
-
-func lookPath(name string) bool {
-	_, err := exec.LookPath(name)
-	return err == nil
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-func shortMode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts an SDK driver; skipped with -short")
-	}
-}
-
-// buildPlivoGo builds the plivo-go driver, which has its own module.
-func buildPlivoGo(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, lookPath("go"), "the go command")
-	dir, err := filepath.Abs("drivers/plivo-go")
-	require.NoError(tb, err)
-	bin := filepath.Join(tb.TempDir(), "plivo-go-driver")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = dir
-	// The driver's go.sum is committed: the build must never edit the tree.
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly -buildvcs=false", "GOWORK=off")
-	out, err := build.CombinedOutput()
-	require.NoError(tb, err, "building the plivo-go driver: %s", out)
-	return quote(bin), dir
-}
-
-func plivoNode(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, lookPath("node"), "node")
-	dir, err := filepath.Abs("drivers/plivo-node")
-	require.NoError(tb, err)
-	needTool(tb, exists(filepath.Join(dir, "node_modules", "plivo", "package.json")), "certify/drivers/plivo-node/node_modules")
-	return "node driver.js", dir
-}
-
-func python(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, lookPath("python3"), "python3")
-	dir, err := filepath.Abs("drivers/python")
-	require.NoError(tb, err)
-	return "python3 driver.py", dir
-}
-
-// perlModules are the core modules the Perl driver uses; some
-// distributions split them out of the perl package.
-var perlModules = []string{"HTTP::Tiny", "JSON::PP", "MIME::Base64"}
-
-func perl(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, lookPath("perl"), "perl")
-	args := []string{"-e", "1"}
-	for _, m := range perlModules {
-		args = append(args, "-M"+m)
-	}
-	out, err := exec.Command("perl", args...).CombinedOutput()
-	needTool(tb, err == nil, "the Perl core modules "+strings.Join(perlModules, ", ")+" ("+strings.TrimSpace(string(out))+")")
-	dir, err = filepath.Abs("drivers/perl")
-	require.NoError(tb, err)
-	return "perl driver.pl", dir
-}
-
-// quote makes a path one word for driver.SplitCommand.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
 // BenchmarkReferenceClient times a whole certification of phlomock's own
 // client (start-up of `phlomock driver` included):
 //
 //	go test ./certify -run '^$' -bench ReferenceClient -benchtime 5x
 func BenchmarkReferenceClient(b *testing.B) {
-	command := quote(buildPhlomock(b)) + " driver"
+	command := sdktest.Quote(buildPhlomock(b)) + " driver"
 	for b.Loop() {
 		rep := certifyWith(b, command, "", nil)
 		require.True(b, rep.Certified())

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/sdktest"
 )
 
 // TestHelperDriver is not a test: it is the fake driver that the tests
@@ -111,11 +112,9 @@ func helperDriver(mode string) int {
 func startHelper(tb testing.TB, mode string, opts driver.Options) (*driver.Driver, error) {
 	tb.Helper()
 	opts.Env = append(os.Environ(), "PHLOMOCK_HELPER_DRIVER=1")
-	cmd := shellQuote(os.Args[0]) + " -test.run=^TestHelperDriver$ -- " + mode
+	cmd := sdktest.Quote(os.Args[0]) + " -test.run=^TestHelperDriver$ -- " + mode
 	return driver.Start(context.Background(), cmd, opts)
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func TestStartAndCall(t *testing.T) {
 	d, err := startHelper(t, "echo", driver.Options{})

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/sdktest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -261,55 +261,9 @@ func checkGolden(t *testing.T, name string, hello driver.HelloInfo, records map[
 	assert.Equal(t, string(want), b.String(), "got (right) differs from %s (left); -update rewrites it after review", path)
 }
 
-// needTool skips, or fails when PHLOMOCK_REQUIRE_SDKS=1 (CI), when
-// something the driver needs is missing.
-func needTool(tb testing.TB, ok bool, what string) {
-	tb.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("PHLOMOCK_REQUIRE_SDKS") == "1" {
-		tb.Fatalf("%s is missing: run make testdeps (node, npm and python3 themselves come from the system)", what)
-	}
-	tb.Skipf("%s is missing: run make testdeps (PHLOMOCK_REQUIRE_SDKS=1 makes this a failure)", what)
-}
-
-func lookPath(name string) bool {
-	_, err := exec.LookPath(name)
-	return err == nil
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-func shortMode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts an SDK driver; skipped with -short")
-	}
-}
-
-// buildPlivoGo builds the plivo-go driver, which has its own module, and
-// returns its command and directory.
-func buildPlivoGo(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, lookPath("go"), "the go command")
-	dir, err := filepath.Abs("../drivers/plivo-go")
-	require.NoError(tb, err)
-	bin := filepath.Join(tb.TempDir(), "plivo-go-driver")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = dir
-	// The driver's go.sum is committed: the build must never edit the tree.
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly -buildvcs=false", "GOWORK=off")
-	out, err := build.CombinedOutput()
-	require.NoError(tb, err, "building the plivo-go driver: %s", out)
-	return shellQuote(bin), dir
-}
-
 func TestPlivoGoDriver(t *testing.T) {
-	shortMode(t)
-	command, dir := buildPlivoGo(t)
+	sdktest.SkipShort(t)
+	command, dir := sdktest.PlivoGo(t)
 	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "plivo-go", hello, got)
 
@@ -345,26 +299,9 @@ func TestPlivoGoDriver(t *testing.T) {
 	})
 }
 
-func plivoNode(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, lookPath("node"), "node")
-	dir, err := filepath.Abs("../drivers/plivo-node")
-	require.NoError(tb, err)
-	needTool(tb, exists(filepath.Join(dir, "node_modules", "plivo", "package.json")), "certify/drivers/plivo-node/node_modules")
-	return "node driver.js", dir
-}
-
-func python(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, lookPath("python3"), "python3")
-	dir, err := filepath.Abs("../drivers/python")
-	require.NoError(tb, err)
-	return "python3 driver.py", dir
-}
-
 func TestPlivoNodeDriver(t *testing.T) {
-	shortMode(t)
-	command, dir := plivoNode(t)
+	sdktest.SkipShort(t)
+	command, dir := sdktest.PlivoNode(t)
 	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "plivo-node", hello, got)
 
@@ -402,8 +339,8 @@ func TestPlivoNodeDriver(t *testing.T) {
 }
 
 func TestPythonDriver(t *testing.T) {
-	shortMode(t)
-	command, dir := python(t)
+	sdktest.SkipShort(t)
+	command, dir := sdktest.Python(t)
 	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "python", hello, got)
 
@@ -435,9 +372,9 @@ func BenchmarkDrivers(b *testing.B) {
 		name string
 		find func(testing.TB) (string, string)
 	}{
-		{"plivo-go", buildPlivoGo},
-		{"plivo-node", plivoNode},
-		{"python", python},
+		{"plivo-go", sdktest.PlivoGo},
+		{"plivo-node", sdktest.PlivoNode},
+		{"python", sdktest.Python},
 	}
 	for _, drv := range drivers {
 		b.Run(drv.name+"/startup", func(b *testing.B) {

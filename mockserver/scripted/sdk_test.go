@@ -3,9 +3,7 @@ package scripted_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
@@ -30,49 +29,6 @@ var namedScenarios = []struct {
 	{"success", true, "201", "", ""},
 	{"bad-role", false, "400", "Invalid value provided for role.", "refuse-role"},
 	{"auth-failure", false, "401", "Authentication failed", "revoked-credentials"},
-}
-
-// needTool skips, or fails under PHLOMOCK_REQUIRE_SDKS=1 (CI), when
-// something a client needs is missing (as certify/driver's sdk_test.go).
-func needTool(tb testing.TB, ok bool, what string) {
-	tb.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("PHLOMOCK_REQUIRE_SDKS") == "1" {
-		tb.Fatalf("%s is missing: run make testdeps", what)
-	}
-	tb.Skipf("%s is missing: run make testdeps (PHLOMOCK_REQUIRE_SDKS=1 makes this a failure)", what)
-}
-
-func hasCommand(name string) bool {
-	_, err := exec.LookPath(name)
-	return err == nil
-}
-
-// plivoGo builds certify/drivers/plivo-go (its own module).
-func plivoGo(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, hasCommand("go"), "the go command")
-	dir, err := filepath.Abs("../../certify/drivers/plivo-go")
-	require.NoError(tb, err)
-	bin := filepath.Join(tb.TempDir(), "plivo-go-driver")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly -buildvcs=false", "GOWORK=off")
-	out, err := build.CombinedOutput()
-	require.NoError(tb, err, "building the plivo-go driver: %s", out)
-	return "'" + bin + "'", dir
-}
-
-func plivoNode(tb testing.TB) (command, dir string) {
-	tb.Helper()
-	needTool(tb, hasCommand("node"), "node")
-	dir, err := filepath.Abs("../../certify/drivers/plivo-node")
-	require.NoError(tb, err)
-	_, err = os.Stat(filepath.Join(dir, "node_modules", "plivo", "package.json"))
-	needTool(tb, err == nil, "certify/drivers/plivo-node/node_modules")
-	return "node driver.js", dir
 }
 
 // fakeFor starts a fake with the scenario selected by flag (at
@@ -108,7 +64,7 @@ func TestUnmodifiedClients(t *testing.T) {
 	for _, client := range []struct {
 		name  string
 		start func(testing.TB) (string, string)
-	}{{"plivo-go", plivoGo}, {"plivo-node", plivoNode}} {
+	}{{"plivo-go", sdktest.PlivoGo}, {"plivo-node", sdktest.PlivoNode}} {
 		t.Run(client.name, func(t *testing.T) {
 			command, dir := client.start(t)
 			d, err := driver.Start(context.Background(), command, driver.Options{Dir: dir, HelloTimeout: time.Minute, CallTimeout: 30 * time.Second})
@@ -138,7 +94,7 @@ func TestUnmodifiedClients(t *testing.T) {
 	}
 
 	t.Run("curl", func(t *testing.T) {
-		needTool(t, hasCommand("curl"), "curl")
+		sdktest.Need(t, sdktest.HasCommand("curl"), "curl")
 		body := `{"action":"cold_transfer","to":"+14152224444","role":"agent","trigger_source":"+14152225555"}`
 		for _, selection := range []string{"flag", "header", "runtime"} {
 			for _, sc := range namedScenarios {

@@ -1,0 +1,7 @@
+// Package sdktest finds, checks and builds the certification drivers in
+// certify/drivers for the tests that run them (certify, certify/driver,
+// mockserver/scripted), so the rules for a missing tool are the same
+// everywhere: skip, or fail when PHLOMOCK_REQUIRE_SDKS=1 (as CI sets).
+//
+// It is test support only: nothing outside _test.go files imports it.
+package sdktest
