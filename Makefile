@@ -94,7 +94,7 @@ vuln: $(GOVULNCHECK) ## govulncheck every package (skipped, loudly, without the 
 # executions a second, with their own counts. go test -fuzz takes one target
 # per run, so they run one after the other.
 FUZZEXECS ?= 60000x
-FUZZ_SLOW ?= FuzzDerive=30x FuzzUpload=8000x
+FUZZ_SLOW ?= FuzzDerive=8000x FuzzUpload=15000x
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for a bounded count of executions (FUZZEXECS, FUZZ_SLOW)
