@@ -34,11 +34,20 @@ func FromScenario(spec *openapi3.T, sc *scenarios.Scenario) ([]Case, error) {
 		name = "scenario"
 	}
 	var cases []Case
+	seen := map[string]int{} // case id -> index of the interaction that has it
 	for i, in := range sc.Interactions {
 		cs, err := fromInteraction(ops, name, in)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: interaction %d (%s): %w", sc.File, in.Pos.Line, i+1, in.Name, err)
 		}
+		// Reports, JUnit files and --cases name a case by its id: two
+		// interactions with one id would be told apart by nobody.
+		if j, dup := seen[cs.ID]; dup {
+			first := sc.Interactions[j]
+			return nil, fmt.Errorf("%s:%d: interaction %d (%s): %w: its case id %s is also interaction %d's (%s, line %d); give one of them another name",
+				sc.File, in.Pos.Line, i+1, in.Name, ErrSpec, cs.ID, j+1, first.Name, first.Pos.Line)
+		}
+		seen[cs.ID] = i
 		cases = append(cases, cs)
 	}
 	return cases, nil

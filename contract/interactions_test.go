@@ -102,3 +102,32 @@ interactions:
 		assert.Equal(t, "steps/"+c.Description, c.ID)
 	}
 }
+
+// Two interactions whose names give one case id are refused, naming both:
+// a report, a JUnit file or --cases could not tell them apart.
+func TestFromScenarioDuplicateID(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	sc, err := scenarios.Parse("dup.yaml", []byte(`version: 1
+name: dup
+interactions:
+  - name: Get the PHLO
+    request: {operation: getPhlo, path_params: {phlo_id: p}}
+    expect: {status: 200}
+  - name: other
+    request: {operation: getPhlo, path_params: {phlo_id: p}}
+    expect: {status: 200}
+  - name: get the phlo!
+    request: {operation: getPhlo, path_params: {phlo_id: p}}
+    expect: {status: 200}
+`))
+	require.NoError(t, err)
+	_, err = contract.FromScenario(spec, sc)
+	require.ErrorIs(t, err, contract.ErrSpec)
+	assert.Equal(t, "dup.yaml:10: interaction 3 (get the phlo!): contract: unusable spec: its case id dup/get-the-phlo is also interaction 1's (Get the PHLO, line 4); give one of them another name", err.Error())
+
+	sc.Interactions = sc.Interactions[:2]
+	cases, err := contract.FromScenario(spec, sc)
+	require.NoError(t, err)
+	assert.Len(t, cases, 2)
+}
