@@ -99,6 +99,7 @@ func TestBadInput(t *testing.T) {
 		{name: "text/plain", method: "POST", path: mpc, contentType: "text/plain", body: cold, want: 415, wantErr: "text/plain"},
 		{name: "multipart", method: "POST", path: mpc, contentType: "multipart/form-data; boundary=x", body: "--x--", want: 415, wantErr: "multipart/form-data"},
 		{name: "form body that is not JSON", method: "POST", path: mpc, contentType: "application/x-www-form-urlencoded", body: "action=hold", want: 415, wantErr: "application/x-www-form-urlencoded"},
+		{name: "no Content-Type, a body that is not JSON", method: "POST", path: mpc, body: "action=hold", want: 415, wantErr: "No Content-Type, and the body is not JSON"},
 		{name: "unparsable Content-Type", method: "POST", path: mpc, contentType: "application/json; ===", body: cold, want: 415, wantErr: "Unsupported Content-Type"},
 		{name: "duplicate key", method: "POST", path: mpc, contentType: jsonCT, body: `{"action":"cold_transfer","action":"hold","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`, want: 400, wantErr: `the key "action" appears twice in the body`},
 		{name: "duplicate nested key", method: "POST", path: run, contentType: jsonCT, body: `{"a":{"b":1,"b":2}}`, want: 400, wantErr: `the key "b" appears twice in /a`},

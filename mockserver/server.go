@@ -386,6 +386,9 @@ func checkContentType(ct string, raw []byte) (string, *RequestError) {
 	case err == nil && (mt == "" || mt == "application/x-www-form-urlencoded") && looksJSON(raw):
 		return fmt.Sprintf("Content-Type %q with a JSON body read as application/json", ct), nil
 	}
+	if ct == "" {
+		return "", refuse(CodeMediaType, "No Content-Type, and the body is not JSON: send the body as application/json.")
+	}
 	return "", refuse(CodeMediaType, fmt.Sprintf("Unsupported Content-Type %q: send the body as application/json.", ct))
 }
 
