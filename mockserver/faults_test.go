@@ -109,6 +109,12 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, http.StatusInternalServerError, status)
 		assert.Contains(t, body, `"api_id"`)
 		assert.Contains(t, body, "responder bug")
+		entries := s.Journal().Entries(mockserver.Filter{Status: http.StatusInternalServerError})
+		require.Len(t, entries, 1, "the request is in the journal")
+		assert.Equal(t, "error", entries[0].Source)
+		require.Len(t, entries[0].Violations, 1)
+		assert.Equal(t, mockserver.CodeInternal, entries[0].Violations[0].Code)
+		assert.Contains(t, string(entries[0].Answer), "responder bug")
 		healthy(t)
 	})
 	t.Run("responder drops the connection", func(t *testing.T) {

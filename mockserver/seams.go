@@ -105,7 +105,9 @@ type Answer struct {
 }
 
 // A Responder may answer an exchange instead of the spec. ok=false leaves it
-// to the next step (the default answer).
+// to the next step (the default answer). A Responder that panics has its
+// request answered 500 with the panic's text (violation code internal),
+// kept in the journal like any other.
 type Responder interface {
 	Respond(ctx context.Context, ex *Exchange) (a *Answer, ok bool)
 }

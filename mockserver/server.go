@@ -254,7 +254,12 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 			OperationID: op.id, Method: r.Method, Path: r.URL.Path, PathParams: params,
 			Query: r.URL.Query(), Header: r.Header, AuthID: id, Body: decoded, RawBody: raw,
 		}
-		if a, ok := x.responder.Respond(r.Context(), ex); ok && a != nil {
+		a, ok, bug := respond(r.Context(), x.responder, ex)
+		if bug != nil {
+			s.opts.Logger.Error("panic in the Responder", slog.Any("panic", bug), slog.String("path", r.URL.Path))
+			return s.refused(x, refuse(CodeInternal, fmt.Sprintf("Internal error in phlomock: %v.", bug)))
+		}
+		if ok && a != nil {
 			e.Source = "responder"
 			e.Scenario, e.Rule, e.CallSeq = a.Scenario, a.Rule, a.CallSeq
 			return s.answer(w, x, a)
@@ -263,6 +268,23 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	e.Source = "spec"
 	apiID := NewAPIID()
 	return op.success, s.defaultAnswer(x.world, op, params, apiID), nil
+}
+
+// respond calls the Responder, code of the user's or of a scenario engine. A
+// panic in it is returned as bug, so that the request is answered with a 500
+// and kept in the journal like any other; a panic anywhere else in the
+// pipeline is the fake's own bug, left to the recoverer.
+func respond(ctx context.Context, rs Responder, ex *Exchange) (a *Answer, ok bool, bug any) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			a, ok, bug = nil, false, v
+		}
+	}()
+	a, ok = rs.Respond(ctx, ex)
+	return a, ok, nil
 }
 
 func (s *Server) route(r *http.Request) (*operation, map[string]string, *RequestError) {
