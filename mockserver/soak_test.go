@@ -242,7 +242,10 @@ func TestSoak(t *testing.T) {
 	// Flat memory: the journal and connection pools are bounded, so the
 	// heap ends within a fixed margin of where it began, whatever the count.
 	assert.Lessf(t, endHeap, warmHeap+32<<20, "heap in use grew from %s to %s after the warm-up", mib(warmHeap), mib(endHeap))
-	assert.Equal(t, startGoroutines, endGoroutines, "goroutines at the start and at the end")
+	// No goroutine left behind. Fewer at the end is no leak: the count at the
+	// start may hold one still ending (the upload's connection, on a loaded
+	// machine: 8 at the start, 7 at the end).
+	assert.LessOrEqualf(t, endGoroutines, startGoroutines, "goroutines: %d at the start, %d at the end", startGoroutines, endGoroutines)
 }
 
 func heapInuse() uint64 {
