@@ -257,7 +257,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 		a, ok, bug := respond(r.Context(), x.responder, ex)
 		if bug != nil {
 			s.opts.Logger.Error("panic in the Responder", slog.Any("panic", bug), slog.String("path", r.URL.Path))
-			return s.refused(x, refuse(CodeInternal, fmt.Sprintf("Internal error in phlomock: %v.", bug)))
+			return s.refused(x, refuse(CodeInternal, panicMessage(bug)))
 		}
 		if ok && a != nil {
 			e.Source = "responder"
@@ -286,6 +286,10 @@ func respond(ctx context.Context, rs Responder, ex *Exchange) (a *Answer, ok boo
 	a, ok = rs.Respond(ctx, ex)
 	return a, ok, nil
 }
+
+// panicMessage is the error text of a request a panic cut short, from the
+// Responder (respond) or from the fake itself (recoverer).
+func panicMessage(v any) string { return fmt.Sprintf("Internal error in phlomock: %v.", v) }
 
 func (s *Server) route(r *http.Request) (*operation, map[string]string, *RequestError) {
 	path := r.URL.Path
@@ -606,7 +610,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 			s.opts.Logger.Error("panic", slog.Any("panic", v), slog.String("path", r.URL.Path))
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = w.Write(errorBody(NewAPIID(), fmt.Sprintf("Internal error in phlomock: %v.", v)))
+			_, _ = w.Write(errorBody(NewAPIID(), panicMessage(v)))
 		}()
 		next.ServeHTTP(w, r)
 	})
