@@ -36,20 +36,7 @@ const settle = 2 * time.Second
 
 func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 	f := &fake{}
-	director, err := scripted.New(scripted.Options{
-		World:      mockserver.StaticWorld{PhloID: {NodeID}},
-		Operations: scripted.OperationIDs(spec),
-		Logger:     logger,
-	})
-	if err != nil {
-		return nil, err
-	}
-	srv, err := mockserver.New(spec, mockserver.Options{
-		Accounts:  director,
-		World:     director,
-		Responder: director,
-		Logger:    logger,
-	})
+	fake, err := scripted.NewServer(spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}}, mockserver.Options{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +44,8 @@ func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.srv, f.director = srv, director
-	f.hs = &http.Server{Handler: f.track(srv), ReadHeaderTimeout: 5 * time.Second}
+	f.srv, f.director = fake.API, fake.Director
+	f.hs = &http.Server{Handler: f.track(fake.API), ReadHeaderTimeout: 5 * time.Second}
 	f.url = "http://" + ln.Addr().String()
 	go func() { _ = f.hs.Serve(ln) }()
 	return f, nil

@@ -129,7 +129,7 @@ func actionCall(f func(ctx context.Context) (*client.ActionResult, error)) func(
 
 // The fake's errors come back as *APIError matching the sentinels.
 func TestFakeErrors(t *testing.T) {
-	_, url := newFake(t, mockserver.Options{StrictIDs: true, World: mockserver.StaticWorld{phloID: {nodeID}}})
+	_, url := newFake(t, mockserver.Options{StrictIDs: true, Store: mockserver.State{World: mockserver.StaticWorld{phloID: {nodeID}}}})
 	ok := client.New(mockserver.DefaultAuthID, mockserver.DefaultAuthToken, client.WithBaseURL(url))
 	tests := []struct {
 		name   string

@@ -39,7 +39,7 @@ func TestSuite(t *testing.T) {
 	}}
 	if *flagTarget == "" {
 		const phlo, node = "phlo-under-test", "node-under-test"
-		fake, err := mockserver.New(spec, mockserver.Options{World: world{phlo, node}, StrictIDs: true})
+		fake, err := mockserver.New(spec, mockserver.Options{Store: mockserver.State{World: world{phlo, node}}, StrictIDs: true})
 		require.NoError(t, err)
 		srv := httptest.NewServer(fake)
 		t.Cleanup(srv.Close)
@@ -83,7 +83,7 @@ func BenchmarkSuite(b *testing.B) {
 	cases, err := contract.Generate(spec, contract.GenerateOptions{})
 	require.NoError(b, err)
 	const phlo, node = "phlo-under-test", "node-under-test"
-	fake, err := mockserver.New(spec, mockserver.Options{World: world{phlo, node}, StrictIDs: true})
+	fake, err := mockserver.New(spec, mockserver.Options{Store: mockserver.State{World: world{phlo, node}}, StrictIDs: true})
 	require.NoError(b, err)
 	srv := httptest.NewServer(fake)
 	b.Cleanup(srv.Close)

@@ -35,7 +35,7 @@ func benchHandler(b *testing.B, h http.Handler) {
 }
 
 // productionServer is the fake exactly as `phlomock serve` builds it by
-// default: the Director as Responder, World and Accounts with the default
+// default (scripted.NewServer): the Director as its Store, with the default
 // scenario (success) active, validation and the journal on, no response
 // validation, and a logger that filters the per-request line out (the
 // level make bench runs serve with: --log-level error).
@@ -47,18 +47,14 @@ func productionServer(tb testing.TB) (*mockserver.Server, *scripted.Director) {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	d, err := scripted.New(scripted.Options{Accounts: accounts, Operations: scripted.OperationIDs(doc), Logger: logger})
+	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts}, mockserver.Options{Logger: logger})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := d.ActivateNames(scenarios.Default); err != nil {
+	if err := fake.Director.ActivateNames(scenarios.Default); err != nil {
 		tb.Fatal(err)
 	}
-	s, err := mockserver.New(doc, mockserver.Options{Responder: d, World: d, Accounts: d, Logger: logger})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s, d
+	return fake.API, fake.Director
 }
 
 // BenchmarkColdTransfer is the seed request through the whole fake, as

@@ -151,7 +151,7 @@ func (b *blocker) Respond(ctx context.Context, _ *mockserver.Exchange) (*mockser
 func TestBoundInFlight(t *testing.T) {
 	noLeaks(t)
 	b := &blocker{entered: make(chan struct{}), release: make(chan struct{})}
-	ts := hardened(t, newServer(t, mockserver.Options{Responder: b}), 2, nil)
+	ts := hardened(t, newServer(t, mockserver.Options{Store: mockserver.State{Responder: b}}), 2, nil)
 	get := func() (int, http.Header, []byte) {
 		req, _ := http.NewRequest("GET", ts.URL+"/v1/phlo/P1", nil)
 		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
@@ -211,7 +211,7 @@ func TestBoundCalls(t *testing.T) {
 	require.NoError(t, err)
 	seeded := d.Calls()
 	require.Len(t, seeded, 1)
-	s := newServer(t, mockserver.Options{Accounts: d, World: d, Responder: d, JournalSize: 10})
+	s := newServer(t, mockserver.Options{Store: d, JournalSize: 10})
 	const call = `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`
 	post := func(path, body string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", path, strings.NewReader(body))

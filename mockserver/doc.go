@@ -7,7 +7,9 @@
 //
 //	route      strip one trailing slash, match an operation (404, 405 + Allow)
 //	read       the body, up to Options.MaxBodyBytes (413)
-//	auth       HTTP Basic against Options.Accounts, constant-time (401),
+//	state      the request's accounts, world and Responder, from
+//	           Options.Store once for the whole request (503 on error)
+//	auth       HTTP Basic against the state's Accounts, constant-time (401),
 //	           unless the operation's security allows anonymous calls
 //	normalise  the real API's leniencies (415 for a non-JSON body): a
 //	           "", null or missing property with a default (role) takes the
@@ -17,7 +19,7 @@
 //	           the body against the schema its discriminator (action)
 //	           selects; every violation is reported, in Plivo's wording (400)
 //	exists     with Options.StrictIDs, unknown PHLOs and nodes answer 404
-//	respond    Options.Responder may answer instead (scenarios, stateful
+//	respond    the state's Responder may answer instead (scenarios, stateful
 //	           calls); otherwise the default answer built from the spec
 //	check      with Options.ValidateResponses, the answer is checked against
 //	           the spec; a wrong answer becomes a 500 naming the violation
@@ -33,12 +35,41 @@
 //
 // # Seams
 //
-// Three small interfaces let other packages shape the fake without this one
-// importing them: Accounts (which Auth IDs and tokens exist), World (which
-// PHLOs and nodes exist, and their names) and Responder (answer an exchange
-// instead of the spec's default: status, body, delay, dropped connection).
-// The control plane (AdminHandler) takes extra routes, so scenario activation
-// or call inspection are added by the caller, in one visible list.
+// Other packages shape the fake without this one importing them, through
+// two seams. The control plane (AdminHandler) takes extra routes, so
+// scenario activation or call inspection are added by the caller, in one
+// visible list. And Options.Store gives each request its state.
+//
+// # The Store: the state a request is served from
+//
+// A Store is asked once per request, after routing and reading the body and
+// before the credential check, for a State: the Accounts that may call
+// (which Auth IDs exist and their tokens), the World (which PHLOs and nodes
+// exist, and their names) and the Responder (which may answer instead of
+// the spec: status, body, delay, dropped connection). A nil Store, or a
+// State used as a Store, is static: the zero-value Options{} is the
+// default account, every id, the spec's answers. Package scripted's
+// Director is the Store of the fake with scenarios; a store shared by
+// several replicas (state kept in Redis) implements the same interface.
+// An implementation must keep to this:
+//
+//   - Consistent within one request. The State returned serves the whole
+//     request: the account that let it in, the world that named its PHLO
+//     and the rules that answered it come from the same version of the
+//     state. A scenario switch while the request is in flight is seen by
+//     the next request, never by half of this one.
+//   - Free to change between requests. Two requests may see different
+//     states, even two in flight at once; nothing orders them but the
+//     Store. Counters and call state inside a Responder (a rule that
+//     answers three times, a call's members) are the Responder's own and
+//     change as it answers.
+//   - Safe for concurrent use. State is called from many goroutines at
+//     once, as are the Accounts, World and Responder it returns.
+//   - Cheap, and bounded. State is on the hot path of every request: it
+//     should cost an atomic load, not a round trip, when nothing changed;
+//     one that must reach a remote store bounds the wait by r's context.
+//     An error (a store that went away) answers 503 with its text (code
+//     unavailable), journaled like any other answer, never a hang.
 //
 // Everything that depends only on the spec (router, selected schemas,
 // defaults, answer templates) is computed once, in New. The common valid

@@ -27,6 +27,7 @@ const (
 	CodeMediaType        Code = "unsupported_media"  // a body that is not application/json
 	CodeBadAnswer        Code = "bad_answer"         // the fake's own answer broke the spec
 	CodeInternal         Code = "internal"           // a bug in the fake
+	CodeUnavailable      Code = "unavailable"        // the Store could not give the request its state
 )
 
 // statusOf is the one map from codes to HTTP statuses.
@@ -45,6 +46,7 @@ var statusOf = map[Code]int{
 	CodeMediaType:        http.StatusUnsupportedMediaType,
 	CodeBadAnswer:        http.StatusInternalServerError,
 	CodeInternal:         http.StatusInternalServerError,
+	CodeUnavailable:      http.StatusServiceUnavailable,
 }
 
 // Status is the HTTP status that answers a violation with this code.

@@ -38,17 +38,17 @@ func ExampleNew() {
 }
 
 // A Responder answers instead of the spec: here, a member that is not in
-// the call.
+// the call. A State that never changes is the Store.
 func ExampleResponder() {
 	doc, _ := openapi.Load()
-	fake, _ := mockserver.New(doc, mockserver.Options{
+	fake, _ := mockserver.New(doc, mockserver.Options{Store: mockserver.State{
 		Responder: mockserver.ResponderFunc(func(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 			if ex.OperationID == "updateMember" && ex.PathParams["member_address"] == "+19999999999" {
 				return &mockserver.Answer{Status: http.StatusBadRequest, Body: []byte(`{"api_id":"5a4b1ec2-0000-4000-8000-000000000000","error":"member not found in the call"}`)}, true
 			}
 			return nil, false
 		}),
-	})
+	}})
 	req := httptest.NewRequest("POST", "/v1/phlo/P1/multi_party_call/N1/members/+19999999999", strings.NewReader(`{"action":"hangup"}`))
 	req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
 	req.Header.Set("Content-Type", "application/json")

@@ -40,7 +40,7 @@ func (f *faultResponder) Respond(_ context.Context, ex *mockserver.Exchange) (*m
 func TestFaults(t *testing.T) {
 	noLeaks(t)
 	f := &faultResponder{}
-	s := newServer(t, mockserver.Options{Responder: f})
+	s := newServer(t, mockserver.Options{Store: mockserver.State{Responder: f}})
 	ts := hardened(t, s, 0, nil)
 	auth := "Basic TUFQSExPTU9DS0RFRkFVTFQwMDE6cGhsb21vY2stZGVmYXVsdC1hdXRoLXRva2Vu"
 	get := func(fault string) (int, string, error) {

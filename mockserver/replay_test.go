@@ -78,7 +78,7 @@ func TestReplayCaptures(t *testing.T) {
 	files, err := filepath.Glob("testdata/wire/*.txt")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
-	s := newServer(t, mockserver.Options{Accounts: mockserver.StaticAccounts{captureID: captureToken}})
+	s := newServer(t, mockserver.Options{Store: mockserver.State{Accounts: mockserver.StaticAccounts{captureID: captureToken}}})
 	total := 0
 	for _, file := range files {
 		for _, c := range readCaptures(t, file) {

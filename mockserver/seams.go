@@ -112,14 +112,6 @@ type Responder interface {
 	Respond(ctx context.Context, ex *Exchange) (a *Answer, ok bool)
 }
 
-// A Pinner is a Responder whose accounts, world and answers change
-// together (package scripted switches scenarios). The fake asks it once per
-// request for the three that serve the whole request, so no request is let
-// in by one state and answered by the next.
-type Pinner interface {
-	Pin() (Accounts, World, Responder)
-}
-
 // ResponderFunc adapts a function to Responder.
 type ResponderFunc func(ctx context.Context, ex *Exchange) (*Answer, bool)
 
@@ -147,3 +139,33 @@ func (w StaticWorld) Node(phloID, nodeID string) (Node, bool) {
 	}
 	return Node{}, false
 }
+
+// A Store gives each request the state it is served from: the accounts that
+// may call, the PHLOs and nodes that exist, and the Responder that may
+// answer instead of the spec. It is the fake's one seam for state that
+// changes while it serves (package scripted switches scenarios; a store
+// shared by several replicas implements it too): see the package
+// documentation for what an implementation must guarantee.
+type Store interface {
+	// State returns the state that serves r, from the credential check to
+	// the answer. It is called once per request that reaches auth. An
+	// error answers 503 with its text (code unavailable); the request is
+	// journaled like any other.
+	State(r *http.Request) (State, error)
+}
+
+// A State is what one request sees, whole, from start to end. A nil field
+// takes the fake's default: the default account, every well-formed id
+// exists, the spec answers.
+//
+// A State is also a Store whose state never changes: it serves every
+// request from itself, so Options{Store: State{World: w}} is a fake with a
+// fixed world.
+type State struct {
+	Accounts  Accounts
+	World     World
+	Responder Responder
+}
+
+// State implements Store: s serves every request.
+func (s State) State(*http.Request) (State, error) { return s, nil }

@@ -27,14 +27,12 @@ import (
 // Options configure a Server. The zero value is a working fake: the default
 // account, every well-formed id exists, actions answer 201.
 type Options struct {
-	// Accounts that may call the API. Nil: only DefaultAuthID/DefaultAuthToken.
-	Accounts Accounts
-	// World names the PHLOs and nodes. Nil: every id exists, with default names.
-	World World
+	// Store gives each request its accounts, world and Responder (see
+	// State for what a nil one of them means). Nil: State{}, the default
+	// account, every id exists with default names, the spec answers.
+	Store Store
 	// StrictIDs makes PHLOs and nodes the World does not declare answer 404.
 	StrictIDs bool
-	// Responder, if set, may answer valid requests instead of the spec.
-	Responder Responder
 	// ActionStatus is the success status of operations that document both
 	// 200 and 201 (the node and member actions): 201 (the docs, default) or
 	// 200 (the seed's saved response).
@@ -79,11 +77,8 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 	if doc == nil {
 		return nil, errors.New("mockserver: nil spec")
 	}
-	if opts.Accounts == nil {
-		opts.Accounts = StaticAccounts{DefaultAuthID: DefaultAuthToken}
-	}
-	if opts.World == nil {
-		opts.World = openWorld{}
+	if opts.Store == nil {
+		opts.Store = State{}
 	}
 	if opts.ActionStatus == 0 {
 		opts.ActionStatus = http.StatusCreated
@@ -148,12 +143,13 @@ type exchange struct {
 	// verbatim: the Responder's answer is sent as given, not checked
 	// against the spec (Answer.Verbatim).
 	verbatim bool
-	// The accounts, world and responder of this request: Options', or what
-	// a Pinner gave for the whole request.
-	accounts  Accounts
-	world     World
-	responder Responder
+	// The accounts, world and responder of this request, from the Store
+	// once for the whole request (nil ones replaced by the defaults).
+	state State
 }
+
+// defaultAccounts are the accounts of a State without any.
+var defaultAccounts Accounts = StaticAccounts{DefaultAuthID: DefaultAuthToken}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{r: r, start: time.Now()}
@@ -163,17 +159,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Path:     r.URL.Path,
 		RawQuery: r.URL.RawQuery,
 		Header:   redactHeader(r.Header),
-	}
-	x.accounts, x.world, x.responder = s.opts.Accounts, s.opts.World, s.opts.Responder
-	if p, ok := x.responder.(Pinner); ok {
-		a, wd, rs := p.Pin()
-		if a != nil {
-			x.accounts = a
-		}
-		if wd != nil {
-			x.world = wd
-		}
-		x.responder = rs
 	}
 	status, body, hdr := s.pipeline(w, x)
 	if body == nil { // dropped
@@ -206,6 +191,19 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 		return s.refused(x, readErr)
 	}
 
+	// state: one view of the Store for the rest of the request
+	st, err := s.opts.Store.State(r)
+	if err != nil {
+		return s.refused(x, refuse(CodeUnavailable, "The fake's state is unavailable: "+err.Error()+"."))
+	}
+	if st.Accounts == nil {
+		st.Accounts = defaultAccounts
+	}
+	if st.World == nil {
+		st.World = openWorld{}
+	}
+	x.state = st
+
 	// auth
 	id, token, hasAuth := r.BasicAuth()
 	e.AuthID = id
@@ -213,7 +211,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	case op.public:
 	case !hasAuth:
 		return s.refused(x, refuse(CodeUnauthorized, "Authentication credentials were not provided: use HTTP Basic auth with your Auth ID and Auth Token."))
-	case !checkCredentials(x.accounts, id, token):
+	case !checkCredentials(x.state.Accounts, id, token):
 		return s.refused(x, refuse(CodeUnauthorized, "Authentication failed: invalid Auth ID or Auth Token."))
 	}
 
@@ -244,17 +242,17 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	e.Valid = true
 
 	// exists
-	if err := s.exists(x.world, params); err != nil {
+	if err := s.exists(x.state.World, params); err != nil {
 		return s.refused(x, err)
 	}
 
 	// respond
-	if x.responder != nil {
+	if x.state.Responder != nil {
 		ex := &Exchange{
 			OperationID: op.id, Method: r.Method, Path: r.URL.Path, PathParams: params,
 			Query: r.URL.Query(), Header: r.Header, AuthID: id, Body: decoded, RawBody: raw,
 		}
-		a, ok, bug := respond(r.Context(), x.responder, ex)
+		a, ok, bug := respond(r.Context(), x.state.Responder, ex)
 		if bug != nil {
 			s.opts.Logger.Error("panic in the Responder", slog.Any("panic", bug), slog.String("path", r.URL.Path))
 			return s.refused(x, refuse(CodeInternal, panicMessage(bug)))
@@ -267,7 +265,7 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 	}
 	e.Source = "spec"
 	apiID := NewAPIID()
-	return op.success, s.defaultAnswer(x.world, op, params, apiID), nil
+	return op.success, s.defaultAnswer(x.state.World, op, params, apiID), nil
 }
 
 // respond calls the Responder, code of the user's or of a scenario engine. A
@@ -534,7 +532,7 @@ func (s *Server) answer(w http.ResponseWriter, x *exchange, a *Answer) (int, []b
 			body = append(body[:len(body):len(body)], '\n')
 		}
 	case status >= 200 && status < 300:
-		body = s.defaultAnswer(x.world, x.op, x.entry.PathParams, NewAPIID())
+		body = s.defaultAnswer(x.state.World, x.op, x.entry.PathParams, NewAPIID())
 	default:
 		body = errorBody(NewAPIID(), http.StatusText(status))
 	}

@@ -2,11 +2,13 @@ package mockserver_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/phlomock/phlomock/mockserver"
@@ -268,24 +270,57 @@ func TestStrictIDs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := newServer(t, mockserver.Options{World: w, StrictIDs: c.strict})
+			s := newServer(t, mockserver.Options{Store: mockserver.State{World: w}, StrictIDs: c.strict})
 			r := do(t, s, c.method, c.path, "", "application/json", c.body)
 			assert.Equalf(t, c.status, r.status, "body %s", r.raw)
 		})
 	}
 	t.Run("names from the world", func(t *testing.T) {
-		s := newServer(t, mockserver.Options{World: w, StrictIDs: true})
+		s := newServer(t, mockserver.Options{Store: mockserver.State{World: w}, StrictIDs: true})
 		assert.Equal(t, "Support line", do(t, s, "GET", "/v1/phlo/P1", "", "", "").body["name"])
 		assert.Equal(t, "MPC", do(t, s, "GET", "/v1/phlo/P1/multi_party_call/N1", "", "", "").body["name"])
 	})
 }
 
 func TestAccounts(t *testing.T) {
-	s := newServer(t, mockserver.Options{Accounts: mockserver.StaticAccounts{"SAXXXXXXXXXXXXXXXXXX": "secret"}})
+	s := newServer(t, mockserver.Options{Store: mockserver.State{Accounts: mockserver.StaticAccounts{"SAXXXXXXXXXXXXXXXXXX": "secret"}}})
 	assert.Equal(t, 200, do(t, s, "GET", "/v1/phlo/P1", "SAXXXXXXXXXXXXXXXXXX:secret", "", "").status)
 	assert.Equal(t, 401, do(t, s, "GET", "/v1/phlo/P1", "", "", "").status, "the default account is replaced")
 	r := do(t, s, "GET", "/v1/phlo/P1", "SAXXXXXXXXXXXXXXXXXX:wrong", "", "")
 	assert.Equal(t, `Basic realm="phlomock"`, r.header.Get("WWW-Authenticate"))
+}
+
+// countingStore counts the requests it is asked for a state, and gives the
+// state of its phase: the first accounts, or an error.
+type countingStore struct {
+	calls atomic.Int64
+	err   error
+}
+
+func (c *countingStore) State(*http.Request) (mockserver.State, error) {
+	c.calls.Add(1)
+	return mockserver.State{Accounts: mockserver.StaticAccounts{"SAXXXXXXXXXXXXXXXXXX": "secret"}}, c.err
+}
+
+// TestStore: the Store is asked once per request that reaches auth, its
+// accounts decide, and a Store that fails answers 503, journaled.
+func TestStore(t *testing.T) {
+	st := &countingStore{}
+	s := newServer(t, mockserver.Options{Store: st})
+	assert.Equal(t, 200, do(t, s, "GET", "/v1/phlo/P1", "SAXXXXXXXXXXXXXXXXXX:secret", "", "").status)
+	assert.Equal(t, 401, do(t, s, "GET", "/v1/phlo/P1", "", "", "").status, "the Store's accounts replace the default")
+	assert.Equal(t, 201, do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1", "SAXXXXXXXXXXXXXXXXXX:secret", "application/json", seedBody).status)
+	assert.Equal(t, 404, do(t, s, "GET", "/v1/nowhere", "", "", "").status)
+	assert.Equal(t, int64(3), st.calls.Load(), "calls to State: one per routed request, none for a 404")
+
+	st.err = errors.New("redis: connection refused")
+	r := do(t, s, "GET", "/v1/phlo/P1", "SAXXXXXXXXXXXXXXXXXX:secret", "", "")
+	assert.Equal(t, 503, r.status)
+	assert.Equal(t, "The fake's state is unavailable: redis: connection refused.", r.body["error"])
+	e := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
+	require.Len(t, e.Violations, 1)
+	assert.Equal(t, mockserver.CodeUnavailable, e.Violations[0].Code)
+	assert.Equal(t, 503, e.Status)
 }
 
 func TestResponder(t *testing.T) {
@@ -302,7 +337,7 @@ func TestResponder(t *testing.T) {
 		}
 		return nil, false
 	})
-	s := newServer(t, mockserver.Options{Responder: resp})
+	s := newServer(t, mockserver.Options{Store: mockserver.State{Responder: resp}})
 	cases := []struct {
 		member string
 		status int
@@ -325,9 +360,9 @@ func TestResponder(t *testing.T) {
 		})
 	}
 	t.Run("answer breaking the contract becomes a 500", func(t *testing.T) {
-		s := newServer(t, mockserver.Options{Responder: mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) {
+		s := newServer(t, mockserver.Options{Store: mockserver.State{Responder: mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) {
 			return &mockserver.Answer{Status: 201, Body: []byte(`{"api_id":"x"}`)}, true
-		})})
+		})}})
 		r := do(t, s, "GET", "/v1/phlo/P1", "", "", "")
 		assert.Equal(t, 500, r.status)
 		assert.Contains(t, r.body["error"], "breaks the contract")
@@ -384,10 +419,10 @@ func TestRawAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, mockserver.Options{Responder: mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) {
+			s := newServer(t, mockserver.Options{Store: mockserver.State{Responder: mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) {
 				a := tt.answer
 				return &a, true
-			})})
+			})}})
 			req := httptest.NewRequest("GET", "/v1/phlo/P1", nil)
 			req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
 			rec := httptest.NewRecorder()

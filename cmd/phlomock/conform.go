@@ -263,15 +263,10 @@ type conformFake struct {
 // that the unknown-id cases can be refused: the target's PHLO and node
 // exist, and so do those the active scenario declares.
 func startConformFake(spec *openapi3.T, target contract.Target) (*conformFake, error) {
-	d, err := scripted.New(scripted.Options{
-		Accounts:   mockserver.StaticAccounts{target.AuthID: target.AuthToken},
-		World:      mockserver.StaticWorld{target.PhloID: {target.NodeID}},
-		Operations: scripted.OperationIDs(spec),
-	})
-	if err != nil {
-		return nil, err
-	}
-	srv, err := mockserver.New(spec, mockserver.Options{Responder: d, World: d, Accounts: d, StrictIDs: true})
+	fake, err := scripted.NewServer(spec, scripted.Options{
+		Accounts: mockserver.StaticAccounts{target.AuthID: target.AuthToken},
+		World:    mockserver.StaticWorld{target.PhloID: {target.NodeID}},
+	}, mockserver.Options{StrictIDs: true})
 	if err != nil {
 		return nil, err
 	}
@@ -279,11 +274,11 @@ func startConformFake(spec *openapi3.T, target contract.Target) (*conformFake, e
 	if err != nil {
 		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Handler: fake.API, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	// Close, not Shutdown: the run is over, and Shutdown would wait for
 	// connections the client dialled but never used.
-	return &conformFake{url: "http://" + ln.Addr().String(), server: srv, director: d, stop: func() { _ = hs.Close() }}, nil
+	return &conformFake{url: "http://" + ln.Addr().String(), server: fake.API, director: fake.Director, stop: func() { _ = hs.Close() }}, nil
 }
 
 // writeFileWith replaces path with what write writes, readable by all

@@ -180,7 +180,7 @@ func newConformFake(tb testing.TB, wrap func(http.Handler) http.Handler) *httpte
 	tb.Helper()
 	spec, err := openapi.Load()
 	require.NoError(tb, err)
-	fake, err := mockserver.New(spec, mockserver.Options{World: mockserver.StaticWorld{conformPhloID: {conformNodeID}}, StrictIDs: true})
+	fake, err := mockserver.New(spec, mockserver.Options{Store: mockserver.State{World: mockserver.StaticWorld{conformPhloID: {conformNodeID}}}, StrictIDs: true})
 	require.NoError(tb, err)
 	var h http.Handler = fake
 	if wrap != nil {

@@ -177,7 +177,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: err}
 	}
 
-	opts, err := c.options(logger)
+	director, opts, err := c.options(logger)
 	if err == nil {
 		err = c.limits.check()
 	}
@@ -221,27 +221,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if docErr != nil {
 		return &exitError{code: 2, err: docErr}
 	}
-	director, err := scripted.New(scripted.Options{Accounts: opts.Accounts, World: opts.World, Operations: scripted.OperationIDs(doc), Logger: logger})
+	fake, err := scripted.NewServer(doc, director, opts)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	srv, admin := fake.API, fake.Admin
 	// A bad scenario file is bad input: exit 1, every problem as file:line:column.
 	// When reading them found a problem, loadScenarios reads them again
 	// through the Director, which words every one.
 	if read {
-		err = activateScenarios(director, all, files)
+		err = activateScenarios(fake.Director, all, files)
 	} else {
-		err = loadScenarios(c.scenarioArgs(), director)
+		err = loadScenarios(c.scenarioArgs(), fake.Director)
 	}
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("--scenario:\n%w", err)}
 	}
-	opts.Responder, opts.World, opts.Accounts = director, director, director
-	srv, err := mockserver.New(doc, opts)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	admin := srv.AdminHandler(director.AdminRoutes(srv.Journal())...)
 
 	var api http.Handler = srv
 	if c.adminPrefix != "" {
@@ -268,9 +263,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "phlomock serving the PHLO runner API on %s (control plane %s); Basic auth %s:%s\n",
 		apiURL, adminURL, c.authID, shownToken(c.authToken))
 	logger.Info("listening", slog.String("url", apiURL), slog.String("admin", adminURL), slog.String("auth_id", c.authID),
-		slog.String("scenarios", strings.Join(director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
+		slog.String("scenarios", strings.Join(fake.Director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
 	if c.watch {
-		go watchScenarios(ctx, c.scenarioArgs(), watched, director, logger)
+		go watchScenarios(ctx, c.scenarioArgs(), watched, fake.Director, logger)
 	}
 
 	select {
@@ -310,12 +305,13 @@ func (c *serveConfig) loadSpec() (*openapi3.T, error) {
 	return nil, fmt.Errorf("--spec %s: %w", c.spec, err)
 }
 
-func (c *serveConfig) options(logger *slog.Logger) (mockserver.Options, error) {
+// options are the Director's (the accounts and --ids) and the fake's.
+func (c *serveConfig) options(logger *slog.Logger) (scripted.Options, mockserver.Options, error) {
 	if c.authID == "" || c.authToken == "" {
-		return mockserver.Options{}, errors.New("--auth-id and --auth-token must not be empty")
+		return scripted.Options{}, mockserver.Options{}, errors.New("--auth-id and --auth-token must not be empty")
 	}
 	if c.actionStatus != 200 && c.actionStatus != 201 {
-		return mockserver.Options{}, fmt.Errorf("--action-status %d: want 200 or 201", c.actionStatus)
+		return scripted.Options{}, mockserver.Options{}, fmt.Errorf("--action-status %d: want 200 or 201", c.actionStatus)
 	}
 	// mockserver reads 0 (and a negative body or journal size) as its
 	// default: a user asking for 0 would silently get 1 MiB, 1000 entries
@@ -331,15 +327,18 @@ func (c *serveConfig) options(logger *slog.Logger) (mockserver.Options, error) {
 		errs = append(errs, fmt.Errorf("--journal-body-limit %d: want 1 or more bytes, or -1 for whole bodies", c.journalBodyLimit))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return mockserver.Options{}, err
+		return scripted.Options{}, mockserver.Options{}, err
 	}
 	world, err := parseIDs(c.ids)
 	if err != nil {
-		return mockserver.Options{}, err
+		return scripted.Options{}, mockserver.Options{}, err
 	}
-	return mockserver.Options{
-		Accounts:          mockserver.StaticAccounts{c.authID: c.authToken},
-		World:             world,
+	director := scripted.Options{
+		Accounts: mockserver.StaticAccounts{c.authID: c.authToken},
+		World:    world,
+		Logger:   logger,
+	}
+	return director, mockserver.Options{
 		StrictIDs:         c.strictIDs,
 		ActionStatus:      c.actionStatus,
 		MaxBodyBytes:      int64(c.maxBody),

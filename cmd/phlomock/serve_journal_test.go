@@ -33,7 +33,7 @@ func TestServeJournalBodyLimit(t *testing.T) {
 			fs, c, err := serveFlags(io.Discard)
 			require.NoError(t, err)
 			require.NoError(t, fs.Parse(tt.args))
-			opts, err := c.options(nil)
+			_, opts, err := c.options(nil)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, opts.JournalBodyLimit)
 		})

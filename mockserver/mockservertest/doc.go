@@ -11,5 +11,5 @@
 // routes as serve's.
 //
 // It is for tests. Programs serve the fake with `phlomock serve`, or with
-// mockserver.New and an http.Server of their own.
+// scripted.NewServer (or mockserver.New) and an http.Server of their own.
 package mockservertest

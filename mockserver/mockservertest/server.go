@@ -21,7 +21,7 @@ type Server struct {
 	AuthToken string
 	Mock      *mockserver.Server // the fake itself: Journal, SetReady...
 	// Director holds the active scenarios (Activate, Reset, Calls); its
-	// routes are on AdminURL. Nil when WithOptions set a Responder.
+	// routes are on AdminURL. Nil when WithOptions set a Store.
 	Director *scripted.Director
 
 	api, admin *httptest.Server
@@ -31,13 +31,13 @@ type Server struct {
 type Option func(*config)
 
 type config struct {
-	spec   *openapi3.T
-	id     string
-	token  string
-	opts   mockserver.Options
-	single bool // the accounts were set with WithAccount
-	names  []string
-	ss     []*scenarios.Scenario
+	spec  *openapi3.T
+	id    string
+	token string
+	opts  mockserver.Options
+	world mockserver.World
+	names []string
+	ss    []*scenarios.Scenario
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -46,12 +46,19 @@ func WithSpec(doc *openapi3.T) Option { return func(c *config) { c.spec = doc } 
 // WithAccount makes id/token the one account the fake accepts, and the one
 // Client sends. The default is mockserver.DefaultAuthID/DefaultAuthToken.
 func WithAccount(id, token string) Option {
-	return func(c *config) { c.id, c.token, c.single = id, token, true }
+	return func(c *config) { c.id, c.token = id, token }
 }
 
-// WithOptions sets the fake's options (world, responder, strict ids...).
-// Response validation is always on, and WithAccount, if given, wins over
-// opts.Accounts.
+// WithWorld declares PHLOs and nodes beyond the active scenarios' (which
+// win for the same id), as `phlomock serve --ids` does; with
+// mockserver.Options.StrictIDs, other ids answer 404.
+func WithWorld(w mockserver.World) Option { return func(c *config) { c.world = w } }
+
+// WithOptions sets the fake's options (strict ids, journal size...).
+// Response validation is always on. A Store in opts replaces the Director
+// and its scenarios (no WithScenario then); its states' accounts are
+// replaced by the one account of WithAccount (or the default one), and
+// their world, when they have none, by WithWorld's.
 func WithOptions(opts mockserver.Options) Option { return func(c *config) { c.opts = opts } }
 
 // WithScenario activates built-in scenarios by name (later ones override
@@ -78,36 +85,32 @@ func Start(opts ...Option) (*Server, error) {
 		}
 		c.spec = doc
 	}
-	if c.single || c.opts.Accounts == nil {
-		c.opts.Accounts = mockserver.StaticAccounts{c.id: c.token}
-	}
+	accounts := mockserver.StaticAccounts{c.id: c.token}
 	c.opts.ValidateResponses = true
-	var d *scripted.Director
-	switch {
-	case c.opts.Responder == nil:
-		var err error
-		d, err = scripted.New(scripted.Options{Accounts: c.opts.Accounts, World: c.opts.World, Operations: scripted.OperationIDs(c.spec), Logger: c.opts.Logger})
+	s := &Server{AuthID: c.id, AuthToken: c.token}
+	var api, admin http.Handler
+	if c.opts.Store != nil {
+		// The test's own Store: the plain fake, no scenarios.
+		if len(c.names)+len(c.ss) > 0 {
+			return nil, errors.New("mockservertest: WithScenario and a Store in WithOptions: choose one")
+		}
+		c.opts.Store = overridden{next: c.opts.Store, accounts: accounts, world: c.world}
+		m, err := mockserver.New(c.spec, c.opts)
+		if err != nil {
+			return nil, err
+		}
+		s.Mock, api, admin = m, m, m.AdminHandler()
+	} else {
+		fake, err := scripted.NewServer(c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger}, c.opts)
 		if err == nil {
-			err = activate(d, c)
+			err = activate(fake.Director, c)
 		}
 		if err != nil {
 			return nil, err
 		}
-		c.opts.Responder, c.opts.World, c.opts.Accounts = d, d, d
-	case len(c.names)+len(c.ss) > 0:
-		return nil, errors.New("mockservertest: WithScenario and a Responder in WithOptions: choose one")
+		s.Mock, s.Director, api, admin = fake.API, fake.Director, fake.API, fake.Admin
 	}
-	m, err := mockserver.New(c.spec, c.opts)
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{AuthID: c.id, AuthToken: c.token, Mock: m, Director: d}
-	s.api = httptest.NewServer(m)
-	var routes []mockserver.AdminRoute
-	if d != nil {
-		routes = d.AdminRoutes(m.Journal())
-	}
-	s.admin = httptest.NewServer(m.AdminHandler(routes...))
+	s.api, s.admin = httptest.NewServer(api), httptest.NewServer(admin)
 	s.URL, s.AdminURL = s.api.URL, s.admin.URL
 	return s, nil
 }
@@ -152,6 +155,23 @@ func (s *Server) Journal(f mockserver.Filter) []*mockserver.Entry {
 func (s *Server) Close() {
 	s.api.Close()
 	s.admin.Close()
+}
+
+// overridden is a test's Store with the server's one account, and its
+// world when the Store's states have none.
+type overridden struct {
+	next     mockserver.Store
+	accounts mockserver.Accounts
+	world    mockserver.World
+}
+
+func (o overridden) State(r *http.Request) (mockserver.State, error) {
+	st, err := o.next.State(r)
+	st.Accounts = o.accounts
+	if st.World == nil {
+		st.World = o.world
+	}
+	return st, err
 }
 
 type basicAuth struct {

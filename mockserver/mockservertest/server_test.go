@@ -23,7 +23,7 @@ func TestNewServer(t *testing.T) {
 	}{
 		{"default account", nil, mockserver.DefaultAuthID, 200},
 		{"own account", []mockservertest.Option{mockservertest.WithAccount("SAXXXXXXXXXXXXXXXXXX", "t")}, "SAXXXXXXXXXXXXXXXXXX", 200},
-		{"strict ids", []mockservertest.Option{mockservertest.WithOptions(mockserver.Options{StrictIDs: true, World: mockserver.StaticWorld{"P2": nil}})}, mockserver.DefaultAuthID, 404},
+		{"strict ids", []mockservertest.Option{mockservertest.WithOptions(mockserver.Options{StrictIDs: true}), mockservertest.WithWorld(mockserver.StaticWorld{"P2": nil})}, mockserver.DefaultAuthID, 404},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -117,7 +117,7 @@ func TestAdminJournal(t *testing.T) {
 }
 
 func TestResponderDropAndDelay(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{
+	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Store: mockserver.State{
 		Responder: mockserver.ResponderFunc(func(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 			switch ex.PathParams["phlo_id"] {
 			case "drop":
@@ -129,7 +129,7 @@ func TestResponderDropAndDelay(t *testing.T) {
 			}
 			return nil, false
 		}),
-	}))
+	}}))
 	t.Run("drop", func(t *testing.T) {
 		_, err := s.Client().Get(s.URL + "/v1/phlo/drop")
 		require.Error(t, err, "the connection is closed without an answer")
@@ -159,10 +159,10 @@ func TestWithScenarioErrors(t *testing.T) {
 	require.ErrorIs(t, err, scenarios.ErrUnknownScenario)
 
 	responder := mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) { return nil, false })
-	_, err = mockservertest.Start(mockservertest.WithOptions(mockserver.Options{Responder: responder}), mockservertest.WithScenario("success"))
+	_, err = mockservertest.Start(mockservertest.WithOptions(mockserver.Options{Store: mockserver.State{Responder: responder}}), mockservertest.WithScenario("success"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "choose one")
 
-	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Responder: responder}))
+	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Store: mockserver.State{Responder: responder}}))
 	assert.Nil(t, s.Director, "a Responder of the test's own: no Director")
 }

@@ -22,18 +22,14 @@ func benchFake(b *testing.B, names ...string) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := scripted.New(scripted.Options{Operations: scripted.OperationIDs(doc)})
+	fake, err := scripted.NewServer(doc, scripted.Options{}, mockserver.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := d.ActivateNames(names...); err != nil {
+	if err := fake.Director.ActivateNames(names...); err != nil {
 		b.Fatal(err)
 	}
-	s, err := mockserver.New(doc, mockserver.Options{Responder: d, World: d, Accounts: d})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s
+	return fake.API
 }
 
 func benchSeed(b *testing.B, h http.Handler) {
@@ -67,7 +63,8 @@ func BenchmarkColdTransferScriptedRuleMiss(b *testing.B) {
 	benchSeed(b, h)
 }
 
-// BenchmarkRespondNoRule is the Responder alone on the fast path.
+// BenchmarkRespondNoRule is the Director's state and Responder alone on
+// the fast path.
 func BenchmarkRespondNoRule(b *testing.B) {
 	s, err := scenarios.Builtin("success")
 	if err != nil {
@@ -78,10 +75,12 @@ func BenchmarkRespondNoRule(b *testing.B) {
 		b.Fatal(err)
 	}
 	ex := &mockserver.Exchange{OperationID: "updateMultiPartyCall", Method: "POST", Path: "/v1/phlo/P1/multi_party_call/N1", Header: http.Header{}}
+	req := httptest.NewRequest("POST", ex.Path, nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := d.Respond(ctx, ex); ok {
+		st, _ := d.State(req)
+		if _, ok := st.Responder.Respond(ctx, ex); ok {
 			b.Fatal("answered")
 		}
 	}

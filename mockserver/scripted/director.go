@@ -56,7 +56,8 @@ type Options struct {
 }
 
 // A Director holds the active scenarios and answers for them: it is the
-// fake's Responder, World and Accounts (mockserver.Options). The active set
+// fake's Store (mockserver.Options.Store), which gives each request the
+// accounts, world and rules of the set active when it arrived. The active set
 // is one immutable compiled value behind an atomic pointer, so an
 // activation is seen whole or not at all, and a request that matches no
 // rule costs one atomic load.
@@ -357,10 +358,8 @@ func (d *Director) Calls() []mpc.Snapshot {
 // Stateful reports whether the active set simulates calls.
 func (d *Director) Stateful() bool { return d.active.Load().calls != nil }
 
-// Token implements mockserver.Accounts: Options.Accounts when given, then
-// the active scenarios' accounts (then the default account).
-func (d *Director) Token(authID string) (string, bool) { return d.token(d.active.Load(), authID) }
-
+// token: Options.Accounts when given, then the active scenarios' accounts
+// (then the default account).
 func (d *Director) token(st *set, authID string) (string, bool) {
 	if d.explicit {
 		if t, ok := d.opts.Accounts.Token(authID); ok {
@@ -376,9 +375,6 @@ func (d *Director) token(st *set, authID string) (string, bool) {
 	return "", false
 }
 
-// Phlo implements mockserver.World.
-func (d *Director) Phlo(id string) (mockserver.Phlo, bool) { return d.phlo(d.active.Load(), id) }
-
 func (d *Director) phlo(st *set, id string) (mockserver.Phlo, bool) {
 	if p, ok := st.phlos[id]; ok {
 		return p, true
@@ -387,11 +383,6 @@ func (d *Director) phlo(st *set, id string) (mockserver.Phlo, bool) {
 		return d.opts.World.Phlo(id)
 	}
 	return mockserver.Phlo{}, false
-}
-
-// Node implements mockserver.World.
-func (d *Director) Node(phloID, nodeID string) (mockserver.Node, bool) {
-	return d.node(d.active.Load(), phloID, nodeID)
 }
 
 func (d *Director) node(st *set, phloID, nodeID string) (mockserver.Node, bool) {
@@ -404,13 +395,9 @@ func (d *Director) node(st *set, phloID, nodeID string) (mockserver.Node, bool) 
 	return mockserver.Node{}, false
 }
 
-// Respond implements mockserver.Responder. Rules answer first; a rule
-// without status (latency or headers only) lets the request go on to the
-// call model (stateful scenarios), then to the contract's answer.
-func (d *Director) Respond(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
-	return d.respond(d.active.Load(), ex)
-}
-
+// respond answers ex from st. Rules answer first; a rule without status
+// (latency or headers only) lets the request go on to the call model
+// (stateful scenarios), then to the contract's answer.
 func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 	if name := ex.Header.Get(HeaderScenario); name != "" {
 		st = d.named(name)
@@ -468,15 +455,17 @@ func errorBody(msg string) []byte {
 	return b
 }
 
-// Pin implements mockserver.Pinner: the active set is loaded once, and its
-// accounts, world and rules serve the whole request, so an activation
-// between the credential check and the answer is not half seen.
-func (d *Director) Pin() (mockserver.Accounts, mockserver.World, mockserver.Responder) {
+// State implements mockserver.Store: the active set is loaded once, and
+// its accounts, world and rules serve the whole request, so an activation
+// between the credential check and the answer is not half seen. It never
+// fails: the set lives in this process.
+func (d *Director) State(*http.Request) (mockserver.State, error) {
 	p := &pinned{d: d, st: d.active.Load()}
-	return p, p, p
+	return mockserver.State{Accounts: p, World: p, Responder: p}, nil
 }
 
-// pinned is the Director with its active set fixed for one request.
+// pinned is the Director with its active set fixed for one request: the
+// request's Accounts, World and Responder.
 type pinned struct {
 	d  *Director
 	st *set

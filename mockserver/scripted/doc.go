@@ -1,7 +1,9 @@
 // Package scripted puts scenarios (package scenarios) into the fake
 // (package mockserver): a Director holds the active scenarios and is the
-// fake's Responder, World and Accounts, and adds the control plane's routes
-// for them.
+// fake's Store (the accounts, world and Responder each request is served
+// from), and adds the control plane's routes for them. NewServer wires the
+// two in one call, as `phlomock serve` runs them: the API, the control plane
+// with every route, the Director and the journal.
 //
 // A request that passed the contract is answered, in this order, by
 //

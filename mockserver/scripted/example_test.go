@@ -11,9 +11,9 @@ import (
 	"github.com/phlomock/phlomock/scenarios"
 )
 
-// A Director is the fake's Responder, World and Accounts; its routes join
-// the control plane.
-func ExampleDirector() {
+// NewServer builds the fake with scenarios: the API, the control plane with
+// every route, and the Director that holds the active scenarios.
+func ExampleNewServer() {
 	doc, err := openapi.Load()
 	if err != nil {
 		panic(err)
@@ -22,21 +22,17 @@ func ExampleDirector() {
 	if err != nil {
 		panic(err)
 	}
-	d, err := scripted.New(scripted.Options{Operations: scripted.OperationIDs(doc)}, flaky)
+	fake, err := scripted.NewServer(doc, scripted.Options{}, mockserver.Options{}, flaky)
 	if err != nil {
 		panic(err)
 	}
-	fake, err := mockserver.New(doc, mockserver.Options{Responder: d, World: d, Accounts: d})
-	if err != nil {
-		panic(err)
-	}
-	admin := fake.AdminHandler(d.AdminRoutes(fake.Journal())...)
+	api, admin := fake.API, fake.Admin
 
 	get := func() int {
 		req := httptest.NewRequest("GET", "/v1/phlo/P1", nil)
 		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
 		rec := httptest.NewRecorder()
-		fake.ServeHTTP(rec, req)
+		api.ServeHTTP(rec, req)
 		return rec.Code
 	}
 	fmt.Println(get(), get(), get())

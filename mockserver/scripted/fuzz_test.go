@@ -23,15 +23,11 @@ func FuzzUpload(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	d, err := scripted.New(scripted.Options{Operations: scripted.OperationIDs(doc)})
+	fake, err := scripted.NewServer(doc, scripted.Options{}, mockserver.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}
-	fake, err := mockserver.New(doc, mockserver.Options{Responder: d, World: d, Accounts: d})
-	if err != nil {
-		f.Fatal(err)
-	}
-	admin := fake.AdminHandler(d.AdminRoutes(fake.Journal())...)
+	d, admin := fake.Director, fake.Admin
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := d.ActivateNames("success"); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package mockserver_test
+package scripted_test
 
 import (
 	"net/http"
@@ -14,17 +14,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// switchAfterPin pins the Director's state for a request, then activates
-// another scenario at once: what the request sees must not change.
-type switchAfterPin struct {
+// switchAfterState takes the Director's state for a request, then
+// activates another scenario at once: what the request sees must not
+// change.
+type switchAfterState struct {
 	*scripted.Director
 	then func()
 }
 
-func (p switchAfterPin) Pin() (mockserver.Accounts, mockserver.World, mockserver.Responder) {
-	a, w, r := p.Director.Pin()
+func (p switchAfterState) State(r *http.Request) (mockserver.State, error) {
+	st, err := p.Director.State(r)
 	p.then()
-	return a, w, r
+	return st, err
 }
 
 // TestSwitchSeenWhole switches the active scenario at the worst moment:
@@ -44,8 +45,8 @@ func TestSwitchSeenWhole(t *testing.T) {
 	}
 	a, b := parse("soak-a"), parse("soak-b")
 	require.NoError(t, d.Activate(a))
-	p := switchAfterPin{Director: d, then: func() { require.NoError(t, d.Activate(b)) }}
-	s, err := mockserver.New(doc, mockserver.Options{Accounts: d, World: d, Responder: p})
+	p := switchAfterState{Director: d, then: func() { require.NoError(t, d.Activate(b)) }}
+	s, err := mockserver.New(doc, mockserver.Options{Store: p})
 	require.NoError(t, err)
 	req := httptest.NewRequest("GET", "/v1/phlo/P1", strings.NewReader(""))
 	req.SetBasicAuth("MAsoak-a", "token-soak-a")

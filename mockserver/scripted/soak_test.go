@@ -1,4 +1,4 @@
-package mockserver_test
+package scripted_test
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // soakScenario marks every answer it gives with its name (header X-Set),
@@ -57,7 +58,7 @@ type soakRequest struct {
 // come from half a switch, and memory and goroutines must end where they
 // started. Run the full one with
 //
-//	PHLOMOCK_SOAK=200000 go test -run TestSoak -v ./mockserver
+//	PHLOMOCK_SOAK=200000 go test -run TestSoak -v ./mockserver/scripted
 func TestSoak(t *testing.T) {
 	total := 10000
 	if v := os.Getenv("PHLOMOCK_SOAK"); v != "" {
@@ -72,12 +73,10 @@ func TestSoak(t *testing.T) {
 
 	doc, err := openapi.Load()
 	require.NoError(t, err)
-	d, err := scripted.New(scripted.Options{Operations: scripted.OperationIDs(doc)})
+	fake, err := scripted.NewServer(doc, scripted.Options{}, mockserver.Options{MaxBodyBytes: 4096})
 	require.NoError(t, err)
-	s, err := mockserver.New(doc, mockserver.Options{Accounts: d, Responder: d, MaxBodyBytes: 4096})
-	require.NoError(t, err)
-	api := hardened(t, s, 64, nil)
-	admin := httptest.NewServer(s.AdminHandler(d.AdminRoutes(s.Journal())...))
+	api := hardened(t, fake.API, 64)
+	admin := httptest.NewServer(fake.Admin)
 	t.Cleanup(admin.Close)
 
 	basic := func(id, tok string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+tok)) }
@@ -246,6 +245,27 @@ func TestSoak(t *testing.T) {
 	// start may hold one still ending (the upload's connection, on a loaded
 	// machine: 8 at the start, 7 at the end).
 	assert.LessOrEqualf(t, endGoroutines, startGoroutines, "goroutines: %d at the start, %d at the end", startGoroutines, endGoroutines)
+}
+
+// hardened serves h as `phlomock serve` does: bounded in-flight requests
+// and header bytes, read and idle timeouts.
+func hardened(tb testing.TB, h http.Handler, maxInFlight int) *httptest.Server {
+	tb.Helper()
+	h = mockserver.LimitInFlight(maxInFlight)(mockserver.LimitHeaderBytes(0)(h))
+	ts := httptest.NewUnstartedServer(h)
+	ts.Config.MaxHeaderBytes = mockserver.HeaderReadLimit(0)
+	ts.Config.ReadHeaderTimeout = 10 * time.Second
+	ts.Config.IdleTimeout = 30 * time.Second
+	ts.Start()
+	tb.Cleanup(ts.Close)
+	return ts
+}
+
+// noLeaks fails tb if a goroutine started during the test outlives it.
+func noLeaks(tb testing.TB) {
+	tb.Helper()
+	opt := goleak.IgnoreCurrent()
+	tb.Cleanup(func() { goleak.VerifyNone(tb, opt) })
 }
 
 func heapInuse() uint64 {
