@@ -55,8 +55,20 @@ type Entry struct {
 	Rule     string `json:"rule,omitempty"`
 	CallSeq  uint64 `json:"call_seq,omitempty"`
 	// Closest explains a request that matched no operation (404, 405).
-	Closest  *Miss         `json:"closest,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
+	Closest *Miss `json:"closest,omitempty"`
+	// ClosestRule explains a request no scenario rule answered although
+	// one was aimed at its operation (Answer.ClosestRule).
+	ClosestRule *RuleMiss     `json:"closest_rule,omitempty"`
+	Duration    time.Duration `json:"duration_ns"`
+}
+
+// A RuleMiss is the scenario rule that came closest to answering a request
+// that no rule answered, and what differed, one line per field (`body.action:
+// got "hold", want "call"`), as Hoverfly's closest miss.
+type RuleMiss struct {
+	Scenario    string   `json:"scenario,omitempty"`
+	Rule        string   `json:"rule"`
+	Differences []string `json:"differences"`
 }
 
 // AnswerBody is the body of an answer as sent. It encodes as itself when it

@@ -102,10 +102,15 @@ type Answer struct {
 	Scenario string
 	Rule     string
 	CallSeq  uint64
+	// ClosestRule, when no rule answered, is the rule that came closest,
+	// copied to the journal entry. It is read even with ok=false (a
+	// Responder that answers nothing but explains why).
+	ClosestRule *RuleMiss
 }
 
 // A Responder may answer an exchange instead of the spec. ok=false leaves it
-// to the next step (the default answer). A Responder that panics has its
+// to the next step (the default answer); a non-nil a with ok=false is read
+// for its ClosestRule only. A Responder that panics has its
 // request answered 500 with the panic's text (violation code internal),
 // kept in the journal like any other.
 type Responder interface {

@@ -257,6 +257,9 @@ func (s *Server) pipeline(w http.ResponseWriter, x *exchange) (int, []byte, http
 			s.opts.Logger.Error("panic in the Responder", slog.Any("panic", bug), slog.String("path", r.URL.Path))
 			return s.refused(x, refuse(CodeInternal, panicMessage(bug)))
 		}
+		if a != nil {
+			e.ClosestRule = a.ClosestRule
+		}
 		if ok && a != nil {
 			e.Source = "responder"
 			e.Scenario, e.Rule, e.CallSeq = a.Scenario, a.Rule, a.CallSeq

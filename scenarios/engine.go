@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"path"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -73,14 +70,9 @@ type Engine struct {
 }
 
 type compiledRule struct {
-	name       string
-	operation  string
-	method     string
-	path       string
-	pathParams []kv
-	body       []bodyField
-	headers    []kv
-	authID     string
+	name  string
+	label string // name, or "#N" for the Nth rule of its file
+	match *Matcher
 
 	steps []compiledStep
 	ends  []int64 // ends[i]: the number of hits after which step i is used up
@@ -124,7 +116,7 @@ func Compile(ss ...*Scenario) (*Engine, error) {
 			continue
 		}
 		for j := range s.Rules {
-			cr, err := compileRule(&s.Rules[j])
+			cr, err := compileRule(&s.Rules[j], j)
 			if err != nil {
 				errs = append(errs, s.errorAt(s.Rules[j].Pos, err.Error()))
 				continue
@@ -160,7 +152,7 @@ func (e *Engine) Reset() {
 // none does (the contract answers). A match counts as a hit of that rule.
 func (e *Engine) Match(req Request) (Answer, bool) {
 	for _, r := range e.rules {
-		if !r.matches(&req) {
+		if !r.match.Matches(&req) {
 			continue
 		}
 		n := r.hits.Add(1)
@@ -184,80 +176,14 @@ func (e *Engine) Match(req Request) (Answer, bool) {
 	return Answer{}, false
 }
 
-func (r *compiledRule) matches(req *Request) bool {
-	if r.operation != "" && r.operation != req.OperationID {
-		return false
+func compileRule(r *Rule, i int) (*compiledRule, error) {
+	m, err := NewMatcher(r.Match)
+	if err != nil {
+		return nil, err
 	}
-	if r.method != "" && !strings.EqualFold(r.method, req.Method) {
-		return false
-	}
-	if r.path != "" {
-		p := req.Path
-		if len(p) > 1 {
-			p = strings.TrimSuffix(p, "/")
-		}
-		if ok, _ := path.Match(r.path, p); !ok {
-			return false
-		}
-	}
-	for _, f := range r.pathParams {
-		if req.PathParams[f.k] != f.v {
-			return false
-		}
-	}
-	for i := range r.body {
-		f := &r.body[i]
-		v, ok := req.Body[f.k]
-		if !ok || !f.equal(v) {
-			return false
-		}
-	}
-	for _, f := range r.headers {
-		if req.Header.Get(f.k) != f.v {
-			return false
-		}
-	}
-	return r.authID == "" || r.authID == req.AuthID
-}
-
-func (f *bodyField) equal(v any) bool {
-	switch v := v.(type) {
-	case string:
-		return v == f.v
-	case float64:
-		return f.isNum && v == f.num
-	case bool:
-		return (v && f.v == "true") || (!v && f.v == "false")
-	case nil:
-		return f.v == "" || f.v == "null"
-	}
-	return text(v) == f.v
-}
-
-func compileRule(r *Rule) (*compiledRule, error) {
-	cr := &compiledRule{
-		name:      r.Name,
-		operation: r.Match.Operation,
-		method:    r.Match.Method,
-		path:      strings.TrimSuffix(r.Match.Path, "/"),
-		authID:    r.Match.AuthID,
-		times:     int64(r.Times),
-	}
-	if r.Match.Path == "/" {
-		cr.path = "/"
-	}
-	for k, v := range r.Match.PathParams {
-		cr.pathParams = append(cr.pathParams, kv{k, v})
-	}
-	for k, v := range r.Match.Body {
-		f := bodyField{k: k, v: v}
-		if n, err := strconv.ParseFloat(v, 64); err == nil {
-			f.num, f.isNum = n, true
-		}
-		cr.body = append(cr.body, f)
-	}
-	for k, v := range r.Match.Headers {
-		cr.headers = append(cr.headers, kv{http.CanonicalHeaderKey(k), v})
+	cr := &compiledRule{name: r.Name, label: r.Name, match: m, times: int64(r.Times)}
+	if cr.label == "" {
+		cr.label = fmt.Sprintf("#%d", i+1)
 	}
 	steps := r.Sequence
 	if r.Respond != nil {

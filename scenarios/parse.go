@@ -441,7 +441,7 @@ func (d *decoder) match(n *yaml.Node) Match {
 		case "operation":
 			m.Operation, m.OperationPos = d.str(v), pos(v)
 		case "method":
-			m.Method = d.str(v)
+			m.Method, m.MethodPos = d.str(v), pos(v)
 		case "path":
 			m.Path, m.PathPos = d.str(v), pos(v)
 			if _, err := path.Match(m.Path, ""); err != nil {
@@ -449,8 +449,10 @@ func (d *decoder) match(n *yaml.Node) Match {
 			}
 		case "path_params":
 			m.PathParams = d.strMap(v)
+			d.positions(&m, "path_params.", v)
 		case "body":
 			m.Body = d.strMap(v)
+			d.positions(&m, "body.", v)
 		case "headers":
 			m.Headers = d.strMap(v)
 		case "auth_id":
@@ -461,6 +463,21 @@ func (d *decoder) match(n *yaml.Node) Match {
 		return true
 	})
 	return m
+}
+
+// positions keeps where the keys and values of a match's mapping n were
+// written, under prefix+key.
+func (d *decoder) positions(m *Match, prefix string, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	if m.KeyPos == nil {
+		m.KeyPos, m.ValuePos = map[string]Pos{}, map[string]Pos{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		m.KeyPos[prefix+n.Content[i].Value] = pos(n.Content[i])
+		m.ValuePos[prefix+n.Content[i].Value] = pos(n.Content[i+1])
+	}
 }
 
 // response reads a response mapping, or the short form `respond: 500`.

@@ -90,13 +90,15 @@ type Rule struct {
 }
 
 // Match selects requests. Empty fields match anything; all set fields must
-// match.
+// match. Matcher (NewMatcher) says how each field is compared; the control
+// plane's verification and journal filters compare the same way.
 type Match struct {
 	Operation    string
 	OperationPos Pos
 	Method       string
+	MethodPos    Pos
 	// Path is a pattern in the syntax of path.Match ("*" is one segment),
-	// compared with the request path without its trailing slash.
+	// compared with the request path; a trailing slash is ignored on both.
 	Path       string
 	PathPos    Pos
 	PathParams map[string]string
@@ -104,6 +106,11 @@ type Match struct {
 	// as text: 1, "1" and 1.0 are equal.
 	Body    map[string]string
 	Headers map[string]string
+	// KeyPos and ValuePos hold where each name of path_params and body,
+	// and each body value, was written, keyed "path_params.NAME" and
+	// "body.NAME" (for CheckRules). Nil for a Match built in Go.
+	KeyPos   map[string]Pos
+	ValuePos map[string]Pos
 	// AuthID is the Basic-auth user (the credentials' Auth ID).
 	AuthID string
 }

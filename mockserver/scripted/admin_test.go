@@ -242,9 +242,9 @@ func TestPatternDiff(t *testing.T) {
 	assert.Equal(t, []string{
 		`method: got "POST", want "GET"`,
 		`path_params.node_id: got "N", want "X"`,
-		"status: got 400, want 201",
 		`body.role: got "customer", want "agent"`,
 		`body.to: missing, want "+1"`,
+		"status: got 400, want 201",
 	}, p.Diff(e))
 	assert.Empty(t, (&scripted.Pattern{Body: map[string]any{"action": "call"}}).Diff(e))
 }

@@ -410,10 +410,14 @@ func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer
 	}
 	var out *mockserver.Answer
 	if st.hasRules {
-		a, ok := st.engine.Match(scenarios.Request{
+		req := scenarios.Request{
 			OperationID: ex.OperationID, Method: ex.Method, Path: ex.Path, PathParams: ex.PathParams,
 			Body: ex.Body, Header: ex.Header, AuthID: ex.AuthID,
-		})
+		}
+		a, ok := st.engine.Match(req)
+		if !ok {
+			out = d.closestRule(st, &req)
+		}
 		if ok {
 			out = &mockserver.Answer{Status: a.Status, Header: a.Header, Delay: a.Delay, Drop: a.Drop, Scenario: st.label, Rule: a.RuleName}
 			if a.HasBody() {
@@ -431,6 +435,7 @@ func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer
 		if out == nil {
 			out = &mockserver.Answer{Scenario: st.label}
 		}
+		out.Scenario = st.label
 		action := mpc.ActionFrom(ex.PathParams["member_address"], ex.Body)
 		res, err := st.calls.Apply(ex.PathParams["phlo_id"], ex.PathParams["node_id"], action)
 		if err != nil {
@@ -438,8 +443,28 @@ func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer
 			return out, true
 		}
 		out.CallSeq = res.Seq
+		return out, true
 	}
-	return out, out != nil
+	// A rule with no status answered (latency, headers); else out, when
+	// set, only explains a miss.
+	return out, out != nil && out.ClosestRule == nil
+}
+
+// closestRule explains a request no rule of st matched, when one came close
+// (scenarios.Engine.Closest): nil otherwise. It logs the miss at debug
+// level, for `phlomock serve --log-level debug`.
+func (d *Director) closestRule(st *set, req *scenarios.Request) *mockserver.Answer {
+	miss := st.engine.Closest(req)
+	if miss == nil {
+		return nil
+	}
+	rm := &mockserver.RuleMiss{Scenario: st.label, Rule: miss.Rule, Differences: make([]string, len(miss.Differences))}
+	for i, diff := range miss.Differences {
+		rm.Differences[i] = diff.String()
+	}
+	d.opts.Logger.Debug("no rule matched", slog.String("path", req.Path), slog.String("operation", req.OperationID),
+		slog.String("scenario", rm.Scenario), slog.String("closest_rule", rm.Rule), slog.String("differences", strings.Join(rm.Differences, "; ")))
+	return &mockserver.Answer{ClosestRule: rm}
 }
 
 func errorAnswer(status int, msg string) *mockserver.Answer {

@@ -2,105 +2,118 @@ package scripted
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"path"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 // A Pattern selects journal entries, WireMock-style: empty fields match
-// anything, all set fields must match.
+// anything, all set fields must match. The request fields are those of a
+// scenario rule's match and are compared by the same matcher
+// (scenarios.Matcher: path.Match paths with the trailing slash ignored,
+// body fields as text), so a pattern that selects a journal entry is one a
+// rule would have matched; Status, Scenario and Rule select what answered.
+//
+// A journal entry keeps the body as sent, so body fields are those the
+// client wrote, before the fake's leniencies (a rule sees them after).
 type Pattern struct {
-	Operation string `json:"operation,omitempty"`
-	Method    string `json:"method,omitempty"`
-	// Path is a path.Match pattern ("*" is one segment), compared with the
-	// path as received without its trailing slash.
+	Operation  string            `json:"operation,omitempty"`
+	Method     string            `json:"method,omitempty"`
 	Path       string            `json:"path,omitempty"`
 	PathParams map[string]string `json:"path_params,omitempty"`
-	// Body fields are compared with the top-level fields of the JSON body,
-	// as text: 1, "1" and 1.0 are equal.
-	Body   map[string]any `json:"body,omitempty"`
-	AuthID string         `json:"auth_id,omitempty"`
-	Status int            `json:"status,omitempty"`
-	Rule   string         `json:"rule,omitempty"`
+	Body       map[string]any    `json:"body,omitempty"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	AuthID     string            `json:"auth_id,omitempty"`
+	Status     int               `json:"status,omitempty"`
+	Scenario   string            `json:"scenario,omitempty"`
+	Rule       string            `json:"rule,omitempty"`
 }
 
-// Match reports whether e is one of the requests p selects.
-func (p *Pattern) Match(e *mockserver.Entry) bool { return len(p.Diff(e)) == 0 }
+// Match reports whether e is one of the requests p selects (a pattern with
+// a bad path selects nothing).
+func (p *Pattern) Match(e *mockserver.Entry) bool {
+	m, err := p.compile()
+	return err == nil && m.match(e)
+}
 
 // Diff says, one line per field, how e differs from p: nothing when p
 // matches e.
 func (p *Pattern) Diff(e *mockserver.Entry) []string {
-	var diffs []string
-	differ := func(field string, got, want any) {
-		diffs = append(diffs, fmt.Sprintf("%s: got %v, want %v", field, quoteText(got), quoteText(want)))
+	m, err := p.compile()
+	if err != nil {
+		return []string{"path: " + err.Error()}
 	}
-	if p.Operation != "" && p.Operation != e.OperationID {
-		differ("operation", e.OperationID, p.Operation)
+	return lines(m.diff(e))
+}
+
+func lines(ds []scenarios.Difference) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.String()
 	}
-	if p.Method != "" && !strings.EqualFold(p.Method, e.Method) {
-		differ("method", e.Method, p.Method)
+	return out
+}
+
+// patternMatcher is a Pattern compiled once for a walk over the journal.
+type patternMatcher struct {
+	p       *Pattern
+	m       *scenarios.Matcher
+	hasBody bool
+}
+
+func (p *Pattern) compile() (*patternMatcher, error) {
+	body := make(map[string]string, len(p.Body))
+	for k, v := range p.Body {
+		body[k] = asText(v)
 	}
-	if p.Path != "" {
-		got := e.Path
-		if len(got) > 1 {
-			got = strings.TrimSuffix(got, "/")
-		}
-		if ok, _ := path.Match(strings.TrimSuffix(p.Path, "/"), got); !ok && p.Path != e.Path {
-			differ("path", e.Path, p.Path)
-		}
+	m, err := scenarios.NewMatcher(scenarios.Match{
+		Operation: p.Operation, Method: p.Method, Path: p.Path, PathParams: p.PathParams,
+		Body: body, Headers: p.Headers, AuthID: p.AuthID,
+	})
+	if err != nil {
+		return nil, err
 	}
-	for _, k := range sortedKeys(p.PathParams) {
-		if got, want := e.PathParams[k], p.PathParams[k]; got != want {
-			differ("path_params."+k, got, want)
-		}
+	return &patternMatcher{p: p, m: m, hasBody: len(p.Body) > 0}, nil
+}
+
+// request is e as the matcher sees a request.
+func (pm *patternMatcher) request(e *mockserver.Entry) *scenarios.Request {
+	req := &scenarios.Request{
+		OperationID: e.OperationID, Method: e.Method, Path: e.Path, PathParams: e.PathParams,
+		Header: e.Header, AuthID: e.AuthID,
 	}
-	if p.AuthID != "" && p.AuthID != e.AuthID {
-		differ("auth_id", e.AuthID, p.AuthID)
+	if pm.hasBody {
+		_ = json.Unmarshal([]byte(e.Body), &req.Body) // not an object: no fields
 	}
+	return req
+}
+
+func (pm *patternMatcher) match(e *mockserver.Entry) bool {
+	p := pm.p
+	return (p.Status == 0 || p.Status == e.Status) &&
+		(p.Scenario == "" || p.Scenario == e.Scenario) &&
+		(p.Rule == "" || p.Rule == e.Rule) &&
+		pm.m.Matches(pm.request(e))
+}
+
+func (pm *patternMatcher) diff(e *mockserver.Entry) []scenarios.Difference {
+	p := pm.p
+	ds := pm.m.Diff(pm.request(e))
 	if p.Status != 0 && p.Status != e.Status {
-		differ("status", e.Status, p.Status)
+		ds = append(ds, scenarios.Difference{Field: "status", Want: strconv.Itoa(p.Status), Got: strconv.Itoa(e.Status)})
+	}
+	if p.Scenario != "" && p.Scenario != e.Scenario {
+		ds = append(ds, scenarios.Difference{Field: "scenario", Want: p.Scenario, Got: e.Scenario})
 	}
 	if p.Rule != "" && p.Rule != e.Rule {
-		differ("rule", e.Rule, p.Rule)
+		ds = append(ds, scenarios.Difference{Field: "rule", Want: p.Rule, Got: e.Rule})
 	}
-	if len(p.Body) > 0 {
-		var body map[string]any
-		if json.Unmarshal([]byte(e.Body), &body) != nil {
-			diffs = append(diffs, "body: not a JSON object")
-			return diffs
-		}
-		for _, k := range sortedKeys(p.Body) {
-			got, ok := body[k]
-			switch {
-			case !ok:
-				diffs = append(diffs, fmt.Sprintf("body.%s: missing, want %s", k, quoteText(asText(p.Body[k]))))
-			case asText(got) != asText(p.Body[k]):
-				differ("body."+k, asText(got), asText(p.Body[k]))
-			}
-		}
-	}
-	return diffs
-}
-
-func quoteText(v any) string {
-	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
-	}
-	return fmt.Sprint(v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return ds
 }
 
 // asText is a JSON value as the text a scenario file would write for it.
@@ -119,11 +132,11 @@ func asText(v any) string {
 	return string(b)
 }
 
-// Count returns how many entries p matches.
-func Count(entries []*mockserver.Entry, p *Pattern) int {
+// count returns how many entries m matches.
+func count(entries []*mockserver.Entry, m *patternMatcher) int {
 	n := 0
 	for _, e := range entries {
-		if p.Match(e) {
+		if m.match(e) {
 			n++
 		}
 	}
@@ -144,7 +157,7 @@ type VerifyResult struct {
 	Expect *int   `json:"expect,omitempty"`
 	Error  string `json:"error,omitempty"`
 	// Near lists, when nothing matched, the requests that came closest
-	// (fewest differing fields, at most NearMisses), latest first.
+	// (fewest differing fields, at most three), latest first.
 	Near []NearMiss `json:"near,omitempty"`
 }
 
@@ -157,17 +170,17 @@ type NearMiss struct {
 	Differences []string `json:"differences"`
 }
 
-// NearMisses is how many near misses a verification lists.
-const NearMisses = 3
+// nearMisses is how many near misses a verification lists.
+const nearMisses = 3
 
-// Near returns the entries p came closest to matching, at most n, fewest
-// differences first, then latest first. Entries p matches are left out.
-func Near(entries []*mockserver.Entry, p *Pattern, n int) []NearMiss {
+// near returns the entries m came closest to matching, at most n, fewest
+// differences first, then latest first. Entries m matches are left out.
+func near(entries []*mockserver.Entry, m *patternMatcher, n int) []NearMiss {
 	var out []NearMiss
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if d := p.Diff(e); len(d) > 0 {
-			out = append(out, NearMiss{Seq: e.Seq, Method: e.Method, Path: e.Path, OperationID: e.OperationID, Differences: d})
+		if d := m.diff(e); len(d) > 0 {
+			out = append(out, NearMiss{Seq: e.Seq, Method: e.Method, Path: e.Path, OperationID: e.OperationID, Differences: lines(d)})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b NearMiss) int { return len(a.Differences) - len(b.Differences) })
@@ -180,14 +193,15 @@ func verifyHandler(journal *mockserver.Journal) http.Handler {
 		if !decodeJSON(w, r, &req) {
 			return
 		}
-		if _, err := path.Match(req.Path, ""); err != nil {
-			mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value provided for path. %q is not a path.Match pattern: %v.", req.Path, err))
+		m, err := req.Pattern.compile()
+		if err != nil {
+			mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value provided for path. %q is not a path.Match pattern: %v.", req.Path, errors.Unwrap(err)))
 			return
 		}
 		entries := journal.Entries(mockserver.Filter{})
-		res := VerifyResult{Count: Count(entries, &req.Pattern), Expect: req.Expect}
+		res := VerifyResult{Count: count(entries, m), Expect: req.Expect}
 		if res.Count == 0 {
-			res.Near = Near(entries, &req.Pattern, NearMisses)
+			res.Near = near(entries, m, nearMisses)
 		}
 		status := http.StatusOK
 		if req.Expect != nil && *req.Expect != res.Count {
