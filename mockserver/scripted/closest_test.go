@@ -40,13 +40,11 @@ func TestClosestRuleInJournal(t *testing.T) {
 	require.NoError(t, err)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d, err := scripted.New(scripted.Options{Operations: scripted.OperationIDs(doc), Logger: logger}, s)
+	srv, err := scripted.NewServer(doc, scripted.Options{Logger: logger}, mockserver.Options{}, s)
 	require.NoError(t, err)
-	fake, err := mockserver.New(doc, mockserver.Options{Responder: d, World: d, Accounts: d})
-	require.NoError(t, err)
-	api := httptest.NewServer(fake)
+	api := httptest.NewServer(srv.API)
 	defer api.Close()
-	admin := httptest.NewServer(fake.AdminHandler(d.AdminRoutes(fake.Journal())...))
+	admin := httptest.NewServer(srv.Admin)
 	defer admin.Close()
 
 	do := func(method, path, body string) int {
@@ -96,7 +94,9 @@ func TestClosestRuleStateful(t *testing.T) {
 	require.NoError(t, err)
 	d, err := scripted.New(scripted.Options{}, flow, s)
 	require.NoError(t, err)
-	a, ok := d.Respond(t.Context(), &mockserver.Exchange{
+	state, err := d.State(nil)
+	require.NoError(t, err)
+	a, ok := state.Responder.Respond(t.Context(), &mockserver.Exchange{
 		OperationID: "updateMultiPartyCall", Method: "POST", Path: nodePath,
 		PathParams: map[string]string{"phlo_id": phloID, "node_id": nodeID},
 		Body:       map[string]any{"action": "call", "to": "+14155550100", "role": "agent", "trigger_source": "+14152225555"},
