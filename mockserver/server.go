@@ -146,6 +146,8 @@ type exchange struct {
 	// The accounts, world and responder of this request, from the Store
 	// once for the whole request (nil ones replaced by the defaults).
 	state State
+	// simulated: Simulate runs the exchange; no delay, journal or log.
+	simulated bool
 }
 
 // defaultAccounts are the accounts of a State without any.
@@ -504,7 +506,7 @@ func errorBody(apiID, msg string) []byte {
 }
 
 func (s *Server) answer(w http.ResponseWriter, x *exchange, a *Answer) (int, []byte, http.Header) {
-	if a.Delay > 0 {
+	if a.Delay > 0 && !x.simulated {
 		t := time.NewTimer(a.Delay)
 		select {
 		case <-t.C:
@@ -569,6 +571,9 @@ func (s *Server) finish(w http.ResponseWriter, x *exchange, status int, hdr http
 }
 
 func (s *Server) record(x *exchange) {
+	if x.simulated {
+		return
+	}
 	x.entry.Duration = time.Since(x.start)
 	s.journal.add(x.entry)
 	e := x.entry

@@ -24,6 +24,7 @@ func commands() []command {
 		{"serve", "run the fake PHLO runner", runServe},
 		{"derive", "derive an OpenAPI 3 spec from a Postman v2.1 collection", runDerive},
 		{"scenarios", "list the built-in scenarios, or show one as YAML", runScenarios},
+		{"proxy", "forward to the real API and report how it differs from the fake (drift)", runProxy},
 		{"conform", "run the conformance suite against the fake or a real deployment", runConform},
 		{"certify", "certify a client implementation through a driver", runCertify},
 		{"driver", "the reference Go client behind the certification driver protocol", runDriver},

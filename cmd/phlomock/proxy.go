@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/proxy"
+)
+
+// proxyConfig is what the proxy's own flags set; the fake's come from
+// serve's (serveConfig).
+type proxyConfig struct {
+	target         string
+	insecureTarget bool
+	timeout        time.Duration
+	report         string
+	record         string
+	recordRedact   bool
+}
+
+const proxyUsage = `usage: phlomock proxy --target URL [--report FILE] [--record FILE] [serve's flags]
+
+Forwards every request to --target unchanged and streams its answer back,
+and checks each exchange: the request and the answer against the contract,
+and the answer against the one the fake would have given (the drift).
+Every request is a real one: a node action dials real phones.
+The control plane adds GET /__admin/drift and POST /__admin/record.
+On SIGINT/SIGTERM it prints the drift report and exits 0 (no drift, no
+violation), 1 (drift, violations, or exchanges the target did not answer)
+or 2 (it could not run, or the target answered none).`
+
+func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, c, envErr := serveFlags(stderr)
+	p := &proxyConfig{}
+	var errs []error
+	if envErr != nil {
+		errs = append(errs, envErr)
+	}
+	fs.StringVar(&p.target, "target", envDefault("TARGET", ""), "base URL of the API to forward to, e.g. https://phlorunner.plivo.com (env PHLOMOCK_TARGET)")
+	insecure, err := strconv.ParseBool(envDefault("INSECURE_TARGET", "false"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PHLOMOCK_INSECURE_TARGET: %q is not a boolean", envDefault("INSECURE_TARGET", "")))
+	}
+	fs.BoolVar(&p.insecureTarget, "insecure-target", insecure, "allow a plain-http --target that is not loopback: the credentials cross the network unencrypted (env PHLOMOCK_INSECURE_TARGET)")
+	timeout, err := time.ParseDuration(envDefault("TARGET_TIMEOUT", proxy.DefaultTimeout.String()))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PHLOMOCK_TARGET_TIMEOUT: %w", err))
+	}
+	fs.DurationVar(&p.timeout, "target-timeout", timeout, "time the target has to answer a request, answer included; then 504 (env PHLOMOCK_TARGET_TIMEOUT)")
+	fs.StringVar(&p.report, "report", envDefault("REPORT", ""), "write the drift report to this file on shutdown: .json for JSON, .xml for JUnit, else text (env PHLOMOCK_REPORT)")
+	fs.StringVar(&p.record, "record", envDefault("RECORD", ""), "record the exchanges as a scenario file (YAML), written on shutdown and on POST /__admin/record (env PHLOMOCK_RECORD)")
+	redact, err := strconv.ParseBool(envDefault("RECORD_REDACT", "false"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PHLOMOCK_RECORD_REDACT: %q is not a boolean", envDefault("RECORD_REDACT", "")))
+	}
+	fs.BoolVar(&p.recordRedact, "record-redact", redact, "in the --record file, replace ids, phone numbers and SIP addresses by stable placeholders (env PHLOMOCK_RECORD_REDACT)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, proxyUsage)
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("proxy: unexpected argument %q", fs.Arg(0)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if p.target == "" {
+		return usageError("proxy: --target is required (the API to forward to, e.g. https://phlorunner.plivo.com)")
+	}
+	target, err := url.Parse(p.target)
+	if err != nil {
+		return usageError(fmt.Sprintf("proxy: --target: %v", err))
+	}
+	if p.timeout <= 0 {
+		return usageError(fmt.Sprintf("proxy: --target-timeout %s: want a positive duration", p.timeout))
+	}
+	logger, err := newLogger(stderr, c.logFormat, c.logLevel)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	doc, err := c.loadSpec()
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	opts, err := c.options(logger)
+	if err == nil {
+		err = c.limits.check()
+	}
+	if err == nil {
+		err = c.checkAdminPrefix()
+	}
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	director, err := scripted.New(scripted.Options{Accounts: opts.Accounts, World: opts.World, Operations: scripted.OperationIDs(doc), Logger: logger})
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if err := loadScenarios(c.scenarioArgs(), director); err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("--scenario:\n%w", err)}
+	}
+	opts.Responder, opts.World, opts.Accounts = director, director, director
+	// The fake only answers in-process; its one log line per exchange is
+	// the proxy's.
+	fakeOpts := opts
+	fakeOpts.Logger = nil
+	fake, err := mockserver.New(doc, fakeOpts)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	px, err := proxy.New(proxy.Options{
+		Target: target, InsecureTarget: p.insecureTarget, Fake: fake,
+		FakeAuthID: c.authID, FakeAuthToken: c.authToken, Spec: doc,
+		ActionStatus: c.actionStatus, StrictIDs: c.strictIDs,
+		Timeout: p.timeout, MaxBodyBytes: int64(c.maxBody), Record: p.record != "", Logger: logger,
+	})
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	recOpts := proxy.RecordOptions{Name: strings.TrimSuffix(filepath.Base(p.record), filepath.Ext(p.record)), Redact: p.recordRedact, Known: scripted.OperationIDs(doc)}
+	var flush func([]byte) error
+	if p.record != "" {
+		flush = func(data []byte) error { return writeRecording(p.record, data) }
+	}
+	admin := fake.AdminHandler(append(director.AdminRoutes(fake.Journal()), px.AdminRoutes(recOpts, flush)...)...)
+
+	apiLn, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
+	}
+	listeners := []net.Listener{apiLn}
+	var api http.Handler = px
+	if c.adminPrefix != "" {
+		api = singlePort(api, admin, c.adminPrefix, c.adminToken)
+	}
+	servers := []*http.Server{c.limits.apiServer(api)}
+	adminURL := "off"
+	if c.adminAddr != "" {
+		adminLn, err := net.Listen("tcp", c.adminAddr)
+		if err != nil {
+			apiLn.Close()
+			return &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
+		}
+		listeners = append(listeners, adminLn)
+		servers = append(servers, c.limits.server(admin))
+		adminURL = listenURL(c.adminAddr, adminLn)
+	}
+	errc := make(chan error, len(servers))
+	for i, s := range servers {
+		go func() { errc <- s.Serve(listeners[i]) }()
+	}
+	apiURL := listenURL(c.addr, apiLn)
+	fmt.Fprintf(stdout, "phlomock proxying the PHLO runner API on %s to %s (control plane %s)\n", apiURL, target.Redacted(), adminURL)
+	logger.Info("proxying", slog.String("url", apiURL), slog.String("target", target.Redacted()), slog.String("admin", adminURL),
+		slog.String("scenarios", strings.Join(director.Active(), ",")), slog.Bool("recording", p.record != ""))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		serveErr = fmt.Errorf("proxy: %w", err)
+	}
+	fake.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			serveErr = errors.Join(serveErr, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	px.Wait()
+	return finishProxy(px, p, recOpts, serveErr, stdout)
+}
+
+// finishProxy prints the report, writes --report and --record, and turns
+// the report into the exit code.
+func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, serveErr error, stdout io.Writer) error {
+	rep := px.Report()
+	errs := []error{serveErr}
+	if err := proxy.WriteText(stdout, rep); err != nil {
+		errs = append(errs, err)
+	}
+	if p.report != "" {
+		write := proxy.WriteText
+		switch strings.ToLower(filepath.Ext(p.report)) {
+		case ".json":
+			write = proxy.WriteJSON
+		case ".xml":
+			write = proxy.WriteJUnit
+		}
+		if err := writeFileWith(p.report, func(w io.Writer) error { return write(w, rep) }); err != nil {
+			errs = append(errs, fmt.Errorf("--report: %w", err))
+		}
+	}
+	if p.record != "" {
+		data, err := px.Recorded(recOpts)
+		if err == nil {
+			err = writeRecording(p.record, data)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--record: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if code := rep.ExitCode(); code != 0 {
+		return silentExit(code)
+	}
+	return nil
+}
+
+// writeRecording replaces path with data (see writeFileWith).
+func writeRecording(path string, data []byte) error {
+	return writeFileWith(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+}

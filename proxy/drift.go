@@ -1,0 +1,262 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Kind is a kind of difference between the real answer and the fake's.
+// Kinds are API: reports, JUnit types and scripts key on them.
+type Kind string
+
+// The kinds of difference, in the order reports list them.
+const (
+	KindStatus       Kind = "status"        // another HTTP status
+	KindContentType  Kind = "content_type"  // another media type
+	KindBody         Kind = "body"          // one body is JSON, the other is not (or is empty)
+	KindFieldAdded   Kind = "field_added"   // the real answer has a field the fake's lacks
+	KindFieldRemoved Kind = "field_removed" // the fake's answer has a field the real one lacks
+	KindFieldType    Kind = "field_type"    // the field's JSON type differs
+	KindValueClass   Kind = "value_class"   // same type, another class of value (a UUID where the fake has text)
+	KindErrorText    Kind = "error_text"    // the "error" texts differ
+	KindValue        Kind = "value"         // a field compared by value (node_type) differs
+)
+
+// Kinds lists every kind in report order.
+func Kinds() []Kind {
+	return []Kind{KindStatus, KindContentType, KindBody, KindFieldAdded, KindFieldRemoved, KindFieldType, KindValueClass, KindErrorText, KindValue}
+}
+
+// A Difference is one way the real answer differs from the fake's. Pointer
+// is a JSON pointer into the answer seen as {"status", "headers", "body"}:
+// /status, /headers/Content-Type, /body/api_id. Real and Fake are what
+// each side had there: a status, a media type, a value's class or type, an
+// error text.
+type Difference struct {
+	Kind    Kind   `json:"kind"`
+	Pointer string `json:"pointer"`
+	Real    string `json:"real"`
+	Fake    string `json:"fake"`
+}
+
+// An Answer is one side of an exchange, as Diff compares it.
+type Answer struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// comparedByValue are the fields whose values, not only their classes,
+// must be equal: their values are not per-request (ids, times) nor the
+// account's (names) but the API's own vocabulary. "error" has a kind of
+// its own.
+var comparedByValue = map[string]bool{"node_type": true}
+
+// Diff returns every difference between the real answer and the fake's,
+// sorted by kind then pointer; none means no drift. Values are compared by
+// class (see Class): two different api_ids are both UUIDs, no drift. When
+// one side succeeded (2xx) and the other did not, only the status and the
+// media type are compared: the bodies of a success and of an error have
+// nothing in common worth listing.
+func Diff(real, fake Answer) []Difference {
+	var out []Difference
+	if real.Status != fake.Status {
+		out = append(out, Difference{Kind: KindStatus, Pointer: "/status", Real: strconv.Itoa(real.Status), Fake: strconv.Itoa(fake.Status)})
+	}
+	rt, ft := mediaType(real.ContentType, real.Body), mediaType(fake.ContentType, fake.Body)
+	if rt != ft {
+		out = append(out, Difference{Kind: KindContentType, Pointer: "/headers/Content-Type", Real: rt, Fake: ft})
+	}
+	if success(real.Status) != success(fake.Status) {
+		return out
+	}
+	rv, rok := decode(real.Body)
+	fv, fok := decode(fake.Body)
+	switch {
+	case rok && fok:
+		diffValue(&out, "/body", "", rv, fv)
+	case rok != fok:
+		out = append(out, Difference{Kind: KindBody, Pointer: "/body", Real: bodyClass(real.Body, rok), Fake: bodyClass(fake.Body, fok)})
+	}
+	slices.SortStableFunc(out, func(a, b Difference) int {
+		if c := slices.Index(Kinds(), a.Kind) - slices.Index(Kinds(), b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Pointer, b.Pointer)
+	})
+	return out
+}
+
+func success(status int) bool { return status >= 200 && status < 300 }
+
+// mediaType is the media type of a Content-Type without its parameters,
+// "none" for an empty body without one.
+func mediaType(ct string, body []byte) string {
+	if ct == "" {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return "none"
+		}
+		return "unset"
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return strings.ToLower(strings.TrimSpace(ct))
+	}
+	return mt
+}
+
+func decode(body []byte) (any, bool) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, false
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return nil, false
+	}
+	return v, true
+}
+
+func bodyClass(body []byte, isJSON bool) string {
+	switch {
+	case isJSON:
+		return "JSON"
+	case len(bytes.TrimSpace(body)) == 0:
+		return "empty"
+	}
+	return "not JSON"
+}
+
+func diffValue(out *[]Difference, ptr, key string, real, fake any) {
+	rt, ft := typeOf(real), typeOf(fake)
+	if rt != ft {
+		*out = append(*out, Difference{Kind: KindFieldType, Pointer: ptr, Real: rt, Fake: ft})
+		return
+	}
+	switch r := real.(type) {
+	case map[string]any:
+		f := fake.(map[string]any)
+		for k, rv := range r {
+			p := ptr + "/" + escape(k)
+			fv, ok := f[k]
+			if !ok {
+				*out = append(*out, Difference{Kind: KindFieldAdded, Pointer: p, Real: describe(rv)})
+				continue
+			}
+			diffValue(out, p, k, rv, fv)
+		}
+		for k, fv := range f {
+			if _, ok := r[k]; !ok {
+				*out = append(*out, Difference{Kind: KindFieldRemoved, Pointer: ptr + "/" + escape(k), Fake: describe(fv)})
+			}
+		}
+	case []any:
+		f := fake.([]any)
+		for i := range max(len(r), len(f)) {
+			p := ptr + "/" + strconv.Itoa(i)
+			switch {
+			case i >= len(f):
+				*out = append(*out, Difference{Kind: KindFieldAdded, Pointer: p, Real: describe(r[i])})
+			case i >= len(r):
+				*out = append(*out, Difference{Kind: KindFieldRemoved, Pointer: p, Fake: describe(f[i])})
+			default:
+				diffValue(out, p, "", r[i], f[i])
+			}
+		}
+	case string:
+		f := fake.(string)
+		switch {
+		case key == "error" && ptr == "/body/error":
+			if r != f {
+				*out = append(*out, Difference{Kind: KindErrorText, Pointer: ptr, Real: r, Fake: f})
+			}
+		case comparedByValue[key]:
+			if r != f {
+				*out = append(*out, Difference{Kind: KindValue, Pointer: ptr, Real: r, Fake: f})
+			}
+		default:
+			if rc, fc := Class(r), Class(f); rc != fc {
+				*out = append(*out, Difference{Kind: KindValueClass, Pointer: ptr, Real: rc, Fake: fc})
+			}
+		}
+	}
+}
+
+func typeOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// describe names a value as a difference shows it: its class for a
+// string, else its JSON type.
+func describe(v any) string {
+	if s, ok := v.(string); ok {
+		return Class(s)
+	}
+	return typeOf(v)
+}
+
+func escape(key string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+}
+
+var (
+	uuidRE     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	e164RE     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	sipRE      = regexp.MustCompile(`^sip:[^@\s]+@[^@\s]+$`)
+	datetimeRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$`)
+	urlRE      = regexp.MustCompile(`^https?://\S+$`)
+)
+
+// The classes of string values Class tells apart.
+const (
+	ClassUUID     = "uuid"
+	ClassPhone    = "phone"    // E.164: +14152225555
+	ClassSIP      = "sip"      // sip:alice123@phone.plivo.com
+	ClassDateTime = "datetime" // 2020-08-01 09:05:11.846982+00:00, RFC 3339
+	ClassURL      = "url"
+	ClassEmpty    = "empty"
+	ClassText     = "text"
+)
+
+// Class is the class of a string value: what it is, not what it says. Two
+// api_ids are both ClassUUID; an api_id the real API sent as a number, or
+// as "abc", is drift.
+func Class(s string) string {
+	switch {
+	case s == "":
+		return ClassEmpty
+	case uuidRE.MatchString(s):
+		return ClassUUID
+	case e164RE.MatchString(s):
+		return ClassPhone
+	case sipRE.MatchString(s):
+		return ClassSIP
+	case datetimeRE.MatchString(s):
+		return ClassDateTime
+	case urlRE.MatchString(s):
+		return ClassURL
+	}
+	return ClassText
+}
