@@ -143,10 +143,13 @@ func (p *Proxy) Recorded(o RecordOptions) ([]byte, error) {
 		f.Interactions = append(f.Interactions, interactionsFor(i+1, g, rule != nil)...)
 	}
 	f.World = w.world()
-	data, err := yaml.Marshal(f)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
 		return nil, fmt.Errorf("proxy: record: %w", err)
 	}
+	data := buf.Bytes()
 	data = redact(data, authIDs, o.Redact, groups)
 	data = append([]byte("# "+f.Description+"\n"), data...)
 	s, err := scenarios.Parse(name+".yaml", data)
