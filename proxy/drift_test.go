@@ -10,7 +10,9 @@ import (
 
 func TestDiff(t *testing.T) {
 	const json = "application/json"
-	ok := func(body string) proxy.Answer { return proxy.Answer{Status: 200, ContentType: json, Body: []byte(body)} }
+	ok := func(body string) proxy.Answer {
+		return proxy.Answer{Status: 200, ContentType: json, Body: []byte(body)}
+	}
 	cases := []struct {
 		name       string
 		real, fake proxy.Answer
