@@ -31,7 +31,7 @@ func TestSimulate(t *testing.T) {
 		}
 		return nil, false
 	})
-	s := newServer(t, mockserver.Options{Responder: rules})
+	s := newServer(t, mockserver.Options{Store: mockserver.State{Responder: rules}})
 	for _, tc := range []struct {
 		name, method, path, body string
 		status                   int

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/proxy"
 )
@@ -98,7 +97,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	opts, err := c.options(logger)
+	director, opts, err := c.options(logger)
 	if err == nil {
 		err = c.limits.check()
 	}
@@ -108,24 +107,16 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	director, err := scripted.New(scripted.Options{Accounts: opts.Accounts, World: opts.World, Operations: scripted.OperationIDs(doc), Logger: logger})
+	// The fake answers only in-process (Simulate): it is never served.
+	fake, err := scripted.NewServer(doc, director, opts)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if err := loadScenarios(c.scenarioArgs(), director); err != nil {
+	if err := loadScenarios(c.scenarioArgs(), fake.Director); err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("--scenario:\n%w", err)}
 	}
-	opts.Responder, opts.World, opts.Accounts = director, director, director
-	// The fake only answers in-process; its one log line per exchange is
-	// the proxy's.
-	fakeOpts := opts
-	fakeOpts.Logger = nil
-	fake, err := mockserver.New(doc, fakeOpts)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
 	px, err := proxy.New(proxy.Options{
-		Target: target, InsecureTarget: p.insecureTarget, Fake: fake,
+		Target: target, InsecureTarget: p.insecureTarget, Fake: fake.API,
 		FakeAuthID: c.authID, FakeAuthToken: c.authToken, Spec: doc,
 		ActionStatus: c.actionStatus, StrictIDs: c.strictIDs,
 		Timeout: p.timeout, MaxBodyBytes: int64(c.maxBody), Record: p.record != "", Logger: logger,
@@ -138,7 +129,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if p.record != "" {
 		flush = func(data []byte) error { return writeRecording(p.record, data) }
 	}
-	admin := fake.AdminHandler(append(director.AdminRoutes(fake.Journal()), px.AdminRoutes(recOpts, flush)...)...)
+	// The fake's control plane (its journal holds the proxied exchanges),
+	// and the proxy's routes.
+	admin := fake.API.AdminHandler(append(fake.Director.AdminRoutes(fake.Journal), px.AdminRoutes(recOpts, flush)...)...)
 
 	apiLn, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -168,7 +161,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	apiURL := listenURL(c.addr, apiLn)
 	fmt.Fprintf(stdout, "phlomock proxying the PHLO runner API on %s to %s (control plane %s)\n", apiURL, target.Redacted(), adminURL)
 	logger.Info("proxying", slog.String("url", apiURL), slog.String("target", target.Redacted()), slog.String("admin", adminURL),
-		slog.String("scenarios", strings.Join(director.Active(), ",")), slog.Bool("recording", p.record != ""))
+		slog.String("scenarios", strings.Join(fake.Director.Active(), ",")), slog.Bool("recording", p.record != ""))
 
 	var serveErr error
 	select {
@@ -176,7 +169,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case err := <-errc:
 		serveErr = fmt.Errorf("proxy: %w", err)
 	}
-	fake.SetReady(false)
+	fake.API.SetReady(false)
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	defer cancel()
 	for _, s := range servers {
