@@ -24,7 +24,7 @@ DOCKER   ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo doc
 .PHONY: docker
 docker: ## build the container image phlomock (IMAGE=, DOCKER=podman|docker)
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/phlomock-linux-$(ARCH) ./cmd/phlomock
-	$(DOCKER) build $(if $(findstring podman,$(DOCKER)),--format docker --layers=false) --build-arg ARCH=$(ARCH) -t $(IMAGE) .
+	$(DOCKER) build $(if $(findstring podman,$(DOCKER)),--format docker --layers=false) --build-arg BASE=scratch --build-arg ARCH=$(ARCH) -t $(IMAGE) .
 
 .PHONY: bench
 bench: build ## loopback benchmark vs the bare handler (BENCH_DURATION, BENCH_REQUESTS=1000000, PRISM=1; see BENCHMARKS.md)

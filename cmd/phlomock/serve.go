@@ -295,7 +295,7 @@ func (c *serveConfig) loadSpec() (*openapi3.T, error) {
 	if c.spec == "" {
 		return openapi.Load()
 	}
-	data, err := os.ReadFile(c.spec)
+	data, err := readInput(c.spec)
 	if err == nil {
 		var doc *openapi3.T
 		if doc, err = openapi.Parse(data); err == nil {
@@ -433,9 +433,9 @@ func loadScenarios(args []string, d *scripted.Director) error {
 			all = append(all, ss...)
 			continue
 		}
-		data, err := os.ReadFile(arg)
+		data, err := readInput(arg)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", arg, errors.Unwrap(err)))
+			errs = append(errs, fmt.Errorf("%s: %w", arg, err))
 			continue
 		}
 		s, err := scenarios.Parse(arg, data)
