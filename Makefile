@@ -24,7 +24,7 @@ DOCKER   ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo doc
 .PHONY: docker
 docker: ## build the container image phlomock (IMAGE=, DOCKER=podman|docker)
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/phlomock-linux-$(ARCH) ./cmd/phlomock
-	$(DOCKER) build $(if $(findstring podman,$(DOCKER)),--format docker --layers=false) --build-arg ARCH=$(ARCH) -t $(IMAGE) .
+	$(DOCKER) build $(if $(findstring podman,$(DOCKER)),--format docker --layers=false) --build-arg BASE=scratch --build-arg ARCH=$(ARCH) -t $(IMAGE) .
 
 .PHONY: bench
 bench: build ## loopback benchmark vs the bare handler (BENCH_DURATION, BENCH_REQUESTS=1000000, PRISM=1; see BENCHMARKS.md)
@@ -51,9 +51,19 @@ test: lint testdeps ## lint, then every test under -race
 
 # Anything the tests need that is not a Go module is installed here.
 .PHONY: testdeps
-testdeps: ## install what the tests need besides Go modules (the plivo-node driver's npm packages)
+testdeps: browser ## install what the tests need besides Go modules (the plivo-node driver's npm packages, chromium)
 	npm ci --prefix certify/drivers/plivo-node --no-audit --no-fund
 	cd certify/drivers/plivo-go && $(GO) mod download
+
+# The browser tests (mockserver/dashboard) drive Debian's chromium headless.
+# Without apt-get (not Debian), install Chromium yourself or let them skip.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: browser
+browser: ## install Debian's chromium for the browser tests, unless it is there
+	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || { \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || echo "browser: no chromium: the browser tests skip (PHLOMOCK_REQUIRE_BROWSER=1 fails them)"
 
 # Linters are installed from the Go module proxy at a pinned version into
 # bin/tools/VERSION/, so a version bump reinstalls and nothing global changes.

@@ -13,25 +13,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify"
+	"github.com/phlomock/phlomock/internal/doctest"
 	"github.com/phlomock/phlomock/internal/sdktest"
 )
 
-// readmeSection returns the README's certify section.
+// readmeSection returns docs/certify.md, the page of the certify command.
 func readmeSection(tb testing.TB) string {
 	tb.Helper()
-	b, err := os.ReadFile("../README.md")
-	require.NoError(tb, err)
-	s := string(b)
-	i := strings.Index(s, "<!-- section: certify -->")
-	require.GreaterOrEqual(tb, i, 0, "the README has a certify section")
-	s = s[i:]
-	if j := strings.Index(s[1:], "\n## "); j >= 0 {
-		s = s[:j+1]
-	}
-	return s
+	return doctest.Read(tb, "docs/certify.md")
 }
 
-// TestCodesDocumented keeps the four lists of codes (doc.go, the README,
+// TestCodesDocumented keeps the four lists of codes (doc.go, docs/certify.md,
 // docs/certification/README.md, the driver protocol) complete.
 func TestCodesDocumented(t *testing.T) {
 	doc, err := os.ReadFile("doc.go")
@@ -44,7 +36,7 @@ func TestCodesDocumented(t *testing.T) {
 	for _, c := range certify.Codes() {
 		assert.Contains(t, string(doc), "//\t"+string(c)+" ", "doc.go")
 		assert.Contains(t, string(table), "| `"+string(c)+"` |", "docs/certification/README.md")
-		assert.Contains(t, readme, "`"+string(c)+"`", "README.md")
+		assert.Contains(t, readme, "`"+string(c)+"`", "docs/certify.md")
 		assert.Contains(t, string(protocol), "`"+string(c)+"`", "docs/driver-protocol.md")
 	}
 	assert.Contains(t, string(doc), "(38 in all)")
@@ -52,7 +44,7 @@ func TestCodesDocumented(t *testing.T) {
 }
 
 // TestReadmeCommands runs every `go run ./cmd/phlomock certify` line of
-// the README's certify section, as written, from the repository's root
+// docs/certify.md, as written, from the repository's root
 // (with a built phlomock instead of go run).
 func TestReadmeCommands(t *testing.T) {
 	sdktest.SkipShort(t)

@@ -9,19 +9,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/internal/doctest"
 )
 
 // TestCodesDocumented keeps the tables of violation codes in doc.go and
-// the README complete: codes are API, and a code nobody can look up is
+// docs/conformance.md complete: codes are API, and a code nobody can look up is
 // useless in a report.
 func TestCodesDocumented(t *testing.T) {
 	doc, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
-	readme, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
+	readme := doctest.Read(t, "docs/conformance.md")
 	for _, c := range contract.Codes() {
 		assert.Contains(t, string(doc), "//\t"+string(c)+" ", "doc.go: got no row for code %s, want one", c)
-		assert.Contains(t, string(readme), "`"+string(c)+"`", "README.md: got no mention of code %s, want one", c)
+		assert.Contains(t, readme, "`"+string(c)+"`", "docs/conformance.md: got no mention of code %s, want one", c)
 	}
 	// No row in doc.go for a code that does not exist.
 	rows := regexp.MustCompile(`(?m)^//\t([a-z][a-z-]+) {2,}`).FindAllStringSubmatch(string(doc), -1)

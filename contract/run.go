@@ -211,7 +211,9 @@ func (r *Runner) runCase(ctx context.Context, client *http.Client, chk *checker,
 		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "phlomock-conform/1")
+	if req.Header.Get("User-Agent") == "" { // an interaction may send its own, for a rule that matches it
+		req.Header.Set("User-Agent", "phlomock-conform/1")
+	}
 	if cs.Request.Body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -82,6 +82,36 @@ func TestContainer(t *testing.T) {
 		}
 	})
 
+	// A fresh clone's `docker build .` (no binary, no BASE) stops with a
+	// sentence saying what to run, not a missing-file error.
+	t.Run("bare build says make docker", func(t *testing.T) {
+		out, err := pm.run(t, buildWait, "build", "--format", "docker", "--layers=false", "-t", "phlomock:bare-build-test", root)
+		require.Error(t, err, "a build without BASE must fail: %s", out)
+		assert.Contains(t, err.Error(), "run make docker")
+	})
+
+	// The version make docker stamps in (git describe), not "dev".
+	t.Run("version", func(t *testing.T) {
+		out, err := pm.run(t, startWait, "run", "--rm", image, "version")
+		require.NoError(t, err)
+		describe, err := exec.Command("git", "-C", root, "describe", "--tags", "--always", "--dirty").Output()
+		require.NoError(t, err)
+		assert.Equal(t, "phlomock "+strings.TrimSpace(string(describe)), strings.TrimSpace(out))
+	})
+
+	// A mounted file the image's user (65532) cannot read is named as such.
+	t.Run("unreadable mounted file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "mine.yaml")
+		require.NoError(t, os.WriteFile(file, []byte("version: 1\nname: mine\n"), 0o600))
+		for _, env := range []string{"PHLOMOCK_SCENARIO=/in/mine.yaml", "PHLOMOCK_SPEC=/in/mine.yaml"} {
+			t.Run(env, func(t *testing.T) {
+				out, err := pm.run(t, startWait, "run", "--rm", "--volume", file+":/in/mine.yaml:ro", "--env", env, image)
+				require.Error(t, err, "serve must refuse: %s", out)
+				assert.Contains(t, err.Error(), "/in/mine.yaml: permission denied: the image runs as uid 65532; make the file readable")
+			})
+		}
+	})
+
 	name, base := startContainer(t, pm)
 	waitHealthy(t, pm, name)
 

@@ -67,6 +67,14 @@ func (s *Server) getJournal(w http.ResponseWriter, r *http.Request) {
 			*p.dst = n
 		}
 	}
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			WriteError(w, http.StatusBadRequest, "Invalid value provided for since. since expects a/an non-negative integer (the seq of the last entry seen).")
+			return
+		}
+		f.Since = n
+	}
 	entries := s.journal.Entries(f)
 	if entries == nil {
 		entries = []*Entry{}

@@ -37,7 +37,7 @@ type bodySpec struct {
 	required bool
 	schema   *openapi3.Schema // nil when discriminated
 	defaults []propDefault
-	fast     *fastObject // nil: no fast path (fastpath.go)
+	fast     *fastObject // nil: no fast path (validate_flat.go)
 	discProp string
 	variants []variant // in oneOf order
 }

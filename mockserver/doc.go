@@ -3,30 +3,54 @@
 // every operation of it, checks each request against the contract and
 // answers in the real API's style.
 //
-// A request goes through one pipeline, in this order:
+// A request goes through one pipeline (Server.pipeline, server.go, reads as
+// its table of contents), in this order, each step in the file named after
+// it:
 //
-//	route      strip one trailing slash, match an operation (404, 405 + Allow)
-//	read       the body, up to Options.MaxBodyBytes (413)
-//	state      the request's accounts, world and Responder, from
-//	           Options.Store once for the whole request (503 on error)
-//	auth       HTTP Basic against the state's Accounts, constant-time (401),
-//	           unless the operation's security allows anonymous calls
-//	normalise  the real API's leniencies (415 for a non-JSON body): a
-//	           "", null or missing property with a default (role) takes the
-//	           default; an empty or "" run body is no body. Each one applied
-//	           is recorded in the journal entry, next to the raw body.
-//	validate   parameters and security with openapi3filter.ValidateRequest,
-//	           the body against the schema its discriminator (action)
-//	           selects; every violation is reported, in Plivo's wording (400)
-//	exists     with Options.StrictIDs, unknown PHLOs and nodes answer 404
-//	respond    the state's Responder may answer instead (scenarios, stateful
-//	           calls); otherwise the default answer built from the spec
-//	check      with Options.ValidateResponses, the answer is checked against
-//	           the spec; a wrong answer becomes a 500 naming the violation
-//	           (not a Responder's Verbatim answer: it is deliberate)
-//	journal    the exchange is appended to the Journal, bounded in entries
-//	           (Options.JournalSize) and in bytes: of each body and answer
-//	           it keeps the first Options.JournalBodyLimit bytes
+//	route     route.go     strip one trailing slash, match an operation
+//	                       (404 naming the closest one, closest.go; 405 +
+//	                       Allow); an id that cannot name a resource is a
+//	                       404 that does not echo it
+//	body      body.go      read the body, up to Options.MaxBodyBytes (413),
+//	                       even for a request refused already: the journal
+//	                       keeps what was sent
+//	state     state.go     the request's accounts, world and Responder, from
+//	                       Options.Store once for the whole request (503 on
+//	                       error)
+//	auth      auth.go      HTTP Basic against the state's Accounts,
+//	                       constant-time (401), unless the operation's
+//	                       security allows anonymous calls
+//	validate  validate.go  the real API's leniencies (415 for a non-JSON
+//	                       body): a "", null or missing property with a
+//	                       default (role) takes the default; an empty or ""
+//	                       run body is no body; each one applied is recorded
+//	                       in the journal entry, next to the raw body. Then
+//	                       parameters and security with
+//	                       openapi3filter.ValidateRequest, the body against
+//	                       the schema its discriminator (action) selects
+//	                       (flat bodies in one pass, validate_flat.go);
+//	                       every violation is reported, in Plivo's wording
+//	                       (400)
+//	world     world.go     with Options.StrictIDs, PHLOs and nodes the
+//	                       state's World does not declare answer 404
+//	respond   respond.go   the state's Responder may answer instead
+//	                       (scenarios, stateful calls): status, body, delay,
+//	                       dropped connection
+//	render    render.go    otherwise the default answer built from the spec;
+//	                       a refusal at any step is rendered here too
+//	finish    finish.go    with Options.ValidateResponses, the answer is
+//	                       checked against the spec (a wrong one becomes a
+//	                       500 naming the violation; not a Responder's
+//	                       Verbatim answer: it is deliberate); then it is
+//	                       written and appended to the Journal (journal.go),
+//	                       bounded in entries (Options.JournalSize) and in
+//	                       bytes: of each body and answer it keeps the first
+//	                       Options.JournalBodyLimit bytes
+//
+// The other files: server.go (Options, New, the pipeline), compile.go (what
+// New precomputes from the spec), errors.go (codes and their statuses),
+// journal.go, admin.go (the control plane) and limits.go (the connection
+// bounds serve sets).
 //
 // Every answer the fake builds, success or error, is JSON with an "api_id" (a
 // fresh UUID v4), Content-Type application/json, and a trailing newline.
@@ -75,7 +99,7 @@
 // defaults, answer templates) is computed once, in New. The common valid
 // body (a flat JSON object of strings) is parsed in one pass and checked
 // against schemas compiled there; any other body goes through encoding/json
-// and kin-openapi, which word every violation (fastpath.go).
+// and kin-openapi, which word every violation (validate_flat.go).
 //
 // It is not a general OpenAPI mock server (Prism is): the answers know the
 // PHLO API's conventions (ids echoed from the path, run ids, timestamps).

@@ -194,10 +194,14 @@ type Filter struct {
 	Scenario    string // as the Responder named it (Entry.Scenario)
 	Rule        string
 	Limit       int // the latest Limit matching entries; 0 = all
+	// Since keeps the entries after this sequence number (Entry.Seq): a
+	// poller asks for what is new since the last entry it saw.
+	Since uint64
 }
 
 func (f Filter) match(e *Entry) bool {
-	return (f.OperationID == "" || e.OperationID == f.OperationID) &&
+	return e.Seq > f.Since &&
+		(f.OperationID == "" || e.OperationID == f.OperationID) &&
 		(f.Method == "" || strings.EqualFold(e.Method, f.Method)) &&
 		(f.Path == "" || e.Path == f.Path) &&
 		(f.Status == 0 || e.Status == f.Status) &&
@@ -213,6 +217,9 @@ func (j *Journal) Entries(f Filter) []*Entry {
 	hi := j.seq.Load()
 	if size := uint64(len(j.slots)); hi-lo > size {
 		lo = hi - size
+	}
+	if f.Since > lo {
+		lo = min(f.Since, hi)
 	}
 	out := make([]*Entry, 0, hi-lo)
 	for n := lo + 1; n <= hi; n++ {

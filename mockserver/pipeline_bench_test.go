@@ -38,7 +38,7 @@ func BenchmarkRoute(b *testing.B) {
 	r := benchSeedRequest()
 	b.ReportAllocs()
 	for b.Loop() {
-		if op, _, err := s.route(r); op == nil || err != nil {
+		if op, _, err := s.match(r); op == nil || err != nil {
 			b.Fatalf("got %v, %v", op, err)
 		}
 	}
@@ -58,7 +58,7 @@ func BenchmarkAuth(b *testing.B) {
 func benchDecode(b *testing.B, body string) {
 	s := benchServer(b)
 	r := benchSeedRequest()
-	op, _, _ := s.route(r)
+	op, _, _ := s.match(r)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, vs := decodeBody(op.body, body); len(vs) > 0 {
@@ -79,7 +79,7 @@ func BenchmarkValidateGeneric(b *testing.B) {
 func BenchmarkAnswer(b *testing.B) {
 	s := benchServer(b)
 	r := benchSeedRequest()
-	op, params, _ := s.route(r)
+	op, params, _ := s.match(r)
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.defaultAnswer(openWorld{}, op, params, NewAPIID())

@@ -24,7 +24,7 @@ import (
 // to anyone, journaling or logging it, and without a Responder's delay. r's
 // body is read. A Responder with state (a stateful scenario) still moves.
 func (s *Server) Simulate(r *http.Request) (e *Entry, h http.Header) {
-	x := &exchange{r: r, start: time.Now(), simulated: true}
+	x := &request{r: r, start: time.Now(), simulated: true}
 	x.entry = &Entry{
 		Time: x.start.UTC(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redactHeader(r.Header),
@@ -70,7 +70,7 @@ func RedactHeader(h http.Header) http.Header { return redactHeader(h) }
 // with the JSON pointer of the offending value. An undocumented status is
 // one. A request that names no operation has nothing to check: nil.
 func (s *Server) CheckAnswer(r *http.Request, status int, header http.Header, body []byte) []Violation {
-	op, params, rerr := s.route(r)
+	op, params, rerr := s.match(r)
 	if op == nil || rerr != nil {
 		return nil
 	}

@@ -5,17 +5,81 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
+// validate normalises and checks the request against the contract: the
+// body's Content-Type (415, with the real API's leniencies noted in the
+// journal), the body against the schema its discriminator selects, and the
+// parameters and security with openapi3filter; every violation at once
+// (400).
+func (s *Server) validate(x *request) *RequestError {
+	r, e, op := x.r, x.entry, x.op
+	var violations []Violation
+	if op.body != nil {
+		if len(bytes.TrimSpace(x.raw)) > 0 {
+			note, re := checkContentType(r.Header.Get("Content-Type"), x.raw)
+			if re != nil {
+				return re
+			}
+			if note != "" {
+				e.Lenient = append(e.Lenient, note)
+			}
+		}
+		var notes []string
+		x.decoded, notes, violations = decodeBody(op.body, e.Body)
+		e.Lenient = append(e.Lenient, notes...)
+	}
+	if op.checkParams {
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: x.params, Route: op.route, Options: s.filter}
+		violations = append(requestViolations(openapi3filter.ValidateRequest(r.Context(), in)), violations...)
+	}
+	if len(violations) > 0 {
+		return &RequestError{Violations: violations}
+	}
+	e.Valid = true
+	return nil
+}
+
+// checkContentType accepts application/json. It tolerates what curl -d
+// sends (application/x-www-form-urlencoded) and no Content-Type at all when
+// the body is JSON, returning a note for the journal.
+func checkContentType(ct string, raw []byte) (string, *RequestError) {
+	if ct == "application/json" {
+		return "", nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" {
+		mt, err = "", nil
+	}
+	switch {
+	case err == nil && mt == "application/json":
+		return "", nil
+	case err == nil && (mt == "" || mt == "application/x-www-form-urlencoded") && looksJSON(raw):
+		return fmt.Sprintf("Content-Type %q with a JSON body read as application/json", ct), nil
+	}
+	if ct == "" {
+		return "", refuse(CodeMediaType, "No Content-Type, and the body is not JSON: send the body as application/json.")
+	}
+	return "", refuse(CodeMediaType, fmt.Sprintf("Unsupported Content-Type %q: send the body as application/json.", ct))
+}
+
+func looksJSON(raw []byte) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && (t[0] == '{' || t[0] == '"' || t[0] == '[')
+}
+
 // decodeBody parses, normalises and validates the body of op. It returns the
 // decoded body (nil when there is none), the leniencies applied, and every
 // violation. The common body (a flat object of strings that the schema
-// accepts) takes the fast path (fastpath.go); any other goes through
+// accepts) takes the fast path (validate_flat.go); any other goes through
 // encoding/json and kin-openapi, which word every violation.
 func decodeBody(b *bodySpec, raw string) (map[string]any, []string, []Violation) {
 	trimmed := strings.TrimSpace(raw)
@@ -269,3 +333,57 @@ func requestViolations(err error) []Violation {
 	sortViolations(out)
 	return out
 }
+
+// strictJSON finds what encoding/json accepts silently in a body it has
+// decoded: bytes that are not UTF-8 (replaced by U+FFFD) and duplicate keys
+// (the last one wins), which would make the fake validate something other
+// than what the client sent. It returns the problem, or "".
+func strictJSON(raw []byte) string {
+	if !utf8.Valid(raw) {
+		return "the body is not valid UTF-8"
+	}
+	return duplicateKey(json.NewDecoder(bytes.NewReader(raw)), "")
+}
+
+// duplicateKey reads one value from dec and names the first key that
+// appears twice in one of its objects. The body was decoded already, so its
+// depth is bounded by encoding/json's.
+func duplicateKey(dec *json.Decoder, pointer string) string {
+	tok, err := dec.Token()
+	if err != nil {
+		return ""
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return ""
+			}
+			k, _ := kt.(string)
+			if seen[k] {
+				where := "the body"
+				if pointer != "" {
+					where = pointer
+				}
+				return fmt.Sprintf("the key %q appears twice in %s", k, where)
+			}
+			seen[k] = true
+			if d := duplicateKey(dec, pointer+"/"+pointerEscaper.Replace(k)); d != "" {
+				return d
+			}
+		}
+		_, _ = dec.Token()
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if d := duplicateKey(dec, pointer+"/"+strconv.Itoa(i)); d != "" {
+				return d
+			}
+		}
+		_, _ = dec.Token()
+	}
+	return ""
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

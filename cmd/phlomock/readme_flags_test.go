@@ -12,19 +12,18 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/doctest"
 )
 
-// readmeServeFlags returns the rows of the README's serve flags table:
-// flag name -> [env, default, meaning] as written.
+// readmeServeFlags returns the rows of the serve flags table of
+// docs/serve.md: flag name -> [env, default, meaning] as written.
 func readmeServeFlags(tb testing.TB) map[string][3]string {
 	tb.Helper()
-	readme, err := os.ReadFile("../../README.md")
-	require.NoError(tb, err)
-	section := regexp.MustCompile("(?s)## Running the fake: flags and environment\n(.*?)\n## ").FindSubmatch(readme)
-	require.NotNil(tb, section, "no serve flags section in the README")
+	section := doctest.Section(tb, "docs/serve.md", "## Flags and environment")
 	rows := map[string][3]string{}
 	row := regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\|\\s*(.*?)\\s*\\|\\s*(.*?)\\s*\\|\\s*(.*?)\\s*\\|$")
-	for _, m := range row.FindAllStringSubmatch(string(section[1]), -1) {
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
 		_, dup := rows[m[1]]
 		require.Falsef(tb, dup, "--%s has two rows", m[1])
 		rows[m[1]] = [3]string{m[2], m[3], m[4]}
@@ -33,7 +32,7 @@ func readmeServeFlags(tb testing.TB) map[string][3]string {
 	return rows
 }
 
-// TestReadmeServeFlags keeps the README's serve flags table true: one row
+// TestReadmeServeFlags keeps docs/serve.md's flags table true: one row
 // per flag of `phlomock serve -h`, with its variable and its default.
 func TestReadmeServeFlags(t *testing.T) {
 	for _, kv := range os.Environ() {
@@ -76,16 +75,12 @@ func TestReadmeServeFlags(t *testing.T) {
 	}
 }
 
-// TestReadmeConformCommands runs the conformance section's commands that
+// TestReadmeConformCommands runs the commands of docs/conformance.md that
 // need no server of their own (no --target), as written, from the
 // repository's top (only a --junit file goes to a temporary directory).
 func TestReadmeConformCommands(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
-	section := regexp.MustCompile("(?s)<!-- section: conformance -->(.*?)<!-- section: ").FindSubmatch(readme)
-	require.NotNil(t, section, "no conformance section in the README")
 	var commands [][]string
-	for _, line := range strings.Split(string(section[1]), "\n") {
+	for _, line := range strings.Split(doctest.Read(t, "docs/conformance.md"), "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		args, ok := strings.CutPrefix(strings.TrimSpace(line), "go run ./cmd/phlomock conform")
 		if !ok || strings.Contains(args, "--target") || strings.HasSuffix(args, `\`) {
@@ -93,7 +88,7 @@ func TestReadmeConformCommands(t *testing.T) {
 		}
 		commands = append(commands, strings.Fields(args))
 	}
-	require.GreaterOrEqual(t, len(commands), 4, "got too few conform commands in the README: %v", commands)
+	require.GreaterOrEqual(t, len(commands), 4, "got too few conform commands in docs/conformance.md: %v", commands)
 	t.Chdir("../..")
 	for _, args := range commands {
 		t.Run(strings.Join(append([]string{"conform"}, args...), " "), func(t *testing.T) {

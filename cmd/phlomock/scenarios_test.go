@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/doctest"
 	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -125,14 +126,12 @@ func TestScenariosUsageErrors(t *testing.T) {
 	}
 }
 
-// The README shows `phlomock scenarios check scenarios/testdata/*.yaml` and
-// its output; keep them true.
+// docs/scenarios.md shows `phlomock scenarios check scenarios/testdata/*.yaml`
+// and its output; keep them true.
 func TestScenariosCheckReadmeExample(t *testing.T) {
-	data, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
 	const cmd = "$ phlomock scenarios check scenarios/testdata/*.yaml\n"
-	_, shown, ok := strings.Cut(string(data), cmd)
-	require.True(t, ok, "the README no longer shows the check example")
+	_, shown, ok := strings.Cut(doctest.Read(t, "docs/scenarios.md"), cmd)
+	require.True(t, ok, "docs/scenarios.md no longer shows the check example")
 	shown, _, _ = strings.Cut(shown, "$ echo")
 
 	t.Chdir("../..")

@@ -295,7 +295,7 @@ func (c *serveConfig) loadSpec() (*openapi3.T, error) {
 	if c.spec == "" {
 		return openapi.Load()
 	}
-	data, err := os.ReadFile(c.spec)
+	data, err := readInput(c.spec)
 	if err == nil {
 		var doc *openapi3.T
 		if doc, err = openapi.Parse(data); err == nil {
@@ -433,9 +433,9 @@ func loadScenarios(args []string, d *scripted.Director) error {
 			all = append(all, ss...)
 			continue
 		}
-		data, err := os.ReadFile(arg)
+		data, err := readInput(arg)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", arg, errors.Unwrap(err)))
+			errs = append(errs, fmt.Errorf("%s: %w", arg, err))
 			continue
 		}
 		s, err := scenarios.Parse(arg, data)
@@ -557,7 +557,8 @@ func watchScenarios(ctx context.Context, args []string, last map[string]fileStam
 
 // singlePort serves the control plane on the API's port under prefix,
 // behind a bearer token: PREFIX/healthz and PREFIX/readyz are open (probes
-// send no token); PREFIX/X is the control plane's /__admin/X. Every other
+// send no token), and so are the dashboard's files (PREFIX/ui/), whose
+// requests carry the token; PREFIX/X is the control plane's /__admin/X. Every other
 // path is the API's.
 func singlePort(api, admin http.Handler, prefix, token string) http.Handler {
 	want := sha256.Sum256([]byte(token))
@@ -572,6 +573,14 @@ func singlePort(api, admin http.Handler, prefix, token string) http.Handler {
 		switch rest {
 		case "/healthz", "/readyz":
 			r2.URL.Path = rest
+			admin.ServeHTTP(w, r2)
+			return
+		}
+		if rest == "/ui" || strings.HasPrefix(rest, "/ui/") {
+			// The dashboard's files hold no data, and a browser opening a
+			// page cannot send a bearer token: the page asks for the token
+			// and sends it with each control plane request it makes.
+			r2.URL.Path = "/__admin" + rest
 			admin.ServeHTTP(w, r2)
 			return
 		}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/doctest"
 )
 
 const nodeURL = "/v1/phlo/e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c/multi_party_call/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -232,37 +234,17 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 }
 
 // readmeBlock returns the first fenced block of kind ("sh", "console")
-// after heading in the README.
-func readmeBlock(tb testing.TB, heading, kind string) string {
+// after the line after in page (a path from the repository's root).
+func readmeBlock(tb testing.TB, page, after, kind string) string {
 	tb.Helper()
-	readme, err := os.ReadFile("../../README.md")
-	require.NoError(tb, err)
-	_, rest, ok := strings.Cut(string(readme), heading+"\n")
-	require.True(tb, ok, "no %q in the README", heading)
-	_, rest, ok = strings.Cut(rest, "```"+kind+"\n")
-	require.True(tb, ok, "no %s block after %q", kind, heading)
-	block, _, _ := strings.Cut(rest, "```")
-	return block
+	_, rest, ok := strings.Cut(doctest.Read(tb, page), after+"\n")
+	require.True(tb, ok, "no %q in %s", after, page)
+	return doctest.First(tb, rest, kind, page+" after "+after)
 }
 
 // shellCommands splits a shell block into commands: comments dropped,
 // continuation lines joined.
-func shellCommands(block string) []string {
-	var out []string
-	cur := ""
-	for _, line := range strings.Split(block, "\n") {
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		if l, ok := strings.CutSuffix(line, "\\"); ok {
-			cur += l
-			continue
-		}
-		out = append(out, cur+line)
-		cur = ""
-	}
-	return out
-}
+func shellCommands(block string) []string { return doctest.Commands(block) }
 
 // TestReadmeControlPlane runs the control plane section's curl commands, as
 // written, against a fresh serve (only the ports differ).
@@ -273,7 +255,7 @@ func TestReadmeControlPlane(t *testing.T) {
 	require.NoError(t, err)
 	writeFile(t, filepath.Join(dir, "my-scenario.yaml"), strings.Replace(string(yaml), "name: transfer-flow", "name: my-scenario", 1))
 	s := startServe(t)
-	cmds := shellCommands(readmeBlock(t, "## The control plane", "sh"))
+	cmds := shellCommands(readmeBlock(t, "docs/control-plane.md", "# The control plane", "sh"))
 	require.Len(t, cmds, 5)
 	for i, cmd := range cmds {
 		if i == 3 { // the verification: send the cold transfer it counts
@@ -302,14 +284,14 @@ func TestReadmeControlPlane(t *testing.T) {
 func TestReadmeScenarioSelection(t *testing.T) {
 	needCurl(t)
 	s := startServe(t)
-	block := readmeBlock(t, "unknown name answers 400 naming the choices.", "sh")
+	block := readmeBlock(t, "docs/scenarios.md", "unknown name answers 400 naming the choices.", "sh")
 	cmds := shellCommands(block)
 	require.Len(t, cmds, 1)
 	out, err := exec.Command("sh", "-c", strings.Replace(cmds[0], "http://127.0.0.1:8080", s.api, 1)).CombinedOutput()
 	require.NoErrorf(t, err, "%s", out)
 	assert.Contains(t, string(out), `"error":"Invalid value provided for role. Allowed values are 'customer' and 'agent'."`)
 
-	console := readmeBlock(t, "`serve` before it listens, with exit status 1 and every problem as `file:line:column`:", "console")
+	console := readmeBlock(t, "docs/scenarios.md", "`serve` before it listens, with exit status 1 and every problem as `file:line:column`:", "console")
 	lines := strings.Split(strings.TrimSpace(console), "\n")
 	require.Len(t, lines, 5)
 	args := strings.Fields(strings.TrimPrefix(lines[0], "$ phlomock "))

@@ -5,10 +5,12 @@
 // answer is sent as written: it may break the contract on purpose), and
 // closes itself when the test ends.
 //
-// WithScenario("bad-role") starts it with scenarios active, as `phlomock
-// serve --scenario` does; Server.Director changes them during the test
+// WithScenario("bad-role") starts it with built-in scenarios active, as
+// `phlomock serve --scenario` does, WithScenarioFile with a file of yours and
+// WithScenarioYAML with one written in the test; Server.Director changes them during the test
 // (Activate, Reset, Calls) and the control plane on AdminURL has the same
-// routes as serve's.
+// routes as serve's. Server.PhloClient is the reference client (package
+// client) already pointed at the fake.
 //
 // It is for tests. Programs serve the fake with `phlomock serve`, or with
 // scripted.NewServer (or mockserver.New) and an http.Server of their own.

@@ -1,10 +1,14 @@
 package mockservertest_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/phlomock/phlomock/client"
+	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
@@ -60,4 +64,62 @@ func ExampleWithScenario() {
 	// Output:
 	// 400 [bad-role]
 	// 201 [success]
+}
+
+// The reference client, already pointed at the fake with its account.
+func ExampleServer_PhloClient() {
+	s, err := mockservertest.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	res, err := s.PhloClient().ColdTransfer(context.Background(), "P1", "N1", client.ColdTransferParams{
+		To: "+14152225555", Role: client.RoleAgent, TriggerSource: "+14152223333"})
+	fmt.Println(err, res.Error == "", len(s.Journal(mockserver.Filter{OperationID: "updateMultiPartyCall"})))
+	// Output:
+	// <nil> true 1
+}
+
+// A scenario file of your own (testdata/my-bad-role.yaml refuses cold
+// transfers with Plivo's role error), as `phlomock serve --scenario FILE`.
+func ExampleWithScenarioFile() {
+	s, err := mockservertest.Start(mockservertest.WithScenarioFile("testdata/my-bad-role.yaml"))
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	_, err = s.PhloClient().ColdTransfer(context.Background(), "P1", "N1", client.ColdTransferParams{
+		To: "+14152225555", Role: client.RoleAgent, TriggerSource: "+14152223333"})
+	var apiErr *client.APIError
+	fmt.Println(errors.Is(err, client.ErrBadRequest), errors.As(err, &apiErr) && apiErr.Message != "", s.Director.Active())
+	// Output:
+	// true true [my-bad-role]
+}
+
+// A scenario written in the test itself: every GET of a PHLO answers 404.
+func ExampleWithScenarioYAML() {
+	s, err := mockservertest.Start(mockservertest.WithScenarioYAML(`
+version: 1
+name: no-such-phlo
+rules:
+  - name: gone
+    match: {operation: getPhlo}
+    respond: {status: 404, body: {api_id: "{{api_id}}", error: PHLO not found}}
+`))
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	_, err = s.PhloClient().GetPHLO(context.Background(), "P1")
+	fmt.Println(errors.Is(err, client.ErrNotFound))
+
+	// A mistake is reported with its line and column.
+	_, err = mockservertest.Start(mockservertest.WithScenarioYAML("version: 1\nname: x\nrules:\n  - name: r\n    respnd: 500\n"))
+	fmt.Println(err)
+	// Output:
+	// true
+	// scenario YAML:5:5: unknown key "respnd" (did you mean "respond"?)
 }

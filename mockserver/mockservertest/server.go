@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/phlomock/phlomock/client"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
@@ -37,7 +39,7 @@ type config struct {
 	opts  mockserver.Options
 	world mockserver.World
 	names []string
-	ss    []*scenarios.Scenario
+	ss    []func() (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -69,7 +71,36 @@ func WithScenario(names ...string) Option {
 
 // WithScenarios activates parsed scenarios, after those of WithScenario.
 func WithScenarios(ss ...*scenarios.Scenario) Option {
-	return func(c *config) { c.ss = append(c.ss, ss...) }
+	return func(c *config) {
+		for _, sc := range ss {
+			c.ss = append(c.ss, func() (*scenarios.Scenario, error) { return sc, nil })
+		}
+	}
+}
+
+// WithScenarioFile activates the scenario file at path, after those of
+// WithScenario, as `phlomock serve --scenario FILE` does. A problem in the
+// file fails Start (and the test, with NewServer) with every problem as
+// path:line:column.
+func WithScenarioFile(path string) Option {
+	return func(c *config) {
+		c.ss = append(c.ss, func() (*scenarios.Scenario, error) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			return scenarios.Parse(path, data)
+		})
+	}
+}
+
+// WithScenarioYAML activates a scenario written in the test itself, in the
+// format of a scenario file; its problems are reported as
+// "scenario YAML:line:column".
+func WithScenarioYAML(yaml string) Option {
+	return func(c *config) {
+		c.ss = append(c.ss, func() (*scenarios.Scenario, error) { return scenarios.Parse("scenario YAML", []byte(yaml)) })
+	}
 }
 
 // Start runs a fake until Close. Tests prefer NewServer.
@@ -123,7 +154,14 @@ func activate(d *scripted.Director, c *config) error {
 	if err != nil {
 		return err
 	}
-	return d.Activate(append(ss, c.ss...)...)
+	for _, load := range c.ss {
+		sc, err := load()
+		if err != nil {
+			return err
+		}
+		ss = append(ss, sc)
+	}
+	return d.Activate(ss...)
 }
 
 // NewServer starts a fake and closes it when tb ends. It fails tb if the
@@ -143,6 +181,13 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 func (s *Server) Client() *http.Client {
 	base := s.api.Client()
 	return &http.Client{Transport: &basicAuth{id: s.AuthID, token: s.AuthToken, next: base.Transport}}
+}
+
+// PhloClient returns the reference client (package client) pointed at the
+// fake, with the server's account; opts come after those and may replace
+// them (WithUserAgent, WithRetry...).
+func (s *Server) PhloClient(opts ...client.Option) *client.Client {
+	return client.New(s.AuthID, s.AuthToken, append([]client.Option{client.WithBaseURL(s.URL), client.WithHTTPClient(s.api.Client())}, opts...)...)
 }
 
 // Journal returns the exchanges the fake has seen, oldest first.

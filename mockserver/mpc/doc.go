@@ -11,7 +11,8 @@
 // reference and the tests in mpc_test.go check every row.
 //
 // Each Call serialises its actions under a mutex and numbers those it applies
-// (Result.Seq), so a journal can replay them in order.
+// (Result.Seq), so a journal can replay them in order; Registry.History
+// replays a call's own log to show its state after each action.
 //
 // A Registry is bounded: a client sending fresh PHLO and node ids would
 // otherwise grow it without end. It keeps at most Options.MaxCalls

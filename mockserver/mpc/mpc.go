@@ -269,6 +269,10 @@ func (c *CallState) Apply(a Action) (Result, error) {
 func (c *CallState) Snapshot() Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.snapshotLocked()
+}
+
+func (c *CallState) snapshotLocked() Snapshot {
 	s := Snapshot{PhloID: c.phloID, NodeID: c.nodeID, Seq: c.seq, Members: slices.Clone(c.members)}
 	if s.Members == nil {
 		s.Members = []Member{}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/dashboard"
 	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -33,6 +34,9 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 		{Pattern: "GET /__admin/calls", Handler: http.HandlerFunc(d.getCalls)},
 		{Pattern: "GET /__admin/calls/{phlo_id}/{node_id}", Handler: http.HandlerFunc(d.getCall)},
 		{Pattern: "POST /__admin/verify", Handler: verifyHandler(journal)},
+		{Pattern: "GET /__admin/calls/{phlo_id}/{node_id}/history", Handler: http.HandlerFunc(d.getCallHistory)},
+		{Pattern: "GET /__admin/ui/", Handler: dashboard.Handler("/__admin/ui/")},
+		{Pattern: "GET /__admin/ui", Handler: dashboard.Handler("/__admin/ui/")},
 	}
 }
 

@@ -28,8 +28,9 @@
 //
 // Control plane (Director.AdminRoutes): list and activate scenarios, upload
 // one (YAML; every problem as file:line:column, 400, nothing changed),
-// reset, inspect calls, and count journal entries matching a Pattern
-// (POST /__admin/verify, WireMock's verification).
+// reset, inspect calls and their history, count journal entries matching a
+// Pattern (POST /__admin/verify, WireMock's verification), and the
+// dashboard (package mockserver/dashboard) at /__admin/ui/.
 //
 // It reads no files, flags or environment: cmd/phlomock parses the files
 // (--scenario, --watch) and hands scenarios over.

@@ -2,18 +2,15 @@ package mockserver
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"unicode/utf8"
 )
 
-// openWorld is the default world: every PHLO and node exists.
-type openWorld struct{}
-
-func (openWorld) Phlo(id string) (Phlo, bool) {
-	return Phlo{ID: id, Name: DefaultPhloName, CreatedOn: DefaultCreatedOn}, true
-}
-
-func (openWorld) Node(phloID, nodeID string) (Node, bool) {
-	return Node{ID: nodeID, PhloID: phloID, Type: "multi_party_call", Name: DefaultNodeName, CreatedOn: DefaultCreatedOn}, true
+// render is the spec's default answer, for a request no Responder answered.
+func (s *Server) render(x *request) (int, []byte, http.Header) {
+	x.entry.Source = "spec"
+	return x.op.success, s.defaultAnswer(x.state.World, x.op, x.params, NewAPIID()), nil
 }
 
 // defaultAnswer renders op's answer template. It walks a precomputed list of
@@ -53,29 +50,6 @@ func (s *Server) defaultAnswer(w World, op *operation, params map[string]string,
 	return append(b, "}\n"...)
 }
 
-// names returns the name and created_on of the node in params, else of the PHLO.
-func names(w World, params map[string]string) (string, string) {
-	if node, ok := params["node_id"]; ok {
-		n, ok := w.Node(params["phlo_id"], node)
-		if !ok {
-			n, _ = openWorld{}.Node(params["phlo_id"], node)
-		}
-		return orDefault(n.Name, DefaultNodeName), orDefault(n.CreatedOn, DefaultCreatedOn)
-	}
-	p, ok := w.Phlo(params["phlo_id"])
-	if !ok {
-		p, _ = openWorld{}.Phlo(params["phlo_id"])
-	}
-	return orDefault(p.Name, DefaultPhloName), orDefault(p.CreatedOn, DefaultCreatedOn)
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 // appendJSONString appends s as a JSON string. The common case (printable
 // ASCII without quotes or backslashes) is copied as is.
 func appendJSONString(b []byte, s string) []byte {
@@ -90,3 +64,36 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+func (s *Server) refused(x *request, re *RequestError) (int, []byte, http.Header) {
+	x.entry.Violations = re.Violations
+	x.entry.Source = "error"
+	status := re.Status()
+	if x.op == nil && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) {
+		x.entry.Closest = re.closest
+		if x.entry.Closest == nil {
+			x.entry.Closest = Closest(s.routes, x.r.Method, x.r.URL.Path)
+		}
+	}
+	var h http.Header
+	switch status {
+	case http.StatusMethodNotAllowed:
+		h = http.Header{"Allow": {strings.Join(re.allow, ", ")}}
+	case http.StatusUnauthorized:
+		h = http.Header{"Www-Authenticate": {`Basic realm="phlomock"`}}
+	}
+	return status, errorBody(NewAPIID(), re.Error()), h
+}
+
+func errorBody(apiID, msg string) []byte {
+	b := make([]byte, 0, 64+len(msg))
+	b = append(b, `{"api_id":"`...)
+	b = append(b, apiID...)
+	b = append(b, `","error":`...)
+	b = appendJSONString(b, msg)
+	return append(b, "}\n"...)
+}
+
+// contentTypeJSON is the Content-Type of every answer, shared by all of
+// them (net/http only reads it); a capacity of 1 makes an append copy it.
+var contentTypeJSON = []string{"application/json"}

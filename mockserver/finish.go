@@ -1,0 +1,70 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+func (s *Server) finish(w http.ResponseWriter, x *request, status int, hdr http.Header, body []byte) {
+	if s.opts.ValidateResponses && x.op != nil && !x.verbatim {
+		if err := s.checkAnswer(x, status, body); err != nil {
+			x.entry.Violations = append(x.entry.Violations, Violation{Code: CodeBadAnswer, Message: err.Error()})
+			status, hdr = CodeBadAnswer.Status(), nil
+			body = errorBody(NewAPIID(), "The fake's answer breaks the contract: "+err.Error())
+		}
+	}
+	h := w.Header()
+	for k, v := range hdr {
+		h[k] = v
+	}
+	// The answer's own Content-Type wins; an empty body has none.
+	if _, ok := hdr["Content-Type"]; !ok && len(body) > 0 {
+		h["Content-Type"] = contentTypeJSON[:1:1]
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	if x.r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+	x.entry.Status = status
+	x.entry.Answer = bytes.TrimSuffix(body, []byte("\n"))
+	s.record(x)
+}
+
+func (s *Server) record(x *request) {
+	if x.simulated {
+		return
+	}
+	x.entry.Duration = time.Since(x.start)
+	s.journal.add(x.entry)
+	e := x.entry
+	if !s.opts.Logger.Enabled(x.r.Context(), slog.LevelInfo) {
+		return // no record to build: the level filters it out
+	}
+	s.opts.Logger.LogAttrs(x.r.Context(), slog.LevelInfo, "request",
+		slog.String("method", e.Method), slog.String("path", e.Path),
+		slog.String("operation", e.OperationID), slog.Int("status", e.Status),
+		slog.String("source", e.Source), slog.Duration("duration", e.Duration))
+}
+
+func (s *Server) checkAnswer(x *request, status int, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: x.r, PathParams: x.entry.PathParams, Route: x.op.route,
+		},
+		Status: status,
+		Header: http.Header{"Content-Type": {"application/json"}},
+		Body:   io.NopCloser(bytes.NewReader(body)),
+		// An undocumented success is a bug; undocumented error statuses (405,
+		// 413, 415) are the HTTP layer's and always carry the Error shape.
+		Options: &openapi3filter.Options{IncludeResponseStatus: status < 300, MultiError: true},
+	}
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}

@@ -1,0 +1,176 @@
+package mockserver
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/routers/legacy/pathpattern"
+)
+
+// route matches the request to an operation: one trailing slash is
+// stripped, a path with another method answers 405 with Allow, no match
+// answers 404 naming the closest operation (closest.go), and an id that
+// cannot name a resource answers 404 without being echoed.
+func (s *Server) route(x *request) *RequestError {
+	op, params, re := s.match(x.r)
+	if op != nil {
+		x.op, x.params = op, params
+		x.entry.OperationID, x.entry.PathParams = op.id, params
+	}
+	return re
+}
+
+// match finds the operation of r, and its path parameters.
+func (s *Server) match(r *http.Request) (*operation, map[string]string, *RequestError) {
+	path := r.URL.Path
+	if len(path) > 1 && strings.HasSuffix(path, "/") {
+		path = path[:len(path)-1]
+	}
+	if op, params := s.router.find(r.Method, path); op != nil {
+		return op, params, checkIDs(op, params, r.URL.Path)
+	}
+	var allow []string
+	for _, m := range methods {
+		if m == r.Method {
+			continue
+		}
+		if op, params := s.router.find(m, path); op != nil {
+			// The 405 echoes the path: an id that names no resource
+			// answers the 404 the right method would, never echoed.
+			if re := checkIDs(op, params, r.URL.Path); re != nil {
+				return nil, nil, re
+			}
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		re := refuse(CodeMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s: use %s.", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		re.allow = allow
+		return nil, nil, re
+	}
+	msg := fmt.Sprintf("Resource not found: no operation for %s %s.", r.Method, r.URL.Path)
+	miss := Closest(s.routes, r.Method, path)
+	if near := nearMiss(miss); near != "" {
+		msg += " Closest: " + near + "."
+	}
+	re := refuse(CodeNotFound, msg)
+	re.closest = miss
+	return nil, nil, re
+}
+
+// checkIDs refuses the path parameters of op that cannot name a resource
+// (404), without echoing a bad one.
+func checkIDs(op *operation, params map[string]string, path string) *RequestError {
+	for _, name := range op.pathParams {
+		if params[name] == "" { // no id names no resource
+			return refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, path))
+		}
+		if why := badID(name, params[name]); why != "" {
+			return refuse(CodeNotFound, "Resource not found: "+why+".")
+		}
+	}
+	return nil
+}
+
+// MaxIDBytes is the longest id (path parameter) that can name a resource:
+// PHLO and node ids are UUIDs, member addresses E.164 numbers or SIP URIs.
+// A longer one answers 404 without being echoed back.
+const MaxIDBytes = 256
+
+// badID says why value cannot name a resource ("" when it can): ids are
+// short, hold no control characters (a %00 in the path) and are not a path
+// step ("..", "."), so the fake never echoes such a value back.
+func badID(name, value string) string {
+	if value == "." || value == ".." {
+		return name + " is " + value
+	}
+	if len(value) > MaxIDBytes {
+		return fmt.Sprintf("%s is %d bytes long; no resource has an id longer than %d bytes", name, len(value), MaxIDBytes)
+	}
+	if !utf8.ValidString(value) {
+		return name + " is not valid UTF-8"
+	}
+	if i := strings.IndexFunc(value, unicode.IsControl); i >= 0 {
+		return fmt.Sprintf("%s holds the control character %U", name, []rune(value[i:])[0])
+	}
+	return ""
+}
+
+// nearMiss describes miss for a 404's text when the request differs from
+// it in one path segment (a typo, a missing "s"), segments neither missing
+// nor extra: the route, then what differed. A request further away gets no
+// suggestion in the text, where it would mislead more than help (the
+// journal still names its closest route).
+func nearMiss(miss *Miss) string {
+	if miss == nil {
+		return ""
+	}
+	segments := 0
+	for _, d := range miss.Differences {
+		if strings.HasPrefix(d, "segment ") {
+			if !strings.Contains(d, ": got ") {
+				return "" // a missing or extra segment
+			}
+			segments++
+		}
+	}
+	if segments > 1 {
+		return ""
+	}
+	near := fmt.Sprintf("%s %s (%s)", miss.Method, miss.Path, miss.OperationID)
+	if len(miss.Differences) > 0 {
+		near += ": " + strings.Join(miss.Differences, "; ")
+	}
+	return near
+}
+
+// router finds the operation of a method and path. It is kin-openapi's
+// legacy router without its wrapper: the same pathpattern trees, so the
+// same paths match the same operations with the same parameters, but one
+// tree per method (no "METHOD path" string to build per request), holding
+// the compiled operation itself, and built without validating the document
+// once more (legacy.NewRouter does; the document was validated when it was
+// loaded).
+type router struct {
+	byMethod map[string]*pathpattern.Node
+}
+
+func newRouter(ops []*operation) (*router, error) {
+	rt := &router{byMethod: map[string]*pathpattern.Node{}}
+	for _, op := range ops {
+		root := rt.byMethod[op.method]
+		if root == nil {
+			root = &pathpattern.Node{}
+			rt.byMethod[op.method] = root
+		}
+		if err := root.Add(op.path, op, nil); err != nil {
+			return nil, fmt.Errorf("operation %s: %w", op.id, err)
+		}
+	}
+	return rt, nil
+}
+
+// find returns the operation serving method and path, and its path
+// parameters; nil when there is none.
+func (rt *router) find(method, path string) (*operation, map[string]string) {
+	root := rt.byMethod[method]
+	if root == nil {
+		return nil, nil
+	}
+	node, values := root.Match(path)
+	if node == nil {
+		return nil, nil
+	}
+	op, _ := node.Value.(*operation)
+	if op == nil {
+		return nil, nil
+	}
+	params := make(map[string]string, len(values))
+	for i, v := range values {
+		params[strings.TrimSuffix(node.VariableNames[i], "*")] = v
+	}
+	return op, params
+}

@@ -1,0 +1,32 @@
+package scripted
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/mpc"
+)
+
+// CallHistory returns how the active set's call on (phloID, nodeID) came to
+// its state (package mpc's History); false when no active scenario is
+// stateful or the node has no call.
+func (d *Director) CallHistory(phloID, nodeID string) (mpc.History, bool) {
+	st := d.active.Load()
+	if st.calls == nil {
+		return mpc.History{}, false
+	}
+	return st.calls.History(phloID, nodeID)
+}
+
+// getCallHistory serves GET /__admin/calls/{phlo_id}/{node_id}/history: the
+// dashboard's timeline of a call.
+func (d *Director) getCallHistory(w http.ResponseWriter, r *http.Request) {
+	phlo, node := r.PathValue("phlo_id"), r.PathValue("node_id")
+	h, ok := d.CallHistory(phlo, node)
+	if !ok {
+		mockserver.WriteError(w, http.StatusNotFound, fmt.Sprintf("No call on node %s of PHLO %s: no active scenario is stateful, or the node has had no action and no members in the scenario's world.", node, phlo))
+		return
+	}
+	mockserver.WriteJSON(w, http.StatusOK, h)
+}
