@@ -78,7 +78,7 @@ type openRoutes map[string]bool
 // parameter a JSON 400.
 func (s *Server) AdminHandler(extra ...AdminRoute) http.Handler {
 	r := newAdminRouter()
-	s.addRoutes(r, "", AdminBase, extra)
+	s.addRoutes(r, "", extra)
 	return s.recoverer(r)
 }
 
@@ -105,7 +105,7 @@ func (s *Server) AdminPrefix(prefix, token string, extra ...AdminRoute) (http.Ha
 		return rest == "" || rest[0] == '/'
 	}).Subrouter()
 	check := bearer(token)
-	open := s.addRoutes(sub, prefix, prefix, extra)
+	open := s.addRoutes(sub, prefix, extra)
 	sub.Use(func(next http.Handler) http.Handler {
 		guarded := check(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -129,10 +129,12 @@ func newAdminRouter() *mux.Router {
 	return mux.NewRouter().SkipClean(true)
 }
 
-// addRoutes registers the built-in and extra routes on r: Root ones under
-// root, the others under base; r's 404 and 405 answer JSON. It returns the
-// names of the Open routes.
-func (s *Server) addRoutes(r *mux.Router, root, base string, extra []AdminRoute) openRoutes {
+// addRoutes registers the built-in and extra routes on r, which is the
+// control plane's own port (mount "") or the subrouter of a prefix mount:
+// on the own port Root routes are at the root and the others under
+// AdminBase, under a mount all are under the mount. r's 404 and 405 answer
+// JSON. It returns the names of the Open routes.
+func (s *Server) addRoutes(r *mux.Router, mount string, extra []AdminRoute) openRoutes {
 	routes := s.builtinRoutes()
 	for _, x := range extra {
 		if i := slices.IndexFunc(routes, func(b AdminRoute) bool { return x.Name != "" && b.Name == x.Name }); i >= 0 {
@@ -144,34 +146,47 @@ func (s *Server) addRoutes(r *mux.Router, root, base string, extra []AdminRoute)
 	open := openRoutes{}
 	// The one place where the control plane's routes are registered.
 	for _, rt := range routes {
-		at, own := base, AdminBase
+		own := AdminBase // where the route is on the own port
 		if rt.Root {
-			at, own = root, ""
+			own = ""
+		}
+		path := own + rt.Path // a subrouter's templates extend the mount's
+		if mount != "" {
+			path = rt.Path
 		}
 		methods := []string{rt.Method}
 		if rt.Method == http.MethodGet {
 			methods = append(methods, http.MethodHead)
 		}
 		h := withQuery(rt, withPathValues(rt.Handler))
-		if at != own {
-			h = rebase(at, own, h)
+		if mount != "" {
+			h = rebase(mount, own, h)
 		}
 		route := r.NewRoute()
 		if rt.Subtree {
-			route.PathPrefix(at + rt.Path)
+			route.PathPrefix(path)
 		} else {
-			route.Path(at + rt.Path)
+			route.Path(path)
 		}
 		route.Handler(h).Methods(methods...).Name(rt.Name)
 		open[rt.Name] = rt.Open
 	}
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		WriteError(w, http.StatusNotFound, "No control plane route for "+req.Method+" "+req.URL.Path+".")
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		allow := allowed(r, req)
+	notAllowed := func(w http.ResponseWriter, req *http.Request, allow []string) {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		WriteError(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s: it takes %s.", req.Method, req.URL.Path, strings.Join(allow, ", ")))
+	}
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		notAllowed(w, req, allowed(r, req))
+	})
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		// In a subrouter, mux v1.8.1 loses a method mismatch when a later
+		// route's inherited prefix matches, and reports no route: ask
+		// the routes directly.
+		if allow := allowed(r, req); len(allow) > 0 {
+			notAllowed(w, req, allow)
+			return
+		}
+		WriteError(w, http.StatusNotFound, "No control plane route for "+req.Method+" "+req.URL.Path+".")
 	})
 	return open
 }

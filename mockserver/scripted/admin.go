@@ -225,6 +225,18 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// Shadowing returns ShadowWarnings for the loaded scenarios, by name: what
+// serve logs at start.
+func (d *Director) Shadowing() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ss []*scenarios.Scenario
+	for _, name := range slices.Sorted(maps.Keys(d.loaded)) {
+		ss = append(ss, d.loaded[name])
+	}
+	return ShadowWarnings(ss...)
+}
+
 // ShadowWarnings says, one line per scenario, which of ss have the name of
 // a built-in scenario: loading one hides that built-in (the loaded one is
 // activated and selected by that name), which is allowed (to change a
