@@ -6,34 +6,6 @@ import (
 	"strconv"
 )
 
-// An AdminRoute is an extra route of the control plane, in
-// http.ServeMux pattern syntax ("POST /__admin/scenarios").
-type AdminRoute struct {
-	Pattern string
-	Handler http.Handler
-}
-
-// AdminHandler serves the control plane, on its own port so it can never
-// collide with the API being faked. extra routes are added after the
-// built-in ones (a duplicate pattern panics, as with http.ServeMux).
-func (s *Server) AdminHandler(extra ...AdminRoute) http.Handler {
-	mux := http.NewServeMux()
-	// The one place where the control plane's routes are registered.
-	routes := []AdminRoute{
-		{"GET /healthz", http.HandlerFunc(s.healthz)},
-		{"GET /readyz", http.HandlerFunc(s.readyz)},
-		{"GET /__admin/journal", http.HandlerFunc(s.getJournal)},
-		{"DELETE /__admin/journal", http.HandlerFunc(s.deleteJournal)},
-	}
-	for _, r := range append(routes, extra...) {
-		mux.Handle(r.Pattern, r.Handler)
-	}
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, http.StatusNotFound, "No control plane route for "+r.Method+" "+r.URL.Path+".")
-	}))
-	return s.recoverer(mux)
-}
-
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -64,17 +64,21 @@ func ExampleServer_AdminHandler() {
 	doc, _ := openapi.Load()
 	fake, _ := mockserver.New(doc, mockserver.Options{})
 	admin := fake.AdminHandler(mockserver.AdminRoute{
-		Pattern: "GET /__admin/hello",
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			mockserver.WriteJSON(w, http.StatusOK, map[string]string{"hello": "world"})
+		Name: "hello", Method: "GET", Path: "/hello/{name}",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mockserver.WriteJSON(w, http.StatusOK, map[string]string{"hello": r.PathValue("name")})
 		}),
 	})
-	for _, path := range []string{"/__admin/hello", "/healthz"} {
+	for _, path := range []string{"/__admin/hello/world", "/healthz"} {
 		rec := httptest.NewRecorder()
 		admin.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		fmt.Print(rec.Code, " ", rec.Body)
 	}
+	rec := httptest.NewRecorder()
+	admin.ServeHTTP(rec, httptest.NewRequest("POST", "/__admin/hello/world", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Allow"))
 	// Output:
 	// 200 {"hello":"world"}
 	// 200 {"status":"ok"}
+	// 405 GET, HEAD
 }

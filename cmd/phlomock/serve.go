@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"flag"
 	"fmt"
@@ -237,10 +235,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("--scenario:\n%w", err)}
 	}
+	for _, w := range fake.Director.Shadowing() {
+		logger.Warn("scenario shadows a built-in", slog.String("warning", w))
+	}
 
 	var api http.Handler = srv
 	if c.adminPrefix != "" {
-		api = singlePort(api, admin, c.adminPrefix, c.adminToken)
+		// Checked by checkAdminPrefix, in the flags' words.
+		if api, err = fake.AdminPrefix(c.adminPrefix, c.adminToken); err != nil {
+			return &exitError{code: 2, err: err}
+		}
 	}
 	if serveMiddleware != nil {
 		api = serveMiddleware(api)
@@ -553,47 +557,6 @@ func watchScenarios(ctx context.Context, args []string, last map[string]fileStam
 		}
 		logger.Info("--watch: scenario files reloaded", slog.String("active", strings.Join(d.Active(), ",")))
 	}
-}
-
-// singlePort serves the control plane on the API's port under prefix,
-// behind a bearer token: PREFIX/healthz and PREFIX/readyz are open (probes
-// send no token), and so are the dashboard's files (PREFIX/ui/), whose
-// requests carry the token; PREFIX/X is the control plane's /__admin/X. Every other
-// path is the API's.
-func singlePort(api, admin http.Handler, prefix, token string) http.Handler {
-	want := sha256.Sum256([]byte(token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
-		if !ok || rest != "" && rest[0] != '/' {
-			api.ServeHTTP(w, r)
-			return
-		}
-		r2 := r.Clone(r.Context())
-		r2.URL.RawPath = ""
-		switch rest {
-		case "/healthz", "/readyz":
-			r2.URL.Path = rest
-			admin.ServeHTTP(w, r2)
-			return
-		}
-		if rest == "/ui" || strings.HasPrefix(rest, "/ui/") {
-			// The dashboard's files hold no data, and a browser opening a
-			// page cannot send a bearer token: the page asks for the token
-			// and sends it with each control plane request it makes.
-			r2.URL.Path = "/__admin" + rest
-			admin.ServeHTTP(w, r2)
-			return
-		}
-		got, isBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		sum := sha256.Sum256([]byte(got))
-		if !isBearer || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="phlomock control plane"`)
-			mockserver.WriteError(w, http.StatusUnauthorized, "The control plane needs the header Authorization: Bearer TOKEN, with the token serve was given (--admin-token or PHLOMOCK_ADMIN_TOKEN).")
-			return
-		}
-		r2.URL.Path = "/__admin" + rest
-		admin.ServeHTTP(w, r2)
-	})
 }
 
 // shownToken is the Auth Token as the start-up line prints it: the documented

@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,24 +24,36 @@ import (
 const MaxUploadBytes = 1 << 20
 
 // AdminRoutes are the control plane's routes for scenarios, calls and
-// verification, to pass to mockserver.Server.AdminHandler. journal is the
-// fake's (Server.Journal), read by the verification endpoint.
+// verification, to pass to mockserver.Server.AdminHandler or AdminPrefix;
+// they also replace the fake's journal listing with one whose filters are
+// those of verification (Pattern). journal is the fake's (Server.Journal).
 //
-// This is the one list of them; the README's "The control plane" section
-// documents each.
+// This is the one list of them; docs/control-plane.md documents each.
 func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRoute {
 	return []mockserver.AdminRoute{
-		{Pattern: "GET /__admin/scenarios", Handler: http.HandlerFunc(d.getScenarios)},
-		{Pattern: "PUT /__admin/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
-		{Pattern: "POST /__admin/scenarios", Handler: http.HandlerFunc(d.postScenario)},
-		{Pattern: "POST /__admin/reset", Handler: http.HandlerFunc(d.postReset)},
-		{Pattern: "GET /__admin/calls", Handler: http.HandlerFunc(d.getCalls)},
-		{Pattern: "GET /__admin/calls/{phlo_id}/{node_id}", Handler: http.HandlerFunc(d.getCall)},
-		{Pattern: "POST /__admin/verify", Handler: verifyHandler(journal)},
-		{Pattern: "GET /__admin/calls/{phlo_id}/{node_id}/history", Handler: http.HandlerFunc(d.getCallHistory)},
-		{Pattern: "GET /__admin/ui/", Handler: dashboard.Handler("/__admin/ui/")},
-		{Pattern: "GET /__admin/ui", Handler: dashboard.Handler("/__admin/ui/")},
+		{Name: "journal.list", Method: "GET", Path: "/journal", Query: journalQuery, Handler: journalHandler(journal)},
+		{Name: "scenarios.list", Method: "GET", Path: "/scenarios", Handler: http.HandlerFunc(d.getScenarios)},
+		{Name: "scenarios.activate", Method: "PUT", Path: "/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
+		{Name: "scenarios.upload", Method: "POST", Path: "/scenarios", Query: []string{"file", "activate"}, Handler: http.HandlerFunc(d.postScenario)},
+		{Name: "scenarios.delete", Method: "DELETE", Path: "/scenarios/{name}", Handler: http.HandlerFunc(d.deleteScenario)},
+		{Name: "reset", Method: "POST", Path: "/reset", Handler: http.HandlerFunc(d.postReset)},
+		{Name: "calls.list", Method: "GET", Path: "/calls", Handler: http.HandlerFunc(d.getCalls)},
+		{Name: "calls.get", Method: "GET", Path: "/calls/{phlo_id}/{node_id}", Handler: http.HandlerFunc(d.getCall)},
+		{Name: "calls.history", Method: "GET", Path: "/calls/{phlo_id}/{node_id}/history", Handler: http.HandlerFunc(d.getCallHistory)},
+		{Name: "verify", Method: "POST", Path: "/verify", Handler: verifyHandler(journal)},
+		// The dashboard's files hold no data, and a browser opening a page
+		// cannot send a bearer token: they are open under a prefix too; the
+		// page asks for the token and sends it with each request it makes.
+		{Name: "ui", Method: "GET", Path: "/ui/", Subtree: true, Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
+		{Name: "ui.index", Method: "GET", Path: "/ui", Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
 	}
+}
+
+// AdminPrefix serves the API and, under prefix, the control plane with
+// every route, on one port (mockserver.Server.AdminPrefix): for
+// `phlomock serve --admin-prefix`.
+func (s *Server) AdminPrefix(prefix, token string) (http.Handler, error) {
+	return s.API.AdminPrefix(prefix, token, s.Director.AdminRoutes(s.Journal)...)
 }
 
 // ScenarioInfo describes a scenario that can be activated by name.
@@ -54,6 +70,8 @@ type ScenarioInfo struct {
 type ScenariosPage struct {
 	Active    []string       `json:"active"`
 	Available []ScenarioInfo `json:"available,omitempty"`
+	// Warnings of an upload: a scenario that shadows a built-in.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func (d *Director) getScenarios(w http.ResponseWriter, _ *http.Request) {
@@ -140,7 +158,102 @@ func (d *Director) postScenario(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, err)
 		return
 	}
-	mockserver.WriteJSON(w, http.StatusCreated, ScenariosPage{Active: d.Active()})
+	mockserver.WriteJSON(w, http.StatusCreated, ScenariosPage{Active: d.Active(), Warnings: ShadowWarnings(s)})
+}
+
+// Errors of Unload.
+var (
+	// ErrBuiltinScenario: a built-in scenario cannot be deleted.
+	ErrBuiltinScenario = errors.New("built-in scenario")
+	// ErrActiveScenario: an active scenario cannot be deleted.
+	ErrActiveScenario = errors.New("active scenario")
+)
+
+// Unload forgets the loaded (uploaded, or read from a file) scenario of
+// this name, so it can no longer be activated or selected by
+// X-Phlomock-Scenario. A built-in of the same name, which it shadowed,
+// is seen again. It refuses a built-in (ErrBuiltinScenario), an unknown
+// name (ErrUnknownScenario) and an active scenario (ErrActiveScenario):
+// deleting the scenario requests are answered from would leave the active
+// set naming a scenario that is gone, so activate another set first.
+func (d *Director) Unload(name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.loaded[name]; !ok {
+		if slices.Contains(scenarios.BuiltinNames(), name) {
+			return fmt.Errorf("%w %q cannot be deleted: only uploaded scenarios can (built-ins are part of phlomock)", ErrBuiltinScenario, name)
+		}
+		return fmt.Errorf("%w %q: the uploaded scenarios are %s", ErrUnknownScenario, name, d.loadedNamesLocked())
+	}
+	if slices.Contains(d.active.Load().names, name) {
+		return fmt.Errorf("%w %q cannot be deleted while active: activate another set first (PUT /__admin/scenarios/active)", ErrActiveScenario, name)
+	}
+	delete(d.loaded, name)
+	byName := maps.Clone(*d.byName.Load())
+	delete(byName, name) // a built-in of that name is compiled afresh at its next use
+	d.byName.Store(&byName)
+	d.opts.Logger.Info("scenario deleted", slog.String("scenario", name))
+	return nil
+}
+
+func (d *Director) loadedNamesLocked() string {
+	names := slices.Sorted(maps.Keys(d.loaded))
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+func (d *Director) deleteScenario(w http.ResponseWriter, r *http.Request) {
+	err := d.Unload(r.PathValue("name"))
+	switch {
+	case errors.Is(err, ErrUnknownScenario):
+		mockserver.WriteError(w, http.StatusNotFound, upperFirst(err.Error())+".")
+	case errors.Is(err, ErrActiveScenario):
+		mockserver.WriteError(w, http.StatusConflict, upperFirst(err.Error())+".")
+	case err != nil:
+		mockserver.WriteError(w, http.StatusBadRequest, upperFirst(err.Error())+".")
+	default:
+		mockserver.WriteJSON(w, http.StatusOK, ScenariosPage{Active: d.Active()})
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Shadowing returns ShadowWarnings for the loaded scenarios, by name: what
+// serve logs at start.
+func (d *Director) Shadowing() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ss []*scenarios.Scenario
+	for _, name := range slices.Sorted(maps.Keys(d.loaded)) {
+		ss = append(ss, d.loaded[name])
+	}
+	return ShadowWarnings(ss...)
+}
+
+// ShadowWarnings says, one line per scenario, which of ss have the name of
+// a built-in scenario: loading one hides that built-in (the loaded one is
+// activated and selected by that name), which is allowed (to change a
+// built-in) but easy to do by accident, when a built-in is copied to start
+// a file. serve logs them at start.
+func ShadowWarnings(ss ...*scenarios.Scenario) []string {
+	var out []string
+	builtin := scenarios.BuiltinNames()
+	for _, s := range ss {
+		if s == nil {
+			continue
+		}
+		if name := nameOf(s); slices.Contains(builtin, name) {
+			out = append(out, fmt.Sprintf("%s: scenario %q shadows the built-in scenario of that name: the name now means this file's; rename it to keep both", s.File, name))
+		}
+	}
+	return out
 }
 
 // Upload loads s and, if activate, makes it the active set alone. It is
@@ -221,10 +334,113 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		}
 	}
 	if err != nil {
-		mockserver.WriteError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error()+".")
+		mockserver.WriteError(w, http.StatusBadRequest, "Invalid JSON body: "+jsonProblem(err, v)+".")
 		return false
 	}
 	return true
+}
+
+// jsonProblem words a decoding error of a control plane body in the body's
+// own terms, field names and JSON kinds: encoding/json's messages name Go
+// types ("Go struct field VerifyRequest.expect of type int").
+func jsonProblem(err error, v any) string {
+	var typ *json.UnmarshalTypeError
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return fmt.Sprintf("got %s, want %s", article(typ.Value), kindOf(typ.Type))
+		}
+		return fmt.Sprintf("%s: got %s, want %s", field, article(typ.Value), kindOf(typ.Type))
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "invalid character "))
+	case errors.Is(err, io.EOF):
+		return "the body is empty: want a JSON object"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too soon"
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name, _ = strconv.Unquote(name)
+		fields := jsonFields(reflect.TypeOf(v))
+		msg := fmt.Sprintf("unknown field %q: want %s", name, strings.Join(fields, ", "))
+		if near := nearestField(name, fields); near != "" {
+			msg = fmt.Sprintf("unknown field %q (did you mean %q?): want %s", name, near, strings.Join(fields, ", "))
+		}
+		return msg
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func article(jsonKind string) string {
+	switch jsonKind {
+	case "array":
+		return "a list"
+	case "object", "string", "number", "bool":
+		return "a " + jsonKind
+	}
+	if strings.HasPrefix(jsonKind, "number") {
+		return "a number" // "number 1.5": a fraction where an integer goes
+	}
+	return jsonKind
+}
+
+// kindOf is the JSON kind that a Go type decodes from.
+func kindOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(kindOf(t.Elem()), "a "), "an ") + "s"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return kindOf(t.Elem())
+	case reflect.Interface:
+		return "a JSON value"
+	}
+	return "another value"
+}
+
+// jsonFields lists the JSON names of a struct's fields, embedded ones
+// included, in order.
+func jsonFields(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func nearestField(name string, fields []string) string {
+	for _, f := range fields {
+		if strings.EqualFold(f, name) || strings.EqualFold(f, name+"s") || strings.EqualFold(f+"s", name) ||
+			strings.EqualFold(strings.ReplaceAll(f, "_", ""), strings.ReplaceAll(name, "_", "")) {
+			return f
+		}
+	}
+	return ""
 }
 
 // ErrorsPage is a control plane error with every problem listed: the
