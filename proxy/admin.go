@@ -16,7 +16,7 @@ import (
 //	                       --record FILE); 409 when not recording
 func (p *Proxy) AdminRoutes(o RecordOptions, flush func([]byte) error) []mockserver.AdminRoute {
 	return []mockserver.AdminRoute{
-		{Pattern: "GET /__admin/drift", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		{Name: "drift", Method: http.MethodGet, Path: "/drift", Query: []string{"format"}, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rep := p.Report()
 			switch r.URL.Query().Get("format") {
 			case "", "json":
@@ -30,7 +30,7 @@ func (p *Proxy) AdminRoutes(o RecordOptions, flush func([]byte) error) []mockser
 				mockserver.WriteError(w, http.StatusBadRequest, "Invalid value provided for format. Allowed values are 'json' and 'text'.")
 			}
 		})},
-		{Pattern: "POST /__admin/record", Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		{Name: "record", Method: http.MethodPost, Path: "/record", Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			if p.rec == nil {
 				mockserver.WriteError(w, http.StatusConflict, "Not recording: start the proxy with --record FILE.")
 				return

@@ -131,17 +131,23 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// The fake's control plane (its journal holds the proxied exchanges),
 	// and the proxy's routes.
-	admin := fake.API.AdminHandler(append(fake.Director.AdminRoutes(fake.Journal), px.AdminRoutes(recOpts, flush)...)...)
+	routes := append(fake.Director.AdminRoutes(fake.Journal), px.AdminRoutes(recOpts, flush)...)
+	admin := fake.API.AdminHandler(routes...)
+	var api http.Handler = px
+	if c.adminPrefix != "" {
+		// The control plane under the prefix, the proxy everywhere else.
+		cp, err := fake.API.AdminPrefix(c.adminPrefix, c.adminToken, routes...)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		api = underPrefix(c.adminPrefix, cp, px)
+	}
 
 	apiLn, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
 	}
 	listeners := []net.Listener{apiLn}
-	var api http.Handler = px
-	if c.adminPrefix != "" {
-		api = singlePort(api, admin, c.adminPrefix, c.adminToken)
-	}
 	servers := []*http.Server{c.limits.apiServer(api)}
 	adminURL := "off"
 	if c.adminAddr != "" {
@@ -222,4 +228,16 @@ func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, s
 // writeRecording replaces path with data (see writeFileWith).
 func writeRecording(path string, data []byte) error {
 	return writeFileWith(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+}
+
+// underPrefix sends the paths under prefix (prefix itself, prefix/...) to
+// in, every other path to out.
+func underPrefix(prefix string, in, out http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok && (rest == "" || rest[0] == '/') {
+			in.ServeHTTP(w, r)
+			return
+		}
+		out.ServeHTTP(w, r)
+	})
 }

@@ -220,3 +220,24 @@ func TestProxyRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyAdminPrefix: with --admin-prefix the control plane is on the
+// proxy's port behind the token, and every other path is forwarded.
+func TestProxyAdminPrefix(t *testing.T) {
+	p := startProxy(t, "--target", deviant(t), "--admin-prefix", "/__admin", "--admin-token", "tok")
+	assert.Equal(t, 200, proxySend(t, p.api, "GET", "/v1/phlo/"+proxyPhlo, ""))
+	for _, tc := range []struct {
+		token  string
+		status int
+	}{{"", 401}, {"Bearer tok", 200}} {
+		req, err := http.NewRequest("GET", p.api+"/__admin/drift", nil)
+		require.NoError(t, err)
+		if tc.token != "" {
+			req.Header.Set("Authorization", tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, "token %q", tc.token)
+	}
+}
