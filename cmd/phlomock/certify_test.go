@@ -50,10 +50,8 @@ func TestCertifyReferenceClient(t *testing.T) {
 func clientVersion(t *testing.T) string {
 	t.Helper()
 	var out bytes.Buffer
-	saved := driverStdin
-	t.Cleanup(func() { driverStdin = saved })
-	driverStdin = strings.NewReader(`{"type":"hello","protocol":1}` + "\n")
-	require.NoError(t, run(context.Background(), []string{"driver"}, &out, &bytes.Buffer{}))
+	m := &Main{Stdin: strings.NewReader(`{"type":"hello","protocol":1}` + "\n")}
+	require.NoError(t, m.Run(context.Background(), []string{"driver"}, &out, &bytes.Buffer{}))
 	var h certdriver.HelloInfo
 	require.NoError(t, json.Unmarshal(out.Bytes(), &h))
 	return h.Version
@@ -165,7 +163,7 @@ func TestCertifyUsage(t *testing.T) {
 		{"unknown case", []string{"--driver", "x", "--cases", "hold/ok,nope/*"}, `--cases "nope/*": no such case`},
 		{"bad glob", []string{"--driver", "x", "--cases", "[hold"}, `--cases "[hold"`},
 		{"bad quoting", []string{"--driver", "'unterminated"}, "--driver:"},
-		{"stray argument", []string{"--driver", "phlomock", "driver"}, `unexpected argument "driver"`},
+		{"stray argument", []string{"--driver", "phlomock", "driver"}, `certify takes no arguments, got "driver": quote the driver's command line`},
 		{"zero timeout", []string{"--driver", "x", "--timeout", "0s"}, "must be positive"},
 		{"driver not found", []string{"--driver", "/nonexistent/driver --flag"}, "no such file or directory"},
 	}
