@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -156,35 +157,36 @@ func TestBodyViolations(t *testing.T) {
 
 func TestLeniencies(t *testing.T) {
 	s := newServer(t, mockserver.Options{})
+	// lenient is every leniency the journal must note, in order; none for
+	// a request the contract takes as it is.
 	cases := []struct {
 		name, method, path, ct, body string
-		lenient                      string
+		lenient                      []string
 	}{
 		{"role empty", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json",
-			`{"action":"warm_transfer","to":"sip:bob@phone.plivo.com","role":"","trigger_source":"+14152223333"}` + "\n", `role "": defaulted to "agent"`},
+			`{"action":"warm_transfer","to":"sip:bob@phone.plivo.com","role":"","trigger_source":"+14152223333"}` + "\n", []string{"whitespace around the JSON body ignored", `role "": defaulted to "agent"`}},
 		{"role null", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json",
-			`{"action":"call","to":"+1","role":null,"trigger_source":"+2"}`, `role null: defaulted to "agent"`},
+			`{"action":"call","to":"+1","role":null,"trigger_source":"+2"}`, []string{`role null: defaulted to "agent"`}},
 		{"role missing", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json",
-			`{"action":"call","to":"+1","trigger_source":"+2"}`, `role missing: defaulted to "agent"`},
-		{"run body empty string", "POST", "/v1/account/MA1/phlo/P1", "application/json", `""`, `body "" treated as no body`},
-		{"run body empty", "POST", "/v1/account/MA1/phlo/P1/", "", ``, ``},
-		{"run body {}", "POST", "/v1/account/MA1/phlo/P1", "application/json", `{}`, ``},
+			`{"action":"call","to":"+1","trigger_source":"+2"}`, []string{`role missing: defaulted to "agent"`}},
+		{"run body empty string", "POST", "/v1/account/MA1/phlo/P1", "application/json", `""`, []string{`body "" treated as no body`}},
+		{"run body empty", "POST", "/v1/account/MA1/phlo/P1/", "", ``, nil},
+		{"run body {}", "POST", "/v1/account/MA1/phlo/P1", "application/json", `{}`, nil},
 		{"curl -d form content type", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/x-www-form-urlencoded", seedBody,
-			`Content-Type "application/x-www-form-urlencoded" with a JSON body read as application/json`},
-		{"charset", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json; charset=utf-8", seedBody, ``},
-		{"content type on GET", "GET", "/v1/phlo/P1", "application/json", ``, ``},
-		{"raw plus member", "POST", "/v1/phlo/P1/multi_party_call/N1/members/+14152223333", "application/json", `{"action":"abort_transfer"}`, ``},
-		{"sip member", "POST", "/v1/phlo/P1/multi_party_call/N1/members/sip:alice123@phone.plivo.com", "application/json", `{"action":"hold"}`, ``},
+			[]string{`Content-Type "application/x-www-form-urlencoded" with a JSON body read as application/json`}},
+		{"charset", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json; charset=utf-8", seedBody, nil},
+		{"content type on GET", "GET", "/v1/phlo/P1", "application/json", ``, nil},
+		{"raw plus member", "POST", "/v1/phlo/P1/multi_party_call/N1/members/+14152223333", "application/json", `{"action":"abort_transfer"}`, nil},
+		{"sip member", "POST", "/v1/phlo/P1/multi_party_call/N1/members/sip:alice123@phone.plivo.com", "application/json", `{"action":"hold"}`, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := do(t, s, c.method, c.path, "", c.ct, c.body)
 			require.Truef(t, r.status/100 == 2, "got %d %s, want 2xx", r.status, r.raw)
 			e := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
+			require.Equal(t, c.path, e.Path, "the journal's last entry is this request's")
 			assert.Equal(t, c.body, e.Body, "the journal keeps the raw body")
-			if c.lenient != "" {
-				assert.Contains(t, e.Lenient, c.lenient)
-			}
+			assert.Equal(t, c.lenient, e.Lenient, "every leniency applied, and only those")
 		})
 	}
 	t.Run("member address is not decoded", func(t *testing.T) {
@@ -350,10 +352,12 @@ func TestResponder(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.member, func(t *testing.T) {
+			seen = nil // what an earlier case left must not pass this one
 			r := do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1/members/"+c.member, "", "application/json", `{"action":"hangup","extra":1}`)
 			assert.Equalf(t, c.status, r.status, "body %s", r.raw)
 			assert.Equal(t, c.error, r.body["error"])
-			require.NotNil(t, seen)
+			require.NotNil(t, seen, "the Responder saw the request")
+			assert.Equal(t, c.member, seen.PathParams["member_address"])
 			assert.Equal(t, "updateMember", seen.OperationID)
 			assert.Equal(t, "hangup", seen.Body["action"])
 			assert.Equal(t, mockserver.DefaultAuthID, seen.AuthID)
@@ -389,13 +393,65 @@ func TestJournalRedactsAndBounds(t *testing.T) {
 	assert.Empty(t, s.Journal().Entries(mockserver.Filter{}))
 }
 
+// TestHandlerNeverAnswersEmpty: every answer the fake builds itself,
+// success or refusal, is a JSON body with an api_id and the Content-Length
+// of that body; to HEAD the fake answers the same status and headers
+// without the body.
 func TestHandlerNeverAnswersEmpty(t *testing.T) {
-	s := newServer(t, mockserver.Options{})
-	req := httptest.NewRequest("HEAD", "/v1/phlo/P1", nil)
-	req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
-	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	s := newServer(t, mockserver.Options{MaxBodyBytes: 256})
+	member := "/v1/phlo/P1/multi_party_call/N1/members/+14152223333"
+	cases := []struct {
+		name, method, path, auth, ct, body string
+		status                             int
+	}{
+		{"read", "GET", "/v1/phlo/P1", "", "", "", 200},
+		{"action", "POST", member, "", "application/json", `{"action":"hold"}`, 201},
+		{"invalid body", "POST", member, "", "application/json", `{"action":"dance"}`, 400},
+		{"malformed body", "POST", member, "", "application/json", `{"action":`, 400},
+		{"no credentials", "GET", "/v1/phlo/P1", "-", "", "", 401},
+		{"no such path", "GET", "/v1/nowhere", "", "", "", 404},
+		{"wrong method", "DELETE", "/v1/phlo/P1", "", "", "", 405},
+		{"too large", "POST", member, "", "application/json", `{"action":"` + strings.Repeat("a", 300) + `"}`, 413},
+		{"not JSON", "POST", member, "", "text/plain", "hold", 415},
+	}
+	serve := func(method, path, auth, ct, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		if auth != "-" {
+			req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		}
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec := serve(c.method, c.path, c.auth, c.ct, c.body)
+			require.Equalf(t, c.status, rec.Code, "body %s", rec.Body)
+			var body struct {
+				APIID string `json:"api_id"`
+			}
+			require.NoErrorf(t, json.Unmarshal(rec.Body.Bytes(), &body), "got body %q, want JSON", rec.Body)
+			assert.Regexp(t, uuidRE, body.APIID)
+			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+			assert.Equal(t, strconv.Itoa(rec.Body.Len()), rec.Header().Get("Content-Length"))
+		})
+	}
+	t.Run("HEAD", func(t *testing.T) {
+		get := serve("GET", "/v1/phlo/P1", "", "", "")
+		head := serve("HEAD", "/v1/phlo/P1", "", "", "")
+		// The contract has no HEAD operation: a 405 naming GET.
+		require.Equal(t, http.StatusMethodNotAllowed, head.Code)
+		assert.Equal(t, "GET", head.Header().Get("Allow"))
+		assert.Zero(t, head.Body.Len(), "HEAD gets no body")
+		n, err := strconv.Atoi(head.Header().Get("Content-Length"))
+		require.NoError(t, err, "HEAD gets the Content-Length of the body it would have had")
+		assert.Positive(t, n)
+		assert.Equal(t, "application/json", head.Header().Get("Content-Type"))
+		assert.Equal(t, http.StatusOK, get.Code, "GET on the same path")
+	})
 }
 
 // A Responder can send what the fake never builds itself, to exercise a

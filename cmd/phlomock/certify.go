@@ -18,8 +18,23 @@ type certifyFlags struct {
 	timeout, helloTimeout        time.Duration
 }
 
+const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--report text|json] [--junit FILE] [--timeout 10s]
+
+Certifies a PHLO runner client: starts its driver (docs/driver-protocol.md), runs every case
+against an in-process fake and judges what the client sent and what it surfaced.
+The word phlomock at the start of --driver names this very binary: --driver 'phlomock driver'
+certifies phlomock's own Go client.
+
+Examples:
+  phlomock certify --driver 'phlomock driver'
+  phlomock certify --driver 'node certify/drivers/plivo-node/driver.js' --junit certify.xml
+  phlomock certify --driver 'phlomock driver' --cases 'coldTransfer/*,*/ok' --report json
+
+Exit status: 0 certified, 1 findings, 2 the run failed (bad flags, a broken driver).
+`
+
 func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("certify", stderr)
+	fs := newFlagSet("certify", stderr, certifyUsage)
 	var f certifyFlags
 	fs.StringVar(&f.driver, "driver", envDefault("DRIVER", ""), "the driver's command line, e.g. 'phlomock driver' or 'node driver.js' (required) (env PHLOMOCK_DRIVER)")
 	fs.StringVar(&f.cases, "cases", "", "run only the cases matching these comma-separated globs, e.g. 'coldTransfer/*,*/ok' (default: all)")
@@ -27,26 +42,14 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.DurationVar(&f.timeout, "timeout", driver.DefaultCallTimeout, "how long the driver may take to answer one call")
 	fs.DurationVar(&f.helloTimeout, "hello-timeout", driver.DefaultHelloTimeout, "how long the driver may take to start and answer the hello")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--report text|json] [--junit FILE] [--timeout 10s]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Certifies a PHLO runner client: starts its driver (docs/driver-protocol.md), runs every case")
-		fmt.Fprintln(stderr, "against an in-process fake and judges what the client sent and what it surfaced.")
-		fmt.Fprintln(stderr, "The word phlomock at the start of --driver names this very binary: --driver 'phlomock driver'")
-		fmt.Fprintln(stderr, "certifies phlomock's own Go client.")
-		fmt.Fprintln(stderr, "Exit status: 0 certified, 1 findings, 2 the run failed (bad flags, a broken driver).")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("certify: unexpected argument %q (quote the driver's command line: --driver 'CMD ARGS')", fs.Arg(0)))
+		return usageError(argError(fs, fs.Arg(0), "quote the driver's command line: --driver 'CMD ARGS'"))
 	}
 	if strings.TrimSpace(f.driver) == "" {
-		fs.Usage()
-		return usageError("certify: --driver is required")
+		return usageError("certify: --driver is required, e.g. --driver 'phlomock driver'; run 'phlomock help certify'")
 	}
 	if f.report != "text" && f.report != "json" {
 		return usageError(fmt.Sprintf("certify: --report %q: want text or json", f.report))

@@ -50,10 +50,8 @@ func TestCertifyReferenceClient(t *testing.T) {
 func clientVersion(t *testing.T) string {
 	t.Helper()
 	var out bytes.Buffer
-	saved := driverStdin
-	t.Cleanup(func() { driverStdin = saved })
-	driverStdin = strings.NewReader(`{"type":"hello","protocol":1}` + "\n")
-	require.NoError(t, run(context.Background(), []string{"driver"}, &out, &bytes.Buffer{}))
+	m := &Main{Stdin: strings.NewReader(`{"type":"hello","protocol":1}` + "\n")}
+	require.NoError(t, m.Run(context.Background(), []string{"driver"}, &out, &bytes.Buffer{}))
 	var h certdriver.HelloInfo
 	require.NoError(t, json.Unmarshal(out.Bytes(), &h))
 	return h.Version
@@ -78,10 +76,17 @@ func TestCertifyReports(t *testing.T) {
 	assert.Equal(t, "phlomock-go", rep.Client)
 	assert.True(t, rep.Certified)
 	assert.Equal(t, 12+8, rep.Cases, "12 operations' ok cases, and hold's sip-address and 7 troubles")
+	// One result per case, each a different one: a loop over no results
+	// would pass whatever the run did.
+	require.Len(t, rep.Results, rep.Cases)
+	ids := map[string]bool{}
 	for _, r := range rep.Results {
 		assert.Equal(t, "pass", r.Verdict, r.ID)
 		assert.NotNil(t, r.Findings, "findings is [] rather than null")
+		ids[r.ID] = true
 	}
+	assert.Len(t, ids, rep.Cases, "case ids are distinct")
+	assert.True(t, ids["getPhlo/ok"] && ids["hold/sip-address"], "got cases %v, want getPhlo/ok and hold/sip-address among them", ids)
 
 	b, err := os.ReadFile(junit)
 	require.NoError(t, err)
@@ -99,6 +104,11 @@ func TestCertifyReports(t *testing.T) {
 	assert.Equal(t, 20, suites.Tests)
 	assert.Equal(t, 0, suites.Failures)
 	assert.Len(t, suites.Suites, 12, "a testsuite per operation")
+	n := 0
+	for _, suite := range suites.Suites {
+		n += len(suite.Cases)
+	}
+	assert.Equal(t, 20, n, "testcases in the suites")
 }
 
 // TestCertifyFindingsExitOne certifies a driver whose "client" reports
@@ -153,7 +163,7 @@ func TestCertifyUsage(t *testing.T) {
 		{"unknown case", []string{"--driver", "x", "--cases", "hold/ok,nope/*"}, `--cases "nope/*": no such case`},
 		{"bad glob", []string{"--driver", "x", "--cases", "[hold"}, `--cases "[hold"`},
 		{"bad quoting", []string{"--driver", "'unterminated"}, "--driver:"},
-		{"stray argument", []string{"--driver", "phlomock", "driver"}, `unexpected argument "driver"`},
+		{"stray argument", []string{"--driver", "phlomock", "driver"}, `certify takes no arguments, got "driver": quote the driver's command line`},
 		{"zero timeout", []string{"--driver", "x", "--timeout", "0s"}, "must be positive"},
 		{"driver not found", []string{"--driver", "/nonexistent/driver --flag"}, "no such file or directory"},
 	}

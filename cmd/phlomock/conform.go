@@ -41,8 +41,24 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
+const conformUsage = `usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--report text|json] [--junit FILE]
+
+Runs the conformance suite. Without --target it judges an in-process fake (every case, live
+ones included), then each scenario's interactions (--scenario; default: every built-in)
+against the fake serving that scenario alone. Against a target only the cases that cannot
+place a call run, unless --live; --scenario runs its interactions instead of the generated cases.
+
+Examples:
+  phlomock conform
+  phlomock conform --scenario my-errors.yaml --junit conform.xml
+  phlomock conform --target http://127.0.0.1:8080 --auth-id MAPHLOMOCKDEFAULT001 --auth-token phlomock-default-auth-token
+  phlomock conform --target https://phlorunner.plivo.com --auth-id "$PLIVO_AUTH_ID" --auth-token "$PLIVO_AUTH_TOKEN" --phlo-id P --node-id N
+
+Exit status: 0 conforms, 1 violations found, 2 the run failed (bad flags, unreachable target).
+`
+
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("conform", stderr)
+	fs := newFlagSet("conform", stderr, conformUsage)
 	var f conformFlags
 	fs.StringVar(&f.target, "target", envDefault("TARGET", ""), "base URL of the API to judge, e.g. https://phlorunner.plivo.com (default: an in-process fake) (env PHLOMOCK_TARGET)")
 	fs.StringVar(&f.authID, "auth-id", envDefault("AUTH_ID", ""), "Auth ID (default with the in-process fake: "+mockserver.DefaultAuthID+") (env PHLOMOCK_AUTH_ID)")
@@ -55,22 +71,17 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions: a built-in name or a YAML file (repeatable). Without --target: after the generated cases, against the in-process fake serving it alone (default: every built-in); with --target: instead of the generated cases")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--report text|json] [--junit FILE]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Runs the conformance suite. Without --target it judges an in-process fake (every case, live")
-		fmt.Fprintln(stderr, "ones included), then each scenario's interactions (--scenario; default: every built-in)")
-		fmt.Fprintln(stderr, "against the fake serving that scenario alone. Against a target only the cases that cannot")
-		fmt.Fprintln(stderr, "place a call run, unless --live; --scenario runs its interactions instead of the generated cases.")
-		fmt.Fprintln(stderr, "Exit status: 0 conforms, 1 violations found, 2 the run failed (bad flags, unreachable target).")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("conform: unexpected argument %q", fs.Arg(0)))
+		hint := ""
+		if strings.HasPrefix(fs.Arg(0), "http://") || strings.HasPrefix(fs.Arg(0), "https://") {
+			hint = "to judge a deployment, use --target " + fs.Arg(0)
+		} else if isScenarioFile(fs.Arg(0)) {
+			hint = "to run a scenario's interactions, use --scenario " + fs.Arg(0)
+		}
+		return usageError(argError(fs, fs.Arg(0), hint))
 	}
 	if f.report != "text" && f.report != "json" {
 		return usageError(fmt.Sprintf("conform: --report %q: want text or json", f.report))

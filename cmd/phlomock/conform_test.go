@@ -107,7 +107,7 @@ func TestConformExitCodes(t *testing.T) {
 		{"bad report format", []string{"--report", "xml"}, 2, "", "--report"},
 		{"not a URL", append([]string{"--target", "phlorunner.plivo.com"}, creds...), 2, "", "not an http(s) URL"},
 		{"unknown flag", []string{"--nope"}, 2, "", "nope"},
-		{"stray argument", []string{"extra"}, 2, "", "unexpected argument"},
+		{"stray argument", []string{"extra"}, 2, "", `conform takes no arguments, got "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

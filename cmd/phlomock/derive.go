@@ -13,35 +13,29 @@ const deriveUsage = `usage: phlomock derive COLLECTION.json [--overlay FILE] [--
 
 Derives an OpenAPI 3 spec from a Postman Collection v2.1, applies an OpenAPI
 Overlay 1.0 document if given, validates the result and writes it (stdout by
-default). What cannot be translated is reported on stderr as a warning; a
-malformed collection or overlay exits 1 naming file:line:column.
+default). What cannot be translated is reported on stderr as a warning.
 
-Flags:
+Examples:
+  phlomock derive openapi/phlorunner.postman_collection.json --overlay openapi/phlorunner.overlay.yaml -o spec.yaml
+  phlomock derive my-api.postman_collection.json --format json > spec.json
+  phlomock serve --spec spec.yaml
+
+Exit status: 0 written; 1 a malformed collection or overlay (file:line:column)
+or a file that cannot be read or written; 2 bad flags or arguments.
 `
 
 // runDerive is `phlomock derive`. `go generate ./openapi` runs it to produce
 // openapi/phlorunner.yaml.
 func runDerive(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("derive", stderr)
+	fs := newFlagSet("derive", stderr, deriveUsage)
 	overlayFile := fs.String("overlay", "", "apply this OpenAPI Overlay 1.0 `FILE` after derivation")
 	format := fs.String("format", "yaml", "output `format`: yaml or json")
 	outFile := fs.String("o", "", "write the spec to `FILE` (atomically) instead of stdout")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), deriveUsage)
-		fs.PrintDefaults()
-	}
 	// Flags may come before or after the collection, as the usage line shows.
-	var positional []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
+	positional := fs.Args()
 	if len(positional) != 1 {
 		fs.Usage()
 		return usageError(fmt.Sprintf("derive: want one collection file, got %d arguments", len(positional)))

@@ -49,7 +49,8 @@ func TestDerive(t *testing.T) {
 		{name: "no file", args: nil, wantCode: 2, wantStderr: "want one collection file"},
 		{name: "two files", args: []string{seed, seed}, wantCode: 2, wantStderr: "got 2 arguments"},
 		{name: "bad format", args: []string{seed, "--format", "xml"}, wantCode: 2, wantStderr: `--format "xml"`},
-		{name: "unknown flag", args: []string{"--nope", seed}, wantCode: 2, wantStderr: "flag provided but not defined"},
+		{name: "unknown flag", args: []string{"--nope", seed}, wantCode: 2, wantStderr: "derive: unknown flag --nope; run 'phlomock help derive' for the flags\n"},
+		{name: "misspelt flag", args: []string{seed, "--overlai", "o.yaml"}, wantCode: 2, wantStderr: "unknown flag --overlai (did you mean --overlay?)"},
 		{name: "help", args: []string{"-h"}, wantStderr: "usage: phlomock derive COLLECTION.json"},
 	}
 	for _, tt := range tests {

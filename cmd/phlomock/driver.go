@@ -9,19 +9,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 
 	"github.com/phlomock/phlomock/client"
 )
 
-// driverStdin is where `phlomock driver` reads phlomock's messages; tests
-// replace it.
-var driverStdin io.Reader = os.Stdin
-
 // runDriver puts the reference Go client behind the certification driver
 // protocol (docs/driver-protocol.md), so that
 // `phlomock certify --driver 'phlomock driver'` certifies it.
-func runDriver(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// It reads phlomock's messages from m.Stdin.
+func (m *Main) runDriver(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("driver", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: phlomock driver")
@@ -29,6 +25,12 @@ func runDriver(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "Speaks the certification driver protocol v1 on standard input and output,")
 		fmt.Fprintln(stderr, "performing each call with phlomock's reference Go client. It is started by")
 		fmt.Fprintln(stderr, "  phlomock certify --driver 'phlomock driver'")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Examples:")
+		fmt.Fprintln(stderr, "  phlomock certify --driver 'phlomock driver'")
+		fmt.Fprintln(stderr, `  printf '{"type":"hello","protocol":1}\n' | phlomock driver`)
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Exit status: 0 after bye or the end of input; 1 when its input or output fails; 2 when given an argument.")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -36,7 +38,7 @@ func runDriver(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("driver takes no arguments, got %q", fs.Args()))
 	}
-	return serveDriver(ctx, driverStdin, stdout, stderr)
+	return serveDriver(ctx, m.Stdin, stdout, stderr)
 }
 
 // driverProtocol is the version of the driver protocol spoken here.

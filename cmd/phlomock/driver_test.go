@@ -248,11 +248,9 @@ func TestDriverStops(t *testing.T) {
 }
 
 func TestRunDriver(t *testing.T) {
-	saved := driverStdin
-	t.Cleanup(func() { driverStdin = saved })
-	driverStdin = strings.NewReader(`{"type":"hello","protocol":1}` + "\n" + `{"type":"bye"}` + "\n")
+	m := &Main{Stdin: strings.NewReader(`{"type":"hello","protocol":1}` + "\n" + `{"type":"bye"}` + "\n")}
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run(t.Context(), []string{"driver"}, &stdout, &stderr))
+	require.NoError(t, m.Run(t.Context(), []string{"driver"}, &stdout, &stderr))
 	assert.True(t, strings.HasPrefix(stdout.String(), `{"type":"hello","protocol":1,"client":"phlomock-go"`), "got %q", stdout.String())
 	assert.Equal(t, 1, strings.Count(stdout.String(), "\n"), "one line per message")
 

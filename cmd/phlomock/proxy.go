@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,17 +32,32 @@ type proxyConfig struct {
 
 const proxyUsage = `usage: phlomock proxy --target URL [--report FILE] [--record FILE] [serve's flags]
 
-Forwards every request to --target unchanged and streams its answer back,
-and checks each exchange: the request and the answer against the contract,
-and the answer against the one the fake would have given (the drift).
-Every request is a real one: a node action dials real phones.
-The control plane adds GET /__admin/drift and POST /__admin/record.
-On SIGINT/SIGTERM it prints the drift report and exits 0 (no drift, no
-violation), 1 (drift, violations, or exchanges the target did not answer)
-or 2 (it could not run, or the target answered none).`
+Forwards every request to --target unchanged (but for Host and the
+hop-by-hop headers) and streams its answer back, then checks the exchange:
+the request and the answer against the contract, and the answer against
+the one the fake would have given (the drift). serve's flags configure that
+fake (--action-status, --scenario, --strict-ids...). Every request is a real
+one: a node action dials real phones; start with GETs (docs/proxy.md).
+A plain-http --target that is not loopback is refused unless
+--insecure-target. The control plane adds GET /__admin/drift and
+POST /__admin/record. On SIGINT or SIGTERM it prints the drift report and
+writes --report and --record.
+
+Examples:
+  phlomock proxy --target https://phlorunner.plivo.com --addr 127.0.0.1:9090 --admin-addr 127.0.0.1:9091
+  phlomock proxy --target https://phlorunner.plivo.com --report drift.xml --action-status 200
+  phlomock proxy --target https://phlorunner.plivo.com --record seen.yaml --record-redact
+
+Exit status: 0 no drift and no violation; 1 drift, contract violations, a
+bad scenario file, or exchanges the target did not answer (502/504); 2 bad
+flags, arguments or environment, a refused --target, a port in use, or a
+target that answered none of the exchanges.`
 
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, c, envErr := serveFlags(stderr)
+	// serve's flags configure the fake the answers are compared with.
+	sfs, c, envErr := serveFlags(stderr)
+	fs := newFlagSet("proxy", stderr, proxyUsage+"\n")
+	sfs.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	p := &proxyConfig{}
 	var errs []error
 	if envErr != nil {
@@ -65,16 +81,17 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		errs = append(errs, fmt.Errorf("PHLOMOCK_RECORD_REDACT: %q is not a boolean", envDefault("RECORD_REDACT", "")))
 	}
 	fs.BoolVar(&p.recordRedact, "record-redact", redact, "in the --record file, replace ids, phone numbers and SIP addresses by stable placeholders (env PHLOMOCK_RECORD_REDACT)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, proxyUsage)
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("proxy: unexpected argument %q", fs.Arg(0)))
+		return usageError(argError(fs, fs.Arg(0), ""))
+	}
+	if err := c.check(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.watch {
+		errs = append(errs, errors.New("proxy: --watch is serve's: restart the proxy to change its scenarios, or use the control plane (PUT /__admin/scenarios/active)"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return &exitError{code: 2, err: err}
@@ -98,14 +115,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: err}
 	}
 	director, opts, err := c.options(logger)
-	if err == nil {
-		err = c.limits.check()
-	}
-	if err == nil {
-		err = c.checkAdminPrefix()
-	}
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return &exitError{code: 2, err: err} // checked by c.check
 	}
 	// The fake answers only in-process (Simulate): it is never served.
 	fake, err := scripted.NewServer(doc, director, opts)
@@ -113,7 +124,11 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: err}
 	}
 	if err := loadScenarios(c.scenarioArgs(), fake.Director); err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("--scenario:\n%w", err)}
+		code := 1 // a bad file; an unknown name is a misuse
+		if ne := (*nameError)(nil); errors.As(err, &ne) {
+			code = 2
+		}
+		return &exitError{code: code, err: fmt.Errorf("--scenario:\n%w", err)}
 	}
 	px, err := proxy.New(proxy.Options{
 		Target: target, InsecureTarget: p.insecureTarget, Fake: fake.API,

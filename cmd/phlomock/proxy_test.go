@@ -208,7 +208,9 @@ func TestProxyRefuses(t *testing.T) {
 		{nil, "--target is required"},
 		{[]string{"--target", "http://phlorunner.example.com"}, "plain http to a host that is not loopback"},
 		{[]string{"--target", "https://MA1:secret@phlorunner.example.com"}, "no user or password"},
-		{[]string{"--target", "http://127.0.0.1:1", "stray"}, `unexpected argument "stray"`},
+		{[]string{"--target", "http://127.0.0.1:1", "stray"}, `proxy takes no arguments, got "stray"`},
+		{[]string{"--target", "http://127.0.0.1:1", "--action-status", "202"}, "--action-status 202: want 200 or 201"},
+		{[]string{"--target", "http://127.0.0.1:1", "--scenario", "no-such-scenario"}, "no-such-scenario"},
 		{[]string{"--target", "http://127.0.0.1:1", "--target-timeout", "0s"}, "want a positive duration"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

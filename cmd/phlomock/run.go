@@ -6,10 +6,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"net/http"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/phlomock/phlomock/internal/didyoumean"
 )
+
+// Main is one run of the phlomock command, as benbjohnson/wtf's Main: the
+// standard input and the hooks tests set. main sets Stdin; the zero value
+// of every hook is what the binary does.
+type Main struct {
+	// Stdin is where `phlomock driver` reads phlomock's messages.
+	Stdin io.Reader
+	// ServeMiddleware, when set, wraps serve's API handler: tests use it to
+	// know when a request is in flight.
+	ServeMiddleware func(http.Handler) http.Handler
+	// WatchInterval is how often serve --watch looks at the files; 0 is
+	// defaultWatchInterval.
+	WatchInterval time.Duration
+}
 
 // A command is one subcommand. Each lives in a file of its own, named after it.
 type command struct {
@@ -19,58 +36,96 @@ type command struct {
 }
 
 // commands is the one place where subcommands are registered.
-func commands() []command {
+func (m *Main) commands() []command {
 	return []command{
-		{"serve", "run the fake PHLO runner", runServe},
+		{"serve", "run the fake PHLO runner", m.runServe},
 		{"derive", "derive an OpenAPI 3 spec from a Postman v2.1 collection", runDerive},
-		{"scenarios", "list the built-in scenarios, or show one as YAML", runScenarios},
+		{"scenarios", "list the built-in scenarios, show one as YAML, or check scenario files", runScenarios},
 		{"proxy", "forward to the real API and report how it differs from the fake (drift)", runProxy},
 		{"conform", "run the conformance suite against the fake or a real deployment", runConform},
 		{"certify", "certify a client implementation through a driver", runCertify},
-		{"driver", "the reference Go client behind the certification driver protocol", runDriver},
+		{"driver", "the reference Go client behind the certification driver protocol", m.runDriver},
 		{"healthcheck", "exit 0 when a running fake answers /healthz (for container HEALTHCHECKs)", runHealthcheck},
 		{"version", "print the version", runVersion},
+		{"help", "show the commands, or a command's help: phlomock help COMMAND", m.runHelp},
 	}
 }
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Run runs the command line args (without the program name).
+func (m *Main) Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		usage(stderr)
+		usage(stderr, m.commands())
 		return usageError("no command given")
 	}
 	name := args[0]
 	switch name {
-	case "help", "-h", "-help", "--help":
-		usage(stdout)
+	case "-h", "-help", "--help":
+		usage(stdout, m.commands())
 		return nil
+	case "-version", "--version":
+		return runVersion(ctx, args[1:], stdout, stderr)
 	}
-	for _, c := range commands() {
-		if c.name == name {
-			return c.run(ctx, args[1:], stdout, stderr)
-		}
+	if c, ok := m.command(name); ok {
+		return c.run(ctx, args[1:], stdout, stderr)
 	}
-	usage(stderr)
-	return usageError(fmt.Sprintf("unknown command %q", name))
+	if strings.HasPrefix(name, "-") {
+		return usageError(fmt.Sprintf("flags come after the command, as in: phlomock serve %s (run 'phlomock help')", name))
+	}
+	return usageError(fmt.Sprintf("unknown command %q%s (run 'phlomock help')", name, m.suggestCommand(name)))
 }
 
-func usage(w io.Writer) {
+func (m *Main) command(name string) (command, bool) {
+	for _, c := range m.commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+func (m *Main) suggestCommand(name string) string {
+	var names []string
+	for _, c := range m.commands() {
+		names = append(names, c.name)
+	}
+	if near := didyoumean.Closest(name, names); near != "" {
+		return fmt.Sprintf(" (did you mean %q?)", near)
+	}
+	return ""
+}
+
+// runHelp is `phlomock help [COMMAND]`: the list of commands, or what
+// `phlomock COMMAND -h` prints.
+func (m *Main) runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) == 0 || len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		usage(stdout, m.commands())
+		return nil
+	case len(args) > 1:
+		return usageError(fmt.Sprintf("help takes one command, got %q", args))
+	}
+	c, ok := m.command(args[0])
+	if !ok {
+		return usageError(fmt.Sprintf("help: unknown command %q%s", args[0], m.suggestCommand(args[0])))
+	}
+	if c.name == "help" {
+		usage(stdout, m.commands())
+		return nil
+	}
+	return c.run(ctx, []string{"-h"}, stdout, stderr)
+}
+
+func usage(w io.Writer, commands []command) {
 	fmt.Fprintln(w, "usage: phlomock COMMAND [flags]")
+	fmt.Fprintln(w, "       phlomock --version")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, c := range commands() {
+	for _, c := range commands {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'phlomock COMMAND -h' for a command's flags.")
-}
-
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
-	fmt.Fprintln(stdout, "phlomock", version)
-	return nil
+	fmt.Fprintln(w, "Run 'phlomock help COMMAND' (or 'phlomock COMMAND -h') for a command's flags, examples and exit codes.")
 }
 
 // exitError carries the process exit code: 1 for a failed check or bad input
@@ -104,30 +159,4 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "phlomock: %v\n", err)
 	return code
-}
-
-// newFlagSet returns a flag set that reports its errors rather than exiting.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("phlomock "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parseFlags parses args, turning a flag error into a usage error (exit 2).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &exitError{code: 2, err: err}
-	}
-	return nil
-}
-
-// envDefault returns the value of the PHLOMOCK_ environment variable key, or def.
-func envDefault(key, def string) string {
-	if v, ok := os.LookupEnv("PHLOMOCK_" + strings.ToUpper(key)); ok {
-		return v
-	}
-	return def
 }

@@ -8,19 +8,33 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/phlomock/phlomock/internal/didyoumean"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
 const scenariosUsage = `usage:
-  phlomock scenarios                 list the built-in scenarios
+  phlomock scenarios [list]          list the built-in scenarios
   phlomock scenarios show NAME       print a built-in scenario as YAML
-  phlomock scenarios check FILE...   parse and validate scenario files`
+  phlomock scenarios check FILE...   parse and validate scenario files
+
+A scenario scripts the fake's answers: serve --scenario NAME or FILE
+activates it. 'show' is the quickest start for a file of your own; 'check'
+reports every problem of every file as file:line:column and "FILE: ok" for
+each good one.
+
+Examples:
+  phlomock scenarios
+  phlomock scenarios show bad-role > my-errors.yaml
+  phlomock scenarios check my-errors.yaml
+
+Exit status: 0 listed, shown or every file good; 1 a file with problems;
+2 an unknown subcommand or scenario name, or missing arguments.
+`
 
 func runScenarios(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("scenarios", stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, scenariosUsage) }
+	fs := newFlagSet("scenarios", stderr, scenariosUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -38,6 +52,9 @@ func runScenarios(_ context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		data, err := scenarios.BuiltinYAML(args[1])
 		if err != nil {
+			if near := didyoumean.Closest(args[1], scenarios.BuiltinNames()); near != "" {
+				return usageError(fmt.Sprintf("%v (did you mean %q?)", err, near))
+			}
 			return usageError(err.Error())
 		}
 		_, err = stdout.Write(data)
@@ -48,8 +65,13 @@ func runScenarios(_ context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return checkScenarios(args[1:], stdout, stderr)
 	}
-	fs.Usage()
-	return usageError(fmt.Sprintf("unknown scenarios command %q", args[0]))
+	msg := fmt.Sprintf("unknown scenarios command %q: want list, show NAME or check FILE...", args[0])
+	if near := didyoumean.Closest(args[0], []string{"list", "show", "check"}); near != "" {
+		msg = fmt.Sprintf("unknown scenarios command %q (did you mean %q?)", args[0], near)
+	} else if isScenarioFile(args[0]) {
+		msg += "; to check this file: phlomock scenarios check " + args[0]
+	}
+	return usageError(msg)
 }
 
 func listScenarios(w io.Writer) error {

@@ -114,7 +114,8 @@ func TestServeBadScenarioFile(t *testing.T) {
 		err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "", "--scenario", "sucess"}, io.Discard, io.Discard)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `unknown scenario "sucess"`)
-		assert.Equal(t, 1, exitCode(err, io.Discard))
+		assert.Contains(t, err.Error(), `(did you mean "success"?)`)
+		assert.Equal(t, 2, exitCode(err, io.Discard), "a misspelt name is a misuse of the command line")
 	})
 }
 
@@ -203,11 +204,9 @@ func TestServeAdminPrefixChecks(t *testing.T) {
 // TestServeWatch edits a scenario file under a running serve --watch: a
 // good edit is picked up; a bad one is logged and changes nothing.
 func TestServeWatch(t *testing.T) {
-	watchInterval = 5 * time.Millisecond
-	t.Cleanup(func() { watchInterval = 500 * time.Millisecond })
 	file := filepath.Join(t.TempDir(), "mine.yaml")
 	writeFile(t, file, "version: 1\nname: mine\nrules:\n  - match: {operation: getPhlo}\n    respond: 500\n")
-	s := startServe(t, "--watch", "--scenario", file)
+	s := startServeWith(t, &Main{WatchInterval: 5 * time.Millisecond}, "--watch", "--scenario", file)
 	status, _ := hit(t, "GET", s.api+"/v1/phlo/P1", "")
 	require.Equal(t, 500, status)
 

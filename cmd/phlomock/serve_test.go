@@ -46,23 +46,29 @@ var startLine = regexp.MustCompile(`on (http://\S+) \(control plane (http://\S+)
 // startServe runs `phlomock serve args...` in-process until the test ends.
 func startServe(tb testing.TB, args ...string) *served {
 	tb.Helper()
+	return startServeWith(tb, &Main{}, args...)
+}
+
+// startServeWith is startServe with m's hooks.
+func startServeWith(tb testing.TB, m *Main, args ...string) *served {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, args...), pw, logs)
+		err := m.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, args...), pw, logs)
 		pw.CloseWithError(fmt.Errorf("serve returned %v", err))
 		done <- err
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	require.NoErrorf(tb, err, "logs: %s", logs.String())
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	m := startLine.FindStringSubmatch(line)
-	require.NotNilf(tb, m, "start-up line %q", line)
+	got := startLine.FindStringSubmatch(line)
+	require.NotNilf(tb, got, "start-up line %q", line)
 	var once sync.Once
 	var stopErr error
-	s := &served{api: m[1], admin: m[2], id: m[3], token: m[4], logs: logs, stop: func() error {
+	s := &served{api: got[1], admin: got[2], id: got[3], token: got[4], logs: logs, stop: func() error {
 		once.Do(func() { cancel(); stopErr = <-done })
 		return stopErr
 	}}
@@ -135,7 +141,7 @@ func TestServeBadConfig(t *testing.T) {
 	}{
 		{"bad log format", []string{"--log-format", "xml"}, nil, "--log-format"},
 		{"bad action status", []string{"--action-status", "202"}, nil, "--action-status"},
-		{"bad ids", []string{"--ids", "P1/"}, nil, "--ids item 1"},
+		{"bad ids", []string{"--strict-ids", "--ids", "P1/"}, nil, "--ids item 1"},
 		{"zero max body", []string{"--max-body", "0"}, nil, "--max-body 0: want 1 or more"},
 		{"negative journal size", []string{"--journal-size", "-1"}, nil, "--journal-size -1: want 1 or more"},
 		{"zero journal body limit", nil, map[string]string{"PHLOMOCK_JOURNAL_BODY_LIMIT": "0"}, "--journal-body-limit 0: want 1 or more bytes, or -1"},
@@ -162,14 +168,12 @@ func TestServeBadConfig(t *testing.T) {
 // request body is still on its way, and checks that the request is answered.
 func TestServeGracefulShutdown(t *testing.T) {
 	active := make(chan struct{}, 16)
-	serveMiddleware = func(next http.Handler) http.Handler {
+	s := startServeWith(t, &Main{ServeMiddleware: func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			active <- struct{}{}
 			next.ServeHTTP(w, r)
 		})
-	}
-	t.Cleanup(func() { serveMiddleware = nil })
-	s := startServe(t)
+	}})
 	host := strings.TrimPrefix(s.api, "http://")
 	conn, err := net.Dial("tcp", host)
 	require.NoError(t, err)
@@ -214,7 +218,7 @@ func TestHealthcheck(t *testing.T) {
 	assert.Equal(t, 1, exitCode(err, io.Discard))
 
 	t.Setenv("PHLOMOCK_ADMIN_ADDR", "0.0.0.0:1")
-	u, err := healthURL(envDefault("ADMIN_ADDR", ""))
+	u, err := healthURL(envDefault("ADMIN_ADDR", ""), "", "")
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:1/healthz", u)
 }
@@ -234,4 +238,61 @@ func TestServeWildcardAddrShown(t *testing.T) {
 			assert.Equalf(t, http.StatusOK, status, "the URL shown answers: %s", body)
 		})
 	}
+}
+
+// TestHealthcheckSinglePort: with the control plane on the API's port only
+// (--admin-prefix, no --admin-addr), healthcheck finds PREFIX/healthz from
+// the same PHLOMOCK_ variables serve reads, as the image's HEALTHCHECK runs
+// it (`phlomock healthcheck`, no flags).
+func TestHealthcheckSinglePort(t *testing.T) {
+	s := startServe(t, "--admin-addr", "", "--admin-prefix", "/__admin", "--admin-token", "s3cret")
+	require.Equal(t, s.api+"/__admin", s.admin, "the control plane is on the API's port")
+	t.Setenv("PHLOMOCK_ADMIN_ADDR", "")
+	t.Setenv("PHLOMOCK_ADDR", strings.TrimPrefix(s.api, "http://"))
+	t.Setenv("PHLOMOCK_ADMIN_PREFIX", "/__admin")
+	code, out, errOut := cli(t, "healthcheck")
+	assert.Equal(t, 0, code, "stderr: %s", errOut)
+	assert.Equal(t, "ok\n", out)
+
+	t.Setenv("PHLOMOCK_ADMIN_PREFIX", "/elsewhere")
+	code, _, errOut = cli(t, "healthcheck")
+	assert.Equal(t, 1, code, "PREFIX/healthz of another prefix is the API's 404")
+	assert.Contains(t, errOut, "/elsewhere/healthz answered 404")
+
+	t.Setenv("PHLOMOCK_ADMIN_PREFIX", "/__admin")
+	require.NoError(t, s.stop())
+	code, _, errOut = cli(t, "healthcheck")
+	assert.Equal(t, 1, code, "stopped: unhealthy")
+	assert.Contains(t, errOut, "phlomock: healthcheck: ")
+}
+
+func TestHealthURL(t *testing.T) {
+	cases := []struct {
+		name, adminAddr, addr, prefix string
+		want, wantErr                 string
+	}{
+		{"control plane port", "127.0.0.1:8081", "127.0.0.1:8080", "", "http://127.0.0.1:8081/healthz", ""},
+		{"wildcard is loopback", "0.0.0.0:8081", "", "", "http://127.0.0.1:8081/healthz", ""},
+		{"its own port wins over the prefix", "127.0.0.1:8081", "127.0.0.1:8080", "/__admin", "http://127.0.0.1:8081/healthz", ""},
+		{"single port", "", "0.0.0.0:8080", "/__admin", "http://127.0.0.1:8080/__admin/healthz", ""},
+		{"IPv6 wildcard", "", "[::]:8080", "/x", "http://127.0.0.1:8080/x/healthz", ""},
+		{"nothing to ask", "", "127.0.0.1:8080", "", "", "no control plane to ask: --admin-addr (PHLOMOCK_ADMIN_ADDR) is empty and there is no --admin-prefix (PHLOMOCK_ADMIN_PREFIX)"},
+		{"bad address", "8081", "", "", "", `--admin-addr "8081"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := healthURL(c.adminAddr, c.addr, c.prefix)
+			if c.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), c.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got)
+		})
+	}
+	t.Setenv("PHLOMOCK_ADMIN_ADDR", "")
+	code, _, errOut := cli(t, "healthcheck")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "phlomock: healthcheck: no control plane to ask")
 }

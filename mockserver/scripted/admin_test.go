@@ -12,47 +12,69 @@ import (
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
+// TestAdminScenarios: each subtest starts its own fake with success
+// active, so none depends on what another left behind.
 func TestAdminScenarios(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
-	var page scripted.ScenariosPage
-	require.Equal(t, 200, admin(t, s, "GET", "/__admin/scenarios", "", "", &page))
-	assert.Equal(t, []string{"success"}, page.Active)
-	require.Len(t, page.Available, 9)
-	assert.Equal(t, scripted.ScenarioInfo{Name: "transfer-flow", Description: "a stateful multi-party call; forbidden transitions answer 400", Builtin: true, Stateful: true}, page.Available[7])
-
+	start := func(t *testing.T) *mockservertest.Server {
+		s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
+		require.Equal(t, []string{"success"}, s.Director.Active())
+		return s
+	}
+	t.Run("list", func(t *testing.T) {
+		s := start(t)
+		var page scripted.ScenariosPage
+		require.Equal(t, 200, admin(t, s, "GET", "/__admin/scenarios", "", "", &page))
+		assert.Equal(t, []string{"success"}, page.Active)
+		var names []string
+		byName := map[string]scripted.ScenarioInfo{}
+		for _, info := range page.Available {
+			names = append(names, info.Name)
+			byName[info.Name] = info
+		}
+		assert.Equal(t, scenarios.BuiltinNames(), names, "every built-in, sorted")
+		assert.Equal(t, scripted.ScenarioInfo{Name: "transfer-flow", Description: "a stateful multi-party call; forbidden transitions answer 400", Builtin: true, Stateful: true}, byName["transfer-flow"])
+		assert.False(t, byName["success"].Stateful, "success is not stateful")
+	})
 	t.Run("activate by name", func(t *testing.T) {
+		s := start(t)
+		require.Equal(t, 201, send(t, s, "POST", nodePath, call).status, "success answers before")
+		var page scripted.ScenariosPage
 		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["bad-role"]}`, &page))
 		assert.Equal(t, []string{"bad-role"}, page.Active)
+		assert.Equal(t, []string{"bad-role"}, s.Director.Active())
 		assert.Equal(t, 400, send(t, s, "POST", nodePath, call).status)
 	})
+	// The refusals below must leave the active set as it was: bad-role,
+	// activated first so that a refusal that fell back to the default
+	// (success) would be seen.
+	refused := func(t *testing.T, body string, status int, want string) {
+		s := start(t)
+		require.NoError(t, s.Director.ActivateNames("bad-role"))
+		var e map[string]any
+		require.Equal(t, status, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", body, &e))
+		assert.Contains(t, e["error"], want)
+		assert.Equal(t, []string{"bad-role"}, s.Director.Active(), "the active scenarios changed")
+		assert.Equal(t, 400, send(t, s, "POST", nodePath, call).status, "bad-role still answers")
+	}
 	t.Run("an unknown name changes nothing", func(t *testing.T) {
-		var e scripted.ErrorsPage
-		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success","nope"]}`, &e))
-		assert.Contains(t, e.Error, `unknown scenario "nope"`)
-		assert.Equal(t, []string{"bad-role"}, s.Director.Active())
-	})
-	t.Run("errors.Is", func(t *testing.T) {
-		err := s.Director.ActivateNames("nope")
-		assert.ErrorIs(t, err, scripted.ErrUnknownScenario)
+		refused(t, `{"names":["success","nope"]}`, 400, `unknown scenario "nope"`)
 	})
 	t.Run("an unknown field is refused", func(t *testing.T) {
-		var e map[string]any
-		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"name":"success"}`, &e))
-		assert.Contains(t, e["error"], `unknown field "name"`)
+		refused(t, `{"name":"success"}`, 400, `unknown field "name"`)
 	})
 	t.Run("data after the JSON is refused", func(t *testing.T) {
-		var e map[string]any
-		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success"]} {"names":["nope"]}`, &e))
-		assert.Contains(t, e["error"], "data after the JSON value")
-		assert.Equal(t, []string{"bad-role"}, s.Director.Active())
+		refused(t, `{"names":["success"]} {"names":["nope"]}`, 400, "data after the JSON value")
 	})
 	t.Run("a body over the limit answers 413", func(t *testing.T) {
-		var e map[string]any
-		body := `{"names":["` + strings.Repeat("a", scripted.MaxUploadBytes) + `"]}`
-		require.Equal(t, 413, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", body, &e))
-		assert.Contains(t, e["error"], "the limit is 1048576 bytes")
+		refused(t, `{"names":["`+strings.Repeat("a", scripted.MaxUploadBytes)+`"]}`, 413, "the limit is 1048576 bytes")
+	})
+	t.Run("errors.Is", func(t *testing.T) {
+		s := start(t)
+		assert.ErrorIs(t, s.Director.ActivateNames("nope"), scripted.ErrUnknownScenario)
+		assert.Equal(t, []string{"success"}, s.Director.Active())
 	})
 }
 

@@ -164,3 +164,22 @@ func TestStripComments(t *testing.T) {
 		})
 	}
 }
+
+// A type mismatch is told in JSON's words, never with the parser's Go types.
+func TestParseTypeErrorsNameNoGoType(t *testing.T) {
+	tests := []struct{ name, input, want string }{
+		{"document is an array", `[1, 2]`, "1:2: want object, got array"},
+		{"info is an array", `{"info": [], "item": []}`, "info: want object, got array"},
+		{"item is an object", `{"info": {"name": "x"}, "item": {}}`, "item: want array, got object"},
+		{"name is a number", `{"info": {"name": 7}, "item": []}`, "info.name: want string, got number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := postman.Parse([]byte(tt.input))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "postman.", "got %q, which names a Go type", err)
+			assert.NotContains(t, err.Error(), "raw", "got %q, which names a Go type", err)
+		})
+	}
+}

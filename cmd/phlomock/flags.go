@@ -1,0 +1,190 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/phlomock/phlomock/internal/didyoumean"
+)
+
+// newFlagSet returns a flag set that reports its errors rather than
+// exiting. help, when given, is what -h prints above the flags: a usage
+// line, what the command does, examples and exit codes.
+func newFlagSet(name string, stderr io.Writer, help ...string) *flag.FlagSet {
+	fs := flag.NewFlagSet("phlomock "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if len(help) > 0 {
+		text := strings.Join(help, "")
+		fs.Usage = func() {
+			fmt.Fprint(fs.Output(), text)
+			if hasFlags(fs) {
+				fmt.Fprintln(fs.Output())
+				fmt.Fprintln(fs.Output(), "Flags:")
+				fs.PrintDefaults()
+			}
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parseFlags parses args, flags and arguments in any order: Go's flag
+// package stops at the first argument that is not a flag and leaves the
+// flags after it unread, so `serve my.yaml --log-level debug` would ignore
+// --log-level without a word. The arguments are left in fs.Args() for the
+// command to accept or refuse; everything after "--" is an argument.
+//
+// A flag error is one line (exit 2), with a did-you-mean for an unknown
+// flag, instead of the whole flag list; -h prints the command's help.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	help, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard) // the flag package would print the error and the usage
+	defer func() { fs.Usage = help; fs.SetOutput(out) }()
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			fs.Usage = help
+			fs.SetOutput(out)
+			if errors.Is(err, flag.ErrHelp) {
+				if help != nil {
+					help()
+				} else {
+					fs.PrintDefaults()
+				}
+				return err
+			}
+			return &exitError{code: 2, err: flagError(fs, args, err)}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Parse stops at "--" and leaves what follows as fs.Args().
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// flagError words a parse error: an unknown flag is named with the flag the
+// user probably meant.
+func flagError(fs *flag.FlagSet, args []string, err error) error {
+	cmd := strings.TrimPrefix(fs.Name(), "phlomock ")
+	arg, ok := unknownFlag(fs, args)
+	if !ok {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	msg := fmt.Sprintf("%s: unknown flag --%s", cmd, name)
+	if near := suggestFlag(fs, name); near != "" {
+		msg += fmt.Sprintf(" (did you mean --%s?)", near)
+	} else if name == "version" || name == "v" {
+		msg += " (the version is 'phlomock --version')"
+	}
+	return fmt.Errorf("%s; run 'phlomock help %s' for the flags", msg, cmd)
+}
+
+// unknownFlag returns the first argument of args that names a flag fs does
+// not have, reading args as the flag package does: a flag that takes a
+// value without "=" takes the next argument.
+func unknownFlag(fs *flag.FlagSet, args []string) (string, bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return "", false
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" || name == "help" {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			return a, true
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && (!ok || !b.IsBoolFlag()) {
+			i++
+		}
+	}
+	return "", false
+}
+
+// flagSynonyms are the flags of other tools, or plain words, that mean one
+// of ours, for a did-you-mean that spelling alone cannot find: --port is
+// --addr here.
+var flagSynonyms = map[string][]string{
+	"port":     {"addr"},
+	"host":     {"addr"},
+	"listen":   {"addr"},
+	"bind":     {"addr"},
+	"address":  {"addr"},
+	"url":      {"target"},
+	"base-url": {"target"},
+	"user":     {"auth-id"},
+	"username": {"auth-id"},
+	"password": {"auth-token"},
+	"token":    {"auth-token"},
+	"debug":    {"log-level"},
+	"verbose":  {"log-level"},
+	"openapi":  {"spec"},
+	"cmd":      {"driver"},
+	"command":  {"driver"},
+}
+
+// suggestFlag returns the flag of fs that name most likely means, or "".
+func suggestFlag(fs *flag.FlagSet, name string) string {
+	for _, s := range flagSynonyms[strings.ToLower(name)] {
+		if fs.Lookup(s) != nil {
+			return s
+		}
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return didyoumean.Closest(name, names)
+}
+
+// noArgs refuses the arguments of a command that takes none.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	return usageError(argError(fs, fs.Arg(0), ""))
+}
+
+// argError is the message for an argument a command does not take, with
+// hint (what the user probably meant) when there is one.
+func argError(fs *flag.FlagSet, arg, hint string) string {
+	cmd := strings.TrimPrefix(fs.Name(), "phlomock ")
+	switch {
+	case hint != "":
+	case arg == "true" || arg == "false":
+		hint = "a boolean flag takes its value after =, as in --watch=" + arg
+	default:
+		hint = "run 'phlomock help " + cmd + "' for the flags"
+	}
+	return fmt.Sprintf("%s takes no arguments, got %q: %s", cmd, arg, hint)
+}
+
+// envDefault returns the value of the PHLOMOCK_ environment variable key, or def.
+func envDefault(key, def string) string {
+	if v, ok := os.LookupEnv("PHLOMOCK_" + strings.ToUpper(key)); ok {
+		return v
+	}
+	return def
+}
