@@ -184,6 +184,43 @@ func TestRoundTrip(t *testing.T) {
 			wantURI: "/v1/phlo/P1/multi_party_call/N1/members/+1", wantBody: `{"action":"voicemail_drop"}`,
 			want: &ActionResult{APIID: "a3"},
 		},
+		{
+			name: "mute", op: opMute, status: 201, answer: actionBody,
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.Mute(ctx, "P1", "N1", "+1") },
+			wantURI: "/v1/phlo/P1/multi_party_call/N1/members/+1", wantBody: `{"action":"mute"}`,
+			want: &ActionResult{APIID: "a3"},
+		},
+		{
+			name: "unmute", op: opUnmute, status: 201, answer: actionBody,
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.Unmute(ctx, "P1", "N1", "+1") },
+			wantURI: "/v1/phlo/P1/multi_party_call/N1/members/+1", wantBody: `{"action":"unmute"}`,
+			want: &ActionResult{APIID: "a3"},
+		},
+		{
+			name: "get a conference bridge", op: opGetConferenceBridge, status: 200,
+			answer:  `{"api_id":"a2","node_id":"N1","phlo_id":"P1","name":"Conference Bridge_1","node_type":"conference_bridge","created_on":"c"}`,
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.GetConferenceBridge(ctx, "P1", "N1") },
+			wantURI: "/v1/phlo/P1/conference_bridge/N1",
+			want:    &Node{APIID: "a2", NodeID: "N1", PHLOID: "P1", Name: "Conference Bridge_1", NodeType: "conference_bridge", CreatedOn: "c"},
+		},
+		{
+			name: "conference mute", op: opConferenceMute, status: 201, answer: actionBody,
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.ConferenceMute(ctx, "P1", "N1", "+1") },
+			wantURI: "/v1/phlo/P1/conference_bridge/N1/members/+1", wantBody: `{"action":"mute"}`,
+			want: &ActionResult{APIID: "a3"},
+		},
+		{
+			name: "conference unmute", op: opConferenceUnmute, status: 201, answer: actionBody,
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.ConferenceUnmute(ctx, "P1", "N1", "+1") },
+			wantURI: "/v1/phlo/P1/conference_bridge/N1/members/+1", wantBody: `{"action":"unmute"}`,
+			want: &ActionResult{APIID: "a3"},
+		},
+		{
+			name: "conference hangup", op: opConferenceHangup, status: 201, answer: actionBody,
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.ConferenceHangup(ctx, "P1", "N1", "+1") },
+			wantURI: "/v1/phlo/P1/conference_bridge/N1/members/+1", wantBody: `{"action":"hangup"}`,
+			want: &ActionResult{APIID: "a3"},
+		},
 	}
 	covered := map[*operation]bool{}
 	for _, tt := range tests {

@@ -27,6 +27,9 @@ const (
 	phloPath   = "/v1/phlo/{phlo_id}"
 	nodePath   = "/v1/phlo/{phlo_id}/multi_party_call/{node_id}"
 	memberPath = "/v1/phlo/{phlo_id}/multi_party_call/{node_id}/members/{member_address}"
+	// The legacy conference bridge node, known from plivo-python only.
+	bridgePath       = "/v1/phlo/{phlo_id}/conference_bridge/{node_id}"
+	bridgeMemberPath = "/v1/phlo/{phlo_id}/conference_bridge/{node_id}/members/{member_address}"
 )
 
 var (
@@ -42,6 +45,13 @@ var (
 	opHangup        = memberOp("Hangup", "hangup")
 	opResumeCall    = memberOp("ResumeCall", "resume_call")
 	opVoicemailDrop = memberOp("VoicemailDrop", "voicemail_drop")
+	opMute          = memberOp("Mute", "mute")
+	opUnmute        = memberOp("Unmute", "unmute")
+
+	opGetConferenceBridge = &operation{"GetConferenceBridge", "getConferenceBridge", "", http.MethodGet, bridgePath, nil, Node{}}
+	opConferenceMute      = bridgeMemberOp("ConferenceMute", "mute")
+	opConferenceUnmute    = bridgeMemberOp("ConferenceUnmute", "unmute")
+	opConferenceHangup    = bridgeMemberOp("ConferenceHangup", "hangup")
 )
 
 // operations lists every operation of the client, in the spec's order.
@@ -49,6 +59,8 @@ var operations = []*operation{
 	opRunPHLO, opGetPHLO, opGetNode,
 	opCall, opWarmTransfer, opColdTransfer,
 	opAbortTransfer, opHold, opUnhold, opHangup, opResumeCall, opVoicemailDrop,
+	opMute, opUnmute,
+	opGetConferenceBridge, opConferenceMute, opConferenceUnmute, opConferenceHangup,
 }
 
 func nodeOp(name, action string) *operation {
@@ -57,6 +69,10 @@ func nodeOp(name, action string) *operation {
 
 func memberOp(name, action string) *operation {
 	return &operation{name, "updateMember", action, http.MethodPost, memberPath, memberActionRequest{}, ActionResult{}}
+}
+
+func bridgeMemberOp(name, action string) *operation {
+	return &operation{name, "updateConferenceMember", action, http.MethodPost, bridgeMemberPath, memberActionRequest{}, ActionResult{}}
 }
 
 // ErrEmptyParameter is returned, before anything is sent, when an id or
@@ -248,6 +264,42 @@ func (c *Client) ResumeCall(ctx context.Context, phloID, nodeID, memberAddress s
 // VoicemailDrop drops a voicemail for the member.
 func (c *Client) VoicemailDrop(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
 	return c.memberAction(ctx, opVoicemailDrop, phloID, nodeID, memberAddress)
+}
+
+// Mute mutes the member: the others stop hearing them, and unlike Hold
+// they stay in the conversation. From plivo-python, not Plivo's docs.
+func (c *Client) Mute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
+	return c.memberAction(ctx, opMute, phloID, nodeID, memberAddress)
+}
+
+// Unmute lets a muted member be heard again. From plivo-python.
+func (c *Client) Unmute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
+	return c.memberAction(ctx, opUnmute, phloID, nodeID, memberAddress)
+}
+
+// GetConferenceBridge returns the legacy conference bridge node nodeID of
+// the PHLO phloID. The node type is known from plivo-python only.
+func (c *Client) GetConferenceBridge(ctx context.Context, phloID, nodeID string) (*Node, error) {
+	var out Node
+	if err := c.do(ctx, opGetConferenceBridge, []string{phloID, nodeID}, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ConferenceMute mutes a member of a conference bridge node.
+func (c *Client) ConferenceMute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
+	return c.memberAction(ctx, opConferenceMute, phloID, nodeID, memberAddress)
+}
+
+// ConferenceUnmute unmutes a member of a conference bridge node.
+func (c *Client) ConferenceUnmute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
+	return c.memberAction(ctx, opConferenceUnmute, phloID, nodeID, memberAddress)
+}
+
+// ConferenceHangup disconnects a member of a conference bridge node.
+func (c *Client) ConferenceHangup(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
+	return c.memberAction(ctx, opConferenceHangup, phloID, nodeID, memberAddress)
 }
 
 func (c *Client) nodeAction(ctx context.Context, op *operation, phloID, nodeID string, p CallParams) (*ActionResult, error) {

@@ -21,6 +21,10 @@ type Case struct {
 	// RealIDs marks a case that needs a PHLO and node that exist on the
 	// target (Target.PhloID and Target.NodeID); it is skipped without them.
 	RealIDs bool `json:"real_ids,omitempty"`
+	// UnknownID marks a case that sends a PHLO or node id no target has
+	// (GenerateOptions.UnknownID). A target that accepts every one of them
+	// gets one finding, unknown-ids-accepted, instead of a failure each.
+	UnknownID bool `json:"unknown_id,omitempty"`
 	// Sequence, when set, chains the case to the others of the same
 	// Sequence: they run one after another in suite order (a scenario's
 	// interactions depend on the state the earlier ones left). Cases
@@ -81,4 +85,9 @@ type Expect struct {
 	Fields map[string]any `json:"fields,omitempty"`
 	// ErrorContains, when set, must occur in the body's error text.
 	ErrorContains string `json:"error_contains,omitempty"`
+	// ErrorNames, when set, is the field a refusal is about: the error
+	// text must name it as a word (Plivo's texts do: "to is a mandatory
+	// param.", "Invalid value provided for role."), or a client cannot
+	// tell its user what to fix. Code error-field-unnamed.
+	ErrorNames string `json:"error_names,omitempty"`
 }

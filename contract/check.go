@@ -18,6 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/phlomock/phlomock/internal/formats"
 )
 
 // operation is one method of one path of the spec.
@@ -173,6 +175,9 @@ func (c *checker) check(ctx context.Context, cs Case, req *http.Request, pathPar
 	if cs.Expect.ErrorContains != "" && !strings.Contains(errText, cs.Expect.ErrorContains) {
 		add(CodeErrorText, "/body/error", "got %q, want it to contain %q", errText, cs.Expect.ErrorContains)
 	}
+	if f := cs.Expect.ErrorNames; f != "" && !success && errIsStr && strings.TrimSpace(errText) != "" && !namesField(errText, f) {
+		add(CodeErrorFieldUnnamed, "/body/error", "got %q, want it to name the field %s (as Plivo's %q does)", errText, f, f+" is a mandatory param.")
+	}
 	return vs
 }
 
@@ -191,11 +196,11 @@ func (c *checker) schemaViolations(ctx context.Context, cs Case, op operation, h
 			Status:  ans.status,
 			Header:  http.Header{"Content-Type": []string{"application/json"}}, // content-type is checked on its own
 			Body:    io.NopCloser(bytes.NewReader(ans.body)),
-			Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+			Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true, SchemaValidationOptions: formats.Options()},
 		}
 		err = openapi3filter.ValidateResponse(ctx, input)
 	} else if c.error != nil && !(ans.status >= 200 && ans.status < 300) {
-		err = c.error.VisitJSON(body, openapi3.MultiErrors())
+		err = c.error.VisitJSON(body, append(formats.Options(), openapi3.MultiErrors())...)
 	}
 	if err == nil {
 		return nil
@@ -239,6 +244,26 @@ func schemaErrors(err error) []schemaErr {
 	}
 	walk(err)
 	return out
+}
+
+// namesField reports whether text has field as a word of its own: "to" in
+// "to is a mandatory param." but not in "automatically".
+func namesField(text, field string) bool {
+	word := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	lower, f := strings.ToLower(text), strings.ToLower(field)
+	for i := 0; ; {
+		j := strings.Index(lower[i:], f)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(f)
+		if (start == 0 || !word(lower[start-1])) && (end == len(lower) || !word(lower[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 func documentedStatuses(op *openapi3.Operation) []string {

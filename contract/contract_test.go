@@ -18,6 +18,12 @@ import (
 // runAgainst runs the whole generated suite, live, against h.
 func runAgainst(tb testing.TB, h http.Handler) *contract.Report {
 	tb.Helper()
+	return runAgainstWith(tb, h, nil)
+}
+
+// runAgainstWith is runAgainst with the runner changed by tune first.
+func runAgainstWith(tb testing.TB, h http.Handler, tune func(*contract.Runner)) *contract.Report {
+	tb.Helper()
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	spec, err := openapi.Load()
@@ -27,6 +33,9 @@ func runAgainst(tb testing.TB, h http.Handler) *contract.Report {
 	r := &contract.Runner{
 		Spec: spec, Live: true, Client: srv.Client(),
 		Target: contract.Target{BaseURL: srv.URL, AuthID: refAuthID, AuthToken: refToken, PhloID: refPhloID, NodeID: refNodeID},
+	}
+	if tune != nil {
+		tune(r)
 	}
 	rep, err := r.Run(context.Background(), cases)
 	require.NoError(tb, err)

@@ -47,7 +47,17 @@
 //	error-set-on-success      a 2xx whose error is present and not ""
 //	body-field                a body field the case expects is missing or different
 //	error-text                the error text lacks what the case expects
+//	error-field-unnamed       a 400 about one field whose error text does not name it
+//	unknown-ids-accepted      the target answered every unknown PHLO and node id as if it existed
 //
 // When a specific check and the schema flag the same pointer (an api_id
 // that is not a UUID, say), only the specific code is reported.
+//
+// unknown-ids-accepted is one finding for the whole run, in a result of its
+// own (case target/unknown-ids-accepted), instead of an
+// accepted-invalid-request per unknown-id case: a target that knows no ids
+// at all (phlomock serve without --strict-ids) has one fault, and the
+// finding says how to fix the run. A Runner's Waive list turns the codes
+// it names into waived violations, kept in the report but not failing the
+// case; docs/conformance.md says when that is right.
 package contract

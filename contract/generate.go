@@ -32,9 +32,18 @@ var ErrSpec = errors.New("contract: unusable spec")
 //   - for JSON request bodies, one case per body variant (oneOf with a
 //     discriminator) and per rule: each required field missing (fields with
 //     a default are skipped: a default means the API fills them in), each
-//     enum violated, each property of the wrong type, the body of the wrong
-//     type and a missing required body (400; safe, except on a free-form
-//     body, additionalProperties: true, that a lenient server may run);
+//     enum violated (several ways: an unknown value, the value in upper
+//     case and capitalized, with a letter more and a letter less, and the
+//     empty string unless the field has a default, which "" stands for),
+//     each property of the wrong type, the body of the wrong type and a
+//     missing required body (400; safe, except on a free-form body,
+//     additionalProperties: true, that a lenient server may run). A 400
+//     for one field must name it (Expect.ErrorNames);
+//   - each action of another operation's body that this one does not
+//     define, sent with that operation's valid body (400, safe): a member
+//     path must refuse node actions and the reverse;
+//   - for reads, the valid request again with a trailing slash (plivo-python
+//     sends one on every path);
 //
 // and for every path a method it does not define (safe: a 4xx with a JSON
 // error). Cases come out in a stable order: paths sorted, then methods.
@@ -48,7 +57,12 @@ func Generate(spec *openapi3.T, opts GenerateOptions) ([]Case, error) {
 	}
 	var cases []Case
 	var lastPath string
-	for _, op := range operations(spec) {
+	ops := operations(spec)
+	actions, err := actionBodies(ops)
+	if err != nil {
+		return nil, err
+	}
+	for _, op := range ops {
 		if op.id == "" {
 			return nil, fmt.Errorf("%w: %s %s has no operationId", ErrSpec, op.method, op.path)
 		}
@@ -57,6 +71,7 @@ func Generate(spec *openapi3.T, opts GenerateOptions) ([]Case, error) {
 			return nil, err
 		}
 		cases = append(cases, gen...)
+		cases = append(cases, foreignActions(op, actions)...)
 		if op.path != lastPath {
 			lastPath = op.path
 			cases = append(cases, wrongMethod(op))
@@ -89,6 +104,12 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 			c.Expect.Outcome = OutcomeSuccess
 		}
 		cases = append(cases, c)
+		if read {
+			slash := c
+			slash.ID, slash.Description = op.id+"/valid-trailing-slash", "a valid request with a trailing slash, as plivo-python sends it"
+			slash.Request.Path += "/"
+			cases = append(cases, slash)
+		}
 	}
 	for _, v := range variants {
 		if !v.tagged {
@@ -117,7 +138,7 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 		r.PathParams = map[string]string{p: unknownID}
 		cases = append(cases, Case{
 			// An unknown node only proves something inside a PHLO that exists.
-			ID: op.id + "/unknown-" + p, Operation: op.id, Safe: true, RealIDs: p != "phlo_id", Description: "an unknown " + p, Request: r,
+			ID: op.id + "/unknown-" + p, Operation: op.id, Safe: true, RealIDs: p != "phlo_id", UnknownID: true, Description: "an unknown " + p, Request: r,
 			Expect: Expect{Outcome: OutcomeReject, Status: http.StatusNotFound},
 		})
 	}
@@ -146,11 +167,67 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 					continue
 				}
 				seen[id] = true
-				cases = append(cases, reject(id, neg.desc, neg.body))
+				c := reject(id, neg.desc, neg.body)
+				c.Expect.ErrorNames = neg.field
+				cases = append(cases, c)
 			}
 		}
 	}
 	return cases, nil
+}
+
+// actionBodies maps each operation with a discriminated body to its
+// actions and a valid body for each.
+func actionBodies(ops []operation) (map[string]map[string]json.RawMessage, error) {
+	out := map[string]map[string]json.RawMessage{}
+	for _, op := range ops {
+		variants, err := bodyVariants(op)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range variants {
+			if !v.tagged {
+				continue
+			}
+			if out[op.id] == nil {
+				out[op.id] = map[string]json.RawMessage{}
+			}
+			out[op.id][v.name] = v.valid
+		}
+	}
+	return out, nil
+}
+
+// foreignActions are the cases that send op the actions other operations
+// define and op does not, each with its own operation's valid body: a
+// member path that runs a cold transfer, or a node path that holds, is as
+// wrong as an unknown action, and a client that mixes the paths up dials
+// or drops people. They are safe: the API must refuse them.
+func foreignActions(op operation, actions map[string]map[string]json.RawMessage) []Case {
+	own, ok := actions[op.id]
+	if !ok {
+		return nil
+	}
+	var cases []Case
+	seen := map[string]bool{}
+	for _, other := range sortedKeys(actions) {
+		if other == op.id {
+			continue
+		}
+		for _, action := range sortedKeys(actions[other]) {
+			if _, mine := own[action]; mine || seen[action] {
+				continue
+			}
+			seen[action] = true
+			cases = append(cases, Case{
+				ID: op.id + "/foreign-action-" + action, Operation: op.id, Safe: true, RealIDs: true,
+				Description: "the action " + action + " of " + other + ", which " + op.id + " does not define",
+				Request:     Request{Method: op.method, Path: op.path, Body: actions[other][action]},
+				Expect:      Expect{Outcome: OutcomeReject, Status: http.StatusBadRequest, ErrorNames: "action"},
+			})
+		}
+	}
+	return cases
 }
 
 func freeForm(s *openapi3.Schema) bool {
@@ -236,7 +313,8 @@ func discriminatorValue(d *openapi3.Discriminator, ref *openapi3.SchemaRef, prop
 
 type negative struct {
 	id, desc string
-	shared   bool // the same for every variant (the discriminator)
+	field    string // the field the 400 must name, "" for none
+	shared   bool   // the same for every variant (the discriminator)
 	body     json.RawMessage
 }
 
@@ -261,7 +339,7 @@ func (v variant) negatives() []negative {
 		if p != nil && p.Value != nil && p.Value.Default != nil {
 			continue
 		}
-		out = append(out, negative{id: "missing-" + f, desc: "required field " + f + " missing", shared: f == v.prop,
+		out = append(out, negative{id: "missing-" + f, desc: "required field " + f + " missing", field: f, shared: f == v.prop,
 			body: with(func(m map[string]any) { delete(m, f) })})
 	}
 	for _, f := range sortedKeys(v.schema.Properties) {
@@ -270,15 +348,55 @@ func (v variant) negatives() []negative {
 			continue
 		}
 		if len(p.Enum) > 0 {
-			out = append(out, negative{id: "enum-" + f, desc: f + " outside its enum", shared: f == v.prop,
-				body: with(func(m map[string]any) { m[f] = "phlomock_invalid_" + f })})
+			base := v.name
+			if f != v.prop || base == "" {
+				base, _ = p.Enum[0].(string)
+			}
+			for _, bad := range invalidValues(f, base, p) {
+				out = append(out, negative{id: "enum-" + f + bad.suffix, desc: f + " " + bad.desc, field: f, shared: f == v.prop,
+					body: with(func(m map[string]any) { m[f] = bad.value })})
+			}
 		}
 		if f == v.prop {
 			// a wrong-typed discriminator is just another unknown action
 			continue
 		}
-		out = append(out, negative{id: "type-" + f, desc: f + " of the wrong type",
+		out = append(out, negative{id: "type-" + f, desc: f + " of the wrong type", field: f,
 			body: with(func(m map[string]any) { m[f] = wrongType(p) })})
+	}
+	return out
+}
+
+type invalidValue struct {
+	suffix, desc string
+	value        string
+}
+
+// invalidValues are the values outside an enum a server could let through
+// by mistake, derived from one allowed value: an unknown one, case
+// variants, a letter more and a letter less (neighbours a sloppy prefix or
+// plural match accepts), and the empty string unless the field has a
+// default (then "" stands for the default: plivo-go sends "role":"").
+// Values that happen to be allowed are left out.
+func invalidValues(field, allowed string, p *openapi3.Schema) []invalidValue {
+	all := []invalidValue{{"", "outside its enum", "phlomock_invalid_" + field}}
+	if allowed != "" {
+		all = append(all,
+			invalidValue{"-upper", "in upper case (" + strings.ToUpper(allowed) + ")", strings.ToUpper(allowed)},
+			invalidValue{"-capitalized", "capitalized (" + strings.ToUpper(allowed[:1]) + allowed[1:] + ")", strings.ToUpper(allowed[:1]) + allowed[1:]},
+			invalidValue{"-suffixed", "with a letter more (" + allowed + "s)", allowed + "s"},
+			invalidValue{"-truncated", "with a letter less (" + allowed[:len(allowed)-1] + ")", allowed[:len(allowed)-1]},
+		)
+	}
+	if p.Default == nil {
+		all = append(all, invalidValue{"-empty", "the empty string", ""})
+	}
+	var out []invalidValue
+	for _, v := range all {
+		if v.value == allowed && v.suffix != "" || slices.Contains(p.Enum, any(v.value)) {
+			continue
+		}
+		out = append(out, v)
 	}
 	return out
 }

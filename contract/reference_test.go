@@ -3,19 +3,13 @@ package contract_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
-	"github.com/phlomock/phlomock/openapi"
-	"github.com/stretchr/testify/require"
 )
 
 // The account and ids the reference server knows.
@@ -28,68 +22,330 @@ const (
 	refCreated = "2020-08-01 09:05:11.846982+00:00"
 )
 
-// newReference returns a minimal server that conforms to the spec, built on
-// kin-openapi's request validation: the yardstick the deviant servers bend.
-// It is not the fake (package mockserver is); it only proves the suite.
+// The reference server is a small phlorunner written by hand from Plivo's
+// documentation and the SDKs' traces (../shared/reference/phlo-api.md in
+// the project's notes), not from the spec and not from the fake: the
+// yardstick the mutation suite bends one way at a time. Its texts are
+// Plivo's templates ("to is a mandatory param.").
+type refServer struct {
+	// mutation names the one deviation to apply ("" for none); see
+	// mutations in mutation_test.go.
+	mutation string
+}
+
+// newReference returns the faithful reference server.
 func newReference(tb testing.TB) http.Handler {
 	tb.Helper()
-	spec, err := openapi.Load()
-	require.NoError(tb, err)
-	spec.Servers = openapi3.Servers{{URL: "/"}}
-	router, err := legacy.NewRouter(spec)
-	require.NoError(tb, err)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route, params, err := router.FindRoute(r)
-		switch {
-		case errors.Is(err, routers.ErrMethodNotAllowed):
-			refError(w, http.StatusMethodNotAllowed, "method not allowed")
-			return
-		case err != nil:
-			refError(w, http.StatusNotFound, "not found")
+	return &refServer{}
+}
+
+type refRoute struct {
+	op, method string
+	segs       []string // "{x}" matches any non-empty segment
+	actions    []string // the body's allowed actions; nil: no action body
+	node       bool     // actions take to, role and trigger_source
+}
+
+var (
+	nodeActions   = []string{"call", "warm_transfer", "cold_transfer"}
+	memberActions = []string{"abort_transfer", "hold", "unhold", "hangup", "resume_call", "voicemail_drop", "mute", "unmute"}
+	bridgeActions = []string{"mute", "unmute", "hangup"}
+	refRoutes     = []refRoute{
+		{op: "runPhlo", method: "POST", segs: []string{"v1", "account", "{auth_id}", "phlo", "{phlo_id}"}},
+		{op: "getPhlo", method: "GET", segs: []string{"v1", "phlo", "{phlo_id}"}},
+		{op: "getMultiPartyCall", method: "GET", segs: []string{"v1", "phlo", "{phlo_id}", "multi_party_call", "{node_id}"}},
+		{op: "updateMultiPartyCall", method: "POST", segs: []string{"v1", "phlo", "{phlo_id}", "multi_party_call", "{node_id}"}, actions: nodeActions, node: true},
+		{op: "updateMember", method: "POST", segs: []string{"v1", "phlo", "{phlo_id}", "multi_party_call", "{node_id}", "members", "{member_address}"}, actions: memberActions},
+		{op: "getConferenceBridge", method: "GET", segs: []string{"v1", "phlo", "{phlo_id}", "conference_bridge", "{node_id}"}},
+		{op: "updateConferenceMember", method: "POST", segs: []string{"v1", "phlo", "{phlo_id}", "conference_bridge", "{node_id}", "members", "{member_address}"}, actions: bridgeActions},
+	}
+	addressRE = regexp.MustCompile(`^(\+?[0-9]{1,15}|sip:[^\s@]+@[^\s@]+)$`)
+)
+
+func (s *refServer) is(m string) bool { return s.mutation == m }
+
+func (s *refServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.EscapedPath()
+	if strings.HasSuffix(path, "/") && len(path) > 1 {
+		if s.is("trailing-slash-404") {
+			s.fail(w, http.StatusNotFound, "not found")
 			return
 		}
-		if id, token, ok := r.BasicAuth(); !ok || id != refAuthID || token != refToken {
-			refError(w, http.StatusUnauthorized, "authentication failed")
-			return
+		path = strings.TrimSuffix(path, "/")
+	}
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	var route *refRoute
+	params := map[string]string{}
+	methods := []string{}
+	for i := range refRoutes {
+		rt := &refRoutes[i]
+		p, ok := matchSegs(rt.segs, segs)
+		if !ok {
+			continue
 		}
+		methods = append(methods, rt.method)
+		if rt.method == r.Method {
+			route, params = rt, p
+		}
+	}
+	switch {
+	case route == nil && len(methods) > 0:
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		s.fail(w, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	case route == nil:
+		s.fail(w, http.StatusNotFound, "not found")
+		return
+	}
+	if id, token, ok := r.BasicAuth(); !ok || id != refAuthID || token != refToken {
+		s.fail(w, http.StatusUnauthorized, "authentication failed")
+		return
+	}
+	if !s.is("unknown-ids-accepted") {
 		if p, ok := params["phlo_id"]; ok && p != refPhloID {
-			refError(w, http.StatusNotFound, "phlo not found")
+			s.fail(w, http.StatusNotFound, "phlo not found")
 			return
 		}
 		if n, ok := params["node_id"]; ok && n != refNodeID {
-			refError(w, http.StatusNotFound, "node not found")
+			s.fail(w, http.StatusNotFound, "node not found")
 			return
 		}
-		in := &openapi3filter.RequestValidationInput{
-			Request: r, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	var body []byte
+	if r.Body != nil {
+		body, _ = readAll(r)
+	}
+	if msg := s.checkBody(route, body); msg != "" {
+		if s.is("generic-400") {
+			msg = "invalid request"
 		}
-		if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-			refError(w, http.StatusBadRequest, "invalid request")
-			return
-		}
-		switch route.Operation.OperationID {
-		case "getPhlo":
-			refJSON(w, http.StatusOK, map[string]any{"api_id": refAPIID, "phlo_id": refPhloID, "name": "p", "created_on": refCreated})
-		case "getMultiPartyCall":
-			refJSON(w, http.StatusOK, map[string]any{"api_id": refAPIID, "phlo_id": refPhloID, "node_id": refNodeID,
-				"name": "Multi-Party Call_1", "node_type": "multi_party_call", "created_on": refCreated})
-		case "runPhlo":
-			refJSON(w, http.StatusCreated, map[string]any{"api_id": refAPIID, "phlo_id": refPhloID, "phlo_run_id": refAPIID, "message": "started"})
-		default:
-			refJSON(w, http.StatusCreated, map[string]any{"api_id": refAPIID, "error": ""})
-		}
-	})
+		s.fail(w, http.StatusBadRequest, msg)
+		return
+	}
+	s.succeed(w, route, params)
 }
 
-func refError(w http.ResponseWriter, status int, msg string) {
-	refJSON(w, status, map[string]any{"api_id": refAPIID, "error": msg})
+func matchSegs(tmpl, got []string) (map[string]string, bool) {
+	if len(tmpl) != len(got) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, t := range tmpl {
+		switch {
+		case strings.HasPrefix(t, "{"):
+			if got[i] == "" {
+				return nil, false
+			}
+			params[strings.Trim(t, "{}")] = got[i]
+		case t != got[i]:
+			return nil, false
+		}
+	}
+	return params, true
 }
 
-func refJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+// checkBody returns Plivo's text for what is wrong with the body, or "".
+func (s *refServer) checkBody(rt *refRoute, body []byte) string {
+	if rt.method == "GET" {
+		return ""
+	}
+	trimmed := bytes.TrimSpace(body)
+	if rt.actions == nil {
+		// A run: an empty body, "" or an object.
+		if len(trimmed) == 0 || string(trimmed) == `""` {
+			return ""
+		}
+		var m map[string]any
+		if json.Unmarshal(trimmed, &m) != nil {
+			return "Invalid value provided for body. body expects a/an object."
+		}
+		for _, f := range []string{"from", "to"} {
+			if v, ok := m[f]; ok {
+				if _, isStr := v.(string); !isStr {
+					return fmt.Sprintf("Invalid value provided for %s. %s expects a/an string.", f, f)
+				}
+			}
+		}
+		return ""
+	}
+	if len(trimmed) == 0 {
+		return "action is a mandatory param."
+	}
+	var m map[string]any
+	if err := json.Unmarshal(trimmed, &m); err != nil || m == nil {
+		return "Invalid value provided for body. body expects a/an object."
+	}
+	raw, ok := m["action"]
+	if !ok {
+		if s.is("missing-action-unnamed") {
+			return "a mandatory param is missing."
+		}
+		return "action is a mandatory param."
+	}
+	action, isStr := raw.(string)
+	if !isStr {
+		return "Invalid value provided for action. action expects a/an string."
+	}
+	if !s.allowed(rt, action) {
+		return "Invalid value provided for action."
+	}
+	if !rt.node && !s.nodeBodyOnMember(action) || rt.node && !slices.Contains(nodeActions, action) {
+		// a member action (on a node path only by the mutation): no fields
+		return ""
+	}
+	for _, f := range []string{"to", "trigger_source"} {
+		v, ok := m[f]
+		if !ok {
+			if s.is("missing-field-unnamed") {
+				return "a mandatory param is missing."
+			}
+			if s.is("missing-to-accepted") && f == "to" {
+				continue
+			}
+			return f + " is a mandatory param."
+		}
+		str, isStr := v.(string)
+		if !isStr {
+			if s.is("wrong-type-accepted") {
+				continue
+			}
+			return fmt.Sprintf("Invalid value provided for %s. %s expects a/an string.", f, f)
+		}
+		if !addressRE.MatchString(str) && !s.is("pattern-ignored") {
+			return "Invalid value provided for " + f + "."
+		}
+	}
+	// role: absent, null and "" mean agent (plivo-go sends "").
+	switch role := m["role"].(type) {
+	case nil:
+	case string:
+		if !s.roleAllowed(role) {
+			return "Invalid value provided for role. Allowed values are 'customer' and 'agent'."
+		}
+	default:
+		return "Invalid value provided for role. role expects a/an string."
+	}
+	return ""
+}
+
+func (s *refServer) nodeBodyOnMember(action string) bool {
+	return s.is("member-takes-node-actions") && slices.Contains(nodeActions, action)
+}
+
+func (s *refServer) allowed(rt *refRoute, action string) bool {
+	if slices.Contains(rt.actions, action) {
+		return true
+	}
+	switch {
+	case s.is("extra-action") && rt.node && action == "conference":
+		// one plausible extra value
+		return true
+	case s.is("action-case-insensitive"):
+		return slices.Contains(rt.actions, strings.ToLower(action))
+	case s.is("action-empty-accepted") && action == "":
+		return true
+	case s.is("action-prefix-accepted") && action != "":
+		for _, a := range rt.actions {
+			if strings.HasPrefix(action, a) || strings.HasPrefix(a, action) {
+				return true
+			}
+		}
+	case s.is("member-takes-node-actions") && !rt.node && rt.op == "updateMember":
+		return slices.Contains(nodeActions, action)
+	case s.is("node-takes-member-actions") && rt.node:
+		return slices.Contains(memberActions, action)
+	case s.is("bridge-takes-member-actions") && rt.op == "updateConferenceMember":
+		return slices.Contains(memberActions, action)
+	}
+	return false
+}
+
+func (s *refServer) roleAllowed(role string) bool {
+	switch {
+	case role == "" || role == "customer" || role == "agent":
+		return true
+	case s.is("extra-role"):
+		// plausible extras: plurals, as a sloppy form handler allows
+		return role == "customers" || role == "agents" || role == "supervisor"
+	case s.is("role-case-insensitive"):
+		return strings.EqualFold(role, "customer") || strings.EqualFold(role, "agent")
+	}
+	return false
+}
+
+func (s *refServer) succeed(w http.ResponseWriter, rt *refRoute, params map[string]string) {
+	status := http.StatusCreated
+	var body map[string]any
+	switch rt.op {
+	case "getPhlo":
+		status = http.StatusOK
+		body = map[string]any{"api_id": refAPIID, "phlo_id": params["phlo_id"], "name": "p", "created_on": refCreated}
+	case "getMultiPartyCall", "getConferenceBridge":
+		status = http.StatusOK
+		typ, name := "multi_party_call", "Multi-Party Call_1"
+		if rt.op == "getConferenceBridge" {
+			typ, name = "conference_bridge", "Conference Bridge_1"
+		}
+		body = map[string]any{"api_id": refAPIID, "phlo_id": params["phlo_id"], "node_id": params["node_id"],
+			"name": name, "node_type": typ, "created_on": refCreated}
+		if s.is("node-type-missing") {
+			delete(body, "node_type")
+		}
+	case "runPhlo":
+		body = map[string]any{"api_id": refAPIID, "phlo_id": params["phlo_id"], "phlo_run_id": refAPIID, "message": "started"}
+		if s.is("run-200") {
+			status = http.StatusOK
+		}
+		if s.is("run-id-not-uuid") {
+			body["phlo_run_id"] = "run-1"
+		}
+	default:
+		body = map[string]any{"api_id": refAPIID, "error": ""}
+		if s.is("action-202") {
+			status = http.StatusAccepted
+		}
+	}
+	if s.is("success-error-null") {
+		body["error"] = nil
+	}
+	s.json(w, status, body)
+}
+
+func (s *refServer) fail(w http.ResponseWriter, status int, msg string) {
+	switch {
+	case s.is("errors-as-html"):
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<html><body>%s</body></html>", msg)
+		return
+	case s.is("error-without-api-id"):
+		s.json(w, status, map[string]any{"error": msg})
+		return
+	case s.is("auth-403") && status == http.StatusUnauthorized:
+		status = http.StatusForbidden
+	case s.is("wrong-method-500") && status == http.StatusMethodNotAllowed:
+		status = http.StatusInternalServerError
+	case s.is("error-as-message") && status >= 400:
+		s.json(w, status, map[string]any{"api_id": refAPIID, "message": msg})
+		return
+	}
+	s.json(w, status, map[string]any{"api_id": refAPIID, "error": msg})
+}
+
+func (s *refServer) json(w http.ResponseWriter, status int, v any) {
+	ct := "application/json"
+	if s.is("content-type-text") {
+		ct = "text/plain; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+func readAll(r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(r.Body)
+	return buf.Bytes(), err
 }
 
 // An answer is a response the deviant servers may rewrite.

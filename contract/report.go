@@ -19,6 +19,9 @@ func WriteText(w io.Writer, rep *Report) error {
 			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
 		case len(res.Violations) == 0:
 			ew.printf("pass %s (%d)\n", res.Case.ID, res.Status)
+			for _, v := range res.Waived {
+				ew.printf("     waived %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+			}
 		default:
 			status := "no answer"
 			if res.Status != 0 {
@@ -28,7 +31,13 @@ func WriteText(w io.Writer, rep *Report) error {
 			for _, v := range res.Violations {
 				ew.printf("     %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
 			}
+			for _, v := range res.Waived {
+				ew.printf("     waived %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+			}
 		}
+	}
+	for _, g := range rep.NotChecked() {
+		ew.printf("not checked (%d %s): %s\n     how: %s\n", len(g.Cases), plural(len(g.Cases), "case", "cases"), g.What, g.How)
 	}
 	ew.printf("%s\n", Summary(rep))
 	return ew.err
@@ -46,11 +55,12 @@ func Summary(rep *Report) string {
 }
 
 type jsonReport struct {
-	Cases   int          `json:"cases"`
-	Passed  int          `json:"passed"`
-	Failed  int          `json:"failed"`
-	Skipped int          `json:"skipped"`
-	Results []jsonResult `json:"results"`
+	Cases      int          `json:"cases"`
+	Passed     int          `json:"passed"`
+	Failed     int          `json:"failed"`
+	Skipped    int          `json:"skipped"`
+	Results    []jsonResult `json:"results"`
+	NotChecked []Gap        `json:"not_checked"`
 }
 
 type jsonResult struct {
@@ -61,17 +71,21 @@ type jsonResult struct {
 	Status     int         `json:"status,omitempty"`
 	Skipped    string      `json:"skipped,omitempty"`
 	Violations []Violation `json:"violations"`
+	Waived     []Violation `json:"waived,omitempty"`
 }
 
 // WriteJSON writes the report as one indented JSON document. It leaves
 // timings out so that reports of conforming runs are byte-identical.
 func WriteJSON(w io.Writer, rep *Report) error {
-	out := jsonReport{Results: []jsonResult{}}
+	out := jsonReport{Results: []jsonResult{}, NotChecked: rep.NotChecked()}
+	if out.NotChecked == nil {
+		out.NotChecked = []Gap{}
+	}
 	out.Cases, out.Passed, out.Failed, out.Skipped = rep.Counts()
 	for _, res := range rep.Results {
 		jr := jsonResult{
 			ID: res.Case.ID, Operation: res.Case.Operation, Safe: res.Case.Safe,
-			Status: res.Status, Skipped: res.Skipped, Violations: res.Violations,
+			Status: res.Status, Skipped: res.Skipped, Violations: res.Violations, Waived: res.Waived,
 		}
 		switch {
 		case res.Skipped != "":
@@ -116,6 +130,13 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		out.Add(name, jc)
 	}
 	return out.Write(w)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func orDash(s string) string {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,10 @@ type Runner struct {
 	Concurrency int
 	// Client sends the requests; nil means a client with a 10 s timeout.
 	Client *http.Client
+	// Waive lists codes that do not fail a case: their violations are
+	// kept in Result.Waived. For a target that knowingly differs, such as
+	// one whose 400 texts name no field (error-field-unnamed).
+	Waive []Code
 }
 
 // ErrUnreachable reports a target that refused or never answered the
@@ -60,7 +65,10 @@ type Result struct {
 	// Skipped gives the reason a case did not run, or "".
 	Skipped    string
 	Violations []Violation
-	Duration   time.Duration
+	// Waived are the violations of codes in Runner.Waive: reported, but
+	// they do not fail the case.
+	Waived   []Violation
+	Duration time.Duration
 }
 
 // Passed reports whether the case ran and found no violation.
@@ -161,6 +169,10 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	for i := range rep.Results {
+		r.waive(&rep.Results[i])
+	}
+	r.foldUnknownIDs(rep)
 	rep.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -173,14 +185,115 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	return rep, nil
 }
 
+// The reasons a case is skipped; NotChecked groups the results by them.
+const (
+	skipLive    = "live case (it would place calls): run with --live"
+	skipRealIDs = "needs an existing PHLO and node: give --phlo-id and --node-id"
+	skipFolded  = "not judged: the target accepts ids it cannot know (see " + UnknownIDsCase + ")"
+)
+
+// UnknownIDsCase is the ID of the result that holds the one
+// unknown-ids-accepted finding of a run.
+const UnknownIDsCase = "target/unknown-ids-accepted"
+
+// phlomockAuthID is the Auth ID phlomock serve accepts by default: a
+// target that takes it is most likely the fake in its open world.
+const phlomockAuthID = "MAPHLOMOCKDEFAULT001"
+
 func (r *Runner) skip(cs Case) string {
 	switch {
 	case !cs.Safe && !r.Live:
-		return "live case (it would place calls): run with --live"
+		return skipLive
 	case cs.RealIDs && (r.Target.PhloID == "" || r.Target.NodeID == ""):
-		return "needs an existing PHLO and node: give --phlo-id and --node-id"
+		return skipRealIDs
 	}
 	return ""
+}
+
+func (r *Runner) waive(res *Result) {
+	if len(r.Waive) == 0 {
+		return
+	}
+	kept := res.Violations[:0:0]
+	for _, v := range res.Violations {
+		if slices.Contains(r.Waive, v.Code) {
+			res.Waived = append(res.Waived, v)
+		} else {
+			kept = append(kept, v)
+		}
+	}
+	res.Violations = kept
+}
+
+// foldUnknownIDs replaces the failures of the unknown-id cases with one
+// finding when the target accepted every one of them: it does not look ids
+// up at all, which is one fault with one fix, not one per operation. A
+// target that refuses some unknown ids and accepts others keeps a failure
+// per case: those are bugs of their own operations.
+func (r *Runner) foldUnknownIDs(rep *Report) {
+	var ran []int
+	for i, res := range rep.Results {
+		if res.Case.UnknownID && res.Skipped == "" {
+			ran = append(ran, i)
+		}
+	}
+	if len(ran) == 0 {
+		return
+	}
+	for _, i := range ran {
+		if !slices.ContainsFunc(rep.Results[i].Violations, func(v Violation) bool { return v.Code == CodeAcceptedInvalid }) {
+			return
+		}
+	}
+	var ids []string
+	for _, i := range ran {
+		res := &rep.Results[i]
+		ids = append(ids, res.Case.ID)
+		res.Violations = slices.DeleteFunc(res.Violations, func(v Violation) bool { return v.Pointer == "/status" })
+		if len(res.Violations) == 0 {
+			res.Violations = nil
+			res.Skipped = skipFolded
+		}
+	}
+	msg := fmt.Sprintf("the target answered all %d requests for PHLO and node ids it cannot know (such as %s) with a 2xx, as if they existed (%s)",
+		len(ran), DefaultUnknownID, strings.Join(ids, ", "))
+	if r.Target.AuthID == phlomockAuthID {
+		msg += ". The target takes phlomock's default Auth ID: if it is phlomock serve, start it with --strict-ids --ids PHLO/NODE and give conform the same --phlo-id PHLO --node-id NODE"
+	} else {
+		msg += ". Point conform at a deployment that looks ids up; for phlomock serve, that is --strict-ids --ids PHLO/NODE, with the same --phlo-id PHLO --node-id NODE given to conform"
+	}
+	rep.Results = append(rep.Results, Result{
+		Case:       Case{ID: UnknownIDsCase, Safe: true, Description: "the target looks PHLO and node ids up"},
+		Status:     rep.Results[ran[0]].Status, // what the first unknown id got
+		Violations: []Violation{{Code: CodeUnknownIDsAccepted, Case: UnknownIDsCase, Pointer: "/status", Message: msg}},
+	})
+}
+
+// A Gap is what a run could not check, and how to check it.
+type Gap struct {
+	What  string   `json:"what"`
+	How   string   `json:"how"`
+	Cases []string `json:"cases"`
+}
+
+// NotChecked lists what the skipped cases leave unchecked, grouped by why
+// they were skipped, in a stable order. It is empty when every case ran.
+func (r *Report) NotChecked() []Gap {
+	gaps := []Gap{
+		{What: "the answers to valid node and member actions and PHLO runs (their status and success body), and the run's invalid bodies (the run body is free-form: a lenient server could start the PHLO)",
+			How: "--live against a test PHLO: --target URL --phlo-id PHLO --node-id NODE --live (it dials the numbers of the cases and may cost money)"},
+		{What: "the valid reads, the trailing-slash reads, the body checks and the unknown node id, which need a PHLO and node that exist",
+			How: "--phlo-id and --node-id naming a test PHLO and its multi-party call node"},
+		{What: "whether unknown PHLO and node ids answer 404",
+			How: "a target that looks ids up (phlomock serve --strict-ids --ids PHLO/NODE, with the same --phlo-id and --node-id); see " + UnknownIDsCase},
+	}
+	reasons := []string{skipLive, skipRealIDs, skipFolded}
+	for _, res := range r.Results {
+		if i := slices.Index(reasons, res.Skipped); i >= 0 {
+			gaps[i].Cases = append(gaps[i].Cases, res.Case.ID)
+		}
+	}
+	return slices.DeleteFunc(gaps, func(g Gap) bool { return len(g.Cases) == 0 })
 }
 
 // runCase sends one case. The error is set only for a connection that could

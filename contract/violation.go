@@ -24,6 +24,8 @@ const (
 	CodeErrorOnSuccess     Code = "error-set-on-success"
 	CodeBodyField          Code = "body-field"
 	CodeErrorText          Code = "error-text"
+	CodeErrorFieldUnnamed  Code = "error-field-unnamed"
+	CodeUnknownIDsAccepted Code = "unknown-ids-accepted"
 )
 
 // Codes lists every code in the order of the documentation table.
@@ -32,6 +34,7 @@ func Codes() []Code {
 		CodeTransport, CodeStatusUndocumented, CodeStatusUnexpected, CodeAcceptedInvalid,
 		CodeContentType, CodeBodyNotJSON, CodeBodySchema, CodeAPIIDMissing, CodeAPIIDNotUUID,
 		CodeErrorEmpty, CodeErrorOnSuccess, CodeBodyField, CodeErrorText,
+		CodeErrorFieldUnnamed, CodeUnknownIDsAccepted,
 	}
 }
 

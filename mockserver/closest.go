@@ -33,7 +33,7 @@ func Closest(routes []Route, method, path string) *Miss {
 	}
 	got := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	var best *Miss
-	bestCost, bestLiterals := 0, 0
+	bestCost, bestLiterals, bestSpelled := 0, 0, 0
 	for _, r := range routes {
 		want := strings.Split(strings.TrimPrefix(r.Path, "/"), "/")
 		dist, diffs := segmentDiff(got, want)
@@ -50,11 +50,28 @@ func Closest(routes []Route, method, path string) *Miss {
 				literals++
 			}
 		}
-		if best == nil || cost < bestCost || cost == bestCost && literals > bestLiterals {
-			best, bestCost, bestLiterals = &Miss{Route: r, Differences: diffs}, cost, literals
+		// Then the one whose literal segments are spelled most like the
+		// request's: multi_party_cal is nearer multi_party_call than
+		// conference_bridge.
+		spelled := 0
+		for i, w := range want {
+			if i < len(got) && !strings.HasPrefix(w, "{") {
+				spelled += commonPrefix(got[i], w)
+			}
+		}
+		if best == nil || cost < bestCost || cost == bestCost && (literals > bestLiterals || literals == bestLiterals && spelled > bestSpelled) {
+			best, bestCost, bestLiterals, bestSpelled = &Miss{Route: r, Differences: diffs}, cost, literals, spelled
 		}
 	}
 	return best
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 func segmentMatches(got, want string) bool {

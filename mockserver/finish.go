@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/phlomock/phlomock/internal/formats"
 )
 
 func (s *Server) finish(w http.ResponseWriter, x *request, status int, hdr http.Header, body []byte) {
@@ -64,7 +66,8 @@ func (s *Server) checkAnswer(x *request, status int, body []byte) error {
 		Body:   io.NopCloser(bytes.NewReader(body)),
 		// An undocumented success is a bug; undocumented error statuses (405,
 		// 413, 415) are the HTTP layer's and always carry the Error shape.
-		Options: &openapi3filter.Options{IncludeResponseStatus: status < 300, MultiError: true},
+		// formats: kin-openapi skips format: uuid unless given a validator.
+		Options: &openapi3filter.Options{IncludeResponseStatus: status < 300, MultiError: true, SchemaValidationOptions: formats.Options()},
 	}
 	return openapi3filter.ValidateResponse(context.Background(), in)
 }

@@ -38,6 +38,10 @@ var operations = []struct {
 		map[string]any{"error": ""}},
 	{"updateMember", "POST", "/v1/phlo/P1/multi_party_call/N1/members/+14152223333", `{"action":"hold"}`, 201,
 		map[string]any{"error": ""}},
+	{"getConferenceBridge", "GET", "/v1/phlo/P1/conference_bridge/N1", "", 200,
+		map[string]any{"phlo_id": "P1", "node_id": "N1", "node_type": "conference_bridge"}},
+	{"updateConferenceMember", "POST", "/v1/phlo/P1/conference_bridge/N1/members/+14152223333", `{"action":"mute"}`, 201,
+		map[string]any{"error": ""}},
 }
 
 func TestEveryOperation(t *testing.T) {
@@ -130,7 +134,7 @@ func TestBodyViolations(t *testing.T) {
 		{"unknown node action", node, `{"action":"hold"}`,
 			"Invalid value provided for action. Allowed values are 'call', 'warm_transfer' and 'cold_transfer'."},
 		{"unknown member action", member, `{"action":"call"}`,
-			"Invalid value provided for action. Allowed values are 'abort_transfer', 'hold', 'unhold', 'hangup', 'resume_call' and 'voicemail_drop'."},
+			"Invalid value provided for action. Allowed values are 'abort_transfer', 'hold', 'unhold', 'hangup', 'resume_call', 'voicemail_drop', 'mute' and 'unmute'."},
 		{"no member body", member, ``,
 			"action is a mandatory param."},
 		{"bad role", node, `{"action":"call","to":"+1","role":"boss","trigger_source":"+2"}`,

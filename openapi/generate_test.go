@@ -104,7 +104,7 @@ func TestContractDecisions(t *testing.T) {
 		assert.True(t, found, op.name)
 	}
 	assert.Len(t, node.RequestBody.Value.Content.Get("application/json").Schema.Value.OneOf, 3)
-	assert.Len(t, member.RequestBody.Value.Content.Get("application/json").Schema.Value.OneOf, 6)
+	assert.Len(t, member.RequestBody.Value.Content.Get("application/json").Schema.Value.OneOf, 8)
 	assert.Equal(t, "#/components/schemas/DropVoicemail",
 		member.RequestBody.Value.Content.Get("application/json").Schema.Value.Discriminator.Mapping["voicemail_drop"].Ref)
 

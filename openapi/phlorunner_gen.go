@@ -236,6 +236,30 @@ func contract() *openapi3.T {
 						},
 					},
 				},
+				"HangUpConferenceMember": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: &openapi3.Types{
+							"object",
+						},
+						Title: "Hang up a conference member",
+						Required: []string{
+							"action",
+						},
+						Properties: openapi3.Schemas{
+							"action": &openapi3.SchemaRef{
+								Value: &openapi3.Schema{
+									Type: &openapi3.Types{
+										"string",
+									},
+									Description: "Set this parameter \"hangup\".",
+									Enum: []any{
+										"hangup",
+									},
+								},
+							},
+						},
+					},
+				},
 				"HangUpMember": &openapi3.SchemaRef{
 					Value: &openapi3.Schema{
 						Type: &openapi3.Types{
@@ -284,6 +308,54 @@ func contract() *openapi3.T {
 						},
 					},
 				},
+				"MuteConferenceMember": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: &openapi3.Types{
+							"object",
+						},
+						Title: "Mute a conference member",
+						Required: []string{
+							"action",
+						},
+						Properties: openapi3.Schemas{
+							"action": &openapi3.SchemaRef{
+								Value: &openapi3.Schema{
+									Type: &openapi3.Types{
+										"string",
+									},
+									Description: "Set this parameter \"mute\".",
+									Enum: []any{
+										"mute",
+									},
+								},
+							},
+						},
+					},
+				},
+				"MuteMember": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: &openapi3.Types{
+							"object",
+						},
+						Title: "Mute a member",
+						Required: []string{
+							"action",
+						},
+						Properties: openapi3.Schemas{
+							"action": &openapi3.SchemaRef{
+								Value: &openapi3.Schema{
+									Type: &openapi3.Types{
+										"string",
+									},
+									Description: "Set this parameter \"mute\".",
+									Enum: []any{
+										"mute",
+									},
+								},
+							},
+						},
+					},
+				},
 				"ResumeCall": &openapi3.SchemaRef{
 					Value: &openapi3.Schema{
 						Type: &openapi3.Types{
@@ -326,6 +398,54 @@ func contract() *openapi3.T {
 									Description: "Set this parameter \"unhold\".",
 									Enum: []any{
 										"unhold",
+									},
+								},
+							},
+						},
+					},
+				},
+				"UnmuteConferenceMember": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: &openapi3.Types{
+							"object",
+						},
+						Title: "Unmute a conference member",
+						Required: []string{
+							"action",
+						},
+						Properties: openapi3.Schemas{
+							"action": &openapi3.SchemaRef{
+								Value: &openapi3.Schema{
+									Type: &openapi3.Types{
+										"string",
+									},
+									Description: "Set this parameter \"unmute\".",
+									Enum: []any{
+										"unmute",
+									},
+								},
+							},
+						},
+					},
+				},
+				"UnmuteMember": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: &openapi3.Types{
+							"object",
+						},
+						Title: "Unmute a member",
+						Required: []string{
+							"action",
+						},
+						Properties: openapi3.Schemas{
+							"action": &openapi3.SchemaRef{
+								Value: &openapi3.Schema{
+									Type: &openapi3.Types{
+										"string",
+									},
+									Description: "Set this parameter \"unmute\".",
+									Enum: []any{
+										"unmute",
 									},
 								},
 							},
@@ -440,7 +560,7 @@ func contract() *openapi3.T {
 			Version:     "1.0",
 		},
 		Paths: func() *openapi3.Paths {
-			m := openapi3.NewPathsWithCapacity(4)
+			m := openapi3.NewPathsWithCapacity(6)
 			m.Set("/v1/account/{auth_id}/phlo/{phlo_id}", &openapi3.PathItem{
 				Post: &openapi3.Operation{
 					Tags: []string{
@@ -463,6 +583,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "MAPHLOMOCKDEFAULT001",
 							},
 						},
 						&openapi3.ParameterRef{
@@ -478,6 +599,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
 							},
 						},
 					},
@@ -567,7 +689,6 @@ func contract() *openapi3.T {
 															Type: &openapi3.Types{
 																"string",
 															},
-															Format: "uuid",
 														},
 													},
 													"phlo_run_id": &openapi3.SchemaRef{
@@ -643,6 +764,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
 							},
 						},
 					},
@@ -692,7 +814,6 @@ func contract() *openapi3.T {
 															Type: &openapi3.Types{
 																"string",
 															},
-															Format: "uuid",
 														},
 													},
 												},
@@ -714,6 +835,351 @@ func contract() *openapi3.T {
 									},
 								},
 							},
+						})
+						m.Set("400", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("401", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("403", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("404", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("429", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("500", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Extensions = map[string]any{}
+						return m
+					}(),
+				},
+			})
+			m.Set("/v1/phlo/{phlo_id}/conference_bridge/{node_id}", &openapi3.PathItem{
+				Get: &openapi3.Operation{
+					Tags: []string{
+						"Conference bridge",
+					},
+					Summary:     "Get a conference bridge",
+					Description: "From the plivo-python SDK, not from Plivo's PHLO documentation: `phlo.node('conference_bridge', node_id)` and the member helper, which defaults its node type to conference_bridge, address this legacy node type. Retrieves a conference bridge node of a PHLO.",
+					OperationID: "getConferenceBridge",
+					Parameters: openapi3.Parameters{
+						&openapi3.ParameterRef{
+							Value: &openapi3.Parameter{
+								Name:        "phlo_id",
+								In:          "path",
+								Description: "The PHLO's ID.",
+								Required:    true,
+								Schema: &openapi3.SchemaRef{
+									Value: &openapi3.Schema{
+										Type: &openapi3.Types{
+											"string",
+										},
+									},
+								},
+								Example: "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
+							},
+						},
+						&openapi3.ParameterRef{
+							Value: &openapi3.Parameter{
+								Name:        "node_id",
+								In:          "path",
+								Description: "The conference bridge node's ID.",
+								Required:    true,
+								Schema: &openapi3.SchemaRef{
+									Value: &openapi3.Schema{
+										Type: &openapi3.Types{
+											"string",
+										},
+									},
+								},
+								Example: "3c5b2a17-2f8e-4f1a-9b3c-5d6e7f8a9b0c",
+							},
+						},
+					},
+					Responses: func() *openapi3.Responses {
+						m := openapi3.NewResponsesWithCapacity(7)
+						m.Set("200", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("Conference bridge node"),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Value: &openapi3.Schema{
+												Type: &openapi3.Types{
+													"object",
+												},
+												Required: []string{
+													"api_id",
+													"created_on",
+													"name",
+													"node_id",
+													"node_type",
+													"phlo_id",
+												},
+												Properties: openapi3.Schemas{
+													"api_id": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type: &openapi3.Types{
+																"string",
+															},
+															Format: "uuid",
+														},
+													},
+													"created_on": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type: &openapi3.Types{
+																"string",
+															},
+														},
+													},
+													"name": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type: &openapi3.Types{
+																"string",
+															},
+														},
+													},
+													"node_id": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type: &openapi3.Types{
+																"string",
+															},
+														},
+													},
+													"node_type": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type: &openapi3.Types{
+																"string",
+															},
+															Enum: []any{
+																"conference_bridge",
+															},
+														},
+													},
+													"phlo_id": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type: &openapi3.Types{
+																"string",
+															},
+														},
+													},
+												},
+											},
+										},
+										Examples: openapi3.Examples{
+											"ConferenceBridgeNode": &openapi3.ExampleRef{
+												Value: &openapi3.Example{
+													Summary: "Conference bridge node",
+													Value: map[string]any{
+														"api_id":     "7a8b9c0d-1e2f-4a3b-8c5d-6e7f8a9b0c1d",
+														"created_on": "2020-08-01 09:05:11.846982+00:00",
+														"name":       "Conference Bridge_1",
+														"node_id":    "3c5b2a17-2f8e-4f1a-9b3c-5d6e7f8a9b0c",
+														"node_type":  "conference_bridge",
+														"phlo_id":    "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
+													},
+												},
+											},
+										},
+									},
+								},
+							},
+						})
+						m.Set("400", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("401", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("403", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("404", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("429", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Set("500", &openapi3.ResponseRef{
+							Ref: "#/components/responses/Error",
+						})
+						m.Extensions = map[string]any{}
+						return m
+					}(),
+				},
+			})
+			m.Set("/v1/phlo/{phlo_id}/conference_bridge/{node_id}/members/{member_address}", &openapi3.PathItem{
+				Post: &openapi3.Operation{
+					Tags: []string{
+						"Conference bridge",
+					},
+					Summary:     "Update a conference member",
+					Description: "From the plivo-python SDK, not from Plivo's PHLO documentation: mutes, unmutes or hangs up a member of a legacy conference bridge node. The body's `action` says which.",
+					OperationID: "updateConferenceMember",
+					Parameters: openapi3.Parameters{
+						&openapi3.ParameterRef{
+							Value: &openapi3.Parameter{
+								Name:        "phlo_id",
+								In:          "path",
+								Description: "The PHLO's ID.",
+								Required:    true,
+								Schema: &openapi3.SchemaRef{
+									Value: &openapi3.Schema{
+										Type: &openapi3.Types{
+											"string",
+										},
+									},
+								},
+								Example: "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
+							},
+						},
+						&openapi3.ParameterRef{
+							Value: &openapi3.Parameter{
+								Name:        "node_id",
+								In:          "path",
+								Description: "The conference bridge node's ID.",
+								Required:    true,
+								Schema: &openapi3.SchemaRef{
+									Value: &openapi3.Schema{
+										Type: &openapi3.Types{
+											"string",
+										},
+									},
+								},
+								Example: "3c5b2a17-2f8e-4f1a-9b3c-5d6e7f8a9b0c",
+							},
+						},
+						&openapi3.ParameterRef{
+							Value: &openapi3.Parameter{
+								Name:        "member_address",
+								In:          "path",
+								Description: "The member: a phone number (+14152223333) or SIP endpoint (sip:alice123@phone.plivo.com), raw in the path.",
+								Required:    true,
+								Schema: &openapi3.SchemaRef{
+									Value: &openapi3.Schema{
+										Type: &openapi3.Types{
+											"string",
+										},
+									},
+								},
+								Example: "+14152223333",
+							},
+						},
+					},
+					RequestBody: &openapi3.RequestBodyRef{
+						Value: &openapi3.RequestBody{
+							Required: true,
+							Content: openapi3.Content{
+								"application/json": &openapi3.MediaType{
+									Schema: &openapi3.SchemaRef{
+										Value: &openapi3.Schema{
+											OneOf: openapi3.SchemaRefs{
+												&openapi3.SchemaRef{
+													Ref: "#/components/schemas/MuteConferenceMember",
+												},
+												&openapi3.SchemaRef{
+													Ref: "#/components/schemas/UnmuteConferenceMember",
+												},
+												&openapi3.SchemaRef{
+													Ref: "#/components/schemas/HangUpConferenceMember",
+												},
+											},
+											Discriminator: &openapi3.Discriminator{
+												PropertyName: "action",
+												Mapping: map[string]openapi3.MappingRef{
+													"hangup": openapi3.MappingRef{
+														Ref: "#/components/schemas/HangUpConferenceMember",
+													},
+													"mute": openapi3.MappingRef{
+														Ref: "#/components/schemas/MuteConferenceMember",
+													},
+													"unmute": openapi3.MappingRef{
+														Ref: "#/components/schemas/UnmuteConferenceMember",
+													},
+												},
+											},
+										},
+									},
+									Examples: openapi3.Examples{
+										"HangUpConferenceMember": &openapi3.ExampleRef{
+											Value: &openapi3.Example{
+												Summary: "Hang up a conference member",
+												Value: map[string]any{
+													"action": "hangup",
+												},
+											},
+										},
+										"MuteConferenceMember": &openapi3.ExampleRef{
+											Value: &openapi3.Example{
+												Summary: "Mute a conference member",
+												Value: map[string]any{
+													"action": "mute",
+												},
+											},
+										},
+										"UnmuteConferenceMember": &openapi3.ExampleRef{
+											Value: &openapi3.Example{
+												Summary: "Unmute a conference member",
+												Value: map[string]any{
+													"action": "unmute",
+												},
+											},
+										},
+									},
+								},
+							},
+						},
+					},
+					Responses: func() *openapi3.Responses {
+						m := openapi3.NewResponsesWithCapacity(8)
+						m.Set("200", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("OK"),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/ActionResult",
+										},
+										Examples: openapi3.Examples{
+											"HangUpConferenceMember": &openapi3.ExampleRef{
+												Value: &openapi3.Example{
+													Summary: "Hang up a conference member",
+													Value: map[string]any{
+														"api_id": "6f7a8b9c-0d1e-4f2a-9b4c-5d6e7f8a9b0c",
+														"error":  "",
+													},
+												},
+											},
+											"MuteConferenceMember": &openapi3.ExampleRef{
+												Value: &openapi3.Example{
+													Summary: "Mute a conference member",
+													Value: map[string]any{
+														"api_id": "4d5e6f7a-8b9c-4d0e-9f2a-3b4c5d6e7f8a",
+														"error":  "",
+													},
+												},
+											},
+											"UnmuteConferenceMember": &openapi3.ExampleRef{
+												Value: &openapi3.Example{
+													Summary: "Unmute a conference member",
+													Value: map[string]any{
+														"api_id": "5e6f7a8b-9c0d-4e1f-8a3b-4c5d6e7f8a9b",
+														"error":  "",
+													},
+												},
+											},
+										},
+									},
+								},
+							},
+						})
+						m.Set("201", &openapi3.ResponseRef{
+							Ref: "#/components/responses/ActionResult",
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Ref: "#/components/responses/Error",
@@ -760,6 +1226,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
 							},
 						},
 						&openapi3.ParameterRef{
@@ -775,6 +1242,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "3c5b2a17-2f8e-4f1a-9b3c-5d6e7f8a9b0c",
 							},
 						},
 					},
@@ -826,7 +1294,6 @@ func contract() *openapi3.T {
 															Type: &openapi3.Types{
 																"string",
 															},
-															Format: "uuid",
 														},
 													},
 													"node_type": &openapi3.SchemaRef{
@@ -844,7 +1311,6 @@ func contract() *openapi3.T {
 															Type: &openapi3.Types{
 																"string",
 															},
-															Format: "uuid",
 														},
 													},
 												},
@@ -912,6 +1378,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
 							},
 						},
 						&openapi3.ParameterRef{
@@ -927,6 +1394,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "3c5b2a17-2f8e-4f1a-9b3c-5d6e7f8a9b0c",
 							},
 						},
 					},
@@ -1094,6 +1562,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "e564a9c0-6f8d-4d8e-a0e0-2fd3c8f5b6a1",
 							},
 						},
 						&openapi3.ParameterRef{
@@ -1109,6 +1578,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "3c5b2a17-2f8e-4f1a-9b3c-5d6e7f8a9b0c",
 							},
 						},
 						&openapi3.ParameterRef{
@@ -1124,6 +1594,7 @@ func contract() *openapi3.T {
 										},
 									},
 								},
+								Example: "+14152223333",
 							},
 						},
 					},
@@ -1153,6 +1624,12 @@ func contract() *openapi3.T {
 												&openapi3.SchemaRef{
 													Ref: "#/components/schemas/DropVoicemail",
 												},
+												&openapi3.SchemaRef{
+													Ref: "#/components/schemas/MuteMember",
+												},
+												&openapi3.SchemaRef{
+													Ref: "#/components/schemas/UnmuteMember",
+												},
 											},
 											Discriminator: &openapi3.Discriminator{
 												PropertyName: "action",
@@ -1166,11 +1643,17 @@ func contract() *openapi3.T {
 													"hold": openapi3.MappingRef{
 														Ref: "#/components/schemas/HoldMember",
 													},
+													"mute": openapi3.MappingRef{
+														Ref: "#/components/schemas/MuteMember",
+													},
 													"resume_call": openapi3.MappingRef{
 														Ref: "#/components/schemas/ResumeCall",
 													},
 													"unhold": openapi3.MappingRef{
 														Ref: "#/components/schemas/UnholdMember",
+													},
+													"unmute": openapi3.MappingRef{
+														Ref: "#/components/schemas/UnmuteMember",
 													},
 													"voicemail_drop": openapi3.MappingRef{
 														Ref: "#/components/schemas/DropVoicemail",
@@ -1212,6 +1695,14 @@ func contract() *openapi3.T {
 												},
 											},
 										},
+										"MuteMember": &openapi3.ExampleRef{
+											Value: &openapi3.Example{
+												Summary: "Mute a member",
+												Value: map[string]any{
+													"action": "mute",
+												},
+											},
+										},
 										"ResumeCall": &openapi3.ExampleRef{
 											Value: &openapi3.Example{
 												Summary: "Resume a call",
@@ -1225,6 +1716,14 @@ func contract() *openapi3.T {
 												Summary: "Unhold a member",
 												Value: map[string]any{
 													"action": "unhold",
+												},
+											},
+										},
+										"UnmuteMember": &openapi3.ExampleRef{
+											Value: &openapi3.Example{
+												Summary: "Unmute a member",
+												Value: map[string]any{
+													"action": "unmute",
 												},
 											},
 										},
@@ -1280,6 +1779,15 @@ func contract() *openapi3.T {
 													},
 												},
 											},
+											"MuteMember": &openapi3.ExampleRef{
+												Value: &openapi3.Example{
+													Summary: "Mute a member",
+													Value: map[string]any{
+														"api_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+														"error":  "",
+													},
+												},
+											},
 											"ResumeCall": &openapi3.ExampleRef{
 												Value: &openapi3.Example{
 													Summary: "Resume a call",
@@ -1294,6 +1802,15 @@ func contract() *openapi3.T {
 													Summary: "Unhold a member",
 													Value: map[string]any{
 														"api_id": "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d",
+														"error":  "",
+													},
+												},
+											},
+											"UnmuteMember": &openapi3.ExampleRef{
+												Value: &openapi3.Example{
+													Summary: "Unmute a member",
+													Value: map[string]any{
+														"api_id": "3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f",
 														"error":  "",
 													},
 												},
@@ -1351,6 +1868,10 @@ func contract() *openapi3.T {
 			&openapi3.Tag{
 				Name:        "Multi-party call",
 				Description: "A multi-party call node of a PHLO: the members of one call and the actions on them.",
+			},
+			&openapi3.Tag{
+				Name:        "Conference bridge",
+				Description: "The legacy conference bridge node, known only from the plivo-python SDK (its member helper defaults to this node type; its history gives the member actions mute, unmute and hangup). Plivo's PHLO documentation does not describe it.",
 			},
 		},
 	}

@@ -16,6 +16,9 @@ func TestLoadEmbeddedSpec(t *testing.T) {
 		"getMultiPartyCall":    "GET /v1/phlo/{phlo_id}/multi_party_call/{node_id}",
 		"updateMultiPartyCall": "POST /v1/phlo/{phlo_id}/multi_party_call/{node_id}",
 		"updateMember":         "POST /v1/phlo/{phlo_id}/multi_party_call/{node_id}/members/{member_address}",
+		// The legacy conference bridge: from plivo-python, not Plivo's docs.
+		"getConferenceBridge":    "GET /v1/phlo/{phlo_id}/conference_bridge/{node_id}",
+		"updateConferenceMember": "POST /v1/phlo/{phlo_id}/conference_bridge/{node_id}/members/{member_address}",
 	}
 	got := map[string]string{}
 	for path, item := range doc.Paths.Map() {

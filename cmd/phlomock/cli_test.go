@@ -154,6 +154,7 @@ func TestCLIHelp(t *testing.T) {
 			for _, want := range []string{"usage:", "phlomock " + c.name, "Examples:\n  phlomock", "Exit status: 0"} {
 				assert.Contains(t, text, want)
 			}
+			assert.NotRegexp(t, `(?m)^  -[a-z][a-z]`, text, "flags are spelt --name, as in the messages and the docs")
 		})
 	}
 	code, out, _ := cli(t, "help")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ type conformFlags struct {
 	report, junit             string
 	concurrency               int
 	scenarios                 stringList
+	waive                     stringList
 }
 
 // stringList is a repeatable flag.
@@ -71,6 +73,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions: a built-in name or a YAML file (repeatable). Without --target: after the generated cases, against the in-process fake serving it alone (default: every built-in); with --target: instead of the generated cases")
+	fs.Var(&f.waive, "waive", "a violation code that does not fail a case (repeatable), e.g. error-field-unnamed; waived violations stay in the report (docs/conformance.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,6 +91,13 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if f.concurrency < 1 {
 		return usageError("conform: --concurrency must be at least 1")
+	}
+	var waive []contract.Code
+	for _, w := range f.waive {
+		if !slices.Contains(contract.Codes(), contract.Code(w)) {
+			return usageError(fmt.Sprintf("conform: --waive %q: not a violation code; want one of %s", w, joinCodes(contract.Codes())))
+		}
+		waive = append(waive, contract.Code(w))
 	}
 	spec, err := openapi.Load()
 	if err != nil {
@@ -107,9 +117,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	target := contract.Target{BaseURL: f.target, AuthID: f.authID, AuthToken: f.authToken, PhloID: f.phloID, NodeID: f.nodeID, MemberAddress: f.member}
 	var rep *contract.Report
 	if f.target == "" {
-		rep, err = conformInProcess(ctx, spec, target, f.concurrency, ss)
+		rep, err = conformInProcess(ctx, spec, target, f.concurrency, waive, ss)
 	} else {
-		rep, err = conformTarget(ctx, spec, target, f, ss, stderr)
+		rep, err = conformTarget(ctx, spec, target, f, waive, ss, stderr)
 	}
 	if err != nil {
 		return err
@@ -137,7 +147,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // interactions when --scenario is given (a scenario bends the contract on
 // purpose, so they replace the generated cases; the target must serve
 // them), else the cases generated from the spec.
-func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target, f conformFlags, ss []*scenarios.Scenario, stderr io.Writer) (*contract.Report, error) {
+func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target, f conformFlags, waive []contract.Code, ss []*scenarios.Scenario, stderr io.Writer) (*contract.Report, error) {
 	if target.AuthID == "" || target.AuthToken == "" {
 		return nil, usageError("conform: --target needs --auth-id and --auth-token (or PHLOMOCK_AUTH_ID and PHLOMOCK_AUTH_TOKEN)")
 	}
@@ -165,7 +175,7 @@ func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target
 		}
 		fmt.Fprintf(stderr, "phlomock conform: WARNING: --live sends %d requests to %s that may place real calls and bill account %s\n", n, f.target, target.AuthID)
 	}
-	runner := &contract.Runner{Spec: spec, Target: target, Live: f.live, Concurrency: f.concurrency}
+	runner := &contract.Runner{Spec: spec, Target: target, Live: f.live, Concurrency: f.concurrency, Waive: waive}
 	rep, err := runner.Run(ctx, cases)
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
@@ -178,7 +188,7 @@ func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target
 // each scenario's interactions, in order, with that scenario alone active
 // on a freshly reset fake (rule counters, simulated calls and journal), as
 // its file describes them. Nothing can dial a phone here: every case runs.
-func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Target, concurrency int, ss []*scenarios.Scenario) (*contract.Report, error) {
+func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Target, concurrency int, waive []contract.Code, ss []*scenarios.Scenario) (*contract.Report, error) {
 	if target.AuthID == "" && target.AuthToken == "" {
 		target.AuthID, target.AuthToken = mockserver.DefaultAuthID, mockserver.DefaultAuthToken
 	}
@@ -208,7 +218,7 @@ func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Tar
 	}
 	defer fake.stop()
 	target.BaseURL = fake.url
-	runner := &contract.Runner{Spec: spec, Target: target, Live: true, Concurrency: concurrency}
+	runner := &contract.Runner{Spec: spec, Target: target, Live: true, Concurrency: concurrency, Waive: waive}
 	start := time.Now()
 	rep := &contract.Report{}
 	for _, b := range batches {
@@ -229,6 +239,14 @@ func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Tar
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
+}
+
+func joinCodes(codes []contract.Code) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
 }
 
 // readScenarios reads each scenario (a built-in name or a YAML file) and

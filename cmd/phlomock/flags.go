@@ -24,11 +24,29 @@ func newFlagSet(name string, stderr io.Writer, help ...string) *flag.FlagSet {
 			if hasFlags(fs) {
 				fmt.Fprintln(fs.Output())
 				fmt.Fprintln(fs.Output(), "Flags:")
-				fs.PrintDefaults()
+				printDefaults(fs)
 			}
 		}
 	}
 	return fs
+}
+
+// printDefaults is fs.PrintDefaults with each flag spelt --name, as the
+// messages and the docs spell them (the flag package reads either); a
+// one-letter flag stays -o.
+func printDefaults(fs *flag.FlagSet) {
+	out := fs.Output()
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		rest, ok := strings.CutPrefix(line, "  -")
+		if name, _, _ := strings.Cut(rest, " "); ok && len(strings.TrimSpace(name)) > 1 {
+			line = "  --" + rest
+		}
+		fmt.Fprint(out, line)
+	}
 }
 
 func hasFlags(fs *flag.FlagSet) bool {

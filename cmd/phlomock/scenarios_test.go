@@ -73,7 +73,7 @@ func TestScenariosCheck(t *testing.T) {
 		{"good file", []string{good}, 0, good + ": ok\n", nil},
 		{"misspelled key", []string{typo}, 1, "", []string{typo + `:4:5: unknown key "respnd" (did you mean "respond"?)`}},
 		{"bad duration", []string{badDelay}, 1, "", []string{badDelay + `:3:22: bad duration "200 ms": want a number with a unit, like 200ms or 1.5s`}},
-		{"unknown operation", []string{badOp}, 1, "", []string{badOp + `:3:24: unknown operation id "getPhlos" (did you mean "getPhlo"?): want one of getMultiPartyCall, getPhlo, runPhlo, updateMember, updateMultiPartyCall`}},
+		{"unknown operation", []string{badOp}, 1, "", []string{badOp + `:3:24: unknown operation id "getPhlos" (did you mean "getPhlo"?): want one of getConferenceBridge, getMultiPartyCall, getPhlo, runPhlo, updateConferenceMember, updateMember, updateMultiPartyCall`}},
 		{"several files", []string{good, typo, filepath.Join(dir, "missing.yaml")}, 1, good + ": ok\n", []string{
 			typo + `:4:5: unknown key "respnd" (did you mean "respond"?)`,
 			filepath.Join(dir, "missing.yaml") + ": no such file or directory",

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/scripted"
@@ -39,39 +40,17 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	// Listen synchronously so a busy port fails here, and :0 works.
-	apiLn, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
-	}
-	api := f.api
 	if m.ServeMiddleware != nil {
-		api = m.ServeMiddleware(api)
+		f.api = m.ServeMiddleware(f.api)
 	}
-	servers := []*http.Server{c.limits.apiServer(api)}
-	listeners := []net.Listener{apiLn}
-	apiURL, adminURL := listenURL(c.addr, apiLn), "off"
-	if c.adminPrefix != "" {
-		adminURL = apiURL + c.adminPrefix
+	l, err := c.listen(f)
+	if err != nil {
+		return err
 	}
-	if c.adminAddr != "" {
-		adminLn, err := net.Listen("tcp", c.adminAddr)
-		if err != nil {
-			apiLn.Close()
-			return &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
-		}
-		servers = append(servers, c.limits.server(f.admin))
-		listeners = append(listeners, adminLn)
-		adminURL = listenURL(c.adminAddr, adminLn)
-	}
-
-	errc := make(chan error, len(servers))
-	for i, s := range servers {
-		go func() { errc <- s.Serve(listeners[i]) }()
-	}
+	errc := l.serve()
 	fmt.Fprintf(stdout, "phlomock serving the PHLO runner API on %s (control plane %s); Basic auth %s:%s\n",
-		apiURL, adminURL, c.authID, shownToken(c.authToken))
-	logger.Info("listening", slog.String("url", apiURL), slog.String("admin", adminURL), slog.String("auth_id", c.authID),
+		l.apiURL, l.adminURL, c.authID, shownToken(c.authToken))
+	logger.Info("listening", slog.String("url", l.apiURL), slog.String("admin", l.adminURL), slog.String("auth_id", c.authID),
 		slog.String("scenarios", strings.Join(f.director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
 	if c.watch {
 		w := &watcher{args: c.scenarioArgs(), last: f.watched, interval: m.WatchInterval, director: f.director, logger: logger}
@@ -88,17 +67,64 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	f.server.SetReady(false)
 	logger.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", c.shutdownTimeout))
-	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
-	defer cancel()
-	var errs []error
-	for _, s := range servers {
-		errs = append(errs, s.Shutdown(sctx))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := l.shutdown(c.shutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// listening is serve's servers on their open listeners.
+type listening struct {
+	servers          []*http.Server
+	listeners        []net.Listener
+	apiURL, adminURL string // as the start-up line shows them
+}
+
+// listen opens the ports synchronously, so a busy port fails here and :0
+// works: the API's, and the control plane's unless --admin-addr is empty.
+func (c *serveConfig) listen(f *serveFake) (*listening, error) {
+	apiLn, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
+	}
+	l := &listening{servers: []*http.Server{c.limits.apiServer(f.api)}, listeners: []net.Listener{apiLn}}
+	l.apiURL, l.adminURL = listenURL(c.addr, apiLn), "off"
+	if c.adminPrefix != "" {
+		l.adminURL = l.apiURL + c.adminPrefix
+	}
+	if c.adminAddr != "" {
+		adminLn, err := net.Listen("tcp", c.adminAddr)
+		if err != nil {
+			apiLn.Close()
+			return nil, &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
+		}
+		l.servers = append(l.servers, c.limits.server(f.admin))
+		l.listeners = append(l.listeners, adminLn)
+		l.adminURL = listenURL(c.adminAddr, adminLn)
+	}
+	return l, nil
+}
+
+// serve serves each listener in a goroutine; the channel has the first
+// error a server stops with.
+func (l *listening) serve() <-chan error {
+	errc := make(chan error, len(l.servers))
+	for i, s := range l.servers {
+		go func() { errc <- s.Serve(l.listeners[i]) }()
+	}
+	return errc
+}
+
+// shutdown lets in-flight requests finish, for at most timeout.
+func (l *listening) shutdown(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	for _, s := range l.servers {
+		errs = append(errs, s.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // serveFake is the fake serve runs, built before any port opens.
