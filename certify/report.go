@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/internal/junit"
+	"github.com/phlomock/phlomock/mockserver"
 )
 
 // Verdict is a case's outcome.
@@ -43,6 +44,10 @@ type Result struct {
 	Findings []Finding // in the order found: what was sent, then what was surfaced
 	Requests int       // how many requests the client sent for the case
 	Duration time.Duration
+	// Journal holds the requests the client sent for the case and the
+	// fake's answers, as the fake recorded them (credentials redacted),
+	// for the reports that show them (WriteHTML).
+	Journal []*mockserver.Entry
 }
 
 // Counts returns the number of cases and of each verdict.

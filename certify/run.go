@@ -90,7 +90,7 @@ func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contrac
 		return res, err
 	}
 	entries := f.journal()
-	res.Requests = len(entries)
+	res.Requests, res.Journal = len(entries), entries
 	if out.Outcome == driver.OutcomeUnsupported {
 		res.Verdict, res.Skipped = VerdictSkipped, "the client cannot perform "+c.Operation+": "+scrub(out.Message)
 		return res, nil

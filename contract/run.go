@@ -69,6 +69,24 @@ type Result struct {
 	// they do not fail the case.
 	Waived   []Violation
 	Duration time.Duration
+	// Exchange is the request as sent and the answer as received, for the
+	// reports that show them (WriteHTML); nil when the case did not run or
+	// no request could be built.
+	Exchange *Exchange
+}
+
+// Exchange is one case's request and answer. The request's Authorization
+// is not kept: Auth says which credentials it carried.
+type Exchange struct {
+	Method string
+	URL    string
+	Header http.Header
+	Auth   Auth
+	Body   string
+	// Status is 0 when no answer came; Answer holds at most 1 MiB.
+	Status       int
+	AnswerHeader http.Header
+	Answer       string
 }
 
 // Passed reports whether the case ran and found no violation.
@@ -330,6 +348,8 @@ func (r *Runner) runCase(ctx context.Context, client *http.Client, chk *checker,
 	if cs.Request.Body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	sent := req.Header.Clone()
+	res.Exchange = &Exchange{Method: req.Method, URL: req.URL.String(), Header: sent, Auth: cs.Request.Auth, Body: string(cs.Request.Body)}
 	switch cs.Request.Auth {
 	case AuthDefault:
 		req.SetBasicAuth(r.Target.AuthID, r.Target.AuthToken)
@@ -350,6 +370,7 @@ func (r *Runner) runCase(ctx context.Context, client *http.Client, chk *checker,
 		return fail("read body: %v", err)
 	}
 	res.Status = resp.StatusCode
+	res.Exchange.Status, res.Exchange.AnswerHeader, res.Exchange.Answer = resp.StatusCode, resp.Header, string(data)
 	res.Violations = chk.check(ctx, cs, req, params, answer{status: resp.StatusCode, header: resp.Header, body: data})
 	return res, nil
 }

@@ -14,11 +14,11 @@ import (
 )
 
 type certifyFlags struct {
-	driver, cases, report, junit string
-	timeout, helloTimeout        time.Duration
+	driver, cases, report, junit, html string
+	timeout, helloTimeout              time.Duration
 }
 
-const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--report text|json] [--junit FILE] [--timeout 10s]
+const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--report text|json] [--junit FILE] [--html FILE] [--timeout 10s]
 
 Certifies a PHLO runner client: starts its driver (docs/driver-protocol.md), runs every case
 against an in-process fake and judges what the client sent and what it surfaced.
@@ -40,6 +40,7 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.cases, "cases", "", "run only the cases matching these comma-separated globs, e.g. 'coldTransfer/*,*/ok' (default: all)")
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
+	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with the client's requests, the fake's answers and the commands that replay them")
 	fs.DurationVar(&f.timeout, "timeout", driver.DefaultCallTimeout, "how long the driver may take to answer one call")
 	fs.DurationVar(&f.helloTimeout, "hello-timeout", driver.DefaultHelloTimeout, "how long the driver may take to start and answer the hello")
 	if err := parseFlags(fs, args); err != nil {
@@ -82,6 +83,11 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if f.junit != "" {
 		if err := writeFileWith(f.junit, func(w io.Writer) error { return certify.WriteJUnit(w, rep) }); err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("certify: --junit: %w", err)}
+		}
+	}
+	if f.html != "" {
+		if err := writeFileWith(f.html, func(w io.Writer) error { return certify.WriteHTML(w, rep) }); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("certify: --html: %w", err)}
 		}
 	}
 	if f.report == "json" {

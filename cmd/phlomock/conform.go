@@ -31,7 +31,7 @@ type conformFlags struct {
 	target, authID, authToken string
 	phloID, nodeID, member    string
 	live                      bool
-	report, junit             string
+	report, junit, html       string
 	concurrency               int
 	scenarios                 stringList
 	waive                     stringList
@@ -43,7 +43,7 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-const conformUsage = `usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--report text|json] [--junit FILE]
+const conformUsage = `usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--report text|json] [--junit FILE] [--html FILE]
 
 Runs the conformance suite. Without --target it judges an in-process fake (every case, live
 ones included), then each scenario's interactions (--scenario; default: every built-in)
@@ -71,6 +71,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&f.live, "live", false, "also run the actions that place calls (dial real phones on a real deployment)")
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
+	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with what was sent and received and a curl command that replays it")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions: a built-in name or a YAML file (repeatable). Without --target: after the generated cases, against the in-process fake serving it alone (default: every built-in); with --target: instead of the generated cases")
 	fs.Var(&f.waive, "waive", "a violation code that does not fail a case (repeatable), e.g. error-field-unnamed; waived violations stay in the report (docs/conformance.md)")
@@ -127,6 +128,17 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if f.junit != "" {
 		if err := writeFileWith(f.junit, func(w io.Writer) error { return contract.WriteJUnit(w, rep) }); err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("conform: --junit: %w", err)}
+		}
+	}
+	if f.html != "" {
+		opts := contract.HTMLOptions{Subject: f.target}
+		if f.target == "" {
+			// The in-process fake is gone: replay against `phlomock serve`.
+			opts.Subject = "the in-process fake"
+			opts.ReplayBase, opts.Serve = "http://127.0.0.1:8080", "phlomock serve --strict-ids --ids "+conformPhloID+"/"+conformNodeID
+		}
+		if err := writeFileWith(f.html, func(w io.Writer) error { return contract.WriteHTML(w, rep, opts) }); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("conform: --html: %w", err)}
 		}
 	}
 	if f.report == "json" {

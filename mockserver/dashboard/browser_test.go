@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +18,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/certify"
+	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/openapi"
 )
 
 // The transfer-flow scenario's call.
@@ -114,7 +120,9 @@ func member(addr string) string {
 func text(tb testing.TB, ctx context.Context, sel string) string {
 	tb.Helper()
 	require.NoError(tb, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))), "wait for %s", sel)
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	// textContent, not innerText: journal rows off screen are not
+	// rendered (content-visibility), and innerText is empty for them.
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(sel)+`).textContent`))
 	require.NoError(tb, err, "text of %s", sel)
 	return s
 }
@@ -266,6 +274,67 @@ func TestDashboardInBrowser(t *testing.T) {
 		assert.Len(t, low, 1, "the grey paragraph: %q", low)
 	})
 
+	t.Run("HTML reports", func(t *testing.T) {
+		checkReport := func(t *testing.T, name string, write func(*os.File) error, verdict string, counts map[string]string) {
+			path := filepath.Join(dir, name)
+			f, err := os.Create(path)
+			require.NoError(t, err)
+			require.NoError(t, write(f))
+			require.NoError(t, f.Close())
+			require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+path)))
+			assert.Equal(t, verdict, text(t, ctx, "#verdict"))
+			for label, want := range counts {
+				assert.Equal(t, want, text(t, ctx, `td[data-count="`+label+`"]`), label)
+			}
+			screenshot(t, ctx, dir, strings.TrimSuffix(name, ".html")+".png", "")
+		}
+
+		spec, err := openapi.Load()
+		require.NoError(t, err)
+		cases, err := contract.Generate(spec, contract.GenerateOptions{})
+		require.NoError(t, err)
+		broken := mockservertest.NewServer(t, mockservertest.WithScenario("server-error"))
+		runner := &contract.Runner{Spec: spec, Target: contract.Target{BaseURL: broken.URL, AuthID: broken.AuthID, AuthToken: broken.AuthToken}}
+		rep, err := runner.Run(context.Background(), cases)
+		require.NoError(t, err)
+		n, passed, failed, skipped := rep.Counts()
+		checkReport(t, "7-conform-report.html", func(f *os.File) error {
+			return contract.WriteHTML(f, rep, contract.HTMLOptions{Subject: broken.URL})
+		}, contract.Summary(rep), map[string]string{"cases": fmt.Sprint(n), "passed": fmt.Sprint(passed), "failed": fmt.Sprint(failed), "skipped": fmt.Sprint(skipped)})
+		assert.Equal(t, failed, eval[int](t, ctx, `document.querySelectorAll('section.failure').length`))
+		first := text(t, ctx, "section.failure")
+		assert.Contains(t, first, "status-unexpected")
+		assert.Contains(t, first, "/status")
+		assert.Contains(t, text(t, ctx, "section.failure pre.sent"), "/v1/")
+		assert.Contains(t, text(t, ctx, "section.failure pre.received"), "500 Internal Server Error")
+		assert.Regexp(t, `^curl -sS -i .*-u "\$PHLOMOCK_AUTH_ID:\$PHLOMOCK_AUTH_TOKEN" .*'`+regexp.QuoteMeta(broken.URL)+`/v1/`, text(t, ctx, "section.failure pre.curl"))
+		assert.Contains(t, text(t, ctx, "table.skipped tbody"), "live case (it would place calls): run with --live")
+
+		// A certification report of a client that says "success" to a
+		// 500: its finding, the request it sent (from this fake's journal)
+		// and a case the client does not offer.
+		c, err := certify.Select(certify.Cases(), "hold/server-error")
+		require.NoError(t, err)
+		sent := fake.Journal(mockserver.Filter{OperationID: "updateMember", Status: http.StatusCreated})
+		require.NotEmpty(t, sent)
+		crep := &certify.Report{Client: "example-sdk", Version: "1.0.0", Operations: []string{"hold"}, Results: []certify.Result{
+			{Case: c[0], Verdict: certify.VerdictFail, Requests: 1, Journal: sent[:1],
+				Findings: []certify.Finding{{Code: "surfaced-success-on-error", Case: c[0].ID, Message: "the fake answered 500 and the client reported success"}}},
+			{Case: certify.Case{ID: "getPhlo/ok", Operation: "getPhlo"}, Verdict: certify.VerdictSkipped, Skipped: "the client does not offer getPhlo"},
+		}}
+		checkReport(t, "8-certify-report.html", func(f *os.File) error { return certify.WriteHTML(f, crep) },
+			"NOT certified", map[string]string{"cases": "2", "passed": "0", "failed": "1", "skipped": "1"})
+		failure := text(t, ctx, "section.failure")
+		assert.Contains(t, failure, "surfaced-success-on-error")
+		assert.Contains(t, failure, "the fake answered 500 and the client reported success")
+		assert.Contains(t, text(t, ctx, "section.failure pre.sent"), "Authorization: Basic MAPHLOMOCKDEFAULT001:[redacted]")
+		assert.Contains(t, text(t, ctx, "section.failure pre.setup"), "phlomock serve --scenario hold-server-error.yaml")
+		assert.Contains(t, text(t, ctx, "section.failure pre.curl"), "'http://127.0.0.1:8080/v1/phlo/")
+		assert.Contains(t, text(t, ctx, "table.skipped tbody"), "the client does not offer getPhlo")
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(ui)))
+		waitFor(t, ctx, `document.documentElement.dataset.ready === 'true'`)
+	})
+
 	t.Run("render 1000 entries", func(t *testing.T) {
 		// Paused, the page does not poll while the journal fills.
 		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#pause`))))
@@ -284,8 +353,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, chromedp.Reload()))
 		waitFor(t, ctx, `document.documentElement.dataset.ready === 'true' && document.querySelectorAll('#journal-list > li').length === 1000`)
 		wall := time.Since(start)
+		build := eval[string](t, ctx, `document.documentElement.dataset.buildMs`)
 		ms := eval[string](t, ctx, `document.documentElement.dataset.renderMs`)
-		t.Logf("1000 journal entries: rendered in %s ms (script, from the JSON to the DOM); page load to 1000 rows %s", ms, wall.Round(time.Millisecond))
+		t.Logf("1000 journal entries: rows built in %s ms, built and laid out in %s ms; reload to 1000 rows %s", build, ms, wall.Round(time.Millisecond))
 		screenshot(t, ctx, dir, "6-full-journal.png", "")
 	})
 }
