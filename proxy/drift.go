@@ -117,9 +117,7 @@ func decode(body []byte) (any, bool) {
 		return nil, false
 	}
 	var v any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	if json.Unmarshal(body, &v) != nil {
 		return nil, false
 	}
 	return v, true
@@ -196,7 +194,7 @@ func typeOf(v any) string {
 		return "null"
 	case bool:
 		return "boolean"
-	case json.Number:
+	case float64:
 		return "number"
 	case string:
 		return "string"
@@ -217,8 +215,13 @@ func describe(v any) string {
 	return typeOf(v)
 }
 
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
 func escape(key string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+	if !strings.ContainsAny(key, "~/") {
+		return key
+	}
+	return pointerEscaper.Replace(key)
 }
 
 var (

@@ -148,8 +148,10 @@ func New(opts Options) (*Proxy, error) {
 				}
 			}
 		},
-		Transport:      opts.Transport,
-		FlushInterval:  -1, // stream as it comes
+		Transport:  opts.Transport,
+		BufferPool: copyBuffers{},
+		// FlushInterval 0: an answer of unknown length (a stream) is
+		// flushed as it comes anyway; one with a Content-Length at its end.
 		ModifyResponse: p.capture,
 		ErrorHandler:   p.failed,
 		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
@@ -251,7 +253,12 @@ func readBody(r *http.Request, limit int64) (raw []byte, whole bool, err error) 
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true, nil
 	}
-	raw, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + 1) // +1: the read that sees the end
+	}
+	_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	raw = buf.Bytes()
 	if err != nil {
 		return nil, false, err
 	}
@@ -307,6 +314,15 @@ func cause(err error) string {
 	return err.Error()
 }
 
+// copyBuffers are the buffers answers are streamed through: one per copy
+// would be 32 KiB of garbage per exchange.
+type copyBuffers struct{}
+
+var copyPool = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+func (copyBuffers) Get() []byte  { return copyPool.Get().(*[32 << 10]byte)[:] }
+func (copyBuffers) Put(b []byte) { copyPool.Put((*[32 << 10]byte)(b)) }
+
 // A capture holds the first limit bytes of an answer.
 type capture struct {
 	limit     int
@@ -339,7 +355,10 @@ func (p *Proxy) Wait() { p.pending.Wait() }
 // check validates the exchange, asks the fake, and files the result.
 func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 	res := Exchange{Time: x.start.UTC(), Method: r.Method, Path: r.URL.Path, Status: x.status}
-	in := r.Clone(context.Background())
+	// The fake's copy: its own headers (the credentials may change), the
+	// body as read.
+	in := r.WithContext(context.Background())
+	in.Header = r.Header.Clone()
 	in.Body = io.NopCloser(bytes.NewReader(raw))
 	in.ContentLength = int64(len(raw))
 	if x.err != nil && x.status == 0 {
@@ -380,8 +399,7 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 		if !fe.Valid {
 			res.RequestViolations = fe.Violations
 		}
-		chk := r.Clone(context.Background())
-		res.AnswerViolations = p.opts.Fake.CheckAnswer(chk, x.status, x.header, answer)
+		res.AnswerViolations = p.opts.Fake.CheckAnswer(in, x.status, x.header, answer)
 		real := Answer{Status: x.status, ContentType: x.header.Get("Content-Type"), Body: answer}
 		fake := Answer{Status: fe.Status, ContentType: fh.Get("Content-Type"), Body: fe.Answer}
 		if fe.Status == 0 {
@@ -410,7 +428,14 @@ func (x *exchange) errText(o Options) string {
 func (p *Proxy) file(r *http.Request, fe *mockserver.Entry, res *Exchange, answer []byte, x *exchange) {
 	res.Duration = time.Since(x.start)
 	e := *fe
-	e.Header = mockserver.RedactHeader(r.Header)
+	// The fake's entry has the headers redacted, with the credentials it
+	// was asked with: the application's go in their place, redacted too.
+	e.Header = fe.Header
+	if auth, ok := r.Header["Authorization"]; ok {
+		e.Header["Authorization"] = mockserver.RedactHeader(http.Header{"Authorization": auth})["Authorization"]
+	} else {
+		delete(e.Header, "Authorization")
+	}
 	e.AuthID, _, _ = r.BasicAuth()
 	e.Status = res.Status
 	e.Answer = bytes.TrimSuffix(answer, []byte("\n"))
