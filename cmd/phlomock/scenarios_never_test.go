@@ -34,6 +34,6 @@ rules:
 	assert.Equal(t, []string{
 		file + `:4:60: rule "typo-param" never matches: path parameter "phloid" (did you mean "phlo_id"?) is not one of updateMultiPartyCall's (phlo_id, node_id)`,
 		file + `:9:22: rule "hyphen" never matches: body action "cold-transfer" (did you mean "cold_transfer"?) is not a value the contract allows: want one of call, cold_transfer, warm_transfer`,
-		file + `:12:33: rule "deep-glob" never matches: path "/v1/phlo/**" matches no POST operation of the contract (path.Match has no "**": it is "*", one segment) (did you mean /v1/phlo/*/multi_party_call/* or /v1/phlo/*/multi_party_call/*/members/*?)`,
+		file + `:12:33: rule "deep-glob" never matches: path "/v1/phlo/**" matches no POST operation of the contract (path.Match has no "**": it is "*", one segment) (did you mean /v1/phlo/*/conference_bridge/*/members/* or /v1/phlo/*/multi_party_call/* or /v1/phlo/*/multi_party_call/*/members/*?)`,
 	}, strings.Split(strings.TrimSuffix(errOut, "\n"), "\n"))
 }
