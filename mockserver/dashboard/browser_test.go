@@ -173,7 +173,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		assert.Contains(t, entry, "MAPHLOMOCKDEFAULT001:[redacted]", "the Basic password is redacted, the Auth ID kept")
 		assert.NotContains(t, entry, fake.AuthToken)
 		codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#journal-list li[data-seq="2"] .violations tbody tr')].map(tr => tr.cells[0].textContent + ' ' + tr.cells[1].textContent)`)
-		assert.Contains(t, codes, "invalid_value /role")
+		assert.Contains(t, codes, "invalid-value /role")
 		assert.Contains(t, codes, "pattern /to")
 		assert.Contains(t, codes, "missing /trigger_source")
 		assert.Contains(t, entry, "source error")
