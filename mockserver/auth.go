@@ -37,8 +37,12 @@ func checkCredentials(accounts Accounts, id, token string) bool {
 }
 
 // auth checks HTTP Basic credentials against the state's accounts (401),
-// unless the operation's security allows anonymous calls.
+// unless the operation's security allows anonymous calls or names other
+// schemes (security.go).
 func (s *Server) auth(x *request) *RequestError {
+	if x.op.security != nil && !x.op.public {
+		return s.authSchemes(x) // security.go: bearer, apiKey, several schemes
+	}
 	id, token, hasAuth := x.r.BasicAuth()
 	x.entry.AuthID = id
 	switch {
