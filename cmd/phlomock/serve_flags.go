@@ -49,7 +49,7 @@ flags, arguments or environment, an unreadable --spec, a port in use.
 type serveConfig struct {
 	// noDefaultScenario: a --spec of another API (spec.go), for which the
 	// default scenario (a PHLO one) is not activated.
-	noDefaultScenario bool
+	noDefaultScenario   bool
 	addr, adminAddr     string
 	authID, authToken   string
 	spec                string
