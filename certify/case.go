@@ -49,6 +49,12 @@ type Trouble struct {
 	Body *string `json:"body,omitempty"`
 	// ContentType replaces application/json when set.
 	ContentType string `json:"content_type,omitempty"`
+	// Drop: the fake closes the connection without answering (Status 0).
+	Drop bool `json:"drop,omitempty"`
+	// Hold: the fake holds the answer past the call's timeout budget (the
+	// driver's call timeout), then drops the connection: a client must
+	// give up on its own (CodeClientNoTimeout).
+	Hold bool `json:"hold,omitempty"`
 }
 
 // The operations whose cases include every Trouble: a read, a node action
@@ -72,16 +78,24 @@ func Troubles(op string) []Trouble {
 		{Name: "auth-failure", Status: 401, Error: "Authentication failed: invalid Auth ID or Auth Token."},
 		{Name: "unknown-phlo", Status: 404, Error: "PHLO " + PhloID + " not found."},
 		{Name: "rate-limited", Status: 429, Error: "Too many requests: retry after 1 second.", Header: map[string]string{"Retry-After": "1"}},
-		{Name: "server-error", Status: 500, Error: "Internal server error."},
+		// Not "Internal server error.": a text that differs from the status
+		// line's reason phrase in case only would pass a client that shows
+		// nothing but the status line, now that texts compare without case.
+		{Name: "server-error", Status: 500, Error: "Internal server error: the PHLO runner failed, try again later."},
 		{Name: "empty-body", Status: 400, Body: &empty},
 		{Name: "not-json", Status: 502, Body: &text, ContentType: "text/html"},
+		{Name: "dropped", Drop: true},
 	}
 }
+
+// noAnswer is the trouble of the one case whose answer never comes in
+// time: getPhlo/no-answer.
+var noAnswer = Trouble{Name: "no-answer", Hold: true}
 
 // Cases returns the certification's cases, in the order they run: every
 // operation with valid input (OP/ok), the variants a client must get right
 // (no role, no payload, a SIP member address), then every Trouble on
-// getPhlo, coldTransfer and hold.
+// getPhlo, coldTransfer and hold, and last getPhlo/no-answer.
 func Cases() []Case {
 	node := driver.Params{PhloID: PhloID, NodeID: NodeID}
 	transfer := func(role string) driver.Params {
@@ -126,6 +140,9 @@ func Cases() []Case {
 			cs = append(cs, Case{ID: op + "/" + t.Name, Operation: op, Params: params(op), Trouble: &t})
 		}
 	}
+	// Last: a client that does not give up costs a restart of the driver.
+	t := noAnswer
+	cs = append(cs, Case{ID: driver.OpGetPhlo + "/" + t.Name, Operation: driver.OpGetPhlo, Params: params(driver.OpGetPhlo), Trouble: &t})
 	return cs
 }
 

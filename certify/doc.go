@@ -19,7 +19,7 @@
 //
 // # Cases
 //
-// Cases lists them, in order (38 in all):
+// Cases lists them, in order (42 in all):
 //
 //	OP/ok               every operation of the protocol with valid input
 //	                    (the node actions with a role)
@@ -37,6 +37,9 @@
 //	  server-error      500
 //	  empty-body        400 with no body at all
 //	  not-json          502 with a text/html body
+//	  dropped           the connection closed without an answer
+//	getPhlo/no-answer   last: no answer for longer than the client's
+//	                    timeout budget (timeout_ms in protocol 2)
 //
 // Select filters them with globs (`phlomock certify --cases`). Cases of an
 // operation the driver's hello does not list, or that the driver answers
@@ -67,6 +70,20 @@
 //	sent-stray-field           a body field the case did not give
 //	sent-extra-requests        a request besides the operation, the reads
 //	                           before it and retries
+//	sent-body-on-bodiless      a body on an operation without one (a GET)
+//	sent-action-retried        an action (a POST) sent again after a 5xx or
+//	                           no answer: its outcome was unknown
+//	sent-retry-too-soon        a retry sooner than the 429's Retry-After,
+//	                           less RetryAfterTolerance
+//	sent-undeclared-query      a query parameter the contract does not
+//	                           declare
+//	sent-credentials-exposed   the Auth Token anywhere but the
+//	                           Authorization header
+//
+// Reads may be retried after a 429, a 5xx or no answer; actions only after
+// a 429 (refused, so not performed), never after a 5xx or a dropped
+// connection: the first attempt may have happened and the API has no
+// idempotency key. No finding quotes the Auth Token.
 //
 // The SURFACED side is judged on the driver's result against the answer
 // the fake actually gave (status and body as sent on the wire), not the
@@ -83,10 +100,15 @@
 //	surfaced-no-message              an error whose message does not carry
 //	                                 the answer's "error" text
 //	driver-error                     the driver failed, not the client
+//	client-no-timeout                getPhlo/no-answer: the driver gave no
+//	                                 result within its call timeout; it is
+//	                                 restarted and the run goes on
 //
 // A case passes with no finding, fails with any. A client is certified
-// when no case fails and at least one passes. A driver that breaks the protocol, hangs or exits
-// fails the whole run (Run's error), not a case.
+// when no case fails and at least one passes. A driver that breaks the
+// protocol, hangs or exits stops the whole run (Run's error), not a case;
+// Run still returns the report, with the verdicts reached and Report.Stop
+// saying where and why, and what the fake saw in that case.
 //
 // # Reports
 //

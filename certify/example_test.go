@@ -25,6 +25,7 @@ func ExampleSelect() {
 	// coldTransfer/server-error
 	// coldTransfer/empty-body
 	// coldTransfer/not-json
+	// coldTransfer/dropped
 }
 
 func ExampleWriteText() {

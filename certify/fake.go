@@ -1,10 +1,12 @@
 package certify
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +30,12 @@ type fake struct {
 	// inFlight counts requests inside the handler, so that a case reads the
 	// journal only once every request it caused has been recorded.
 	inFlight atomic.Int64
+
+	// caseCtx ends when the case does: a request the fake still holds
+	// (Trouble.Hold) is let go then, so that it is in the case's journal.
+	mu      sync.Mutex
+	caseCtx context.Context
+	endCase context.CancelFunc
 }
 
 // settle bounds the wait for requests still being served when the driver
@@ -36,6 +44,7 @@ const settle = 2 * time.Second
 
 func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 	f := &fake{}
+	f.caseCtx, f.endCase = context.WithCancel(context.Background())
 	fake, err := scripted.NewServer(spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}}, mockserver.Options{Logger: logger})
 	if err != nil {
 		return nil, err
@@ -53,14 +62,21 @@ func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 
 // close stops the fake. Close, not Shutdown: the run is over, and Shutdown
 // would wait for connections a client keeps alive.
-func (f *fake) close() { _ = f.hs.Close() }
+func (f *fake) close() {
+	f.finishCase()
+	_ = f.hs.Close()
+}
 
 // arrange activates the case's scenario (none: the contract answers) and
-// empties the journal.
-func (f *fake) arrange(c Case) error {
+// empties the journal. hold is how long a Trouble.Hold answer is held.
+func (f *fake) arrange(c Case, hold time.Duration) error {
+	f.mu.Lock()
+	f.endCase()
+	f.caseCtx, f.endCase = context.WithCancel(context.Background())
+	f.mu.Unlock()
 	var active []*scenarios.Scenario
 	if c.Trouble != nil {
-		active = append(active, troubleScenario(c, c.Trouble))
+		active = append(active, troubleScenario(c, c.Trouble, hold))
 	}
 	if err := f.director.Activate(active...); err != nil {
 		return fmt.Errorf("case %s: %w", c.ID, err)
@@ -73,6 +89,7 @@ func (f *fake) arrange(c Case) error {
 // being served (or after settle: a request still in flight then is not
 // the case's).
 func (f *fake) journal() []*mockserver.Entry {
+	f.finishCase()
 	for deadline := time.Now().Add(settle); f.inFlight.Load() > 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
@@ -82,21 +99,26 @@ func (f *fake) journal() []*mockserver.Entry {
 // troubleScenario is the scenario of a case: one rule that answers the
 // case's operation (and only it: the reads some SDKs make first are
 // answered normally) with the trouble.
-func troubleScenario(c Case, t *Trouble) *scenarios.Scenario {
+func troubleScenario(c Case, t *Trouble, hold time.Duration) *scenarios.Scenario {
 	opID, action := specOperation(c.Operation)
 	match := scenarios.Match{Operation: opID}
 	if action != "" {
 		match.Body = map[string]string{"action": action}
 	}
-	resp := &scenarios.Response{Status: t.Status, Headers: map[string]string{}}
+	resp := &scenarios.Response{Status: t.Status, Headers: map[string]string{}, Drop: t.Drop || t.Hold}
+	if t.Hold {
+		resp.Delay = scenarios.Delay{Min: hold, Max: hold}
+	}
 	for k, v := range t.Header {
 		resp.Headers[k] = v
 	}
 	// The fake sends a raw body as written: "" as an empty body (no
 	// Content-Type), other text with the case's Content-Type.
-	if t.Body != nil {
+	switch {
+	case resp.Drop:
+	case t.Body != nil:
 		resp.Body, resp.BodyRaw = *t.Body, true
-	} else {
+	default:
 		resp.Body = map[string]any{"api_id": "{{api_id}}", "error": t.Error}
 	}
 	if t.ContentType != "" {
@@ -109,11 +131,25 @@ func troubleScenario(c Case, t *Trouble) *scenarios.Scenario {
 	}
 }
 
-// track counts the requests inside the handler.
+// finishCase lets go of the requests the case's fake still holds.
+func (f *fake) finishCase() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.endCase()
+}
+
+// track counts the requests inside the handler and ends each with its case.
 func (f *fake) track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.inFlight.Add(1)
 		defer f.inFlight.Add(-1)
-		next.ServeHTTP(w, r)
+		f.mu.Lock()
+		caseCtx := f.caseCtx
+		f.mu.Unlock()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(caseCtx, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

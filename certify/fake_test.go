@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,7 +61,7 @@ func TestFakeArrangesTroubles(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, cases, 1)
 			c := cases[0]
-			require.NoError(t, f.arrange(c))
+			require.NoError(t, f.arrange(c, time.Second))
 
 			resp, _ := do("GET", nodePath, "")
 			assert.Equal(t, 200, resp.StatusCode, "the node read before the action is not arranged")
@@ -80,7 +81,7 @@ func TestFakeArrangesTroubles(t *testing.T) {
 			assert.Equal(t, strings.TrimSuffix(body, "\n"), string(entries[1].Answer), "the journal keeps the answer the client received")
 		})
 	}
-	require.NoError(t, f.arrange(Case{ID: "coldTransfer/ok"}))
+	require.NoError(t, f.arrange(Case{ID: "coldTransfer/ok"}, time.Second))
 	resp, _ := do("POST", nodePath, cold)
 	assert.Equal(t, 201, resp.StatusCode, "arranging the next case removes the trouble")
 }

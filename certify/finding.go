@@ -20,6 +20,22 @@ const (
 	CodeSentWrongValue        Code = "sent-wrong-value"
 	CodeSentStrayField        Code = "sent-stray-field"
 	CodeSentExtraRequests     Code = "sent-extra-requests"
+	// Added by issue 13: each class the first outside review found missed.
+	CodeSentBodyOnBodiless     Code = "sent-body-on-bodiless"
+	CodeSentActionRetried      Code = "sent-action-retried"
+	CodeSentRetryTooSoon       Code = "sent-retry-too-soon"
+	CodeSentUndeclaredQuery    Code = "sent-undeclared-query"
+	CodeSentCredentialsExposed Code = "sent-credentials-exposed"
+)
+
+// What the client DID with an answer that never came, judged from the
+// driver's silence.
+const (
+	// CodeClientNoTimeout: the fake held the answer past the call's
+	// timeout budget and the client did not give up: the driver did not
+	// answer within the call's timeout. The driver is restarted and the run
+	// goes on.
+	CodeClientNoTimeout Code = "client-no-timeout"
 )
 
 // What the client SURFACED, judged from the driver's result against the
@@ -41,6 +57,8 @@ func Codes() []Code {
 	return []Code{
 		CodeSentNothing, CodeSentWrongOperation, CodeSentContractViolation, CodeSentNoAuth,
 		CodeSentWrongContentType, CodeSentWrongValue, CodeSentStrayField, CodeSentExtraRequests,
+		CodeSentBodyOnBodiless, CodeSentActionRetried, CodeSentRetryTooSoon, CodeSentUndeclaredQuery,
+		CodeSentCredentialsExposed, CodeClientNoTimeout,
 		CodeSurfacedNoAPIID, CodeSurfacedWrongField, CodeSurfacedErrorOnSuccess, CodeSurfacedSuccessOnError,
 		CodeSurfacedSuccessWithoutSend, CodeSurfacedNoStatus, CodeSurfacedWrongStatus, CodeSurfacedNoMessage,
 		CodeDriverError,

@@ -2,15 +2,19 @@ package certify
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -50,6 +54,11 @@ func isNodeAction(op string) bool {
 	return op == driver.OpCall || op == driver.OpWarmTransfer || op == driver.OpColdTransfer
 }
 
+// RetryAfterTolerance is how much sooner than a 429's Retry-After a retry
+// may come: the judge measures from the end of the fake's answer to the
+// arrival of the next request, both on the fake's clock.
+const RetryAfterTolerance = 100 * time.Millisecond
+
 // resultFields are the fields of the protocol's success result, compared
 // with the answer's when the client surfaces them.
 var resultFields = []string{"phlo_id", "node_id", "name", "node_type", "created_on", "phlo_run_id", "message", "error"}
@@ -60,12 +69,18 @@ var resultFields = []string{"phlo_id", "node_id", "name", "node_type", "created_
 type judge struct {
 	c        Case
 	authID   string
+	secret   string // the Auth Token: never quoted, found anywhere but Authorization
 	contract *contractIndex
 	out      []Finding
 }
 
+// add records a finding once: a retry that repeats a mistake does not
+// repeat the finding.
 func (j *judge) add(code Code, format string, args ...any) {
-	j.out = append(j.out, Finding{Code: code, Case: j.c.ID, Message: scrub(fmt.Sprintf(format, args...))})
+	f := Finding{Code: code, Case: j.c.ID, Message: redact(scrub(fmt.Sprintf(format, args...)), j.secret)}
+	if !slices.Contains(j.out, f) {
+		j.out = append(j.out, f)
+	}
 }
 
 func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
@@ -102,40 +117,187 @@ func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
 		j.add(CodeSentWrongOperation, "the client never sent %s); it sent %s", want, strings.Join(sent, ", "))
 		return j.out
 	}
+	for _, e := range entries {
+		j.request(e)
+	}
 	j.others(entries, target)
 	j.sent(target)
 	j.surfaced(target, res)
 	return j.out
 }
 
+// request judges what every request of the case must get right, the
+// operation's own and the reads before it alike: no body where the
+// contract has none, no query parameter it does not declare, and the
+// credentials in the Authorization header only.
+func (j *judge) request(e *mockserver.Entry) {
+	if body := strings.TrimSpace(e.Body); body != "" && e.OperationID != "" && j.contract.body(e.OperationID) == nil {
+		j.add(CodeSentBodyOnBodiless, "%s has no request body in the contract, and the client sent one: %s", describeEntry(e), clip(body))
+	}
+	if e.RawQuery != "" {
+		var names []string
+		if q, err := url.ParseQuery(e.RawQuery); err == nil {
+			for _, k := range slices.Sorted(maps.Keys(q)) {
+				if !j.contract.declaresQuery(e.OperationID, k) {
+					names = append(names, strconv.Quote(k))
+				}
+			}
+		} else {
+			names = append(names, "(a query that does not parse)")
+		}
+		if len(names) > 0 {
+			j.add(CodeSentUndeclaredQuery, "%s has the query ?%s: the contract declares no query parameter %s", describeEntry(e), clip(e.RawQuery), strings.Join(names, ", "))
+		}
+	}
+	if j.secret == "" {
+		return
+	}
+	var where []string
+	if containsSecret(e.Path, j.secret) {
+		where = append(where, "the path")
+	}
+	if containsSecret(e.RawQuery, j.secret) {
+		where = append(where, "the query string")
+	}
+	if containsSecret(e.Body, j.secret) {
+		where = append(where, "the body")
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.Header)) {
+		if name == "Authorization" {
+			continue
+		}
+		for _, v := range e.Header[name] {
+			if containsSecret(v, j.secret) {
+				where = append(where, "the header "+name)
+				break
+			}
+		}
+	}
+	if len(where) > 0 {
+		j.add(CodeSentCredentialsExposed, "%s carries the Auth Token in %s, where logs and proxies keep it: send it only in the Authorization header", describeEntry(e), strings.Join(where, " and "))
+	}
+}
+
+// containsSecret finds the secret as sent: raw, percent-encoded or inside
+// base64 (of "id:secret" or "secret:id", wherever it starts).
+func containsSecret(s, secret string) bool {
+	if s == "" || secret == "" {
+		return false
+	}
+	if strings.Contains(s, secret) || strings.Contains(s, url.QueryEscape(secret)) || strings.Contains(s, url.PathEscape(secret)) {
+		return true
+	}
+	if u, err := url.QueryUnescape(s); err == nil && strings.Contains(u, secret) {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !isBase64Char(r) }) {
+		if b, err := base64.StdEncoding.DecodeString(w); err == nil && strings.Contains(string(b), secret) {
+			return true
+		}
+	}
+	return false
+}
+
+func isBase64Char(r rune) bool {
+	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '='
+}
+
+// redact removes the secret from a text quoted in a report, in every
+// form containsSecret finds.
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+		s = strings.ReplaceAll(s, form, "[redacted]")
+	}
+	return s
+}
+
 // others judges the requests besides the operation's own: reading the
 // PHLO or the node first is what some SDKs do (plivo-go needs the node's
-// type to build the action's path), and retrying after a 429 or 5xx is
-// fair; anything else is an extra request.
+// type to build the action's path), and sending the operation again after
+// a 429, a 5xx or no answer is a retry; anything else is an extra request.
+// A retry is judged by retry.
 func (j *judge) others(entries []*mockserver.Entry, target *mockserver.Entry) {
+	var prev *mockserver.Entry // the last attempt at the operation so far
 	for _, e := range entries {
+		attempt := e.OperationID == target.OperationID
+		if attempt && prev != nil {
+			j.retry(prev, e)
+		}
+		if attempt {
+			prev = e
+		}
 		if e == target {
 			continue
 		}
 		read := e.Method == "GET" && (e.OperationID == "getPhlo" || e.OperationID == "getMultiPartyCall") &&
 			e.PathParams["phlo_id"] == j.c.Params.PhloID &&
 			(e.OperationID == "getPhlo" || e.PathParams["node_id"] == j.c.Params.NodeID)
-		retry := e.OperationID == target.OperationID && (e.Status == 429 || e.Status >= 500)
+		retry := attempt && unknownOrRefused(e.Status)
 		if !read && !retry {
 			j.add(CodeSentExtraRequests, "the client also sent %s", describeEntry(e))
 		}
 	}
 }
 
+// unknownOrRefused: after this answer a client may send the request
+// again (a 429 refused it; a 5xx or no answer leaves it unknown).
+func unknownOrRefused(status int) bool { return status == 0 || status == 429 || status >= 500 }
+
+// retry judges next, an attempt at the case's operation after prev.
+//
+// The rule: reads (GET) may be retried after any answer that allows it.
+// Actions (every POST: a run dials, a node or member action moves people)
+// may be retried only after a 429, which says the request was refused and
+// not performed, and only once its Retry-After has passed. After a 5xx or
+// a dropped connection the first attempt may have happened, and the API
+// has no idempotency key to make a second one safe, so the client must
+// surface the error instead.
+func (j *judge) retry(prev, next *mockserver.Entry) {
+	if prev.Status == 429 {
+		if wait := j.retryAfter(); wait > 0 && next.Time.Sub(prev.Time.Add(prev.Duration)) < wait-RetryAfterTolerance {
+			j.add(CodeSentRetryTooSoon, "the client sent %s again sooner than the 429's Retry-After: %d (less than %s after the answer)",
+				describeEntry(next), int(wait/time.Second), wait-RetryAfterTolerance)
+		}
+		return
+	}
+	if next.Method == "POST" && (prev.Status == 0 || prev.Status >= 500) {
+		what := fmt.Sprintf("a %d", prev.Status)
+		if prev.Status == 0 {
+			what = "no answer"
+		}
+		j.add(CodeSentActionRetried, "the client sent %s again after %s: that does not say whether the first one happened, and a retry may do it twice; surface the error instead", describeAction(next), what)
+	}
+}
+
+// retryAfter is the Retry-After the case's answer carries, in whole seconds.
+func (j *judge) retryAfter() time.Duration {
+	if j.c.Trouble == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(j.c.Trouble.Header["Retry-After"]))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
 func (j *judge) sent(e *mockserver.Entry) {
 	p := j.c.Params
 	// credentials: the journal keeps "Basic AUTHID:[redacted]"
 	user, hasAuth := basicUser(e.Header.Get("Authorization"))
+	rightUser := hasAuth && user == j.authID
 	switch {
 	case !hasAuth:
 		j.add(CodeSentNoAuth, "the request has no HTTP Basic credentials")
+	case user == j.secret:
+		// Never quoted: the user is the secret.
+		j.add(CodeSentWrongValue, "the Basic auth user is the Auth Token, not the Auth ID %q: the two are swapped", j.authID)
 	case user != j.authID:
-		j.add(CodeSentWrongValue, "Basic auth user %q, want the Auth ID %q", user, j.authID)
+		// Not quoted either: whatever stands there may be a secret.
+		j.add(CodeSentWrongValue, "the Basic auth user (%d characters, not quoted) is not the Auth ID %q", len(user), j.authID)
 	}
 	want := map[string]string{"phlo_id": p.PhloID, "node_id": p.NodeID, "member_address": p.MemberAddress}
 	if j.c.Operation == driver.OpRunPhlo {
@@ -148,11 +310,17 @@ func (j *judge) sent(e *mockserver.Entry) {
 		}
 	}
 	if !e.Valid {
+		var obj map[string]any
+		_ = json.Unmarshal([]byte(e.Body), &obj)
 		for _, v := range e.Violations {
-			if v.Code == mockserver.CodeUnauthorized && !hasAuth {
-				continue // sent-no-auth says it
+			switch {
+			case v.Code == mockserver.CodeUnauthorized && !rightUser:
+				continue // sent-no-auth or sent-wrong-value says it
+			case v.Code == mockserver.CodeMediaType:
+				j.add(CodeSentWrongContentType, "a body sent with Content-Type %q, want application/json: %s", e.Header.Get("Content-Type"), clip(e.Body))
+				continue
 			}
-			j.add(CodeSentContractViolation, "the fake refused the request (%s): %s", v.Code, v.Message)
+			j.add(CodeSentContractViolation, "the fake refused the request (%s)%s: %s", v.Code, offending(obj, v), v.Message)
 		}
 		return
 	}
@@ -178,12 +346,16 @@ func (j *judge) body(e *mockserver.Entry) {
 		}
 		return
 	}
+	jsonType := true
 	if mt, _, err := mime.ParseMediaType(e.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		j.add(CodeSentWrongContentType, "a JSON body sent with Content-Type %q, want application/json", e.Header.Get("Content-Type"))
+		jsonType = false
+		j.add(CodeSentWrongContentType, "a body sent with Content-Type %q, want application/json: %s", e.Header.Get("Content-Type"), clip(string(raw)))
 	}
 	var body any
 	if err := json.Unmarshal(raw, &body); err != nil {
-		j.add(CodeSentContractViolation, "the body is not JSON: %s", clip(string(raw)))
+		if jsonType { // otherwise it was never meant as JSON: the Content-Type says it
+			j.add(CodeSentContractViolation, "the body is not JSON: %s", clip(string(raw)))
+		}
 		return
 	}
 	obj, ok := body.(map[string]any)
@@ -218,12 +390,16 @@ func (j *judge) body(e *mockserver.Entry) {
 		wantFields = map[string]string{"action": action}
 		allowed = []string{"action"}
 	}
-	for _, k := range sortedKeys(wantFields) {
+	schema := j.contract.variant(e.OperationID, action)
+	for _, k := range slices.Sorted(maps.Keys(wantFields)) {
 		if reported[k] {
 			continue
 		}
 		got, present := obj[k]
 		switch s, isString := got.(string); {
+		case !present && wantFields[k] == defaultOf(schema, k):
+			// Left out, the property takes its documented default, which
+			// is the value the case gave (role "agent").
 		case !present:
 			j.add(CodeSentWrongValue, "%s is missing, want %q", k, wantFields[k])
 		case !isString || s != wantFields[k]:
@@ -235,7 +411,7 @@ func (j *judge) body(e *mockserver.Entry) {
 	if r, present := obj["role"]; present && p.Role == "" && slices.Contains(allowed, "role") && !reported["role"] && r != "agent" {
 		j.add(CodeSentWrongValue, "role is %s though none was given; leave it out or send the default \"agent\"", jsonText(r))
 	}
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(allowed, k) {
 			j.add(CodeSentStrayField, "the body has %q (%s), which the case did not give", k, clip(jsonText(obj[k])))
 		}
@@ -245,6 +421,10 @@ func (j *judge) body(e *mockserver.Entry) {
 func (j *judge) surfaced(e *mockserver.Entry, res driver.Result) {
 	if res.Outcome == driver.OutcomeUnsupported {
 		return // the caller skips the case
+	}
+	if e.Status == 0 {
+		j.unanswered(res)
+		return
 	}
 	wire := e.Answer
 	var answer map[string]any
@@ -281,16 +461,62 @@ func (j *judge) surfaced(e *mockserver.Entry, res driver.Result) {
 	ce := res.Error
 	switch {
 	case ce.Status == 0:
-		j.add(CodeSurfacedNoStatus, "the error does not expose the HTTP status %d", e.Status)
+		j.add(CodeSurfacedNoStatus, "the error does not expose the HTTP status %d; the client's error is %q", e.Status, clip(ce.Message))
 	case ce.Status != e.Status:
 		j.add(CodeSurfacedWrongStatus, "the error's status is %d, the fake answered %d", ce.Status, e.Status)
 	}
-	if msg, _ := answer["error"].(string); msg != "" && !strings.Contains(ce.Message, msg) {
+	// Case-insensitive: a client may reword the case of a text it shows,
+	// and the troubles' texts differ from the status lines in more than
+	// case, so that a client showing only "500 Internal Server Error" is
+	// still caught.
+	if msg, _ := answer["error"].(string); msg != "" && !strings.Contains(strings.ToLower(ce.Message), strings.ToLower(msg)) {
 		j.add(CodeSurfacedNoMessage, "the error's message %q does not carry the fake's %q", clip(ce.Message), msg)
 	}
 	if ce.APIID != "" && apiID != "" && ce.APIID != apiID {
 		j.add(CodeSurfacedWrongField, "the error's api_id differs from the one the fake sent")
 	}
+}
+
+// unanswered judges what the client surfaced when the fake sent no answer
+// (it dropped the connection, or held the answer past the client's
+// timeout): an error without an HTTP status.
+func (j *judge) unanswered(res driver.Result) {
+	what := "the fake sent no answer"
+	if t := j.c.Trouble; t != nil && t.Hold {
+		what = "the fake held the answer past the client's timeout budget"
+	} else if t != nil && t.Drop {
+		what = "the fake dropped the connection without answering"
+	}
+	switch {
+	case res.Outcome == driver.OutcomeSuccess:
+		j.add(CodeSurfacedSuccessOnError, "%s; the client reported success", what)
+	case res.Error != nil && res.Error.Status != 0:
+		j.add(CodeSurfacedWrongStatus, "the error's status is %d, but %s", res.Error.Status, what)
+	}
+}
+
+// offending quotes the value a violation is about, from the body as sent.
+func offending(obj map[string]any, v mockserver.Violation) string {
+	key := strings.TrimPrefix(v.Pointer, "/")
+	if key == "" || strings.Contains(key, "/") {
+		key = v.Field
+	}
+	if val, ok := obj[key]; ok && key != "" {
+		return fmt.Sprintf(" on %s %s", key, clip(jsonText(val)))
+	}
+	return ""
+}
+
+// defaultOf is the documented default of a body property, as text ("" for none).
+func defaultOf(schema *openapi3.Schema, name string) string {
+	if schema == nil || schema.Properties[name] == nil || schema.Properties[name].Value == nil {
+		return ""
+	}
+	d, ok := schema.Properties[name].Value.Default.(string)
+	if !ok {
+		return ""
+	}
+	return d
 }
 
 func basicUser(h string) (string, bool) {
@@ -308,6 +534,17 @@ func describeEntry(e *mockserver.Entry) string {
 		s += " (" + e.OperationID + ")"
 	}
 	return s
+}
+
+// describeAction is describeEntry with the body's action, if any.
+func describeAction(e *mockserver.Entry) string {
+	var b struct {
+		Action string `json:"action"`
+	}
+	if json.Unmarshal([]byte(e.Body), &b) == nil && b.Action != "" {
+		return describeEntry(e) + " with action " + strconv.Quote(b.Action)
+	}
+	return describeEntry(e)
 }
 
 func describeAnswer(status int, body []byte) string {
@@ -343,15 +580,6 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // clip shortens client text quoted in a finding.
 func clip(s string) string {
 	const max = 160
@@ -381,13 +609,19 @@ func scrub(s string) string {
 type contractIndex struct {
 	ops    map[string]*openapi3.Schema
 	routes map[string]string // operation id -> "METHOD /path/{template}"
+	query  map[string]bool   // "operationId name" of each declared query parameter
 }
 
 func newContractIndex(doc *openapi3.T) *contractIndex {
-	b := &contractIndex{ops: map[string]*openapi3.Schema{}, routes: map[string]string{}}
+	b := &contractIndex{ops: map[string]*openapi3.Schema{}, routes: map[string]string{}, query: map[string]bool{}}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			b.routes[op.OperationID] = method + " " + path
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+					b.query[op.OperationID+" "+p.Value.Name] = true
+				}
+			}
 			if op.RequestBody == nil || op.RequestBody.Value == nil {
 				continue
 			}
@@ -400,6 +634,10 @@ func newContractIndex(doc *openapi3.T) *contractIndex {
 }
 
 func (b *contractIndex) body(opID string) *openapi3.Schema { return b.ops[opID] }
+
+// declaresQuery reports whether the operation declares the query parameter
+// (the contract declares none today).
+func (b *contractIndex) declaresQuery(opID, name string) bool { return b.query[opID+" "+name] }
 
 // variant is the schema a body of that action must follow.
 func (b *contractIndex) variant(opID, action string) *openapi3.Schema {

@@ -1,8 +1,10 @@
 package certify
 
 import (
+	"encoding/base64"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,13 +44,15 @@ func TestJudgeOtherRequests(t *testing.T) {
 	}{
 		{"the operation alone", []*mockserver.Entry{hold(500)}, nil},
 		{"a read of the PHLO first", []*mockserver.Entry{readPhlo(PhloID), hold(500)}, nil},
-		{"retries after a 5xx", []*mockserver.Entry{hold(500), hold(500), hold(500)}, nil},
+		// An action is not retried after a 5xx: the first may have happened.
+		{"retries after a 5xx", []*mockserver.Entry{hold(500), hold(500), hold(500)}, []Code{CodeSentActionRetried}},
+		{"retries after a dropped connection", []*mockserver.Entry{hold(0), hold(500)}, []Code{CodeSentActionRetried}},
 		{"a read of another PHLO", []*mockserver.Entry{readPhlo("0b7c8d9e-0000-4000-8000-000000000000"), hold(500)}, []Code{CodeSentExtraRequests}},
 		{"the operation again after a 201", []*mockserver.Entry{hold(201), hold(500)}, []Code{CodeSentExtraRequests}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := &judge{c: c, authID: mockserver.DefaultAuthID, contract: index}
+			j := &judge{c: c, authID: mockserver.DefaultAuthID, secret: mockserver.DefaultAuthToken, contract: index}
 			var got []Code
 			for _, f := range j.run(tt.entries, surfaced) {
 				got = append(got, f.Code)
@@ -56,6 +60,56 @@ func TestJudgeOtherRequests(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// Retry-After is judged from the journal's timestamps: from the end of the
+// 429 to the arrival of the retry, with RetryAfterTolerance.
+func TestJudgeRetryAfter(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	index := newContractIndex(spec)
+	cases, err := Select(Cases(), "getPhlo/rate-limited")
+	require.NoError(t, err)
+	c := cases[0]
+	auth := http.Header{"Authorization": {"Basic " + mockserver.DefaultAuthID + ":[redacted]"}}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	get := func(at time.Duration) *mockserver.Entry {
+		return &mockserver.Entry{Method: "GET", Path: "/v1/phlo/" + PhloID, OperationID: "getPhlo", Header: auth,
+			PathParams: map[string]string{"phlo_id": PhloID}, Valid: true, Status: 429, Time: t0.Add(at), Duration: 10 * time.Millisecond,
+			Answer: []byte(`{"api_id":"a","error":"` + c.Trouble.Error + `"}`)}
+	}
+	surfaced := driver.Result{Outcome: driver.OutcomeError, Error: &driver.ClientError{Status: 429, Message: c.Trouble.Error}}
+	tests := []struct {
+		name string
+		gap  time.Duration // from the end of the first answer
+		want []Code
+	}{
+		{"a second later", time.Second, nil},
+		{"within the tolerance", time.Second - RetryAfterTolerance, nil},
+		{"just past the tolerance", time.Second - RetryAfterTolerance - time.Millisecond, []Code{CodeSentRetryTooSoon}},
+		{"at once", time.Millisecond, []Code{CodeSentRetryTooSoon}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := &judge{c: c, authID: mockserver.DefaultAuthID, secret: mockserver.DefaultAuthToken, contract: index}
+			var got []Code
+			for _, f := range j.run([]*mockserver.Entry{get(0), get(10*time.Millisecond + tt.gap)}, surfaced) {
+				got = append(got, f.Code)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// No finding quotes the Auth Token, in any form a client may echo it.
+func TestRedact(t *testing.T) {
+	secret := mockserver.DefaultAuthToken
+	for _, s := range []string{secret, "x?auth_token=" + secret, "Bearer " + secret} {
+		assert.NotContains(t, redact(s, secret), secret)
+		assert.True(t, containsSecret(s, secret), s)
+	}
+	assert.True(t, containsSecret("Basic "+base64.StdEncoding.EncodeToString([]byte(secret+":MA")), secret), "inside base64")
+	assert.False(t, containsSecret("/v1/account/"+mockserver.DefaultAuthID+"/phlo/P1", secret), "the Auth ID in runPhlo's path is not the secret")
 }
 
 func TestScrub(t *testing.T) {
@@ -69,9 +123,9 @@ func TestSelect(t *testing.T) {
 		want     int
 		err      error
 	}{
-		{"", 38, nil},
+		{"", 42, nil},
 		{"*/ok", 12, nil},
-		{"*/ok, hold/*", 12 + 8, nil},
+		{"*/ok, hold/*", 12 + 9, nil},
 		{"*/empty-body", 3, nil},
 		{"hold/ok,nothing/*", 0, ErrNoCase},
 	}

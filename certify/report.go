@@ -34,6 +34,27 @@ type Report struct {
 	Operations []string
 	Results    []Result
 	Duration   time.Duration
+	// Stop, when set, says where and why the run stopped before its end
+	// (the driver broke the protocol, hung or exited): Results hold the
+	// verdicts reached before it.
+	Stop *Stop
+}
+
+// Stop is where and why a run stopped early.
+type Stop struct {
+	// Case is the case being run; "" when the driver failed outside one
+	// (start-up, hello, bye).
+	Case string `json:"case,omitempty"`
+	// Reason says what the driver did and what the fake saw in the case
+	// ("the client sent 14 requests (getPhlo), all answered 429").
+	Reason string `json:"reason"`
+}
+
+func (s *Stop) String() string {
+	if s.Case == "" {
+		return s.Reason
+	}
+	return s.Case + ": " + s.Reason
 }
 
 // Result is one case's verdict.
@@ -65,12 +86,13 @@ func (r *Report) Counts() (cases, passed, failed, skipped int) {
 	return len(r.Results), passed, failed, skipped
 }
 
-// Certified reports whether no case failed and at least one passed.
-// Skipped cases do not count against a client: it is certified for the
-// operations it offers, but a client that offers none is not certified.
+// Certified reports whether the run ended, no case failed and at least
+// one passed. Skipped cases do not count against a client: it is certified
+// for the operations it offers, but a client that offers none is not
+// certified.
 func (r *Report) Certified() bool {
 	_, passed, failed, _ := r.Counts()
-	return failed == 0 && passed > 0
+	return r.Stop == nil && failed == 0 && passed > 0
 }
 
 // Findings returns every finding of the run, in case order.
@@ -98,6 +120,9 @@ func Summary(r *Report) string {
 	if skipped > 0 {
 		s += fmt.Sprintf(", %d skipped", skipped)
 	}
+	if r.Stop != nil {
+		return s + ": STOPPED, NOT certified"
+	}
 	if r.Certified() {
 		return s + ": certified"
 	}
@@ -124,6 +149,10 @@ func WriteText(w io.Writer, r *Report) error {
 			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
 			details = true
 		}
+	}
+	if r.Stop != nil {
+		ew.printf("STOP %s\n", r.Stop)
+		details = true
 	}
 	if details {
 		ew.printf("\n")
@@ -168,6 +197,7 @@ type jsonReport struct {
 	Failed     int          `json:"failed"`
 	Skipped    int          `json:"skipped"`
 	Results    []jsonResult `json:"results"`
+	Stopped    *Stop        `json:"stopped,omitempty"`
 }
 
 type jsonResult struct {
@@ -182,7 +212,7 @@ type jsonResult struct {
 // WriteJSON writes the report as one indented JSON document, without
 // times, so that two runs of the same client are byte-identical.
 func WriteJSON(w io.Writer, r *Report) error {
-	out := jsonReport{Client: r.Client, Version: r.Version, Operations: r.Operations, Certified: r.Certified(), Results: []jsonResult{}}
+	out := jsonReport{Client: r.Client, Version: r.Version, Operations: r.Operations, Certified: r.Certified(), Results: []jsonResult{}, Stopped: r.Stop}
 	if out.Operations == nil {
 		out.Operations = []string{}
 	}
@@ -222,6 +252,20 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		}
 		out.Add(op, jc)
 	}
+	if s := r.Stop; s != nil {
+		// The case the run stopped in, failed with the reason, so that a
+		// CI job shows where it ended.
+		name, op := s.Case, "run"
+		for _, c := range Cases() {
+			if c.ID == s.Case {
+				op = c.Operation
+			}
+		}
+		if name == "" {
+			name = "run"
+		}
+		out.Add(op, junit.Case{Name: name, Classname: "phlomock.certify." + op, Failure: &junit.Failure{Message: s.Reason, Type: "run-stopped", Text: s.Reason + "\n"}})
+	}
 	return out.Write(w)
 }
 
@@ -237,6 +281,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		verdict = "**not certified**"
 	}
 	ew.printf("%s: %d cases, %d passed, %d failed, %d skipped.\n\n", verdict, n, passed, failed, skipped)
+	if r.Stop != nil {
+		ew.printf("The run stopped early: %s\n\n", mdEscape(r.Stop.String()))
+	}
 	ew.printf("Operations the driver offers: %s.\n\n", orDash(strings.Join(r.Operations, ", ")))
 	ew.printf("| case | verdict | findings |\n|---|---|---|\n")
 	for _, res := range r.Results {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -15,6 +18,11 @@ import (
 
 // ErrNoCase: a --cases pattern matches no case.
 var ErrNoCase = errors.New("no such case")
+
+// NoAnswerBudget is the client's timeout budget (the call's timeout_ms)
+// that a protocol 2 driver gets for getPhlo/no-answer: short, so that a
+// client that honours it passes in a second.
+const NoAnswerBudget = time.Second
 
 // Runner certifies one client: it starts the fake and the driver, runs the
 // cases one at a time and judges each.
@@ -32,9 +40,11 @@ type Runner struct {
 }
 
 // Run certifies the client on cases (Cases() when nil). The error is for a
-// run that could not be made (the driver cannot start, breaks the
-// protocol, hangs or exits): the client's own failures are findings in the
-// report.
+// run that could not be made or finished (the driver cannot start, breaks
+// the protocol, hangs or exits): the client's own failures are findings in
+// the report. Once the driver has been started, the report is returned
+// even with an error: it holds every verdict reached and, in Stop, where
+// and why the run stopped, so that a failed run still leaves its reports.
 func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	if r.Spec == nil {
 		return nil, errors.New("certify: nil spec")
@@ -49,57 +59,162 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	}
 	defer f.close()
 
+	rep := &Report{}
+	stop := func(c string, err error, seen string) (*Report, error) {
+		rep.Stop = &Stop{Case: c, Reason: redact(stopReason(err, seen), mockserver.DefaultAuthToken)}
+		rep.Duration = time.Since(begin)
+		if seen != "" {
+			err = fmt.Errorf("%s: %w", seen, err)
+		}
+		return rep, fmt.Errorf("certify: %w", err)
+	}
 	d, err := driver.Start(ctx, r.Command, r.Driver)
 	if err != nil {
-		return nil, fmt.Errorf("certify: %w", err)
+		return stop("", err, "")
 	}
 	hello := d.Hello()
-	rep := &Report{Client: hello.Client, Version: hello.Version, Operations: hello.Operations}
+	rep.Client, rep.Version, rep.Operations = hello.Client, hello.Version, hello.Operations
 	index := newContractIndex(r.Spec)
 	for _, c := range cases {
-		res, err := r.runCase(ctx, f, d, index, hello, c)
+		res, seen, err := r.runCase(ctx, f, d, index, hello, c)
+		if err != nil && c.Trouble != nil && c.Trouble.Hold && errors.Is(err, driver.ErrTimeout) && ctx.Err() == nil {
+			// The client waited for an answer that never came: its finding,
+			// then a fresh driver for the cases after it.
+			res.Verdict = VerdictFail
+			res.Findings = append(res.Findings, Finding{Code: CodeClientNoTimeout, Case: c.ID, Message: fmt.Sprintf(
+				"the fake held the answer past the client's timeout budget (%s) and the client did not give up: the driver gave no result within %s (%s); give the client an HTTP timeout",
+				budgetText(hello, c, r.callTimeout()), r.callTimeout(), seen)})
+			rep.Results = append(rep.Results, res)
+			_ = d.Close()
+			if d, err = driver.Start(ctx, r.Command, r.Driver); err != nil {
+				return stop(c.ID, fmt.Errorf("restarting the driver after %s: %w", c.ID, err), "")
+			}
+			continue
+		}
 		if err != nil {
 			_ = d.Close()
-			return nil, fmt.Errorf("certify: %w", err)
+			return stop(c.ID, err, seen)
 		}
 		rep.Results = append(rep.Results, res)
 	}
 	if err := d.Close(); err != nil {
-		return nil, fmt.Errorf("certify: %w", err)
+		return stop("", err, "")
 	}
 	rep.Duration = time.Since(begin)
 	return rep, nil
 }
 
-func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case) (Result, error) {
-	res := Result{Case: c}
+func (r *Runner) callTimeout() time.Duration {
+	if r.Driver.CallTimeout > 0 {
+		return r.Driver.CallTimeout
+	}
+	return driver.DefaultCallTimeout
+}
+
+// budget is the client's timeout budget for a case, sent as timeout_ms to
+// a protocol 2 driver: NoAnswerBudget for the case that holds its answer,
+// and otherwise 80% of the call's timeout, room for the driver itself.
+func budget(c Case, call time.Duration) time.Duration {
+	if c.Trouble != nil && c.Trouble.Hold {
+		return min(NoAnswerBudget, call/2)
+	}
+	return call * 8 / 10
+}
+
+func budgetText(hello driver.HelloInfo, c Case, call time.Duration) string {
+	if hello.Protocol >= 2 {
+		return fmt.Sprintf("timeout_ms %d", budget(c, call).Milliseconds())
+	}
+	return fmt.Sprintf("protocol 1: below the call's timeout of %s", call)
+}
+
+func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case) (res Result, seen string, err error) {
+	res = Result{Case: c}
 	if !hello.Supports(c.Operation) {
 		res.Verdict, res.Skipped = VerdictSkipped, "the client does not offer "+c.Operation
-		return res, nil
+		return res, "", nil
 	}
-	if err := f.arrange(c); err != nil {
-		return res, err
+	call := r.callTimeout()
+	// Held past the call's timeout: past any budget a driver may choose.
+	if err := f.arrange(c, call+time.Second); err != nil {
+		return res, "", err
 	}
-	begin := time.Now()
-	out, err := d.Call(ctx, driver.CallMessage{
+	m := driver.CallMessage{
 		ID: c.ID, Operation: c.Operation, BaseURL: f.url,
 		AuthID: mockserver.DefaultAuthID, AuthToken: mockserver.DefaultAuthToken, Params: c.Params,
-	})
-	res.Duration = time.Since(begin)
-	if err != nil {
-		return res, err
 	}
+	if hello.Protocol >= 2 {
+		m.TimeoutMS = int(budget(c, call).Milliseconds())
+	}
+	begin := time.Now()
+	out, err := d.Call(ctx, m)
+	res.Duration = time.Since(begin)
 	entries := f.journal()
 	res.Requests, res.Journal = len(entries), entries
-	if out.Outcome == driver.OutcomeUnsupported {
-		res.Verdict, res.Skipped = VerdictSkipped, "the client cannot perform "+c.Operation+": "+scrub(out.Message)
-		return res, nil
+	if err != nil {
+		return res, describeJournal(entries), err
 	}
-	j := &judge{c: c, authID: mockserver.DefaultAuthID, contract: contract}
+	if out.Outcome == driver.OutcomeUnsupported {
+		res.Verdict, res.Skipped = VerdictSkipped, "the client cannot perform "+c.Operation+": "+redact(scrub(out.Message), mockserver.DefaultAuthToken)
+		return res, "", nil
+	}
+	j := &judge{c: c, authID: mockserver.DefaultAuthID, secret: mockserver.DefaultAuthToken, contract: contract}
 	res.Findings = j.run(entries, out)
 	res.Verdict = VerdictPass
 	if len(res.Findings) > 0 {
 		res.Verdict = VerdictFail
 	}
-	return res, nil
+	return res, "", nil
+}
+
+// describeJournal says what the fake saw in a case, for a run that stops
+// there: "the client sent 14 requests (getPhlo), all answered 429".
+func describeJournal(entries []*mockserver.Entry) string {
+	if len(entries) == 0 {
+		return "the client sent no request in this case"
+	}
+	statuses := map[int]int{}
+	ops := map[string]bool{}
+	for _, e := range entries {
+		statuses[e.Status]++
+		op := e.OperationID
+		if op == "" {
+			op = e.Method + " " + e.Path
+		}
+		ops[op] = true
+	}
+	answer := func(status int) string {
+		if status == 0 {
+			return "unanswered"
+		}
+		return fmt.Sprintf("answered %d", status)
+	}
+	s := fmt.Sprintf("the client sent %d request", len(entries))
+	if len(entries) > 1 {
+		s += "s"
+	}
+	s += " (" + strings.Join(slices.Sorted(maps.Keys(ops)), ", ") + ")"
+	codes := slices.Sorted(maps.Keys(statuses))
+	switch {
+	case len(codes) == 1 && len(entries) > 1:
+		return s + ", all " + answer(codes[0])
+	case len(codes) == 1:
+		return s + ", " + answer(codes[0])
+	}
+	var parts []string
+	for _, st := range codes {
+		parts = append(parts, fmt.Sprintf("%d %s", statuses[st], answer(st)))
+	}
+	return s + ": " + strings.Join(parts, ", ")
+}
+
+// stopReason is the text of Report.Stop: what went wrong with the driver
+// (without its standard error, which only the error carries) and what the
+// fake saw.
+func stopReason(err error, seen string) string {
+	msg, _, _ := strings.Cut(err.Error(), "\ndriver stderr:")
+	if seen != "" {
+		msg += "; " + seen
+	}
+	return msg
 }

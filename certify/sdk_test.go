@@ -112,6 +112,10 @@ func TestCertifyPlivoNode(t *testing.T) {
 		"getMultiPartyCall/ok", "hold/*", "unhold/ok", "hangup/ok", "resumeCall/ok", "voicemailDrop/ok")...)
 	// A PHLO run without data sends the JSON string "" as its body.
 	want = append(want, each(certify.CodeSentContractViolation, "runPhlo/no-payload")...)
+	// GET /v1/phlo/ID/?phlo_id=ID: a query parameter the contract does
+	// not declare (../shared/reference/wire/plivo-node-4.78.0.txt has it
+	// too).
+	want = append(want, each(certify.CodeSentUndeclaredQuery, "getPhlo/*")...)
 	// A 429 is not among the statuses it maps to typed errors: a bare
 	// AxiosError, with neither status nor message.
 	want = append(want, each(certify.CodeSurfacedNoStatus, "getPhlo/rate-limited", "coldTransfer/rate-limited")...)

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"strings"
 )
 
 // The default account, documented in the README: what a fresh `phlomock
@@ -36,16 +37,38 @@ func checkCredentials(accounts Accounts, id, token string) bool {
 }
 
 // auth checks HTTP Basic credentials against the state's accounts (401),
-// unless the operation's security allows anonymous calls.
+// unless the operation's security allows anonymous calls or names other
+// schemes (security.go).
 func (s *Server) auth(x *request) *RequestError {
+	if x.op.security != nil && !x.op.public {
+		return s.authSchemes(x) // security.go: bearer, apiKey, several schemes
+	}
 	id, token, hasAuth := x.r.BasicAuth()
 	x.entry.AuthID = id
 	switch {
 	case x.op.public:
 	case !hasAuth:
-		return refuse(CodeUnauthorized, "Authentication credentials were not provided: use HTTP Basic auth with your Auth ID and Auth Token.")
+		return refuse(CodeUnauthorized, notBasic(x.r.Header.Get("Authorization")))
 	case !checkCredentials(x.state.Accounts, id, token):
 		return refuse(CodeUnauthorized, "Authentication failed: invalid Auth ID or Auth Token.")
 	}
 	return nil
+}
+
+// notBasic words a request without Basic credentials: none at all, another
+// scheme (a Bearer token: the credentials were provided, just not as this
+// API takes them), or Basic that does not decode. The header's value is
+// never echoed, only a scheme name that is a plain word.
+func notBasic(header string) string {
+	const how = "use HTTP Basic auth with your Auth ID and Auth Token."
+	scheme, _, _ := strings.Cut(strings.TrimSpace(header), " ")
+	switch {
+	case header == "":
+		return "Authentication credentials were not provided: " + how
+	case strings.EqualFold(scheme, "Basic"):
+		return "Authentication failed: the Basic credentials are not base64 of AUTH_ID:AUTH_TOKEN; " + how
+	case len(scheme) <= 20 && strings.IndexFunc(scheme, func(r rune) bool { return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') }) < 0:
+		return "Authentication failed: this API takes HTTP Basic auth, not " + scheme + "; " + how
+	}
+	return "Authentication failed: the Authorization header is not HTTP Basic; " + how
 }

@@ -22,13 +22,15 @@ type operation struct {
 	route      *routers.Route
 	pathParams []string // names, in path order
 	body       *bodySpec
-	public     bool // the spec requires no security for it
+	public     bool       // the spec requires no security for it
+	security   [][]scheme // nil: HTTP Basic alone (security.go)
 	// checkParams: some parameter has a rule kin-openapi must check. Plain
 	// string path parameters (every one of the PHLO API) cannot fail once
 	// routed, so their operations skip openapi3filter.ValidateRequest.
 	checkParams bool
 	success     int
 	answer      []answerField
+	example     []byte // the success response's example, with Options.AnswerExamples; nil: answer is rendered
 }
 
 // bodySpec is the request body of an operation: either one schema, or a
@@ -73,7 +75,7 @@ func (b *bodySpec) allowed() []string {
 	return vals
 }
 
-func compileOperation(route *routers.Route, actionStatus int) (*operation, error) {
+func compileOperation(route *routers.Route, actionStatus int, examples bool) (*operation, error) {
 	op := route.Operation
 	o := &operation{
 		id:     op.OperationID,
@@ -84,16 +86,7 @@ func compileOperation(route *routers.Route, actionStatus int) (*operation, error
 	if o.id == "" {
 		o.id = route.Method + " " + route.Path
 	}
-	security := route.Spec.Security
-	if op.Security != nil {
-		security = *op.Security
-	}
-	o.public = len(security) == 0
-	for _, req := range security {
-		if len(req) == 0 { // an empty requirement: anonymous is allowed
-			o.public = true
-		}
-	}
+	o.public, o.security = compileSecurity(route)
 	for _, seg := range strings.Split(route.Path, "/") {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
 			o.pathParams = append(o.pathParams, strings.TrimSuffix(strings.Trim(seg, "{}"), "*"))
@@ -118,8 +111,13 @@ func compileOperation(route *routers.Route, actionStatus int) (*operation, error
 	}
 	var schema *openapi3.Schema
 	if r := op.Responses.Status(o.success); r != nil && r.Value != nil {
-		if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			schema = mt.Schema.Value
+		if mt := r.Value.Content.Get("application/json"); mt != nil {
+			if mt.Schema != nil {
+				schema = mt.Schema.Value
+			}
+			if examples {
+				o.example = mediaExample(mt)
+			}
 		}
 	}
 	o.answer = compileAnswer(schema, o.pathParams)
@@ -308,4 +306,26 @@ func needsParamCheck(lists ...openapi3.Parameters) bool {
 		}
 	}
 	return false
+}
+
+// mediaExample is a media type's example as JSON with a newline: its
+// example, else the first of its examples by name; nil when it has none.
+func mediaExample(mt *openapi3.MediaType) []byte {
+	v := mt.Example
+	if v == nil && len(mt.Examples) > 0 {
+		for _, name := range sortedKeys(mt.Examples) {
+			if ex := mt.Examples[name]; ex != nil && ex.Value != nil && ex.Value.Value != nil {
+				v = ex.Value.Value
+				break
+			}
+		}
+	}
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return append(b, '\n')
 }

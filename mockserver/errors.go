@@ -3,7 +3,9 @@ package mockserver
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -14,18 +16,18 @@ type Code string
 // The codes of refused requests and failed answers.
 const (
 	CodeMissing          Code = "missing"            // a required field or parameter is absent
-	CodeInvalidValue     Code = "invalid_value"      // not one of the allowed values (enum, discriminator)
-	CodeWrongType        Code = "wrong_type"         // the JSON type differs from the schema's
+	CodeInvalidValue     Code = "invalid-value"      // not one of the allowed values (enum, discriminator)
+	CodeWrongType        Code = "wrong-type"         // the JSON type differs from the schema's
 	CodePattern          Code = "pattern"            // a string does not match the schema's pattern
 	CodeLength           Code = "length"             // a string or array is too long or too short
 	CodeInvalid          Code = "invalid"            // any other schema rule
-	CodeMalformedBody    Code = "malformed_body"     // the body is not JSON
+	CodeMalformedBody    Code = "malformed-body"     // the body is not JSON
 	CodeUnauthorized     Code = "unauthorized"       // missing or wrong Basic credentials
-	CodeNotFound         Code = "not_found"          // no such path, PHLO or node
-	CodeMethodNotAllowed Code = "method_not_allowed" // the path exists with other methods
-	CodeBodyTooLarge     Code = "body_too_large"     // over Options.MaxBodyBytes
-	CodeMediaType        Code = "unsupported_media"  // a body that is not application/json
-	CodeBadAnswer        Code = "bad_answer"         // the fake's own answer broke the spec
+	CodeNotFound         Code = "not-found"          // no such path, PHLO or node
+	CodeMethodNotAllowed Code = "method-not-allowed" // the path exists with other methods
+	CodeBodyTooLarge     Code = "body-too-large"     // over Options.MaxBodyBytes
+	CodeMediaType        Code = "unsupported-media"  // a body that is not application/json
+	CodeBadAnswer        Code = "bad-answer"         // the fake's own answer broke the spec
 	CodeInternal         Code = "internal"           // a bug in the fake
 	CodeUnavailable      Code = "unavailable"        // the Store could not give the request its state
 )
@@ -48,6 +50,10 @@ var statusOf = map[Code]int{
 	CodeInternal:         http.StatusInternalServerError,
 	CodeUnavailable:      http.StatusServiceUnavailable,
 }
+
+// Codes lists every code, sorted. Codes are spelled as contract's and
+// certify's are: lower case words joined by hyphens.
+func Codes() []Code { return slices.Sorted(maps.Keys(statusOf)) }
 
 // Status is the HTTP status that answers a violation with this code.
 func (c Code) Status() int {

@@ -33,7 +33,7 @@ func ExampleNew() {
 	}
 	// Output:
 	// 400
-	// invalid_value role | Invalid value provided for role. Allowed values are 'customer' and 'agent'.
+	// invalid-value role | Invalid value provided for role. Allowed values are 'customer' and 'agent'.
 	// missing trigger_source | trigger_source is a mandatory param.
 }
 

@@ -10,7 +10,16 @@ import (
 // render is the spec's default answer, for a request no Responder answered.
 func (s *Server) render(x *request) (int, []byte, http.Header) {
 	x.entry.Source = "spec"
-	return x.op.success, s.defaultAnswer(x.state.World, x.op, x.params, NewAPIID()), nil
+	return x.op.success, s.specAnswer(x.state.World, x.op, x.params), nil
+}
+
+// specAnswer is the spec's answer to op: its example (Options.AnswerExamples),
+// else the rendered template.
+func (s *Server) specAnswer(w World, op *operation, params map[string]string) []byte {
+	if op.example != nil {
+		return append([]byte(nil), op.example...)
+	}
+	return s.defaultAnswer(w, op, params, NewAPIID())
 }
 
 // defaultAnswer renders op's answer template. It walks a precomputed list of

@@ -156,7 +156,7 @@ func (s *Server) answer(w http.ResponseWriter, x *request, a *Answer) (int, []by
 			body = append(body[:len(body):len(body)], '\n')
 		}
 	case status >= 200 && status < 300:
-		body = s.defaultAnswer(x.state.World, x.op, x.entry.PathParams, NewAPIID())
+		body = s.specAnswer(x.state.World, x.op, x.entry.PathParams)
 	default:
 		body = errorBody(NewAPIID(), http.StatusText(status))
 	}

@@ -45,6 +45,16 @@ type Options struct {
 	JournalBodyLimit int
 	// Logger receives one line per exchange. Nil: no logs.
 	Logger *slog.Logger
+	// AnswerExamples answers a request with its success response's
+	// media-type example (else the first of its examples, by name) when the
+	// spec gives one, instead of a body generated from the schema. For
+	// specs other than the PHLO runner contract, whose examples are the
+	// Postman collection's saved responses with fixed api_ids.
+	AnswerExamples bool
+	// APIToken is the bearer token (http bearer, oauth2, openIdConnect
+	// schemes) or API key (apiKey schemes) that operations secured so
+	// accept. Empty: any non-empty one. HTTP Basic checks the accounts.
+	APIToken string
 }
 
 // DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is 0.
@@ -96,7 +106,7 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 	}
 	for path, item := range local.Paths.Map() {
 		for method, op := range item.Operations() {
-			o, err := compileOperation(&routers.Route{Spec: &local, Path: path, PathItem: item, Method: method, Operation: op}, opts.ActionStatus)
+			o, err := compileOperation(&routers.Route{Spec: &local, Path: path, PathItem: item, Method: method, Operation: op}, opts.ActionStatus, opts.AnswerExamples)
 			if err != nil {
 				return nil, fmt.Errorf("mockserver: %w", err)
 			}

@@ -720,22 +720,100 @@ func contract() *openapi3.T {
 							},
 						})
 						m.Set("400", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("401", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("403", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("404", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("429", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("500", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Extensions = map[string]any{}
 						return m
@@ -837,22 +915,100 @@ func contract() *openapi3.T {
 							},
 						})
 						m.Set("400", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("401", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("403", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("404", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("429", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("500", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Extensions = map[string]any{}
 						return m
@@ -991,22 +1147,100 @@ func contract() *openapi3.T {
 							},
 						})
 						m.Set("400", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("401", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("403", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("404", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("429", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("500", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Extensions = map[string]any{}
 						return m
@@ -1179,25 +1413,116 @@ func contract() *openapi3.T {
 							},
 						})
 						m.Set("201", &openapi3.ResponseRef{
-							Ref: "#/components/responses/ActionResult",
+							Value: &openapi3.Response{
+								Description: ptr("The action was accepted."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/ActionResult",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "",
+										},
+									},
+								},
+							},
 						})
 						m.Set("400", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("401", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("403", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("404", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("429", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("500", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Extensions = map[string]any{}
 						return m
@@ -1336,22 +1661,100 @@ func contract() *openapi3.T {
 							},
 						})
 						m.Set("400", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("401", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("403", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("404", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("429", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("500", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Extensions = map[string]any{}
 						return m
@@ -1515,25 +1918,116 @@ func contract() *openapi3.T {
 							},
 						})
 						m.Set("201", &openapi3.ResponseRef{
-							Ref: "#/components/responses/ActionResult",
+							Value: &openapi3.Response{
+								Description: ptr("The action was accepted."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/ActionResult",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "",
+										},
+									},
+								},
+							},
 						})
 						m.Set("400", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("401", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("403", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("404", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("429", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("500", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Extensions = map[string]any{}
 						return m
@@ -1821,25 +2315,116 @@ func contract() *openapi3.T {
 							},
 						})
 						m.Set("201", &openapi3.ResponseRef{
-							Ref: "#/components/responses/ActionResult",
+							Value: &openapi3.Response{
+								Description: ptr("The action was accepted."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/ActionResult",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "",
+										},
+									},
+								},
+							},
 						})
 						m.Set("400", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("401", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("403", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("404", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("429", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Set("500", &openapi3.ResponseRef{
-							Ref: "#/components/responses/Error",
+							Value: &openapi3.Response{
+								Description: ptr("The request failed."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "to is a mandatory param.",
+										},
+									},
+								},
+							},
 						})
 						m.Extensions = map[string]any{}
 						return m

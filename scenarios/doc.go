@@ -54,6 +54,18 @@
 // Validate checks what a well-formed file can still get wrong (operation ids,
 // statuses, delay ranges...) and never modifies the scenario.
 //
+// CheckRules goes further with the contract's operations (Operation, built
+// by package mockserver/scripted): it reports a rule that no request the
+// contract allows can match (a path parameter the operation lacks, a body
+// value outside an enum, a path pattern that matches no operation), as
+// `phlomock scenarios check` does.
+//
+// Matcher is the one request matcher of phlomock: rules, and the control
+// plane's verification and journal filters, compare requests with it.
+// Diff says why a request was not matched (field, wanted, got), and
+// Engine.Closest names the rule that came closest to a request no rule
+// answered.
+//
 // Body templates: strings in a response body may hold {{api_id}} (the fresh
 // api_id of the answer), {{auth_id}}, {{operation}}, {{method}}, {{path}},
 // {{path.NAME}}, {{body.NAME}} and {{header.NAME}}. Substituted values are

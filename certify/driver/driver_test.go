@@ -47,8 +47,8 @@ func helperDriver(mode string) int {
 	case "garbage-hello":
 		say("Starting the driver...")
 		time.Sleep(time.Hour)
-	case "protocol-2":
-		say(`{"type":"hello","protocol":2,"client":"x","version":"1","operations":[]}`)
+	case "protocol-3":
+		say(`{"type":"hello","protocol":3,"client":"x","version":"1","operations":[]}`)
 	case "long-line":
 		say(`{"type":"hello","protocol":1,"client":"` + strings.Repeat("x", 2<<20) + `"}`)
 	default:
@@ -166,7 +166,7 @@ func TestStartFailures(t *testing.T) {
 		want   error
 		inText string
 	}{
-		{mode: "protocol-2", want: driver.ErrProtocol, inText: "driver speaks protocol 2, phlomock speaks 1"},
+		{mode: "protocol-3", want: driver.ErrProtocol, inText: "driver speaks protocol 3, phlomock speaks 1 to 2"},
 		{mode: "garbage-hello", want: driver.ErrProtocol, inText: `Starting the driver...`},
 		{mode: "long-line", want: driver.ErrProtocol, inText: "longer than"},
 		{mode: "silent", want: driver.ErrTimeout, inText: "no answer within 200ms"},

@@ -3,10 +3,17 @@ package driver
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
-// ProtocolVersion is the version of the driver protocol this package speaks.
-const ProtocolVersion = 1
+// ProtocolVersion is the newest version of the driver protocol this
+// package speaks, the one phlomock opens with. MinProtocolVersion is the
+// oldest it still accepts: a version 1 driver keeps working, without the
+// per-call timeout budget of version 2 (CallMessage.TimeoutMS).
+const (
+	ProtocolVersion    = 2
+	MinProtocolVersion = 1
+)
 
 // Message types: the value of every message's "type".
 const (
@@ -58,14 +65,7 @@ type HelloInfo struct {
 }
 
 // Supports reports whether the driver listed op in its hello.
-func (h HelloInfo) Supports(op string) bool {
-	for _, o := range h.Operations {
-		if o == op {
-			return true
-		}
-	}
-	return false
-}
+func (h HelloInfo) Supports(op string) bool { return slices.Contains(h.Operations, op) }
 
 // CallMessage asks the driver to perform one operation with its client.
 // Type is set by Driver.Call; callers leave it empty.
@@ -77,6 +77,12 @@ type CallMessage struct {
 	AuthID    string `json:"auth_id"`
 	AuthToken string `json:"auth_token"`
 	Params    Params `json:"params"`
+	// TimeoutMS (protocol 2) is the client's timeout budget for this call,
+	// in milliseconds: the driver gives the client an HTTP timeout of at
+	// most this long (for the whole call, retries included), so that an
+	// answer the fake holds back becomes an error result. Zero (protocol 1)
+	// leaves the choice to the driver, below the call's own timeout.
+	TimeoutMS int `json:"timeout_ms,omitempty"`
 }
 
 // Params are an operation's parameters. An empty string means "not given":
@@ -155,8 +161,8 @@ func decodeHello(line []byte) (HelloInfo, error) {
 	if err := decodeMessage(line, TypeHello, &h); err != nil {
 		return HelloInfo{}, err
 	}
-	if h.Protocol != ProtocolVersion {
-		return HelloInfo{}, fmt.Errorf("%w: driver speaks protocol %d, phlomock speaks %d", ErrProtocol, h.Protocol, ProtocolVersion)
+	if h.Protocol < MinProtocolVersion || h.Protocol > ProtocolVersion {
+		return HelloInfo{}, fmt.Errorf("%w: driver speaks protocol %d, phlomock speaks %d to %d", ErrProtocol, h.Protocol, MinProtocolVersion, ProtocolVersion)
 	}
 	return h, nil
 }

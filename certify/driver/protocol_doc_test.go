@@ -113,6 +113,8 @@ func TestSchemasReject(t *testing.T) {
 		{"call", `{"type":"call","id":"a","operation":"hold","base_url":"http://127.0.0.1:1","auth_id":"a","auth_token":"b","params":{"role":""}}`},
 		{"hello", `{"type":"hello","protocol":1,"client":"x","version":"1"}`},
 		{"hello-request", `{"type":"hello","protocol":"1"}`},
+		{"hello-request", `{"type":"hello","protocol":3}`},
+		{"call", `{"type":"call","id":"a","operation":"hold","base_url":"http://127.0.0.1:1","auth_id":"a","auth_token":"b","params":{},"timeout_ms":0}`},
 		{"bye", `{"type":"goodbye"}`},
 	}
 	for _, tt := range tests {

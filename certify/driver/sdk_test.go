@@ -267,7 +267,7 @@ func TestPlivoGoDriver(t *testing.T) {
 	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "plivo-go", hello, got)
 
-	assert.Equal(t, driver.HelloInfo{Type: "hello", Protocol: 1, Client: "plivo-go", Version: "7.60.2", Operations: driver.Operations}, hello)
+	assert.Equal(t, driver.HelloInfo{Type: "hello", Protocol: 2, Client: "plivo-go", Version: "7.60.2", Operations: driver.Operations}, hello)
 	t.Run("fetches the PHLO and the node before an action", func(t *testing.T) {
 		reqs := got["hold/sip"].requests
 		require.Len(t, reqs, 3)
@@ -305,7 +305,7 @@ func TestPlivoNodeDriver(t *testing.T) {
 	hello, got, _ := runDriver(t, command, dir)
 	checkGolden(t, "plivo-node", hello, got)
 
-	assert.Equal(t, driver.HelloInfo{Type: "hello", Protocol: 1, Client: "plivo-node", Version: "4.79.0", Operations: driver.Operations}, hello)
+	assert.Equal(t, driver.HelloInfo{Type: "hello", Protocol: 2, Client: "plivo-node", Version: "4.79.0", Operations: driver.Operations}, hello)
 	t.Run("getMultiPartyCall throws before sending", func(t *testing.T) {
 		rec := got["getMultiPartyCall/ok"]
 		assert.Empty(t, rec.requests)

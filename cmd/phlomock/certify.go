@@ -76,10 +76,12 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		// A failed run's error carries the end of the driver's stderr.
 		Driver: driver.Options{CallTimeout: f.timeout, HelloTimeout: f.helloTimeout},
 	}
-	rep, err := runner.Run(ctx, cases)
-	if err != nil {
-		return &exitError{code: 2, err: err}
+	rep, runErr := runner.Run(ctx, cases)
+	if rep == nil {
+		return &exitError{code: 2, err: runErr}
 	}
+	// A run that stopped early (exit 2) still writes its reports: the
+	// verdicts reached and where and why it stopped.
 	if f.junit != "" {
 		if err := writeFileWith(f.junit, func(w io.Writer) error { return certify.WriteJUnit(w, rep) }); err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("certify: --junit: %w", err)}
@@ -97,6 +99,9 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("certify: write report: %w", err)}
+	}
+	if runErr != nil {
+		return &exitError{code: 2, err: runErr}
 	}
 	fmt.Fprintf(stderr, "phlomock certify: %s in %s\n", f.driver, rep.Duration.Round(time.Millisecond))
 	if !rep.Certified() {

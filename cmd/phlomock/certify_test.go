@@ -41,7 +41,7 @@ func TestCertifyReferenceClient(t *testing.T) {
 	code, out, errOut := certifyCmd(t, "--driver", referenceDriver(t))
 	require.Equal(t, 0, code, "got exit %d, want 0; stdout:\n%s\nstderr:\n%s", code, out, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	assert.Equal(t, "certify: phlomock-go "+clientVersion(t)+": 38 cases, 38 passed, 0 failed: certified", lines[len(lines)-1])
+	assert.Equal(t, "certify: phlomock-go "+clientVersion(t)+": 42 cases, 42 passed, 0 failed: certified", lines[len(lines)-1])
 	assert.Contains(t, out, "CASE                       VERDICT  FINDINGS\n", "the summary table")
 	assert.Contains(t, out, "coldTransfer/empty-body    pass     -\n")
 	assert.Contains(t, errOut, "phlomock certify: ", "the time of the run")
@@ -75,7 +75,7 @@ func TestCertifyReports(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.Equal(t, "phlomock-go", rep.Client)
 	assert.True(t, rep.Certified)
-	assert.Equal(t, 12+8, rep.Cases, "12 operations' ok cases, and hold's sip-address and 7 troubles")
+	assert.Equal(t, 12+9, rep.Cases, "12 operations' ok cases, and hold's sip-address and 8 troubles")
 	// One result per case, each a different one: a loop over no results
 	// would pass whatever the run did.
 	require.Len(t, rep.Results, rep.Cases)
@@ -101,14 +101,14 @@ func TestCertifyReports(t *testing.T) {
 		} `xml:"testsuite"`
 	}
 	require.NoError(t, xml.Unmarshal(b, &suites))
-	assert.Equal(t, 20, suites.Tests)
+	assert.Equal(t, 21, suites.Tests)
 	assert.Equal(t, 0, suites.Failures)
 	assert.Len(t, suites.Suites, 12, "a testsuite per operation")
 	n := 0
 	for _, suite := range suites.Suites {
 		n += len(suite.Cases)
 	}
-	assert.Equal(t, 20, n, "testcases in the suites")
+	assert.Equal(t, 21, n, "testcases in the suites")
 }
 
 // TestCertifyFindingsExitOne certifies a driver whose "client" reports
@@ -128,11 +128,51 @@ func TestCertifyFindingsExitOne(t *testing.T) {
 	assert.Contains(t, string(b), `<failure message="the client sent no request" type="sent-nothing">`)
 }
 
-// TestLazyDriverHelper is a driver that performs nothing and reports success.
+// TestCertifyStoppedRunWritesReports: a driver that dies in the second
+// case ends the run with exit 2, and still leaves the JSON and JUnit
+// reports with the verdict reached and the reason of the stop.
+func TestCertifyStoppedRunWritesReports(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	t.Setenv("PHLOMOCK_TEST_LAZY_DRIVER", "die")
+	junit := filepath.Join(t.TempDir(), "certify.xml")
+	code, out, errOut := certifyCmd(t, "--driver", shellQuote(exe)+" -test.run=^TestLazyDriverHelper$", "--cases", "getPhlo/ok,hold/ok,unhold/ok", "--report", "json", "--junit", junit)
+	require.Equal(t, 2, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	var rep struct {
+		Certified bool `json:"certified"`
+		Results   []struct {
+			ID string `json:"id"`
+		} `json:"results"`
+		Stopped *certify.Stop `json:"stopped"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), "a JSON report even so: %s", out)
+	assert.False(t, rep.Certified)
+	require.Len(t, rep.Results, 1, "the verdict reached before the stop")
+	assert.Equal(t, "getPhlo/ok", rep.Results[0].ID)
+	require.NotNil(t, rep.Stopped)
+	assert.Equal(t, "hold/ok", rep.Stopped.Case)
+	assert.Contains(t, rep.Stopped.Reason, "driver exited")
+	assert.Contains(t, rep.Stopped.Reason, "the client sent no request in this case")
+	assert.Contains(t, errOut, "driver exited", "stderr says why")
+	b, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `type="run-stopped"`)
+
+	// A driver that cannot start: exit 2, and a report that says so.
+	code, out, errOut = certifyCmd(t, "--driver", "/nonexistent/driver --flag")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "no such file or directory")
+	assert.Contains(t, out, "STOP ")
+}
+
+// TestLazyDriverHelper is a driver that performs nothing and reports
+// success; with PHLOMOCK_TEST_LAZY_DRIVER=die it exits in its second call.
 func TestLazyDriverHelper(t *testing.T) {
-	if os.Getenv("PHLOMOCK_TEST_LAZY_DRIVER") != "1" {
+	mode := os.Getenv("PHLOMOCK_TEST_LAZY_DRIVER")
+	if mode == "" {
 		t.Skip("run by TestCertifyFindingsExitOne")
 	}
+	calls := 0
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		var m certdriver.CallMessage
@@ -142,6 +182,9 @@ func TestLazyDriverHelper(t *testing.T) {
 		case certdriver.TypeHello:
 			reply = certdriver.HelloInfo{Type: "hello", Protocol: 1, Client: "lazy", Version: "1", Operations: certdriver.Operations}
 		case certdriver.TypeCall:
+			if calls++; mode == "die" && calls == 2 {
+				os.Exit(0)
+			}
 			reply = certdriver.Result{Type: "result", ID: m.ID, Outcome: certdriver.OutcomeSuccess, Fields: map[string]string{}}
 		default:
 			os.Exit(0)
@@ -165,7 +208,6 @@ func TestCertifyUsage(t *testing.T) {
 		{"bad quoting", []string{"--driver", "'unterminated"}, "--driver:"},
 		{"stray argument", []string{"--driver", "phlomock", "driver"}, `certify takes no arguments, got "driver": quote the driver's command line`},
 		{"zero timeout", []string{"--driver", "x", "--timeout", "0s"}, "must be positive"},
-		{"driver not found", []string{"--driver", "/nonexistent/driver --flag"}, "no such file or directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
+	certdriver "github.com/phlomock/phlomock/certify/driver"
 	"github.com/phlomock/phlomock/client"
 )
 
@@ -22,13 +24,13 @@ func (m *Main) runDriver(ctx context.Context, args []string, stdout, stderr io.W
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: phlomock driver")
 		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Speaks the certification driver protocol v1 on standard input and output,")
+		fmt.Fprintln(stderr, "Speaks the certification driver protocol (versions 1 and 2) on standard input and output,")
 		fmt.Fprintln(stderr, "performing each call with phlomock's reference Go client. It is started by")
 		fmt.Fprintln(stderr, "  phlomock certify --driver 'phlomock driver'")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Examples:")
 		fmt.Fprintln(stderr, "  phlomock certify --driver 'phlomock driver'")
-		fmt.Fprintln(stderr, `  printf '{"type":"hello","protocol":1}\n' | phlomock driver`)
+		fmt.Fprintln(stderr, `  printf '{"type":"hello","protocol":2}\n' | phlomock driver`)
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Exit status: 0 after bye or the end of input; 1 when its input or output fails; 2 when given an argument.")
 	}
@@ -41,56 +43,24 @@ func (m *Main) runDriver(ctx context.Context, args []string, stdout, stderr io.W
 	return serveDriver(ctx, m.Stdin, stdout, stderr)
 }
 
-// driverProtocol is the version of the driver protocol spoken here.
-const driverProtocol = 1
-
-// driverMessage is any message phlomock sends; each type uses its fields.
+// driverMessage is any message phlomock sends: a call's fields, and the
+// hello's protocol. Params stay raw so that bad params are a driver_error
+// of that call, not an unreadable message.
 type driverMessage struct {
-	Type      string          `json:"type"`
-	Protocol  int             `json:"protocol"`
-	ID        string          `json:"id"`
-	Operation string          `json:"operation"`
-	BaseURL   string          `json:"base_url"`
-	AuthID    string          `json:"auth_id"`
-	AuthToken string          `json:"auth_token"`
-	Params    json.RawMessage `json:"params"`
+	certdriver.CallMessage
+	Protocol int             `json:"protocol"`
+	Params   json.RawMessage `json:"params"`
 }
 
 // driverParams are a call's parameters. An absent parameter decodes to its
 // zero value, which the client treats as not given: an empty role is the
 // API's default, a nil payload sends no body.
-type driverParams struct {
-	PhloID        string            `json:"phlo_id"`
-	NodeID        string            `json:"node_id"`
-	MemberAddress string            `json:"member_address"`
-	To            string            `json:"to"`
-	Role          string            `json:"role"`
-	TriggerSource string            `json:"trigger_source"`
-	Payload       map[string]string `json:"payload"`
-}
+type driverParams = certdriver.Params
 
-type driverHello struct {
-	Type       string   `json:"type"`
-	Protocol   int      `json:"protocol"`
-	Client     string   `json:"client"`
-	Version    string   `json:"version"`
-	Operations []string `json:"operations"`
-}
-
-type driverResult struct {
-	Type    string            `json:"type"`
-	ID      string            `json:"id"`
-	Outcome string            `json:"outcome"`
-	Fields  map[string]string `json:"fields,omitempty"`
-	Error   *driverError      `json:"error,omitempty"`
-	Message string            `json:"message,omitempty"`
-}
-
-type driverError struct {
-	Status  int    `json:"status"`
-	Message string `json:"message"`
-	APIID   string `json:"api_id,omitempty"`
-}
+// defaultCallBudget is the client's timeout when phlomock speaks protocol
+// 1, whose calls carry no timeout_ms: below phlomock's default call
+// timeout, as the protocol asks.
+const defaultCallBudget = 8 * time.Second
 
 // A driverOp performs one protocol operation with the client and returns
 // what the client surfaced, under the API's field names.
@@ -188,14 +158,18 @@ func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 		}
 		var reply any
 		switch msg.Type {
-		case "hello":
-			if msg.Protocol != driverProtocol {
-				fmt.Fprintf(logw, "phlomock driver: phlomock speaks protocol %d, this driver %d\n", msg.Protocol, driverProtocol)
+		case certdriver.TypeHello:
+			// Speak the version phlomock opened with, when it is one of ours.
+			speak := certdriver.ProtocolVersion
+			if msg.Protocol >= certdriver.MinProtocolVersion && msg.Protocol <= certdriver.ProtocolVersion {
+				speak = msg.Protocol
+			} else {
+				fmt.Fprintf(logw, "phlomock driver: phlomock speaks protocol %d, this driver %d to %d\n", msg.Protocol, certdriver.MinProtocolVersion, certdriver.ProtocolVersion)
 			}
-			reply = driverHello{Type: "hello", Protocol: driverProtocol, Client: "phlomock-go", Version: client.Version, Operations: driverOpNames()}
-		case "call":
+			reply = certdriver.HelloInfo{Type: certdriver.TypeHello, Protocol: speak, Client: "phlomock-go", Version: client.Version, Operations: driverOpNames()}
+		case certdriver.TypeCall:
 			reply = driverCall(ctx, hc, msg)
-		case "bye":
+		case certdriver.TypeBye:
 			return nil
 		default:
 			// Not answered: a later version's message may expect no answer,
@@ -222,8 +196,8 @@ func driverOpNames() []string {
 }
 
 // driverCall performs one call message and reports its outcome.
-func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) driverResult {
-	res := driverResult{Type: "result", ID: msg.ID}
+func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) certdriver.Result {
+	res := certdriver.Result{Type: certdriver.TypeResult, ID: msg.ID}
 	var op *driverOp
 	for i := range driverOps {
 		if driverOps[i].name == msg.Operation {
@@ -231,26 +205,34 @@ func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) driverR
 		}
 	}
 	if op == nil {
-		res.Outcome, res.Message = "unsupported", fmt.Sprintf("no operation %q in the Go client", msg.Operation)
+		res.Outcome, res.Message = certdriver.OutcomeUnsupported, fmt.Sprintf("no operation %q in the Go client", msg.Operation)
 		return res
 	}
 	var p driverParams
 	if len(msg.Params) > 0 {
 		if err := json.Unmarshal(msg.Params, &p); err != nil {
-			res.Outcome, res.Message = "driver_error", "cannot parse params: "+err.Error()
+			res.Outcome, res.Message = certdriver.OutcomeDriverError, "cannot parse params: "+err.Error()
 			return res
 		}
 	}
 	c := client.New(msg.AuthID, msg.AuthToken, client.WithBaseURL(msg.BaseURL), client.WithHTTPClient(hc))
+	// The whole call, retries included, within the budget phlomock gives
+	// (protocol 2), so that an answer held back becomes an error result.
+	budget := defaultCallBudget
+	if msg.TimeoutMS > 0 {
+		budget = time.Duration(msg.TimeoutMS) * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
 	fields, err := perform(ctx, op, c, p)
 	if err == nil {
-		res.Outcome, res.Fields = "success", fields
+		res.Outcome, res.Fields = certdriver.OutcomeSuccess, fields
 		return res
 	}
 	// The message is err.Error(), what a Go application sees; the status
 	// and api_id are what *client.APIError exposes, and 0 and none for a
 	// transport error or one raised before sending.
-	res.Outcome, res.Error = "error", &driverError{Message: err.Error()}
+	res.Outcome, res.Error = certdriver.OutcomeError, &certdriver.ClientError{Message: err.Error()}
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
 		res.Error.Status, res.Error.APIID = apiErr.StatusCode, apiErr.APIID

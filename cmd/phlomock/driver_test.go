@@ -110,12 +110,43 @@ func TestDriverHello(t *testing.T) {
 	}, answers[0]["operations"])
 }
 
-// A driver that does not speak phlomock's version says which it speaks.
+// The driver speaks the version phlomock opens with when it knows it (1
+// or 2), and otherwise says which it speaks.
 func TestDriverHelloOtherVersion(t *testing.T) {
-	answers, logs := converse(t, `{"type":"hello","protocol":2}`)
-	require.Len(t, answers, 1)
-	assert.Equal(t, 1.0, answers[0]["protocol"])
-	assert.Contains(t, logs, "protocol 2")
+	for _, tt := range []struct {
+		open, want float64
+		log        string
+	}{{1, 1, ""}, {2, 2, ""}, {3, 2, "protocol 3"}} {
+		answers, logs := converse(t, fmt.Sprintf(`{"type":"hello","protocol":%v}`, tt.open))
+		require.Len(t, answers, 1)
+		assert.Equal(t, tt.want, answers[0]["protocol"], "opened with %v", tt.open)
+		if tt.log != "" {
+			assert.Contains(t, logs, tt.log)
+		} else {
+			assert.Empty(t, logs)
+		}
+	}
+}
+
+// A call's timeout_ms (protocol 2) bounds the whole call: an answer the
+// server holds back becomes an error result without a status.
+func TestDriverCallTimeout(t *testing.T) {
+	held := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-held:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(held) })
+	call := fmt.Sprintf(`{"type":"call","id":"c","operation":"getPhlo","base_url":%q,"auth_id":"MA","auth_token":"t","params":{"phlo_id":"P1"},"timeout_ms":200}`, srv.URL)
+	answers, _ := converse(t, `{"type":"hello","protocol":2}`, call, `{"type":"bye"}`)
+	require.Len(t, answers, 2)
+	assert.Equal(t, "error", answers[1]["outcome"])
+	e := answers[1]["error"].(map[string]any)
+	assert.Contains(t, e["message"], "context deadline exceeded")
+	assert.Equal(t, 0.0, e["status"])
 }
 
 func TestDriverCalls(t *testing.T) {
@@ -190,7 +221,7 @@ func TestDriverOutcomes(t *testing.T) {
 		{"unknown operation", callLine(t, fake.URL, "u", "transmogrify", nil),
 			map[string]any{"type": "result", "id": "u", "outcome": "unsupported", "message": `no operation "transmogrify" in the Go client`}},
 		{"bad params", `{"type":"call","id":"b","operation":"runPhlo","base_url":"x","params":{"payload":{"n":1}}}`,
-			map[string]any{"type": "result", "id": "b", "outcome": "driver_error", "message": "cannot parse params: json: cannot unmarshal number into Go struct field driverParams.payload of type string"}},
+			map[string]any{"type": "result", "id": "b", "outcome": "driver_error", "message": "cannot parse params: json: cannot unmarshal number into Go struct field Params.payload of type string"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -93,10 +93,11 @@ func listScenarios(w io.Writer) error {
 // checkScenarios prints one line per problem, as file:line:column: message,
 // and "FILE: ok" for each good file; any problem exits 1.
 func checkScenarios(files []string, stdout, stderr io.Writer) error {
-	known, err := operationIDs()
+	doc, err := openapi.Load()
 	if err != nil {
-		return err
+		return fmt.Errorf("load the contract: %w", err)
 	}
+	known, ops := scripted.OperationIDs(doc), scripted.Operations(doc)
 	failed := false
 	for _, file := range files {
 		data, err := os.ReadFile(file)
@@ -107,7 +108,9 @@ func checkScenarios(files []string, stdout, stderr io.Writer) error {
 		}
 		s, err := scenarios.Parse(file, data)
 		if err == nil {
-			err = s.Validate(known)
+			// Both: a rule that never matches is worth knowing with
+			// the file's other problems.
+			err = errors.Join(s.Validate(known), s.CheckRules(ops))
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
@@ -120,13 +123,4 @@ func checkScenarios(files []string, stdout, stderr io.Writer) error {
 		return silentExit(1)
 	}
 	return nil
-}
-
-// operationIDs lists the contract's operation ids, for Validate.
-func operationIDs() (scenarios.KnownOperations, error) {
-	doc, err := openapi.Load()
-	if err != nil {
-		return nil, fmt.Errorf("load the contract: %w", err)
-	}
-	return scripted.OperationIDs(doc), nil
 }

@@ -48,8 +48,8 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	errc := l.serve()
-	fmt.Fprintf(stdout, "phlomock serving the PHLO runner API on %s (control plane %s); Basic auth %s:%s\n",
-		l.apiURL, l.adminURL, c.authID, shownToken(c.authToken))
+	fmt.Fprintf(stdout, "phlomock serving %s on %s (control plane %s); %s\n",
+		f.banner, l.apiURL, l.adminURL, f.credentials(c.authID, shownToken(c.authToken)))
 	logger.Info("listening", slog.String("url", l.apiURL), slog.String("admin", l.adminURL), slog.String("auth_id", c.authID),
 		slog.String("scenarios", strings.Join(f.director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
 	if c.watch {
@@ -134,6 +134,10 @@ type serveFake struct {
 	api      http.Handler // the API, with the control plane under --admin-prefix
 	admin    http.Handler // the control plane for --admin-addr
 	watched  map[string]fileStamp
+	// banner names the API served and credentials what it accepts, for the
+	// start-up line (spec.go).
+	banner      string
+	credentials func(id, token string) string
 }
 
 // build loads the contract and the scenarios and wires the fake. A bad
@@ -148,6 +152,16 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 	if err != nil {
 		return nil, &exitError{code: 2, err: err} // checked by parseServeFlags
 	}
+	// A spec of another API (spec.go): no PHLO scenario by default, its
+	// examples answered, its bearer or API key schemes given --auth-token.
+	phlo := isPHLOSpec(doc)
+	if !phlo {
+		c.noDefaultScenario = true
+		if err := builtinsForSpec(c.scenarios.values, doc, c.spec); err != nil {
+			return nil, &exitError{code: 1, err: fmt.Errorf("--scenario: %w", err)}
+		}
+	}
+	opts.AnswerExamples, opts.APIToken = !phlo, c.authToken
 	fake, err := scripted.NewServer(doc, directorOpts, opts)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
@@ -171,7 +185,8 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 			return nil, &exitError{code: 2, err: err}
 		}
 	}
-	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.Admin, watched: watched}, nil
+	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.Admin, watched: watched,
+		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) }}, nil
 }
 
 // shownToken is the Auth Token as the start-up line prints it: the documented

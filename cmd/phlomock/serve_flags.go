@@ -47,6 +47,9 @@ flags, arguments or environment, an unreadable --spec, a port in use.
 
 // serveConfig is what the serve flags and PHLOMOCK_ variables set.
 type serveConfig struct {
+	// noDefaultScenario: a --spec of another API (spec.go), for which the
+	// default scenario (a PHLO one) is not activated.
+	noDefaultScenario   bool
 	addr, adminAddr     string
 	authID, authToken   string
 	spec                string

@@ -16,6 +16,9 @@ import (
 
 func (c *serveConfig) scenarioArgs() []string {
 	if len(c.scenarios.values) == 0 {
+		if c.noDefaultScenario {
+			return nil
+		}
 		return []string{scenarios.Default}
 	}
 	return c.scenarios.values

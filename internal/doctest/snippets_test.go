@@ -97,7 +97,7 @@ func TestReadmeGoTest(t *testing.T) {
 func goModule(t *testing.T, root string, files map[string]string, args ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	gomod := "module example.com/app\n\ngo 1.24\n\nrequire github.com/phlomock/phlomock v0.0.0\n\nreplace github.com/phlomock/phlomock => " + root + "\n"
+	gomod := "module example.com/app\n\ngo 1.25.0\n\nrequire github.com/phlomock/phlomock v0.0.0\n\nreplace github.com/phlomock/phlomock => " + root + "\n"
 	files["go.mod"] = gomod
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -171,7 +173,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		assert.Contains(t, entry, "MAPHLOMOCKDEFAULT001:[redacted]", "the Basic password is redacted, the Auth ID kept")
 		assert.NotContains(t, entry, fake.AuthToken)
 		codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#journal-list li[data-seq="2"] .violations tbody tr')].map(tr => tr.cells[0].textContent + ' ' + tr.cells[1].textContent)`)
-		assert.Contains(t, codes, "invalid_value /role")
+		assert.Contains(t, codes, "invalid-value /role")
 		assert.Contains(t, codes, "pattern /to")
 		assert.Contains(t, codes, "missing /trigger_source")
 		assert.Contains(t, entry, "source error")
@@ -333,6 +335,40 @@ func TestDashboardInBrowser(t *testing.T) {
 		assert.Contains(t, text(t, ctx, "table.skipped tbody"), "the client does not offer getPhlo")
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(ui)))
 		waitFor(t, ctx, `document.documentElement.dataset.ready === 'true'`)
+	})
+
+	t.Run("behind a prefix and a token", func(t *testing.T) {
+		spec, err := openapi.Load()
+		require.NoError(t, err)
+		one, err := scripted.NewServer(spec, scripted.Options{}, mockserver.Options{})
+		require.NoError(t, err)
+		h, err := one.API.AdminPrefix("/mock", "s3cret", one.Director.AdminRoutes(one.Journal)...)
+		require.NoError(t, err)
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/phlo/P1", nil)
+		require.NoError(t, err)
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+
+		defer func() { // back to the first fake's dashboard, whatever happened
+			require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(ui)))
+			waitFor(t, ctx, `document.documentElement.dataset.ready === 'true'`)
+		}()
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/mock/ui")))
+		waitFor(t, ctx, `!document.getElementById('token-form').hidden`)
+		assert.Equal(t, "Waiting for the admin token", text(t, ctx, "#live"))
+		assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('#journal-list > li').length`), "no data without the token")
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS(`#token`), "s3cret"),
+			chromedp.Click(chromedp.CSS(`#token-form button[type=submit]`))))
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.ready === 'true'`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("the page with the token: %v; it says %q (error %q)", err, text(t, ctx, "#live"), eval[string](t, ctx, `document.documentElement.dataset.error || ''`))
+		}
+		assert.Contains(t, text(t, ctx, `#journal-list li[data-seq="1"] summary`), "getPhlo")
+		assert.True(t, eval[bool](t, ctx, `location.pathname === '/mock/ui/'`), "the redirect kept the prefix")
 	})
 
 	t.Run("render 1000 entries", func(t *testing.T) {

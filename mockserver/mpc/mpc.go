@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -53,6 +54,12 @@ const (
 	Hangup        Kind = "hangup"
 	ResumeCall    Kind = "resume_call"
 	VoicemailDrop Kind = "voicemail_drop"
+	// Mute and Unmute come from plivo-python (member.mute()/unmute()),
+	// not from Plivo's PHLO documentation. Mute is not hold: the member
+	// stays in the conversation and hears it, only the others stop
+	// hearing them; it is a flag beside the state (Member.Muted).
+	Mute   Kind = "mute"
+	Unmute Kind = "unmute"
 )
 
 // IsNodeAction reports whether k is posted on the node path.
@@ -87,12 +94,15 @@ var (
 	ErrAlreadyOnCall     = errors.New("member is already on the call")
 	ErrSelfTransfer      = errors.New("cannot transfer to oneself")
 	ErrNoOtherParty      = errors.New("no other member to transfer")
+	ErrNoOtherConnected  = errors.New("no other member is connected to hand over")
 	ErrTransferPending   = errors.New("a warm transfer is pending")
 	ErrNoPendingTransfer = errors.New("no transfer is pending")
 	ErrNotInitiator      = errors.New("member did not start the pending transfer")
 	ErrNotConnected      = errors.New("member is not connected")
 	ErrNotOnHold         = errors.New("member is not on hold")
 	ErrNothingToResume   = errors.New("member is neither on hold nor in a transfer")
+	ErrAlreadyMuted      = errors.New("member is already muted")
+	ErrNotMuted          = errors.New("member is not muted")
 )
 
 // ErrEvicted is what a *CallState its Registry has forgotten (Options.MaxCalls)
@@ -127,6 +137,9 @@ type Member struct {
 	Address string `json:"address"`
 	Role    Role   `json:"role"`
 	State   State  `json:"state"`
+	// Muted: the others do not hear the member (mute), whatever its
+	// state; a member who leaves and is called again starts unmuted.
+	Muted bool `json:"muted,omitempty"`
 }
 
 // Transfer is a pending warm transfer: Initiator (U1) talks privately with
@@ -349,7 +362,7 @@ func (c *CallState) setState(addr string, s State) {
 // join adds addr or brings a disconnected member back, in state s.
 func (c *CallState) join(addr string, role Role, s State) {
 	if i := c.find(addr); i >= 0 {
-		c.members[i].Role, c.members[i].State = role, s
+		c.members[i].Role, c.members[i].State, c.members[i].Muted = role, s, false
 		return
 	}
 	c.members = append(c.members, Member{Address: addr, Role: role, State: s})
@@ -365,7 +378,7 @@ func (c *CallState) apply(a Action) (Result, error) {
 		return c.call(a)
 	case ColdTransfer, WarmTransfer:
 		return c.transferStart(a)
-	case AbortTransfer, Hold, Unhold, Hangup, ResumeCall, VoicemailDrop:
+	case AbortTransfer, Hold, Unhold, Hangup, ResumeCall, VoicemailDrop, Mute, Unmute:
 		if a.Member == "" {
 			return Result{}, refuse(a, ErrMissingField, "member address")
 		}
@@ -440,6 +453,18 @@ func (c *CallState) transferStart(a Action) (Result, error) {
 		others = append(others, m.Address)
 	}
 	if len(others) == 0 {
+		// A warm transfer hands over the connected members: when the
+		// others are there but none is connected (all on hold), say so,
+		// not that nobody is there to transfer.
+		var held []string
+		for _, m := range c.members {
+			if m.Address != a.TriggerSource && m.State != Disconnected {
+				held = append(held, m.Address+" is "+string(m.State))
+			}
+		}
+		if len(held) > 0 {
+			return Result{}, refuse(a, ErrNoOtherConnected, strings.Join(held, ", "))
+		}
 		return Result{}, refuse(a, ErrNoOtherParty, "")
 	}
 	if a.Kind == ColdTransfer {
@@ -532,6 +557,20 @@ func (c *CallState) memberAction(a Action, i int) (Result, error) {
 			return Result{}, refuse(a, ErrNothingToResume, string(m.State))
 		}
 		m.State = Connected
+		return Result{}, nil
+
+	case Mute:
+		if m.Muted {
+			return Result{}, refuse(a, ErrAlreadyMuted, "")
+		}
+		m.Muted = true
+		return Result{}, nil
+
+	case Unmute:
+		if !m.Muted {
+			return Result{}, refuse(a, ErrNotMuted, "")
+		}
+		m.Muted = false
 		return Result{}, nil
 
 	case Hangup, VoicemailDrop:

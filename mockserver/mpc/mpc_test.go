@@ -24,7 +24,8 @@ var short = map[string]string{"U1": u1, "U2": u2, "U3": u3, "U4": u4}
 var stateCode = map[string]State{"c": Connected, "h": OnHold, "t": InTransfer, "d": Disconnected}
 
 // members reads "U1=c U2=h" (c connected, h on_hold, t in_transfer, d
-// disconnected); U2 is a customer, the others agents.
+// disconnected; a trailing m: muted, "U2=cm"); U2 is a customer, the
+// others agents.
 func members(tb testing.TB, spec string) []Member {
 	tb.Helper()
 	var ms []Member
@@ -36,8 +37,9 @@ func members(tb testing.TB, spec string) []Member {
 			role = Customer
 		}
 		require.Contains(tb, short, name)
+		code, muted := strings.CutSuffix(code, "m")
 		require.Contains(tb, stateCode, code)
-		ms = append(ms, Member{Address: short[name], Role: role, State: stateCode[code]})
+		ms = append(ms, Member{Address: short[name], Role: role, State: stateCode[code], Muted: muted})
 	}
 	return ms
 }
@@ -96,6 +98,14 @@ func TestAllowedTransitions(t *testing.T) {
 		{"hangup of the last member", "U1=c", Action{Kind: Hangup, Member: u1}, "U1=d", nil, Result{}},
 		{"voicemail_drop", "U1=c U2=c", Action{Kind: VoicemailDrop, Member: u2}, "U1=c U2=d", nil, Result{}},
 		{"voicemail_drop on hold", "U1=c U2=h", Action{Kind: VoicemailDrop, Member: u2}, "U1=c U2=d", nil, Result{}},
+		{"mute keeps the member connected", "U1=c U2=c", Action{Kind: Mute, Member: u2}, "U1=c U2=cm", nil, Result{}},
+		{"mute of a held member keeps the hold", "U1=c U2=h", Action{Kind: Mute, Member: u2}, "U1=c U2=hm", nil, Result{}},
+		{"mute during a warm transfer", "pending", Action{Kind: Mute, Member: u3}, "U1=t U2=h U3=tm", &Transfer{u1, u3, []string{u2}}, Result{}},
+		{"unmute", "U1=c U2=cm", Action{Kind: Unmute, Member: u2}, "U1=c U2=c", nil, Result{}},
+		{"hold of a muted member stays muted", "U1=c U2=cm", Action{Kind: Hold, Member: u2}, "U1=c U2=hm", nil, Result{}},
+		{"unhold of a muted member stays muted", "U1=c U2=hm", Action{Kind: Unhold, Member: u2}, "U1=c U2=cm", nil, Result{}},
+		{"a muted member called again starts unmuted", "U1=c U2=dm", Action{Kind: Call, To: u2, Role: Customer}, "U1=c U2=c", nil, Result{}},
+		{"warm transfer with a muted party holds it", "U1=c U2=cm", Action{Kind: WarmTransfer, TriggerSource: u1, To: u3}, "U1=t U2=hm U3=t", &Transfer{u1, u3, []string{u2}}, Result{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +146,12 @@ func TestForbiddenTransitions(t *testing.T) {
 		{"warm transfer during a warm transfer", "pending", Action{Kind: WarmTransfer, TriggerSource: u1, To: u4}, ErrTransferPending},
 		{"warm transfer by someone not on the call", "U1=c U2=c", Action{Kind: WarmTransfer, TriggerSource: u4, To: u3}, ErrNotOnCall},
 		{"warm transfer by someone on hold", "U1=h U2=c", Action{Kind: WarmTransfer, TriggerSource: u1, To: u3}, ErrNotConnected},
-		{"warm transfer with nobody connected to hand over", "U1=c U2=h", Action{Kind: WarmTransfer, TriggerSource: u1, To: u3}, ErrNoOtherParty},
+		{"warm transfer with nobody connected to hand over", "U1=c U2=h", Action{Kind: WarmTransfer, TriggerSource: u1, To: u3}, ErrNoOtherConnected},
+		{"warm transfer alone", "U1=c U2=d", Action{Kind: WarmTransfer, TriggerSource: u1, To: u3}, ErrNoOtherParty},
+		{"mute twice", "U1=c U2=cm", Action{Kind: Mute, Member: u2}, ErrAlreadyMuted},
+		{"unmute of a member who is not muted", "U1=c U2=c", Action{Kind: Unmute, Member: u2}, ErrNotMuted},
+		{"mute of someone not on the call", "U1=c", Action{Kind: Mute, Member: u3}, ErrNotOnCall},
+		{"mute of someone who left", "U1=c U2=d", Action{Kind: Mute, Member: u2}, ErrNotOnCall},
 		{"warm transfer to a member on the call", "U1=c U2=c", Action{Kind: WarmTransfer, TriggerSource: u1, To: u2}, ErrAlreadyOnCall},
 		{"warm transfer to oneself", "U1=c U2=c", Action{Kind: WarmTransfer, TriggerSource: u1, To: u1}, ErrSelfTransfer},
 		{"abort with no pending transfer", "U1=c U2=c", Action{Kind: AbortTransfer, Member: u1}, ErrNoPendingTransfer},
@@ -155,7 +170,7 @@ func TestForbiddenTransitions(t *testing.T) {
 		{"resume_call of a connected member", "U1=c U2=c", Action{Kind: ResumeCall, Member: u2}, ErrNothingToResume},
 		{"resume_call of someone not on the call", "U1=c", Action{Kind: ResumeCall, Member: u3}, ErrNotOnCall},
 		{"member action without an address", "U1=c", Action{Kind: Hangup}, ErrMissingField},
-		{"unknown action", "U1=c", Action{Kind: "mute", Member: u1}, ErrUnknownAction},
+		{"unknown action", "U1=c", Action{Kind: "conference", Member: u1}, ErrUnknownAction},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,13 +225,13 @@ func TestRegistry(t *testing.T) {
 	snaps := r.Snapshot()
 	require.Len(t, snaps, 2)
 	assert.Equal(t, "P1", snaps[0].PhloID)
-	assert.Equal(t, []Member{{u1, Agent, Disconnected}, {u2, Customer, Connected}, {u3, Agent, Connected}}, snaps[0].Members)
-	assert.Equal(t, []Member{{u4, Agent, Connected}}, snaps[1].Members)
+	assert.Equal(t, []Member{{u1, Agent, Disconnected, false}, {u2, Customer, Connected, false}, {u3, Agent, Connected, false}}, snaps[0].Members)
+	assert.Equal(t, []Member{{u4, Agent, Connected, false}}, snaps[1].Members)
 
 	r.Reset()
 	snaps = r.Snapshot()
 	require.Len(t, snaps, 1, "reset keeps only seeded calls")
-	assert.Equal(t, []Member{{u1, Agent, Connected}, {u2, Customer, Connected}}, snaps[0].Members)
+	assert.Equal(t, []Member{{u1, Agent, Connected, false}, {u2, Customer, Connected, false}}, snaps[0].Members)
 	assert.Equal(t, uint64(0), snaps[0].Seq)
 }
 
@@ -241,7 +256,7 @@ func TestLogSize(t *testing.T) {
 func randomAction(rng *rand.Rand) Action {
 	addrs := []string{u1, u2, u3, u4, "+14150000005"}
 	pick := func() string { return addrs[rng.IntN(len(addrs))] }
-	kinds := []Kind{Call, Call, WarmTransfer, ColdTransfer, AbortTransfer, Hold, Unhold, Hangup, ResumeCall, VoicemailDrop}
+	kinds := []Kind{Call, Call, WarmTransfer, ColdTransfer, AbortTransfer, Hold, Unhold, Hangup, ResumeCall, VoicemailDrop, Mute, Unmute}
 	k := kinds[rng.IntN(len(kinds))]
 	switch k {
 	case Call:
@@ -370,4 +385,15 @@ func BenchmarkApplyHoldUnhold(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A warm transfer whose only other member is on hold is refused for what
+// it is: that member is on the call, just not connected to hand over
+// (transfer-flow used to say "no other member to transfer").
+func TestWarmTransferRefusedWhenTheOtherIsOnHold(t *testing.T) {
+	c := setup(t, "U1=c U2=h")
+	_, err := c.Apply(Action{Kind: WarmTransfer, TriggerSource: u1, To: u3})
+	require.ErrorIs(t, err, ErrNoOtherConnected)
+	assert.Equal(t, "warm_transfer refused for +14150000001: no other member is connected to hand over (sip:caller@phone.plivo.com is on_hold)", err.Error())
+	assert.NotContains(t, err.Error(), "no other member to transfer")
 }

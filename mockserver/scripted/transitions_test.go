@@ -191,7 +191,7 @@ func TestForbiddenTransitionsOverHTTP(t *testing.T) {
 		{"warm transfer during a warm transfer", "pending", "warm U4", 400, "a warm transfer is pending"},
 		{"warm transfer by someone not on the call", "U1=c U2=c", "warm U3 U4", 400, "member is not on the call"},
 		{"warm transfer by someone on hold", "U1=h U2=c", "warm U3", 400, "member is not connected"},
-		{"warm transfer with nobody connected to hand over", "U1=c U2=h", "warm U3", 400, "no other member to transfer"},
+		{"warm transfer with nobody connected to hand over", "U1=c U2=h", "warm U3", 400, "no other member is connected to hand over (sip:caller@phone.plivo.com is on_hold)"},
 		{"warm transfer to a member on the call", "U1=c U2=c", "warm U2", 400, "member is already on the call"},
 		{"warm transfer to oneself", "U1=c U2=c", "warm U1", 400, "cannot transfer to oneself"},
 		{"abort with no pending transfer", "U1=c U2=c", "abort_transfer U1", 400, "no transfer is pending"},
@@ -210,7 +210,7 @@ func TestForbiddenTransitionsOverHTTP(t *testing.T) {
 		{"resume_call of a connected member", "U1=c U2=c", "resume_call U2", 400, "member is neither on hold nor in a transfer"},
 		{"resume_call of someone not on the call", "U1=c", "resume_call U3", 400, "member is not on the call"},
 		{"member action without an address (the router)", "U1=c", "raw hangup ", 404, "empty"},
-		{"unknown action (the contract)", "U1=c", "raw mute U1", 400, "action"},
+		{"unknown action (the contract)", "U1=c", "raw conference U1", 400, "action"},
 	}
 	s := mockservertest.NewServer(t)
 	for _, tt := range tests {
@@ -224,4 +224,25 @@ func TestForbiddenTransitionsOverHTTP(t *testing.T) {
 			assert.Equal(t, before, snapshot(t, s), "a refused action changed the call")
 		})
 	}
+}
+
+// mute and unmute (plivo-python's member actions) go through the
+// simulated call: mute is a flag beside the state, not hold.
+func TestMuteOverHTTP(t *testing.T) {
+	s := mockservertest.NewServer(t)
+	setupCall(t, s, "U1=c U2=c")
+	r := act("mute U2").send(t, s)
+	require.Equal(t, 201, r.status, r.raw)
+	snap := snapshot(t, s)
+	require.Len(t, snap.Members, 2)
+	assert.True(t, snap.Members[1].Muted, "U2 muted")
+	assert.Equal(t, mpc.Connected, snap.Members[1].State, "mute is not hold")
+
+	r = act("mute U2").send(t, s)
+	assert.Equal(t, 400, r.status, r.raw)
+	assert.Contains(t, r.raw, "member is already muted")
+
+	r = act("unmute U2").send(t, s)
+	require.Equal(t, 201, r.status, r.raw)
+	assert.False(t, snapshot(t, s).Members[1].Muted, "U2 unmuted")
 }

@@ -15,8 +15,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
+	"time"
 
 	plivo "github.com/plivo/plivo-go/v7"
 )
@@ -32,6 +34,8 @@ var operations = []string{
 
 type callMessage struct {
 	Type      string `json:"type"`
+	Protocol  int    `json:"protocol"` // hello
+	TimeoutMS int    `json:"timeout_ms"`
 	ID        string `json:"id"`
 	Operation string `json:"operation"`
 	BaseURL   string `json:"base_url"`
@@ -76,7 +80,7 @@ func main() {
 		switch msg.Type {
 		case "hello":
 			err = out.Encode(map[string]any{
-				"type": "hello", "protocol": 1, "client": "plivo-go", "version": sdkVersion, "operations": operations,
+				"type": "hello", "protocol": speak(msg.Protocol), "client": "plivo-go", "version": sdkVersion, "operations": operations,
 			})
 		case "call":
 			err = out.Encode(perform(msg))
@@ -124,6 +128,15 @@ func (e driverError) Error() string { return string(e) }
 
 var errUnsupported = driverError("unsupported")
 
+// speak is the protocol version to answer a hello with: the one phlomock
+// opened with when this driver knows it (1 or 2), else 2.
+func speak(opened int) int {
+	if opened == 1 {
+		return 1
+	}
+	return 2
+}
+
 // call performs one operation with plivo-go and returns the fields it
 // surfaced, under the API's names.
 func call(msg callMessage) (map[string]string, error) {
@@ -131,7 +144,13 @@ func call(msg callMessage) (map[string]string, error) {
 	if err != nil {
 		return nil, driverError("bad base_url: " + err.Error())
 	}
-	client, err := plivo.NewPhloClient(msg.AuthID, msg.AuthToken, &plivo.ClientOptions{})
+	// The timeout as plivo-go's users set it (its default is a minute):
+	// the call's budget (protocol 2), or 8 s, below the call's own timeout.
+	budget := 8 * time.Second
+	if msg.TimeoutMS > 0 {
+		budget = time.Duration(msg.TimeoutMS) * time.Millisecond
+	}
+	client, err := plivo.NewPhloClient(msg.AuthID, msg.AuthToken, &plivo.ClientOptions{HttpClient: &http.Client{Timeout: budget}})
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,10 @@ function send(msg) {
 // perform calls the SDK and resolves to what it returned.
 function perform(msg) {
   const p = msg.params || {};
-  const client = new plivo.PhloClient(msg.auth_id, msg.auth_token, { url: msg.base_url + '/v1' });
+  // The timeout as plivo-node's users set it (its default is a minute):
+  // the call's budget (protocol 2), or 8 s, below the call's own timeout.
+  const timeout = msg.timeout_ms || 8000;
+  const client = new plivo.PhloClient(msg.auth_id, msg.auth_token, { url: msg.base_url + '/v1', timeout });
   const mpc = () => client.phlo(p.phlo_id).multiPartyCall(p.node_id);
   const member = () => mpc().member(p.member_address);
   switch (msg.operation) {
@@ -111,7 +114,8 @@ rl.on('line', (line) => {
     }
     switch (msg.type) {
       case 'hello':
-        send({ type: 'hello', protocol: 1, client: 'plivo-node', version: sdkVersion, operations });
+        // Protocol 2 (timeout_ms), or 1 when phlomock opens with 1.
+        send({ type: 'hello', protocol: msg.protocol === 1 ? 1 : 2, client: 'plivo-node', version: sdkVersion, operations });
         break;
       case 'call':
         await handleCall(msg);

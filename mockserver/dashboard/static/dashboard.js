@@ -333,11 +333,11 @@
 
   async function loadScenarios() {
     const {data} = await call('GET', 'scenarios');
-    $('#active-names').textContent = data.active.join(', ') || '(none)';
+    $('#active-names').textContent = (data.active || []).join(', ') || '(none)';
     $('#available').replaceChildren(...data.available.map((s) => {
       const id = 'sc-' + s.name.replace(/[^A-Za-z0-9_-]/g, '_');
       return h('tr', {'data-name': s.name},
-        h('td', {}, h('input', {type: 'checkbox', id, value: s.name, checked: data.active.includes(s.name)})),
+        h('td', {}, h('input', {type: 'checkbox', id, value: s.name, checked: (data.active || []).includes(s.name)})),
         h('td', {}, h('label', {for: id}, s.name)),
         h('td', {}, s.description || ''),
         h('td', {}, s.builtin ? 'built-in' : 'uploaded' + (s.file ? ' (' + s.file + ')' : ''), s.stateful ? ', stateful' : ''));
@@ -351,7 +351,7 @@
 
   async function activate(names) {
     const {status, data} = await call('PUT', 'scenarios/active', JSON.stringify({names}));
-    if (status === 200) say('#scenario-message', 'Active: ' + data.active.join(', '));
+    if (status === 200) say('#scenario-message', 'Active: ' + (data.active || []).join(', '));
     else say('#scenario-message', data.error, true);
     await loadScenarios();
     loadCalls();
@@ -366,7 +366,7 @@
     const {status, data} = await call('POST', 'scenarios?' + q, text, 'application/yaml');
     const box = $('#upload-result');
     if (status === 201) {
-      box.replaceChildren(h('p', {class: 'result'}, 'Uploaded ' + name + '. Active: ' + data.active.join(', ')));
+      box.replaceChildren(h('p', {class: 'result'}, 'Uploaded ' + name + '. Active: ' + (data.active || []).join(', ')));
     } else {
       const errs = data.errors || [data.error];
       box.replaceChildren(h('div', {class: 'result bad'},
@@ -406,6 +406,7 @@
       setLive('Live · ' + rows + ' shown');
       document.documentElement.dataset.ready = 'true';
     } catch (err) {
+      document.documentElement.dataset.error = err.message;
       setLive(err instanceof AuthError ? 'Waiting for the admin token' : 'Cannot reach the control plane: ' + err.message);
     }
     if (!polling) polling = setInterval(poll, POLL_MS);
@@ -459,7 +460,7 @@
     $('#deactivate').addEventListener('click', guard(() => activate(['success'])));
     $('#reset').addEventListener('click', guard(async () => {
       const {data} = await call('POST', 'reset');
-      say('#scenario-message', 'Reset: counters rewound and calls back to their world; active: ' + data.active.join(', '));
+      say('#scenario-message', 'Reset: counters rewound and calls back to their world; active: ' + (data.active || []).join(', '));
       loadCalls();
     }));
     $('#upload-form').addEventListener('submit', guard(upload));
