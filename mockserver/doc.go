@@ -49,8 +49,9 @@
 //
 // The other files: server.go (Options, New, the pipeline), compile.go (what
 // New precomputes from the spec), errors.go (codes and their statuses),
-// journal.go, admin.go (the control plane) and limits.go (the connection
-// bounds serve sets).
+// journal.go, admin.go and controlplane.go (the control plane: its handlers,
+// and its gorilla/mux router with the --admin-prefix mount) and limits.go
+// (the connection bounds serve sets).
 //
 // Every answer the fake builds, success or error, is JSON with an "api_id" (a
 // fresh UUID v4), Content-Type application/json, and a trailing newline.
@@ -60,7 +61,7 @@
 // # Seams
 //
 // Other packages shape the fake without this one importing them, through
-// two seams. The control plane (AdminHandler) takes extra routes, so
+// two seams. The control plane (AdminHandler, AdminPrefix) takes extra routes, so
 // scenario activation or call inspection are added by the caller, in one
 // visible list. And Options.Store gives each request its state.
 //

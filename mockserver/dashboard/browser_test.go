@@ -91,6 +91,9 @@ func screenshot(tb testing.TB, ctx context.Context, dir, name, sel string) {
 	tb.Helper()
 	shot := chromedp.CaptureScreenshot()
 	if sel != "" {
+		// Rows off screen have an estimated height (content-visibility):
+		// render them all, or the picture of a section is cut short.
+		require.NoError(tb, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.journal > li').forEach(li => { li.style.contentVisibility = 'visible'; })`)))
 		shot = chromedp.Screenshot(chromedp.CSS(sel))
 	}
 	png, err := chromedp.Run(ctx, shot)

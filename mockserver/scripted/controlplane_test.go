@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -304,4 +305,31 @@ func TestShadowWarnings(t *testing.T) {
 	assert.Equal(t, []string{`dir/success.yaml: scenario "success" shadows the built-in scenario of that name: the name now means this file's; rename it to keep both`},
 		scripted.ShadowWarnings(mine, other, nil))
 	assert.Empty(t, scripted.ShadowWarnings(other))
+}
+
+// TestControlPlaneDocs: the error answers docs/control-plane.md quotes are
+// the ones the control plane gives.
+func TestControlPlaneDocs(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/control-plane.md")
+	require.NoError(t, err)
+	doc := string(raw)
+	p := newPlane(t)
+	a := p.admin.URL
+	require.Equal(t, 201, do(t, a, "POST", "/__admin/scenarios?file=teapot.yaml", "version: 1\nname: teapot\n").status)
+	for _, tt := range []struct{ method, path, body, want string }{
+		{"GET", "/__admin/nope", "", "No control plane route for GET /__admin/nope."},
+		{"DELETE", "/__admin/reset", "", "Method DELETE is not allowed on /__admin/reset: it takes POST."},
+		{"GET", "/__admin/journal?operationId=x", "", `Unknown query parameter "operationId" (did you mean "operation"?): GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, since.`},
+		{"PUT", "/__admin/scenarios/active", `{"names":"success"}`, "Invalid JSON body: names: got a string, want a list of strings."},
+		{"PUT", "/__admin/scenarios/active", `{"name":["success"]}`, `Invalid JSON body: unknown field "name" (did you mean "names"?): want names.`},
+		{"PUT", "/__admin/scenarios/active", `{"names":["success"]} {}`, "Invalid JSON body: data after the JSON value."},
+		{"GET", "/__admin/journal?path=%5B", "", `Invalid value provided for path. "[" is not a path.Match pattern: syntax error in pattern.`},
+		{"DELETE", "/__admin/scenarios/success", "", `Built-in scenario "success" cannot be deleted: only uploaded scenarios can (built-ins are part of phlomock).`},
+		{"DELETE", "/__admin/scenarios/nope", "", `Unknown scenario "nope": the uploaded scenarios are teapot.`},
+		{"DELETE", "/__admin/scenarios/teapot", "", `Active scenario "teapot" cannot be deleted while active: activate another set first (PUT /__admin/scenarios/active).`},
+	} {
+		got := do(t, a, tt.method, tt.path, tt.body)
+		assert.Equal(t, tt.want, got.body["error"], "%s %s", tt.method, tt.path)
+		assert.Contains(t, doc, "`"+tt.want+"`", "the docs quote it")
+	}
 }
