@@ -372,6 +372,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		assert.Contains(t, text(t, ctx, `#journal-list li[data-seq="1"] summary`), "getPhlo")
 		assert.True(t, eval[bool](t, ctx, `location.pathname === '/mock/ui/'`), "the redirect kept the prefix")
+		assert.Len(t, one.Journal.Entries(mockserver.Filter{}), 1, "the page sent nothing to the API (no /favicon.ico)")
 	})
 
 	t.Run("render 1000 entries", func(t *testing.T) {
