@@ -22,12 +22,12 @@ type Miss struct {
 	Differences []string `json:"differences"`
 }
 
-// Closest returns the route nearest to method and path, nil when there is
+// closestRoute returns the route nearest to method and path, nil when there is
 // none. Paths are compared segment by segment (an edit distance where a
 // template segment such as {phlo_id} matches any non-empty segment); a wrong
 // method counts less than a wrong segment, so "same path, other method" is
 // always the nearest.
-func Closest(routes []Route, method, path string) *Miss {
+func closestRoute(routes []Route, method, path string) *Miss {
 	if len(path) > 1 {
 		path = strings.TrimSuffix(path, "/")
 	}

@@ -3,9 +3,9 @@ package mockserver
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -158,7 +158,7 @@ func compileBody(s *openapi3.Schema) (*bodySpec, error) {
 
 func defaultsOf(s *openapi3.Schema) []propDefault {
 	var ds []propDefault
-	for _, name := range sortedKeys(s.Properties) {
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 		if p := s.Properties[name]; p != nil && p.Value != nil && p.Value.Default != nil {
 			ds = append(ds, propDefault{name: name, value: p.Value.Default})
 		}
@@ -214,7 +214,7 @@ func compileAnswer(s *openapi3.Schema, pathParams []string) []answerField {
 		return []answerField{{name: "api_id", kind: kindAPIID}}
 	}
 	names := slices.Clone(s.Required)
-	for _, k := range sortedKeys(s.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
 		if !slices.Contains(names, k) {
 			names = append(names, k)
 		}
@@ -275,15 +275,6 @@ func exampleValue(p *openapi3.Schema) []byte {
 		return []byte(`""`)
 	}
 	return b
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // methods lists the HTTP methods the pipeline tries when a path matches no

@@ -13,7 +13,7 @@ import (
 )
 
 // The control plane is routed by gorilla/mux, the data plane by the fake's
-// own table built from the spec (router.go): mux gives the control plane
+// own table built from the spec (route.go): mux gives the control plane
 // named routes, 405s with Allow, and a prefix mount as a subrouter with its
 // own middleware, for a handful of routes that are not on the hot path; the
 // data plane's routes come from the contract, and kin-openapi's route table

@@ -81,7 +81,7 @@ func (s *Server) refused(x *request, re *RequestError) (int, []byte, http.Header
 	if x.op == nil && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) {
 		x.entry.Closest = re.closest
 		if x.entry.Closest == nil {
-			x.entry.Closest = Closest(s.routes, x.r.Method, x.r.URL.Path)
+			x.entry.Closest = closestRoute(s.routes, x.r.Method, x.r.URL.Path)
 		}
 	}
 	var h http.Header

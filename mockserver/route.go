@@ -52,7 +52,7 @@ func (s *Server) match(r *http.Request) (*operation, map[string]string, *Request
 		return nil, nil, re
 	}
 	msg := fmt.Sprintf("Resource not found: no operation for %s %s.", r.Method, r.URL.Path)
-	miss := Closest(s.routes, r.Method, path)
+	miss := closestRoute(s.routes, r.Method, path)
 	if near := nearMiss(miss); near != "" {
 		msg += " Closest: " + near + "."
 	}
@@ -75,10 +75,10 @@ func checkIDs(op *operation, params map[string]string, path string) *RequestErro
 	return nil
 }
 
-// MaxIDBytes is the longest id (path parameter) that can name a resource:
+// maxIDBytes is the longest id (path parameter) that can name a resource:
 // PHLO and node ids are UUIDs, member addresses E.164 numbers or SIP URIs.
 // A longer one answers 404 without being echoed back.
-const MaxIDBytes = 256
+const maxIDBytes = 256
 
 // badID says why value cannot name a resource ("" when it can): ids are
 // short, hold no control characters (a %00 in the path) and are not a path
@@ -87,8 +87,8 @@ func badID(name, value string) string {
 	if value == "." || value == ".." {
 		return name + " is " + value
 	}
-	if len(value) > MaxIDBytes {
-		return fmt.Sprintf("%s is %d bytes long; no resource has an id longer than %d bytes", name, len(value), MaxIDBytes)
+	if len(value) > maxIDBytes {
+		return fmt.Sprintf("%s is %d bytes long; no resource has an id longer than %d bytes", name, len(value), maxIDBytes)
 	}
 	if !utf8.ValidString(value) {
 		return name + " is not valid UTF-8"

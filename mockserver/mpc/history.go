@@ -28,11 +28,12 @@ type History struct {
 func (r *Registry) History(phloID, nodeID string) (History, bool) {
 	k := key{phloID, nodeID}
 	r.mu.RLock()
-	c, initial := r.calls[k], r.initial[k]
+	e, initial := r.calls[k], r.initial[k]
 	r.mu.RUnlock()
-	if c == nil {
+	if e == nil {
 		return History{}, false
 	}
+	c := e.call
 	c.mu.Lock()
 	now := c.snapshotLocked()
 	log := append(append([]Applied(nil), c.log[c.logHead:]...), c.log[:c.logHead]...)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // Role of a member.
@@ -105,11 +104,6 @@ var (
 	ErrNotMuted          = errors.New("member is not muted")
 )
 
-// ErrEvicted is what a *CallState its Registry has forgotten (Options.MaxCalls)
-// answers to Apply. Registry.Apply never returns it: it applies the action
-// to the node's call instead, a new one.
-var ErrEvicted = errors.New("call forgotten by its registry")
-
 // TransitionError is a transition the model forbids. The fake answers it
 // with 400 and Error() as the error text.
 type TransitionError struct {
@@ -189,21 +183,14 @@ type Options struct {
 	MaxCalls int
 }
 
-// CallState is one simulated multi-party call. It is safe for concurrent
-// use.
+// CallState is one simulated multi-party call: the state machine alone
+// (what a Registry needs to bound its calls is the Registry's). It is safe
+// for concurrent use.
 type CallState struct {
 	phloID, nodeID string
 	logSize        int
-	seeded         bool          // by Registry.Seed: never forgotten
-	used           atomic.Uint64 // the Registry's clock when last looked up
-	// empty: nobody is on the call (idle), as of its last action; read
-	// without the lock by a Registry looking for a call to forget.
-	empty atomic.Bool
-	// idleCount, when the Registry set it, counts its calls that are empty.
-	idleCount *atomic.Int64
 
 	mu       sync.Mutex
-	evicted  bool // forgotten by its Registry: Apply answers ErrEvicted
 	seq      uint64
 	members  []Member // in order of first arrival
 	transfer *Transfer
@@ -238,7 +225,6 @@ func NewCall(phloID, nodeID string, initial []Member, opts Options) (*CallState,
 		}
 		c.members = append(c.members, m)
 	}
-	c.empty.Store(c.idle())
 	return c, nil
 }
 
@@ -247,22 +233,15 @@ func NewCall(phloID, nodeID string, initial []Member, opts Options) (*CallState,
 func (c *CallState) Apply(a Action) (Result, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.evicted {
-		return Result{}, ErrEvicted
-	}
+	return c.applyLocked(a)
+}
+
+// applyLocked is Apply with c.mu held: the action, its sequence number and
+// its log entry.
+func (c *CallState) applyLocked(a Action) (Result, error) {
 	res, err := c.apply(a)
 	if err != nil {
 		return Result{}, err
-	}
-	if idle := c.idle(); idle != c.empty.Load() {
-		c.empty.Store(idle)
-		switch {
-		case c.idleCount == nil:
-		case idle:
-			c.idleCount.Add(1)
-		default:
-			c.idleCount.Add(-1)
-		}
 	}
 	c.seq++
 	res.Seq = c.seq
@@ -315,21 +294,6 @@ func (c *CallState) idle() bool {
 		if c.members[i].State != Disconnected {
 			return false
 		}
-	}
-	return true
-}
-
-// forget marks the call forgotten by its Registry, if nobody is on it or
-// always, and reports whether it did. Its idle count no longer counts it.
-func (c *CallState) forget(always bool) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.evicted || !always && !c.idle() {
-		return false
-	}
-	c.evicted = true
-	if c.idleCount != nil && c.empty.Load() {
-		c.idleCount.Add(-1)
 	}
 	return true
 }

@@ -357,10 +357,10 @@ func TestActionFrom(t *testing.T) {
 func TestRegistryConcurrent(t *testing.T) {
 	r := NewRegistry(Options{})
 	var wg sync.WaitGroup
-	calls := make([]*CallState, 20)
+	calls := make([]*entry, 20)
 	for i := range calls {
 		wg.Go(func() {
-			calls[i], _ = r.Call("P", "N")
+			calls[i], _ = r.call("P", "N")
 			_, _ = r.Apply("P", "N", Action{Kind: Call, To: fmt.Sprint(i)})
 			_ = r.Snapshot()
 		})

@@ -11,6 +11,75 @@ import (
 
 type key struct{ phloID, nodeID string }
 
+// entry is a call as the Registry keeps it: the call's state machine, and
+// what the Registry needs to bound its calls (forget the least recently
+// used, never one someone is on).
+type entry struct {
+	call   *CallState
+	seeded bool          // by Seed: never forgotten
+	used   atomic.Uint64 // the Registry's clock when last looked up
+	// empty: nobody is on the call (CallState.idle), as of its last action;
+	// read without a lock when looking for calls to forget.
+	empty atomic.Bool
+	// idle counts the Registry's calls, not seeded, that are empty: the
+	// Registry's counter when the entry was made (Reset starts a new one);
+	// nil for a seeded call.
+	idle *atomic.Int64
+	// evicted: forgotten by the Registry (guarded by call.mu). An action
+	// that finds it so goes to the node's new call instead.
+	evicted bool
+}
+
+func newEntry(c *CallState, seeded bool, idle *atomic.Int64) *entry {
+	e := &entry{call: c, seeded: seeded, idle: idle}
+	e.empty.Store(c.idle()) // c is not shared yet
+	if idle != nil && e.empty.Load() {
+		idle.Add(1)
+	}
+	return e
+}
+
+// apply performs a on the call, unless the Registry forgot it (applied
+// false), and keeps the entry's empty and idle count up to date.
+func (e *entry) apply(a Action) (res Result, applied bool, err error) {
+	c := e.call
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.evicted {
+		return Result{}, false, nil
+	}
+	if res, err = c.applyLocked(a); err != nil {
+		return Result{}, true, err
+	}
+	if idle := c.idle(); idle != e.empty.Load() {
+		e.empty.Store(idle)
+		switch {
+		case e.idle == nil:
+		case idle:
+			e.idle.Add(1)
+		default:
+			e.idle.Add(-1)
+		}
+	}
+	return res, true, nil
+}
+
+// forget marks the call forgotten, if nobody is on it or always, and
+// reports whether it did. The idle count no longer counts it.
+func (e *entry) forget(always bool) bool {
+	c := e.call
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.evicted || !always && !c.idle() {
+		return false
+	}
+	e.evicted = true
+	if e.idle != nil && e.empty.Load() {
+		e.idle.Add(-1)
+	}
+	return true
+}
+
 // DefaultMaxCalls is the bound on the calls a Registry creates on first use
 // when Options.MaxCalls is 0: far more than a test suite uses at once, and
 // a few MiB, where a client sending fresh ids would otherwise grow the heap
@@ -34,7 +103,7 @@ type Registry struct {
 	clock atomic.Uint64 // ticks at each lookup: the order of use
 
 	mu      sync.RWMutex
-	calls   map[key]*CallState
+	calls   map[key]*entry
 	initial map[key][]Member // seeded: every key is in calls too
 	idle    *atomic.Int64    // the calls of calls, not seeded, nobody is on
 }
@@ -45,7 +114,7 @@ func NewRegistry(opts Options) *Registry {
 	if max == 0 {
 		max = DefaultMaxCalls
 	}
-	return &Registry{opts: opts, max: max, calls: map[key]*CallState{}, initial: map[key][]Member{}, idle: new(atomic.Int64)}
+	return &Registry{opts: opts, max: max, calls: map[key]*entry{}, initial: map[key][]Member{}, idle: new(atomic.Int64)}
 }
 
 // Seed declares the members a call starts with (the scenario's world) and
@@ -55,7 +124,6 @@ func (r *Registry) Seed(phloID, nodeID string, members []Member) error {
 	if err != nil {
 		return fmt.Errorf("phlo %s node %s: %w", phloID, nodeID, err)
 	}
-	c.seeded = true
 	k := key{phloID, nodeID}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -63,44 +131,43 @@ func (r *Registry) Seed(phloID, nodeID string, members []Member) error {
 		old.forget(true) // Registry.Apply goes on with the seeded call
 	}
 	r.initial[k] = slices.Clone(members)
-	r.calls[k] = c
+	r.calls[k] = newEntry(c, true, nil)
 	return nil
 }
 
-// Call returns the call of a node, creating it on first use. At
+// call returns the call of a node, creating it on first use. At
 // Options.MaxCalls it forgets the least recently used calls nobody is on,
 // or, if everyone is on some call, returns an error wrapping
-// ErrTooManyCalls. A call nobody is on may be forgotten later: act through
-// Apply, which then starts the node's call again.
-func (r *Registry) Call(phloID, nodeID string) (*CallState, error) {
+// ErrTooManyCalls. A call nobody is on may be forgotten later: Apply then
+// starts the node's call again.
+func (r *Registry) call(phloID, nodeID string) (*entry, error) {
 	k := key{phloID, nodeID}
 	r.mu.RLock()
-	c := r.calls[k]
+	e := r.calls[k]
 	r.mu.RUnlock()
-	if c == nil {
+	if e == nil {
 		var err error
-		if c, err = r.create(k); err != nil {
+		if e, err = r.create(k); err != nil {
 			return nil, err
 		}
 	}
-	c.used.Store(r.clock.Add(1))
-	return c, nil
+	e.used.Store(r.clock.Add(1))
+	return e, nil
 }
 
-func (r *Registry) create(k key) (*CallState, error) {
+func (r *Registry) create(k key) (*entry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c := r.calls[k]; c != nil {
-		return c, nil
+	if e := r.calls[k]; e != nil {
+		return e, nil
 	}
 	if r.max > 0 && len(r.calls)-len(r.initial) >= r.max && !r.evictIdle() {
 		return nil, fmt.Errorf("phlo %s node %s: %w: the fake keeps %d calls started by requests and someone is on each; hang up the members of the calls you are done with, or reset the fake", k.phloID, k.nodeID, ErrTooManyCalls, r.max)
 	}
 	c, _ := NewCall(k.phloID, k.nodeID, nil, r.opts) // no members: cannot fail
-	c.idleCount = r.idle
-	r.idle.Add(1) // empty
-	r.calls[k] = c
-	return c, nil
+	e := newEntry(c, false, r.idle)
+	r.calls[k] = e
+	return e, nil
 }
 
 // evictIdle forgets the least recently used calls, not seeded, that nobody
@@ -112,9 +179,9 @@ func (r *Registry) evictIdle() bool {
 	}
 	// The batch's last use: the batch-th smallest of the idle calls'.
 	var uses []uint64
-	for _, c := range r.calls {
-		if !c.seeded && c.empty.Load() {
-			uses = append(uses, c.used.Load())
+	for _, e := range r.calls {
+		if !e.seeded && e.empty.Load() {
+			uses = append(uses, e.used.Load())
 		}
 	}
 	if len(uses) == 0 {
@@ -124,9 +191,9 @@ func (r *Registry) evictIdle() bool {
 	batch := max(1, r.max/16)
 	last := uses[min(batch, len(uses))-1]
 	n := 0
-	for k, c := range r.calls {
+	for k, e := range r.calls {
 		// A call used since the first pass has a later use: it stays.
-		if !c.seeded && c.used.Load() <= last && c.forget(false) { // else someone joined it since
+		if !e.seeded && e.used.Load() <= last && e.forget(false) { // else someone joined it since
 			delete(r.calls, k)
 			n++
 		}
@@ -137,12 +204,11 @@ func (r *Registry) evictIdle() bool {
 // Apply performs a on the call of a node.
 func (r *Registry) Apply(phloID, nodeID string, a Action) (Result, error) {
 	for {
-		c, err := r.Call(phloID, nodeID)
+		e, err := r.call(phloID, nodeID)
 		if err != nil {
 			return Result{}, err
 		}
-		res, err := c.Apply(a)
-		if !errors.Is(err, ErrEvicted) {
+		if res, applied, err := e.apply(a); applied {
 			return res, err
 		}
 		// Forgotten between the lookup and the action: nobody was on it,
@@ -155,12 +221,11 @@ func (r *Registry) Apply(phloID, nodeID string, a Action) (Result, error) {
 func (r *Registry) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = make(map[key]*CallState, len(r.initial))
+	r.calls = make(map[key]*entry, len(r.initial))
 	r.idle = new(atomic.Int64) // the old calls count in the old one
 	for k, ms := range r.initial {
 		c, _ := NewCall(k.phloID, k.nodeID, ms, r.opts) // checked by Seed
-		c.seeded = true
-		r.calls[k] = c
+		r.calls[k] = newEntry(c, true, nil)
 	}
 }
 
@@ -168,8 +233,8 @@ func (r *Registry) Reset() {
 func (r *Registry) Snapshot() []Snapshot {
 	r.mu.RLock()
 	calls := make([]*CallState, 0, len(r.calls))
-	for _, c := range r.calls {
-		calls = append(calls, c)
+	for _, e := range r.calls {
+		calls = append(calls, e.call)
 	}
 	r.mu.RUnlock()
 	out := make([]Snapshot, 0, len(calls))

@@ -11,9 +11,9 @@ import (
 
 func mustCall(tb testing.TB, r *Registry, phloID, nodeID string) *CallState {
 	tb.Helper()
-	c, err := r.Call(phloID, nodeID)
+	e, err := r.call(phloID, nodeID)
 	require.NoError(tb, err)
-	return c
+	return e.call
 }
 
 // nodes lists the (PHLO/node) of the registry's calls, in Snapshot's order.
@@ -95,7 +95,7 @@ func TestRegistryMaxCalls(t *testing.T) {
 func TestRegistryDefaultMaxCalls(t *testing.T) {
 	r := NewRegistry(Options{})
 	for i := range DefaultMaxCalls + 10 {
-		_, err := r.Call(fmt.Sprint("P", i), "N") // empty: nobody on it
+		_, err := r.call(fmt.Sprint("P", i), "N") // empty: nobody on it
 		require.NoError(t, err)
 	}
 	kept := map[string]bool{}
@@ -109,14 +109,17 @@ func TestRegistryDefaultMaxCalls(t *testing.T) {
 	assert.True(t, kept[fmt.Sprint("P", batch, "/N")], "the call after the batch is kept")
 }
 
-// A *CallState its registry forgot refuses actions with ErrEvicted;
-// Registry.Apply takes the action to the node's new call instead.
+// A call its registry forgot takes no action; Registry.Apply takes the
+// action to the node's new call instead.
 func TestRegistryEvicted(t *testing.T) {
 	r := NewRegistry(Options{MaxCalls: 1})
-	old := mustCall(t, r, "A", "N")
+	old, err := r.call("A", "N")
+	require.NoError(t, err)
 	mustCall(t, r, "B", "N") // A is idle: forgotten
-	_, err := old.Apply(Action{Kind: Call, To: u1})
-	require.ErrorIs(t, err, ErrEvicted)
+	_, applied, err := old.apply(Action{Kind: Call, To: u1})
+	require.NoError(t, err)
+	require.False(t, applied, "a forgotten call took an action")
+	assert.Zero(t, old.call.Snapshot().Seq)
 	res, err := r.Apply("A", "N", Action{Kind: Call, To: u1})
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), res.Seq)
@@ -169,7 +172,7 @@ func BenchmarkRegistryNewCallAtBound(b *testing.B) {
 				if !idle {
 					_, _ = r.Apply(fmt.Sprint("P", i), "N", Action{Kind: Call, To: u1})
 				} else {
-					_, _ = r.Call(fmt.Sprint("P", i), "N")
+					_, _ = r.call(fmt.Sprint("P", i), "N")
 				}
 			}
 			b.ReportAllocs()
