@@ -304,7 +304,7 @@ func needsParamCheck(lists ...openapi3.Parameters) bool {
 func mediaExample(mt *openapi3.MediaType) []byte {
 	v := mt.Example
 	if v == nil && len(mt.Examples) > 0 {
-		for _, name := range sortedKeys(mt.Examples) {
+		for _, name := range slices.Sorted(maps.Keys(mt.Examples)) {
 			if ex := mt.Examples[name]; ex != nil && ex.Value != nil && ex.Value.Value != nil {
 				v = ex.Value.Value
 				break
