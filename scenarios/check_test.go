@@ -1,73 +1,82 @@
 package scenarios
 
 import (
-	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-var checkOps = []Operation{
-	{ID: "getPhlo", Method: "GET", Path: "/v1/phlo/{phlo_id}", PathParams: []string{"phlo_id"}},
-	{ID: "updateMember", Method: "POST", Path: "/v1/phlo/{phlo_id}/multi_party_call/{node_id}/members/{member_address}",
-		PathParams: []string{"phlo_id", "node_id", "member_address"}, BodyEnums: map[string][]string{"action": {"hangup", "hold", "unhold"}}},
-	{ID: "updateMultiPartyCall", Method: "POST", Path: "/v1/phlo/{phlo_id}/multi_party_call/{node_id}",
-		PathParams: []string{"phlo_id", "node_id"}, BodyEnums: map[string][]string{"action": {"call", "cold_transfer", "warm_transfer"}}},
+// TestCheckEveryPhase: one file with a type error, a bad placeholder, a
+// status out of range and a delay whose min is above its max gets all four
+// at once, in file order. (It took three rounds of fixing when each phase
+// hid the next.)
+func TestCheckEveryPhase(t *testing.T) {
+	const file = `version: 1
+name: three-rounds
+rules:
+  - name: a
+    times: lots
+    respond: {status: 500}
+  - name: b
+    respond:
+      status: 200
+      body: {api_id: "{{apiid}}"}
+  - name: c
+    respond: {status: 999}
+  - name: d
+    respond:
+      status: 200
+      delay: {min: 2s, max: 1s}
+  - name: e
+    match: {operation: updateMultipartyCall}
+    respnd: 500
+`
+	_, err := Check("three.yaml", []byte(file), known)
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{
+		"three.yaml:5:12: ",                       // times: lots, a type error (Parse)
+		"three.yaml:10:",                          // {{apiid}}, a placeholder (Parse)
+		"three.yaml:12:",                          // status 999 (Validate)
+		"three.yaml:16:",                          // min above max (Validate)
+		"three.yaml:18:",                          // unknown operation id (Validate)
+		"three.yaml:19:5: unknown key \"respnd\"", // (Parse)
+	}
+	require.Len(t, lines, len(want), "got:\n%s", err)
+	for i, w := range want {
+		assert.True(t, strings.HasPrefix(lines[i], w), "line %d: got %q, want it to start with %q", i+1, lines[i], w)
+	}
+	assert.Contains(t, lines[2], "status 999: want 100 to 599")
+	assert.Contains(t, lines[3], "delay min 2s is more than max 1s")
+	// Rule e's "neither respond nor sequence" is the misspelt key's
+	// consequence, not a second problem.
+	assert.NotContains(t, err.Error(), "neither respond nor sequence")
+
+	// A good file: the same scenario Parse and Validate give.
+	s, err := Check("ok.yaml", []byte("version: 1\nname: ok\nrules:\n  - name: r\n    respond: 500\n"), known)
+	require.NoError(t, err)
+	assert.Equal(t, "ok", s.Name)
 }
 
-func TestCheckRules(t *testing.T) {
+// TestCheckTabs: yaml.v3 says "found character that cannot start any
+// token" with no column; the file gets the line and column of the tab.
+func TestCheckTabs(t *testing.T) {
 	tests := []struct {
-		name, match string
-		want        string // "" for a rule that can match
+		name, file, want string
 	}{
-		{"empty", `{}`, ""},
-		{"operation and params", `{operation: updateMember, path_params: {member_address: "+1"}}`, ""},
-		{"param of another operation", `{operation: getPhlo, path_params: {node_id: N}}`,
-			`t.yaml:3:48: rule #1 never matches: path parameter "node_id" is not one of getPhlo's (phlo_id)`},
-		{"param typo", `{operation: getPhlo, path_params: {phloid: N}}`,
-			`t.yaml:3:48: rule #1 never matches: path parameter "phloid" (did you mean "phlo_id"?) is not one of getPhlo's (phlo_id)`},
-		{"param of some aimed operation", `{method: POST, path_params: {member_address: x}}`, ""},
-		{"body enum", `{operation: updateMultiPartyCall, body: {action: cold-transfer}}`,
-			`t.yaml:3:62: rule #1 never matches: body action "cold-transfer" (did you mean "cold_transfer"?) is not a value the contract allows: want one of call, cold_transfer, warm_transfer`},
-		{"body enum across operations", `{method: POST, body: {action: hold}}`, ""},
-		{"body value far from every enum", `{method: POST, body: {action: dance}}`,
-			`t.yaml:3:43: rule #1 never matches: body action "dance" is not a value the contract allows: want one of hangup, hold, unhold, call, cold_transfer, warm_transfer`},
-		{"body field without an enum", `{operation: updateMultiPartyCall, body: {to: anything}}`, ""},
-		{"glob of one operation", `{path: /v1/phlo/*/multi_party_call/*}`, ""},
-		{"glob with a trailing slash", `{path: /v1/phlo/*/}`, ""},
-		{"double star", `{path: /v1/phlo/**/members/*}`,
-			`t.yaml:3:20: rule #1 never matches: path "/v1/phlo/**/members/*" matches no operation of the contract (path.Match has no "**": it is "*", one segment) (did you mean /v1/phlo/*/multi_party_call/*/members/*?)`},
-		{"glob of another operation", `{operation: getPhlo, path: /v1/phlo/*/multi_party_call/*}`,
-			`t.yaml:3:40: rule #1 never matches: path "/v1/phlo/*/multi_party_call/*" does not match getPhlo's path /v1/phlo/{phlo_id} (did you mean /v1/phlo/*?)`},
-		{"method of another operation", `{operation: getPhlo, method: POST}`,
-			`t.yaml:3:42: rule #1 never matches: method POST: operation getPhlo is GET`},
-		{"method no operation takes", `{method: DELETE}`,
-			`t.yaml:3:22: rule #1 never matches: method DELETE: no operation of the contract takes it`},
-		{"unknown operation: Validate's", `{operation: nope}`, ""},
+		{"tab indent", "version: 1\nname: t\nrules:\n\t- name: r\n", "tabs.yaml:4:1: YAML does not allow tabs for indentation: indent with spaces"},
+		{"tab after spaces", "version: 1\nname: t\nrules:\n  - name: r\n  \trespond: 500\n", "tabs.yaml:5:3: YAML does not allow tabs for indentation: indent with spaces"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Parse("t.yaml", []byte("version: 1\nrules:\n  - {match: "+tt.match+", respond: 500}\n"))
-			require.NoError(t, err)
-			err = s.CheckRules(checkOps)
-			if tt.want == "" {
-				assert.NoError(t, err)
-				return
-			}
+			_, err := Check("tabs.yaml", []byte(tt.file), known)
 			require.Error(t, err)
 			assert.Equal(t, tt.want, err.Error())
-			assert.True(t, errors.Is(err, ErrNeverMatches))
-			var pe *ParseError
-			assert.True(t, errors.As(err, &pe))
+			assert.ErrorIs(t, err, ErrSyntax)
+			_, err = Parse("tabs.yaml", []byte(tt.file))
+			assert.Equal(t, tt.want, err.Error(), "Parse says the same")
 		})
-	}
-}
-
-func TestCheckRulesBuiltins(t *testing.T) {
-	for _, name := range BuiltinNames() {
-		s, err := Builtin(name)
-		require.NoError(t, err)
-		assert.NoError(t, s.CheckRules(checkOps), name)
 	}
 }

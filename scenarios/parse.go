@@ -48,22 +48,33 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // with errors.Join. Parse does not check operation ids or other semantic
 // rules: call Validate for that.
 func Parse(filename string, data []byte) (*Scenario, error) {
+	s, _, err := parse(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// parse is Parse, returning what it could decode along with the errors (nil
+// for a file that is not YAML), so that Check can validate the rest, and
+// the positions of the mappings that hold a problem (see tainted).
+func parse(filename string, data []byte) (*Scenario, map[Pos]bool, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return nil, syntaxError(filename, err)
+		return nil, nil, syntaxError(filename, data, err)
 	}
 	d := &decoder{file: filename}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		d.errorf(&extra, "a second YAML document: a scenario file holds one (split it into files)")
 	} else if !errors.Is(err, io.EOF) {
-		return nil, syntaxError(filename, err)
+		return nil, nil, syntaxError(filename, data, err)
 	}
 	s := &Scenario{File: filename}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		d.errorf(&root, "empty file: want a mapping with version: %d", Version)
-		return nil, d.err()
+		return nil, nil, d.err()
 	}
 	doc := root.Content[0]
 	var sawVersion bool
@@ -96,13 +107,46 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 	if doc.Kind == yaml.MappingNode && !sawVersion {
 		d.errorf(doc, "missing version: want version: %d", Version)
 	}
-	if err := d.err(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s, d.tainted(&root), d.err()
 }
 
-func syntaxError(file string, err error) error {
+// tainted returns the positions of the mappings and sequences that hold a
+// node Parse found a problem in: a rule with a misspelt key. What Validate
+// then says of them ("neither respond nor sequence") is a consequence, and
+// Check leaves it out.
+func (d *decoder) tainted(root *yaml.Node) map[Pos]bool {
+	bad := map[*yaml.Node]bool{}
+	for _, n := range d.errNodes {
+		bad[n] = true
+	}
+	out := map[Pos]bool{}
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		hit := bad[n]
+		for _, c := range n.Content {
+			if walk(c) {
+				hit = true
+			}
+		}
+		if hit && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) {
+			out[pos(n)] = true
+		}
+		return hit
+	}
+	walk(root)
+	return out
+}
+
+// syntaxError places yaml's error. A tab in a line's indentation, which
+// YAML forbids and yaml.v3 reports as a character that "cannot start any
+// token" with no column, is named as such, at its line and column.
+func syntaxError(file string, data []byte, err error) error {
+	for i, line := range strings.Split(string(data), "\n") {
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if col := strings.IndexByte(indent, '\t'); col >= 0 && strings.TrimSpace(line) != "" {
+			return &ParseError{File: file, Line: i + 1, Column: col + 1, Msg: "YAML does not allow tabs for indentation: indent with spaces", Err: ErrSyntax}
+		}
+	}
 	// yaml.v3 reports "yaml: line N: msg"; keep the line as a position.
 	msg := err.Error()
 	line := 0
@@ -119,13 +163,15 @@ func syntaxError(file string, err error) error {
 }
 
 type decoder struct {
-	file string
-	errs []error
+	file     string
+	errs     []error
+	errNodes []*yaml.Node // where each error is, for tainted
 }
 
 func (d *decoder) err() error { return errors.Join(d.errs...) }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+	d.errNodes = append(d.errNodes, n)
 	d.errs = append(d.errs, &ParseError{File: d.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)})
 }
 

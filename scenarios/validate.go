@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -217,4 +218,63 @@ func (v *validator) world() {
 			}
 		}
 	}
+}
+
+// Check is Parse and Validate in one pass: every problem of the file, of
+// both phases, in file order, so that a file is fixed in one round (a type
+// error no longer hides a status outside 100–599 further down). A file that
+// is not YAML has only its syntax error. What Validate says of a value, rule
+// or interaction Parse already found a problem in is left out: it is the
+// same problem seen twice, or a consequence of it.
+func Check(filename string, data []byte, known KnownOperations) (*Scenario, error) {
+	s, tainted, perr := parse(filename, data)
+	if s == nil {
+		return nil, perr
+	}
+	if perr == nil {
+		if err := s.Validate(known); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	all := flatten(perr)
+	at := map[Pos]bool{}
+	for _, e := range all {
+		at[position(e)] = true
+	}
+	for _, e := range flatten(s.Validate(known)) {
+		p := position(e)
+		if at[p] || tainted[p] || p.Line == 0 {
+			continue // the same problem, a consequence of one, or the version (Parse's)
+		}
+		all = append(all, e)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return position(all[i]).less(position(all[j])) })
+	return nil, errors.Join(all...)
+}
+
+// flatten lists the errors errors.Join joined.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func position(err error) Pos {
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return Pos{Line: pe.Line, Column: pe.Column}
+	}
+	return Pos{}
+}
+
+func (p Pos) less(q Pos) bool {
+	if p.Line != q.Line {
+		return p.Line < q.Line
+	}
+	return p.Column < q.Column
 }

@@ -273,7 +273,7 @@ func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, err
 		if isScenarioFile(name) {
 			var data []byte
 			if data, err = os.ReadFile(name); err == nil {
-				sc, err = scenarios.Parse(name, data)
+				sc, err = scenarios.Check(name, data, known) // every problem, both phases
 			}
 		} else {
 			sc, err = scenarios.Builtin(name)

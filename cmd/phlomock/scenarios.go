@@ -106,11 +106,11 @@ func checkScenarios(files []string, stdout, stderr io.Writer) error {
 			failed = true
 			continue
 		}
-		s, err := scenarios.Parse(file, data)
+		s, err := scenarios.Check(file, data, known) // every problem, parsing and validation
 		if err == nil {
 			// Both: a rule that never matches is worth knowing with
 			// the file's other problems.
-			err = errors.Join(s.Validate(known), s.CheckRules(ops))
+			err = s.CheckRules(ops)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)

@@ -79,7 +79,7 @@ func loadScenarios(args []string, d *scripted.Director) error {
 			errs = append(errs, fmt.Errorf("%s: %w", arg, err))
 			continue
 		}
-		s, err := scenarios.Parse(arg, data)
+		s, err := scenarios.Check(arg, data, d.Operations()) // every problem, parsing and validation
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -39,7 +39,7 @@ type config struct {
 	opts  mockserver.Options
 	world mockserver.World
 	names []string
-	ss    []func() (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
+	ss    []func(scenarios.KnownOperations) (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -73,7 +73,7 @@ func WithScenario(names ...string) Option {
 func WithScenarios(ss ...*scenarios.Scenario) Option {
 	return func(c *config) {
 		for _, sc := range ss {
-			c.ss = append(c.ss, func() (*scenarios.Scenario, error) { return sc, nil })
+			c.ss = append(c.ss, func(scenarios.KnownOperations) (*scenarios.Scenario, error) { return sc, nil })
 		}
 	}
 }
@@ -84,12 +84,12 @@ func WithScenarios(ss ...*scenarios.Scenario) Option {
 // path:line:column.
 func WithScenarioFile(path string) Option {
 	return func(c *config) {
-		c.ss = append(c.ss, func() (*scenarios.Scenario, error) {
+		c.ss = append(c.ss, func(known scenarios.KnownOperations) (*scenarios.Scenario, error) {
 			data, err := os.ReadFile(path)
 			if err != nil {
 				return nil, err
 			}
-			return scenarios.Parse(path, data)
+			return scenarios.Check(path, data, known)
 		})
 	}
 }
@@ -99,7 +99,9 @@ func WithScenarioFile(path string) Option {
 // "scenario YAML:line:column".
 func WithScenarioYAML(yaml string) Option {
 	return func(c *config) {
-		c.ss = append(c.ss, func() (*scenarios.Scenario, error) { return scenarios.Parse("scenario YAML", []byte(yaml)) })
+		c.ss = append(c.ss, func(known scenarios.KnownOperations) (*scenarios.Scenario, error) {
+			return scenarios.Check("scenario YAML", []byte(yaml), known)
+		})
 	}
 }
 
@@ -155,7 +157,7 @@ func activate(d *scripted.Director, c *config) error {
 		return err
 	}
 	for _, load := range c.ss {
-		sc, err := load()
+		sc, err := load(d.Operations())
 		if err != nil {
 			return err
 		}

@@ -150,7 +150,7 @@ func (d *Director) postScenario(w http.ResponseWriter, r *http.Request) {
 		mockserver.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Scenario too large: the limit is %d bytes.", MaxUploadBytes))
 		return
 	}
-	s, err := scenarios.Parse(file, data)
+	s, err := scenarios.Check(file, data, d.opts.Operations) // every problem, parsing and validation
 	if err == nil {
 		err = d.Upload(s, activate)
 	}

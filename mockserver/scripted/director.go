@@ -300,6 +300,10 @@ func (d *Director) named(name string) *set {
 	return st
 }
 
+// Operations returns the operation ids scenarios are validated against
+// (Options.Operations), for scenarios.Check.
+func (d *Director) Operations() scenarios.KnownOperations { return d.opts.Operations }
+
 // Active names the active scenarios, in activation order.
 func (d *Director) Active() []string { return slices.Clone(d.active.Load().names) }
 
