@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/phlomock/phlomock/internal/didyoumean"
 )
 
 // The control plane is routed by gorilla/mux, the data plane by the fake's
@@ -255,7 +257,7 @@ func withQuery(rt AdminRoute, h http.Handler) http.Handler {
 		}
 		msg := fmt.Sprintf("Unknown query parameter %s: %s %s %s.", strings.Join(quoteAll(unknown), ", "), r.Method, r.URL.Path, takes)
 		if len(unknown) == 1 {
-			if near := nearest(unknown[0], rt.Query); near != "" {
+			if near := didyoumean.Closest(unknown[0], rt.Query); near != "" {
 				msg = fmt.Sprintf("Unknown query parameter %q (did you mean %q?): %s %s %s.", unknown[0], near, r.Method, r.URL.Path, takes)
 			}
 		}
@@ -269,27 +271,6 @@ func quoteAll(ss []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
-}
-
-// nearest returns the option word most likely stands for: the same but for
-// case or separators, or one being a prefix of the other (operationId for
-// operation); "" when none is close.
-func nearest(word string, options []string) string {
-	norm := func(s string) string {
-		return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
-	}
-	w := norm(word)
-	for _, o := range options {
-		if norm(o) == w {
-			return o
-		}
-	}
-	for _, o := range options {
-		if n := norm(o); len(n) >= 3 && (strings.HasPrefix(w, n) || strings.HasPrefix(n, w) && len(w) >= 3) {
-			return o
-		}
-	}
-	return ""
 }
 
 // bearer is the control plane's token check on the API port.
