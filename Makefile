@@ -51,7 +51,7 @@ test: lint testdeps ## lint, then every test under -race
 
 # Anything the tests need that is not a Go module is installed here.
 .PHONY: testdeps
-testdeps: browser ## install what the tests need besides Go modules (the plivo-node driver's and Dredd's npm packages, chromium)
+testdeps: browser redis ## install what the tests need besides Go modules (the plivo-node driver's and Dredd's npm packages, chromium, redis-server)
 	npm ci --prefix certify/drivers/plivo-node --no-audit --no-fund
 	npm ci --prefix openapi/testdata/dredd --no-audit --no-fund
 	cd certify/drivers/plivo-go && $(GO) mod download
@@ -65,6 +65,13 @@ browser: ## install Debian's chromium for the browser tests, unless it is there
 	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || { \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || echo "browser: no chromium: the browser tests skip (PHLOMOCK_REQUIRE_BROWSER=1 fails them)"
+
+# The store tests start their own redis-server on loopback (internal/redistest).
+.PHONY: redis
+redis: ## install Debian's redis-server for the store tests, unless it is there
+	@command -v redis-server >/dev/null || ! command -v apt-get >/dev/null || { \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null || echo "redis: no redis-server: the store tests skip (PHLOMOCK_REQUIRE_REDIS=1 fails them)"
 
 # Linters are installed from the Go module proxy at a pinned version into
 # bin/tools/VERSION/, so a version bump reinstalls and nothing global changes.
