@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/redis/go-redis/v9"
 )
 
 // serveGCPercent is the garbage collector's target while serving, unless
@@ -40,6 +42,13 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
 	if m.ServeMiddleware != nil {
 		f.api = m.ServeMiddleware(f.api)
 	}
@@ -52,6 +61,10 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 		f.banner, l.apiURL, l.adminURL, f.credentials(c.authID, shownToken(c.authToken)))
 	logger.Info("listening", slog.String("url", l.apiURL), slog.String("admin", l.adminURL), slog.String("auth_id", c.authID),
 		slog.String("scenarios", strings.Join(f.director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
+	if store != nil {
+		logger.Info("store", slog.String("store", store.String()), slog.String("prefix", store.Prefix()))
+		go watchStore(ctx, store, f.server, logger)
+	}
 	if c.watch {
 		w := &watcher{args: c.scenarioArgs(), last: f.watched, interval: m.WatchInterval, director: f.director, logger: logger}
 		if w.interval <= 0 {
@@ -213,3 +226,55 @@ func listenURL(configured string, ln net.Listener) string {
 	}
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }
+
+// openStore connects to a --store redis://...: nil for memory. A store
+// that does not answer exits 2, named without its password.
+func (c *serveConfig) openStore(ctx context.Context) (*redisstore.Store, error) {
+	if c.store == "memory" {
+		return nil, nil
+	}
+	// go-redis logs dial failures on its own global logger: serve's
+	// logger says once that the store is down instead.
+	redis.SetLogger(quietRedis{})
+	s, err := redisstore.Open(ctx, c.store, c.storePrefix)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("--store: %w", err)}
+	}
+	return s, nil
+}
+
+// storeCheckInterval is how often serve pings its store: /readyz turns 503
+// within about this plus redisstore.DialTimeout of Redis going away, and
+// 200 again as soon after it returns.
+const storeCheckInterval = time.Second
+
+// watchStore makes /readyz follow the store until ctx ends.
+func watchStore(ctx context.Context, s *redisstore.Store, srv *mockserver.Server, logger *slog.Logger) {
+	t := time.NewTicker(storeCheckInterval)
+	defer t.Stop()
+	up := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := s.Ping(ctx)
+		if ctx.Err() != nil {
+			return // shutting down: runServe owns readiness now
+		}
+		if ok := err == nil; ok != up {
+			up = ok
+			srv.SetReady(ok)
+			if ok {
+				logger.Info("store is back", slog.String("store", s.String()))
+			} else {
+				logger.Error("store unreachable", slog.String("store", s.String()), slog.String("error", err.Error()))
+			}
+		}
+	}
+}
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}

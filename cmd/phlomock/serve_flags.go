@@ -17,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
@@ -67,6 +68,7 @@ type serveConfig struct {
 	watch               bool
 	adminPrefix         string
 	adminToken          string
+	store, storePrefix  string
 }
 
 // envList is a repeatable flag whose default comes from a comma-separated
@@ -136,6 +138,8 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.watch, "watch", "WATCH", "reload the --scenario files when they change; a bad edit is logged and changes nothing")
 	str(&c.adminPrefix, "admin-prefix", "ADMIN_PREFIX", "", "also serve the control plane on the API port under this path (e.g. /__admin), behind --admin-token")
 	str(&c.adminToken, "admin-token", "ADMIN_TOKEN", "", "bearer token the control plane under --admin-prefix requires")
+	str(&c.store, "store", "STORE", "memory", "where the fake's state lives: memory, or redis://[user:password@]HOST:PORT/DB (rediss:// for TLS); with redis, /readyz follows the store (the state itself is not shared yet: docs/store.md)")
+	str(&c.storePrefix, "store-prefix", "STORE_PREFIX", redisstore.DefaultPrefix, "prefix of the fake's keys in a --store redis://..., so several fakes share one Redis")
 	if err := c.limits.register(fs); err != nil {
 		errs = append(errs, err)
 	}
@@ -232,6 +236,9 @@ func (c *serveConfig) check() error {
 		errs = append(errs, err)
 	}
 	if err := c.checkAdminPrefix(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.checkStore(); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := newLogger(io.Discard, c.logFormat, c.logLevel); err != nil {
@@ -350,6 +357,21 @@ func (c *serveConfig) checkAdminPrefix() error {
 		return fmt.Errorf("--admin-prefix %q: it would hide the API's own paths (/v1/...)", p)
 	case c.adminToken == "":
 		return errors.New("--admin-prefix needs --admin-token (or PHLOMOCK_ADMIN_TOKEN): the control plane on the API port must not be open to every caller")
+	}
+	return nil
+}
+
+// checkStore refuses a --store that is neither memory nor a Redis URL,
+// without repeating a password it may hold.
+func (c *serveConfig) checkStore() error {
+	if c.store == "memory" {
+		return nil
+	}
+	if !strings.HasPrefix(c.store, "redis://") && !strings.HasPrefix(c.store, "rediss://") {
+		return fmt.Errorf("--store %s: want memory or redis://[user:password@]HOST:PORT/DB (rediss:// for TLS)", redisstore.Redact(c.store))
+	}
+	if c.storePrefix == "" {
+		return errors.New("--store-prefix must not be empty: the fake's keys would mix with every other key of the Redis")
 	}
 	return nil
 }
