@@ -61,9 +61,13 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 		f.banner, l.apiURL, l.adminURL, f.credentials(c.authID, shownToken(c.authToken)))
 	logger.Info("listening", slog.String("url", l.apiURL), slog.String("admin", l.adminURL), slog.String("auth_id", c.authID),
 		slog.String("scenarios", strings.Join(f.director.Active(), ",")), slog.String("admin_prefix", c.adminPrefix))
+	// watched closes when the store's watcher ends: before shutdown marks
+	// the fake not ready, so the watcher cannot mark it ready again.
+	var watched chan struct{}
 	if store != nil {
 		logger.Info("store", slog.String("store", store.String()), slog.String("prefix", store.Prefix()))
-		go watchStore(ctx, store, f.server, logger)
+		watched = make(chan struct{})
+		go func() { defer close(watched); watchStore(ctx, store, f.server, logger) }()
 	}
 	if c.watch {
 		w := &watcher{args: c.scenarioArgs(), last: f.watched, interval: m.WatchInterval, director: f.director, logger: logger}
@@ -77,6 +81,9 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	case <-ctx.Done():
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
+	}
+	if watched != nil {
+		<-watched
 	}
 	f.server.SetReady(false)
 	logger.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", c.shutdownTimeout))
