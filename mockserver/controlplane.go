@@ -106,23 +106,40 @@ func (s *Server) AdminPrefix(prefix, token string, extra ...AdminRoute) (http.Ha
 		rest := r.URL.Path[len(prefix):]
 		return rest == "" || rest[0] == '/'
 	}).Subrouter()
+	guard(sub, token, s.addRoutes(sub, prefix, extra))
+	return s.recoverer(root), nil
+}
+
+// AdminHandlerToken is AdminHandler behind Authorization: Bearer token
+// (compared in constant time): the Open routes (/healthz, /readyz, the
+// dashboard's files, which ask for the token in the page) need none. An
+// empty token is AdminHandler, open to every caller.
+func (s *Server) AdminHandlerToken(token string, extra ...AdminRoute) http.Handler {
+	if token == "" {
+		return s.AdminHandler(extra...)
+	}
+	r := newAdminRouter()
+	guard(r, token, s.addRoutes(r, "", extra))
+	return s.recoverer(r)
+}
+
+// guard puts r's routes, but the open ones, behind the bearer token.
+func guard(r *mux.Router, token string, open openRoutes) {
 	check := bearer(token)
-	open := s.addRoutes(sub, prefix, extra)
-	sub.Use(func(next http.Handler) http.Handler {
+	r.Use(func(next http.Handler) http.Handler {
 		guarded := check(next)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if route := mux.CurrentRoute(r); route != nil && open[route.GetName()] {
-				next.ServeHTTP(w, r)
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if route := mux.CurrentRoute(req); route != nil && open[route.GetName()] {
+				next.ServeHTTP(w, req)
 				return
 			}
-			guarded.ServeHTTP(w, r)
+			guarded.ServeHTTP(w, req)
 		})
 	})
 	// No route, or another method: the token first, so that the routes
 	// cannot be discovered without it.
-	sub.NotFoundHandler = check(sub.NotFoundHandler)
-	sub.MethodNotAllowedHandler = check(sub.MethodNotAllowedHandler)
-	return s.recoverer(root), nil
+	r.NotFoundHandler = check(r.NotFoundHandler)
+	r.MethodNotAllowedHandler = check(r.MethodNotAllowedHandler)
 }
 
 func newAdminRouter() *mux.Router {
@@ -273,7 +290,7 @@ func quoteAll(ss []string) []string {
 	return out
 }
 
-// bearer is the control plane's token check on the API port.
+// bearer is the control plane's token check.
 func bearer(token string) func(http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(token))
 	return func(next http.Handler) http.Handler {

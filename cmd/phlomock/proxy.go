@@ -147,7 +147,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The fake's control plane (its journal holds the proxied exchanges),
 	// and the proxy's routes.
 	routes := append(fake.Director.AdminRoutes(fake.Journal), px.AdminRoutes(recOpts, flush)...)
-	admin := fake.API.AdminHandler(routes...)
+	admin := fake.API.AdminHandlerToken(c.adminToken, routes...)
 	var api http.Handler = px
 	if c.adminPrefix != "" {
 		// The control plane under the prefix, the proxy everywhere else.

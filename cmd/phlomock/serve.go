@@ -205,7 +205,7 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 			return nil, &exitError{code: 2, err: err}
 		}
 	}
-	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.Admin, watched: watched,
+	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken), watched: watched,
 		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) }}, nil
 }
 

@@ -167,7 +167,7 @@ func TestServeRedactsSecrets(t *testing.T) {
 	}
 	status, _, _ := relGet(t, s.api+"/__admin/journal", "Authorization", "Bearer "+wrong)
 	assert.Equal(t, http.StatusUnauthorized, status)
-	status, _, journal := relGet(t, s.admin+"/__admin/journal")
+	status, _, journal := relGet(t, s.admin+"/__admin/journal", "Authorization", "Bearer "+adminToken) // the token guards the own port too
 	require.Equal(t, http.StatusOK, status)
 	status, _, viaAPI := relGet(t, s.api+"/__admin/journal", "Authorization", "Bearer "+adminToken)
 	require.Equal(t, http.StatusOK, status)

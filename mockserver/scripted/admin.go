@@ -56,6 +56,17 @@ func (s *Server) AdminPrefix(prefix, token string) (http.Handler, error) {
 	return s.API.AdminPrefix(prefix, token, s.Director.AdminRoutes(s.Journal)...)
 }
 
+// AdminToken is Admin behind Authorization: Bearer token, but for the
+// probes and the dashboard's files (mockserver.Server.AdminHandlerToken):
+// for `phlomock serve --admin-token` on --admin-addr. An empty token is
+// Admin.
+func (s *Server) AdminToken(token string) http.Handler {
+	if token == "" {
+		return s.Admin
+	}
+	return s.API.AdminHandlerToken(token, s.Director.AdminRoutes(s.Journal)...)
+}
+
 // ScenarioInfo describes a scenario that can be activated by name.
 type ScenarioInfo struct {
 	Name        string `json:"name"`
