@@ -70,8 +70,41 @@ func BenchmarkColdTransfer(b *testing.B) {
 // BenchmarkColdTransferBaseline is the least a fake must do for the same
 // request: a bare handler checking Basic auth, decoding the JSON and the
 // role, answering a constant.
-func BenchmarkColdTransferBaseline(b *testing.B) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func BenchmarkColdTransferBaseline(b *testing.B) { benchHandler(b, baselineHandler()) }
+
+// benchParallel is benchHandler from GOMAXPROCS goroutines at once (-cpu
+// 2: two), the in-process form of many connections: what the request path
+// shares (the journal, the Director, the registry, the limiter, the
+// logger) is contended here and not in benchHandler.
+func benchParallel(b *testing.B, h http.Handler) {
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, seedRequest())
+			if rec.Code != http.StatusCreated {
+				b.Errorf("got %d %s, want 201", rec.Code, rec.Body)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkColdTransferParallel is BenchmarkColdTransfer under b.RunParallel.
+func BenchmarkColdTransferParallel(b *testing.B) {
+	s, _ := productionServer(b)
+	benchParallel(b, s)
+	if n := len(s.Journal().Entries(mockserver.Filter{Limit: 1})); n != 1 {
+		b.Fatalf("got %d journal entries, want 1: the journal must be on", n)
+	}
+}
+
+// BenchmarkColdTransferParallelBaseline is the bare handler under b.RunParallel.
+func BenchmarkColdTransferParallelBaseline(b *testing.B) { benchParallel(b, baselineHandler()) }
+
+// baselineHandler is the least a fake must do for the seed request.
+func baselineHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, tok, ok := r.BasicAuth()
 		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(mockserver.DefaultAuthID)) != 1 ||
 			subtle.ConstantTimeCompare([]byte(tok), []byte(mockserver.DefaultAuthToken)) != 1 {
@@ -95,5 +128,4 @@ func BenchmarkColdTransferBaseline(b *testing.B) {
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write([]byte(`{"api_id":"8c77b816-d621-4028-afc8-1aeab1d497a8","error":""}` + "\n"))
 	})
-	benchHandler(b, h)
 }

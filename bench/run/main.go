@@ -36,13 +36,15 @@ type config struct {
 	spec         string
 	duration     time.Duration
 	warmup       time.Duration
-	threads      int
-	conns        int
-	rounds       int
-	starts       int
-	requests     int64
-	tool         string
-	prism        string
+	// levels are the concurrencies loaded, each its own interleaved rounds.
+	levels    []level
+	inProcess bool
+	benchtime string
+	rounds    int
+	starts    int
+	requests  int64
+	tool      string
+	prism     string
 }
 
 func env(key, def string) string {
@@ -66,10 +68,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.phlomockArgs, "phlomock-args", env("BENCH_PHLOMOCK_ARGS", defaultPhlomockArgs),
 		"phlomock arguments; {addr} and {admin} are replaced by free loopback addresses (BENCH_PHLOMOCK_ARGS)")
 	fs.StringVar(&c.spec, "spec", env("BENCH_SPEC", "openapi/phlorunner.yaml"), "contract `file` Prism serves (BENCH_SPEC)")
-	durS := fs.String("duration", env("BENCH_DURATION", "10s"), "length of one load run, whole seconds (BENCH_DURATION)")
-	warmS := fs.String("warmup", env("BENCH_WARMUP", "5s"), "untimed load on each server before the rounds, 0 for none (BENCH_WARMUP)")
-	fs.IntVar(&c.threads, "threads", envInt("BENCH_THREADS", 1), "wrk threads (BENCH_THREADS)")
-	fs.IntVar(&c.conns, "connections", envInt("BENCH_CONNECTIONS", 2), "concurrent keep-alive connections (BENCH_CONNECTIONS)")
+	durS := fs.String("duration", env("BENCH_DURATION", "5s"), "length of one load run, whole seconds (BENCH_DURATION)")
+	warmS := fs.String("warmup", env("BENCH_WARMUP", "3s"), "untimed load on each server before each concurrency's rounds, 0 for none (BENCH_WARMUP)")
+	threadsS := fs.String("threads", env("BENCH_THREADS", "1,2"), "wrk threads, one per -connections entry or one for all (BENCH_THREADS)")
+	connsS := fs.String("connections", env("BENCH_CONNECTIONS", "2,64"), "concurrent keep-alive connections, comma-separated: one set of rounds each (BENCH_CONNECTIONS)")
+	inS := fs.String("inprocess", env("BENCH_INPROCESS", "1"), "1: also run the in-process and scale benchmarks (go test -bench), 0: skip them (BENCH_INPROCESS)")
+	fs.StringVar(&c.benchtime, "benchtime", env("BENCH_BENCHTIME", "0.3s"), "go test -benchtime of one in-process benchmark run (BENCH_BENCHTIME)")
 	fs.IntVar(&c.rounds, "rounds", envInt("BENCH_ROUNDS", 3), "interleaved load rounds per server (BENCH_ROUNDS)")
 	fs.IntVar(&c.starts, "starts", envInt("BENCH_STARTS", 10), "start-up measurements per Go server; Prism gets a third (BENCH_STARTS)")
 	reqS := fs.String("requests", env("BENCH_REQUESTS", "0"), "long mode: keep loading phlomock and the baseline until each served this many requests, then read RSS (BENCH_REQUESTS, e.g. 1000000)")
@@ -94,13 +98,25 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	for _, n := range []struct {
 		name string
 		v    int
-	}{{"threads", c.threads}, {"connections", c.conns}, {"rounds", c.rounds}, {"starts", c.starts}} {
+	}{{"rounds", c.rounds}, {"starts", c.starts}} {
 		if n.v < 1 {
 			return c, fmt.Errorf("-%s %d: want at least 1", n.name, n.v)
 		}
 	}
-	if c.conns < c.threads {
-		return c, fmt.Errorf("-connections %d: want at least one per thread (-threads %d)", c.conns, c.threads)
+	if c.levels, err = parseLevels(*connsS, *threadsS); err != nil {
+		return c, err
+	}
+	switch *inS {
+	case "1", "true", "on":
+		c.inProcess = true
+	case "0", "false", "off":
+	default:
+		return c, fmt.Errorf("-inprocess %q: want 1 or 0", *inS)
+	}
+	if d, err := time.ParseDuration(c.benchtime); err != nil || d <= 0 {
+		if !strings.HasSuffix(c.benchtime, "x") {
+			return c, fmt.Errorf("-benchtime %q: want a duration (0.3s) or a count (1000x)", c.benchtime)
+		}
 	}
 	switch c.tool {
 	case "auto", "wrk", "go":
@@ -108,6 +124,51 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-tool %q: want wrk, go or auto", c.tool)
 	}
 	return c, nil
+}
+
+// A level is one concurrency of the load: wrk -t threads -c conns (the Go
+// generator opens conns connections and ignores threads).
+type level struct {
+	threads, conns int
+}
+
+// parseLevels pairs the -connections list with the -threads list (one
+// entry for all, or one per connection count).
+func parseLevels(connsS, threadsS string) ([]level, error) {
+	ints := func(flag, s string) ([]int, error) {
+		var out []int
+		for f := range strings.SplitSeq(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("-%s %q: want comma-separated counts of at least 1", flag, s)
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	conns, err := ints("connections", connsS)
+	if err != nil {
+		return nil, err
+	}
+	threads, err := ints("threads", threadsS)
+	if err != nil {
+		return nil, err
+	}
+	if len(threads) != 1 && len(threads) != len(conns) {
+		return nil, fmt.Errorf("-threads %q: want one count, or one per -connections entry (%d)", threadsS, len(conns))
+	}
+	levels := make([]level, len(conns))
+	for i, c := range conns {
+		t := threads[0]
+		if len(threads) > 1 {
+			t = threads[i]
+		}
+		if c < t {
+			return nil, fmt.Errorf("-connections %d: want at least one per thread (-threads %d)", c, t)
+		}
+		levels[i] = level{threads: t, conns: c}
+	}
+	return levels, nil
 }
 
 func envInt(key string, def int) int {
@@ -203,28 +264,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}
 
-	var ld loader
+	newLoader := func(l level) loader { return &goLoader{conns: l.conns, ok: is201} }
 	if c.tool != "go" {
-		w, err := newWrk(dir, c.threads, c.conns)
+		_, err := newWrk(dir, 1, 1)
 		switch {
 		case err == nil:
-			ld = w
+			newLoader = func(l level) loader { w, _ := newWrk(dir, l.threads, l.conns); return w }
 		case c.tool == "wrk":
 			return fmt.Errorf("%w (apt-get install -y wrk)", err)
 		default:
 			progress("wrk not found, using the Go load generator (apt-get install -y wrk to measure like the peers)")
 		}
 	}
-	if ld == nil {
-		ld = &goLoader{conns: c.conns, ok: is201}
-	}
-	r.loader = ld.name()
 
 	if err := measureStarts(ctx, c, targets, dir, &r, progress); err != nil {
 		return err
 	}
-	if err := measureLoad(ctx, c, targets, dir, ld, &r, progress); err != nil {
+	if err := measureLoad(ctx, c, targets, dir, newLoader, &r, progress); err != nil {
 		return err
+	}
+	if c.inProcess {
+		var err error
+		if r.inProcess, err = measureInProcess(ctx, dir, c.rounds, c.benchtime, progress); err != nil {
+			return err
+		}
 	}
 	r.write(stdout)
 	return nil
@@ -264,10 +327,10 @@ func measureStarts(ctx context.Context, c config, targets []target, dir string, 
 	return nil
 }
 
-// measureLoad starts every target once, then loads them in interleaved
-// rounds (the order rotates each round so that neither server always runs
-// first), reading RSS after start and after the load.
-func measureLoad(ctx context.Context, c config, targets []target, dir string, ld loader, r *report, progress func(string, ...any)) error {
+// measureLoad starts every target once, then, at each concurrency, loads
+// them in interleaved rounds (the order rotates each round so that neither
+// server always runs first), reading RSS after start and after the load.
+func measureLoad(ctx context.Context, c config, targets []target, dir string, newLoader func(level) loader, r *report, progress func(string, ...any)) error {
 	procs := make([]*proc, 0, len(targets))
 	defer func() {
 		for _, p := range procs {
@@ -286,29 +349,35 @@ func measureLoad(ctx context.Context, c config, targets []target, dir string, ld
 			return err
 		}
 	}
-	if c.warmup > 0 {
-		for _, p := range procs {
-			progress("warm-up: %s for %v", p.t.name, c.warmup)
-			res, err := ld.load(ctx, p.url(), c.warmup)
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.t.name, err)
+	var ld loader
+	for _, lv := range c.levels {
+		ld = newLoader(lv)
+		lr := levelRun{level: lv, loader: ld.name(), rounds: make([][]loadResult, len(targets))}
+		if c.warmup > 0 {
+			for _, p := range procs {
+				progress("warm-up: %s at %d connections for %v", p.t.name, lv.conns, c.warmup)
+				res, err := ld.load(ctx, p.url(), c.warmup)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p.t.name, err)
+				}
+				p.served += res.Requests
 			}
-			p.served += res.Requests
 		}
-	}
-	for round := range c.rounds {
-		for k := range procs {
-			i := (k + round) % len(procs)
-			p := procs[i]
-			progress("round %d/%d: %s for %v", round+1, c.rounds, p.t.name, c.duration)
-			res, err := ld.load(ctx, p.url(), c.duration)
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.t.name, err)
+		for round := range c.rounds {
+			for k := range procs {
+				i := (k + round) % len(procs)
+				p := procs[i]
+				progress("round %d/%d at %d connections: %s for %v", round+1, c.rounds, lv.conns, p.t.name, c.duration)
+				res, err := ld.load(ctx, p.url(), c.duration)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p.t.name, err)
+				}
+				p.served += res.Requests
+				lr.rounds[i] = append(lr.rounds[i], res)
+				lr.order = append(lr.order, roundEntry{round: round + 1, target: i, res: res})
 			}
-			p.served += res.Requests
-			r.loads[i].rounds = append(r.loads[i].rounds, res)
-			r.order = append(r.order, roundEntry{round: round + 1, target: i, res: res})
 		}
+		r.levels = append(r.levels, lr)
 	}
 	for i, p := range procs {
 		var err error

@@ -18,7 +18,6 @@ type startStats struct {
 
 type loadStats struct {
 	name       string
-	rounds     []loadResult
 	rssStart   int64
 	rssLoad    int64
 	servedLoad int64
@@ -32,22 +31,31 @@ type roundEntry struct {
 	res    loadResult
 }
 
+// A levelRun is the interleaved rounds at one concurrency.
+type levelRun struct {
+	level  level
+	loader string
+	rounds [][]loadResult // per target, in round order
+	order  []roundEntry
+}
+
 // A report is everything one run measured, printed as markdown.
 type report struct {
 	cfg             config
 	args            []string
 	phlomockVersion string
 	prismVersion    string
-	loader          string
 	loadavg         string
 	starts          []startStats
 	loads           []loadStats
-	order           []roundEntry
+	levels          []levelRun
+	inProcess       []pairResult
 }
 
 // The issue's targets for phlomock.
 const (
 	targetRatio    = 0.90
+	targetP99      = 1.25
 	targetStart    = 25 * time.Millisecond
 	targetRSSStart = 20 << 20
 	targetRSSLong  = 40 << 20
@@ -61,44 +69,57 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "- date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "- host: %d CPUs (%s), Linux %s, %s\n", runtime.NumCPU(), cpuModel(), kernel(), runtime.Version())
 	fmt.Fprintf(w, "- phlomock: `%s` `%s`\n", r.phlomockVersion, c.phlomockArgs)
-	fmt.Fprintf(w, "- load: %s, %d interleaved rounds of %v per server after a %v warm-up; each request is the seed's cold transfer, POST %s with Basic auth, on loopback\n",
-		r.loader, c.rounds, c.duration, c.warmup, seedPath)
+	for _, lv := range r.levels {
+		fmt.Fprintf(w, "- load at %d connections: %s\n", lv.level.conns, lv.loader)
+	}
+	fmt.Fprintf(w, "- %d interleaved rounds of %v per server and concurrency, after a %v warm-up at each; each request is the seed's cold transfer, POST %s with Basic auth, on loopback\n",
+		c.rounds, c.duration, c.warmup, seedPath)
 	fmt.Fprintf(w, "- an answer counts when it is 201 (phlomock, baseline) or any 2xx (Prism answers the contract's first success response, 200); errors are failed connections, timeouts and statuses >= 400\n")
 	fmt.Fprintf(w, "- load average before the run: %s (the figures are only as quiet as the machine)\n", r.loadavg)
 
-	base := r.loads[0]
-	baseRPS := median(rpsOf(base.rounds))
-	baseP99 := medianDur(p99Of(base.rounds))
-	fmt.Fprintf(w, "\n### Throughput and latency (median of the rounds)\n\n")
-	fmt.Fprintf(w, "| server | req/s | vs baseline | p50 | p99 | p99 vs baseline | errors | RSS after start | RSS after load (requests served) |\n")
-	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	for _, l := range r.loads {
-		rps := median(rpsOf(l.rounds))
-		p99 := medianDur(p99Of(l.rounds))
-		var errs int64
-		for _, res := range l.rounds {
-			errs += res.Errors
+	fmt.Fprintf(w, "\n### Throughput and latency (median of the rounds; ratios: median of the same-round ratios)\n\n")
+	fmt.Fprintf(w, "| connections | server | req/s | vs baseline | p50 | p99 | p99 vs baseline | errors |\n")
+	fmt.Fprintf(w, "|--:|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, lv := range r.levels {
+		base := lv.rounds[0]
+		for i, rs := range lv.rounds {
+			var errs int64
+			for _, res := range rs {
+				errs += res.Errors
+			}
+			fmt.Fprintf(w, "| %d | %s | %.0f | %.1f%% | %s | %s | %.2fx | %d |\n",
+				lv.level.conns, r.loads[i].name, median(rpsOf(rs)), 100*pairedRatio(rs, base),
+				ms(medianDur(p50Of(rs))), ms(medianDur(p99Of(rs))), pairedP99(rs, base), errs)
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.1f%% | %s | %s | %.2fx | %d | %s | %s (%s) |\n",
-			l.name, rps, 100*rps/baseRPS, ms(medianDur(p50Of(l.rounds))), ms(p99), float64(p99)/float64(baseP99),
-			errs, mib(l.rssStart), mib(l.rssLoad), count(l.servedLoad))
 	}
 
 	fmt.Fprintf(w, "\n### Rounds, in the order they ran\n\n")
-	fmt.Fprintf(w, "| round | server | requests | req/s | vs baseline, same round | p50 | p99 | errors |\n|--:|---|--:|--:|--:|--:|--:|--:|\n")
-	for _, e := range r.order {
-		fmt.Fprintf(w, "| %d | %s | %d | %.0f | %.1f%% | %s | %s | %d |\n",
-			e.round, r.loads[e.target].name, e.res.Requests, e.res.rps(), 100*e.res.rps()/base.rounds[e.round-1].rps(),
-			ms(e.res.P50), ms(e.res.P99), e.res.Errors)
+	fmt.Fprintf(w, "| connections | round | server | requests | req/s | vs baseline, same round | p50 | p99 | p99 vs baseline, same round | errors |\n|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, lv := range r.levels {
+		for _, e := range lv.order {
+			b := lv.rounds[0][e.round-1]
+			fmt.Fprintf(w, "| %d | %d | %s | %d | %.0f | %.1f%% | %s | %s | %.2fx | %d |\n",
+				lv.level.conns, e.round, r.loads[e.target].name, e.res.Requests, e.res.rps(), 100*e.res.rps()/b.rps(),
+				ms(e.res.P50), ms(e.res.P99), float64(e.res.P99)/float64(max(b.P99, 1)), e.res.Errors)
+		}
 	}
 
+	fmt.Fprintf(w, "\n### Memory\n\n| server | RSS after start | RSS after load (requests served) |")
 	if c.requests > 0 {
-		fmt.Fprintf(w, "\n### Long run\n\n| server | requests served | RSS |\n|---|--:|--:|\n")
-		for _, l := range r.loads {
+		fmt.Fprintf(w, " RSS after the long run (requests served) |\n|---|--:|--:|--:|\n")
+	} else {
+		fmt.Fprintf(w, "\n|---|--:|--:|\n")
+	}
+	for _, l := range r.loads {
+		fmt.Fprintf(w, "| %s | %s | %s (%s) |", l.name, mib(l.rssStart), mib(l.rssLoad), count(l.servedLoad))
+		if c.requests > 0 {
 			if l.servedLong > 0 {
-				fmt.Fprintf(w, "| %s | %s | %s |\n", l.name, count(l.servedLong), mib(l.rssLong))
+				fmt.Fprintf(w, " %s (%s) |", mib(l.rssLong), count(l.servedLong))
+			} else {
+				fmt.Fprintf(w, " |")
 			}
 		}
+		fmt.Fprintln(w)
 	}
 
 	fmt.Fprintf(w, "\n### Start-up: exec to the first answered request\n\n")
@@ -110,19 +131,54 @@ func (r *report) write(w io.Writer) {
 			ms(slices.Min(s.times)), ms(slices.Max(s.times)), mib(medianInt(s.rss)))
 	}
 
-	// The targets of issue 7, for phlomock (always the second target).
+	if len(r.inProcess) > 0 {
+		fmt.Fprintf(w, "\n### In process (go test -bench -cpu 2, %d interleaved runs of -benchtime %s)\n\n", c.rounds, c.benchtime)
+		fmt.Fprintf(w, "| package | benchmark | vs | ns/op (median) | vs ns/op (median) | ratio per run | ratio (median) |\n|---|---|---|--:|--:|--:|--:|\n")
+		for _, p := range r.inProcess {
+			if p.missing != "" {
+				fmt.Fprintf(w, "| %s | %s | %s | | | not run: %s | |\n", p.pkg, p.bench, p.base, p.missing)
+				continue
+			}
+			var per []string
+			for _, x := range p.ratios {
+				per = append(per, fmt.Sprintf("%.2fx", x))
+			}
+			baseNs := ""
+			if p.base != "" {
+				baseNs = fmt.Sprintf("%.0f", median(p.baseNs))
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %.0f | %s | %s | %s |\n", p.pkg, p.bench, p.base, median(p.ns), baseNs, strings.Join(per, ", "), p.measured())
+		}
+	}
+
+	// The targets, for phlomock (always the second target).
 	p, ps := r.loads[1], r.starts[1]
-	ratio := pairedRatio(p.rounds, base.rounds)
 	start := medianDur(ps.times)
-	fmt.Fprintf(w, "\n### Targets (issue 7)\n\n| target | measured | met |\n|---|--:|---|\n")
-	fmt.Fprintf(w, "| loopback throughput >= 90%% of the baseline's (median of the same-round ratios; of the medians: %.1f%%) | %.1f%% | %s |\n",
-		100*median(rpsOf(p.rounds))/baseRPS, 100*ratio, yes(ratio >= targetRatio))
+	fmt.Fprintf(w, "\n### Targets (issues 7 and 16)\n\n| target | measured | met |\n|---|--:|---|\n")
+	for _, lv := range r.levels {
+		rs, base := lv.rounds[1], lv.rounds[0]
+		ratio, p99 := pairedRatio(rs, base), pairedP99(rs, base)
+		fmt.Fprintf(w, "| throughput at %d connections >= 90%% of the baseline's (median of the same-round ratios; of the medians: %.1f%%) | %.1f%% | %s |\n",
+			lv.level.conns, 100*median(rpsOf(rs))/median(rpsOf(base)), 100*ratio, yes(ratio >= targetRatio))
+		fmt.Fprintf(w, "| p99 at %d connections <= 1.25x the baseline's (median of the same-round ratios; of the medians: %.2fx) | %.2fx | %s |\n",
+			lv.level.conns, float64(medianDur(p99Of(rs)))/float64(max(medianDur(p99Of(base)), 1)), p99, yes(p99 <= targetP99))
+	}
 	fmt.Fprintf(w, "| exec to first 201 <= 25 ms (median) | %s | %s |\n", ms(start), yes(start <= targetStart))
 	fmt.Fprintf(w, "| RSS after start <= 20 MiB | %s | %s |\n", mib(p.rssStart), yes(p.rssStart <= targetRSSStart))
 	if p.servedLong >= longRequests {
 		fmt.Fprintf(w, "| RSS after a million requests <= 40 MiB | %s after %s | %s |\n", mib(p.rssLong), count(p.servedLong), yes(p.rssLong <= targetRSSLong))
 	} else {
 		fmt.Fprintf(w, "| RSS after a million requests <= 40 MiB | %s after %s | not measured: BENCH_REQUESTS=1000000 |\n", mib(max(p.rssLoad, p.rssLong)), count(max(p.servedLoad, p.servedLong)))
+	}
+	if !c.inProcess {
+		fmt.Fprintf(w, "| in-process and scale targets | | not measured: BENCH_INPROCESS=0 |\n")
+	}
+	for _, x := range r.inProcess {
+		if x.missing != "" {
+			fmt.Fprintf(w, "| %s | | not measured: %s |\n", x.target, x.missing)
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", x.target, x.measured(), yes(x.met()))
 	}
 }
 
@@ -154,6 +210,18 @@ func pairedRatio(rs, base []loadResult) float64 {
 	for i := range min(len(rs), len(base)) {
 		if b := base[i].rps(); b > 0 {
 			ratios = append(ratios, rs[i].rps()/b)
+		}
+	}
+	return median(ratios)
+}
+
+// pairedP99 is the median of the ratios of rs's p99 to base's, round by
+// round, judged like the throughput (pairedRatio).
+func pairedP99(rs, base []loadResult) float64 {
+	var ratios []float64
+	for i := range min(len(rs), len(base)) {
+		if b := base[i].P99; b > 0 {
+			ratios = append(ratios, float64(rs[i].P99)/float64(b))
 		}
 	}
 	return median(ratios)

@@ -64,9 +64,10 @@ func TestParseConfig(t *testing.T) {
 	t.Setenv("PRISM", "")
 	c, err := parseConfig(nil, io.Discard)
 	require.NoError(t, err)
-	assert.Equal(t, 10*time.Second, c.duration, "default duration")
-	assert.Equal(t, 1, c.threads, "default threads (wrk -t1, as the peers)")
-	assert.Equal(t, 2, c.conns, "default connections (wrk -c2, as the peers)")
+	assert.Equal(t, 5*time.Second, c.duration, "default duration")
+	assert.Equal(t, []level{{threads: 1, conns: 2}, {threads: 2, conns: 64}}, c.levels,
+		"default concurrencies: wrk -t1 -c2 (as the peers) and -t2 -c64 (issue 16)")
+	assert.True(t, c.inProcess, "the in-process benchmarks run by default")
 	assert.Equal(t, "auto", c.prism)
 
 	t.Setenv("BENCH_REQUESTS", "1_000_000")
@@ -83,6 +84,10 @@ func TestParseConfig(t *testing.T) {
 		{"duration not a duration", []string{"-duration", "ten"}},
 		{"no rounds", []string{"-rounds", "0"}},
 		{"fewer connections than threads", []string{"-threads", "4", "-connections", "2"}},
+		{"threads list of another length", []string{"-threads", "1,2,3", "-connections", "2,64"}},
+		{"connections not a count", []string{"-connections", "2,lots"}},
+		{"inprocess not a switch", []string{"-inprocess", "maybe"}},
+		{"benchtime not a time", []string{"-benchtime", "soon"}},
 		{"unknown tool", []string{"-tool", "ab"}},
 		{"negative requests", []string{"-requests", "-1"}},
 		{"stray argument", []string{"now"}},
@@ -109,4 +114,41 @@ func TestPairedRatio(t *testing.T) {
 	assert.InDelta(t, 0.9, got, 1e-9, "got %v, want the median of 0.9, 0.8 and 1.0", got)
 	assert.Equal(t, 0.0, pairedRatio(nil, nil), "no rounds, no ratio")
 	assert.InDelta(t, 0.5, pairedRatio(at(5, 7), at(10, 0)), 1e-9, "a round whose baseline served nothing is left out")
+}
+
+func TestParseLevels(t *testing.T) {
+	got, err := parseLevels("2,64,8", "2")
+	require.NoError(t, err)
+	want := []level{{2, 2}, {2, 64}, {2, 8}}
+	assert.Equal(t, want, got, "one thread count applies to every connection count")
+}
+
+func TestPairedP99(t *testing.T) {
+	at := func(ms ...int) []loadResult {
+		out := make([]loadResult, len(ms))
+		for i, n := range ms {
+			out[i] = loadResult{P99: time.Duration(n) * time.Millisecond}
+		}
+		return out
+	}
+	// Rounds' own ratios: 1.2, 1.5, 1.0; the medians' ratio would be 3/2.
+	got := pairedP99(at(6, 3, 1), at(5, 2, 1))
+	assert.InDelta(t, 1.2, got, 1e-9, "got %v, want the median of the same-round ratios", got)
+}
+
+func TestBenchLine(t *testing.T) {
+	tests := []struct {
+		line, name string
+		ns         string
+	}{
+		{"BenchmarkColdTransferParallel-2   \t  123456\t      9876 ns/op\t    9000 B/op", "BenchmarkColdTransferParallel", "9876"},
+		{"BenchmarkScaleRules/rules-500-last-2 \t 1000 \t 12.5 ns/op", "BenchmarkScaleRules/rules-500-last", "12.5"},
+		{"BenchmarkScaleCalls/live-10000 \t 1000 \t 3 ns/op", "BenchmarkScaleCalls/live-10000", "3"},
+	}
+	for _, tt := range tests {
+		m := benchLine.FindStringSubmatch(tt.line)
+		require.NotNil(t, m, "no match for %q", tt.line)
+		assert.Equal(t, tt.name, m[1], "name of %q", tt.line)
+		assert.Equal(t, tt.ns, m[2], "ns/op of %q", tt.line)
+	}
 }
