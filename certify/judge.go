@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"mime"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/phlomock/phlomock/internal/kinerr"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -680,17 +681,8 @@ func strictViolations(schema *openapi3.Schema, obj map[string]any) []strictViola
 		return nil
 	}
 	var out []strictViolation
-	var walk func(error)
-	walk = func(err error) {
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
-			for _, e := range me {
-				walk(e)
-			}
-			return
-		}
-		var se *openapi3.SchemaError
-		if errors.As(err, &se) {
+	kinerr.Walk(err, func(err error) {
+		if se := kinerr.Schema(err); se != nil {
 			ptr := se.JSONPointer()
 			field := ""
 			if len(ptr) > 0 {
@@ -704,8 +696,7 @@ func strictViolations(schema *openapi3.Schema, obj map[string]any) []strictViola
 			return
 		}
 		out = append(out, strictViolation{text: "the body breaks the contract: " + err.Error()})
-	}
-	walk(err)
+	})
 	sort.SliceStable(out, func(a, b int) bool { return out[a].text < out[b].text })
 	return out
 }

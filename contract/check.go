@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/kinerr"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -217,32 +219,19 @@ type schemaErr struct{ pointer, message string }
 // schemaErrors flattens kin-openapi's error tree into pointer and message pairs.
 func schemaErrors(err error) []schemaErr {
 	var out []schemaErr
-	var walk func(error)
-	walk = func(err error) {
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
-			for _, e := range me {
-				walk(e)
-			}
+	kinerr.Walk(err, func(err error) {
+		if se := kinerr.Schema(err); se != nil {
+			out = append(out, schemaErr{"/body" + kinerr.Pointer(se), se.Reason})
 			return
 		}
-		var se *openapi3.SchemaError
-		if errors.As(err, &se) {
-			ptr := "/body"
-			for _, p := range se.JSONPointer() {
-				ptr += "/" + escapePointer(p)
-			}
-			out = append(out, schemaErr{ptr, se.Reason})
-			return
-		}
+		// Not the wrapper's words ("response body doesn't match schema"):
+		// its cause's.
 		var re *openapi3filter.ResponseError
 		if errors.As(err, &re) && re.Err != nil {
-			walk(re.Err)
-			return
+			err = re.Err
 		}
 		out = append(out, schemaErr{"/body", err.Error()})
-	}
-	walk(err)
+	})
 	return out
 }
 

@@ -3,13 +3,13 @@ package mockserver
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/phlomock/phlomock/internal/kinerr"
+
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
@@ -92,27 +92,15 @@ func answerViolations(err error) []Violation {
 		return nil
 	}
 	var out []Violation
-	var walk func(error)
-	walk = func(err error) {
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
-			for _, e := range me {
-				walk(e)
-			}
-			return
-		}
+	kinerr.Walk(err, func(err error) {
 		v := Violation{Code: CodeBadAnswer, Message: strings.TrimSpace(err.Error())}
-		var se *openapi3.SchemaError
-		if errors.As(err, &se) {
-			if ptr := se.JSONPointer(); len(ptr) > 0 {
-				v.Pointer = "/" + strings.Join(ptr, "/")
-			}
+		if se := kinerr.Schema(err); se != nil {
+			v.Pointer = kinerr.Pointer(se)
 			v.Field = strings.Join(se.JSONPointer(), ".")
 			v.Message = "the answer's body breaks the contract at " + orBody(v.Pointer) + ": " + se.Reason
 		}
 		out = append(out, v)
-	}
-	walk(err)
+	})
 	return out
 }
 

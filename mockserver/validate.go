@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/phlomock/phlomock/internal/kinerr"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
@@ -179,17 +181,8 @@ func schemaViolations(err error, field string) []Violation {
 		return nil
 	}
 	var out []Violation
-	var walk func(error)
-	walk = func(err error) {
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
-			for _, e := range me {
-				walk(e)
-			}
-			return
-		}
-		var se *openapi3.SchemaError
-		if errors.As(err, &se) {
+	kinerr.Walk(err, func(err error) {
+		if se := kinerr.Schema(err); se != nil {
 			out = append(out, schemaViolation(se, field))
 			return
 		}
@@ -198,8 +191,7 @@ func schemaViolations(err error, field string) []Violation {
 			f = "body"
 		}
 		out = append(out, Violation{Code: CodeInvalid, Field: f, Message: "Invalid value provided for " + f + ". " + err.Error()})
-	}
-	walk(err)
+	})
 	sortViolations(out)
 	return out
 }
@@ -295,9 +287,9 @@ func requestViolations(err error) []Violation {
 		return nil
 	}
 	var out []Violation
-	var walk func(error)
-	walk = func(err error) {
-		// A RequestError first: it wraps the MultiError of its parameter.
+	kinerr.Walk(err, func(err error) {
+		// A RequestError about a parameter is one leaf: it wraps the
+		// MultiError of its parameter.
 		if re, ok := err.(*openapi3filter.RequestError); ok && re.Parameter != nil {
 			name := re.Parameter.Name
 			var pe *openapi3filter.ParseError
@@ -320,16 +312,8 @@ func requestViolations(err error) []Violation {
 			out = append(out, vs...)
 			return
 		}
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
-			for _, e := range me {
-				walk(e)
-			}
-			return
-		}
 		out = append(out, Violation{Code: CodeInvalid, Message: "Invalid request: " + err.Error()})
-	}
-	walk(err)
+	})
 	sortViolations(out)
 	return out
 }
