@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"reflect"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -177,3 +179,52 @@ func TestRedactHeader(t *testing.T) {
 		})
 	}
 }
+
+// Equal header sets share one map, redacted; different ones (another Auth
+// ID, another token) do not, and a token never reaches the table's keys.
+func TestJournalHeaderShared(t *testing.T) {
+	j := newJournal(4, 0)
+	h := func(id, token string) http.Header {
+		return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+token))},
+			"Content-Type": {"application/json"}}
+	}
+	a, b := j.header(h("MA1", "t1")), j.header(h("MA1", "t2"))
+	assert.Equal(t, "Basic MA1:[redacted]", a.Get("Authorization"))
+	assert.Equal(t, reflectPointer(a), reflectPointer(b), "the same header set, redacted, must be one map")
+	c := j.header(h("MA2", "t1"))
+	assert.Equal(t, "Basic MA2:[redacted]", c.Get("Authorization"))
+	assert.NotEqual(t, reflectPointer(a), reflectPointer(c), "another Auth ID is another header set")
+	for key := range *j.headers.m.Load() {
+		assert.NotContains(t, key, "t1", "a token in the table's key %q", key)
+	}
+}
+
+// Past internTableMax header sets, entries keep their own, still redacted.
+func TestJournalHeaderTableFull(t *testing.T) {
+	j := newJournal(4, 0)
+	for i := range internTableMax + 10 {
+		got := j.header(http.Header{"X-Request-Id": {strconv.Itoa(i)}, "Authorization": {"Bearer tok"}})
+		require.Equal(t, strconv.Itoa(i), got.Get("X-Request-Id"))
+		require.Equal(t, "[redacted]", got.Get("Authorization"))
+	}
+	assert.Len(t, *j.headers.m.Load(), internTableMax, "the table stays bounded")
+}
+
+func TestJournalCompact(t *testing.T) {
+	j := newJournal(4, 0)
+	cred := "MA1:token"
+	answer := append(make([]byte, 0, 256), `{"api_id":"x"}`...)
+	e1 := &Entry{PathParams: map[string]string{"phlo_id": "P1"}, AuthID: cred[:3], Answer: answer}
+	e2 := &Entry{PathParams: map[string]string{"phlo_id": "P1"}, AuthID: "MA1"}
+	e3 := &Entry{PathParams: map[string]string{"phlo_id": "P2"}}
+	j.add(e1)
+	j.add(e2)
+	j.add(e3)
+	assert.Equal(t, reflectPointer(e1.PathParams), reflectPointer(e2.PathParams), "equal path parameters are shared")
+	assert.Equal(t, "P2", e3.PathParams["phlo_id"])
+	assert.Equal(t, "MA1", e2.AuthID)
+	assert.Equal(t, `{"api_id":"x"}`, string(e1.Answer))
+	assert.Less(t, cap(e1.Answer), 32, "the answer keeps no spare buffer")
+}
+
+func reflectPointer(v any) uintptr { return reflect.ValueOf(v).Pointer() }

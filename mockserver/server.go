@@ -167,7 +167,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Method:   r.Method,
 		Path:     r.URL.Path,
 		RawQuery: r.URL.RawQuery,
-		Header:   redactHeader(r.Header),
+		Header:   s.journal.header(r.Header), // shared: read-only
 	}
 	status, body, hdr := s.pipeline(w, x)
 	if body == nil { // dropped
