@@ -4,6 +4,8 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -52,7 +54,53 @@ func Parse(data []byte) (*openapi3.T, error) {
 func load(data []byte) (*openapi3.T, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(data)
 	if err != nil {
-		return nil, fmt.Errorf("load spec: %w", err)
+		return nil, fmt.Errorf("load spec: %s", plainKinds(err.Error()))
 	}
 	return doc, nil
+}
+
+// wrongKind is how YAML and JSON decoding word a value of the wrong kind,
+// with our Go types: "cannot construct !!seq into openapi3.Info", "cannot
+// unmarshal !!int into string field \"title\"", "cannot unmarshal number
+// into field Info.title of type string".
+var wrongKind = regexp.MustCompile("cannot (?:unmarshal|construct) (!!\\w+|\\w+)( `[^`]*`)? into " +
+	`(?:value of type ([^\s,]+)|field [^\s,]*?\.?(\w+) of type ([^\s,]+)|([^\s,]+) field "([^"]*)"|([^\s,]+))`)
+
+// plainKinds rewrites the decoder's Go type names (openapi3.Info,
+// map[string]*openapi3.PathItem), which name our implementation and not the
+// document, into the kinds a spec's author writes: "found a list where an
+// object belongs".
+func plainKinds(msg string) string {
+	return wrongKind.ReplaceAllStringFunc(msg, func(m string) string {
+		g := wrongKind.FindStringSubmatch(m)
+		got := kindOf(g[1]) + g[2]
+		switch {
+		case g[3] != "":
+			return "found " + got + " where " + kindOf(g[3]) + " belongs"
+		case g[5] != "":
+			return "found " + got + " where field " + g[4] + " wants " + kindOf(g[5])
+		case g[6] != "":
+			return "found " + got + " where field " + g[7] + " wants " + kindOf(g[6])
+		}
+		return "found " + got + " where " + kindOf(g[8]) + " belongs"
+	})
+}
+
+func kindOf(t string) string {
+	t = strings.TrimLeft(t, "*")
+	switch {
+	case t == "!!seq" || t == "array" || strings.HasPrefix(t, "[]"):
+		return "a list"
+	case t == "!!map" || t == "object" || strings.HasPrefix(t, "map[") || strings.Contains(t, "."):
+		return "an object"
+	case t == "!!str" || t == "string":
+		return "a string"
+	case t == "!!bool" || t == "bool":
+		return "a boolean"
+	case t == "!!int" || t == "!!float" || t == "number" || strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint") || strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "!!null":
+		return "null"
+	}
+	return "a " + strings.TrimPrefix(t, "!!")
 }

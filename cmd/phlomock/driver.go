@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"time"
 
 	certdriver "github.com/phlomock/phlomock/certify/driver"
@@ -153,7 +154,7 @@ func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 		var msg driverMessage
 		if err := json.Unmarshal(line, &msg); err != nil {
 			// phlomock sends only JSON objects; there is no id to answer.
-			fmt.Fprintf(logw, "phlomock driver: ignoring a message that is not a JSON object: %v\n", err)
+			fmt.Fprintf(logw, "phlomock driver: ignoring a message: %s\n", messageProblem(err))
 			continue
 		}
 		var reply any
@@ -250,4 +251,36 @@ func perform(ctx context.Context, op *driverOp, c *client.Client, p driverParams
 		}
 	}()
 	return op.do(ctx, c, p)
+}
+
+// messageProblem words a message's decoding error in the protocol's terms
+// (docs/driver-protocol.md): the field and the JSON kinds, not our Go types.
+func messageProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return "not a JSON object (got " + te.Value + ")"
+		}
+		return "field " + te.Field + ": got " + te.Value + ", want " + jsonKind(te.Type)
+	}
+	return "not a JSON object: " + err.Error()
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return t.Kind().String()
 }

@@ -337,3 +337,18 @@ func TestDriverProcessHelper(t *testing.T) {
 	}
 	os.Exit(0)
 }
+
+// A message it cannot read is named in the protocol's terms (the field and
+// JSON kinds), not by our Go types (main.driverMessage).
+func TestDriverIgnoredMessageWording(t *testing.T) {
+	for line, want := range map[string]string{
+		`{"type":"hello","protocol":"2"}`: "field protocol: got string, want integer",
+		`[1]`:                             "not a JSON object (got array)",
+		`hello`:                           "not a JSON object: invalid character",
+	} {
+		_, logs := converse(t, line)
+		assert.Contains(t, logs, want, line)
+		assert.NotContains(t, logs, "main.", line)
+		assert.NotContains(t, logs, "Go ", line)
+	}
+}
