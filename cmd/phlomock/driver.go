@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"time"
 
 	certdriver "github.com/phlomock/phlomock/certify/driver"
 	"github.com/phlomock/phlomock/client"
+	"github.com/phlomock/phlomock/internal/jsontype"
 )
 
 // runDriver puts the reference Go client behind the certification driver
@@ -261,26 +261,7 @@ func messageProblem(err error) string {
 		if te.Field == "" {
 			return "not a JSON object (got " + te.Value + ")"
 		}
-		return "field " + te.Field + ": got " + te.Value + ", want " + jsonKind(te.Type)
+		return "field " + te.Field + ": got " + te.Value + ", want " + jsontype.Name(te.Type)
 	}
 	return "not a JSON object: " + err.Error()
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	case reflect.Map, reflect.Struct:
-		return "object"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "integer"
-	case reflect.Float32, reflect.Float64:
-		return "number"
-	}
-	return t.Kind().String()
 }

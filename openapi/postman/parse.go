@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/jsontype"
 )
 
 // ErrNotCollection means the document is JSON but not a Postman collection.
@@ -497,9 +498,9 @@ func jsonError(data []byte, err error) error {
 		return &ParseError{Line: line, Column: col, Err: err}
 	case errors.As(err, &typ):
 		line, col := position(data, int(typ.Offset))
-		msg := fmt.Errorf("%s: want %s, got %s", typ.Field, jsonType(typ.Type), typ.Value)
+		msg := fmt.Errorf("%s: want %s, got %s", typ.Field, jsontype.Name(typ.Type), typ.Value)
 		if typ.Field == "" {
-			msg = fmt.Errorf("want %s, got %s", jsonType(typ.Type), typ.Value)
+			msg = fmt.Errorf("want %s, got %s", jsontype.Name(typ.Type), typ.Value)
 		}
 		return &ParseError{Line: line, Column: col, Err: msg}
 	case errors.Is(err, io.EOF):
@@ -516,35 +517,11 @@ func typeError(err error) error {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		if typ.Field == "" {
-			return fmt.Errorf("want %s, got %s", jsonType(typ.Type), typ.Value)
+			return fmt.Errorf("want %s, got %s", jsontype.Name(typ.Type), typ.Value)
 		}
-		return fmt.Errorf("%s: want %s, got %s", typ.Field, jsonType(typ.Type), typ.Value)
+		return fmt.Errorf("%s: want %s, got %s", typ.Field, jsontype.Name(typ.Type), typ.Value)
 	}
 	return err
-}
-
-// jsonType names what a Go type decodes from in JSON's words (object,
-// array, ...): a message must not name the parser's own types.
-func jsonType(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map:
-		return "object"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "integer"
-	case reflect.Float32, reflect.Float64:
-		return "number"
-	}
-	return "JSON value"
 }
 
 // position turns a byte offset into a 1-based line and column.

@@ -1,0 +1,30 @@
+// Package jsontype names Go types in JSON's words, for messages about a
+// value of the wrong kind that must not name the parser's own types: the
+// Postman importer's and phlomock driver's.
+package jsontype
+
+import "reflect"
+
+// Name names what a Go type decodes from in JSON's words (object,
+// array, ...): a message must not name the parser's own types.
+func Name(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return "JSON value"
+}
