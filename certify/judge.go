@@ -24,35 +24,16 @@ import (
 )
 
 // specOperation maps a protocol operation to the contract's operation id
-// and, for the actions, the value of the body's "action".
+// and, for the actions, the value of the body's "action"; "" for a name
+// the protocol does not have.
 func specOperation(op string) (operationID, action string) {
-	switch op {
-	case driver.OpRunPhlo, driver.OpGetPhlo, driver.OpGetMultiPartyCall:
-		return op, ""
-	case driver.OpCall:
-		return "updateMultiPartyCall", "call"
-	case driver.OpWarmTransfer:
-		return "updateMultiPartyCall", "warm_transfer"
-	case driver.OpColdTransfer:
-		return "updateMultiPartyCall", "cold_transfer"
-	case driver.OpAbortTransfer:
-		return "updateMember", "abort_transfer"
-	case driver.OpHold:
-		return "updateMember", "hold"
-	case driver.OpUnhold:
-		return "updateMember", "unhold"
-	case driver.OpHangup:
-		return "updateMember", "hangup"
-	case driver.OpResumeCall:
-		return "updateMember", "resume_call"
-	case driver.OpVoicemailDrop:
-		return "updateMember", "voicemail_drop"
-	}
-	return "", ""
+	o, _ := driver.Spec(op)
+	return o.OperationID, o.Action
 }
 
 func isNodeAction(op string) bool {
-	return op == driver.OpCall || op == driver.OpWarmTransfer || op == driver.OpColdTransfer
+	o, _ := driver.Spec(op)
+	return o.NodeAction()
 }
 
 // RetryAfterTolerance is how much sooner than a 429's Retry-After a retry

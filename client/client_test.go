@@ -324,3 +324,48 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "app/1", c.userAgent)
 	assert.Equal(t, 1, c.maxAttempts)
 }
+
+// NodeAction and MemberAction, the actions by their action value, send
+// exactly what the named methods send, and refuse any other action before
+// sending anything.
+func TestActionByName(t *testing.T) {
+	srv := newRecorder(t, 201, nil, actionBody)
+	c := New(testAuthID, testAuthToken, WithBaseURL(srv.URL))
+	p := CallParams{To: "+14152223333", TriggerSource: "+14151112222"}
+	sent := func(call func() (*ActionResult, error)) received {
+		t.Helper()
+		res, err := call()
+		require.NoError(t, err)
+		assert.Equal(t, "a3", res.APIID)
+		return srv.last(t)
+	}
+	for _, op := range operations {
+		if op.action == "" || op.operationID == "updateConferenceMember" {
+			continue
+		}
+		t.Run(op.name, func(t *testing.T) {
+			var byName, named received
+			if op.operationID == opCall.operationID {
+				byName = sent(func() (*ActionResult, error) { return c.NodeAction(t.Context(), "P1", "N1", op.action, p) })
+				named = sent(func() (*ActionResult, error) { return c.sendNodeAction(t.Context(), op, "P1", "N1", p) })
+			} else {
+				byName = sent(func() (*ActionResult, error) { return c.MemberAction(t.Context(), "P1", "N1", "+1415", op.action) })
+				named = sent(func() (*ActionResult, error) { return c.sendMemberAction(t.Context(), op, "P1", "N1", "+1415") })
+			}
+			assert.Equal(t, named.requestURI, byName.requestURI)
+			assert.JSONEq(t, string(named.body), string(byName.body))
+			assert.Contains(t, string(byName.body), `"action":"`+op.action+`"`)
+		})
+	}
+	before := srv.count()
+	for _, bad := range []func() (*ActionResult, error){
+		func() (*ActionResult, error) { return c.NodeAction(t.Context(), "P1", "N1", "hold", p) },
+		func() (*ActionResult, error) { return c.NodeAction(t.Context(), "P1", "N1", "", p) },
+		func() (*ActionResult, error) { return c.MemberAction(t.Context(), "P1", "N1", "+1", "cold_transfer") },
+		func() (*ActionResult, error) { return c.MemberAction(t.Context(), "P1", "N1", "+1", "teleport") },
+	} {
+		_, err := bad()
+		require.ErrorIs(t, err, ErrUnknownAction)
+	}
+	assert.Equal(t, before, srv.count(), "a refused action was sent")
+}

@@ -75,6 +75,20 @@ func bridgeMemberOp(name, action string) *operation {
 	return &operation{name, "updateConferenceMember", action, http.MethodPost, bridgeMemberPath, memberActionRequest{}, ActionResult{}}
 }
 
+// ErrUnknownAction is returned, before anything is sent, by NodeAction and
+// MemberAction for an action the client does not have.
+var ErrUnknownAction = errors.New("unknown action")
+
+// action finds the operation of operationID whose body's action is action.
+func action(operationID, action string) (*operation, error) {
+	for _, op := range operations {
+		if op.operationID == operationID && op.action == action && action != "" {
+			return op, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q for %s", ErrUnknownAction, action, operationID)
+}
+
 // ErrEmptyParameter is returned, before anything is sent, when an id or
 // address that goes into the path is empty.
 var ErrEmptyParameter = errors.New("empty path parameter")
@@ -219,62 +233,62 @@ func (c *Client) GetNode(ctx context.Context, phloID, nodeID string) (*Node, err
 
 // Call dials p.To and adds that user to the multi-party call with p.Role.
 func (c *Client) Call(ctx context.Context, phloID, nodeID string, p CallParams) (*ActionResult, error) {
-	return c.nodeAction(ctx, opCall, phloID, nodeID, p)
+	return c.sendNodeAction(ctx, opCall, phloID, nodeID, p)
 }
 
 // WarmTransfer transfers the call that p.TriggerSource shares with another
 // member to p.To, letting p.TriggerSource and p.To talk privately before the
 // other member joins them.
 func (c *Client) WarmTransfer(ctx context.Context, phloID, nodeID string, p CallParams) (*ActionResult, error) {
-	return c.nodeAction(ctx, opWarmTransfer, phloID, nodeID, p)
+	return c.sendNodeAction(ctx, opWarmTransfer, phloID, nodeID, p)
 }
 
 // ColdTransfer connects the member that p.TriggerSource is talking with
 // directly to p.To; p.TriggerSource leaves the call.
 func (c *Client) ColdTransfer(ctx context.Context, phloID, nodeID string, p CallParams) (*ActionResult, error) {
-	return c.nodeAction(ctx, opColdTransfer, phloID, nodeID, p)
+	return c.sendNodeAction(ctx, opColdTransfer, phloID, nodeID, p)
 }
 
 // AbortTransfer cancels a transfer. memberAddress is the member who started
 // it.
 func (c *Client) AbortTransfer(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opAbortTransfer, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opAbortTransfer, phloID, nodeID, memberAddress)
 }
 
 // Hold mutes the member; the others hear the node's hold music.
 func (c *Client) Hold(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opHold, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opHold, phloID, nodeID, memberAddress)
 }
 
 // Unhold takes the member off hold.
 func (c *Client) Unhold(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opUnhold, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opUnhold, phloID, nodeID, memberAddress)
 }
 
 // Hangup disconnects the member.
 func (c *Client) Hangup(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opHangup, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opHangup, phloID, nodeID, memberAddress)
 }
 
 // ResumeCall resumes the member's call.
 func (c *Client) ResumeCall(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opResumeCall, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opResumeCall, phloID, nodeID, memberAddress)
 }
 
 // VoicemailDrop drops a voicemail for the member.
 func (c *Client) VoicemailDrop(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opVoicemailDrop, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opVoicemailDrop, phloID, nodeID, memberAddress)
 }
 
 // Mute mutes the member: the others stop hearing them, and unlike Hold
 // they stay in the conversation. From plivo-python, not Plivo's docs.
 func (c *Client) Mute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opMute, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opMute, phloID, nodeID, memberAddress)
 }
 
 // Unmute lets a muted member be heard again. From plivo-python.
 func (c *Client) Unmute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opUnmute, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opUnmute, phloID, nodeID, memberAddress)
 }
 
 // GetConferenceBridge returns the legacy conference bridge node nodeID of
@@ -289,20 +303,43 @@ func (c *Client) GetConferenceBridge(ctx context.Context, phloID, nodeID string)
 
 // ConferenceMute mutes a member of a conference bridge node.
 func (c *Client) ConferenceMute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opConferenceMute, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opConferenceMute, phloID, nodeID, memberAddress)
 }
 
 // ConferenceUnmute unmutes a member of a conference bridge node.
 func (c *Client) ConferenceUnmute(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opConferenceUnmute, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opConferenceUnmute, phloID, nodeID, memberAddress)
 }
 
 // ConferenceHangup disconnects a member of a conference bridge node.
 func (c *Client) ConferenceHangup(ctx context.Context, phloID, nodeID, memberAddress string) (*ActionResult, error) {
-	return c.memberAction(ctx, opConferenceHangup, phloID, nodeID, memberAddress)
+	return c.sendMemberAction(ctx, opConferenceHangup, phloID, nodeID, memberAddress)
 }
 
-func (c *Client) nodeAction(ctx context.Context, op *operation, phloID, nodeID string, p CallParams) (*ActionResult, error) {
+// NodeAction performs the node action named by the body's action value
+// ("call", "warm_transfer" or "cold_transfer"), as Call, WarmTransfer and
+// ColdTransfer do: for callers that hold the action as data, such as a
+// certification driver. Any other action returns ErrUnknownAction.
+func (c *Client) NodeAction(ctx context.Context, phloID, nodeID, actionName string, p CallParams) (*ActionResult, error) {
+	op, err := action(opCall.operationID, actionName)
+	if err != nil {
+		return nil, err
+	}
+	return c.sendNodeAction(ctx, op, phloID, nodeID, p)
+}
+
+// MemberAction performs the member action named by the body's action value
+// ("hold", "hangup", "resume_call", ...), as the methods of the same name
+// do. Any other action returns ErrUnknownAction.
+func (c *Client) MemberAction(ctx context.Context, phloID, nodeID, memberAddress, actionName string) (*ActionResult, error) {
+	op, err := action(opHold.operationID, actionName)
+	if err != nil {
+		return nil, err
+	}
+	return c.sendMemberAction(ctx, op, phloID, nodeID, memberAddress)
+}
+
+func (c *Client) sendNodeAction(ctx context.Context, op *operation, phloID, nodeID string, p CallParams) (*ActionResult, error) {
 	role := p.Role
 	if role == "" {
 		role = RoleAgent
@@ -315,7 +352,7 @@ func (c *Client) nodeAction(ctx context.Context, op *operation, phloID, nodeID s
 	return &out, nil
 }
 
-func (c *Client) memberAction(ctx context.Context, op *operation, phloID, nodeID, memberAddress string) (*ActionResult, error) {
+func (c *Client) sendMemberAction(ctx context.Context, op *operation, phloID, nodeID, memberAddress string) (*ActionResult, error) {
 	var out ActionResult
 	if err := c.do(ctx, op, []string{phloID, nodeID, memberAddress}, memberActionRequest{Action: op.action}, &out); err != nil {
 		return nil, err

@@ -40,12 +40,68 @@ const (
 	OpVoicemailDrop     = "voicemailDrop"
 )
 
+// An OperationSpec is where a protocol operation lands in the contract: the
+// operationId of its request and, for the node and member actions, the
+// value of the body's "action". It is the one table of the protocol's
+// operations: the judge reads what a request should be from it, and the
+// reference driver which client call to make.
+type OperationSpec struct {
+	Name        string // the protocol's name, as listed in a hello
+	OperationID string // the contract's operationId
+	Action      string // the body's "action"; "" when the operation has none
+}
+
+// The contract's operation ids of the actions.
+const (
+	opIDNodeAction   = "updateMultiPartyCall"
+	opIDMemberAction = "updateMember"
+)
+
+// NodeAction reports whether the operation is an action on a multi-party
+// call node (call, warm or cold transfer): its body carries to, role and
+// trigger_source besides the action.
+func (o OperationSpec) NodeAction() bool { return o.OperationID == opIDNodeAction }
+
+// MemberAction reports whether the operation is an action on one member of
+// a call: its body is the action alone.
+func (o OperationSpec) MemberAction() bool { return o.OperationID == opIDMemberAction }
+
+// operationSpecs is every operation of protocol version 1, in the order of
+// the protocol document's table.
+var operationSpecs = []OperationSpec{
+	{OpRunPhlo, "runPhlo", ""},
+	{OpGetPhlo, "getPhlo", ""},
+	{OpGetMultiPartyCall, "getMultiPartyCall", ""},
+	{OpCall, opIDNodeAction, "call"},
+	{OpWarmTransfer, opIDNodeAction, "warm_transfer"},
+	{OpColdTransfer, opIDNodeAction, "cold_transfer"},
+	{OpAbortTransfer, opIDMemberAction, "abort_transfer"},
+	{OpHold, opIDMemberAction, "hold"},
+	{OpUnhold, opIDMemberAction, "unhold"},
+	{OpHangup, opIDMemberAction, "hangup"},
+	{OpResumeCall, opIDMemberAction, "resume_call"},
+	{OpVoicemailDrop, opIDMemberAction, "voicemail_drop"},
+}
+
 // Operations lists every operation of protocol version 1, in the order of
 // the protocol document's table.
-var Operations = []string{
-	OpRunPhlo, OpGetPhlo, OpGetMultiPartyCall,
-	OpCall, OpWarmTransfer, OpColdTransfer,
-	OpAbortTransfer, OpHold, OpUnhold, OpHangup, OpResumeCall, OpVoicemailDrop,
+var Operations = func() []string {
+	names := make([]string, len(operationSpecs))
+	for i, o := range operationSpecs {
+		names[i] = o.Name
+	}
+	return names
+}()
+
+// Spec returns where the protocol operation op lands in the contract, and
+// false for a name the protocol does not have.
+func Spec(op string) (OperationSpec, bool) {
+	for _, o := range operationSpecs {
+		if o.Name == op {
+			return o, true
+		}
+	}
+	return OperationSpec{}, false
 }
 
 // HelloRequest is phlomock's opening message.

@@ -63,64 +63,43 @@ type driverParams = certdriver.Params
 // timeout, as the protocol asks.
 const defaultCallBudget = 8 * time.Second
 
-// A driverOp performs one protocol operation with the client and returns
-// what the client surfaced, under the API's field names.
-type driverOp struct {
-	name string
-	do   func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error)
-}
-
-// driverOps maps every operation of the protocol to the client, in the
-// order of the protocol's table.
-var driverOps = []driverOp{
-	{"runPhlo", func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+// driverDo performs the protocol operation op with the client and returns
+// what the client surfaced, under the API's field names. The actions go
+// through the client by their action value, so the protocol's table
+// (certdriver.Spec) is the only list of them.
+func driverDo(ctx context.Context, c *client.Client, op certdriver.OperationSpec, p driverParams) (map[string]string, error) {
+	switch {
+	case op.NodeAction():
+		return actionFields(c.NodeAction(ctx, p.PhloID, p.NodeID, op.Action, client.CallParams{To: p.To, Role: client.Role(p.Role), TriggerSource: p.TriggerSource}))
+	case op.MemberAction():
+		return actionFields(c.MemberAction(ctx, p.PhloID, p.NodeID, p.MemberAddress, op.Action))
+	}
+	switch op.Name {
+	case certdriver.OpRunPhlo:
 		r, err := c.RunPHLO(ctx, p.PhloID, p.Payload)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]string{"api_id": r.APIID, "phlo_id": r.PHLOID, "phlo_run_id": r.PHLORunID, "message": r.Message}, nil
-	}},
-	{"getPhlo", func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+	case certdriver.OpGetPhlo:
 		r, err := c.GetPHLO(ctx, p.PhloID)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]string{"api_id": r.APIID, "phlo_id": r.PHLOID, "name": r.Name, "created_on": r.CreatedOn}, nil
-	}},
-	{"getMultiPartyCall", func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
+	case certdriver.OpGetMultiPartyCall:
 		r, err := c.GetNode(ctx, p.PhloID, p.NodeID)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]string{"api_id": r.APIID, "node_id": r.NodeID, "phlo_id": r.PHLOID, "name": r.Name, "node_type": r.NodeType, "created_on": r.CreatedOn}, nil
-	}},
-	{"call", nodeDriverOp((*client.Client).Call)},
-	{"warmTransfer", nodeDriverOp((*client.Client).WarmTransfer)},
-	{"coldTransfer", nodeDriverOp((*client.Client).ColdTransfer)},
-	{"abortTransfer", memberDriverOp((*client.Client).AbortTransfer)},
-	{"hold", memberDriverOp((*client.Client).Hold)},
-	{"unhold", memberDriverOp((*client.Client).Unhold)},
-	{"hangup", memberDriverOp((*client.Client).Hangup)},
-	{"resumeCall", memberDriverOp((*client.Client).ResumeCall)},
-	{"voicemailDrop", memberDriverOp((*client.Client).VoicemailDrop)},
-}
-
-type (
-	nodeMethod   func(*client.Client, context.Context, string, string, client.CallParams) (*client.ActionResult, error)
-	memberMethod func(*client.Client, context.Context, string, string, string) (*client.ActionResult, error)
-)
-
-func nodeDriverOp(m nodeMethod) func(context.Context, *client.Client, driverParams) (map[string]string, error) {
-	return func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
-		return actionFields(m(c, ctx, p.PhloID, p.NodeID, client.CallParams{To: p.To, Role: client.Role(p.Role), TriggerSource: p.TriggerSource}))
 	}
+	return nil, fmt.Errorf("%w: %s", errDriverUnsupported, op.Name)
 }
 
-func memberDriverOp(m memberMethod) func(context.Context, *client.Client, driverParams) (map[string]string, error) {
-	return func(ctx context.Context, c *client.Client, p driverParams) (map[string]string, error) {
-		return actionFields(m(c, ctx, p.PhloID, p.NodeID, p.MemberAddress))
-	}
-}
+// errDriverUnsupported: an operation of the protocol this driver has no
+// client call for. Every operation of protocol 2 has one (a test checks).
+var errDriverUnsupported = errors.New("no operation in the Go client")
 
 func actionFields(r *client.ActionResult, err error) (map[string]string, error) {
 	if err != nil {
@@ -167,7 +146,7 @@ func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 			} else {
 				fmt.Fprintf(logw, "phlomock driver: phlomock speaks protocol %d, this driver %d to %d\n", msg.Protocol, certdriver.MinProtocolVersion, certdriver.ProtocolVersion)
 			}
-			reply = certdriver.HelloInfo{Type: certdriver.TypeHello, Protocol: speak, Client: "phlomock-go", Version: client.Version, Operations: driverOpNames()}
+			reply = certdriver.HelloInfo{Type: certdriver.TypeHello, Protocol: speak, Client: "phlomock-go", Version: client.Version, Operations: certdriver.Operations}
 		case certdriver.TypeCall:
 			reply = driverCall(ctx, hc, msg)
 		case certdriver.TypeBye:
@@ -188,24 +167,11 @@ func serveDriver(ctx context.Context, in io.Reader, out, logw io.Writer) error {
 	return nil
 }
 
-func driverOpNames() []string {
-	names := make([]string, len(driverOps))
-	for i, op := range driverOps {
-		names[i] = op.name
-	}
-	return names
-}
-
 // driverCall performs one call message and reports its outcome.
 func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) certdriver.Result {
 	res := certdriver.Result{Type: certdriver.TypeResult, ID: msg.ID}
-	var op *driverOp
-	for i := range driverOps {
-		if driverOps[i].name == msg.Operation {
-			op = &driverOps[i]
-		}
-	}
-	if op == nil {
+	op, ok := certdriver.Spec(msg.Operation)
+	if !ok {
 		res.Outcome, res.Message = certdriver.OutcomeUnsupported, fmt.Sprintf("no operation %q in the Go client", msg.Operation)
 		return res
 	}
@@ -225,7 +191,7 @@ func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) certdri
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	fields, err := perform(ctx, op, c, p)
+	fields, err := perform(func() (map[string]string, error) { return driverDo(ctx, c, op, p) })
 	if err == nil {
 		res.Outcome, res.Fields = certdriver.OutcomeSuccess, fields
 		return res
@@ -241,16 +207,16 @@ func driverCall(ctx context.Context, hc *http.Client, msg driverMessage) certdri
 	return res
 }
 
-// perform runs op, turning a panic of the client into an error: the
+// perform runs do, turning a panic of the client into an error: the
 // protocol wants a crash of the client reported as its error, not as the
 // driver's death.
-func perform(ctx context.Context, op *driverOp, c *client.Client, p driverParams) (fields map[string]string, err error) {
+func perform(do func() (map[string]string, error)) (fields map[string]string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			fields, err = nil, fmt.Errorf("panic: %v", v)
 		}
 	}()
-	return op.do(ctx, c, p)
+	return do()
 }
 
 // messageProblem words a message's decoding error in the protocol's terms
