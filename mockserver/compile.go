@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -31,6 +32,9 @@ type operation struct {
 	success     int
 	answer      []answerField
 	example     []byte // the success response's example, with Options.AnswerExamples; nil: answer is rendered
+	// fastAnswers: for each status whose answer the fast path can check
+	// (one application/json schema it reads, no headers), that schema.
+	fastAnswers map[int]*fastObject
 }
 
 // bodySpec is the request body of an operation: either one schema, or a
@@ -121,7 +125,51 @@ func compileOperation(route *routers.Route, actionStatus int, examples bool) (*o
 		}
 	}
 	o.answer = compileAnswer(schema, o.pathParams)
+	o.fastAnswers = compileFastAnswers(op)
 	return o, nil
+}
+
+// compileFastAnswers compiles the fast path of the answer check for each
+// status the operation documents by number whose response has one
+// application/json schema the fast path reads and declares no headers
+// (kin-openapi would check those).
+func compileFastAnswers(op *openapi3.Operation) map[int]*fastObject {
+	var out map[int]*fastObject
+	for code, ref := range op.Responses.Map() {
+		n, err := strconv.Atoi(code)
+		if err != nil || ref == nil || ref.Value == nil || len(ref.Value.Headers) > 0 || len(ref.Value.Content) != 1 {
+			continue
+		}
+		mt := ref.Value.Content["application/json"]
+		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+			continue
+		}
+		if f := compileFast(mt.Schema.Value); f != nil {
+			if out == nil {
+				out = map[int]*fastObject{}
+			}
+			out[n] = f
+		}
+	}
+	return out
+}
+
+// answerValid is the fast path of the answer check: true only when the
+// answer is a flat JSON object that the status's schema accepts, which is
+// when kin-openapi finds nothing; false says nothing, and the answer goes
+// through openapi3filter.ValidateResponse.
+func (o *operation) answerValid(status int, contentType string, body []byte) bool {
+	f := o.fastAnswers[status]
+	if f == nil {
+		return false
+	}
+	if contentType != "application/json" {
+		if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
+			return false
+		}
+	}
+	obj, ok := parseFlat(strings.TrimSpace(string(body)))
+	return ok && f.valid(obj)
 }
 
 func compileBody(s *openapi3.Schema) (*bodySpec, error) {

@@ -57,6 +57,9 @@ func (s *Server) record(x *request) {
 }
 
 func (s *Server) checkAnswer(x *request, status int, body []byte) error {
+	if x.op.answerValid(status, "application/json", body) {
+		return nil
+	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request: x.r, PathParams: x.entry.PathParams, Route: x.op.route,

@@ -74,7 +74,11 @@ func (s *Server) CheckAnswer(r *http.Request, status int, header http.Header, bo
 	if op == nil || rerr != nil {
 		return nil
 	}
-	h := http.Header{"Content-Type": {header.Get("Content-Type")}}
+	ct := header.Get("Content-Type")
+	if op.answerValid(status, ct, body) {
+		return nil
+	}
+	h := http.Header{"Content-Type": {ct}}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route},
 		Status:                 status,

@@ -1,13 +1,18 @@
 package mockserver
 
 import (
+	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/formats"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -147,7 +152,7 @@ func TestCompileFastRefuses(t *testing.T) {
 	tests := map[string]*openapi3.Schema{
 		"no type":                    {Properties: openapi3.Schemas{"a": str}},
 		"number property":            openapi3.NewObjectSchema().WithProperty("a", openapi3.NewFloat64Schema()),
-		"format":                     openapi3.NewObjectSchema().WithProperty("a", openapi3.NewUUIDSchema()),
+		"format other than uuid":     openapi3.NewObjectSchema().WithProperty("a", openapi3.NewDateTimeSchema()),
 		"no additional properties":   {Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Has: &f}},
 		"min properties":             {Type: &openapi3.Types{"object"}, MinProps: 1},
 		"oneOf":                      {Type: &openapi3.Types{"object"}, OneOf: openapi3.SchemaRefs{{Value: openapi3.NewObjectSchema()}}},
@@ -171,4 +176,68 @@ func FuzzFastPath(f *testing.F) {
 	}
 	schemas := fastSchemas(f)
 	f.Fuzz(func(t *testing.T, body string) { checkFastPath(t, schemas, body) })
+}
+
+// The answer check's fast path says valid only when kin-openapi does, for
+// every status the contract documents, and it takes the plain answers.
+func TestFastAnswerAgrees(t *testing.T) {
+	doc, err := openapi.Load()
+	require.NoError(t, err)
+	s, err := New(doc, Options{})
+	require.NoError(t, err)
+	const u = `"0e6c6e9c-5ad6-4c33-9d7b-6b1ff8f4c2f1"`
+	bodies := []string{
+		`{"api_id":` + u + `,"error":""}`,
+		`{"api_id":` + u + `,"error":"PHLO not found"}`,
+		`{"api_id":` + u + `}`,
+		`{"error":""}`,
+		`{"api_id":"not-a-uuid","error":"x"}`,
+		`{"api_id":"0e6c6e9c-5ad6-0c33-9d7b-6b1ff8f4c2f1","error":"x"}`,
+		`{"api_id":` + u + `,"error":"","extra":"x"}`,
+		`{"api_id":1,"error":""}`,
+		`{"api_id":null,"error":""}`,
+		`{"api_id":` + u + `,"error":{"x":"y"}}`,
+		`{"api_id":` + u + `,"api_id":"b","error":""}`,
+		`{"api_id":` + u + `,"error":"\u0041"}`,
+		`{"api_id":` + u + `,"phlo_id":"P","name":"n","created_on":"2020-08-01 09:05:11.846982+00:00"}`,
+		`{"api_id":` + u + `,"node_id":"N","phlo_id":"P","name":"n","node_type":"multi_party_call","created_on":"x"}`,
+		`{"api_id":` + u + `,"phlo_id":"P","phlo_run_id":` + u + `,"message":"m"}`,
+		`{}`, `[]`, `"x"`, `not json`, ``,
+	}
+	took := 0
+	for _, op := range s.ops {
+		for status := range op.fastAnswers {
+			for _, ct := range []string{"application/json", "application/json; charset=utf-8", "text/plain"} {
+				for _, body := range bodies {
+					if !op.answerValid(status, ct, []byte(body)) {
+						continue
+					}
+					took++
+					r, _ := http.NewRequest(op.method, "http://x"+op.path, nil)
+					in := &openapi3filter.ResponseValidationInput{
+						RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, Route: op.route},
+						Status:                 status,
+						Header:                 http.Header{"Content-Type": {ct}},
+						Body:                   io.NopCloser(strings.NewReader(body)),
+						Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+					}
+					assert.NoError(t, openapi3filter.ValidateResponse(context.Background(), in), "%s %d %s %s", op.id, status, ct, body)
+					in.Body = io.NopCloser(strings.NewReader(body))
+					in.Options = &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, SchemaValidationOptions: formats.Options()}
+					assert.NoError(t, openapi3filter.ValidateResponse(context.Background(), in), "with formats: %s %d %s %s", op.id, status, ct, body)
+				}
+			}
+		}
+	}
+	assert.Greater(t, took, 20, "the fast path took too few answers to be exercised")
+	for _, op := range s.ops {
+		if op.answerValid(op.success, "text/plain", []byte(bodies[0])) {
+			t.Errorf("%s: the fast path took a text/plain answer", op.id)
+		}
+		for status := range op.fastAnswers {
+			for _, bad := range bodies[4:6] { // api_ids that are not RFC 9562 UUIDs
+				assert.False(t, op.answerValid(status, "application/json", []byte(bad)), "%s %d took %s", op.id, status, bad)
+			}
+		}
+	}
 }
