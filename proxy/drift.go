@@ -143,13 +143,21 @@ func diffValue(out *[]Difference, ptr, key string, real, fake any) {
 	case map[string]any:
 		f := fake.(map[string]any)
 		for k, rv := range r {
-			p := ptr + "/" + escape(k)
 			fv, ok := f[k]
 			if !ok {
-				*out = append(*out, Difference{Kind: KindFieldAdded, Pointer: p, Real: describe(rv)})
+				*out = append(*out, Difference{Kind: KindFieldAdded, Pointer: ptr + "/" + escape(k), Real: describe(rv)})
 				continue
 			}
-			diffValue(out, p, k, rv, fv)
+			rs, rok := rv.(string)
+			fs, fok := fv.(string)
+			if rok && fok {
+				if d, ok := diffString(ptr == "/body" && k == "error", k, rs, fs); ok {
+					d.Pointer = ptr + "/" + escape(k)
+					*out = append(*out, d)
+				}
+				continue
+			}
+			diffValue(out, ptr+"/"+escape(k), k, rv, fv)
 		}
 		for k, fv := range f {
 			if _, ok := r[k]; !ok {
@@ -170,22 +178,33 @@ func diffValue(out *[]Difference, ptr, key string, real, fake any) {
 			}
 		}
 	case string:
-		f := fake.(string)
-		switch {
-		case key == "error" && ptr == "/body/error":
-			if r != f {
-				*out = append(*out, Difference{Kind: KindErrorText, Pointer: ptr, Real: r, Fake: f})
-			}
-		case comparedByValue[key]:
-			if r != f {
-				*out = append(*out, Difference{Kind: KindValue, Pointer: ptr, Real: r, Fake: f})
-			}
-		default:
-			if rc, fc := Class(r), Class(f); rc != fc {
-				*out = append(*out, Difference{Kind: KindValueClass, Pointer: ptr, Real: rc, Fake: fc})
-			}
+		if d, ok := diffString(key == "error" && ptr == "/body/error", key, r, fake.(string)); ok {
+			d.Pointer = ptr
+			*out = append(*out, d)
 		}
 	}
+}
+
+// diffString compares two string values of the field key (isError: the
+// body's top-level error), without its pointer: most fields do not differ,
+// and their pointers are never built.
+func diffString(isError bool, key, r, f string) (Difference, bool) {
+	switch {
+	case isError:
+		if r != f {
+			return Difference{Kind: KindErrorText, Real: r, Fake: f}, true
+		}
+	case comparedByValue[key]:
+		if r != f {
+			return Difference{Kind: KindValue, Real: r, Fake: f}, true
+		}
+	case r == f:
+	default:
+		if rc, fc := Class(r), Class(f); rc != fc {
+			return Difference{Kind: KindValueClass, Real: rc, Fake: fc}, true
+		}
+	}
+	return Difference{}, false
 }
 
 func typeOf(v any) string {
@@ -225,7 +244,6 @@ func escape(key string) string {
 }
 
 var (
-	uuidRE     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	e164RE     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	sipRE      = regexp.MustCompile(`^sip:[^@\s]+@[^@\s]+$`)
 	datetimeRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$`)
@@ -250,16 +268,38 @@ func Class(s string) string {
 	switch {
 	case s == "":
 		return ClassEmpty
-	case uuidRE.MatchString(s):
+	case isUUID(s):
 		return ClassUUID
-	case e164RE.MatchString(s):
+	// Each pattern is tried only when the string starts as it must: most
+	// values (error texts, names) try none.
+	case s[0] == '+' && e164RE.MatchString(s):
 		return ClassPhone
-	case sipRE.MatchString(s):
+	case strings.HasPrefix(s, "sip:") && sipRE.MatchString(s):
 		return ClassSIP
-	case datetimeRE.MatchString(s):
+	case len(s) >= len("2006-01-02 15:04:05") && s[0] >= '0' && s[0] <= '9' && datetimeRE.MatchString(s):
 		return ClassDateTime
-	case urlRE.MatchString(s):
+	case (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")) && urlRE.MatchString(s):
 		return ClassURL
 	}
 	return ClassText
+}
+
+// isUUID reports whether s is 8-4-4-4-12 hexadecimal digits.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
 }

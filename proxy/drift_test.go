@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -73,5 +74,35 @@ func TestClass(t *testing.T) {
 		"14152223333":                          proxy.ClassText,
 	} {
 		assert.Equal(t, want, proxy.Class(in), "Class(%q)", in)
+	}
+}
+
+// Class's hand-written UUID test and its gates before each pattern give
+// the classes the patterns alone give.
+func TestClassAgreesWithPatterns(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	for s, want := range map[string]string{
+		"":                                        proxy.ClassEmpty,
+		"8c77b816-d621-4028-afc8-1aeab1d497a8":    proxy.ClassUUID,
+		"8C77B816-D621-4028-AFC8-1AEAB1D497A8":    proxy.ClassUUID,
+		"8c77b816-d621-4028-afc8-1aeab1d497a":     proxy.ClassText,
+		"8c77b816-d621-4028-afc8-1aeab1d497a8x":   proxy.ClassText,
+		"8c77b816xd621-4028-afc8-1aeab1d497a8":    proxy.ClassText,
+		"8c77b816-d621-4028-afc8-1aeab1d497ag":    proxy.ClassText,
+		"+14152225555":                            proxy.ClassPhone,
+		"+0415":                                   proxy.ClassText,
+		"sip:alice123@phone.plivo.com":            proxy.ClassSIP,
+		"sip:alice":                               proxy.ClassText,
+		"2020-08-01 09:05:11.846982+00:00":        proxy.ClassDateTime,
+		"2020-08-01T09:05:11Z":                    proxy.ClassDateTime,
+		"2020-08-01":                              proxy.ClassText,
+		"https://api.plivo.com/v1/":               proxy.ClassURL,
+		"http://x":                                proxy.ClassURL,
+		"ftp://x":                                 proxy.ClassText,
+		"PHLO not found":                          proxy.ClassText,
+		"12345678-1234-1234-1234-123456789012 ok": proxy.ClassText,
+	} {
+		assert.Equal(t, want, proxy.Class(s), "%q", s)
+		assert.Equal(t, uuid.MatchString(s), proxy.Class(s) == proxy.ClassUUID, "%q", s)
 	}
 }

@@ -93,6 +93,8 @@ type Proxy struct {
 	rec     *recorder
 	pending sync.WaitGroup
 	hints   hinter
+	// fakeAuth is the Authorization header of FakeAuthID and FakeAuthToken.
+	fakeAuth []string
 }
 
 // New checks opts and returns a Proxy.
@@ -133,6 +135,9 @@ func New(opts Options) (*Proxy, error) {
 		opts.Transport = t
 	}
 	p := &Proxy{opts: opts, drift: newTracker(opts.Keep), hints: newHinter(opts)}
+	fake := &http.Request{Header: http.Header{}}
+	fake.SetBasicAuth(opts.FakeAuthID, opts.FakeAuthToken)
+	p.fakeAuth = fake.Header["Authorization"]
 	if opts.Record {
 		p.rec = &recorder{}
 	}
@@ -274,7 +279,9 @@ func (p *Proxy) capture(resp *http.Response) error {
 	if x == nil {
 		return nil
 	}
-	x.status, x.header = resp.StatusCode, resp.Header.Clone()
+	// The header as the application gets it: the reverse proxy has taken
+	// out the hop-by-hop headers, and only reads it from here on.
+	x.status, x.header = resp.StatusCode, resp.Header
 	x.body.limit = p.opts.MaxAnswerBytes
 	resp.Body = &teeBody{ReadCloser: resp.Body, c: &x.body}
 	return nil
@@ -358,7 +365,10 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 	// The fake's copy: its own headers (the credentials may change), the
 	// body as read.
 	in := r.WithContext(context.Background())
-	in.Header = r.Header.Clone()
+	in.Header = make(http.Header, len(r.Header))
+	for k, v := range r.Header {
+		in.Header[k] = v // values are replaced, never changed in place
+	}
 	in.Body = io.NopCloser(bytes.NewReader(raw))
 	in.ContentLength = int64(len(raw))
 	if x.err != nil && x.status == 0 {
@@ -382,7 +392,7 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 	// The fake's side: the credentials the target accepted become ones the
 	// fake accepts.
 	if _, _, ok := r.BasicAuth(); ok && x.status != http.StatusUnauthorized {
-		in.SetBasicAuth(p.opts.FakeAuthID, p.opts.FakeAuthToken)
+		in.Header["Authorization"] = p.fakeAuth
 	}
 	fe, fh := p.opts.Fake.Simulate(in)
 	res.Operation = fe.OperationID
