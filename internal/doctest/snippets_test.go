@@ -1,9 +1,15 @@
 package doctest_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,8 +36,9 @@ func readmeBlocks(tb testing.TB, heading, lang string) []string {
 // TestReadmeClientSnippets runs the quick start's client snippets, as
 // written, against a fake (only its address differs): plivo-node's with
 // node and the driver's npm packages, plivo-go's and the reference client's
-// inside a main of a module of their own. plivo-python's is not run: PyPI
-// is out of this project's reach.
+// inside a main of a module of their own. plivo-python's cannot be run
+// (PyPI is out of this project's reach): the request plivo-python 4.59.5
+// sent for the same call, from its capture, is sent instead.
 func TestReadmeClientSnippets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go programs and runs node; skipped with -short")
@@ -41,7 +48,8 @@ func TestReadmeClientSnippets(t *testing.T) {
 	require.Len(t, gos, 2, "the quick start's Go snippets: plivo-go's, then the reference client's")
 	js := readmeBlocks(t, "## Quick start", "js")
 	require.Len(t, js, 1)
-	require.Len(t, readmeBlocks(t, "## Quick start", "python"), 1)
+	py := readmeBlocks(t, "## Quick start", "python")
+	require.Len(t, py, 1)
 
 	fake := mockservertest.NewServer(t)
 	at := func(s string) string { return strings.ReplaceAll(s, "http://127.0.0.1:8080", fake.URL) }
@@ -53,6 +61,18 @@ func TestReadmeClientSnippets(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		require.NoErrorf(t, err, "%s", out)
 		assert.Contains(t, string(out), "apiId")
+	})
+	t.Run("plivo-python, its captured request", func(t *testing.T) {
+		req := pythonCaptured(t, filepath.Join(root, "mockserver/testdata/wire/plivo-python-4.59.5.txt"), py[0])
+		u, err := url.Parse(fake.URL)
+		require.NoError(t, err)
+		req.URL.Scheme, req.URL.Host, req.Host = u.Scheme, u.Host, u.Host
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		assert.Equal(t, 201, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"api_id"`)
 	})
 	t.Run("reference client", func(t *testing.T) {
 		sdktest.Need(t, sdktest.HasCommand("go"), "the go command")
@@ -132,4 +152,50 @@ func plivoGoModule(t *testing.T, driverDir, main string) string {
 	out, err := cmd.CombinedOutput()
 	require.NoErrorf(t, err, "go run:\n%s", out)
 	return string(out)
+}
+
+// pythonCaptured finds, in plivo-python's capture, the request the README's
+// plivo-python snippet makes: its method's action with the snippet's
+// keyword arguments, under the snippet's phlo_base_uri, sent with the
+// snippet's credentials and plivo-python's other headers.
+func pythonCaptured(t *testing.T, capture, snippet string) *http.Request {
+	t.Helper()
+	arg := func(name string) string {
+		m := regexp.MustCompile(name + `\s*=\s*'([^']*)'`).FindStringSubmatch(snippet)
+		require.NotNilf(t, m, "the snippet sets no %s", name)
+		return m[1]
+	}
+	call := regexp.MustCompile(`\.get\('([^']+)'\)\.multi_party_call\('([^']+)'\)\.(\w+)\(`).FindStringSubmatch(snippet)
+	require.NotNil(t, call, "the snippet's call")
+	base, err := url.Parse(arg("client.phlo_base_uri"))
+	require.NoError(t, err)
+	want := map[string]any{"action": call[3], "trigger_source": arg("trigger_source"), "to": arg("to"), "role": arg("role")}
+	path := base.Path + "/phlo/" + call[1] + "/multi_party_call/" + call[2] + "/" // plivo-python's trailing slash
+
+	raw, err := os.ReadFile(capture)
+	require.NoError(t, err)
+	lines := strings.Split(string(raw), "\n")
+	for i, line := range lines {
+		if line != ">> POST "+path || i+2 >= len(lines) {
+			continue
+		}
+		body := strings.TrimPrefix(lines[i+2], "   body: ")
+		body = strings.TrimSuffix(strings.TrimPrefix(body, "'"), "'")
+		var got map[string]any
+		if json.Unmarshal([]byte(body), &got) != nil || !reflect.DeepEqual(got, want) {
+			continue
+		}
+		req, err := http.NewRequest("POST", base.String()+path[len(base.Path):], strings.NewReader(body))
+		require.NoError(t, err)
+		for _, kv := range strings.Split(strings.TrimPrefix(lines[i+1], "   headers: "), "; ") {
+			k, v, _ := strings.Cut(kv, "=")
+			if k != "Host" && k != "Content-Length" && k != "Authorization" {
+				req.Header.Set(k, v)
+			}
+		}
+		req.SetBasicAuth(arg("auth_id"), arg("auth_token"))
+		return req
+	}
+	t.Fatalf("%s has no POST %s with body %v: the README's plivo-python snippet makes a call that was never captured", capture, path, want)
+	return nil
 }
