@@ -41,13 +41,21 @@ func benchHandler(b *testing.B, h http.Handler) {
 // level make bench runs serve with: --log-level error).
 func productionServer(tb testing.TB) (*mockserver.Server, *scripted.Director) {
 	tb.Helper()
+	return productionServerWith(tb, mockserver.Options{})
+}
+
+// productionServerWith is productionServer with opts (their Logger is
+// productionServer's).
+func productionServerWith(tb testing.TB, opts mockserver.Options) (*mockserver.Server, *scripted.Director) {
+	tb.Helper()
 	doc, err := openapi.Load()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts}, mockserver.Options{Logger: logger})
+	opts.Logger = logger
+	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts}, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

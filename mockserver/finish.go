@@ -47,6 +47,9 @@ func (s *Server) record(x *request) {
 	x.entry.Duration = time.Since(x.start)
 	s.journal.add(x.entry)
 	e := x.entry
+	if s.opts.Observer != nil {
+		s.opts.Observer.Observe(e)
+	}
 	if !s.opts.Logger.Enabled(x.r.Context(), slog.LevelInfo) {
 		return // no record to build: the level filters it out
 	}

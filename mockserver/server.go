@@ -55,6 +55,18 @@ type Options struct {
 	// schemes) or API key (apiKey schemes) that operations secured so
 	// accept. Empty: any non-empty one. HTTP Basic checks the accounts.
 	APIToken string
+	// Observer, when set, is told of every exchange once it is answered
+	// and journaled (package mockserver/metrics counts them for
+	// Prometheus). Nil: nobody is told.
+	Observer Observer
+}
+
+// An Observer is told of every exchange the fake answers, but Simulate's.
+// Observe runs on the request's goroutine, after the answer is written: it
+// must be quick (counter updates) and safe for concurrent use. e is the
+// journal's entry: read it during the call, do not modify or keep it.
+type Observer interface {
+	Observe(e *Entry)
 }
 
 // DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is 0.
@@ -135,6 +147,9 @@ func (s *Server) Journal() *Journal { return s.journal }
 
 // SetReady sets what /readyz reports: a server shutting down is not ready.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// Ready reports what /readyz reports.
+func (s *Server) Ready() bool { return s.ready.Load() }
 
 // request is one request on its way through the pipeline: what each step
 // found, for the steps after it and for the journal entry.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/metrics"
 	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/redis/go-redis/v9"
@@ -46,9 +47,13 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	sources := metrics.Sources{Journal: f.server.Journal(), Calls: f.director.Calls, Ready: f.server.Ready, Store: "memory"}
 	if store != nil {
 		defer store.Close()
+		store.Observe(f.metrics.ObserveStore)
+		sources.Store, sources.StorePrefix = store.String(), store.Prefix()
 	}
+	f.metrics.Watch(sources)
 	if m.ServeMiddleware != nil {
 		f.api = m.ServeMiddleware(f.api)
 	}
@@ -153,6 +158,7 @@ type serveFake struct {
 	director *scripted.Director
 	api      http.Handler // the API, with the control plane under --admin-prefix
 	admin    http.Handler // the control plane for --admin-addr
+	metrics  *metrics.Metrics
 	watched  map[string]fileStamp
 	// banner names the API served and credentials what it accepts, for the
 	// start-up line (spec.go).
@@ -182,6 +188,8 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 		}
 	}
 	opts.AnswerExamples, opts.APIToken = !phlo, c.authToken
+	m := metrics.New()
+	opts.Observer = m
 	fake, err := scripted.NewServer(doc, directorOpts, opts)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
@@ -201,11 +209,11 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 	var api http.Handler = fake.API
 	if c.adminPrefix != "" {
 		// Checked by checkAdminPrefix, in the flags' words.
-		if api, err = fake.AdminPrefix(c.adminPrefix, c.adminToken); err != nil {
+		if api, err = fake.AdminPrefix(c.adminPrefix, c.adminToken, m.Route()); err != nil {
 			return nil, &exitError{code: 2, err: err}
 		}
 	}
-	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken), watched: watched,
+	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
 		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) }}, nil
 }
 

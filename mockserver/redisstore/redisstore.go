@@ -48,6 +48,10 @@ func Open(ctx context.Context, rawURL, prefix string) (*Store, error) {
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = DialTimeout, ReadTimeout, WriteTimeout
 	opts.MaxRetries = 1
+	// CLIENT SETINFO names the library to the server on every new
+	// connection: a round trip per connection, refused by Redis before
+	// 7.2 (an error for every connection in the store's metrics).
+	opts.DisableIdentity = true
 	s := &Store{client: redis.NewClient(opts), prefix: prefix, redacted: redacted}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.client.Close()

@@ -50,21 +50,21 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 }
 
 // AdminPrefix serves the API and, under prefix, the control plane with
-// every route, on one port (mockserver.Server.AdminPrefix): for
-// `phlomock serve --admin-prefix`.
-func (s *Server) AdminPrefix(prefix, token string) (http.Handler, error) {
-	return s.API.AdminPrefix(prefix, token, s.Director.AdminRoutes(s.Journal)...)
+// every route, and extra ones (GET /metrics), on one port
+// (mockserver.Server.AdminPrefix): for `phlomock serve --admin-prefix`.
+func (s *Server) AdminPrefix(prefix, token string, extra ...mockserver.AdminRoute) (http.Handler, error) {
+	return s.API.AdminPrefix(prefix, token, append(s.Director.AdminRoutes(s.Journal), extra...)...)
 }
 
 // AdminToken is Admin behind Authorization: Bearer token, but for the
 // probes and the dashboard's files (mockserver.Server.AdminHandlerToken):
-// for `phlomock serve --admin-token` on --admin-addr. An empty token is
-// Admin.
-func (s *Server) AdminToken(token string) http.Handler {
-	if token == "" {
+// for `phlomock serve --admin-token` on --admin-addr, with extra routes
+// (GET /metrics). An empty token and no extra route is Admin.
+func (s *Server) AdminToken(token string, extra ...mockserver.AdminRoute) http.Handler {
+	if token == "" && len(extra) == 0 {
 		return s.Admin
 	}
-	return s.API.AdminHandlerToken(token, s.Director.AdminRoutes(s.Journal)...)
+	return s.API.AdminHandlerToken(token, append(s.Director.AdminRoutes(s.Journal), extra...)...)
 }
 
 // ScenarioInfo describes a scenario that can be activated by name.

@@ -1,0 +1,101 @@
+package metrics_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/metrics"
+	"github.com/phlomock/phlomock/mockserver/mpc"
+)
+
+type journal []*mockserver.Entry
+
+func (j journal) Entries(mockserver.Filter) []*mockserver.Entry { return j }
+
+func TestMetrics(t *testing.T) {
+	m := metrics.New()
+	ok := &mockserver.Entry{OperationID: "runPhlo", Status: 201, Duration: 3 * time.Millisecond}
+	for range 3 {
+		m.Observe(ok)
+	}
+	m.Observe(&mockserver.Entry{OperationID: "runPhlo", Status: 500, Scenario: "flaky", Duration: time.Second})
+	m.Observe(&mockserver.Entry{Status: 999}) // outside every table: still counted
+	m.ObserveStore("get", time.Millisecond, nil)
+	m.ObserveStore("ping", time.Second, errors.New("dial tcp: refused"))
+	ready := true
+	m.Watch(metrics.Sources{
+		Journal: journal{{Body: "12345", Answer: []byte("abc")}, {BodyBase64: "AAAA"}},
+		Calls: func() []mpc.Snapshot {
+			return []mpc.Snapshot{
+				{Members: []mpc.Member{{State: mpc.Connected}, {State: mpc.Disconnected}}},
+				{Members: []mpc.Member{{State: mpc.Disconnected}}},
+				{Transfer: &mpc.Transfer{}},
+			}
+		},
+		Ready: func() bool { return ready },
+		Store: "redis://u:xxxxx@db:6379/0", StorePrefix: "team-a:",
+	})
+	want := `
+# HELP phlomock_requests_total Requests the fake answered, by operation id (empty: no operation matched), status and scenario (empty: the spec answered, no scenario rule).
+# TYPE phlomock_requests_total counter
+phlomock_requests_total{operation="",scenario="",status="999"} 1
+phlomock_requests_total{operation="runPhlo",scenario="",status="201"} 3
+phlomock_requests_total{operation="runPhlo",scenario="flaky",status="500"} 1
+# HELP phlomock_store_errors_total Round trips to the Redis store that failed (unreachable, timed out, refused), by command. A missing key is not an error.
+# TYPE phlomock_store_errors_total counter
+phlomock_store_errors_total{command="ping"} 1
+# HELP phlomock_journal_entries Exchanges the journal holds now (at most --journal-size).
+# TYPE phlomock_journal_entries gauge
+phlomock_journal_entries 2
+# HELP phlomock_journal_bytes Bytes of request bodies and answers the journal holds now (each at most --journal-body-limit), without headers and bookkeeping.
+# TYPE phlomock_journal_bytes gauge
+phlomock_journal_bytes 12
+# HELP phlomock_calls Simulated multi-party calls the fake holds, by whether someone is on them (live) or everyone left (ended).
+# TYPE phlomock_calls gauge
+phlomock_calls{state="ended"} 1
+phlomock_calls{state="live"} 2
+# HELP phlomock_ready 1 when /readyz answers 200, 0 when it answers 503 (shutting down, or the store is unreachable).
+# TYPE phlomock_ready gauge
+phlomock_ready 1
+# HELP phlomock_store_info Where the fake keeps its state: the store's URL without its password, and the key prefix. Always 1.
+# TYPE phlomock_store_info gauge
+phlomock_store_info{prefix="team-a:",store="redis://u:xxxxx@db:6379/0"} 1
+`
+	names := []string{"phlomock_requests_total", "phlomock_store_errors_total", "phlomock_journal_entries", "phlomock_journal_bytes", "phlomock_calls", "phlomock_ready", "phlomock_store_info"}
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want), names...))
+
+	// Read when scraped, not when watched.
+	ready = false
+	n, err := testutil.GatherAndCount(m.Gatherer(), "phlomock_request_duration_seconds", "phlomock_store_duration_seconds")
+	require.NoError(t, err)
+	assert.Equal(t, 4, n, "histogram series: runPhlo, none; get, ping")
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(`
+# HELP phlomock_ready 1 when /readyz answers 200, 0 when it answers 503 (shutting down, or the store is unreachable).
+# TYPE phlomock_ready gauge
+phlomock_ready 0
+`), "phlomock_ready"))
+
+	// The route serves the text format.
+	rec := httptest.NewRecorder()
+	m.Route().Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), `phlomock_request_duration_seconds_bucket{operation="runPhlo",le="0.005"} 3`)
+}
+
+// A Sources without fields adds nothing but itself.
+func TestMetricsNoSources(t *testing.T) {
+	m := metrics.New()
+	m.Watch(metrics.Sources{})
+	n, err := testutil.GatherAndCount(m.Gatherer(), "phlomock_journal_entries", "phlomock_calls", "phlomock_ready", "phlomock_store_info")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
