@@ -2,7 +2,9 @@ package mockserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -18,40 +20,80 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// JournalPage is the answer of GET /__admin/journal.
-type JournalPage struct {
-	Entries []*Entry `json:"entries"`
-}
-
 func (s *Server) getJournal(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := Filter{OperationID: q.Get("operation"), Method: q.Get("method"), Path: q.Get("path"), Scenario: q.Get("scenario"), Rule: q.Get("rule")}
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"status", &f.Status}, {"limit", &f.Limit}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				WriteError(w, http.StatusBadRequest, "Invalid value provided for "+p.name+". "+p.name+" expects a/an non-negative integer.")
-				return
-			}
-			*p.dst = n
-		}
+	pq, err := ParsePageQuery(q)
+	if err != nil {
+		WriteError(w, http.StatusBadRequest, err.Error())
+		return
 	}
-	if v := q.Get("since"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			WriteError(w, http.StatusBadRequest, "Invalid value provided for since. since expects a/an non-negative integer (the seq of the last entry seen).")
+	f := Filter{OperationID: q.Get("operation"), Method: q.Get("method"), Path: q.Get("path"), Scenario: q.Get("scenario"), Rule: q.Get("rule")}
+	if v := q.Get("status"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			WriteError(w, http.StatusBadRequest, "Invalid value provided for status. status expects a/an non-negative integer.")
 			return
 		}
-		f.Since = n
+		f.Status = n
 	}
-	entries := s.journal.Entries(f)
-	if entries == nil {
-		entries = []*Entry{}
+	WriteJournalPage(w, r, s.journal.Page(pq, f.match))
+}
+
+// ParsePageQuery reads the paging parameters of GET /__admin/journal:
+// limit (1 to MaxPageLimit, default DefaultPageLimit) and the cursor after
+// (or since, its former name: one of them). Without a cursor the page is
+// the latest entries. The error is the 400's message, naming the parameter
+// and its rule.
+func ParsePageQuery(q url.Values) (PageQuery, error) {
+	pq := PageQuery{Latest: true}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageLimit {
+			return pq, &ParamError{Param: "limit", Rule: fmt.Sprintf("limit expects an integer from 1 to %d (default %d): a page holds at most %d entries, and the answer's next is the cursor of the page after.", MaxPageLimit, DefaultPageLimit, MaxPageLimit)}
+		}
+		pq.Limit = n
 	}
-	WriteJSON(w, http.StatusOK, JournalPage{Entries: entries})
+	after, since := q.Get("after"), q.Get("since")
+	name, v := "after", after
+	switch {
+	case after != "" && since != "":
+		return pq, &ParamError{Param: "since", Rule: "Give after or since, not both: since is after's former name."}
+	case since != "":
+		name, v = "since", since
+	}
+	if v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return pq, &ParamError{Param: name, Rule: name + " expects a/an non-negative integer: the seq of the last entry seen (a page's next)."}
+		}
+		pq.After, pq.Latest = n, false
+	}
+	return pq, nil
+}
+
+// A ParamError is a query parameter of a control plane route that breaks
+// its rule; its message is the 400's, in the fake's wording.
+type ParamError struct {
+	Param string
+	Rule  string // a sentence
+}
+
+func (e *ParamError) Error() string { return "Invalid value provided for " + e.Param + ". " + e.Rule }
+
+// WriteJournalPage answers a journal page; when more entries follow it, a
+// Link header points at the next page too (relative: ?after=NEXT and the
+// request's other parameters, so it holds under a prefix mount).
+func WriteJournalPage(w http.ResponseWriter, r *http.Request, page JournalPage) {
+	if page.Entries == nil {
+		page.Entries = []*Entry{}
+	}
+	if page.More {
+		q := r.URL.Query()
+		q.Del("since")
+		q.Set("after", strconv.FormatUint(page.Next, 10))
+		w.Header().Set("Link", "<?"+q.Encode()+`>; rel="next"`)
+	}
+	WriteJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) deleteJournal(w http.ResponseWriter, _ *http.Request) {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,5 +40,36 @@ func TestServeJournalBodyLimit(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, opts.JournalBodyLimit)
 		})
+	}
+}
+
+// TestJournalPagingDoc runs docs/control-plane.md's paging example against
+// serve with three exchanges: two pages, the first saying more follow.
+func TestJournalPagingDoc(t *testing.T) {
+	needCurl(t)
+	s := startServe(t)
+	for range 3 {
+		status, msg := hit(t, "GET", s.api+"/v1/phlo/P1", "")
+		require.Equal(t, 200, status, msg)
+	}
+	cmds := shellCommands(readmeBlock(t, "docs/control-plane.md", "#### Paging", "sh"))
+	require.Len(t, cmds, 2)
+	want := []struct {
+		seqs []uint64
+		next uint64
+		more bool
+	}{{[]uint64{1, 2}, 2, true}, {[]uint64{3}, 3, false}}
+	for i, cmd := range cmds {
+		out, err := exec.Command("sh", "-c", strings.ReplaceAll(cmd, "http://127.0.0.1:8081", s.admin)).CombinedOutput()
+		require.NoErrorf(t, err, "%s: %s", cmd, out)
+		var page mockserver.JournalPage
+		require.NoErrorf(t, json.Unmarshal(out, &page), "%s: %s", cmd, out)
+		var seqs []uint64
+		for _, e := range page.Entries {
+			seqs = append(seqs, e.Seq)
+		}
+		assert.Equal(t, want[i].seqs, seqs, cmd)
+		assert.Equal(t, want[i].next, page.Next, cmd)
+		assert.Equal(t, want[i].more, page.More, cmd)
 	}
 }

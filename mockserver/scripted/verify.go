@@ -144,55 +144,37 @@ func count(entries []*mockserver.Entry, m *patternMatcher) int {
 }
 
 // journalQuery are the query parameters of GET /__admin/journal: the
-// fields of a Pattern that a query can hold, and limit.
-var journalQuery = []string{"operation", "method", "path", "auth_id", "status", "scenario", "rule", "limit", "since"}
+// fields of a Pattern that a query can hold, and the page's.
+var journalQuery = []string{"operation", "method", "path", "auth_id", "status", "scenario", "rule", "limit", "after", "since"}
 
-// journalHandler lists the journal entries a Pattern given in the query
-// selects, the latest limit of them: the same matcher as verification, so a
-// path filter is a path.Match pattern there too.
+// journalHandler answers a page of the journal entries a Pattern given in
+// the query selects (mockserver.ParsePageQuery: the latest limit of them,
+// or the first limit after a cursor): the same matcher as verification, so
+// a path filter is a path.Match pattern there too.
 func journalHandler(journal *mockserver.Journal) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		p := Pattern{Operation: q.Get("operation"), Method: q.Get("method"), Path: q.Get("path"), AuthID: q.Get("auth_id"),
 			Scenario: q.Get("scenario"), Rule: q.Get("rule")}
-		limit := 0
-		for _, n := range []struct {
-			name string
-			dst  *int
-		}{{"status", &p.Status}, {"limit", &limit}} {
-			if v := q.Get(n.name); v != "" {
-				i, err := strconv.Atoi(v)
-				if err != nil || i < 0 {
-					mockserver.WriteError(w, http.StatusBadRequest, "Invalid value provided for "+n.name+". "+n.name+" expects a/an non-negative integer.")
-					return
-				}
-				*n.dst = i
-			}
-		}
-		var since uint64
-		if v := q.Get("since"); v != "" {
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				mockserver.WriteError(w, http.StatusBadRequest, "Invalid value provided for since. since expects a/an non-negative integer (the seq of the last entry seen).")
+		if v := q.Get("status"); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i < 0 {
+				mockserver.WriteError(w, http.StatusBadRequest, "Invalid value provided for status. status expects a/an non-negative integer.")
 				return
 			}
-			since = n
+			p.Status = i
+		}
+		pq, err := mockserver.ParsePageQuery(q)
+		if err != nil {
+			mockserver.WriteError(w, http.StatusBadRequest, err.Error())
+			return
 		}
 		m, err := p.compile()
 		if err != nil {
 			mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value provided for path. %q is not a path.Match pattern: %v.", p.Path, errors.Unwrap(err)))
 			return
 		}
-		entries := []*mockserver.Entry{}
-		for _, e := range journal.Entries(mockserver.Filter{Since: since}) {
-			if m.match(e) {
-				entries = append(entries, e)
-			}
-		}
-		if limit > 0 && len(entries) > limit {
-			entries = entries[len(entries)-limit:]
-		}
-		mockserver.WriteJSON(w, http.StatusOK, mockserver.JournalPage{Entries: entries})
+		mockserver.WriteJournalPage(w, r, journal.Page(pq, m.match))
 	})
 }
 

@@ -6,7 +6,7 @@
 'use strict';
 (() => {
   const api = new URL('../', location.href); // /__admin/ or PREFIX/
-  const MAX_ROWS = 1000; // rows kept on the page (the journal's default size)
+  const MAX_ROWS = 1000; // rows kept on the page (the journal's default size, a page's most)
   const POLL_MS = 1000;
   const OVERLAP = 64;
   const seen = new Set();
@@ -199,9 +199,13 @@
       const q = filterQuery();
       // An entry still being stored when the journal is read comes in a
       // later poll with a lower seq: ask again for a few before the last.
-      q.set('since', String(Math.max(0, lastSeq - OVERLAP)));
+      q.set('after', String(Math.max(0, lastSeq - OVERLAP)));
+      q.set('limit', String(MAX_ROWS));
       const {status, data} = await call('GET', 'journal?' + q);
       if (status !== 200) { setLive('Journal: ' + (data && data.error)); return; }
+      // more: over a page came in since the last poll, more than the page
+      // keeps: show the latest ones instead of the oldest of them.
+      if (data.more) { await loadJournal(); return; }
       addEntries(data.entries, true);
       setLive('Live · ' + rows + ' shown · updated ' + new Date().toTimeString().slice(0, 8));
       if (data.entries.some((e) => e.operation_id === 'updateMultiPartyCall' || e.operation_id === 'updateMember')) loadCalls();
@@ -302,7 +306,7 @@
         box.replaceChildren(h('p', {}, 'No active scenario is stateful: activate transfer-flow (or a scenario with stateful: true) to simulate calls.'));
         return;
       }
-      const [a, b] = await Promise.all([call('GET', 'journal?operation=updateMultiPartyCall'), call('GET', 'journal?operation=updateMember')]);
+      const [a, b] = await Promise.all([call('GET', 'journal?operation=updateMultiPartyCall&limit=' + MAX_ROWS), call('GET', 'journal?operation=updateMember&limit=' + MAX_ROWS)]);
       const all = [...(a.data.entries || []), ...(b.data.entries || [])].sort((x, y) => x.seq - y.seq);
       const out = [];
       for (const c of data.calls) {
