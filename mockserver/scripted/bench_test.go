@@ -85,3 +85,34 @@ func BenchmarkRespondNoRule(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerifyFullJournal is one POST /__admin/verify, with body
+// criteria, over a full 100,000-entry journal of the seed exchange (issue
+// 16's target: at most 50 ms; bench/run reads its ns/op).
+//
+//	go test -run '^$' -bench BenchmarkVerifyFullJournal -benchtime 10x ./mockserver/scripted
+func BenchmarkVerifyFullJournal(b *testing.B) {
+	const entries = 100_000
+	doc, err := openapi.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	fake, err := scripted.NewServer(doc, scripted.Options{}, mockserver.Options{JournalSize: entries})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range entries {
+		req := httptest.NewRequest("POST", "/v1/phlo/P1/multi_party_call/N1", strings.NewReader(seedBody))
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+		req.Header.Set("Content-Type", "application/json")
+		fake.API.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	const pattern = `{"operation":"updateMultiPartyCall","body":{"action":"cold_transfer","role":"agent"},"expect":100000}`
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		fake.Admin.ServeHTTP(rec, httptest.NewRequest("POST", "/__admin/verify", strings.NewReader(pattern)))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("got %d %s, want 200", rec.Code, rec.Body)
+		}
+	}
+}
