@@ -209,7 +209,8 @@ func TestBoundCalls(t *testing.T) {
 	require.NoError(t, err)
 	d, err := scripted.New(scripted.Options{}, sc)
 	require.NoError(t, err)
-	seeded := d.Calls()
+	seeded, err := d.Calls(t.Context())
+	require.NoError(t, err)
 	require.Len(t, seeded, 1)
 	s := newServer(t, mockserver.Options{Store: d, JournalSize: 10})
 	const call = `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`
@@ -227,7 +228,8 @@ func TestBoundCalls(t *testing.T) {
 		last = post(fmt.Sprintf("/v1/phlo/P%d/multi_party_call/N%d", i, i), call)
 		statuses[last.Code]++
 	}
-	calls := d.Calls()
+	calls, err := d.Calls(t.Context())
+	require.NoError(t, err)
 	assert.Equal(t, maxCalls+1, len(calls), "calls kept (the seeded one included)")
 	assert.Equal(t, map[int]int{201: maxCalls, 400: 1000}, statuses, "requests by status")
 	assert.Contains(t, last.Body.String(), "too many calls: the fake keeps 10000 calls")

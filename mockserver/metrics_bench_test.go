@@ -1,10 +1,12 @@
 package mockserver_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
+	"github.com/phlomock/phlomock/mockserver/mpc"
 )
 
 // metricsServer is productionServer with the metrics `phlomock serve`
@@ -14,7 +16,7 @@ func metricsServer(tb testing.TB) (*mockserver.Server, *metrics.Metrics) {
 	tb.Helper()
 	m := metrics.New()
 	s, d := productionServerWith(tb, mockserver.Options{Observer: m})
-	m.Watch(metrics.Sources{Journal: s.Journal(), Calls: d.Calls, Ready: s.Ready, Store: "memory"})
+	m.Watch(metrics.Sources{Journal: s.Journal(), Calls: func() []mpc.Snapshot { cs, _ := d.Calls(context.Background()); return cs }, Ready: s.Ready, Store: "memory"})
 	return s, m
 }
 

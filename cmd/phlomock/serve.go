@@ -16,6 +16,7 @@ import (
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
+	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/redis/go-redis/v9"
@@ -47,7 +48,7 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	sources := metrics.Sources{Journal: f.server.Journal(), Calls: f.director.Calls, Ready: f.server.Ready, Store: "memory"}
+	sources := metrics.Sources{Journal: f.server.Journal(), Calls: f.liveCalls, Ready: f.server.Ready, Store: "memory"}
 	if store != nil {
 		defer store.Close()
 		store.Observe(f.metrics.ObserveStore)
@@ -215,6 +216,13 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 	}
 	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
 		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) }}, nil
+}
+
+// liveCalls is the active set's calls for the metrics (none when the
+// store does not answer: the store's own metrics say so).
+func (f *serveFake) liveCalls() []mpc.Snapshot {
+	calls, _ := f.director.Calls(context.Background())
+	return calls
 }
 
 // shownToken is the Auth Token as the start-up line prints it: the documented

@@ -38,17 +38,23 @@ func (r *Registry) History(phloID, nodeID string) (History, bool) {
 	now := c.snapshotLocked()
 	log := append(append([]Applied(nil), c.log[c.logHead:]...), c.log[:c.logHead]...)
 	c.mu.Unlock()
+	return Replay(initial, now, log), true
+}
 
-	h := History{PhloID: phloID, NodeID: nodeID}
+// Replay is the history of a call now in state now, that started with the
+// members initial and keeps log (its most recent applied actions, oldest
+// first): what Calls.History returns, whichever store keeps the call.
+func Replay(initial []Member, now Snapshot, log []Applied) History {
+	h := History{PhloID: now.PhloID, NodeID: now.NodeID}
 	current := []Step{{Seq: now.Seq, Members: now.Members, Transfer: now.Transfer}}
 	if now.Seq != uint64(len(log)) || len(log) > 0 && log[0].Seq != 1 {
 		h.Steps = current // the log lost the first actions
-		return h, true
+		return h
 	}
-	replay, err := NewCall(phloID, nodeID, initial, Options{LogSize: -1})
+	replay, err := NewCall(now.PhloID, now.NodeID, initial, Options{LogSize: -1})
 	if err != nil { // initial was accepted by Seed: cannot fail
 		h.Steps = current
-		return h, true
+		return h
 	}
 	step := func(a *Action) Step {
 		s := replay.Snapshot()
@@ -58,10 +64,10 @@ func (r *Registry) History(phloID, nodeID string) (History, bool) {
 	for _, ap := range log {
 		if _, err := replay.Apply(ap.Action); err != nil {
 			h.Steps = current // the model is deterministic: cannot happen
-			return h, true
+			return h
 		}
 		h.Steps = append(h.Steps, step(&ap.Action))
 	}
 	h.Complete = true
-	return h, true
+	return h
 }

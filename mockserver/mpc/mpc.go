@@ -204,7 +204,7 @@ type CallState struct {
 func NewCall(phloID, nodeID string, initial []Member, opts Options) (*CallState, error) {
 	c := &CallState{phloID: phloID, nodeID: nodeID, logSize: opts.LogSize}
 	if c.logSize == 0 {
-		c.logSize = 1024
+		c.logSize = DefaultLogSize
 	}
 	for _, m := range initial {
 		if m.Role == "" {

@@ -162,7 +162,7 @@ func (r *Registry) create(k key) (*entry, error) {
 		return e, nil
 	}
 	if r.max > 0 && len(r.calls)-len(r.initial) >= r.max && !r.evictIdle() {
-		return nil, fmt.Errorf("phlo %s node %s: %w: the fake keeps %d calls started by requests and someone is on each; hang up the members of the calls you are done with, or reset the fake", k.phloID, k.nodeID, ErrTooManyCalls, r.max)
+		return nil, TooManyCalls(k.phloID, k.nodeID, r.max)
 	}
 	c, _ := NewCall(k.phloID, k.nodeID, nil, r.opts) // no members: cannot fail
 	e := newEntry(c, false, r.idle)

@@ -2,6 +2,7 @@ package scripted
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,7 +130,7 @@ func (d *Director) putActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := d.ActivateNames(req.Names...); err != nil {
-		writeErrors(w, http.StatusBadRequest, err)
+		writeErrors(w, statusOf(err), err)
 		return
 	}
 	mockserver.WriteJSON(w, http.StatusOK, ScenariosPage{Active: d.Active()})
@@ -166,7 +167,7 @@ func (d *Director) postScenario(w http.ResponseWriter, r *http.Request) {
 		err = d.Upload(s, activate)
 	}
 	if err != nil {
-		writeErrors(w, http.StatusBadRequest, err)
+		writeErrors(w, statusOf(err), err)
 		return
 	}
 	mockserver.WriteJSON(w, http.StatusCreated, ScenariosPage{Active: d.Active(), Warnings: ShadowWarnings(s)})
@@ -275,21 +276,29 @@ func (d *Director) Upload(s *scenarios.Scenario, activate bool) error {
 	}
 	if activate {
 		// Compile for activation first: if it fails, nothing was loaded.
-		st, err := compile([]*scenarios.Scenario{s}, d.opts.Operations)
+		st, err := d.compile([]*scenarios.Scenario{s}, scopeActive)
 		if err != nil {
 			return err
+		}
+		if fresh := st.calls != nil && d.opts.Calls != nil; fresh {
+			// Before Load: a store that fails changes nothing.
+			if err := st.calls.Reset(context.Background()); err != nil {
+				return &StoreError{Err: err}
+			}
 		}
 		if err := d.Load(s); err != nil {
 			return err
 		}
-		d.setActive(st)
-		return nil
+		return d.setActive(st, false)
 	}
 	return d.Load(s)
 }
 
-func (d *Director) postReset(w http.ResponseWriter, _ *http.Request) {
-	d.Reset()
+func (d *Director) postReset(w http.ResponseWriter, r *http.Request) {
+	if err := d.Reset(r.Context()); err != nil {
+		writeStoreError(w, err)
+		return
+	}
 	mockserver.WriteJSON(w, http.StatusOK, map[string]any{"status": "reset", "active": d.Active()})
 }
 
@@ -299,8 +308,12 @@ type CallsPage struct {
 	Calls    []mpc.Snapshot `json:"calls"`
 }
 
-func (d *Director) getCalls(w http.ResponseWriter, _ *http.Request) {
-	calls := d.Calls()
+func (d *Director) getCalls(w http.ResponseWriter, r *http.Request) {
+	calls, err := d.Calls(r.Context())
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
 	if calls == nil {
 		calls = []mpc.Snapshot{}
 	}
@@ -313,7 +326,12 @@ func (d *Director) getCall(w http.ResponseWriter, r *http.Request) {
 		mockserver.WriteError(w, http.StatusNotFound, "No call is simulated: no active scenario is stateful (activate transfer-flow, or a scenario with stateful: true).")
 		return
 	}
-	for _, c := range d.Calls() {
+	calls, err := d.Calls(r.Context())
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	for _, c := range calls {
 		if c.PhloID == phlo && c.NodeID == node {
 			mockserver.WriteJSON(w, http.StatusOK, c)
 			return
@@ -460,6 +478,20 @@ type ErrorsPage struct {
 	APIID  string   `json:"api_id"`
 	Error  string   `json:"error"`
 	Errors []string `json:"errors"`
+}
+
+// statusOf is the status of a control plane request that failed with err:
+// 503 for the store's errors, else 400 (the request's).
+func statusOf(err error) int {
+	if errors.As(err, new(*StoreError)) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadRequest
+}
+
+// writeStoreError answers 503 {api_id, error} naming the store.
+func writeStoreError(w http.ResponseWriter, err error) {
+	mockserver.WriteError(w, http.StatusServiceUnavailable, storeMessage(err))
 }
 
 func writeErrors(w http.ResponseWriter, status int, err error) {

@@ -2,6 +2,8 @@ package scripted
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +55,40 @@ type Options struct {
 	Operations scenarios.KnownOperations
 	// Logger receives activations and resets. Nil: no logs.
 	Logger *slog.Logger
+	// Calls keeps the simulated calls of the stateful sets. Nil: in this
+	// process (mpc.NewMemory). A store shared by several replicas
+	// (redisstore.CallStore) makes their calls one fake's: an action on
+	// any replica sees the actions of all, and its errors answer 503.
+	Calls CallStore
+}
+
+// A CallStore keeps the simulated calls of stateful sets of scenarios
+// (package mpc's model) where several replicas of the fake share them.
+type CallStore interface {
+	// Calls returns the calls of one set. scope names the set the same
+	// way in every replica (its kind and a digest of its world), so two
+	// sets never share calls and replicas of one set always do.
+	Calls(scope string) mpc.Calls
+	// Reset forgets the calls of every set, other replicas' included.
+	Reset(ctx context.Context) error
+}
+
+// A StoreError is a failure of the store the fake's state is shared
+// through (Options.Calls): the fake answers 503 naming the store, and the
+// state is as it was.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string { return e.Err.Error() }
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// storeError wraps the error of a call operation that is the store's,
+// not the model's (a refused transition, too many calls).
+func storeError(err error) error {
+	var te *mpc.TransitionError
+	if err == nil || errors.As(err, &te) || errors.Is(err, mpc.ErrTooManyCalls) {
+		return err
+	}
+	return &StoreError{Err: err}
 }
 
 // A Director holds the active scenarios and answers for them: it is the
@@ -81,7 +117,7 @@ type set struct {
 	scenarios []*scenarios.Scenario
 	engine    *scenarios.Engine
 	hasRules  bool
-	calls     *mpc.Registry // nil unless a scenario is stateful
+	calls     mpc.Calls // nil unless a scenario is stateful
 	accounts  map[string]string
 	phlos     map[string]mockserver.Phlo
 	nodes     map[[2]string]mockserver.Node
@@ -100,7 +136,7 @@ func New(opts Options, active ...*scenarios.Scenario) (*Director, error) {
 	d := &Director{opts: opts, explicit: explicit, loaded: map[string]*scenarios.Scenario{}}
 	byName := map[string]*set{}
 	d.byName.Store(&byName)
-	st, err := compile(active, opts.Operations)
+	st, err := d.compile(active, scopeActive)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +171,23 @@ func nameOf(s *scenarios.Scenario) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
-// compile validates ss (every problem of every scenario, joined) and builds
-// a set. Later scenarios override earlier ones.
-func compile(ss []*scenarios.Scenario, known scenarios.KnownOperations) (*set, error) {
+// The kinds of sets, in their calls' scope: the active set, and the sets
+// HeaderScenario names, have calls of their own.
+const (
+	scopeActive = "active"
+	scopeNamed  = "named"
+)
+
+// compile is compileWith the Director's operations and calls.
+func (d *Director) compile(ss []*scenarios.Scenario, kind string) (*set, error) {
+	return compileWith(ss, d.opts.Operations, d.opts.Calls, kind)
+}
+
+// compileWith validates ss (every problem of every scenario, joined) and
+// builds a set, whose calls (when stateful) are store's, or in memory when
+// store is nil. It writes nothing to the store. Later scenarios override
+// earlier ones.
+func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, store CallStore, kind string) (*set, error) {
 	var errs []error
 	for i, s := range ss {
 		if s == nil {
@@ -171,25 +221,38 @@ func compile(ss []*scenarios.Scenario, known scenarios.KnownOperations) (*set, e
 	for _, a := range w.Accounts {
 		st.accounts[a.AuthID] = a.AuthToken
 	}
-	if engine.Stateful() {
-		// Every declared node gets its call, even an empty one, so the
-		// control plane lists it before the first action.
-		st.calls = mpc.NewRegistry(mpc.Options{})
+	type seed struct {
+		Phlo, Node string
+		Members    []mpc.Member
 	}
+	var seeds []seed
 	for _, p := range w.PHLOs {
 		st.phlos[p.ID] = mockserver.Phlo{ID: p.ID, Name: p.Name, CreatedOn: p.CreatedOn}
 		for _, n := range p.Nodes {
 			st.nodes[[2]string{p.ID, n.ID}] = mockserver.Node{ID: n.ID, PhloID: p.ID, Type: "multi_party_call", Name: n.Name, CreatedOn: n.CreatedOn}
-			if st.calls == nil {
-				continue
-			}
 			members := make([]mpc.Member, len(n.Members))
 			for i, m := range n.Members {
 				members[i] = mpc.Member{Address: m.Address, Role: mpc.Role(m.Role), State: mpc.State(m.State)}
 			}
-			if err := st.calls.Seed(p.ID, n.ID, members); err != nil {
-				return nil, fmt.Errorf("world: %w", err)
-			}
+			seeds = append(seeds, seed{p.ID, n.ID, members})
+		}
+	}
+	if !engine.Stateful() {
+		return st, nil
+	}
+	if store == nil {
+		st.calls = mpc.NewMemory(mpc.Options{})
+	} else {
+		// The scope: the same world is the same calls, on every replica.
+		b, _ := json.Marshal(seeds)
+		sum := sha256.Sum256(b)
+		st.calls = store.Calls(kind + ":" + hex.EncodeToString(sum[:8]))
+	}
+	// Every declared node gets its call, even an empty one, so the
+	// control plane lists it before the first action.
+	for _, sd := range seeds {
+		if err := st.calls.Seed(sd.Phlo, sd.Node, sd.Members); err != nil {
+			return nil, fmt.Errorf("world: %w", err)
 		}
 	}
 	return st, nil
@@ -198,23 +261,48 @@ func compile(ss []*scenarios.Scenario, known scenarios.KnownOperations) (*set, e
 // Activate validates and compiles ss, then makes them the active set, all
 // at once: on error nothing changes. Later scenarios override earlier ones
 // (their rules are tried first, their world entries win). The calls of a
-// stateful scenario start from its world.
+// stateful scenario start from its world: with a shared store
+// (Options.Calls), for every replica; an error of the store is a
+// *StoreError.
 func (d *Director) Activate(ss ...*scenarios.Scenario) error {
-	st, err := compile(ss, d.opts.Operations)
+	st, err := d.compile(ss, scopeActive)
 	if err != nil {
 		return err
 	}
-	d.setActive(st)
-	return nil
+	return d.setActive(st, true)
+}
+
+// Resume is Activate, but for the calls: those a shared store
+// (Options.Calls) has for this set go on as they are. It is how a replica
+// starting beside others activates its --scenario arguments, so starting
+// or restarting one never ends the calls the others are serving. In memory
+// it is Activate.
+func (d *Director) Resume(ss ...*scenarios.Scenario) error {
+	st, err := d.compile(ss, scopeActive)
+	if err != nil {
+		return err
+	}
+	return d.setActive(st, d.opts.Calls == nil)
 }
 
 // setActive makes st the active set, under d.mu (see Director.mu), and
-// logs it: the one place Activate and Upload swap the set.
-func (d *Director) setActive(st *set) {
+// logs it: the one place Activate and Upload swap the set. With fresh,
+// st's calls start from its world first (in memory they are new already;
+// in a shared store they are cleared for every replica): if that fails,
+// nothing changes. A replica following an activation made on another
+// must swap the set without clearing, as Resume does: the calls were
+// cleared where it was made.
+func (d *Director) setActive(st *set, fresh bool) error {
+	if fresh && st.calls != nil && d.opts.Calls != nil {
+		if err := st.calls.Reset(context.Background()); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
 	d.mu.Lock()
 	d.active.Store(st)
 	d.mu.Unlock()
 	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	return nil
 }
 
 // ActivateNames activates loaded or built-in scenarios by name (a loaded
@@ -254,7 +342,7 @@ func (d *Director) Load(s *scenarios.Scenario) error {
 	if s == nil {
 		return errors.New("scripted: nil scenario")
 	}
-	st, err := compile([]*scenarios.Scenario{s}, d.opts.Operations)
+	st, err := d.compile([]*scenarios.Scenario{s}, scopeNamed)
 	if err != nil {
 		return err
 	}
@@ -291,7 +379,7 @@ func (d *Director) named(name string) *set {
 	if err != nil {
 		return nil
 	}
-	st, err := compile([]*scenarios.Scenario{s}, nil)
+	st, err := compileWith([]*scenarios.Scenario{s}, nil, d.opts.Calls, scopeNamed)
 	if err != nil {
 		d.opts.Logger.Error("built-in scenario does not compile", slog.String("scenario", name), slog.String("error", err.Error()))
 		return nil
@@ -332,14 +420,21 @@ func (d *Director) availableLocked() []string {
 }
 
 // Reset rewinds every rule counter and brings every simulated call back to
-// its scenario's world, for the active set and the per-request ones.
-func (d *Director) Reset() {
+// its scenario's world, for the active set and the per-request ones; with
+// a shared store (Options.Calls), every replica's calls. An error of the
+// store is a *StoreError, and nothing was reset.
+func (d *Director) Reset(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.opts.Calls != nil {
+		if err := d.opts.Calls.Reset(ctx); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
 	reset := func(st *set) {
 		st.engine.Reset()
-		if st.calls != nil {
-			st.calls.Reset()
+		if st.calls != nil && d.opts.Calls == nil {
+			_ = st.calls.Reset(ctx) // in memory: cannot fail
 		}
 	}
 	reset(d.active.Load())
@@ -347,16 +442,18 @@ func (d *Director) Reset() {
 		reset(st)
 	}
 	d.opts.Logger.Info("scenarios reset")
+	return nil
 }
 
 // Calls returns the state of the active set's simulated calls, nil when no
-// active scenario is stateful.
-func (d *Director) Calls() []mpc.Snapshot {
+// active scenario is stateful. An error of the store is a *StoreError.
+func (d *Director) Calls(ctx context.Context) ([]mpc.Snapshot, error) {
 	st := d.active.Load()
 	if st.calls == nil {
-		return nil
+		return nil, nil
 	}
-	return st.calls.Snapshot()
+	calls, err := st.calls.Snapshot(ctx)
+	return calls, storeError(err)
 }
 
 // Stateful reports whether the active set simulates calls.
@@ -402,7 +499,7 @@ func (d *Director) node(st *set, phloID, nodeID string) (mockserver.Node, bool) 
 // respond answers ex from st. Rules answer first; a rule without status
 // (latency or headers only) lets the request go on to the call model
 // (stateful scenarios), then to the contract's answer.
-func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
+func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 	if name := ex.Header.Get(HeaderScenario); name != "" {
 		st = d.named(name)
 		if st == nil {
@@ -441,9 +538,13 @@ func (d *Director) respond(st *set, ex *mockserver.Exchange) (*mockserver.Answer
 		}
 		out.Scenario = st.label
 		action := mpc.ActionFrom(ex.PathParams["member_address"], ex.Body)
-		res, err := st.calls.Apply(ex.PathParams["phlo_id"], ex.PathParams["node_id"], action)
-		if err != nil {
+		res, err := st.calls.Apply(ctx, ex.PathParams["phlo_id"], ex.PathParams["node_id"], action)
+		if err = storeError(err); err != nil {
 			out.Status, out.Body = http.StatusBadRequest, errorBody(err.Error())
+			if errors.As(err, new(*StoreError)) {
+				// Not the model's answer: the store's, sent as is.
+				out.Status, out.Body, out.Verbatim = http.StatusServiceUnavailable, errorBody(storeMessage(err)), true
+			}
 			return out, true
 		}
 		out.CallSeq = res.Seq
@@ -469,6 +570,12 @@ func (d *Director) closestRule(st *set, req *scenarios.Request) *mockserver.Answ
 	d.opts.Logger.Debug("no rule matched", slog.String("path", req.Path), slog.String("operation", req.OperationID),
 		slog.String("scenario", rm.Scenario), slog.String("closest_rule", rm.Rule), slog.String("differences", strings.Join(rm.Differences, "; ")))
 	return &mockserver.Answer{ClosestRule: rm}
+}
+
+// storeMessage is the error text of a 503 for a store error, in the words
+// of mockserver's own (a Store that cannot give a request its state).
+func storeMessage(err error) string {
+	return "The fake's state is unavailable: " + err.Error() + "."
 }
 
 func errorAnswer(status int, msg string) *mockserver.Answer {
@@ -503,6 +610,6 @@ type pinned struct {
 func (p *pinned) Token(authID string) (string, bool)             { return p.d.token(p.st, authID) }
 func (p *pinned) Phlo(id string) (mockserver.Phlo, bool)         { return p.d.phlo(p.st, id) }
 func (p *pinned) Node(phlo, node string) (mockserver.Node, bool) { return p.d.node(p.st, phlo, node) }
-func (p *pinned) Respond(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
-	return p.d.respond(p.st, ex)
+func (p *pinned) Respond(ctx context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
+	return p.d.respond(ctx, p.st, ex)
 }

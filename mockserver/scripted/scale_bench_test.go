@@ -74,7 +74,8 @@ func BenchmarkScaleCalls(b *testing.B) {
 				path := fmt.Sprintf("/v1/phlo/%s/multi_party_call/node-%d", phloID, i)
 				exchange(b, fake.API, "POST", path, `{"action":"call","to":"+14155550100","role":"agent","trigger_source":"+14155550199"}`, http.StatusCreated)
 			}
-			if n := len(fake.Director.Calls()); n != live+1 {
+			if calls, _ := fake.Director.Calls(b.Context()); len(calls) != live+1 {
+				n := len(calls)
 				b.Fatalf("got %d calls, want %d", n, live+1)
 			}
 			member := memberPath("+14152223333")

@@ -102,7 +102,8 @@ func setupCall(t *testing.T, s *mockservertest.Server, from string) {
 
 func snapshot(t *testing.T, s *mockservertest.Server) mpc.Snapshot {
 	t.Helper()
-	calls := s.Director.Calls()
+	calls, err := s.Director.Calls(t.Context())
+	require.NoError(t, err)
 	require.Len(t, calls, 1)
 	return calls[0]
 }

@@ -1,0 +1,91 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// The scripts of the calls (calls.go). A scope's keys start with its prefix
+// sp: sp.."c:"..id is a call's state (hash: v version, s Snapshot JSON),
+// sp.."l:"..id its log (list of mpc.Applied JSON), sp.."keys" the ids of its
+// calls with a key, sp.."made" those begun by an action (not seeded: the
+// ones counted against MaxCalls), sp.."idle" those of made nobody is on
+// (sorted set, scored by sp.."clock" at their last action: the least
+// recently used first). The scripts build the keys of other calls from sp,
+// so they need one Redis, not a cluster.
+
+// casScript writes a transition computed in Go if the call's version is
+// still the one read: 1 written (or this very write was already), 0 the
+// version changed (read again), -1 a new call over MaxCalls with nobody
+// idle to forget, -2 too late (past the deadline, in Redis's clock).
+//
+// KEYS: state, log, keys, made, idle, clock, scopes.
+// ARGV: 1 version read ("" none), 2 new version, 3 state, 4 log entry,
+// 5 log size, 6 id, 7 seeded "1", 8 idle after "1", 9 max calls, 10 batch,
+// 11 TTL seconds, 12 sp, 13 scope, 14 deadline (Unix microseconds).
+var casScript = redis.NewScript(`
+local v = redis.call('HGET', KEYS[1], 'v') or ''
+if v == ARGV[2] then return 1 end
+if v ~= ARGV[1] then return 0 end
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000000 + tonumber(t[2]) > tonumber(ARGV[14]) then return -2 end
+local id, sp = ARGV[6], ARGV[12]
+local function forget(m)
+  redis.call('DEL', sp .. 'c:' .. m, sp .. 'l:' .. m)
+  redis.call('SREM', KEYS[3], m)
+  redis.call('SREM', KEYS[4], m)
+  redis.call('ZREM', KEYS[5], m)
+end
+if ARGV[7] ~= '1' and redis.call('SISMEMBER', KEYS[4], id) == 0 then
+  local max = tonumber(ARGV[9])
+  if max > 0 and redis.call('SCARD', KEYS[4]) >= max then
+    local old = redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[10]) - 1)
+    if #old == 0 then
+      -- calls whose TTL ran out still count until dropped here
+      for _, m in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+        if redis.call('EXISTS', sp .. 'c:' .. m) == 0 then forget(m) end
+      end
+      if redis.call('SCARD', KEYS[4]) >= max then return -1 end
+    end
+    for _, m in ipairs(old) do forget(m) end
+  end
+  redis.call('SADD', KEYS[4], id)
+end
+local now = redis.call('INCR', KEYS[6])
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+local n = tonumber(ARGV[5])
+if n > 0 then
+  redis.call('RPUSH', KEYS[2], ARGV[4])
+  redis.call('LTRIM', KEYS[2], -n, -1)
+end
+if ARGV[7] ~= '1' then
+  if ARGV[8] == '1' then redis.call('ZADD', KEYS[5], now, id) else redis.call('ZREM', KEYS[5], id) end
+end
+redis.call('SADD', KEYS[3], id)
+redis.call('SADD', KEYS[7], ARGV[13])
+local ttl = tonumber(ARGV[11])
+for i = 1, 7 do redis.call('EXPIRE', KEYS[i], ttl) end
+return 1
+`)
+
+// resetScript forgets every call of one scope.
+// KEYS: keys, made, idle, scopes. ARGV: 1 sp, 2 scope.
+var resetScript = redis.NewScript(`
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  redis.call('DEL', ARGV[1] .. 'c:' .. m, ARGV[1] .. 'l:' .. m)
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('SREM', KEYS[4], ARGV[2])
+return 1
+`)
+
+// resetAllScript forgets every call of every scope.
+// KEYS: scopes. ARGV: 1 the prefix of the scopes' prefixes.
+var resetAllScript = redis.NewScript(`
+for _, s in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local sp = ARGV[1] .. s .. ':'
+  for _, m in ipairs(redis.call('SMEMBERS', sp .. 'keys')) do
+    redis.call('DEL', sp .. 'c:' .. m, sp .. 'l:' .. m)
+  end
+  redis.call('DEL', sp .. 'keys', sp .. 'made', sp .. 'idle')
+end
+redis.call('DEL', KEYS[1])
+return 1
+`)
