@@ -65,6 +65,7 @@ func (a *Answer) Body(apiID string) []byte {
 // use; the counters of sequences and `times` are shared by all callers.
 type Engine struct {
 	rules    []*compiledRule
+	index    *ruleIndex // the rules a request can match (index.go)
 	world    World
 	stateful bool
 }
@@ -127,6 +128,7 @@ func Compile(ss ...*Scenario) (*Engine, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	e.index = newRuleIndex(e.rules)
 	for _, s := range ss {
 		e.world = mergeWorld(e.world, s.World) // ss has no nil here
 		e.stateful = e.stateful || s.Stateful
@@ -151,7 +153,7 @@ func (e *Engine) Reset() {
 // Match returns the answer of the first rule that matches req, and false when
 // none does (the contract answers). A match counts as a hit of that rule.
 func (e *Engine) Match(req Request) (Answer, bool) {
-	for _, r := range e.rules {
+	for _, r := range e.index.group(req.OperationID).candidates(&req) {
 		if !r.match.Matches(&req) {
 			continue
 		}

@@ -163,27 +163,39 @@ func quote(s string) string {
 // by name): nothing when m matches req.
 func (m *Matcher) Diff(req *Request) []Difference {
 	var out []Difference
-	differ := func(field, want, got string) {
-		out = append(out, Difference{Field: field, Want: want, Got: got})
+	m.diff(req, &out)
+	return out
+}
+
+// diff counts the fields in which req differs from what m selects, and
+// appends a Difference for each to *out unless out is nil: counting alone
+// allocates nothing (Closest counts each rule's, and builds the closest's).
+func (m *Matcher) diff(req *Request, out *[]Difference) int {
+	n := 0
+	differ := func(prefix, name, want, got string, missing bool) {
+		n++
+		if out != nil {
+			*out = append(*out, Difference{Field: prefix + name, Want: want, Got: got, Missing: missing})
+		}
 	}
 	if m.operation != "" && m.operation != req.OperationID {
-		differ("operation", m.operation, req.OperationID)
+		differ("operation", "", m.operation, req.OperationID, false)
 	}
 	if m.method != "" && !strings.EqualFold(m.method, req.Method) {
-		differ("method", m.method, req.Method)
+		differ("method", "", m.method, req.Method, false)
 	}
 	if m.path != "" {
 		if ok, _ := path.Match(m.path, trimSlash(req.Path)); !ok {
-			differ("path", m.path, req.Path)
+			differ("path", "", m.path, req.Path, false)
 		}
 	}
 	for _, f := range m.pathParams {
 		got, ok := req.PathParams[f.k]
 		switch {
 		case !ok:
-			out = append(out, Difference{Field: "path_params." + f.k, Want: f.v, Missing: true})
+			differ("path_params.", f.k, f.v, "", true)
 		case got != f.v:
-			differ("path_params."+f.k, f.v, got)
+			differ("path_params.", f.k, f.v, got, false)
 		}
 	}
 	for i := range m.body {
@@ -191,24 +203,28 @@ func (m *Matcher) Diff(req *Request) []Difference {
 		v, ok := req.Body[f.k]
 		switch {
 		case !ok:
-			out = append(out, Difference{Field: "body." + f.k, Want: f.v, Missing: true})
+			differ("body.", f.k, f.v, "", true)
 		case !f.equal(v):
-			differ("body."+f.k, f.v, text(v))
+			got := ""
+			if out != nil {
+				got = text(v)
+			}
+			differ("body.", f.k, f.v, got, false)
 		}
 	}
 	for _, f := range m.headers {
 		vs, ok := req.Header[f.k]
 		switch {
 		case !ok || len(vs) == 0:
-			out = append(out, Difference{Field: "headers." + f.k, Want: f.v, Missing: true})
+			differ("headers.", f.k, f.v, "", true)
 		case vs[0] != f.v:
-			differ("headers."+f.k, f.v, vs[0])
+			differ("headers.", f.k, f.v, vs[0], false)
 		}
 	}
 	if m.authID != "" && m.authID != req.AuthID {
-		differ("auth_id", m.authID, req.AuthID)
+		differ("auth_id", "", m.authID, req.AuthID, false)
 	}
-	return out
+	return n
 }
 
 func (f *bodyField) equal(v any) bool {
@@ -242,21 +258,35 @@ type RuleMiss struct {
 // Nil when no rule aims there: a request far from every rule is not a miss.
 // It counts no hit.
 func (e *Engine) Closest(req *Request) *RuleMiss {
-	var best *RuleMiss
-	for _, r := range e.rules {
+	// Count first, without allocating, and describe only the closest: no
+	// rule that would match is tried, so no rule is closer than one field
+	// off, and the first so is the answer.
+	var best *compiledRule
+	fewest := 0
+	for _, r := range e.index.group(req.OperationID).rules {
 		if !r.match.endpoint(req) {
 			continue
 		}
-		d := r.match.Diff(req)
-		if n := r.hits.Load(); r.times > 0 && n >= r.times {
-			d = append(d, Difference{Field: "times", Want: strconv.FormatInt(r.times, 10), Got: strconv.FormatInt(n, 10)})
+		n := r.match.diff(req, nil)
+		if r.usedUp() {
+			n++
 		}
-		if len(d) == 0 {
-			continue // it would match: no miss to explain
-		}
-		if best == nil || len(d) < len(best.Differences) {
-			best = &RuleMiss{Rule: r.label, Differences: d}
+		if n > 0 && (best == nil || n < fewest) {
+			best, fewest = r, n
+			if n == 1 {
+				break
+			}
 		}
 	}
-	return best
+	if best == nil {
+		return nil
+	}
+	d := best.match.Diff(req)
+	if n := best.hits.Load(); best.times > 0 && n >= best.times {
+		d = append(d, Difference{Field: "times", Want: strconv.FormatInt(best.times, 10), Got: strconv.FormatInt(n, 10)})
+	}
+	return &RuleMiss{Rule: best.label, Differences: d}
 }
+
+// usedUp reports whether r's times are used up: it answers no more.
+func (r *compiledRule) usedUp() bool { return r.times > 0 && r.hits.Load() >= r.times }
