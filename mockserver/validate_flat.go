@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -164,100 +163,3 @@ func (p *fastString) valid(s string) bool {
 // does, with package formats' validator or without any (kin-openapi then
 // skips the format).
 var uuidFormat = regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)
-
-// parseFlat parses body (a JSON text, surrounding white space already
-// trimmed) when it is an object whose values are strings without escapes,
-// true, false or null, with no key twice. ok=false means the generic path
-// must read it; it is not an error. Keys and values are substrings of body:
-// nothing is copied.
-func parseFlat(body string) (obj map[string]any, ok bool) {
-	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' || !utf8.ValidString(body) {
-		return nil, false
-	}
-	obj = make(map[string]any, 8)
-	i := skipWS(body, 1)
-	if i < len(body) && body[i] == '}' {
-		return obj, i == len(body)-1
-	}
-	for {
-		key, j, ok := flatString(body, i)
-		if !ok {
-			return nil, false
-		}
-		if _, dup := obj[key]; dup {
-			return nil, false
-		}
-		i = skipWS(body, j)
-		if i >= len(body) || body[i] != ':' {
-			return nil, false
-		}
-		i = skipWS(body, i+1)
-		if i >= len(body) {
-			return nil, false
-		}
-		var v any
-		switch body[i] {
-		case '"':
-			s, j, ok := flatString(body, i)
-			if !ok {
-				return nil, false
-			}
-			v, i = s, j
-		case 't':
-			if len(body)-i < 4 || body[i:i+4] != "true" {
-				return nil, false
-			}
-			v, i = true, i+4
-		case 'f':
-			if len(body)-i < 5 || body[i:i+5] != "false" {
-				return nil, false
-			}
-			v, i = false, i+5
-		case 'n':
-			if len(body)-i < 4 || body[i:i+4] != "null" {
-				return nil, false
-			}
-			v, i = nil, i+4
-		default:
-			return nil, false
-		}
-		obj[key] = v
-		i = skipWS(body, i)
-		if i >= len(body) {
-			return nil, false
-		}
-		switch body[i] {
-		case ',':
-			i = skipWS(body, i+1)
-		case '}':
-			return obj, i == len(body)-1
-		default:
-			return nil, false
-		}
-	}
-}
-
-// flatString reads the JSON string starting at body[i] ('"'), which must
-// hold no escape and no control character, and returns it with the index
-// after its closing quote.
-func flatString(body string, i int) (string, int, bool) {
-	if i >= len(body) || body[i] != '"' {
-		return "", 0, false
-	}
-	for j := i + 1; j < len(body); j++ {
-		switch c := body[j]; {
-		case c == '"':
-			return body[i+1 : j], j + 1, true
-		case c == '\\' || c < 0x20:
-			return "", 0, false
-		}
-	}
-	return "", 0, false
-}
-
-func skipWS(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-		i++
-	}
-	return i
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/flatjson"
 	"github.com/phlomock/phlomock/internal/formats"
 	"github.com/phlomock/phlomock/openapi"
 )
@@ -60,7 +61,7 @@ func checkFastPath(t *testing.T, schemas map[string]struct {
 }, body string) {
 	t.Helper()
 	trimmed := strings.TrimSpace(body)
-	flat, ok := parseFlat(trimmed)
+	flat, ok := flatjson.Parse(trimmed)
 	if !ok {
 		return
 	}
@@ -137,7 +138,7 @@ func TestParseFlat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			got, ok := parseFlat(tt.body)
+			got, ok := flatjson.Parse(tt.body)
 			assert.Equal(t, tt.ok, ok, "got ok %v, want %v", ok, tt.ok)
 			if tt.ok {
 				assert.Equal(t, tt.want, got)

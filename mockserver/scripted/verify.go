@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/phlomock/phlomock/internal/flatjson"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -64,6 +66,9 @@ type patternMatcher struct {
 	p       *Pattern
 	m       *scenarios.Matcher
 	hasBody bool
+	// fields is the body of the entry being matched, reused from one
+	// entry to the next: a walk is one goroutine's.
+	fields map[string]any
 }
 
 func (p *Pattern) compile() (*patternMatcher, error) {
@@ -78,7 +83,7 @@ func (p *Pattern) compile() (*patternMatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &patternMatcher{p: p, m: m, hasBody: len(p.Body) > 0}, nil
+	return &patternMatcher{p: p, m: m, hasBody: len(p.Body) > 0, fields: make(map[string]any, 8)}, nil
 }
 
 // request is e as the matcher sees a request.
@@ -88,7 +93,13 @@ func (pm *patternMatcher) request(e *mockserver.Entry) *scenarios.Request {
 		Header: e.Header, AuthID: e.AuthID,
 	}
 	if pm.hasBody {
-		_ = json.Unmarshal([]byte(e.Body), &req.Body) // not an object: no fields
+		// The journal's bodies are mostly flat objects of strings, which
+		// flatjson reads as encoding/json does, several times faster.
+		if flatjson.ParseInto(strings.TrimSpace(e.Body), pm.fields) {
+			req.Body = pm.fields
+		} else {
+			_ = json.Unmarshal([]byte(e.Body), &req.Body) // not an object: no fields
+		}
 	}
 	return req
 }
