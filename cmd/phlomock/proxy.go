@@ -123,7 +123,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if err := loadScenarios(c.scenarioArgs(), fake.Director); err != nil {
+	if err := loadScenarios(c.scenarioArgs(), fake.Director, false); err != nil {
 		code := 1 // a bad file; an unknown name is a misuse
 		if ne := (*nameError)(nil); errors.As(err, &ne) {
 			code = 2

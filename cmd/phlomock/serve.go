@@ -40,17 +40,19 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	logger, _ := newLogger(stderr, c.logFormat, c.logLevel) // checked by parseServeFlags
-	f, err := c.build(logger)
+	store, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
-	store, err := c.openStore(ctx)
+	if store != nil {
+		defer store.Close()
+	}
+	f, err := c.build(logger, store)
 	if err != nil {
 		return err
 	}
 	sources := metrics.Sources{Journal: f.server.Journal(), Calls: f.liveCalls, Ready: f.server.Ready, Store: "memory"}
 	if store != nil {
-		defer store.Close()
 		store.Observe(f.metrics.ObserveStore)
 		sources.Store, sources.StorePrefix = store.String(), store.Prefix()
 	}
@@ -170,7 +172,11 @@ type serveFake struct {
 // build loads the contract and the scenarios and wires the fake. A bad
 // --spec exits 2; a bad scenario file exits 1, every problem as
 // file:line:column; an unknown scenario name exits 2.
-func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
+//
+// With a shared store, the simulated calls are kept in it, and the
+// scenarios given at start are taken up without clearing the calls that
+// other replicas have in progress (Director.Resume).
+func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serveFake, error) {
 	doc, err := c.loadSpec()
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
@@ -189,6 +195,9 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 		}
 	}
 	opts.AnswerExamples, opts.APIToken = !phlo, c.authToken
+	if store != nil {
+		directorOpts.Calls = redisstore.NewCallStore(store, mpc.Options{})
+	}
 	m := metrics.New()
 	opts.Observer = m
 	fake, err := scripted.NewServer(doc, directorOpts, opts)
@@ -197,7 +206,7 @@ func (c *serveConfig) build(logger *slog.Logger) (*serveFake, error) {
 	}
 	// Stamped before reading, so an edit made during start-up is reloaded.
 	watched := stamps(scenarioFiles(c.scenarioArgs()))
-	if err := loadScenarios(c.scenarioArgs(), fake.Director); err != nil {
+	if err := loadScenarios(c.scenarioArgs(), fake.Director, store != nil); err != nil {
 		code := 1
 		if ne := (*nameError)(nil); errors.As(err, &ne) {
 			code = 2

@@ -61,8 +61,9 @@ func (e *nameError) Unwrap() error { return e.err }
 // files), validates them all and activates them at once; the files are then
 // loaded into d so the control plane and the header can name them. Every
 // problem of every file is reported; on error nothing changes. An unknown
-// name is a *nameError.
-func loadScenarios(args []string, d *scripted.Director) error {
+// name is a *nameError. With resume, the calls in progress in a shared store
+// are kept (Director.Resume): a replica starting beside others.
+func loadScenarios(args []string, d *scripted.Director, resume bool) error {
 	var all, files []*scenarios.Scenario
 	var errs []error
 	for _, arg := range args {
@@ -89,7 +90,11 @@ func loadScenarios(args []string, d *scripted.Director) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if err := d.Activate(all...); err != nil {
+	activate := d.Activate
+	if resume {
+		activate = d.Resume
+	}
+	if err := activate(all...); err != nil {
 		return err
 	}
 	for _, s := range files {

@@ -66,7 +66,7 @@ func (w *watcher) run(ctx context.Context) {
 			continue
 		}
 		w.last = now
-		if err := loadScenarios(w.args, w.director); err != nil {
+		if err := loadScenarios(w.args, w.director, false); err != nil {
 			w.logger.Error("--watch: scenario files not reloaded, the active scenarios are unchanged", slog.String("errors", err.Error()))
 			continue
 		}
