@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/jsontype"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/dashboard"
 	"github.com/phlomock/phlomock/mockserver/mpc"
@@ -414,28 +415,28 @@ func article(jsonKind string) string {
 	return jsonKind
 }
 
-// kindOf is the JSON kind that a Go type decodes from.
+// kindOf is the JSON kind that a Go type decodes from, with its article
+// (jsontype.Name's words, but for lists, booleans and any value).
 func kindOf(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch t.Kind() {
 	case reflect.Slice, reflect.Array:
 		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(kindOf(t.Elem()), "a "), "an ") + "s"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.String:
-		return "a string"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Pointer:
-		return kindOf(t.Elem())
 	case reflect.Interface:
 		return "a JSON value"
 	}
-	return "another value"
+	switch n := jsontype.Name(t); n {
+	case "object", "integer":
+		return "an " + n
+	case "JSON value":
+		return "another value"
+	default:
+		return "a " + n
+	}
 }
 
 // jsonFields lists the JSON names of a struct's fields, embedded ones
