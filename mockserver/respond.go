@@ -23,6 +23,10 @@ type Exchange struct {
 	// when the request had none. RawBody is exactly what was sent.
 	Body    map[string]any
 	RawBody []byte
+	// DryRun asks for the answer without its effects (Server.Simulate): a
+	// Responder with state (a rule's counters, a simulated call) answers
+	// as it would now, and changes nothing.
+	DryRun bool
 }
 
 // An Answer replaces the spec's default answer.
@@ -82,6 +86,7 @@ func (s *Server) respond(x *request) (*Answer, *RequestError) {
 	ex := &Exchange{
 		OperationID: x.op.id, Method: r.Method, Path: r.URL.Path, PathParams: x.params,
 		Query: r.URL.Query(), Header: r.Header, AuthID: e.AuthID, Body: x.decoded, RawBody: x.raw,
+		DryRun: x.dryRun,
 	}
 	a, ok, bug := callResponder(r.Context(), x.state.Responder, ex)
 	if bug != nil {

@@ -171,8 +171,9 @@ type request struct {
 	// against the spec (Answer.Verbatim)
 	verbatim bool
 	// simulated: Simulate runs the request (simulate.go): no delay,
-	// journal or log
-	simulated bool
+	// journal or log; dryRun: nor any change of the Responder's state
+	// (Exchange.DryRun)
+	simulated, dryRun bool
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {

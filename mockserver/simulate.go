@@ -20,11 +20,23 @@ import (
 // Simulate runs r through the pipeline as ServeHTTP would, and returns the
 // journal entry it would have made, with the fake's Status and Answer
 // (Status 0: the fake would have dropped the connection), and the answer's
-// headers (Content-Type included), without writing
-// to anyone, journaling or logging it, and without a Responder's delay. r's
-// body is read. A Responder with state (a stateful scenario) still moves.
+// headers (Content-Type included), without writing to anyone, journaling
+// or logging it, without a Responder's delay, and without changing the
+// Responder's state (Exchange.DryRun: a rule's counters, a simulated
+// call). r's body is read.
 func (s *Server) Simulate(r *http.Request) (e *Entry, h http.Header) {
-	x := &request{r: r, start: time.Now(), simulated: true}
+	return s.simulate(r, true)
+}
+
+// SimulateApplied is Simulate, but the Responder's state moves as it
+// would in ServeHTTP: a stateful scenario's calls follow the request, a
+// rule's counters count it.
+func (s *Server) SimulateApplied(r *http.Request) (e *Entry, h http.Header) {
+	return s.simulate(r, false)
+}
+
+func (s *Server) simulate(r *http.Request, dry bool) (e *Entry, h http.Header) {
+	x := &request{r: r, start: time.Now(), simulated: true, dryRun: dry}
 	x.entry = &Entry{
 		Time: x.start.UTC(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redactHeader(r.Header),

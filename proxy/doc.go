@@ -21,7 +21,8 @@
 //
 // The fake side is asked with credentials it accepts when the target
 // accepted the application's (it cannot know the real account's token).
-// A stateful scenario's call model moves with the fake's answers.
+// The fake is asked without effect (a dry run): its rules' counters and a
+// stateful scenario's calls do not move, unless Options.Stateful.
 //
 // Safety: a plain-http target that is not loopback is refused unless
 // Options.InsecureTarget; a target that does not answer within

@@ -78,6 +78,13 @@ type Options struct {
 	Keep int
 	// Record keeps what --record writes (Proxy.Recorded).
 	Record bool
+	// Stateful makes the fake's state move with the traffic, as it would
+	// if the application talked to the fake: a stateful scenario's calls
+	// follow the application's actions, and rules' counters (times,
+	// sequence) count its requests. False: the fake is asked without
+	// effect (mockserver.Server.Simulate), so its state stays as the
+	// scenarios and the control plane set it.
+	Stateful bool
 	// Logger receives one line per exchange (never a header or a body)
 	// and the cause of every 502 and 504. Nil: no logs.
 	Logger *slog.Logger
@@ -394,7 +401,11 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 	if _, _, ok := r.BasicAuth(); ok && x.status != http.StatusUnauthorized {
 		in.Header["Authorization"] = p.fakeAuth
 	}
-	fe, fh := p.opts.Fake.Simulate(in)
+	simulate := p.opts.Fake.Simulate
+	if p.opts.Stateful {
+		simulate = p.opts.Fake.SimulateApplied
+	}
+	fe, fh := simulate(in)
 	res.Operation = fe.OperationID
 	res.FakeStatus = fe.Status
 	switch {

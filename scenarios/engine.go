@@ -152,12 +152,21 @@ func (e *Engine) Reset() {
 
 // Match returns the answer of the first rule that matches req, and false when
 // none does (the contract answers). A match counts as a hit of that rule.
-func (e *Engine) Match(req Request) (Answer, bool) {
+func (e *Engine) Match(req Request) (Answer, bool) { return e.match(req, true) }
+
+// Peek is Match without the hit: the answer the next matching request
+// would get, with every counter as it is (a proxy's dry run).
+func (e *Engine) Peek(req Request) (Answer, bool) { return e.match(req, false) }
+
+func (e *Engine) match(req Request, count bool) (Answer, bool) {
 	for _, r := range e.index.group(req.OperationID).candidates(&req) {
 		if !r.match.Matches(&req) {
 			continue
 		}
-		n := r.hits.Add(1)
+		n := r.hits.Load() + 1
+		if count {
+			n = r.hits.Add(1)
+		}
 		if r.times > 0 && n > r.times {
 			continue
 		}

@@ -300,3 +300,36 @@ rules:
 	assert.Equal(t, http.Header{"Content-Type": {"text/html"}}, a.Header)
 	assert.Equal(t, "<html><body><h1>502 Bad Gateway</h1></body></html>", string(a.Body("ID")))
 }
+
+// Peek answers what Match would answer next, at every point of a
+// sequence, and counts nothing: the proxy's dry run of the fake.
+func TestPeekCountsNothing(t *testing.T) {
+	e := compileYAML(t, `version: 1
+rules:
+  - name: seq
+    sequence:
+      - {status: 500, times: 2}
+      - {status: 201}
+    times: 3
+  - name: fallback
+    respond: 418
+`)
+	var peeked, matched []string
+	for range 5 {
+		for range 3 {
+			p, ok := e.Peek(callRequest())
+			require.True(t, ok)
+			peeked = append(peeked, fmt.Sprintf("%s:%d", p.RuleName, p.Status))
+		}
+		a, ok := e.Match(callRequest())
+		require.True(t, ok)
+		matched = append(matched, fmt.Sprintf("%s:%d", a.RuleName, a.Status))
+	}
+	assert.Equal(t, []string{"seq:500", "seq:500", "seq:201", "fallback:418", "fallback:418"}, matched,
+		"peeking in between changes no step of the sequence")
+	var want []string
+	for _, m := range matched {
+		want = append(want, m, m, m)
+	}
+	assert.Equal(t, want, peeked, "each peek is the next match's answer")
+}

@@ -28,6 +28,7 @@ type proxyConfig struct {
 	report         string
 	record         string
 	recordRedact   bool
+	stateful       bool
 }
 
 const proxyUsage = `usage: phlomock proxy --target URL [--report FILE] [--record FILE] [serve's flags]
@@ -81,6 +82,11 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		errs = append(errs, fmt.Errorf("PHLOMOCK_RECORD_REDACT: %q is not a boolean", envDefault("RECORD_REDACT", "")))
 	}
 	fs.BoolVar(&p.recordRedact, "record-redact", redact, "in the --record file, replace ids, phone numbers and SIP addresses by stable placeholders (env PHLOMOCK_RECORD_REDACT)")
+	stateful, err := strconv.ParseBool(envDefault("DRIFT_STATEFUL", "false"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PHLOMOCK_DRIFT_STATEFUL: %q is not a boolean", envDefault("DRIFT_STATEFUL", "")))
+	}
+	fs.BoolVar(&p.stateful, "drift-stateful", stateful, "the fake's state moves with the traffic: a stateful scenario's calls follow the application's actions, rules' times and sequences count its requests; default: the fake is asked without effect (env PHLOMOCK_DRIFT_STATEFUL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -89,6 +95,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := c.check(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.store != "memory" {
+		errs = append(errs, errors.New("proxy: --store is serve's: the proxy's fake answers in-process, from memory"))
 	}
 	if c.watch {
 		errs = append(errs, errors.New("proxy: --watch is serve's: restart the proxy to change its scenarios, or use the control plane (PUT /__admin/scenarios/active)"))
@@ -134,7 +143,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Target: target, InsecureTarget: p.insecureTarget, Fake: fake.API,
 		FakeAuthID: c.authID, FakeAuthToken: c.authToken, Spec: doc,
 		ActionStatus: c.actionStatus, StrictIDs: c.strictIDs,
-		Timeout: p.timeout, MaxBodyBytes: int64(c.maxBody), Record: p.record != "", Logger: logger,
+		Timeout: p.timeout, MaxBodyBytes: int64(c.maxBody), Record: p.record != "", Stateful: p.stateful, Logger: logger,
 	})
 	if err != nil {
 		return &exitError{code: 2, err: err}

@@ -204,16 +204,22 @@ func TestProxyRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		msg  string
+		env  string // PHLOMOCK_DRIFT_STATEFUL
 	}{
-		{nil, "--target is required"},
-		{[]string{"--target", "http://phlorunner.example.com"}, "plain http to a host that is not loopback"},
-		{[]string{"--target", "https://MA1:secret@phlorunner.example.com"}, "no user or password"},
-		{[]string{"--target", "http://127.0.0.1:1", "stray"}, `proxy takes no arguments, got "stray"`},
-		{[]string{"--target", "http://127.0.0.1:1", "--action-status", "202"}, "--action-status 202: want 200 or 201"},
-		{[]string{"--target", "http://127.0.0.1:1", "--scenario", "no-such-scenario"}, "no-such-scenario"},
-		{[]string{"--target", "http://127.0.0.1:1", "--target-timeout", "0s"}, "want a positive duration"},
+		{nil, "--target is required", ""},
+		{[]string{"--target", "http://phlorunner.example.com"}, "plain http to a host that is not loopback", ""},
+		{[]string{"--target", "https://MA1:secret@phlorunner.example.com"}, "no user or password", ""},
+		{[]string{"--target", "http://127.0.0.1:1", "stray"}, `proxy takes no arguments, got "stray"`, ""},
+		{[]string{"--target", "http://127.0.0.1:1", "--action-status", "202"}, "--action-status 202: want 200 or 201", ""},
+		{[]string{"--target", "http://127.0.0.1:1", "--scenario", "no-such-scenario"}, "no-such-scenario", ""},
+		{[]string{"--target", "http://127.0.0.1:1", "--target-timeout", "0s"}, "want a positive duration", ""},
+		{[]string{"--target", "http://127.0.0.1:1"}, `PHLOMOCK_DRIFT_STATEFUL: "sometimes" is not a boolean`, "sometimes"},
+		{[]string{"--target", "http://127.0.0.1:1", "--store", "redis://127.0.0.1:1/0"}, "--store is serve's", ""},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+		t.Run(strings.Join(tc.args, " ")+tc.env, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("PHLOMOCK_DRIFT_STATEFUL", tc.env)
+			}
 			var out, errw syncBuffer
 			code := exitCode(run(context.Background(), append([]string{"proxy", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, tc.args...), &out, &errw), &errw)
 			assert.Equal(t, 2, code)

@@ -22,6 +22,10 @@ type Calls interface {
 	// Apply performs a on the call of a node, or refuses it and changes
 	// nothing.
 	Apply(ctx context.Context, phloID, nodeID string, a Action) (Result, error)
+	// Try answers as Apply would now, and changes nothing: not the call,
+	// not its log, not the order in which calls are forgotten (a proxy's
+	// dry run of the fake).
+	Try(ctx context.Context, phloID, nodeID string, a Action) (Result, error)
 	// Snapshot returns the state of every call, ordered by PHLO then node.
 	Snapshot(ctx context.Context) ([]Snapshot, error)
 	// History returns how the call of a node came to its state, false when
@@ -45,6 +49,10 @@ func (m memory) Seed(phloID, nodeID string, members []Member) error {
 
 func (m memory) Apply(_ context.Context, phloID, nodeID string, a Action) (Result, error) {
 	return m.r.Apply(phloID, nodeID, a)
+}
+
+func (m memory) Try(_ context.Context, phloID, nodeID string, a Action) (Result, error) {
+	return m.r.Try(phloID, nodeID, a)
 }
 
 func (m memory) Snapshot(context.Context) ([]Snapshot, error) { return m.r.Snapshot(), nil }

@@ -216,6 +216,19 @@ func (r *Registry) Apply(phloID, nodeID string, a Action) (Result, error) {
 	}
 }
 
+// Try answers as Apply would now, on a copy of the call: the registry
+// changes in no way (a call that does not exist yet is not created).
+func (r *Registry) Try(phloID, nodeID string, a Action) (Result, error) {
+	r.mu.RLock()
+	e := r.calls[key{phloID, nodeID}]
+	r.mu.RUnlock()
+	now := Snapshot{PhloID: phloID, NodeID: nodeID}
+	if e != nil {
+		now = e.call.Snapshot()
+	}
+	return Restore(now).Apply(a)
+}
+
 // Reset brings every call back to its seeded members (or empty) and
 // forgets the others.
 func (r *Registry) Reset() {

@@ -150,6 +150,26 @@ func (c *Calls) Apply(ctx context.Context, phloID, nodeID string, a mpc.Action) 
 	return mpc.Result{}, c.cs.s.fail(fmt.Errorf("phlo %s node %s: %w (%d attempts)", phloID, nodeID, ErrContended, maxAttempts))
 }
 
+// Try answers as Apply would now, and writes nothing: one round trip.
+func (c *Calls) Try(ctx context.Context, phloID, nodeID string, a mpc.Action) (mpc.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	id := callID(phloID, nodeID)
+	s := c.cs.s
+	vals, err := s.client.HMGet(ctx, c.stateKey(id), "v", "s").Result()
+	if err != nil {
+		return mpc.Result{}, s.fail(err)
+	}
+	snap, _ := c.start(phloID, nodeID, id)
+	if _, ok := vals[0].(string); ok {
+		raw, _ := vals[1].(string)
+		if err := json.Unmarshal([]byte(raw), &snap); err != nil {
+			return mpc.Result{}, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
+		}
+	}
+	return mpc.Restore(snap).Apply(a)
+}
+
 // try is one attempt of Apply: done false when the call changed between
 // the read and the write (nothing was written).
 func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a mpc.Action) (mpc.Result, bool, error) {

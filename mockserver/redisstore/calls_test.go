@@ -121,3 +121,49 @@ func TestCallsStoreDown(t *testing.T) {
 	var te *mpc.TransitionError
 	assert.False(t, errors.As(err, &te))
 }
+
+// Try answers what Apply then answers, at every step of the transfer flow,
+// and changes nothing, in memory and in Redis alike (the proxy's dry run).
+func TestCallsTryChangesNothing(t *testing.T) {
+	s := redistest.Start(t)
+	inRedis, _ := replicas(t, s)
+	mem := mpc.NewMemory(mpc.Options{})
+	require.NoError(t, mem.Seed("P", "N", []mpc.Member{{Address: u1, Role: mpc.Agent}, {Address: u2, Role: mpc.Customer}}))
+	flow := []mpc.Action{
+		{Kind: mpc.Call, To: u4},
+		{Kind: mpc.WarmTransfer, TriggerSource: u1, To: u3},
+		{Kind: mpc.Hold, Member: u2}, // refused: held by the transfer
+		{Kind: mpc.Hangup, Member: u1},
+		{Kind: mpc.Hangup, Member: u1}, // refused: gone
+	}
+	ctx := context.Background()
+	for name, c := range map[string]mpc.Calls{"memory": mem, "redis": inRedis} {
+		for i, act := range flow {
+			before, err := c.Snapshot(ctx)
+			require.NoError(t, err)
+			hBefore, _, err := c.History(ctx, "P", "N")
+			require.NoError(t, err)
+			tried, tryErr := c.Try(ctx, "P", "N", act)
+			after, err := c.Snapshot(ctx)
+			require.NoError(t, err)
+			hAfter, _, err := c.History(ctx, "P", "N")
+			require.NoError(t, err)
+			assert.Equal(t, before, after, "%s step %d: Try changed the call", name, i)
+			assert.Equal(t, hBefore, hAfter, "%s step %d: Try changed the log", name, i)
+
+			got, err := c.Apply(ctx, "P", "N", act)
+			assert.Equal(t, got, tried, "%s step %d %v", name, i, act.Kind)
+			if err == nil {
+				assert.NoError(t, tryErr, "%s step %d", name, i)
+			} else {
+				assert.EqualError(t, tryErr, err.Error(), "%s step %d", name, i)
+			}
+		}
+		// A call that does not exist yet is not created by a Try.
+		_, err := c.Try(ctx, "P", "OTHER", mpc.Action{Kind: mpc.Call, To: u4})
+		require.NoError(t, err)
+		snaps, err := c.Snapshot(ctx)
+		require.NoError(t, err)
+		assert.Len(t, snaps, 1, name)
+	}
+}

@@ -515,7 +515,11 @@ func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange
 			OperationID: ex.OperationID, Method: ex.Method, Path: ex.Path, PathParams: ex.PathParams,
 			Body: ex.Body, Header: ex.Header, AuthID: ex.AuthID,
 		}
-		a, ok := st.engine.Match(req)
+		match := st.engine.Match
+		if ex.DryRun {
+			match = st.engine.Peek
+		}
+		a, ok := match(req)
 		if !ok {
 			out = d.closestRule(st, &req)
 		}
@@ -538,7 +542,11 @@ func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange
 		}
 		out.Scenario = st.label
 		action := mpc.ActionFrom(ex.PathParams["member_address"], ex.Body)
-		res, err := st.calls.Apply(ctx, ex.PathParams["phlo_id"], ex.PathParams["node_id"], action)
+		apply := st.calls.Apply
+		if ex.DryRun {
+			apply = st.calls.Try
+		}
+		res, err := apply(ctx, ex.PathParams["phlo_id"], ex.PathParams["node_id"], action)
 		if err = storeError(err); err != nil {
 			out.Status, out.Body = http.StatusBadRequest, errorBody(err.Error())
 			if errors.As(err, new(*StoreError)) {
