@@ -78,6 +78,7 @@ type Server struct {
 	opts    Options
 	router  *router
 	ops     map[*openapi3.Operation]*operation
+	byID    map[string]*operation // the operations with an id (CheckAnswerTo)
 	journal *Journal
 	ready   atomic.Bool
 	filter  *openapi3filter.Options
@@ -109,6 +110,7 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 	s := &Server{
 		opts:    opts,
 		ops:     map[*openapi3.Operation]*operation{},
+		byID:    map[string]*operation{},
 		journal: newJournal(opts.JournalSize, opts.JournalBodyLimit),
 		filter: &openapi3filter.Options{
 			MultiError:         true,
@@ -123,6 +125,9 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 				return nil, fmt.Errorf("mockserver: %w", err)
 			}
 			s.ops[op] = o
+			if o.id != "" {
+				s.byID[o.id] = o
+			}
 			s.routes = append(s.routes, Route{OperationID: o.id, Method: o.method, Path: o.path})
 		}
 	}

@@ -23,7 +23,7 @@ import (
 // headers (Content-Type included), without writing to anyone, journaling
 // or logging it, without a Responder's delay, and without changing the
 // Responder's state (Exchange.DryRun: a rule's counters, a simulated
-// call). r's body is read.
+// call). r's body is read. h may be shared: read it, do not change it.
 func (s *Server) Simulate(r *http.Request) (e *Entry, h http.Header) {
 	return s.simulate(r, true)
 }
@@ -59,12 +59,13 @@ func (s *Server) simulate(r *http.Request, dry bool) (e *Entry, h http.Header) {
 			body = errorBody(NewAPIID(), "The fake's answer breaks the contract: "+err.Error())
 		}
 	}
-	h = hdr.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
+	h = hdr
 	if _, ok := h["Content-Type"]; !ok && len(body) > 0 {
-		h.Set("Content-Type", "application/json")
+		h = hdr.Clone()
+		if h == nil {
+			h = make(http.Header, 1)
+		}
+		h["Content-Type"] = contentTypeJSON
 	}
 	x.entry.Status = status
 	x.entry.Answer = bytes.TrimSuffix(body, []byte("\n"))
@@ -86,6 +87,23 @@ func (s *Server) CheckAnswer(r *http.Request, status int, header http.Header, bo
 	if op == nil || rerr != nil {
 		return nil
 	}
+	return s.checkAnswer2(op, params, r, status, header, body)
+}
+
+// CheckAnswerTo is CheckAnswer for the request e is Simulate's entry of:
+// the operation e names is not looked for again.
+func (s *Server) CheckAnswerTo(e *Entry, r *http.Request, status int, header http.Header, body []byte) []Violation {
+	op := s.byID[e.OperationID]
+	if op == nil || op.method != r.Method {
+		return s.CheckAnswer(r, status, header, body)
+	}
+	if checkIDs(op, e.PathParams, r.URL.Path) != nil {
+		return nil // as CheckAnswer: no operation to check it against
+	}
+	return s.checkAnswer2(op, e.PathParams, r, status, header, body)
+}
+
+func (s *Server) checkAnswer2(op *operation, params map[string]string, r *http.Request, status int, header http.Header, body []byte) []Violation {
 	ct := header.Get("Content-Type")
 	if op.answerValid(status, ct, body) {
 		return nil

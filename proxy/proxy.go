@@ -265,11 +265,27 @@ func readBody(r *http.Request, limit int64) (raw []byte, whole bool, err error) 
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true, nil
 	}
-	var buf bytes.Buffer
 	if n := r.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n) + 1) // +1: the read that sees the end
+		// The usual case: one allocation of the announced length, then a
+		// read that must see the end.
+		raw = make([]byte, n)
+		if _, err = io.ReadFull(r.Body, raw); err != nil {
+			return nil, false, err
+		}
+		var one [1]byte
+		m, err := io.ReadAtLeast(r.Body, one[:], 1)
+		switch {
+		case err == io.EOF:
+			return raw, true, nil
+		case m == 0:
+			return nil, false, err
+		}
+		// More than announced (net/http's server never gives that): read
+		// on, as below.
+		raw = append(raw, one[0])
 	}
-	_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	buf := bytes.NewBuffer(raw)
+	_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1-int64(len(raw))))
 	raw = buf.Bytes()
 	if err != nil {
 		return nil, false, err
@@ -369,6 +385,7 @@ func (p *Proxy) Wait() { p.pending.Wait() }
 // check validates the exchange, asks the fake, and files the result.
 func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 	res := Exchange{Time: x.start.UTC(), Method: r.Method, Path: r.URL.Path, Status: x.status}
+	authID, _, basic := r.BasicAuth()
 	// The fake's copy: its own headers (the credentials may change), the
 	// body as read.
 	in := r.WithContext(context.Background())
@@ -382,7 +399,7 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 		res.Status, res.Error = x.sent, x.errText(p.opts)
 		fe, _ := p.opts.Fake.Simulate(in) // for the operation and the request's violations
 		res.Operation, res.RequestViolations = fe.OperationID, fe.Violations
-		p.file(r, fe, &res, nil, x)
+		p.file(r, authID, fe, &res, nil, x)
 		return
 	}
 	answer := x.body.buf.Bytes()
@@ -398,7 +415,7 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 	}
 	// The fake's side: the credentials the target accepted become ones the
 	// fake accepts.
-	if _, _, ok := r.BasicAuth(); ok && x.status != http.StatusUnauthorized {
+	if basic && x.status != http.StatusUnauthorized {
 		in.Header["Authorization"] = p.fakeAuth
 	}
 	simulate := p.opts.Fake.Simulate
@@ -420,7 +437,7 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 		if !fe.Valid {
 			res.RequestViolations = fe.Violations
 		}
-		res.AnswerViolations = p.opts.Fake.CheckAnswer(in, x.status, x.header, answer)
+		res.AnswerViolations = p.opts.Fake.CheckAnswerTo(fe, in, x.status, x.header, answer)
 		real := Answer{Status: x.status, ContentType: x.header.Get("Content-Type"), Body: answer}
 		fake := Answer{Status: fe.Status, ContentType: fh.Get("Content-Type"), Body: fe.Answer}
 		if fe.Status == 0 {
@@ -429,12 +446,11 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 			res.Drift = Diff(real, fake)
 		}
 		if p.rec != nil {
-			id, _, _ := r.BasicAuth()
-			p.rec.add(recorded{exchange: res, authID: id, params: fe.PathParams, query: r.URL.RawQuery, body: raw, answer: answer,
+			p.rec.add(recorded{exchange: res, authID: authID, params: fe.PathParams, query: r.URL.RawQuery, body: raw, answer: answer,
 				contentType: real.ContentType, retryAfter: x.header.Get("Retry-After"), fakeAnswer: fe.Answer, valid: fe.Valid})
 		}
 	}
-	p.file(r, fe, &res, answer, x)
+	p.file(r, authID, fe, &res, answer, x)
 }
 
 func (x *exchange) errText(o Options) string {
@@ -446,7 +462,7 @@ func (x *exchange) errText(o Options) string {
 
 // file journals the exchange (the real answer, with every violation) in
 // the fake's journal, adds it to the drift report and logs it.
-func (p *Proxy) file(r *http.Request, fe *mockserver.Entry, res *Exchange, answer []byte, x *exchange) {
+func (p *Proxy) file(r *http.Request, authID string, fe *mockserver.Entry, res *Exchange, answer []byte, x *exchange) {
 	res.Duration = time.Since(x.start)
 	e := *fe
 	// The fake's entry has the headers redacted, with the credentials it
@@ -457,7 +473,7 @@ func (p *Proxy) file(r *http.Request, fe *mockserver.Entry, res *Exchange, answe
 	} else {
 		delete(e.Header, "Authorization")
 	}
-	e.AuthID, _, _ = r.BasicAuth()
+	e.AuthID = authID
 	e.Status = res.Status
 	e.Answer = bytes.TrimSuffix(answer, []byte("\n"))
 	if answer == nil && res.Error != "" {
