@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -62,7 +63,8 @@ func (a *Answer) Body(apiID string) []byte {
 }
 
 // Engine answers requests from compiled scenarios. It is safe for concurrent
-// use; the counters of sequences and `times` are shared by all callers.
+// use; the counters of sequences and `times` are shared by all callers (and
+// by other engines through a Counter: see MatchCounted).
 type Engine struct {
 	rules    []*compiledRule
 	index    *ruleIndex // the rules a request can match (index.go)
@@ -74,12 +76,31 @@ type compiledRule struct {
 	name  string
 	label string // name, or "#N" for the Nth rule of its file
 	match *Matcher
+	// index is the rule's place in Engine.rules: the same on every
+	// replica that compiled the same scenarios (Counter.Hit's rule).
+	index int
+	// counts: the rule's answer depends on its hits (times, or a
+	// sequence of more than one step).
+	counts bool
 
 	steps []compiledStep
 	ends  []int64 // ends[i]: the number of hits after which step i is used up
 	times int64
 
+	// hits counts the rule's hits; with a Counter, it is only the last
+	// count the Counter gave, for Closest.
 	hits atomic.Int64
+}
+
+// A Counter counts the hits of an engine's rules where several engines
+// (replicas of the fake) share them, so that `times: 2` is two answers in
+// all. MatchCounted asks it only for the rules whose answer depends on
+// their hits (a positive times, or a sequence of more than one step).
+type Counter interface {
+	// Hit counts one hit of the rule at place rule (the same on every
+	// engine compiled from the same scenarios) and returns the rule's
+	// hits, this one included.
+	Hit(ctx context.Context, rule int) (int64, error)
 }
 
 type kv struct{ k, v string }
@@ -122,6 +143,7 @@ func Compile(ss ...*Scenario) (*Engine, error) {
 				errs = append(errs, s.errorAt(s.Rules[j].Pos, err.Error()))
 				continue
 			}
+			cr.index = len(e.rules)
 			e.rules = append(e.rules, cr)
 		}
 	}
@@ -143,7 +165,8 @@ func (e *Engine) World() World { return e.world }
 // multi-party call (stateful: true).
 func (e *Engine) Stateful() bool { return e.stateful }
 
-// Reset rewinds every sequence and `times` counter, as on a fresh start.
+// Reset rewinds every sequence and `times` counter, as on a fresh start; a
+// Counter's counts are its own to reset.
 func (e *Engine) Reset() {
 	for _, r := range e.rules {
 		r.hits.Store(0)
@@ -151,20 +174,43 @@ func (e *Engine) Reset() {
 }
 
 // Match returns the answer of the first rule that matches req, and false when
-// none does (the contract answers). A match counts as a hit of that rule.
-func (e *Engine) Match(req Request) (Answer, bool) { return e.match(req, true) }
+// none does (the contract answers). A match counts as a hit of that rule, in
+// the engine.
+func (e *Engine) Match(req Request) (Answer, bool) {
+	a, ok, _ := e.match(context.Background(), req, nil, true)
+	return a, ok
+}
 
 // Peek is Match without the hit: the answer the next matching request
-// would get, with every counter as it is (a proxy's dry run).
-func (e *Engine) Peek(req Request) (Answer, bool) { return e.match(req, false) }
+// would get, with every counter of the engine as it is (a proxy's dry run).
+func (e *Engine) Peek(req Request) (Answer, bool) {
+	a, ok, _ := e.match(context.Background(), req, nil, false)
+	return a, ok
+}
 
-func (e *Engine) match(req Request, count bool) (Answer, bool) {
+// MatchCounted is Match with the hits of the rules that count (times, or a
+// sequence of more than one step) counted by c instead of the engine; nil c
+// is Match. Other rules cost c nothing. An error of c is returned as is,
+// with no answer: the request cannot be answered as the rules say.
+func (e *Engine) MatchCounted(ctx context.Context, req Request, c Counter) (Answer, bool, error) {
+	return e.match(ctx, req, c, true)
+}
+
+func (e *Engine) match(ctx context.Context, req Request, c Counter, count bool) (Answer, bool, error) {
 	for _, r := range e.index.group(req.OperationID).candidates(&req) {
 		if !r.match.Matches(&req) {
 			continue
 		}
 		n := r.hits.Load() + 1
-		if count {
+		switch {
+		case !count:
+		case c != nil && r.counts:
+			var err error
+			if n, err = c.Hit(ctx, r.index); err != nil {
+				return Answer{}, false, err
+			}
+			r.hits.Store(n)
+		default:
 			n = r.hits.Add(1)
 		}
 		if r.times > 0 && n > r.times {
@@ -182,9 +228,9 @@ func (e *Engine) match(req Request, count bool) (Answer, bool) {
 		if st.spread > 0 {
 			a.Delay += rand.N(st.spread + 1)
 		}
-		return a, true
+		return a, true, nil
 	}
-	return Answer{}, false
+	return Answer{}, false, nil
 }
 
 func compileRule(r *Rule, i int) (*compiledRule, error) {
@@ -210,6 +256,7 @@ func compileRule(r *Rule, i int) (*compiledRule, error) {
 		end += int64(max(st.Times, 1))
 		cr.ends = append(cr.ends, end)
 	}
+	cr.counts = cr.times > 0 || len(cr.steps) > 1
 	return cr, nil
 }
 

@@ -40,6 +40,8 @@ type config struct {
 	world mockserver.World
 	names []string
 	ss    []func(scenarios.KnownOperations) (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
+
+	counters scripted.CounterStore
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -62,6 +64,11 @@ func WithWorld(w mockserver.World) Option { return func(c *config) { c.world = w
 // replaced by the one account of WithAccount (or the default one), and
 // their world, when they have none, by WithWorld's.
 func WithOptions(opts mockserver.Options) Option { return func(c *config) { c.opts = opts } }
+
+// WithCounters keeps the hits of the rules that count (times, sequences)
+// in cs (scripted.Options.Counters), such as a redisstore.CounterStore
+// that several fakes share; nil keeps them in the fake.
+func WithCounters(cs scripted.CounterStore) Option { return func(c *config) { c.counters = cs } }
 
 // WithScenario activates built-in scenarios by name (later ones override
 // earlier ones), as `phlomock serve --scenario NAME` does.
@@ -134,7 +141,7 @@ func Start(opts ...Option) (*Server, error) {
 		}
 		s.Mock, api, admin = m, m, m.AdminHandler()
 	} else {
-		fake, err := scripted.NewServer(c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger}, c.opts)
+		fake, err := scripted.NewServer(c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger, Counters: c.counters}, c.opts)
 		if err == nil {
 			err = activate(fake.Director, c)
 		}

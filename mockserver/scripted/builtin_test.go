@@ -115,30 +115,39 @@ func TestBuiltins(t *testing.T) {
 			{name: "hold twice", method: "POST", path: memberPath("+14152223333"), body: hold, status: 400, error: "member is not connected"},
 		},
 	}
-	for _, name := range scenarios.BuiltinNames() {
-		t.Run(name, func(t *testing.T) {
-			steps, ok := tables[name]
-			require.True(t, ok, "built-in %s has no table in TestBuiltins", name)
-			s := mockservertest.NewServer(t, mockservertest.WithScenario(name))
-			runSteps(t, s, steps)
-		})
-	}
+	onStores(t, func(t *testing.T, on store) {
+		for _, name := range scenarios.BuiltinNames() {
+			t.Run(name, func(t *testing.T) {
+				steps, ok := tables[name]
+				require.True(t, ok, "built-in %s has no table in TestBuiltins", name)
+				s := mockservertest.NewServer(t, mockservertest.WithScenario(name), on(t))
+				runSteps(t, s, steps)
+			})
+		}
+	})
 }
 
 // TestHeaderSelectsAScenarioForOneRequest: X-Phlomock-Scenario answers one
 // request from another scenario; the next one is the active set's again.
 func TestHeaderSelectsAScenarioForOneRequest(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
-	h := []string{"X-Phlomock-Scenario", "bad-role"}
-	runSteps(t, s, []step{
-		{name: "bad-role for one request", method: "POST", path: nodePath, body: call, header: h, status: 400, error: "Invalid value provided for role.", rule: "refuse-role"},
-		{name: "success again", method: "POST", path: nodePath, body: call, status: 201},
-		{name: "auth-failure for one request", method: "GET", path: phloPath, header: []string{"X-Phlomock-Scenario", "auth-failure"}, status: 401, rule: "revoked-credentials"},
-		{name: "an unknown name is a 400 naming the choices", method: "GET", path: phloPath, header: []string{"X-Phlomock-Scenario", "nope"}, status: 400, error: "Unknown scenario \"nope\""},
+	onStores(t, func(t *testing.T, on store) {
+		s := mockservertest.NewServer(t, mockservertest.WithScenario("success"), on(t))
+		h := []string{"X-Phlomock-Scenario", "bad-role"}
+		flaky := []string{"X-Phlomock-Scenario", "flaky"}
+		runSteps(t, s, []step{
+			{name: "bad-role for one request", method: "POST", path: nodePath, body: call, header: h, status: 400, error: "Invalid value provided for role.", rule: "refuse-role"},
+			{name: "success again", method: "POST", path: nodePath, body: call, status: 201},
+			{name: "auth-failure for one request", method: "GET", path: phloPath, header: []string{"X-Phlomock-Scenario", "auth-failure"}, status: 401, rule: "revoked-credentials"},
+			{name: "an unknown name is a 400 naming the choices", method: "GET", path: phloPath, header: []string{"X-Phlomock-Scenario", "nope"}, status: 400, error: "Unknown scenario \"nope\""},
+			{name: "flaky's first failure", method: "GET", path: phloPath, header: flaky, status: 500, rule: "fail-twice"},
+			{name: "the active set between", method: "GET", path: phloPath, status: 200},
+			{name: "flaky's second failure", method: "GET", path: phloPath, header: flaky, status: 500, rule: "fail-twice"},
+			{name: "flaky's contract answer", method: "GET", path: phloPath, header: flaky, status: 200},
+		})
+		es := s.Journal(mockserver.Filter{})
+		assert.Equal(t, "bad-role", es[0].Scenario)
+		assert.Equal(t, "", es[1].Scenario, "the active set answered with the contract")
 	})
-	es := s.Journal(mockserver.Filter{})
-	assert.Equal(t, "bad-role", es[0].Scenario)
-	assert.Equal(t, "", es[1].Scenario, "the active set answered with the contract")
 }
 
 // TestLaterScenariosOverride: rules of a later scenario are tried first.

@@ -60,6 +60,26 @@ type Options struct {
 	// (redisstore.CallStore) makes their calls one fake's: an action on
 	// any replica sees the actions of all, and its errors answer 503.
 	Calls CallStore
+	// Counters keeps the hits of the rules that count (times, sequences).
+	// Nil: in this process. A store shared by several replicas
+	// (redisstore.CounterStore) makes their counts one fake's, `times: 2`
+	// two answers in all; each hit of such a rule is a round trip, and its
+	// errors answer 503.
+	Counters CounterStore
+}
+
+// A CounterStore keeps the hits of the rules of sets of scenarios where
+// several replicas of the fake share them.
+type CounterStore interface {
+	// Counter returns the counter of one set's rules. scope names the set
+	// the same way on every replica (its kind and a digest of its
+	// scenarios), so two sets never share counts and replicas of one set
+	// always do.
+	Counter(scope string) scenarios.Counter
+	// Clear starts one scope's counts from zero, for every replica.
+	Clear(ctx context.Context, scope string) error
+	// Reset starts every scope's counts from zero, for every replica.
+	Reset(ctx context.Context) error
 }
 
 // A CallStore keeps the simulated calls of stateful sets of scenarios
@@ -118,9 +138,13 @@ type set struct {
 	engine    *scenarios.Engine
 	hasRules  bool
 	calls     mpc.Calls // nil unless a scenario is stateful
-	accounts  map[string]string
-	phlos     map[string]mockserver.Phlo
-	nodes     map[[2]string]mockserver.Node
+	// counter counts the rules' hits when they are shared (Options.Counters):
+	// nil in memory, where the engine counts them.
+	counter    scenarios.Counter
+	countScope string
+	accounts   map[string]string
+	phlos      map[string]mockserver.Phlo
+	nodes      map[[2]string]mockserver.Node
 }
 
 // New returns a Director with the given scenarios active (none: an empty
@@ -178,16 +202,16 @@ const (
 	scopeNamed  = "named"
 )
 
-// compile is compileWith the Director's operations and calls.
+// compile is compileWith the Director's operations and stores.
 func (d *Director) compile(ss []*scenarios.Scenario, kind string) (*set, error) {
-	return compileWith(ss, d.opts.Operations, d.opts.Calls, kind)
+	return compileWith(ss, d.opts.Operations, d.opts.Calls, d.opts.Counters, kind)
 }
 
 // compileWith validates ss (every problem of every scenario, joined) and
 // builds a set, whose calls (when stateful) are store's, or in memory when
 // store is nil. It writes nothing to the store. Later scenarios override
 // earlier ones.
-func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, store CallStore, kind string) (*set, error) {
+func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, store CallStore, counters CounterStore, kind string) (*set, error) {
 	var errs []error
 	for i, s := range ss {
 		if s == nil {
@@ -217,6 +241,10 @@ func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, stor
 		st.hasRules = st.hasRules || len(s.Rules) > 0
 	}
 	st.label = strings.Join(st.names, "+")
+	if counters != nil && st.hasRules {
+		st.countScope = kind + ":" + rulesDigest(ss)
+		st.counter = counters.Counter(st.countScope)
+	}
 	w := engine.World()
 	for _, a := range w.Accounts {
 		st.accounts[a.AuthID] = a.AuthToken
@@ -272,27 +300,33 @@ func (d *Director) Activate(ss ...*scenarios.Scenario) error {
 	return d.setActive(st, true)
 }
 
-// Resume is Activate, but for the calls: those a shared store
-// (Options.Calls) has for this set go on as they are. It is how a replica
-// starting beside others activates its --scenario arguments, so starting
-// or restarting one never ends the calls the others are serving. In memory
-// it is Activate.
+// Resume is Activate, but for the calls and the rules' counts: those
+// shared stores (Options.Calls, Options.Counters) have for this set go on
+// as they are. It is how a replica starting beside others activates its
+// --scenario arguments, so starting or restarting one never ends the
+// calls the others are serving nor rewinds their sequences. In memory it
+// is Activate (the set is new, so are its calls and counts).
 func (d *Director) Resume(ss ...*scenarios.Scenario) error {
 	st, err := d.compile(ss, scopeActive)
 	if err != nil {
 		return err
 	}
-	return d.setActive(st, d.opts.Calls == nil)
+	return d.setActive(st, false)
 }
 
 // setActive makes st the active set, under d.mu (see Director.mu), and
 // logs it: the one place Activate and Upload swap the set. With fresh,
-// st's calls start from its world first (in memory they are new already;
-// in a shared store they are cleared for every replica): if that fails,
-// nothing changes. A replica following an activation made on another
+// st's calls start from its world and its rules' counts from zero first
+// (in memory they are new already; in a shared store they are cleared for
+// every replica): if that fails, nothing changes. A replica following an activation made on another
 // must swap the set without clearing, as Resume does: the calls were
 // cleared where it was made.
 func (d *Director) setActive(st *set, fresh bool) error {
+	if fresh && st.counter != nil {
+		if err := d.opts.Counters.Clear(context.Background(), st.countScope); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
 	if fresh && st.calls != nil && d.opts.Calls != nil {
 		if err := st.calls.Reset(context.Background()); err != nil {
 			return &StoreError{Err: err}
@@ -379,7 +413,7 @@ func (d *Director) named(name string) *set {
 	if err != nil {
 		return nil
 	}
-	st, err := compileWith([]*scenarios.Scenario{s}, nil, d.opts.Calls, scopeNamed)
+	st, err := compileWith([]*scenarios.Scenario{s}, nil, d.opts.Calls, d.opts.Counters, scopeNamed)
 	if err != nil {
 		d.opts.Logger.Error("built-in scenario does not compile", slog.String("scenario", name), slog.String("error", err.Error()))
 		return nil
@@ -421,11 +455,16 @@ func (d *Director) availableLocked() []string {
 
 // Reset rewinds every rule counter and brings every simulated call back to
 // its scenario's world, for the active set and the per-request ones; with
-// a shared store (Options.Calls), every replica's calls. An error of the
-// store is a *StoreError, and nothing was reset.
+// shared stores (Options.Calls, Options.Counters), every replica's calls
+// and counts. An error of a store is a *StoreError, and nothing was reset.
 func (d *Director) Reset(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.opts.Counters != nil {
+		if err := d.opts.Counters.Reset(ctx); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
 	if d.opts.Calls != nil {
 		if err := d.opts.Calls.Reset(ctx); err != nil {
 			return &StoreError{Err: err}
@@ -515,11 +554,22 @@ func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange
 			OperationID: ex.OperationID, Method: ex.Method, Path: ex.Path, PathParams: ex.PathParams,
 			Body: ex.Body, Header: ex.Header, AuthID: ex.AuthID,
 		}
-		match := st.engine.Match
-		if ex.DryRun {
-			match = st.engine.Peek
+		var a scenarios.Answer
+		var ok bool
+		switch {
+		case ex.DryRun:
+			// A dry run (the proxy's) counts nothing, in this process.
+			a, ok = st.engine.Peek(req)
+		case st.counter == nil:
+			a, ok = st.engine.Match(req)
+		default:
+			var err error
+			if a, ok, err = st.engine.MatchCounted(ctx, req, st.counter); err != nil {
+				out = errorAnswer(http.StatusServiceUnavailable, storeMessage(err))
+				out.Scenario, out.Verbatim = st.label, true
+				return out, true
+			}
 		}
-		a, ok := match(req)
 		if !ok {
 			out = d.closestRule(st, &req)
 		}
@@ -561,6 +611,25 @@ func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange
 	// A rule with no status answered (latency, headers); else out, when
 	// set, only explains a miss.
 	return out, out != nil && out.ClosestRule == nil
+}
+
+// rulesDigest names the rules of ss the same way on every replica that
+// loaded the same content, wherever its files are: a digest of what the
+// answers depend on, the scenarios' names, worlds and rules (fmt prints
+// maps sorted, and the rules hold no pointer but Respond).
+func rulesDigest(ss []*scenarios.Scenario) string {
+	h := sha256.New()
+	for _, s := range ss {
+		fmt.Fprintf(h, "%q %t %+v\n", s.Name, s.Stateful, s.World)
+		for _, r := range s.Rules {
+			var respond scenarios.Response
+			if r.Respond != nil {
+				respond = *r.Respond
+			}
+			fmt.Fprintf(h, "%q %+v %t %+v %+v %d\n", r.Name, r.Match, r.Respond != nil, respond, r.Sequence, r.Times)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // closestRule explains a request no rule of st matched, when one came close
