@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestContainer(t *testing.T) {
 	pm := newPodman(t)
 	root := repoRoot(t)
 
-	buildImage(t, pm, root)
+	localImage(t, pm, root)
 
 	t.Run("image", func(t *testing.T) {
 		out, err := pm.run(t, startWait, "image", "inspect", image)
@@ -264,6 +265,25 @@ func (p *podman) imageID(tb testing.TB) string {
 		return ""
 	}
 	return strings.TrimSpace(out)
+}
+
+// imageBuilt is true once localImage has built image in this run.
+var (
+	imageOnce  sync.Once
+	imageBuilt bool
+)
+
+// localImage builds image once per run of the package's tests: the tests
+// that need it share one build (minutes on a loaded machine).
+func localImage(tb testing.TB, p *podman, root string) {
+	tb.Helper()
+	imageOnce.Do(func() {
+		buildImage(tb, p, root)
+		imageBuilt = true
+	})
+	if !imageBuilt {
+		tb.Fatalf("building %s failed in an earlier test of this run", image)
+	}
 }
 
 // buildImage builds image with the documented command, `make docker`, and

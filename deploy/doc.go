@@ -3,9 +3,10 @@
 // for hosts without systemd, such as CI here) and container_test.go, which builds
 // the image from the repository's Dockerfile with `make docker`, starts it with a
 // published loopback port as a CI service would, waits for its HEALTHCHECK and
-// sends it real requests.
+// sends it real requests. deploy/kubernetes/ holds the Kubernetes manifests;
+// kubernetes_test.go checks them and runs the Deployment with podman kube play.
 //
-// It is not a library: it has no exported API and nothing imports it. The test
-// skips when podman is not installed, unless PHLOMOCK_REQUIRE_CONTAINER=1 (set
-// by .ci/run), when it fails instead.
+// It is not a library: it has no exported API and nothing imports it. The
+// podman tests skip when podman is not installed, unless
+// PHLOMOCK_REQUIRE_CONTAINER=1 (set by .ci/run), when they fail instead.
 package deploy
