@@ -1,12 +1,15 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/flatjson"
 )
 
 // A Matcher is a compiled Match: the one request matcher of phlomock. Rules
@@ -106,15 +109,13 @@ func (m *Matcher) endpoint(req *Request) bool {
 }
 
 func (m *Matcher) details(req *Request) bool {
+	return m.notBody(req) && m.bodyMatches(req.Body)
+}
+
+// notBody: every detail but the body's fields.
+func (m *Matcher) notBody(req *Request) bool {
 	for _, f := range m.pathParams {
 		if req.PathParams[f.k] != f.v {
-			return false
-		}
-	}
-	for i := range m.body {
-		f := &m.body[i]
-		v, ok := req.Body[f.k]
-		if !ok || !f.equal(v) {
 			return false
 		}
 	}
@@ -124,6 +125,50 @@ func (m *Matcher) details(req *Request) bool {
 		}
 	}
 	return m.authID == "" || m.authID == req.AuthID
+}
+
+func (m *Matcher) bodyMatches(body map[string]any) bool {
+	for i := range m.body {
+		f := &m.body[i]
+		v, ok := body[f.k]
+		if !ok || !f.equal(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchesRaw is Matches for a request whose body is still its JSON text
+// (req.Body is not read): the body is looked at last, only when the rest
+// matches and the matcher names body fields, and a flat object
+// (flatjson.Scan) is read in place, without decoding or allocating. A body
+// that is not a JSON object has no fields.
+func (m *Matcher) MatchesRaw(req *Request, body string) bool {
+	if !m.endpoint(req) || !m.notBody(req) {
+		return false
+	}
+	if len(m.body) == 0 {
+		return true
+	}
+	body = strings.TrimSpace(body)
+	if len(m.body) < 64 {
+		var found uint64
+		equal := true
+		flat := flatjson.Scan(body, func(key, value string, kind flatjson.Kind) {
+			for i := range m.body {
+				if f := &m.body[i]; f.k == key {
+					found |= 1 << i
+					equal = equal && f.equalFlat(value, kind)
+				}
+			}
+		})
+		if flat {
+			return equal && found == 1<<len(m.body)-1
+		}
+	}
+	var decoded map[string]any
+	_ = json.Unmarshal([]byte(body), &decoded) // not an object: no fields
+	return m.bodyMatches(decoded)
 }
 
 // A Difference is one reason a matcher did not select a request: the field
@@ -225,6 +270,18 @@ func (m *Matcher) diff(req *Request, out *[]Difference) int {
 		differ("auth_id", "", m.authID, req.AuthID, false)
 	}
 	return n
+}
+
+// equalFlat is equal for a value flatjson.Scan read, as the same value
+// decoded by encoding/json would compare.
+func (f *bodyField) equalFlat(value string, kind flatjson.Kind) bool {
+	switch kind {
+	case flatjson.String:
+		return value == f.v
+	case flatjson.Null:
+		return f.v == "" || f.v == "null"
+	}
+	return value == f.v // "true", "false"
 }
 
 func (f *bodyField) equal(v any) bool {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -189,4 +190,59 @@ func BenchmarkMatcherMatches(b *testing.B) {
 			b.Fatal("no match")
 		}
 	}
+}
+
+// MatchesRaw agrees with Matches on the body decoded by encoding/json, for
+// flat bodies (read in place) and the others (decoded) alike, and reads a
+// flat body without allocating.
+func TestMatchesRaw(t *testing.T) {
+	bodies := []string{
+		``, `not json`, `[]`, `{}`, `null`,
+		`{"action":"call","role":"agent"}`,
+		` {"action" : "call", "role":"agent"} `,
+		`{"action":"call"}`,
+		`{"action":"call","role":"customer"}`,
+		`{"action":"call","role":"agent","extra":true}`,
+		`{"action":"call","role":"agent","action":"hold"}`, // twice: encoding/json keeps the last
+		`{"action":"hold","role":"agent","action":"call"}`,
+		`{"action":"c\u0061ll","role":"agent"}`,  // escaped: decoded
+		`{"action":"call","role":"agent","n":1}`, // a number: decoded
+		`{"action":"call","role":"agent","n":{"x":1}}`,
+		`{"action":"call","role":null}`,
+		`{"action":"call","role":true,"flag":false}`,
+	}
+	matches := []map[string]string{
+		nil,
+		{"action": "call"},
+		{"action": "call", "role": "agent"},
+		{"role": "null"},
+		{"role": ""},
+		{"role": "true", "flag": "false"},
+		{"n": "1"},
+		{"n": "1.0"},
+		{"missing": ""},
+	}
+	for _, fields := range matches {
+		m, err := NewMatcher(Match{Operation: "updateMultiPartyCall", Body: fields})
+		require.NoError(t, err)
+		for _, body := range bodies {
+			req := callRequest()
+			req.Body = nil
+			_ = json.Unmarshal([]byte(body), &req.Body)
+			want := m.Matches(&req)
+			assert.Equal(t, want, m.MatchesRaw(&req, body), "match %v body %s", fields, body)
+		}
+	}
+	m, err := NewMatcher(Match{Operation: "updateMultiPartyCall", Body: map[string]string{"action": "call", "role": "agent"}})
+	require.NoError(t, err)
+	req := callRequest()
+	allocs := testing.AllocsPerRun(100, func() {
+		if !m.MatchesRaw(&req, `{"action":"call","to":"+14152224444","role":"agent"}`) {
+			t.Fatal("no match")
+		}
+	})
+	assert.Zero(t, allocs)
+	other := callRequest()
+	other.OperationID = "updateMember"
+	assert.False(t, m.MatchesRaw(&other, "not even read"), "another operation: the body is not read")
 }

@@ -27,6 +27,40 @@ func Parse(body string) (obj map[string]any, ok bool) {
 // bodies one after the other: after false, obj holds nothing usable.
 func ParseInto(body string, obj map[string]any) (ok bool) {
 	clear(obj)
+	return Scan(body, func(key, value string, kind Kind) {
+		switch kind {
+		case String:
+			obj[key] = value
+		case True:
+			obj[key] = true
+		case False:
+			obj[key] = false
+		default:
+			obj[key] = nil
+		}
+	})
+}
+
+// Kind is the JSON kind of a value Scan reads.
+type Kind uint8
+
+// The kinds of value of a flat object.
+const (
+	String Kind = iota
+	True
+	False
+	Null
+)
+
+// MaxKeys is the most keys Scan reads in one object; a body with more is
+// left to encoding/json.
+const MaxKeys = 32
+
+// Scan reads body as Parse does, giving each key and value to visit in
+// order (value is the string's text, or "true", "false" or "null"), without
+// allocating. ok=false (not flat, or more than MaxKeys keys) means
+// encoding/json must read it: visit may have seen part of it.
+func Scan(body string, visit func(key, value string, kind Kind)) (ok bool) {
 	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' || !utf8.ValidString(body) {
 		return false
 	}
@@ -34,14 +68,19 @@ func ParseInto(body string, obj map[string]any) (ok bool) {
 	if i < len(body) && body[i] == '}' {
 		return i == len(body)-1
 	}
+	var seen [MaxKeys]string
+	n := 0
 	for {
 		key, j, ok := flatString(body, i)
-		if !ok {
+		if !ok || n == MaxKeys {
 			return false
 		}
-		if _, dup := obj[key]; dup {
-			return false
+		for _, k := range seen[:n] {
+			if k == key {
+				return false // twice: encoding/json keeps the last
+			}
 		}
+		seen[n], n = key, n+1
 		i = skipWS(body, j)
 		if i >= len(body) || body[i] != ':' {
 			return false
@@ -50,33 +89,34 @@ func ParseInto(body string, obj map[string]any) (ok bool) {
 		if i >= len(body) {
 			return false
 		}
-		var v any
+		var value string
+		var kind Kind
 		switch body[i] {
 		case '"':
 			s, j, ok := flatString(body, i)
 			if !ok {
 				return false
 			}
-			v, i = s, j
+			value, kind, i = s, String, j
 		case 't':
 			if len(body)-i < 4 || body[i:i+4] != "true" {
 				return false
 			}
-			v, i = true, i+4
+			value, kind, i = "true", True, i+4
 		case 'f':
 			if len(body)-i < 5 || body[i:i+5] != "false" {
 				return false
 			}
-			v, i = false, i+5
+			value, kind, i = "false", False, i+5
 		case 'n':
 			if len(body)-i < 4 || body[i:i+4] != "null" {
 				return false
 			}
-			v, i = nil, i+4
+			value, kind, i = "null", Null, i+4
 		default:
 			return false
 		}
-		obj[key] = v
+		visit(key, value, kind)
 		i = skipWS(body, i)
 		if i >= len(body) {
 			return false
