@@ -173,9 +173,9 @@ type serveFake struct {
 // --spec exits 2; a bad scenario file exits 1, every problem as
 // file:line:column; an unknown scenario name exits 2.
 //
-// With a shared store, the simulated calls are kept in it, and the
-// scenarios given at start are taken up without clearing the calls that
-// other replicas have in progress (Director.Resume).
+// With a shared store, the simulated calls and the rules' counts are kept
+// in it, and the scenarios given at start are taken up without clearing
+// the calls or counts of other replicas (Director.Resume).
 func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serveFake, error) {
 	doc, err := c.loadSpec()
 	if err != nil {
@@ -197,6 +197,7 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 	opts.AnswerExamples, opts.APIToken = !phlo, c.authToken
 	if store != nil {
 		directorOpts.Calls = redisstore.NewCallStore(store, mpc.Options{})
+		directorOpts.Counters = redisstore.NewCounterStore(store)
 	}
 	m := metrics.New()
 	opts.Observer = m
