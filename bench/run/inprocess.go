@@ -43,6 +43,8 @@ var pairs = []pair{
 		"BenchmarkScaleRules/rules-500-last", "BenchmarkScaleRules/small-last", 1.2},
 	{"500 rules in layered scenarios, the request matching none, <= 1.2x the ns/op of a small scenario", "./mockserver/scripted",
 		"BenchmarkScaleRules/rules-500-none", "BenchmarkScaleRules/small-none", 1.2},
+	{"the stateless seed with --store redis (loopback) >= 80% of the memory store's throughput: <= 1.25x its ns/op (issue 15)", "./cmd/phlomock",
+		"BenchmarkServeStore/seed/redis", "BenchmarkServeStore/seed/memory", 1.25},
 	{"verify over a full 100,000-entry journal <= 50 ms", "./mockserver/scripted",
 		"BenchmarkVerifyFullJournal", "", float64(50 * time.Millisecond)},
 }
