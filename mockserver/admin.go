@@ -36,7 +36,12 @@ func (s *Server) getJournal(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Status = n
 	}
-	WriteJournalPage(w, r, s.journal.Page(pq, f.match))
+	page, err := s.journal.PageContext(r.Context(), pq, f.match)
+	if err != nil {
+		WriteStoreError(w, err)
+		return
+	}
+	WriteJournalPage(w, r, page)
 }
 
 // ParsePageQuery reads the paging parameters of GET /__admin/journal:
@@ -96,9 +101,19 @@ func WriteJournalPage(w http.ResponseWriter, r *http.Request, page JournalPage) 
 	WriteJSON(w, http.StatusOK, page)
 }
 
-func (s *Server) deleteJournal(w http.ResponseWriter, _ *http.Request) {
-	s.journal.Reset()
+func (s *Server) deleteJournal(w http.ResponseWriter, r *http.Request) {
+	if err := s.journal.ResetContext(r.Context()); err != nil {
+		WriteStoreError(w, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// WriteStoreError answers 503 {api_id, error} for err, a failure of the
+// store the fake's state is shared through (its message names the store,
+// without its password): the request may succeed once the store is back.
+func WriteStoreError(w http.ResponseWriter, err error) {
+	WriteError(w, http.StatusServiceUnavailable, "The fake's state is unavailable: "+err.Error()+".")
 }
 
 // WriteJSON writes v as the JSON answer of a control plane route.

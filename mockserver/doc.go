@@ -49,7 +49,8 @@
 //
 // The other files: server.go (Options, New, the pipeline), compile.go (what
 // New precomputes from the spec), errors.go (codes and their statuses),
-// journal.go, admin.go and controlplane.go (the control plane: its handlers,
+// journal.go, journal_shared.go (a journal shared by replicas through a
+// JournalStore), admin.go and controlplane.go (the control plane: its handlers,
 // and its gorilla/mux router with the --admin-prefix mount) and limits.go
 // (the connection bounds serve sets).
 //

@@ -116,6 +116,8 @@ type Journal struct {
 	headers internTable[http.Header]
 	params  internTable[map[string]string]
 	authIDs internTable[string]
+	// shared, when set (SetStore), is given every entry too.
+	shared JournalStore
 }
 
 // DefaultJournalSize is the number of exchanges kept when Options.JournalSize is 0.
@@ -142,6 +144,9 @@ func (j *Journal) add(e *Entry) {
 	j.compact(e)
 	e.Seq = j.seq.Add(1)
 	j.store(e)
+	if j.shared != nil {
+		j.shared.Add(e)
+	}
 }
 
 // store puts e in its slot, unless a later entry has taken it: a request

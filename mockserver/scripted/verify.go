@@ -193,7 +193,12 @@ func journalHandler(journal *mockserver.Journal) http.Handler {
 			mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value provided for path. %q is not a path.Match pattern: %v.", p.Path, errors.Unwrap(err)))
 			return
 		}
-		mockserver.WriteJournalPage(w, r, journal.Page(pq, m.match))
+		page, err := journal.PageContext(r.Context(), pq, m.match)
+		if err != nil {
+			writeStoreError(w, err)
+			return
+		}
+		mockserver.WriteJournalPage(w, r, page)
 	})
 }
 
@@ -252,7 +257,11 @@ func verifyHandler(journal *mockserver.Journal) http.Handler {
 			mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value provided for path. %q is not a path.Match pattern: %v.", req.Path, errors.Unwrap(err)))
 			return
 		}
-		entries := journal.Entries(mockserver.Filter{})
+		entries, err := journal.EntriesContext(r.Context(), mockserver.Filter{})
+		if err != nil {
+			writeStoreError(w, err)
+			return
+		}
 		res := VerifyResult{Count: count(entries, m), Expect: req.Expect}
 		if res.Count == 0 {
 			res.Near = near(entries, m, nearMisses)

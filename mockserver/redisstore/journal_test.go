@@ -1,0 +1,292 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/openapi"
+)
+
+// journalFake is a fake whose journal is shared through a store of its own
+// connection to s, as a replica's is.
+type journalFake struct {
+	fake    *mockserver.Server
+	journal *redisstore.Journal
+}
+
+func newJournalFake(t *testing.T, s *redistest.Server, opts redisstore.JournalOptions) journalFake {
+	t.Helper()
+	st, err := redisstore.Open(context.Background(), s.URL(0), "t:")
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	doc, err := openapi.Load()
+	require.NoError(t, err)
+	fake, err := mockserver.New(doc, mockserver.Options{JournalSize: opts.Size})
+	require.NoError(t, err)
+	j := redisstore.NewJournal(st, opts)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = j.Close(ctx) // the store may be down: then the queue is lost
+	})
+	fake.Journal().SetStore(j)
+	return journalFake{fake: fake, journal: j}
+}
+
+// send sends the seed request for node N<n> to f, with the default
+// account's credentials and a proxy's bearer token.
+func (f journalFake) send(t *testing.T, n int) {
+	t.Helper()
+	req := httptest.NewRequest("POST", fmt.Sprintf("/v1/phlo/P1/multi_party_call/N%d", n),
+		strings.NewReader(`{"action":"call","to":"+14152225555","role":"agent","trigger_source":"+14151112222"}`))
+	req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+	req.Header.Set("Proxy-Authorization", "Bearer proxy-secret-0123")
+	req.Header.Set("Content-Type", "application/json")
+	f.fake.ServeHTTP(httptest.NewRecorder(), req)
+}
+
+func (f journalFake) sync(t *testing.T) {
+	t.Helper()
+	require.NoError(t, f.journal.Sync(context.Background()))
+}
+
+func seqs(entries []*mockserver.Entry) []uint64 {
+	out := []uint64{}
+	for _, e := range entries {
+		out = append(out, e.Seq)
+	}
+	return out
+}
+
+// One replica on an empty store: every page of the shared journal is the
+// ring's, byte for byte in JSON (the entries come back from Redis as they
+// went in, numbered alike).
+func TestJournalPagesAsInMemory(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{})
+	for n := 1; n <= 10; n++ {
+		f.send(t, n)
+	}
+	node7 := func(e *mockserver.Entry) bool { return strings.HasSuffix(e.Path, "/N7") }
+	for name, q := range map[string]struct {
+		q     mockserver.PageQuery
+		match func(*mockserver.Entry) bool
+	}{
+		"first page":        {q: mockserver.PageQuery{After: 0, Limit: 3}},
+		"middle page":       {q: mockserver.PageQuery{After: 3, Limit: 3}},
+		"last page":         {q: mockserver.PageQuery{After: 9, Limit: 3}},
+		"after the end":     {q: mockserver.PageQuery{After: 10, Limit: 3}},
+		"latest":            {q: mockserver.PageQuery{Latest: true, Limit: 3}},
+		"latest, all":       {q: mockserver.PageQuery{Latest: true}},
+		"latest, filtered":  {q: mockserver.PageQuery{Latest: true, Limit: 1}, match: node7},
+		"after, filtered":   {q: mockserver.PageQuery{After: 7, Limit: 1}, match: node7},
+		"after, filtered 2": {q: mockserver.PageQuery{After: 2, Limit: 1}, match: node7},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want, err := json.Marshal(f.fake.Journal().Page(q.q, q.match))
+			require.NoError(t, err)
+			page, err := f.fake.Journal().PageContext(context.Background(), q.q, q.match)
+			require.NoError(t, err)
+			got, err := json.Marshal(page)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(want), string(got))
+		})
+	}
+	all, err := f.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{Since: 4, Limit: 3})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{8, 9, 10}, seqs(all))
+}
+
+// Two replicas: each reads the entries of both, numbered in one order
+// (the order they were written in), and paging from after=0 reads each
+// once.
+func TestJournalTwoReplicas(t *testing.T) {
+	s := redistest.Start(t)
+	a := newJournalFake(t, s, redisstore.JournalOptions{})
+	b := newJournalFake(t, s, redisstore.JournalOptions{})
+	for n := 1; n <= 9; n++ {
+		on := []journalFake{a, b}[n%2]
+		on.send(t, n)
+		on.sync(t) // written before the next: the shared order is n's
+	}
+	for _, on := range []journalFake{a, b} {
+		var paths []string
+		var after uint64
+		for {
+			page, err := on.fake.Journal().PageContext(context.Background(), mockserver.PageQuery{After: after, Limit: 4}, nil)
+			require.NoError(t, err)
+			for _, e := range page.Entries {
+				paths = append(paths, e.Path[strings.LastIndex(e.Path, "/")+1:])
+			}
+			after = page.Next
+			if !page.More {
+				break
+			}
+		}
+		assert.Equal(t, []string{"N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"}, paths)
+		assert.Equal(t, uint64(9), after)
+	}
+}
+
+// The stream keeps the journal's size exactly, the latest entries.
+func TestJournalSizeCap(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{Size: 5})
+	for n := 1; n <= 12; n++ {
+		f.send(t, n)
+	}
+	f.sync(t)
+	st, err := redisstore.Open(context.Background(), s.URL(0), "t:")
+	require.NoError(t, err)
+	defer st.Close()
+	n, err := st.Client().XLen(context.Background(), "t:journal").Result()
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), n)
+	all, err := f.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{8, 9, 10, 11, 12}, seqs(all))
+}
+
+// A reset on one replica empties the journal for all; numbers go on.
+func TestJournalReset(t *testing.T) {
+	s := redistest.Start(t)
+	a := newJournalFake(t, s, redisstore.JournalOptions{})
+	b := newJournalFake(t, s, redisstore.JournalOptions{})
+	a.send(t, 1)
+	b.send(t, 2)
+	b.sync(t)
+	rec := httptest.NewRecorder()
+	a.fake.AdminHandler().ServeHTTP(rec, httptest.NewRequest("DELETE", mockserver.AdminBase+"/journal", nil))
+	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
+	all, err := b.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	assert.Empty(t, all)
+	b.send(t, 3)
+	b.sync(t) // another replica's entry: a reads it once b has written it
+	all, err = a.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	assert.Equal(t, uint64(3), all[0].Seq)
+}
+
+// Redis gets the entries as the ring keeps them: no Auth Token, no proxy
+// secret, in any key (the Auth ID is kept, for certification).
+func TestJournalNoCredentialInRedis(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{})
+	for n := 1; n <= 3; n++ {
+		f.send(t, n)
+	}
+	f.sync(t)
+	st, err := redisstore.Open(context.Background(), s.URL(0), "")
+	require.NoError(t, err)
+	defer st.Close()
+	ctx := context.Background()
+	c := st.Client()
+	keys, err := c.Keys(ctx, "*").Result()
+	require.NoError(t, err)
+	require.NotEmpty(t, keys)
+	var all strings.Builder
+	for _, k := range keys {
+		all.WriteString(k + "\n")
+		switch typ := c.Type(ctx, k).Val(); typ {
+		case "stream":
+			msgs, err := c.XRange(ctx, k, "-", "+").Result()
+			require.NoError(t, err)
+			for _, m := range msgs {
+				fmt.Fprintln(&all, m.ID, m.Values)
+			}
+		case "string":
+			all.WriteString(c.Get(ctx, k).Val() + "\n")
+		default:
+			t.Errorf("key %s: a %s, which this test does not read", k, typ)
+		}
+	}
+	dump := all.String()
+	secretB64 := base64.StdEncoding.EncodeToString([]byte(mockserver.DefaultAuthID + ":" + mockserver.DefaultAuthToken))
+	for _, secret := range []string{mockserver.DefaultAuthToken, secretB64, "proxy-secret-0123"} {
+		assert.NotContains(t, dump, secret)
+	}
+	assert.Contains(t, dump, mockserver.DefaultAuthID+`:[redacted]`)
+	assert.Equal(t, 3, strings.Count(dump, "/v1/phlo/P1/multi_party_call/N"))
+}
+
+// With the store down, a read fails naming the store (GET
+// /__admin/journal answers 503 {api_id, error}), entries wait in the
+// queue, and once the store is back they are written.
+func TestJournalStoreDown(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{})
+	f.send(t, 1)
+	f.sync(t)
+	s.Stop()
+	for n := 2; n <= 4; n++ {
+		f.send(t, n)
+	}
+	_, err := f.fake.Journal().PageContext(context.Background(), mockserver.PageQuery{Latest: true}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "store redis://"+s.Addr+"/0")
+
+	rec := httptest.NewRecorder()
+	f.fake.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", mockserver.AdminBase+"/journal", nil))
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	var body struct {
+		APIID string `json:"api_id"`
+		Error string `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	assert.NotEmpty(t, body.APIID)
+	assert.Contains(t, body.Error, "store redis://"+s.Addr+"/0")
+
+	s.Restart() // empty: the test server keeps nothing on disk
+	require.Eventually(t, func() bool { return f.journal.Sync(context.Background()) == nil }, 20*time.Second, 50*time.Millisecond)
+	all, err := f.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	var paths []string
+	for _, e := range all {
+		paths = append(paths, e.Path)
+	}
+	assert.Equal(t, []string{"/v1/phlo/P1/multi_party_call/N2", "/v1/phlo/P1/multi_party_call/N3", "/v1/phlo/P1/multi_party_call/N4"}, paths)
+	assert.Zero(t, f.journal.Dropped())
+}
+
+// A full queue drops what does not fit, and counts it, rather than wait.
+func TestJournalQueueFullDrops(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{Queue: 2})
+	s.Stop()
+	for n := 1; n <= 6; n++ {
+		f.send(t, n)
+	}
+	// At most one write being retried and 2 queued: 3 or more dropped.
+	assert.GreaterOrEqual(t, f.journal.Dropped(), uint64(3))
+	assert.Len(t, f.fake.Journal().Entries(mockserver.Filter{}), 6, "the ring keeps them all")
+}
+
+// Close writes what is queued before it returns.
+func TestJournalCloseWritesTheQueue(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{})
+	for n := 1; n <= 300; n++ {
+		f.send(t, n)
+	}
+	require.NoError(t, f.journal.Close(context.Background()))
+	other := newJournalFake(t, s, redisstore.JournalOptions{})
+	all, err := other.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	assert.Len(t, all, 300)
+	assert.Equal(t, uint64(300), all[len(all)-1].Seq)
+}
