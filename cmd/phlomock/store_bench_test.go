@@ -19,8 +19,9 @@ import (
 
 // BenchmarkServeStore compares the fake serve builds with --store memory
 // and with --store redis:// (a redis-server of its own on loopback), in one
-// run: the seed's stateless request, and steps of the transfer-flow call,
-// one accepted (hold, then unhold, of the customer) and one refused. The
+// run: the seed's stateless request, the same under flaky once its
+// counted rule is used up, and steps of the transfer-flow call, one
+// accepted (hold, then unhold, of the customer) and one refused. The
 // handler is called in process, without HTTP, and with --log-level warn, so
 // that nothing dilutes the store's share. Each redis case reports its round
 // trips to Redis per request (redis-rt/op, counted with Store.Observe) and
@@ -48,16 +49,23 @@ func BenchmarkServeStore(b *testing.B) {
 	unhold := benchRequest{"POST", flowMember, `{"action":"unhold"}`, http.StatusCreated}
 	refused := benchRequest{"POST", flowMember, `{"action":"unhold"}`, http.StatusBadRequest}
 
+	failed := seed
+	failed.status = http.StatusInternalServerError
+
 	cases := []struct {
 		name     string
 		scenario string
+		before   []benchRequest // sent once, first
 		steps    []benchRequest // sent in turn, one per op
 		parallel bool
 	}{
-		{"seed", "success", []benchRequest{seed}, false},
-		{"seed-parallel", "success", []benchRequest{seed}, true},
-		{"transfer-flow-step", "transfer-flow", []benchRequest{hold, unhold}, false},
-		{"transfer-flow-refused", "transfer-flow", []benchRequest{refused}, false},
+		{"seed", "success", nil, []benchRequest{seed}, false},
+		{"seed-parallel", "success", nil, []benchRequest{seed}, true},
+		// flaky's rule (times: 2, no match) used up: every request still
+		// asks its counter.
+		{"seed-flaky-used-up", "flaky", []benchRequest{failed, failed}, []benchRequest{seed}, false},
+		{"transfer-flow-step", "transfer-flow", nil, []benchRequest{hold, unhold}, false},
+		{"transfer-flow-refused", "transfer-flow", nil, []benchRequest{refused}, false},
 	}
 	// An untimed warm-up, so that the first case measured does not also
 	// pay for the process's start (the heap's growth, the GC's pacing).
@@ -70,6 +78,9 @@ func BenchmarkServeStore(b *testing.B) {
 			var named sync.Once // RunParallel calls the function once per b.N it tries
 			b.Run(tc.name+"/"+st.name, func(b *testing.B) {
 				h, rt := benchServeFake(b, st.url, tc.scenario)
+				for _, s := range tc.before {
+					s.send(b, h)
+				}
 				// The steps once outside the timing: the connection's
 				// handshake and the scripts' first load are not a
 				// request's. Then one step again, to name its commands.
