@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -93,4 +94,27 @@ func TestReplicasShareCounters(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	}
 	check("after a reset on one replica")
+
+	// Redis lost: a request a counting rule matches answers 503 naming the
+	// store on every replica; one no rule matches needs no store.
+	s.Stop()
+	for i, r := range rs {
+		req, err := http.NewRequest("GET", r.API+tests[0].path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", r.Auth)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var body struct{ Error string }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "replica %d", i)
+		assert.Contains(t, body.Error, "store redis://"+s.Addr, "replica %d", i)
+		status, _ := r.send(t, flowStep{flowNode, `{"action":"call","to":"+14155550100","role":"agent","trigger_source":"+14155550101"}`})
+		assert.Equal(t, http.StatusCreated, status, "replica %d: no rule, no store", i)
+	}
+	s.Restart()
+	for _, r := range rs {
+		r.waitReady(t, http.StatusOK)
+	}
+	assert.Equal(t, tests[0].want, statusCounts(t, rs, n, tests[0].path), "back, from zero (a restarted Redis lost its data)")
 }

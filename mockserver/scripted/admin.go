@@ -2,7 +2,6 @@ package scripted
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -281,11 +280,9 @@ func (d *Director) Upload(s *scenarios.Scenario, activate bool) error {
 		if err != nil {
 			return err
 		}
-		if fresh := st.calls != nil && d.opts.Calls != nil; fresh {
-			// Before Load: a store that fails changes nothing.
-			if err := st.calls.Reset(context.Background()); err != nil {
-				return &StoreError{Err: err}
-			}
+		// Before Load: a store that fails changes nothing.
+		if err := d.startFresh(st); err != nil {
+			return err
 		}
 		if err := d.Load(s); err != nil {
 			return err

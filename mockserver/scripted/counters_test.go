@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -11,8 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/openapi"
 )
 
 // A store says where the fakes of a test keep their rule counters: each
@@ -131,8 +135,9 @@ func TestCountersSharedByTwoFakes(t *testing.T) {
 	})
 }
 
-// Activating a set starts its counts from zero for every replica; a
-// resume (a replica starting beside others) keeps them.
+// Activating a set (in Go, or by an upload through the control plane)
+// starts its counts from zero for every replica; a resume (a replica
+// starting beside others) keeps them.
 func TestCountersActivateClearsResumeKeeps(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
 		fakes := replicas(t, on, 2)
@@ -146,6 +151,10 @@ func TestCountersActivateClearsResumeKeeps(t *testing.T) {
 		require.NoError(t, fakes[0].Director.Activate(ss...))
 		assert.Equal(t, 500, send(t, fakes[0], "GET", nodePath, nil).status, "activate starts from zero")
 		assert.Equal(t, 503, send(t, fakes[0], "GET", nodePath, nil).status)
+
+		require.Equal(t, 201, admin(t, fakes[1], "POST", "/__admin/scenarios", "application/yaml", twiceYAML, nil))
+		require.NoError(t, fakes[0].Director.Resume(ss...))
+		assert.Equal(t, 500, send(t, fakes[0], "GET", nodePath, nil).status, "an upload that activates starts from zero")
 	})
 }
 
@@ -185,4 +194,30 @@ func TestCountersStoreDown(t *testing.T) {
 
 	r.Restart()
 	assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status, "back: Restart lost the counts, as a new Redis would")
+}
+
+// BenchmarkCountedRule is BenchmarkColdTransferScriptedRuleMiss (flaky
+// active, its two failures used up, so its counting rule is hit and falls
+// through on every request) with the counts in memory and in a real Redis
+// on loopback: the redis case is the cost of one hit's round trip.
+func BenchmarkCountedRule(b *testing.B) {
+	doc, err := openapi.Load()
+	require.NoError(b, err)
+	for _, name := range []string{"memory", "redis"} {
+		b.Run(name, func(b *testing.B) {
+			var opts scripted.Options
+			if name == "redis" {
+				opts.Counters = redisstore.NewCounterStore(openStore(b, redistest.Start(b)))
+			}
+			fake, err := scripted.NewServer(doc, opts, mockserver.Options{})
+			require.NoError(b, err)
+			require.NoError(b, fake.Director.ActivateNames("flaky"))
+			for range 2 { // use up flaky's two failures
+				req := httptest.NewRequest("GET", "/v1/phlo/P1", nil)
+				req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+				fake.API.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			benchSeed(b, fake.API)
+		})
+	}
 }

@@ -316,26 +316,37 @@ func (d *Director) Resume(ss ...*scenarios.Scenario) error {
 
 // setActive makes st the active set, under d.mu (see Director.mu), and
 // logs it: the one place Activate and Upload swap the set. With fresh,
-// st's calls start from its world and its rules' counts from zero first
-// (in memory they are new already; in a shared store they are cleared for
-// every replica): if that fails, nothing changes. A replica following an activation made on another
-// must swap the set without clearing, as Resume does: the calls were
-// cleared where it was made.
+// st starts fresh first (see startFresh): if that fails, nothing changes.
+// A replica following an activation made on another must swap the set
+// without clearing, as Resume does: it was cleared where it was made.
 func (d *Director) setActive(st *set, fresh bool) error {
-	if fresh && st.counter != nil {
-		if err := d.opts.Counters.Clear(context.Background(), st.countScope); err != nil {
-			return &StoreError{Err: err}
-		}
-	}
-	if fresh && st.calls != nil && d.opts.Calls != nil {
-		if err := st.calls.Reset(context.Background()); err != nil {
-			return &StoreError{Err: err}
+	if fresh {
+		if err := d.startFresh(st); err != nil {
+			return err
 		}
 	}
 	d.mu.Lock()
 	d.active.Store(st)
 	d.mu.Unlock()
 	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	return nil
+}
+
+// startFresh starts st's rules' counts from zero and its calls from its
+// world, for every replica, in the shared stores (Options.Counters,
+// Options.Calls): in memory st's are new already. An error is a
+// *StoreError.
+func (d *Director) startFresh(st *set) error {
+	if st.counter != nil {
+		if err := d.opts.Counters.Clear(context.Background(), st.countScope); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
+	if st.calls != nil && d.opts.Calls != nil {
+		if err := st.calls.Reset(context.Background()); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
 	return nil
 }
 
