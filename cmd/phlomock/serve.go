@@ -52,6 +52,9 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	sources := metrics.Sources{Journal: f.server.Journal(), Calls: f.liveCalls, Ready: f.server.Ready, Store: "memory"}
+	if f.journal != nil {
+		sources.JournalDropped = f.journal.Dropped
+	}
 	if store != nil {
 		store.Observe(f.metrics.ObserveStore)
 		sources.Store, sources.StorePrefix = store.String(), store.Prefix()
@@ -95,7 +98,9 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	f.server.SetReady(false)
 	logger.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", c.shutdownTimeout))
-	if err := l.shutdown(c.shutdownTimeout); err != nil {
+	err = l.shutdown(c.shutdownTimeout)
+	f.closeJournal(logger)
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info("stopped")
@@ -163,6 +168,9 @@ type serveFake struct {
 	admin    http.Handler // the control plane for --admin-addr
 	metrics  *metrics.Metrics
 	watched  map[string]fileStamp
+	// journal is the shared journal with a store (nil in memory): closed
+	// at shutdown, after the last request, to write its queue.
+	journal *redisstore.Journal
 	// banner names the API served and credentials what it accepts, for the
 	// start-up line (spec.go).
 	banner      string
@@ -175,7 +183,8 @@ type serveFake struct {
 //
 // With a shared store, the simulated calls and the rules' counts are kept
 // in it, and the scenarios given at start are taken up without clearing
-// the calls or counts of other replicas (Director.Resume).
+// the calls or counts of other replicas (Director.Resume); the journal is
+// shared through it too (redisstore.Journal), the ring kept per process.
 func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serveFake, error) {
 	doc, err := c.loadSpec()
 	if err != nil {
@@ -224,8 +233,31 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 			return nil, &exitError{code: 2, err: err}
 		}
 	}
-	return &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
-		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) }}, nil
+	f := &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
+		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) }}
+	if store != nil {
+		f.journal = redisstore.NewJournal(store, redisstore.JournalOptions{Size: c.journalSize})
+		fake.API.Journal().SetStore(f.journal)
+	}
+	return f, nil
+}
+
+// journalCloseTimeout bounds how long a stopping serve waits for the
+// shared journal's queue to be written.
+const journalCloseTimeout = 5 * time.Second
+
+// closeJournal writes the shared journal's queue, once no request can add
+// to it (a lost entry is logged, not an exit status: the requests were
+// answered).
+func (f *serveFake) closeJournal(logger *slog.Logger) {
+	if f.journal == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), journalCloseTimeout)
+	defer cancel()
+	if err := f.journal.Close(ctx); err != nil {
+		logger.Error("journal", slog.String("error", err.Error()))
+	}
 }
 
 // liveCalls is the active set's calls for the metrics (none when the

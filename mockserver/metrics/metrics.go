@@ -132,6 +132,9 @@ type Sources struct {
 	Journal interface {
 		Entries(mockserver.Filter) []*mockserver.Entry
 	}
+	// JournalDropped counts the entries a shared journal dropped because
+	// its queue to the store was full (redisstore.Journal.Dropped).
+	JournalDropped func() uint64
 	// Calls returns the simulated calls (scripted.Director.Calls).
 	Calls func() []mpc.Snapshot
 	// Ready reports readiness as /readyz does (mockserver.Server.Ready).
@@ -180,6 +183,7 @@ var (
 	journalEntriesDesc = prometheus.NewDesc("phlomock_journal_entries", "Exchanges the journal holds now (at most --journal-size).", nil, nil)
 	journalBytesDesc   = prometheus.NewDesc("phlomock_journal_bytes", "Bytes of request bodies and answers the journal holds now (each at most --journal-body-limit), without headers and bookkeeping.", nil, nil)
 	callsDesc          = prometheus.NewDesc("phlomock_calls", "Simulated multi-party calls the fake holds, by whether someone is on them (live) or everyone left (ended).", []string{"state"}, nil)
+	journalDroppedDesc = prometheus.NewDesc("phlomock_journal_dropped_total", "Journal entries not written to the shared store because the queue to it was full (the store down or slower than the requests): this process's journal still has them.", nil, nil)
 	readyDesc          = prometheus.NewDesc("phlomock_ready", "1 when /readyz answers 200, 0 when it answers 503 (shutting down, or the store is unreachable).", nil, nil)
 )
 
@@ -190,6 +194,9 @@ func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
 	if s.src.Journal != nil {
 		ch <- journalEntriesDesc
 		ch <- journalBytesDesc
+	}
+	if s.src.JournalDropped != nil {
+		ch <- journalDroppedDesc
 	}
 	if s.src.Calls != nil {
 		ch <- callsDesc
@@ -208,6 +215,9 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(journalEntriesDesc, prometheus.GaugeValue, float64(len(entries)))
 		ch <- prometheus.MustNewConstMetric(journalBytesDesc, prometheus.GaugeValue, float64(bytes))
+	}
+	if s.src.JournalDropped != nil {
+		ch <- prometheus.MustNewConstMetric(journalDroppedDesc, prometheus.CounterValue, float64(s.src.JournalDropped()))
 	}
 	if s.src.Calls != nil {
 		var live, ended int

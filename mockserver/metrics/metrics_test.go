@@ -33,7 +33,8 @@ func TestMetrics(t *testing.T) {
 	m.ObserveStore("ping", time.Second, errors.New("dial tcp: refused"))
 	ready := true
 	m.Watch(metrics.Sources{
-		Journal: journal{{Body: "12345", Answer: []byte("abc")}, {BodyBase64: "AAAA"}},
+		Journal:        journal{{Body: "12345", Answer: []byte("abc")}, {BodyBase64: "AAAA"}},
+		JournalDropped: func() uint64 { return 7 },
 		Calls: func() []mpc.Snapshot {
 			return []mpc.Snapshot{
 				{Members: []mpc.Member{{State: mpc.Connected}, {State: mpc.Disconnected}}},
@@ -59,6 +60,9 @@ phlomock_journal_entries 2
 # HELP phlomock_journal_bytes Bytes of request bodies and answers the journal holds now (each at most --journal-body-limit), without headers and bookkeeping.
 # TYPE phlomock_journal_bytes gauge
 phlomock_journal_bytes 12
+# HELP phlomock_journal_dropped_total Journal entries not written to the shared store because the queue to it was full (the store down or slower than the requests): this process's journal still has them.
+# TYPE phlomock_journal_dropped_total counter
+phlomock_journal_dropped_total 7
 # HELP phlomock_calls Simulated multi-party calls the fake holds, by whether someone is on them (live) or everyone left (ended).
 # TYPE phlomock_calls gauge
 phlomock_calls{state="ended"} 1
@@ -70,7 +74,7 @@ phlomock_ready 1
 # TYPE phlomock_store_info gauge
 phlomock_store_info{prefix="team-a:",store="redis://u:xxxxx@db:6379/0"} 1
 `
-	names := []string{"phlomock_requests_total", "phlomock_store_errors_total", "phlomock_journal_entries", "phlomock_journal_bytes", "phlomock_calls", "phlomock_ready", "phlomock_store_info"}
+	names := []string{"phlomock_requests_total", "phlomock_store_errors_total", "phlomock_journal_entries", "phlomock_journal_bytes", "phlomock_journal_dropped_total", "phlomock_calls", "phlomock_ready", "phlomock_store_info"}
 	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want), names...))
 
 	// Read when scraped, not when watched.
