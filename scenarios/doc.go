@@ -74,7 +74,8 @@
 //
 // Compile turns scenarios into an Engine that matches requests on the fake's
 // hot path; it is safe for concurrent use and keeps the counters of
-// sequences and times. The rules run after the fake has validated a request
+// sequences and times, or leaves them to a Counter shared by several
+// engines (MatchCounted: replicas of the fake, through Redis). The rules run after the fake has validated a request
 // against the contract, so a request that breaks the contract is rejected
 // whatever the scenario.
 //

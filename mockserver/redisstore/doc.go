@@ -3,8 +3,9 @@
 // optional ACL user and password), dials with short bounded timeouts and
 // checks the server answers. It holds the connection and the key prefix that
 // the Redis implementations of the fake's state use, so they share one
-// client: CallStore (the simulated calls) and Journal (the journal, a
-// capped stream written off the request path).
+// client: CallStore (the simulated calls), CounterStore (the rules' hits,
+// for times and sequences) and Journal (the journal, a capped stream
+// written off the request path).
 //
 // It is not for parsing flags (cmd/phlomock does) and it never writes the
 // store's password anywhere: Store.String and every error name the store by
