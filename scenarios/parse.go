@@ -71,7 +71,7 @@ func parse(filename string, data []byte) (*Scenario, map[Pos]bool, error) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, nil, syntaxError(filename, data, err)
 	}
-	s := &Scenario{File: filename}
+	s := &Scenario{File: filename, Source: bytes.Clone(data)}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		d.errorf(&root, "empty file: want a mapping with version: %d", Version)
 		return nil, nil, d.err()

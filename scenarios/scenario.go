@@ -30,6 +30,10 @@ type Scenario struct {
 	World        World
 	Rules        []Rule
 	Interactions []Interaction
+	// Source is the file as Parse or Check read it; nil for a Scenario
+	// built in Go. Replicas of the fake that share their scenarios through
+	// a store send each other the source, and parse it again.
+	Source []byte
 }
 
 // World is what exists before the first request: accounts, PHLOs, their

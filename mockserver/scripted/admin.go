@@ -2,11 +2,11 @@ package scripted
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"net/http"
 	"reflect"
@@ -189,27 +189,25 @@ var (
 // deleting the scenario requests are answered from would leave the active
 // set naming a scenario that is gone, so activate another set first.
 func (d *Director) Unload(name string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.loaded[name]; !ok {
-		if slices.Contains(scenarios.BuiltinNames(), name) {
-			return fmt.Errorf("%w %q cannot be deleted: only uploaded scenarios can (built-ins are part of phlomock)", ErrBuiltinScenario, name)
+	return d.change(context.Background(), false, func(cur *state, _ string) (*state, error) {
+		if _, ok := cur.loaded[name]; !ok {
+			if slices.Contains(scenarios.BuiltinNames(), name) {
+				return nil, fmt.Errorf("%w %q cannot be deleted: only uploaded scenarios can (built-ins are part of phlomock)", ErrBuiltinScenario, name)
+			}
+			return nil, fmt.Errorf("%w %q: the uploaded scenarios are %s", ErrUnknownScenario, name, loadedNames(cur.loaded))
 		}
-		return fmt.Errorf("%w %q: the uploaded scenarios are %s", ErrUnknownScenario, name, d.loadedNamesLocked())
-	}
-	if slices.Contains(d.active.Load().names, name) {
-		return fmt.Errorf("%w %q cannot be deleted while active: activate another set first (PUT /__admin/scenarios/active)", ErrActiveScenario, name)
-	}
-	delete(d.loaded, name)
-	byName := maps.Clone(*d.byName.Load())
-	delete(byName, name) // a built-in of that name is compiled afresh at its next use
-	d.byName.Store(&byName)
-	d.opts.Logger.Info("scenario deleted", slog.String("scenario", name))
-	return nil
+		if slices.ContainsFunc(cur.active, func(s *scenarios.Scenario) bool { return nameOf(s) == name }) {
+			return nil, fmt.Errorf("%w %q cannot be deleted while active: activate another set first (PUT /__admin/scenarios/active)", ErrActiveScenario, name)
+		}
+		next := cur.clone()
+		delete(next.loaded, name)
+		delete(next.loadedBy, name)
+		return next, nil
+	})
 }
 
-func (d *Director) loadedNamesLocked() string {
-	names := slices.Sorted(maps.Keys(d.loaded))
+func loadedNames(loaded map[string]*scenarios.Scenario) string {
+	names := slices.Sorted(maps.Keys(loaded))
 	if len(names) == 0 {
 		return "none"
 	}
@@ -223,6 +221,8 @@ func (d *Director) deleteScenario(w http.ResponseWriter, r *http.Request) {
 		mockserver.WriteError(w, http.StatusNotFound, upperFirst(err.Error())+".")
 	case errors.Is(err, ErrActiveScenario):
 		mockserver.WriteError(w, http.StatusConflict, upperFirst(err.Error())+".")
+	case errors.As(err, new(*StoreError)):
+		writeStoreError(w, err)
 	case err != nil:
 		mockserver.WriteError(w, http.StatusBadRequest, upperFirst(err.Error())+".")
 	default:
@@ -269,27 +269,20 @@ func ShadowWarnings(ss ...*scenarios.Scenario) []string {
 }
 
 // Upload loads s and, if activate, makes it the active set alone. It is
-// all or nothing: a scenario that does not validate changes nothing.
+// all or nothing: a scenario that does not validate changes nothing. With
+// Options.Shared, every replica takes it up.
 func (d *Director) Upload(s *scenarios.Scenario, activate bool) error {
 	if s == nil {
 		return errors.New("scripted: nil scenario")
 	}
-	if activate {
-		// Compile for activation first: if it fails, nothing was loaded.
-		st, err := d.compile([]*scenarios.Scenario{s}, scopeActive)
-		if err != nil {
-			return err
+	return d.change(context.Background(), activate, func(cur *state, id string) (*state, error) {
+		next := cur.clone()
+		next.loaded[nameOf(s)], next.loadedBy[nameOf(s)] = s, id
+		if activate {
+			next.active, next.activeBy = []*scenarios.Scenario{s}, id
 		}
-		// Before Load: a store that fails changes nothing.
-		if err := d.startFresh(st); err != nil {
-			return err
-		}
-		if err := d.Load(s); err != nil {
-			return err
-		}
-		return d.setActive(st, false)
-	}
-	return d.Load(s)
+		return next, nil
+	})
 }
 
 func (d *Director) postReset(w http.ResponseWriter, r *http.Request) {

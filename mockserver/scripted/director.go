@@ -55,6 +55,12 @@ type Options struct {
 	Operations scenarios.KnownOperations
 	// Logger receives activations and resets. Nil: no logs.
 	Logger *slog.Logger
+	// Shared keeps the active set and the loaded scenarios where several
+	// replicas share them (redisstore.StateStore): an activation, upload
+	// or deletion on one is published, and every replica's Follow takes it
+	// up. Requests still read this process's copy: a request costs the
+	// store nothing. Nil: in this process only.
+	Shared SharedState
 	// Calls keeps the simulated calls of the stateful sets. Nil: in this
 	// process (mpc.NewMemory). A store shared by several replicas
 	// (redisstore.CallStore) makes their calls one fake's: an action on
@@ -126,7 +132,13 @@ type Director struct {
 	// named so far (see named), for HeaderScenario. Copied on write.
 	byName atomic.Pointer[map[string]*set]
 
-	mu     sync.Mutex // serialises Activate, Load and Reset
+	// wmu serialises the changes (change) and the following of other
+	// replicas' (Follow); state and version are its.
+	wmu     sync.Mutex
+	state   *state
+	version int64 // of Options.Shared's state that state is
+
+	mu     sync.Mutex // guards loaded and the writers of byName
 	loaded map[string]*scenarios.Scenario
 }
 
@@ -165,6 +177,8 @@ func New(opts Options, active ...*scenarios.Scenario) (*Director, error) {
 		return nil, err
 	}
 	d.active.Store(st)
+	d.state = &state{change: "new", active: slices.Clone(active), activeBy: "new",
+		loaded: map[string]*scenarios.Scenario{}, loadedBy: map[string]string{}}
 	return d, nil
 }
 
@@ -290,52 +304,82 @@ func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, stor
 // at once: on error nothing changes. Later scenarios override earlier ones
 // (their rules are tried first, their world entries win). The calls of a
 // stateful scenario start from its world: with a shared store
-// (Options.Calls), for every replica; an error of the store is a
-// *StoreError.
+// (Options.Calls), for every replica. With Options.Shared, every replica
+// takes up the set; an error of a store is a *StoreError.
 func (d *Director) Activate(ss ...*scenarios.Scenario) error {
-	st, err := d.compile(ss, scopeActive)
-	if err != nil {
-		return err
-	}
-	return d.setActive(st, true)
+	return d.change(context.Background(), true, func(cur *state, id string) (*state, error) {
+		next := cur.clone()
+		next.active, next.activeBy = slices.Clone(ss), id
+		return next, nil
+	})
 }
 
-// Resume is Activate, but for the calls and the rules' counts: those
-// shared stores (Options.Calls, Options.Counters) have for this set go on
-// as they are. It is how a replica starting beside others activates its
-// --scenario arguments, so starting or restarting one never ends the
-// calls the others are serving nor rewinds their sequences. In memory it
-// is Activate (the set is new, so are its calls and counts).
-func (d *Director) Resume(ss ...*scenarios.Scenario) error {
-	st, err := d.compile(ss, scopeActive)
-	if err != nil {
+// Resume is Start with nothing to load.
+func (d *Director) Resume(ss ...*scenarios.Scenario) error { return d.Start(ss, nil) }
+
+// Start is how a replica takes up its --scenario arguments: it loads load
+// (as Load) and activates active (as Activate), at once, but for the calls
+// and the rules' counts: those shared stores (Options.Calls,
+// Options.Counters) have for this set go on as they are, so starting or
+// restarting one replica never ends the calls the others are serving nor
+// rewinds their sequences. With Options.Shared, a replica whose arguments are those the
+// shared state was started with takes up that state as it is (whatever was
+// activated or uploaded since); one with other arguments (a new
+// deployment) publishes its own, and the others follow it.
+func (d *Director) Start(active, load []*scenarios.Scenario) error {
+	ctx := context.Background()
+	if d.opts.Shared == nil {
+		return d.change(ctx, false, func(cur *state, id string) (*state, error) {
+			return replaced(cur, active, load, id), nil
+		})
+	}
+	digest := startDigest(active, load)
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	// The arguments must be valid whatever the store holds.
+	if _, err := d.build(&state{}, replaced(d.state, active, load, "check")); err != nil {
 		return err
 	}
-	return d.setActive(st, false)
-}
-
-// setActive makes st the active set, under d.mu (see Director.mu), and
-// logs it: the one place Activate and Upload swap the set. With fresh,
-// st starts fresh first (see startFresh): if that fails, nothing changes.
-// A replica following an activation made on another must swap the set
-// without clearing, as Resume does: it was cleared where it was made.
-func (d *Director) setActive(st *set, fresh bool) error {
-	if fresh {
-		if err := d.startFresh(st); err != nil {
+	if err := d.followLocked(ctx); err != nil {
+		if errors.As(err, new(*StoreError)) {
 			return err
 		}
+		// A state this replica cannot load (another phlomock's) is
+		// replaced by its own.
+		d.opts.Logger.Warn("the shared scenarios do not load here: publishing this replica's", slog.String("error", err.Error()))
 	}
-	d.mu.Lock()
-	d.active.Store(st)
-	d.mu.Unlock()
-	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
-	return nil
+	return d.changeLocked(ctx, false, func(cur *state, id string) (*state, error) {
+		if d.version != 0 && cur.start == digest {
+			return nil, nil // a replica joining the others
+		}
+		next := replaced(cur, active, load, id)
+		next.start = digest
+		return next, nil
+	})
+}
+
+// Replace loads load (as Load) and makes active the active set (as
+// Activate), at once: on error nothing changes. It is a --watch reload.
+func (d *Director) Replace(active, load []*scenarios.Scenario) error {
+	return d.change(context.Background(), true, func(cur *state, id string) (*state, error) {
+		return replaced(cur, active, load, id), nil
+	})
+}
+
+// replaced is cur with load loaded and active active, by change id.
+func replaced(cur *state, active, load []*scenarios.Scenario, id string) *state {
+	next := cur.clone()
+	next.active, next.activeBy = slices.Clone(active), id
+	for _, s := range load {
+		next.loaded[nameOf(s)], next.loadedBy[nameOf(s)] = s, id
+	}
+	return next
 }
 
 // startFresh starts st's rules' counts from zero and its calls from its
 // world, for every replica, in the shared stores (Options.Counters,
-// Options.Calls): in memory st's are new already. An error is a
-// *StoreError.
+// Options.Calls): in memory st's are new already. It runs before st is
+// published or swapped in, so an error (a *StoreError) changes nothing.
 func (d *Director) startFresh(st *set) error {
 	if st.counter != nil {
 		if err := d.opts.Counters.Clear(context.Background(), st.countScope); err != nil {
@@ -350,30 +394,56 @@ func (d *Director) startFresh(st *set) error {
 	return nil
 }
 
+// setActive makes st the active set, under d.mu (see Director.mu), and
+// logs it: the one place the set is swapped. With fresh, st starts over
+// first (see startFresh): if that fails, nothing changes. A replica following
+// an activation made on another swaps the set without: it started over
+// where it was made.
+func (d *Director) setActive(st *set, fresh bool) error {
+	if fresh {
+		if err := d.startFresh(st); err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	d.active.Store(st)
+	d.mu.Unlock()
+	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	return nil
+}
+
 // ActivateNames activates loaded or built-in scenarios by name (a loaded
 // scenario hides a built-in of the same name).
 func (d *Director) ActivateNames(names ...string) error {
-	ss, err := d.Lookup(names...)
-	if err != nil {
-		return err
-	}
-	return d.Activate(ss...)
+	return d.change(context.Background(), true, func(cur *state, id string) (*state, error) {
+		ss, err := lookupIn(cur.loaded, names)
+		if err != nil {
+			return nil, err
+		}
+		next := cur.clone()
+		next.active, next.activeBy = ss, id
+		return next, nil
+	})
 }
 
 // Lookup returns the loaded or built-in scenarios of these names.
 func (d *Director) Lookup(names ...string) ([]*scenarios.Scenario, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return lookupIn(d.loaded, names)
+}
+
+func lookupIn(loaded map[string]*scenarios.Scenario, names []string) ([]*scenarios.Scenario, error) {
 	var ss []*scenarios.Scenario
 	var errs []error
 	for _, name := range names {
-		if s, ok := d.loaded[name]; ok {
+		if s, ok := loaded[name]; ok {
 			ss = append(ss, s)
 			continue
 		}
 		s, err := scenarios.Builtin(name)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%w %q: want a loaded scenario or one of %s", ErrUnknownScenario, name, strings.Join(d.availableLocked(), ", ")))
+			errs = append(errs, fmt.Errorf("%w %q: want a loaded scenario or one of %s", ErrUnknownScenario, name, strings.Join(availableIn(loaded), ", ")))
 			continue
 		}
 		ss = append(ss, s)
@@ -382,21 +452,17 @@ func (d *Director) Lookup(names ...string) ([]*scenarios.Scenario, error) {
 }
 
 // Load validates s and keeps it under its name (or its file's base name),
-// for ActivateNames and HeaderScenario. It does not activate it.
+// for ActivateNames and HeaderScenario. It does not activate it. With
+// Options.Shared, every replica loads it.
 func (d *Director) Load(s *scenarios.Scenario) error {
 	if s == nil {
 		return errors.New("scripted: nil scenario")
 	}
-	st, err := d.compile([]*scenarios.Scenario{s}, scopeNamed)
-	if err != nil {
-		return err
-	}
-	name := nameOf(s)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.loaded[name] = s
-	d.keepNamedLocked(name, st)
-	return nil
+	return d.change(context.Background(), false, func(cur *state, id string) (*state, error) {
+		next := cur.clone()
+		next.loaded[nameOf(s)], next.loadedBy[nameOf(s)] = s, id
+		return next, nil
+	})
 }
 
 // keepNamedLocked keeps st for HeaderScenario under name (d.mu held): the
@@ -453,9 +519,11 @@ func (d *Director) Available() []string {
 	return d.availableLocked()
 }
 
-func (d *Director) availableLocked() []string {
+func (d *Director) availableLocked() []string { return availableIn(d.loaded) }
+
+func availableIn(loaded map[string]*scenarios.Scenario) []string {
 	names := scenarios.BuiltinNames()
-	for name := range d.loaded {
+	for name := range loaded {
 		if !slices.Contains(names, name) {
 			names = append(names, name)
 		}
@@ -467,10 +535,12 @@ func (d *Director) availableLocked() []string {
 // Reset rewinds every rule counter and brings every simulated call back to
 // its scenario's world, for the active set and the per-request ones; with
 // shared stores (Options.Calls, Options.Counters), every replica's calls
-// and counts. An error of a store is a *StoreError, and nothing was reset.
+// and counts, and with Options.Shared every replica's counters kept in
+// memory. An error of a store is a *StoreError: with Options.Shared, the
+// stores' resets that came before it (counts, calls) may have happened.
 func (d *Director) Reset(ctx context.Context) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
 	if d.opts.Counters != nil {
 		if err := d.opts.Counters.Reset(ctx); err != nil {
 			return &StoreError{Err: err}
@@ -481,18 +551,26 @@ func (d *Director) Reset(ctx context.Context) error {
 			return &StoreError{Err: err}
 		}
 	}
+	return d.changeLocked(ctx, false, func(cur *state, id string) (*state, error) {
+		next := cur.clone()
+		next.reset = id
+		return next, nil
+	})
+}
+
+// rewind starts every compiled set's rule counters over, and its calls
+// when they are this process's (d.wmu held).
+func (d *Director) rewind() {
 	reset := func(st *set) {
 		st.engine.Reset()
 		if st.calls != nil && d.opts.Calls == nil {
-			_ = st.calls.Reset(ctx) // in memory: cannot fail
+			_ = st.calls.Reset(context.Background()) // in memory: cannot fail
 		}
 	}
 	reset(d.active.Load())
 	for _, st := range *d.byName.Load() {
 		reset(st)
 	}
-	d.opts.Logger.Info("scenarios reset")
-	return nil
 }
 
 // Calls returns the state of the active set's simulated calls, nil when no
