@@ -79,6 +79,7 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 		logger.Info("store", slog.String("store", store.String()), slog.String("prefix", store.Prefix()))
 		watched = make(chan struct{})
 		go func() { defer close(watched); watchStore(ctx, store, f.server, logger) }()
+		go f.director.Follow(ctx) // the other replicas' activations and uploads
 	}
 	if c.watch {
 		w := &watcher{args: c.scenarioArgs(), last: f.watched, interval: m.WatchInterval, director: f.director, logger: logger}
@@ -181,10 +182,11 @@ type serveFake struct {
 // --spec exits 2; a bad scenario file exits 1, every problem as
 // file:line:column; an unknown scenario name exits 2.
 //
-// With a shared store, the simulated calls and the rules' counts are kept
-// in it, and the scenarios given at start are taken up without clearing
-// the calls or counts of other replicas (Director.Resume); the journal is
-// shared through it too (redisstore.Journal), the ring kept per process.
+// With a shared store, the simulated calls, the rules' counts and the
+// scenarios are kept in it, and the scenarios given at start are taken up
+// without clearing the calls or counts of other replicas (Director.Start);
+// the journal is shared through it too (redisstore.Journal), the ring kept
+// per process.
 func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serveFake, error) {
 	doc, err := c.loadSpec()
 	if err != nil {
@@ -207,6 +209,7 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 	if store != nil {
 		directorOpts.Calls = redisstore.NewCallStore(store, mpc.Options{})
 		directorOpts.Counters = redisstore.NewCounterStore(store)
+		directorOpts.Shared = redisstore.NewStateStore(store)
 	}
 	m := metrics.New()
 	opts.Observer = m

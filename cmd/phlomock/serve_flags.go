@@ -138,7 +138,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.watch, "watch", "WATCH", "reload the --scenario files when they change; a bad edit is logged and changes nothing")
 	str(&c.adminPrefix, "admin-prefix", "ADMIN_PREFIX", "", "also serve the control plane on the API port under this path (e.g. /__admin), behind --admin-token")
 	str(&c.adminToken, "admin-token", "ADMIN_TOKEN", "", "bearer token the control plane requires, on --admin-addr and under --admin-prefix (/healthz, /readyz and the dashboard's files stay open)")
-	str(&c.store, "store", "STORE", "memory", "where the fake's state lives: memory, or redis://[user:password@]HOST:PORT/DB (rediss:// for TLS); with redis, /readyz follows the store and replicas share the simulated calls and the rules' counters (not yet the rest: docs/store.md)")
+	str(&c.store, "store", "STORE", "memory", "where the fake's state lives: memory, or redis://[user:password@]HOST:PORT/DB (rediss:// for TLS); with redis, /readyz follows the store and replicas share the simulated calls, the rules' counters, the scenarios and the journal (docs/store.md)")
 	str(&c.storePrefix, "store-prefix", "STORE_PREFIX", redisstore.DefaultPrefix, "prefix of the fake's keys in a --store redis://..., so several fakes share one Redis")
 	if err := c.limits.register(fs); err != nil {
 		errs = append(errs, err)

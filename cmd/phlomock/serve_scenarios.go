@@ -61,8 +61,9 @@ func (e *nameError) Unwrap() error { return e.err }
 // files), validates them all and activates them at once; the files are then
 // loaded into d so the control plane and the header can name them. Every
 // problem of every file is reported; on error nothing changes. An unknown
-// name is a *nameError. With resume, the calls in progress in a shared store
-// are kept (Director.Resume): a replica starting beside others.
+// name is a *nameError. With resume, a replica starting beside others
+// (Director.Start): the calls in progress in a shared store are kept, and
+// a shared state started with the same arguments is taken up as it is.
 func loadScenarios(args []string, d *scripted.Director, resume bool) error {
 	var all, files []*scenarios.Scenario
 	var errs []error
@@ -90,17 +91,8 @@ func loadScenarios(args []string, d *scripted.Director, resume bool) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	activate := d.Activate
 	if resume {
-		activate = d.Resume
+		return d.Start(all, files)
 	}
-	if err := activate(all...); err != nil {
-		return err
-	}
-	for _, s := range files {
-		if err := d.Load(s); err != nil {
-			return err // validated by Activate: cannot happen
-		}
-	}
-	return nil
+	return d.Replace(all, files)
 }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/redistest"
+)
+
+const statePhlo = "/v1/phlo/e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c"
+
+// request sends one request to base+path with the replica's credentials
+// and header name, value pairs; it returns the status and the error text.
+func (r *replica) request(t *testing.T, method, url, body string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", r.Auth)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var e struct {
+		Error string `json:"error"`
+	}
+	_ = json.Unmarshal(raw, &e)
+	return resp.StatusCode, e.Error
+}
+
+// eventually polls until the replicas answer as wanted, well past the
+// documented bound (redisstore.PollInterval plus a round trip): the test
+// asserts that they do, not how fast.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+	}
+}
+
+// An activation, an upload and a reset made on one replica apply on every
+// replica.
+func TestReplicasShareScenarios(t *testing.T) {
+	s := redistest.Start(t)
+	rs := startReplicas(t, 3, s.URL(0))
+
+	status, msg := rs[0].request(t, "PUT", rs[0].Admin+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
+	require.Equal(t, 200, status, msg)
+	for _, r := range rs[1:] {
+		eventually(t, "bad-role on "+r.API, func() bool {
+			status, msg := r.request(t, "POST", r.API+flowNode, `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`)
+			return status == 400 && strings.Contains(msg, "Invalid value provided for role.")
+		})
+	}
+
+	status, msg = rs[1].request(t, "POST", rs[1].Admin+"/__admin/scenarios?activate=false&file=teapot.yaml", `version: 1
+name: teapot
+rules:
+  - name: brew
+    match: {operation: getPhlo}
+    respond: {status: 418, body: {api_id: "{{api_id}}", error: "I'm a teapot"}}
+`)
+	require.Equal(t, 201, status, msg)
+	eventually(t, "the upload on "+rs[2].API, func() bool {
+		status, _ := rs[2].request(t, "GET", rs[2].API+statePhlo, "", "X-Phlomock-Scenario", "teapot")
+		return status == 418
+	})
+
+	// flaky, made on 2 and counted on 0; a reset on 2 rewinds 0's counters.
+	status, msg = rs[2].request(t, "PUT", rs[2].Admin+"/__admin/scenarios/active", `{"names":["flaky"]}`)
+	require.Equal(t, 200, status, msg)
+	eventually(t, "flaky on "+rs[0].API, func() bool {
+		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
+		return status == 500
+	})
+	eventually(t, "flaky used up", func() bool {
+		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
+		return status == 200
+	})
+	status, msg = rs[2].request(t, "POST", rs[2].Admin+"/__admin/reset", "")
+	require.Equal(t, 200, status, msg)
+	eventually(t, "the reset on "+rs[0].API, func() bool {
+		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
+		return status == 500
+	})
+	for _, r := range rs {
+		var page struct{ Active []string }
+		resp, err := http.Get(r.Admin + "/__admin/scenarios")
+		require.NoError(t, err)
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+		resp.Body.Close()
+		assert.Equal(t, []string{"flaky"}, page.Active, r.Admin)
+	}
+}
