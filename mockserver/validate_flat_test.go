@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -241,4 +242,34 @@ func TestFastAnswerAgrees(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestMatcherAgrees checks that a matcher answers what its regular
+// expression does, for strings it has seen match, strings sharing their
+// slot, strings it refused and strings too long to keep, each asked
+// several times.
+func TestMatcherAgrees(t *testing.T) {
+	m := compilePattern(`^(\+?[0-9]{1,15}|sip:[^\s@]+@[^\s@]+)$`)
+	require.NotNil(t, m)
+	var inputs []string
+	for i := range 500 { // more strings than slots: every slot is shared
+		inputs = append(inputs, fmt.Sprintf("+1415%07d", i), fmt.Sprintf("+1415%07dx", i), fmt.Sprintf("sip:a%d@b", i), fmt.Sprintf("sip:a %d@b", i))
+	}
+	inputs = append(inputs, "", "+", "+1234567890123456", "sip:"+strings.Repeat("a", matcherMaxLen)+"@b", "sip:"+strings.Repeat("a", matcherMaxLen)+" @b")
+	for round := range 3 {
+		for _, s := range inputs {
+			if got, want := m.MatchString(s), m.re.MatchString(s); got != want {
+				t.Fatalf("round %d: %q: got %v, want %v", round, s, got, want)
+			}
+		}
+	}
+	kept := 0
+	for i := range m.seen {
+		if p := m.seen[i].Load(); p != nil {
+			kept++
+			assert.True(t, m.re.MatchString(*p), "a kept string matches: %q", *p)
+			assert.LessOrEqual(t, len(*p), matcherMaxLen)
+		}
+	}
+	assert.Positive(t, kept, "matches are kept")
 }
