@@ -1,9 +1,10 @@
 package mockserver
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -103,9 +104,16 @@ func refuse(code Code, msg string) *RequestError {
 }
 
 // NewAPIID returns a fresh api_id: a random (version 4) UUID.
-func NewAPIID() string {
+func NewAPIID() string { return string(appendAPIID(make([]byte, 0, 36))) }
+
+// appendAPIID appends a fresh api_id to dst. Its bits come from the
+// runtime's generator (math/rand/v2), not crypto/rand: an api_id must not
+// repeat, not be secret, and crypto/rand took a tenth of the pipeline's
+// own time.
+func appendAPIID(dst []byte) []byte {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte
@@ -118,5 +126,5 @@ func NewAPIID() string {
 	hex.Encode(s[19:23], b[8:10])
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
-	return string(s[:])
+	return append(dst, s[:]...)
 }

@@ -82,7 +82,7 @@ func BenchmarkAnswer(b *testing.B) {
 	op, params, _ := s.match(r)
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = s.defaultAnswer(openWorld{}, op, params, NewAPIID())
+		_ = s.defaultAnswer(openWorld{}, op, params, []byte(NewAPIID()))
 	}
 }
 

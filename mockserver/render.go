@@ -19,14 +19,18 @@ func (s *Server) specAnswer(w World, op *operation, params map[string]string) []
 	if op.example != nil {
 		return append([]byte(nil), op.example...)
 	}
-	return s.defaultAnswer(w, op, params, NewAPIID())
+	var id [36]byte
+	return s.defaultAnswer(w, op, params, appendAPIID(id[:0]))
 }
 
-// defaultAnswer renders op's answer template. It walks a precomputed list of
-// fields, never the spec.
-func (s *Server) defaultAnswer(w World, op *operation, params map[string]string, apiID string) []byte {
-	b := make([]byte, 0, 256)
-	b = append(b, '{')
+// defaultAnswer renders op's answer template, with apiID (hexadecimal
+// digits and dashes) as its api_id. It walks a precomputed list of fields,
+// never the spec. The answer is built on the stack and returned in a slice
+// of its own size: the journal keeps it as it is, without copying it
+// smaller (Journal.compact).
+func (s *Server) defaultAnswer(w World, op *operation, params map[string]string, apiID []byte) []byte {
+	var buf [512]byte
+	b := append(buf[:0], '{')
 	name, created := "", ""
 	named := false
 	for i, f := range op.answer {
@@ -37,7 +41,7 @@ func (s *Server) defaultAnswer(w World, op *operation, params map[string]string,
 		b = append(b, ':')
 		switch f.kind {
 		case kindAPIID, kindSameAsAPI:
-			b = appendJSONString(b, apiID)
+			b = append(append(append(b, '"'), apiID...), '"')
 		case kindPathParam:
 			b = appendJSONString(b, params[f.name])
 		case kindName, kindCreatedOn:
@@ -51,12 +55,13 @@ func (s *Server) defaultAnswer(w World, op *operation, params map[string]string,
 				b = appendJSONString(b, created)
 			}
 		case kindRunMessage:
-			b = appendJSONString(b, "PHLO run started - phlo_run_id "+apiID)
+			b = append(append(append(b, `"PHLO run started - phlo_run_id `...), apiID...), '"')
 		default:
 			b = append(b, f.value...)
 		}
 	}
-	return append(b, "}\n"...)
+	b = append(b, "}\n"...)
+	return append(make([]byte, 0, len(b)), b...)
 }
 
 // appendJSONString appends s as a JSON string. The common case (printable
