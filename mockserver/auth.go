@@ -1,8 +1,11 @@
 package mockserver
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
 	"strings"
 )
 
@@ -29,7 +32,7 @@ func (a StaticAccounts) Token(authID string) (string, bool) {
 
 // checkCredentials reports whether id and token name an account. The token
 // comparison takes the same time whether or not the id exists.
-func checkCredentials(accounts Accounts, id, token string) bool {
+func checkCredentials[T string | []byte](accounts Accounts, id string, token T) bool {
 	want, ok := accounts.Token(id)
 	a := sha256.Sum256([]byte(token))
 	b := sha256.Sum256([]byte(want))
@@ -43,7 +46,8 @@ func (s *Server) auth(x *request) *RequestError {
 	if x.op.security != nil && !x.op.public {
 		return s.authSchemes(x) // security.go: bearer, apiKey, several schemes
 	}
-	id, token, hasAuth := x.r.BasicAuth()
+	var buf [192]byte
+	id, token, hasAuth := s.basicAuth(x.r, buf[:0])
 	x.entry.AuthID = id
 	switch {
 	case x.op.public:
@@ -53,6 +57,32 @@ func (s *Server) auth(x *request) *RequestError {
 		return refuse(CodeUnauthorized, "Authentication failed: invalid Auth ID or Auth Token.")
 	}
 	return nil
+}
+
+// basicAuth is r.BasicAuth, with the same answers, without copying the
+// credentials to the heap: the token is decoded into buf (it is only
+// hashed), and the Auth ID is the journal's copy when it has one (a fresh
+// string otherwise). The two allocations of r.BasicAuth were a tenth of
+// the pipeline's.
+func (s *Server) basicAuth(r *http.Request, buf []byte) (id string, token []byte, ok bool) {
+	const prefix = "Basic "
+	auth := r.Header.Get("Authorization")
+	if len(auth) < len(prefix) || !strings.EqualFold(auth[:len(prefix)], prefix) {
+		return "", nil, false
+	}
+	c, err := base64.StdEncoding.AppendDecode(buf, []byte(auth[len(prefix):]))
+	if err != nil {
+		return "", nil, false
+	}
+	rawID, token, ok := bytes.Cut(c, []byte(":"))
+	if !ok {
+		return "", nil, false
+	}
+	id, known := s.journal.authIDs.get(rawID)
+	if !known {
+		id = string(rawID)
+	}
+	return id, token, true
 }
 
 // notBasic words a request without Basic credentials: none at all, another
