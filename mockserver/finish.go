@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -30,7 +31,7 @@ func (s *Server) finish(w http.ResponseWriter, x *request, status int, hdr http.
 	if _, ok := hdr["Content-Type"]; !ok && len(body) > 0 {
 		h["Content-Type"] = contentTypeJSON[:1:1]
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = contentLength(len(body))
 	w.WriteHeader(status)
 	if x.r.Method != http.MethodHead {
 		_, _ = w.Write(body)
@@ -38,6 +39,25 @@ func (s *Server) finish(w http.ResponseWriter, x *request, status int, hdr http.
 	x.entry.Status = status
 	x.entry.Answer = bytes.TrimSuffix(body, []byte("\n"))
 	s.record(x)
+}
+
+// contentLengths are the Content-Length values of the usual answers, made
+// at their first use and shared by every answer of that length, as
+// contentTypeJSON is (net/http only reads them): the slice and its string
+// were two of the pipeline's allocations.
+var contentLengths [1024]atomic.Pointer[[]string]
+
+// contentLength is the Content-Length value of an answer of n bytes.
+func contentLength(n int) []string {
+	if n >= len(contentLengths) {
+		return []string{strconv.Itoa(n)}
+	}
+	if v := contentLengths[n].Load(); v != nil {
+		return *v
+	}
+	v := []string{strconv.Itoa(n)}[:1:1]
+	contentLengths[n].Store(&v)
+	return v
 }
 
 func (s *Server) record(x *request) {

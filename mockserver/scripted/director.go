@@ -157,6 +157,7 @@ type set struct {
 	accounts   map[string]string
 	phlos      map[string]mockserver.Phlo
 	nodes      map[[2]string]mockserver.Node
+	pin        atomic.Pointer[pinned] // the set's State, made at its first request
 }
 
 // New returns a Director with the given scenarios active (none: an empty
@@ -762,7 +763,12 @@ func errorBody(msg string) []byte {
 // between the credential check and the answer is not half seen. It never
 // fails: the set lives in this process.
 func (d *Director) State(*http.Request) (mockserver.State, error) {
-	p := &pinned{d: d, st: d.active.Load()}
+	st := d.active.Load()
+	p := st.pin.Load()
+	if p == nil || p.d != d { // one per set, not per request
+		p = &pinned{d: d, st: st}
+		st.pin.Store(p)
+	}
 	return mockserver.State{Accounts: p, World: p, Responder: p}, nil
 }
 
