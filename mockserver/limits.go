@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 )
 
 // DefaultMaxHeaderBytes is the header limit of LimitHeaderBytes when given 0.
@@ -66,18 +67,19 @@ func LimitInFlight(max int) func(http.Handler) http.Handler {
 	if max <= 0 {
 		max = DefaultMaxInFlight
 	}
-	slots := make(chan struct{}, max)
+	// A counter, not a channel of slots: a channel's send and receive take
+	// its lock, which every request of every connection shared.
+	var inFlight atomic.Int64
 	msg := "Too many requests in flight: the limit is " + strconv.Itoa(max) + "; retry later."
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case slots <- struct{}{}:
-			default:
+			if inFlight.Add(1) > int64(max) {
+				inFlight.Add(-1)
 				w.Header().Set("Retry-After", "1")
 				WriteError(w, http.StatusServiceUnavailable, msg)
 				return
 			}
-			defer func() { <-slots }()
+			defer inFlight.Add(-1)
 			next.ServeHTTP(w, r)
 		})
 	}
