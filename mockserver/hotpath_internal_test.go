@@ -3,6 +3,7 @@ package mockserver
 import (
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -62,4 +63,48 @@ func FuzzBasicAuth(f *testing.F) {
 			t.Errorf("%q: got %q %q %v, want %q %q %v", h, id, token, ok, wantID, wantToken, wantOK)
 		}
 	})
+}
+
+// TestPairsKeyIsParamsKey checks that the router's key of a set of path
+// parameters is the journal's key of their map, so both find the same
+// shared map, and that no two different sets share a key.
+func TestPairsKeyIsParamsKey(t *testing.T) {
+	cases := []struct {
+		names, values []string
+		shareable     bool
+	}{
+		{[]string{"phlo_id", "node_id"}, []string{"P1", "N1"}, true},
+		{[]string{"phlo_id", "node_id", "member_address*"}, []string{"P1", "N1", "sip:a@b"}, true},
+		{[]string{"b", "a", "c"}, []string{"1", "2", "3"}, true},
+		{[]string{"a", "b"}, []string{"x", "y\x00b\x00z"}, false},
+		{[]string{"a", "b"}, []string{"x\x00b\x00y", "z"}, false},
+		{[]string{"a", "a*"}, []string{"1", "2"}, false},
+		{[]string{}, []string{}, true},
+	}
+	seen := map[string]map[string]string{}
+	for _, c := range cases {
+		got, ok := pairsKey(nil, c.names, c.values)
+		if ok != c.shareable {
+			t.Errorf("%v=%v: got shareable %v, want %v", c.names, c.values, ok, c.shareable)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		m := map[string]string{}
+		for i, v := range c.values {
+			m[strings.TrimSuffix(c.names[i], "*")] = v
+		}
+		want, _ := paramsKey(nil, m)
+		if string(got) != string(want) {
+			t.Errorf("%v=%v: got key %q, want %q", c.names, c.values, got, want)
+		}
+		if other, dup := seen[string(got)]; dup {
+			t.Errorf("%v and %v share the key %q", m, other, got)
+		}
+		seen[string(got)] = m
+	}
+	if _, ok := paramsKey(nil, map[string]string{"a": "x\x00b\x00y"}); ok {
+		t.Error(`{a: "x\x00b\x00y"} is shareable: it would be {a: "x", b: "y"}`)
+	}
 }

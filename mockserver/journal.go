@@ -230,6 +230,9 @@ func paramsKey(dst []byte, m map[string]string) ([]byte, bool) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
+		if strings.IndexByte(m[k], 0) >= 0 {
+			return nil, false // {a: "x\x00b\x00y"} would be {a: "x", b: "y"}
+		}
 		dst = append(append(append(append(dst, k...), 0), m[k]...), 0)
 	}
 	return dst, true

@@ -15,10 +15,12 @@ type Exchange struct {
 	OperationID string
 	Method      string
 	Path        string // as received, before the trailing slash was stripped
-	PathParams  map[string]string
-	Query       url.Values
-	Header      http.Header
-	AuthID      string
+	// PathParams is shared with the journal and with other requests with
+	// the same parameters: read it, do not modify it.
+	PathParams map[string]string
+	Query      url.Values
+	Header     http.Header
+	AuthID     string
 	// Body is the decoded body after normalisation (role defaulted...), nil
 	// when the request had none. RawBody is exactly what was sent.
 	Body    map[string]any

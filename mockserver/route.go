@@ -136,10 +136,14 @@ func nearMiss(miss *Miss) string {
 // loaded).
 type router struct {
 	byMethod map[string]*pathpattern.Node
+	// shared holds the path parameters seen before, shared by the
+	// requests that repeat them and by their journal entries (the
+	// journal's table: Journal.compact finds them there).
+	shared *internTable[map[string]string]
 }
 
-func newRouter(ops []*operation) (*router, error) {
-	rt := &router{byMethod: map[string]*pathpattern.Node{}}
+func newRouter(ops []*operation, shared *internTable[map[string]string]) (*router, error) {
+	rt := &router{byMethod: map[string]*pathpattern.Node{}, shared: shared}
 	for _, op := range ops {
 		root := rt.byMethod[op.method]
 		if root == nil {
@@ -154,7 +158,9 @@ func newRouter(ops []*operation) (*router, error) {
 }
 
 // find returns the operation serving method and path, and its path
-// parameters; nil when there is none.
+// parameters; nil when there is none. The parameters are read-only: a set
+// seen before is the map of the first request that had it, not a new one
+// (a map per request was two of the pipeline's allocations).
 func (rt *router) find(method, path string) (*operation, map[string]string) {
 	root := rt.byMethod[method]
 	if root == nil {
@@ -168,9 +174,43 @@ func (rt *router) find(method, path string) (*operation, map[string]string) {
 	if op == nil {
 		return nil, nil
 	}
+	var buf [256]byte
+	key, shareable := pairsKey(buf[:0], node.VariableNames, values)
+	if shareable {
+		if params, ok := rt.shared.get(key); ok {
+			return op, params
+		}
+	}
 	params := make(map[string]string, len(values))
 	for i, v := range values {
 		params[strings.TrimSuffix(node.VariableNames[i], "*")] = v
 	}
+	if shareable {
+		params = rt.shared.put(key, params)
+	}
 	return op, params
+}
+
+// pairsKey is paramsKey of the parameters names[i] = values[i] (a name
+// may end in "*"), without the map.
+func pairsKey(dst []byte, names, values []string) ([]byte, bool) {
+	var arr [8]int
+	if len(values) > len(arr) || len(names) < len(values) {
+		return nil, false
+	}
+	name := func(i int) string { return strings.TrimSuffix(names[i], "*") }
+	order := arr[:len(values)]
+	for i := range order { // insertion sort by name: a path has few
+		order[i] = i
+		for j := i; j > 0 && name(order[j]) < name(order[j-1]); j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	for k, i := range order {
+		if k > 0 && name(i) == name(order[k-1]) || strings.IndexByte(values[i], 0) >= 0 {
+			return nil, false // a name twice (the map keeps the last), or a NUL that would make two sets one key
+		}
+		dst = append(append(append(append(dst, name(i)...), 0), values[i]...), 0)
+	}
+	return dst, len(dst) <= 4096
 }

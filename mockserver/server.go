@@ -132,7 +132,7 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 		}
 	}
 	var err error
-	if s.router, err = newRouter(slices.Collect(maps.Values(s.ops))); err != nil {
+	if s.router, err = newRouter(slices.Collect(maps.Values(s.ops)), &s.journal.params); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	slices.SortFunc(s.routes, func(a, b Route) int { return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method)) })
