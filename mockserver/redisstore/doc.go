@@ -4,7 +4,8 @@
 // checks the server answers. It holds the connection and the key prefix that
 // the Redis implementations of the fake's state use, so they share one
 // client: CallStore (the simulated calls), CounterStore (the rules' hits,
-// for times and sequences) and Journal (the journal, a capped stream
+// for times and sequences), StateStore (the active and loaded scenarios,
+// followed by every replica) and Journal (the journal, a capped stream
 // written off the request path).
 //
 // It is not for parsing flags (cmd/phlomock does) and it never writes the

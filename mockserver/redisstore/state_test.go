@@ -87,27 +87,27 @@ func do(t *testing.T, method, url, body string, header ...string) (int, string) 
 	return res.StatusCode, string(b)
 }
 
-// follows waits until every replica answers from one version, at least
-// the first's now (Follow's bound, PollInterval plus a round trip, is well
-// under the wait).
+// follows waits until every replica answers from one version (Follow's
+// bound, PollInterval plus a round trip, is well under the wait). Call it
+// after a change has returned: the version it was made in is then in the
+// store, so replicas at one version are at it or a later one.
 func follows(t *testing.T, fs ...*fake) {
 	t.Helper()
-	least := fs[0].d.Version()
 	require.Eventually(t, func() bool {
 		want := fs[0].d.Version()
 		for _, f := range fs {
-			if v := f.d.Version(); v != want || v < least {
+			if f.d.Version() != want {
 				return false
 			}
 		}
 		return true
-	}, 10*time.Second, 5*time.Millisecond, "replicas at one version from %d", least)
+	}, 10*time.Second, 5*time.Millisecond, "replicas at one version")
 }
 
 func TestStateActivationReachesEveryReplica(t *testing.T) {
 	s := redistest.Start(t)
 	a, b := replica(t, s, "success"), replica(t, s, "success")
-	require.NotZero(t, a.d.Version())
+	require.NotEmpty(t, a.d.Version())
 	assert.Equal(t, a.d.Version(), b.d.Version(), "the second replica joined the first's state")
 
 	status, body := do(t, "PUT", a.admin.URL+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
@@ -203,17 +203,26 @@ func TestStateResetReachesEveryReplica(t *testing.T) {
 func TestStateStoreDown(t *testing.T) {
 	s := redistest.Start(t)
 	a, b := replica(t, s, "success"), replica(t, s, "success")
+	pot := strings.Replace(teapot, "name: teapot", "name: pot", 1)
+	status, body := do(t, "POST", a.admin.URL+"/__admin/scenarios?activate=false", pot)
+	require.Equal(t, 201, status, body)
+	follows(t, a, b)
 	s.Stop()
-	status, body := do(t, "PUT", a.admin.URL+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
+	status, _ = do(t, "DELETE", b.admin.URL+"/__admin/scenarios/pot", "")
+	assert.Equal(t, 503, status)
+	status, body = do(t, "PUT", a.admin.URL+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
 	assert.Equal(t, 503, status)
 	var page struct{ APIID, Error string }
 	require.NoError(t, json.Unmarshal([]byte(body), &page))
 	assert.Contains(t, page.Error, "store redis://"+s.Addr)
 	status, _ = do(t, "POST", a.admin.URL+"/__admin/scenarios", teapot)
 	assert.Equal(t, 503, status)
+	status, _ = do(t, "POST", a.admin.URL+"/__admin/reset", "")
+	assert.Equal(t, 503, status)
 	for _, f := range []*fake{a, b} {
 		assert.Equal(t, []string{"success"}, f.d.Active(), "nothing changed")
 		assert.NotContains(t, f.d.Available(), "teapot")
+		assert.Contains(t, f.d.Available(), "pot")
 	}
 	status, _ = do(t, "POST", a.api.URL+nodePath, callBody)
 	assert.Equal(t, 201, status, "a stateless request does not need the store")
@@ -227,4 +236,17 @@ func TestStateStoreDown(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 	follows(t, a, b)
 	assert.Equal(t, []string{"bad-role"}, b.d.Active())
+}
+
+// A scenario built in Go has no source to share: the change is refused,
+// and nothing changes.
+func TestStateRefusesScenarioWithoutSource(t *testing.T) {
+	s := redistest.Start(t)
+	a := replica(t, s, "success")
+	v := a.d.Version()
+	err := a.d.Activate(&scenarios.Scenario{Version: scenarios.Version, Name: "in-go"})
+	require.ErrorIs(t, err, scripted.ErrNoSource)
+	assert.Contains(t, err.Error(), `"in-go"`)
+	assert.Equal(t, []string{"success"}, a.d.Active())
+	assert.Equal(t, v, a.d.Version())
 }

@@ -136,7 +136,7 @@ type Director struct {
 	// replicas' (Follow); state and version are its.
 	wmu     sync.Mutex
 	state   *state
-	version int64 // of Options.Shared's state that state is
+	version string // of Options.Shared's state that state is ("": none)
 
 	mu     sync.Mutex // guards loaded and the writers of byName
 	loaded map[string]*scenarios.Scenario
@@ -350,7 +350,7 @@ func (d *Director) Start(active, load []*scenarios.Scenario) error {
 		d.opts.Logger.Warn("the shared scenarios do not load here: publishing this replica's", slog.String("error", err.Error()))
 	}
 	return d.changeLocked(ctx, false, func(cur *state, id string) (*state, error) {
-		if d.version != 0 && cur.start == digest {
+		if d.version != "" && cur.start == digest {
 			return nil, nil // a replica joining the others
 		}
 		next := replaced(cur, active, load, id)

@@ -22,16 +22,19 @@ import (
 // published, and every other replica's Director.Follow takes it up.
 // redisstore.StateStore is the Redis one.
 type SharedState interface {
-	// Publish replaces the state with state if its version is still base
-	// (0: nothing published yet), and returns the new version. If another
-	// replica published first, it writes nothing and returns ok false.
-	Publish(ctx context.Context, base int64, state []byte) (version int64, ok bool, err error)
-	// Load returns the state and its version; version 0 and no state when
+	// Publish replaces the state with state, as version, if the version is
+	// still base ("": nothing published yet). A version is the id of the
+	// change that made the state, unique across replicas and restarts, so
+	// a store that lost its data and counts again cannot show an old
+	// number for a new state. If another replica published first, it
+	// writes nothing and returns false.
+	Publish(ctx context.Context, base, version string, state []byte) (ok bool, err error)
+	// Load returns the state and its version; "" and no state when
 	// nothing was published (or the store lost it).
-	Load(ctx context.Context) (state []byte, version int64, err error)
+	Load(ctx context.Context) (state []byte, version string, err error)
 	// Watch calls changed with every version it sees (the same one may
 	// come twice), from one goroutine, until ctx ends.
-	Watch(ctx context.Context, changed func(version int64))
+	Watch(ctx context.Context, changed func(version string))
 }
 
 // maxConflicts bounds how often one change is made again on a state
@@ -247,7 +250,7 @@ func (d *Director) changeLocked(ctx context.Context, fresh bool, op func(cur *st
 			if err != nil {
 				return err
 			}
-			v, ok, err := d.opts.Shared.Publish(ctx, d.version, data)
+			ok, err := d.opts.Shared.Publish(ctx, d.version, id, data)
 			if err != nil {
 				return &StoreError{Err: err}
 			}
@@ -263,7 +266,7 @@ func (d *Director) changeLocked(ctx context.Context, fresh bool, op func(cur *st
 				}
 				continue
 			}
-			d.version = v
+			d.version = id
 		}
 		d.install(cur, next, b, "")
 		return nil
@@ -301,9 +304,9 @@ func (d *Director) install(cur, next *state, b *built, from string) {
 }
 
 // Version is the version of the shared state (Options.Shared) this
-// replica answers from: replicas with the same version answer alike. 0 in
-// memory, or before anything was published.
-func (d *Director) Version() int64 {
+// replica answers from: replicas with the same version answer alike. ""
+// in memory, or before anything was published.
+func (d *Director) Version() string {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	return d.version
@@ -318,7 +321,7 @@ func (d *Director) Follow(ctx context.Context) {
 	if d.opts.Shared == nil {
 		return
 	}
-	d.opts.Shared.Watch(ctx, func(version int64) {
+	d.opts.Shared.Watch(ctx, func(version string) {
 		d.wmu.Lock()
 		defer d.wmu.Unlock()
 		if version == d.version {
@@ -339,26 +342,26 @@ func (d *Director) followLocked(ctx context.Context) error {
 	if err != nil {
 		return &StoreError{Err: err}
 	}
-	if v == d.version && v != 0 {
+	if v == d.version && v != "" {
 		return nil
 	}
-	if v == 0 {
-		if d.version == 0 {
+	if v == "" {
+		if d.version == "" {
 			return nil // nothing published yet
 		}
 		data, err := encodeState(d.state)
 		if err != nil {
 			return err
 		}
-		nv, ok, err := d.opts.Shared.Publish(ctx, 0, data)
+		ok, err := d.opts.Shared.Publish(ctx, "", d.state.change, data)
 		if err != nil {
 			return &StoreError{Err: err}
 		}
 		if !ok {
 			return d.followLocked(ctx) // another replica put its own back first
 		}
-		d.opts.Logger.Warn("the store had lost the shared scenarios: published this replica's", slog.Int64("version", nv))
-		d.version = nv
+		d.opts.Logger.Warn("the store had lost the shared scenarios: published this replica's", slog.String("version", d.state.change))
+		d.version = d.state.change
 		return nil
 	}
 	cur := d.state
@@ -373,9 +376,9 @@ func (d *Director) followLocked(ctx context.Context) error {
 	}
 	if err != nil {
 		d.version = v // skipped: not tried again until the next change
-		return fmt.Errorf("version %d: %w", v, err)
+		return fmt.Errorf("version %s: %w", v, err)
 	}
 	d.version = v
-	d.install(cur, next, b, fmt.Sprintf("version %d", v))
+	d.install(cur, next, b, "version "+v)
 	return nil
 }
