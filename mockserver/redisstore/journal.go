@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -27,7 +28,7 @@ const (
 	// counted, Journal.Dropped) rather than hold a request up.
 	DefaultJournalQueue = 4096
 	// journalBatch is the most entries one write takes.
-	journalBatch = 256
+	journalBatch = 512
 	// journalWriteTimeout bounds one write (a round trip, retried once by
 	// the client after a timeout).
 	journalWriteTimeout = 2 * time.Second
@@ -77,6 +78,7 @@ type Journal struct {
 	seqKey  string // the last SEQ given
 	batchID string // this replica's last batch written: a retried write is not written twice
 	queue   chan *mockserver.Entry
+	batches chan encoded  // from run to the writer
 	kick    chan struct{} // cuts the flusher's wait between retries short
 	quit    chan struct{} // Close: write what is queued, then stop
 	done    chan struct{} // the flusher stopped
@@ -85,7 +87,7 @@ type Journal struct {
 	closing atomic.Bool
 	dropped atomic.Uint64
 	queued  atomic.Uint64 // entries accepted by Add
-	batch   uint64        // the flusher's batch number
+	batch   uint64        // the last batch's number (run's)
 
 	mu      sync.Mutex
 	written uint64        // entries written
@@ -109,11 +111,12 @@ func NewJournal(s *Store, opts JournalOptions) *Journal {
 		s: s, size: opts.Size,
 		stream: s.prefix + "journal", seqKey: s.prefix + "journal:seq",
 		batchID: s.prefix + "journal:w:" + hex.EncodeToString(id[:]),
-		queue:   make(chan *mockserver.Entry, opts.Queue),
-		kick:    make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		queue:   make(chan *mockserver.Entry, opts.Queue), batches: make(chan encoded, 1),
+		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		ctx: ctx, abandon: cancel, wrote: make(chan struct{}),
 	}
 	go j.run()
+	go j.writer()
 	return j
 }
 
@@ -163,13 +166,13 @@ func (j *Journal) Close(ctx context.Context) error {
 	return nil
 }
 
-// run is the flusher: it writes what is queued, a batch at a time, until
-// Close. A batch is what waits when the last write ends (up to
-// journalBatch), so a quiet fake writes each entry at once and a busy one
-// fewer, bigger writes.
+// run takes what is queued, a batch at a time, and encodes it for the
+// writer, until Close. A batch is what waits when the last one was handed
+// over (up to journalBatch), so a quiet fake writes each entry at once and
+// a busy one fewer, bigger writes; the next batch is encoded while the
+// writer waits for Redis.
 func (j *Journal) run() {
-	defer close(j.done)
-	defer j.abandon()
+	defer close(j.batches)
 	batch := make([]*mockserver.Entry, 0, journalBatch)
 	for {
 		select {
@@ -178,14 +181,13 @@ func (j *Journal) run() {
 		case <-j.quit:
 			for {
 				batch = j.take(batch)
-				if len(batch) == 0 || !j.write(batch) {
+				if len(batch) == 0 || !j.hand(batch) {
 					return
 				}
 				batch = batch[:0]
 			}
 		}
-		batch = j.take(batch)
-		if !j.write(batch) {
+		if !j.hand(j.take(batch)) {
 			return
 		}
 		batch = batch[:0]
@@ -205,27 +207,67 @@ func (j *Journal) take(batch []*mockserver.Entry) []*mockserver.Entry {
 	return batch
 }
 
-// write writes batch, retrying until it is written (true) or Close gives
-// up (false).
-func (j *Journal) write(batch []*mockserver.Entry) bool {
+// An encoded batch is the script's arguments for a batch of n entries.
+type encoded struct {
+	args []any
+	n    int
+}
+
+// hand encodes batch, numbered after the last one, and hands it to the
+// writer: false when Close gave up.
+func (j *Journal) hand(batch []*mockserver.Entry) bool {
 	j.batch++
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	ends := make([]int, 0, len(batch))
+	for _, e := range batch {
+		if err := enc.Encode(e); err != nil { // an entry is plain data: cannot happen
+			_ = enc.Encode(map[string]string{"error": "cannot encode the entry: " + err.Error()})
+		}
+		ends = append(ends, buf.Len()-1) // without Encode's newline
+	}
+	b := buf.Bytes()
 	args := make([]any, 0, len(batch)+4)
 	args = append(args, j.size, j.batch, int(JournalTTL/time.Second), len(batch))
-	for _, e := range batch {
-		b, err := json.Marshal(e)
-		if err != nil { // an entry is plain data: cannot happen
-			b, _ = json.Marshal(map[string]string{"error": "cannot encode the entry: " + err.Error()})
-		}
-		args = append(args, b)
+	start := 0
+	for _, end := range ends {
+		args = append(args, b[start:end])
+		start = end + 1
 	}
+	select {
+	case j.batches <- encoded{args: args, n: len(batch)}:
+		return true
+	case <-j.ctx.Done():
+		return false
+	}
+}
+
+// writer writes the batches run encodes, in order, until run stops or
+// Close gives up.
+func (j *Journal) writer() {
+	defer close(j.done)
+	defer j.abandon()
+	for b := range j.batches {
+		if !j.write(b) {
+			for range j.batches { // run stops at once: ctx is done
+			}
+			return
+		}
+	}
+}
+
+// write writes an encoded batch, retrying until it is written (true) or
+// Close gives up (false).
+func (j *Journal) write(b encoded) bool {
 	wait := retryFirst
 	for {
 		ctx, cancel := context.WithTimeout(j.ctx, journalWriteTimeout)
-		err := addScript.Run(ctx, j.s.client, []string{j.stream, j.seqKey, j.batchID}, args...).Err()
+		err := addScript.Run(ctx, j.s.client, []string{j.stream, j.seqKey, j.batchID}, b.args...).Err()
 		cancel()
 		j.mu.Lock()
 		if err == nil {
-			j.written += uint64(len(batch))
+			j.written += uint64(b.n)
 			j.err = nil
 		} else {
 			j.err = j.s.fail(err)
@@ -417,7 +459,8 @@ func decodeEntry(m redis.XMessage) (*mockserver.Entry, error) {
 
 // addScript writes a batch of journal entries, numbered after the last
 // number given (or the stream's last ID, should the counter be gone), with
-// an exact MAXLEN; a batch this replica already wrote (its number is not
+// an exact MAXLEN (one XTRIM after the batch, cheaper than one per XADD, and
+// the same to readers: Lua runs the script whole); a batch this replica already wrote (its number is not
 // above the last one's: the client retried a write that had landed) is not
 // written again. Lua runs it whole: a reader never sees a number before
 // the entries under it.
@@ -435,8 +478,9 @@ if #top > 0 then
   if t > seq then seq = t end
 end
 for i = 1, n do
-  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], string.format('%d-0', seq + i), 'e', ARGV[4 + i])
+  redis.call('XADD', KEYS[1], string.format('%d-0', seq + i), 'e', ARGV[4 + i])
 end
+redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[1])
 local ttl = tonumber(ARGV[3])
 redis.call('SET', KEYS[2], string.format('%d', seq + n), 'EX', ttl)
 redis.call('EXPIRE', KEYS[1], ttl)
