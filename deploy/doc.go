@@ -4,7 +4,8 @@
 // the image from the repository's Dockerfile with `make docker`, starts it with a
 // published loopback port as a CI service would, waits for its HEALTHCHECK and
 // sends it real requests. deploy/kubernetes/ holds the Kubernetes manifests;
-// kubernetes_test.go checks them and runs the Deployment with podman kube play.
+// kubernetes_test.go checks them and runs the Deployment with podman kube play,
+// on the memory store and on a real redis-server.
 //
 // It is not a library: it has no exported API and nothing imports it. The
 // podman tests skip when podman is not installed, unless

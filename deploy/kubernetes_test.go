@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -18,9 +19,12 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/phlomock/phlomock/internal/redistest"
 )
 
 // manifestFile is the Deployment and Service docs/kubernetes.md tells
@@ -349,109 +353,141 @@ func TestKubernetesRedisExample(t *testing.T) {
 	assert.Equal(t, map[string]string{"Deployment": "apps/v1", "Service": "v1"}, kinds)
 }
 
-// TestKubePlay runs the Deployment of deploy/kubernetes/phlomock.yaml with
-// `podman kube play`: the image make docker builds, one replica, the memory
-// store, a podman secret in place of the Kubernetes one, both ports on the
-// host's loopback. It answers the seed's request and its readiness probe,
-// runs as the security context says, and `podman kube down` removes it.
-func TestKubePlay(t *testing.T) {
-	pm := newPodman(t)
-	root := repoRoot(t)
-	localImage(t, pm, root)
-	d, _, objs := phlomockObjects(t)
+// A played is the manifest's Deployment running under podman kube play.
+type played struct {
+	pm          *podman
+	name        string // of the Deployment, the secret, the pods' prefix
+	file        string // the played variant
+	token       string // the admin token in the secret
+	api, admin  string // base URLs on the host's loopback
+	client      *http.Client
+	memoryLimit int64 // bytes, from the manifest
+}
+
+// play runs the Deployment of deploy/kubernetes/phlomock.yaml with `podman
+// kube play`: the image make docker builds, one replica, a podman secret
+// in place of the Kubernetes one (its store key is store), both ports on
+// the host's loopback. Everything is removed by name when tb ends.
+func play(tb testing.TB, store string, playArgs ...string) *played {
+	tb.Helper()
+	pm := newPodman(tb)
+	root := repoRoot(tb)
+	localImage(tb, pm, root)
+	d, _, objs := phlomockObjects(tb)
+	limit, err := quantity(d.Spec.Template.Spec.Containers[0].Resources.Limits["memory"])
+	require.NoError(tb, err)
 
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
-	name := fmt.Sprintf("phlomock-kube-test-%d-%s", os.Getpid(), hex.EncodeToString(suffix))
-	token := hex.EncodeToString(suffix) + "-admin-token"
-	apiPort, adminPort := freePort(t), freePort(t)
+	p := &played{pm: pm, memoryLimit: limit, client: &http.Client{Timeout: requestWait},
+		name:  fmt.Sprintf("phlomock-kube-test-%d-%s", os.Getpid(), hex.EncodeToString(suffix)),
+		token: hex.EncodeToString(suffix) + "-admin-token"}
+	apiPort, adminPort := freePort(tb), freePort(tb)
+	p.api = "http://127.0.0.1:" + strconv.Itoa(apiPort)
+	p.admin = "http://127.0.0.1:" + strconv.Itoa(adminPort)
 
 	// Podman 4.3 stores a Secret document of a played file as YAML and then
 	// reads only JSON (a map of base64 values) for secretKeyRef; a secret
 	// created in that form works with newer podman too.
-	dir := t.TempDir()
+	dir := tb.TempDir()
 	secretFile := filepath.Join(dir, "secret.json")
-	secret, err := json.Marshal(map[string][]byte{"store": []byte("memory"), "admin-token": []byte(token)})
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(secretFile, secret, 0o600))
-	playFile := filepath.Join(dir, "play.yaml")
-	require.NoError(t, os.WriteFile(playFile, playVariant(t, objs, name, apiPort, adminPort), 0o600))
+	secret, err := json.Marshal(map[string][]byte{"store": []byte(store), "admin-token": []byte(p.token)})
+	require.NoError(tb, err)
+	require.NoError(tb, os.WriteFile(secretFile, secret, 0o600))
+	p.file = filepath.Join(dir, "play.yaml")
+	require.NoError(tb, os.WriteFile(p.file, playVariant(tb, objs, p.name, apiPort, adminPort), 0o600))
 
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, c := range podContainers(t, pm, name) {
-				t.Logf("logs of %s:\n%s", c, pm.logs(t, c))
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			for _, c := range podContainers(tb, pm, p.name) {
+				tb.Logf("logs of %s:\n%s", c, pm.logs(tb, c))
 			}
 		}
-		if len(podsNamed(t, pm, name)) > 0 {
-			if _, err := pm.run(t, startWait, "kube", "down", playFile); err != nil {
-				t.Logf("podman kube down: %v", err)
+		if len(podsNamed(tb, pm, p.name)) > 0 {
+			if _, err := pm.run(tb, startWait, "kube", "down", p.file); err != nil {
+				tb.Logf("podman kube down: %v", err)
 			}
 		}
-		for _, pod := range podsNamed(t, pm, name) {
-			if _, err := pm.run(t, startWait, "pod", "rm", "--force", pod); err != nil {
-				t.Errorf("removing the pod %s: %v", pod, err)
+		for _, pod := range podsNamed(tb, pm, p.name) {
+			if _, err := pm.run(tb, startWait, "pod", "rm", "--force", pod); err != nil {
+				tb.Errorf("removing the pod %s: %v", pod, err)
 			}
 		}
-		if _, err := pm.run(t, startWait, "secret", "rm", name); err != nil {
-			t.Errorf("removing the secret %s: %v", name, err)
+		if _, err := pm.run(tb, startWait, "secret", "rm", p.name); err != nil {
+			tb.Errorf("removing the secret %s: %v", p.name, err)
 		}
 	})
-	_, err = pm.run(t, startWait, "secret", "create", name, secretFile)
-	require.NoError(t, err)
-	_, err = pm.run(t, startWait, "kube", "play", "--start", playFile)
-	require.NoError(t, err)
+	_, err = pm.run(tb, startWait, "secret", "create", p.name, secretFile)
+	require.NoError(tb, err)
+	_, err = pm.run(tb, startWait, append(append([]string{"kube", "play", "--start"}, playArgs...), p.file)...)
+	require.NoError(tb, err)
+	return p
+}
 
-	api := "http://127.0.0.1:" + strconv.Itoa(apiPort)
-	admin := "http://127.0.0.1:" + strconv.Itoa(adminPort)
-	client := &http.Client{Timeout: requestWait}
+// waitReady waits, at most healthWait, until /readyz answers want.
+func (p *played) waitReady(tb testing.TB, want int) {
+	tb.Helper()
+	deadline := time.Now().Add(healthWait)
+	for {
+		status, body, err := get(tb, p.client, p.admin+"/readyz", "")
+		if err == nil && status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("GET /readyz: not %d after %s: status %d, %v, %s", want, healthWait, status, err, body)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// seed sends the seed's request and checks the 201 with its api_id.
+func (p *played) seed(t *testing.T) {
+	t.Helper()
+	body := `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost,
+		p.api+"/v1/phlo/"+phloID+"/multi_party_call/"+nodeID, strings.NewReader(body))
+	require.NoError(t, err)
+	req.SetBasicAuth(authID, authToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "got status %d, want 201; body: %s", resp.StatusCode, raw)
+	var got struct {
+		APIID string  `json:"api_id"`
+		Error *string `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &got), "body is not JSON: %s", raw)
+	assert.Regexp(t, uuidRE, got.APIID, "api_id")
+	if assert.NotNil(t, got.Error, `no "error" in %s`, raw) {
+		assert.Empty(t, *got.Error)
+	}
+}
+
+// TestKubePlay runs the manifest's Deployment with podman kube play and the
+// memory store: it answers the seed's request and its readiness probe,
+// runs as the security context says, and `podman kube down` removes it.
+func TestKubePlay(t *testing.T) {
+	p := play(t, "memory")
 
 	t.Run("readyz", func(t *testing.T) {
-		deadline := time.Now().Add(healthWait)
-		for {
-			status, body, err := get(t, client, admin+"/readyz", "")
-			if err == nil && status == http.StatusOK {
-				assert.JSONEq(t, `{"status":"ready"}`, body)
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("GET /readyz: not 200 after %s: status %d, %v, %s", healthWait, status, err, body)
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
+		p.waitReady(t, http.StatusOK)
+		_, body, err := get(t, p.client, p.admin+"/readyz", "")
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"status":"ready"}`, body)
 	})
 
-	t.Run("seed", func(t *testing.T) {
-		body := `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost,
-			api+"/v1/phlo/"+phloID+"/multi_party_call/"+nodeID, strings.NewReader(body))
-		require.NoError(t, err)
-		req.SetBasicAuth(authID, authToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		require.Equal(t, http.StatusCreated, resp.StatusCode, "got status %d, want 201; body: %s", resp.StatusCode, raw)
-		var got struct {
-			APIID string  `json:"api_id"`
-			Error *string `json:"error"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &got), "body is not JSON: %s", raw)
-		assert.Regexp(t, uuidRE, got.APIID, "api_id")
-		if assert.NotNil(t, got.Error, `no "error" in %s`, raw) {
-			assert.Empty(t, *got.Error)
-		}
-	})
+	t.Run("seed", p.seed)
 
 	// The token reached the process from the secret: the control plane
 	// refuses without it and answers with it.
 	t.Run("admin token from the secret", func(t *testing.T) {
-		status, body, err := get(t, client, admin+"/__admin/scenarios", "")
+		status, body, err := get(t, p.client, p.admin+"/__admin/scenarios", "")
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusUnauthorized, status, "without the token: %s", body)
-		status, body, err = get(t, client, admin+"/__admin/scenarios", token)
+		status, body, err = get(t, p.client, p.admin+"/__admin/scenarios", p.token)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusOK, status, "with the token: %s", body)
 		assert.Contains(t, body, `"active":["success"]`)
@@ -460,24 +496,84 @@ func TestKubePlay(t *testing.T) {
 	// Podman applied the security context and the memory limit, and the
 	// fake works under them (a read-only root above all).
 	t.Run("security context applied", func(t *testing.T) {
-		cs := podContainers(t, pm, name)
+		cs := podContainers(t, p.pm, p.name)
 		require.Len(t, cs, 1, "the pod's containers")
-		out, err := pm.run(t, startWait, "inspect", "--format", "{{json .Config.User}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.Memory}}", cs[0])
-		require.NoError(t, err)
-		limit, err := quantity(d.Spec.Template.Spec.Containers[0].Resources.Limits["memory"])
+		out, err := p.pm.run(t, startWait, "inspect", "--format", "{{json .Config.User}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.Memory}}", cs[0])
 		require.NoError(t, err)
 		f := strings.Fields(out)
 		require.Len(t, f, 4, "podman inspect: %s", out)
 		assert.Equal(t, `"65532:65532"`, f[0], "user")
 		assert.Equal(t, "true", f[1], "read-only root")
 		assert.Contains(t, f[2], "no-new-privileges")
-		assert.Equal(t, strconv.FormatInt(limit, 10), f[3], "memory limit in bytes")
+		assert.Equal(t, strconv.FormatInt(p.memoryLimit, 10), f[3], "memory limit in bytes")
 	})
 
 	t.Run("kube down", func(t *testing.T) {
-		_, err := pm.run(t, startWait, "kube", "down", playFile)
+		_, err := p.pm.run(t, startWait, "kube", "down", p.file)
 		require.NoError(t, err)
-		assert.Empty(t, podsNamed(t, pm, name), "pods left after podman kube down")
+		assert.Empty(t, podsNamed(t, p.pm, p.name), "pods left after podman kube down")
+	})
+}
+
+// TestKubePlayRedis runs the manifest's Deployment on a real redis-server
+// with a password, on the host's loopback (which the pod reaches at
+// 10.0.2.2 with slirp4netns's allow_host_loopback): the store URL from the
+// secret is used (the journal's entry is read back through Redis), the
+// readiness probe follows Redis going away and coming back, and the
+// password is never in the container's output.
+func TestKubePlayRedis(t *testing.T) {
+	const password = "kube-play-redis-password"
+	if _, err := exec.LookPath("slirp4netns"); err != nil {
+		if os.Getenv(requireEnv) == "1" {
+			t.Fatalf("%v, and %s=1: install slirp4netns (.ci/run does)", err, requireEnv)
+		}
+		t.Skipf("%v: the pod reaches the host's Redis through slirp4netns", err)
+	}
+	redis := redistest.Start(t, "--requirepass", password)
+	_, port, err := net.SplitHostPort(redis.Addr)
+	require.NoError(t, err)
+	p := play(t, "redis://:"+password+"@10.0.2.2:"+port+"/0", "--network", "slirp4netns:allow_host_loopback=true")
+
+	p.waitReady(t, http.StatusOK)
+	t.Run("seed", p.seed)
+	t.Run("journal through Redis", func(t *testing.T) {
+		status, body, err := get(t, p.client, p.admin+"/__admin/journal?operation=updateMultiPartyCall", p.token)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, status, "%s", body)
+		var page struct {
+			Entries []struct {
+				Status int `json:"status"`
+			} `json:"entries"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &page), "%s", body)
+		require.Len(t, page.Entries, 1, "the seed's entry: %s", body)
+		assert.Equal(t, http.StatusCreated, page.Entries[0].Status)
+
+		// In Redis, under the manifest's PHLOMOCK_STORE_PREFIX.
+		c := goredis.NewClient(&goredis.Options{Addr: redis.Addr, Password: password})
+		defer c.Close()
+		n, err := c.XLen(t.Context(), "phlomock:journal").Result()
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n, "entries in the stream phlomock:journal")
+	})
+	t.Run("readiness follows Redis", func(t *testing.T) {
+		redis.Stop()
+		p.waitReady(t, http.StatusServiceUnavailable)
+		// The journal is read from Redis, never from the process alone.
+		status, body, err := get(t, p.client, p.admin+"/__admin/journal", p.token)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusServiceUnavailable, status, "the journal without Redis: %s", body)
+		assert.Contains(t, body, "xxxxx", "the store named without its password")
+		assert.NotContains(t, body, password)
+		redis.Restart("--requirepass", password)
+		p.waitReady(t, http.StatusOK)
+	})
+	t.Run("no password in the output", func(t *testing.T) {
+		cs := podContainers(t, p.pm, p.name)
+		require.Len(t, cs, 1, "the pod's containers")
+		logs := p.pm.logs(t, cs[0])
+		assert.Contains(t, logs, "10.0.2.2:"+port, "the store's line")
+		assert.NotContains(t, logs, password)
 	})
 }
 
