@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,11 +98,32 @@ rules:
 		return status == 500
 	})
 	for _, r := range rs {
-		var page struct{ Active []string }
-		resp, err := http.Get(r.Admin + "/__admin/scenarios")
-		require.NoError(t, err)
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
-		resp.Body.Close()
-		assert.Equal(t, []string{"flaky"}, page.Active, r.Admin)
+		assert.Equal(t, []string{"flaky"}, r.active(t), r.Admin)
 	}
+
+	// A replica started with the same arguments joins the state as it is;
+	// one started with others (a new deployment) brings every replica to
+	// its own.
+	joined := startReplicas(t, 1, s.URL(0))[0]
+	assert.Equal(t, []string{"flaky"}, joined.active(t), "the fourth replica joined")
+	status, _ = joined.request(t, "GET", joined.API+statePhlo, "", "X-Phlomock-Scenario", "teapot")
+	assert.Equal(t, 418, status, "the upload made before it started")
+	next := startReplicas(t, 1, s.URL(0), "--scenario", "bad-role")[0]
+	assert.Equal(t, []string{"bad-role"}, next.active(t))
+	for _, r := range append(rs, joined) {
+		eventually(t, "the new deployment's set on "+r.Admin, func() bool {
+			return slices.Equal(r.active(t), []string{"bad-role"})
+		})
+	}
+}
+
+// active is the replica's active set (GET /__admin/scenarios).
+func (r *replica) active(t *testing.T) []string {
+	t.Helper()
+	var page struct{ Active []string }
+	resp, err := http.Get(r.Admin + "/__admin/scenarios")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+	return page.Active
 }

@@ -349,14 +349,23 @@ func (d *Director) Start(active, load []*scenarios.Scenario) error {
 		// replaced by its own.
 		d.opts.Logger.Warn("the shared scenarios do not load here: publishing this replica's", slog.String("error", err.Error()))
 	}
-	return d.changeLocked(ctx, false, func(cur *state, id string) (*state, error) {
-		if d.version != "" && cur.start == digest {
+	joined := false
+	err := d.changeLocked(ctx, false, func(cur *state, id string) (*state, error) {
+		if joined = d.version != "" && cur.start == digest; joined {
 			return nil, nil // a replica joining the others
 		}
 		next := replaced(cur, active, load, id)
 		next.start = digest
 		return next, nil
 	})
+	if err == nil {
+		how := "published this replica's --scenario arguments"
+		if joined {
+			how = "joined the replicas started with the same arguments"
+		}
+		d.opts.Logger.Info("shared scenarios: "+how, slog.String("active", d.active.Load().label), slog.String("version", d.version))
+	}
+	return err
 }
 
 // Replace loads load (as Load) and makes active the active set (as
