@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,20 +44,21 @@ func TestReplicasPassBuiltinInteractions(t *testing.T) {
 	s := redistest.Start(t)
 	rs := startReplicas(t, 3, s.URL(0))
 	lb := roundRobin(t, rs)
-	for _, name := range scenarios.BuiltinNames() {
+	for i, name := range scenarios.BuiltinNames() {
 		t.Run(name, func(t *testing.T) {
-			// Activation is per replica for now: activate on each, then
-			// reset (shared) so every count and call starts afresh.
+			// Activated on one replica, taken up by all; then a reset on
+			// another, so every count and call starts afresh.
+			req, err := http.NewRequest("PUT", rs[i%3].Admin+"/__admin/scenarios/active", strings.NewReader(`{"names":["`+name+`"]}`))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode, "activate %s", name)
 			for _, r := range rs {
-				req, err := http.NewRequest("PUT", r.Admin+"/__admin/scenarios/active", strings.NewReader(`{"names":["`+name+`"]}`))
-				require.NoError(t, err)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
-				require.NoError(t, err)
-				resp.Body.Close()
-				require.Equal(t, http.StatusOK, resp.StatusCode, "activate %s", name)
+				eventually(t, name+" active on "+r.Admin, func() bool { return slices.Equal(r.active(t), []string{name}) })
 			}
-			resp, err := http.Post(rs[0].Admin+"/__admin/reset", "", nil)
+			resp, err = http.Post(rs[(i+1)%3].Admin+"/__admin/reset", "", nil)
 			require.NoError(t, err)
 			resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)
