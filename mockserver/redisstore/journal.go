@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -24,11 +23,18 @@ import (
 // The bounds of the shared journal's writes and reads.
 const (
 	// DefaultJournalQueue is how many entries wait to be written when
-	// JournalOptions.Queue is 0: beyond it, an entry is dropped (and
-	// counted, Journal.Dropped) rather than hold a request up.
-	DefaultJournalQueue = 4096
-	// journalBatch is the most entries one write takes.
-	journalBatch = 512
+	// JournalOptions.Queue is 0, and DefaultJournalQueueBytes how many
+	// bytes of bodies and answers they may hold: beyond either, an entry is
+	// dropped (and counted, Journal.Dropped) rather than hold a request up.
+	// 16,384 entries are about 0.2 s of requests at the fastest this fake
+	// answers on 2 cores, room for a writer a busy machine leaves waiting.
+	DefaultJournalQueue      = 16384
+	DefaultJournalQueueBytes = 32 << 20
+	// journalBatch is the most entries one write takes, journalBatchBytes
+	// about the most bytes of bodies and answers (a batch is at least one
+	// entry).
+	journalBatch      = 512
+	journalBatchBytes = 1 << 20
 	// journalWriteTimeout bounds one write (a round trip, retried once by
 	// the client after a timeout).
 	journalWriteTimeout = 2 * time.Second
@@ -53,8 +59,11 @@ type JournalOptions struct {
 	// MAXLEN: serve's --journal-size (0: mockserver.DefaultJournalSize).
 	Size int
 	// Queue is the most entries waiting to be written (0:
-	// DefaultJournalQueue).
-	Queue int
+	// DefaultJournalQueue), QueueBytes the most bytes of their bodies and
+	// answers (0: DefaultJournalQueueBytes), so that a store that is down
+	// costs at most that much memory beyond the journal's own.
+	Queue      int
+	QueueBytes int
 }
 
 // A Journal is the journal of every replica on one store and prefix, a
@@ -87,7 +96,12 @@ type Journal struct {
 	closing atomic.Bool
 	dropped atomic.Uint64
 	queued  atomic.Uint64 // entries accepted by Add
-	batch   uint64        // the last batch's number (run's)
+	// bytes is what the bodies and answers of the entries not written yet
+	// hold (queued, or encoded in a batch), at most maxBytes.
+	bytes    atomic.Int64
+	maxBytes int64
+	batch    uint64    // the last batch's number (run's)
+	bufs     sync.Pool // of *[]byte: batches' buffers
 
 	mu      sync.Mutex
 	written uint64        // entries written
@@ -104,11 +118,14 @@ func NewJournal(s *Store, opts JournalOptions) *Journal {
 	if opts.Queue <= 0 {
 		opts.Queue = DefaultJournalQueue
 	}
+	if opts.QueueBytes <= 0 {
+		opts.QueueBytes = DefaultJournalQueueBytes
+	}
 	var id [8]byte
 	_, _ = crand.Read(id[:])
 	ctx, cancel := context.WithCancel(context.Background())
 	j := &Journal{
-		s: s, size: opts.Size,
+		s: s, size: opts.Size, maxBytes: int64(opts.QueueBytes),
 		stream: s.prefix + "journal", seqKey: s.prefix + "journal:seq",
 		batchID: s.prefix + "journal:w:" + hex.EncodeToString(id[:]),
 		queue:   make(chan *mockserver.Entry, opts.Queue), batches: make(chan encoded, 1),
@@ -128,12 +145,24 @@ func (j *Journal) Add(e *mockserver.Entry) {
 		j.dropped.Add(1)
 		return
 	}
+	n := entryBytes(e)
+	if j.bytes.Add(n) > j.maxBytes {
+		j.bytes.Add(-n)
+		j.dropped.Add(1)
+		return
+	}
 	select {
 	case j.queue <- e:
 		j.queued.Add(1)
 	default:
+		j.bytes.Add(-n)
 		j.dropped.Add(1)
 	}
+}
+
+// entryBytes is what an entry's body and answer hold.
+func entryBytes(e *mockserver.Entry) int64 {
+	return int64(len(e.Body) + len(e.BodyBase64) + len(e.Answer))
 }
 
 // Dropped is how many entries Add dropped because the queue was full (or
@@ -194,12 +223,18 @@ func (j *Journal) run() {
 	}
 }
 
-// take adds what waits in the queue to batch, up to journalBatch.
+// take adds what waits in the queue to batch, up to journalBatch entries
+// or journalBatchBytes of bodies and answers.
 func (j *Journal) take(batch []*mockserver.Entry) []*mockserver.Entry {
-	for len(batch) < journalBatch {
+	var n int64
+	for _, e := range batch {
+		n += entryBytes(e)
+	}
+	for len(batch) < journalBatch && n < journalBatchBytes {
 		select {
 		case e := <-j.queue:
 			batch = append(batch, e)
+			n += entryBytes(e)
 		default:
 			return batch
 		}
@@ -209,34 +244,42 @@ func (j *Journal) take(batch []*mockserver.Entry) []*mockserver.Entry {
 
 // An encoded batch is the script's arguments for a batch of n entries.
 type encoded struct {
-	args []any
-	n    int
+	args  []any
+	n     int
+	bytes int64   // the entries' entryBytes
+	buf   *[]byte // the entries' JSON, to reuse once written
 }
+
+// maxPooledBuffer: a batch's buffer bigger than this (entries with big
+// bodies) is not kept for the next batch.
+const maxPooledBuffer = 1 << 20
 
 // hand encodes batch, numbered after the last one, and hands it to the
 // writer: false when Close gave up.
 func (j *Journal) hand(batch []*mockserver.Entry) bool {
 	j.batch++
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	ends := make([]int, 0, len(batch))
-	for _, e := range batch {
-		if err := enc.Encode(e); err != nil { // an entry is plain data: cannot happen
-			_ = enc.Encode(map[string]string{"error": "cannot encode the entry: " + err.Error()})
-		}
-		ends = append(ends, buf.Len()-1) // without Encode's newline
+	bp, _ := j.bufs.Get().(*[]byte) // one buffer for the batch: the entries are slices of it
+	if bp == nil {
+		bp = new([]byte)
 	}
-	b := buf.Bytes()
+	b := (*bp)[:0]
+	ends := make([]int, 0, len(batch))
+	var n int64
+	for _, e := range batch {
+		b = appendEntry(b, e)
+		ends = append(ends, len(b))
+		n += entryBytes(e)
+	}
 	args := make([]any, 0, len(batch)+4)
 	args = append(args, j.size, j.batch, int(JournalTTL/time.Second), len(batch))
 	start := 0
 	for _, end := range ends {
-		args = append(args, b[start:end])
-		start = end + 1
+		args = append(args, b[start:end:end])
+		start = end
 	}
+	*bp = b
 	select {
-	case j.batches <- encoded{args: args, n: len(batch)}:
+	case j.batches <- encoded{args: args, n: len(batch), bytes: n, buf: bp}:
 		return true
 	case <-j.ctx.Done():
 		return false
@@ -249,7 +292,12 @@ func (j *Journal) writer() {
 	defer close(j.done)
 	defer j.abandon()
 	for b := range j.batches {
-		if !j.write(b) {
+		ok := j.write(b)
+		j.bytes.Add(-b.bytes)
+		if cap(*b.buf) <= maxPooledBuffer {
+			j.bufs.Put(b.buf)
+		}
+		if !ok {
 			for range j.batches { // run stops at once: ctx is done
 			}
 			return

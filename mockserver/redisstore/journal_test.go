@@ -305,3 +305,27 @@ func TestJournalCloseWritesTheQueue(t *testing.T) {
 	assert.Len(t, all, 300)
 	assert.Equal(t, uint64(300), all[len(all)-1].Seq)
 }
+
+// The queue is bounded in bytes too: with the store down, entries beyond
+// QueueBytes of bodies and answers not yet written are dropped.
+func TestJournalQueueBytesBound(t *testing.T) {
+	s := redistest.Start(t)
+	const limit = 400
+	f := newJournalFake(t, s, redisstore.JournalOptions{QueueBytes: limit})
+	s.Stop()
+	for n := 1; n <= 10; n++ {
+		f.send(t, n)
+	}
+	ring := f.fake.Journal().Entries(mockserver.Filter{})
+	require.Len(t, ring, 10)
+	size := len(ring[0].Body) + len(ring[0].Answer)
+	kept := limit / size
+	require.Greater(t, kept, 0, "an entry of %d bytes", size)
+	assert.Equal(t, uint64(10-kept), f.journal.Dropped())
+
+	s.Restart()
+	require.Eventually(t, func() bool { return f.journal.Sync(context.Background()) == nil }, 20*time.Second, 50*time.Millisecond)
+	all, err := f.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	assert.Len(t, all, kept)
+}
