@@ -1,6 +1,7 @@
 package mockservertest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,10 @@ type Server struct {
 	Director *scripted.Director
 
 	api, admin *httptest.Server
+	// follow ends the Director's Follow (WithShared), and followed is
+	// closed when it has.
+	follow   context.CancelFunc
+	followed chan struct{}
 }
 
 // An Option changes how the fake is built.
@@ -42,6 +47,7 @@ type config struct {
 	ss    []func(scenarios.KnownOperations) (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
 
 	counters scripted.CounterStore
+	shared   scripted.SharedState
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -69,6 +75,13 @@ func WithOptions(opts mockserver.Options) Option { return func(c *config) { c.op
 // in cs (scripted.Options.Counters), such as a redisstore.CounterStore
 // that several fakes share; nil keeps them in the fake.
 func WithCounters(cs scripted.CounterStore) Option { return func(c *config) { c.counters = cs } }
+
+// WithShared keeps the active and loaded scenarios in ss
+// (scripted.Options.Shared), such as a redisstore.StateStore that several
+// fakes share as replicas do: an activation or upload on one is taken up
+// by the others (Director.Follow runs until Close). Scenarios built in Go
+// (WithScenarios) cannot be shared: use WithScenarioYAML or a file.
+func WithShared(ss scripted.SharedState) Option { return func(c *config) { c.shared = ss } }
 
 // WithScenario activates built-in scenarios by name (later ones override
 // earlier ones), as `phlomock serve --scenario NAME` does.
@@ -141,7 +154,7 @@ func Start(opts ...Option) (*Server, error) {
 		}
 		s.Mock, api, admin = m, m, m.AdminHandler()
 	} else {
-		fake, err := scripted.NewServer(c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger, Counters: c.counters}, c.opts)
+		fake, err := scripted.NewServer(c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger, Counters: c.counters, Shared: c.shared}, c.opts)
 		if err == nil {
 			err = activate(fake.Director, c)
 		}
@@ -149,6 +162,12 @@ func Start(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 		s.Mock, s.Director, api, admin = fake.API, fake.Director, fake.API, fake.Admin
+		if c.shared != nil {
+			var ctx context.Context
+			ctx, s.follow = context.WithCancel(context.Background())
+			s.followed = make(chan struct{})
+			go func() { defer close(s.followed); fake.Director.Follow(ctx) }()
+		}
 	}
 	s.api, s.admin = httptest.NewServer(api), httptest.NewServer(admin)
 	s.URL, s.AdminURL = s.api.URL, s.admin.URL
@@ -207,6 +226,10 @@ func (s *Server) Journal(f mockserver.Filter) []*mockserver.Entry {
 // Close stops the fake, waiting for in-flight requests. It may be called
 // more than once.
 func (s *Server) Close() {
+	if s.follow != nil {
+		s.follow()
+		<-s.followed
+	}
 	s.api.Close()
 	s.admin.Close()
 }

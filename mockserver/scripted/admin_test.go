@@ -18,63 +18,65 @@ import (
 // TestAdminScenarios: each subtest starts its own fake with success
 // active, so none depends on what another left behind.
 func TestAdminScenarios(t *testing.T) {
-	start := func(t *testing.T) *mockservertest.Server {
-		s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
-		require.Equal(t, []string{"success"}, s.Director.Active())
-		return s
-	}
-	t.Run("list", func(t *testing.T) {
-		s := start(t)
-		var page scripted.ScenariosPage
-		require.Equal(t, 200, admin(t, s, "GET", "/__admin/scenarios", "", "", &page))
-		assert.Equal(t, []string{"success"}, page.Active)
-		var names []string
-		byName := map[string]scripted.ScenarioInfo{}
-		for _, info := range page.Available {
-			names = append(names, info.Name)
-			byName[info.Name] = info
+	onStores(t, func(t *testing.T, on store) {
+		start := func(t *testing.T) *mockservertest.Server {
+			s := on(t, mockservertest.WithScenario("success"))
+			require.Equal(t, []string{"success"}, s.Director.Active())
+			return s
 		}
-		assert.Equal(t, scenarios.BuiltinNames(), names, "every built-in, sorted")
-		assert.Equal(t, scripted.ScenarioInfo{Name: "transfer-flow", Description: "a stateful multi-party call; forbidden transitions answer 400", Builtin: true, Stateful: true}, byName["transfer-flow"])
-		assert.False(t, byName["success"].Stateful, "success is not stateful")
-	})
-	t.Run("activate by name", func(t *testing.T) {
-		s := start(t)
-		require.Equal(t, 201, send(t, s, "POST", nodePath, call).status, "success answers before")
-		var page scripted.ScenariosPage
-		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["bad-role"]}`, &page))
-		assert.Equal(t, []string{"bad-role"}, page.Active)
-		assert.Equal(t, []string{"bad-role"}, s.Director.Active())
-		assert.Equal(t, 400, send(t, s, "POST", nodePath, call).status)
-	})
-	// The refusals below must leave the active set as it was: bad-role,
-	// activated first so that a refusal that fell back to the default
-	// (success) would be seen.
-	refused := func(t *testing.T, body string, status int, want string) {
-		s := start(t)
-		require.NoError(t, s.Director.ActivateNames("bad-role"))
-		var e map[string]any
-		require.Equal(t, status, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", body, &e))
-		assert.Contains(t, e["error"], want)
-		assert.Equal(t, []string{"bad-role"}, s.Director.Active(), "the active scenarios changed")
-		assert.Equal(t, 400, send(t, s, "POST", nodePath, call).status, "bad-role still answers")
-	}
-	t.Run("an unknown name changes nothing", func(t *testing.T) {
-		refused(t, `{"names":["success","nope"]}`, 400, `unknown scenario "nope"`)
-	})
-	t.Run("an unknown field is refused", func(t *testing.T) {
-		refused(t, `{"name":"success"}`, 400, `unknown field "name"`)
-	})
-	t.Run("data after the JSON is refused", func(t *testing.T) {
-		refused(t, `{"names":["success"]} {"names":["nope"]}`, 400, "data after the JSON value")
-	})
-	t.Run("a body over the limit answers 413", func(t *testing.T) {
-		refused(t, `{"names":["`+strings.Repeat("a", scripted.MaxUploadBytes)+`"]}`, 413, "the limit is 1048576 bytes")
-	})
-	t.Run("errors.Is", func(t *testing.T) {
-		s := start(t)
-		assert.ErrorIs(t, s.Director.ActivateNames("nope"), scripted.ErrUnknownScenario)
-		assert.Equal(t, []string{"success"}, s.Director.Active())
+		t.Run("list", func(t *testing.T) {
+			s := start(t)
+			var page scripted.ScenariosPage
+			require.Equal(t, 200, admin(t, s, "GET", "/__admin/scenarios", "", "", &page))
+			assert.Equal(t, []string{"success"}, page.Active)
+			var names []string
+			byName := map[string]scripted.ScenarioInfo{}
+			for _, info := range page.Available {
+				names = append(names, info.Name)
+				byName[info.Name] = info
+			}
+			assert.Equal(t, scenarios.BuiltinNames(), names, "every built-in, sorted")
+			assert.Equal(t, scripted.ScenarioInfo{Name: "transfer-flow", Description: "a stateful multi-party call; forbidden transitions answer 400", Builtin: true, Stateful: true}, byName["transfer-flow"])
+			assert.False(t, byName["success"].Stateful, "success is not stateful")
+		})
+		t.Run("activate by name", func(t *testing.T) {
+			s := start(t)
+			require.Equal(t, 201, send(t, s, "POST", nodePath, call).status, "success answers before")
+			var page scripted.ScenariosPage
+			require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["bad-role"]}`, &page))
+			assert.Equal(t, []string{"bad-role"}, page.Active)
+			assert.Equal(t, []string{"bad-role"}, s.Director.Active())
+			assert.Equal(t, 400, send(t, s, "POST", nodePath, call).status)
+		})
+		// The refusals below must leave the active set as it was: bad-role,
+		// activated first so that a refusal that fell back to the default
+		// (success) would be seen.
+		refused := func(t *testing.T, body string, status int, want string) {
+			s := start(t)
+			require.NoError(t, s.Director.ActivateNames("bad-role"))
+			var e map[string]any
+			require.Equal(t, status, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", body, &e))
+			assert.Contains(t, e["error"], want)
+			assert.Equal(t, []string{"bad-role"}, s.Director.Active(), "the active scenarios changed")
+			assert.Equal(t, 400, send(t, s, "POST", nodePath, call).status, "bad-role still answers")
+		}
+		t.Run("an unknown name changes nothing", func(t *testing.T) {
+			refused(t, `{"names":["success","nope"]}`, 400, `unknown scenario "nope"`)
+		})
+		t.Run("an unknown field is refused", func(t *testing.T) {
+			refused(t, `{"name":"success"}`, 400, `unknown field "name"`)
+		})
+		t.Run("data after the JSON is refused", func(t *testing.T) {
+			refused(t, `{"names":["success"]} {"names":["nope"]}`, 400, "data after the JSON value")
+		})
+		t.Run("a body over the limit answers 413", func(t *testing.T) {
+			refused(t, `{"names":["`+strings.Repeat("a", scripted.MaxUploadBytes)+`"]}`, 413, "the limit is 1048576 bytes")
+		})
+		t.Run("errors.Is", func(t *testing.T) {
+			s := start(t)
+			assert.ErrorIs(t, s.Director.ActivateNames("nope"), scripted.ErrUnknownScenario)
+			assert.Equal(t, []string{"success"}, s.Director.Active())
+		})
 	})
 }
 
@@ -87,55 +89,57 @@ rules:
 `
 
 func TestAdminUpload(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("server-error"))
-	var page scripted.ScenariosPage
-	require.Equal(t, 201, admin(t, s, "POST", "/__admin/scenarios", "application/yaml", uploaded, &page))
-	assert.Equal(t, []string{"teapot"}, page.Active)
-	r := send(t, s, "GET", phloPath, nil)
-	assert.Equal(t, 418, r.status)
-	assert.Equal(t, 201, send(t, s, "POST", nodePath, call).status, "the upload replaced server-error")
+	onStores(t, func(t *testing.T, on store) {
+		s := on(t, mockservertest.WithScenario("server-error"))
+		var page scripted.ScenariosPage
+		require.Equal(t, 201, admin(t, s, "POST", "/__admin/scenarios", "application/yaml", uploaded, &page))
+		assert.Equal(t, []string{"teapot"}, page.Active)
+		r := send(t, s, "GET", phloPath, nil)
+		assert.Equal(t, 418, r.status)
+		assert.Equal(t, 201, send(t, s, "POST", nodePath, call).status, "the upload replaced server-error")
 
-	t.Run("it can be activated by name and used by header", func(t *testing.T) {
-		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success"]}`, nil))
-		assert.Equal(t, 200, send(t, s, "GET", phloPath, nil).status)
-		assert.Equal(t, 418, send(t, s, "GET", phloPath, nil, "X-Phlomock-Scenario", "teapot").status)
-		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success","teapot"]}`, nil))
-		assert.Equal(t, 418, send(t, s, "GET", phloPath, nil).status)
-	})
-
-	// Each bad file answers 400 naming file:line:column and the problem,
-	// and the active scenarios stay as they were.
-	bad := []struct {
-		name, yaml, want string
-	}{
-		{"misspelled key", "version: 1\nname: x\nrules:\n  - name: r\n    respnd: {status: 500}\n", `bad.yaml:5:5: unknown key "respnd"`},
-		{"bad duration", "version: 1\nname: x\nrules:\n  - name: r\n    respond: {status: 500, delay: 10 parsecs}\n", "bad.yaml:5:"},
-		{"unknown operation id", "version: 1\nname: x\nrules:\n  - name: r\n    match: {operation: getPhlos}\n    respond: {status: 500}\n", "bad.yaml:5:"},
-		{"not YAML", "version: 1\nname: [\n", "bad.yaml:"},
-	}
-	for _, b := range bad {
-		t.Run(b.name, func(t *testing.T) {
-			before := s.Director.Active()
-			var e scripted.ErrorsPage
-			require.Equal(t, 400, admin(t, s, "POST", "/__admin/scenarios?file=bad.yaml", "application/yaml", b.yaml, &e))
-			require.NotEmpty(t, e.Errors)
-			assert.Contains(t, e.Errors[0], b.want)
-			assert.NotEmpty(t, e.APIID)
-			assert.Equal(t, before, s.Director.Active(), "the active scenarios changed")
+		t.Run("it can be activated by name and used by header", func(t *testing.T) {
+			require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success"]}`, nil))
+			assert.Equal(t, 200, send(t, s, "GET", phloPath, nil).status)
+			assert.Equal(t, 418, send(t, s, "GET", phloPath, nil, "X-Phlomock-Scenario", "teapot").status)
+			require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["success","teapot"]}`, nil))
 			assert.Equal(t, 418, send(t, s, "GET", phloPath, nil).status)
 		})
-	}
-	t.Run("the unknown operation's error names it", func(t *testing.T) {
-		var e scripted.ErrorsPage
-		admin(t, s, "POST", "/__admin/scenarios?file=bad.yaml", "", bad[2].yaml, &e)
-		assert.Contains(t, e.Error, "getPhlos")
-		assert.Contains(t, e.Error, "getPhlo")
+
+		// Each bad file answers 400 naming file:line:column and the problem,
+		// and the active scenarios stay as they were.
+		bad := []struct {
+			name, yaml, want string
+		}{
+			{"misspelled key", "version: 1\nname: x\nrules:\n  - name: r\n    respnd: {status: 500}\n", `bad.yaml:5:5: unknown key "respnd"`},
+			{"bad duration", "version: 1\nname: x\nrules:\n  - name: r\n    respond: {status: 500, delay: 10 parsecs}\n", "bad.yaml:5:"},
+			{"unknown operation id", "version: 1\nname: x\nrules:\n  - name: r\n    match: {operation: getPhlos}\n    respond: {status: 500}\n", "bad.yaml:5:"},
+			{"not YAML", "version: 1\nname: [\n", "bad.yaml:"},
+		}
+		for _, b := range bad {
+			t.Run(b.name, func(t *testing.T) {
+				before := s.Director.Active()
+				var e scripted.ErrorsPage
+				require.Equal(t, 400, admin(t, s, "POST", "/__admin/scenarios?file=bad.yaml", "application/yaml", b.yaml, &e))
+				require.NotEmpty(t, e.Errors)
+				assert.Contains(t, e.Errors[0], b.want)
+				assert.NotEmpty(t, e.APIID)
+				assert.Equal(t, before, s.Director.Active(), "the active scenarios changed")
+				assert.Equal(t, 418, send(t, s, "GET", phloPath, nil).status)
+			})
+		}
+		t.Run("the unknown operation's error names it", func(t *testing.T) {
+			var e scripted.ErrorsPage
+			admin(t, s, "POST", "/__admin/scenarios?file=bad.yaml", "", bad[2].yaml, &e)
+			assert.Contains(t, e.Error, "getPhlos")
+			assert.Contains(t, e.Error, "getPhlo")
+		})
 	})
 }
 
 func TestAdminReset(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		s := mockservertest.NewServer(t, mockservertest.WithScenario("flaky"), on(t))
+		s := on(t, mockservertest.WithScenario("flaky"))
 		for _, want := range []int{500, 500, 200} {
 			assert.Equal(t, want, send(t, s, "GET", phloPath, nil).status)
 		}

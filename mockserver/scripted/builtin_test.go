@@ -120,7 +120,7 @@ func TestBuiltins(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				steps, ok := tables[name]
 				require.True(t, ok, "built-in %s has no table in TestBuiltins", name)
-				s := mockservertest.NewServer(t, mockservertest.WithScenario(name), on(t))
+				s := on(t, mockservertest.WithScenario(name))
 				runSteps(t, s, steps)
 			})
 		}
@@ -131,7 +131,7 @@ func TestBuiltins(t *testing.T) {
 // request from another scenario; the next one is the active set's again.
 func TestHeaderSelectsAScenarioForOneRequest(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		s := mockservertest.NewServer(t, mockservertest.WithScenario("success"), on(t))
+		s := on(t, mockservertest.WithScenario("success"))
 		h := []string{"X-Phlomock-Scenario", "bad-role"}
 		flaky := []string{"X-Phlomock-Scenario", "flaky"}
 		runSteps(t, s, []step{

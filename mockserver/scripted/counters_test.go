@@ -19,24 +19,31 @@ import (
 	"github.com/phlomock/phlomock/openapi"
 )
 
-// A store says where the fakes of a test keep their rule counters: each
-// call gives the option of one more fake (one more replica) on it.
-type store func(tb testing.TB) mockservertest.Option
+// A store says where the fakes of a test keep their state: each call
+// starts one more fake (one more replica) on it, with opts.
+type store func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server
 
-// onStores runs f once per store of the rule counters: in memory, and in a
-// real Redis (internal/redistest), where the fakes of one run share their
-// counts as replicas do.
+// onStores runs f once per store: in memory, and in a real Redis
+// (internal/redistest), where the fakes of one run share their rule
+// counts and their scenarios (activations, uploads) as replicas do.
 func onStores(t *testing.T, f func(t *testing.T, on store)) {
 	t.Run("memory", func(t *testing.T) {
-		f(t, func(testing.TB) mockservertest.Option { return mockservertest.WithCounters(nil) })
-	})
-	t.Run("redis", func(t *testing.T) {
-		r := redistest.Start(t)
-		f(t, func(tb testing.TB) mockservertest.Option {
+		f(t, func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server {
 			tb.Helper()
-			return mockservertest.WithCounters(redisstore.NewCounterStore(openStore(tb, r)))
+			return mockservertest.NewServer(tb, opts...)
 		})
 	})
+	t.Run("redis", func(t *testing.T) { f(t, onRedis(redistest.Start(t))) })
+}
+
+// onRedis is the store of fakes on r.
+func onRedis(r *redistest.Server) store {
+	return func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server {
+		tb.Helper()
+		st := openStore(tb, r)
+		opts = append(opts, mockservertest.WithCounters(redisstore.NewCounterStore(st)), mockservertest.WithShared(redisstore.NewStateStore(st)))
+		return mockservertest.NewServer(tb, opts...)
+	}
 }
 
 // openStore is one more connection to r, as a replica has.
@@ -66,12 +73,12 @@ rules:
     respond: 418
 `
 
-// replicas are n fakes of twiceYAML on one store of counters.
+// replicas are n fakes of twiceYAML on one store.
 func replicas(t *testing.T, on store, n int) []*mockservertest.Server {
 	t.Helper()
 	var out []*mockservertest.Server
 	for range n {
-		out = append(out, mockservertest.NewServer(t, mockservertest.WithScenarioYAML(twiceYAML), on(t)))
+		out = append(out, on(t, mockservertest.WithScenarioYAML(twiceYAML)))
 	}
 	return out
 }
@@ -116,10 +123,7 @@ func TestCountersSharedByTwoFakes(t *testing.T) {
 		assert.Equal(t, map[int]int{500: 4, 200: 36}, statuses(t, fakes, 40, phloPath))
 	})
 	t.Run("redis: one fake", func(t *testing.T) {
-		r := redistest.Start(t)
-		fakes := replicas(t, func(tb testing.TB) mockservertest.Option {
-			return mockservertest.WithCounters(redisstore.NewCounterStore(openStore(tb, r)))
-		}, 2)
+		fakes := replicas(t, onRedis(redistest.Start(t)), 2)
 		assert.Equal(t, map[int]int{500: 2, 200: 38}, statuses(t, fakes, 40, phloPath), "times: 2 in all")
 
 		var seq []int
