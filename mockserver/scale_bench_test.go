@@ -1,8 +1,6 @@
 package mockserver_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/phlomock/phlomock/internal/scalegen"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
@@ -80,59 +79,12 @@ func specServer(tb testing.TB, doc *openapi3.T) *mockserver.Server {
 	return fake.API
 }
 
-// bigSpec is the embedded contract with generated operations added until
-// it has ops: pairs of GET and POST on /v1/account/{auth_id}/resourceN/{id},
-// each with its parameters, a JSON body for the POST and a JSON answer, as
-// a generated API's spec has them. It goes through JSON and openapi.Parse,
-// as a --spec file does.
+// bigSpec is scalegen.Spec(ops) parsed as --spec parses a file
+// (openapi.Parse).
 func bigSpec(tb testing.TB, ops int) *openapi3.T {
 	tb.Helper()
-	doc, err := openapi.Load()
+	raw, err := scalegen.Spec(ops)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var tree map[string]any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		tb.Fatal(err)
-	}
-	paths := tree["paths"].(map[string]any)
-	have := len(scripted.OperationIDs(doc))
-	object := map[string]any{
-		"type":     "object",
-		"required": []string{"id", "name"},
-		"properties": map[string]any{
-			"id":    map[string]any{"type": "string"},
-			"name":  map[string]any{"type": "string", "maxLength": 64},
-			"count": map[string]any{"type": "integer", "minimum": 0},
-		},
-	}
-	answer := map[string]any{"200": map[string]any{
-		"description": "the resource",
-		"content":     map[string]any{"application/json": map[string]any{"schema": object}},
-	}}
-	params := []any{
-		map[string]any{"name": "auth_id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}},
-		map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}},
-	}
-	for i := 0; have < ops; i++ {
-		item := map[string]any{"parameters": params}
-		item["get"] = map[string]any{"operationId": fmt.Sprintf("getResource%d", i), "responses": answer}
-		have++
-		if have < ops {
-			item["post"] = map[string]any{
-				"operationId": fmt.Sprintf("updateResource%d", i),
-				"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": object}}},
-				"responses":   answer,
-			}
-			have++
-		}
-		paths[fmt.Sprintf("/v1/account/{auth_id}/resource%d/{id}", i)] = item
-	}
-	if raw, err = json.Marshal(tree); err != nil {
 		tb.Fatal(err)
 	}
 	big, err := openapi.Parse(raw)

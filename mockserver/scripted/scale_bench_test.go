@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phlomock/phlomock/internal/scalegen"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
@@ -133,25 +134,16 @@ func BenchmarkScaleRules(b *testing.B) {
 	}
 }
 
-// ruleScenario is layer's scenario of n rules, each aimed at one
-// operation (three in turn) of its own PHLO, adding a header naming it.
+// ruleScenario is scalegen's layer of n rules, parsed as --scenario
+// parses a file.
 func ruleScenario(tb testing.TB, layer, n int) *scenarios.Scenario {
 	tb.Helper()
-	ops := []string{"updateMultiPartyCall", "getPhlo", "updateMember"}
-	var y strings.Builder
-	fmt.Fprintf(&y, "version: 1\nname: layer-%d\nrules:\n", layer)
-	for j := range n {
-		// The last rule aims at the seed's operation.
-		op := ops[(n-1-j)%len(ops)]
-		fmt.Fprintf(&y, "  - name: %s\n    match:\n      operation: %s\n      path_params: {phlo_id: %s}\n    respond:\n      headers: {X-Rule: %s}\n",
-			ruleName(layer, j), op, rulePhlo(layer, j), ruleName(layer, j))
-	}
-	s, err := scenarios.Parse(fmt.Sprintf("layer-%d.yaml", layer), []byte(y.String()))
+	s, err := scalegen.ParseRuleScenario(layer, n)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return s
 }
 
-func ruleName(layer, j int) string { return fmt.Sprintf("rule-%d-%d", layer, j) }
-func rulePhlo(layer, j int) string { return fmt.Sprintf("phlo-%d-%d", layer, j) }
+func ruleName(layer, j int) string { return scalegen.RuleName(layer, j) }
+func rulePhlo(layer, j int) string { return scalegen.RulePHLO(layer, j) }
