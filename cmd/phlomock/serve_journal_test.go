@@ -73,3 +73,13 @@ func TestJournalPagingDoc(t *testing.T) {
 		assert.Equal(t, want[i].more, page.More, cmd)
 	}
 }
+
+// TestGCPercent: a large journal is collected at the default GOGC, the
+// rest at serve's.
+func TestGCPercent(t *testing.T) {
+	for size, want := range map[int]int{1: serveGCPercent, 1000: serveGCPercent, bigJournal: serveGCPercent, bigJournal + 1: 100, 100_000: 100} {
+		if got := gcPercent(size); got != want {
+			t.Errorf("gcPercent(%d): got %d, want %d", size, got, want)
+		}
+	}
+}
