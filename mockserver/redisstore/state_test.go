@@ -48,7 +48,13 @@ type fake struct {
 // serve does.
 func replica(t *testing.T, s *redistest.Server, names ...string) *fake {
 	t.Helper()
-	st, err := redisstore.Open(context.Background(), s.URL(0), "t:")
+	return replicaAt(t, s.URL(0), "t:", names...)
+}
+
+// replicaAt is replica on the store url with key prefix.
+func replicaAt(t *testing.T, url, prefix string, names ...string) *fake {
+	t.Helper()
+	st, err := redisstore.Open(context.Background(), url, prefix)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	doc, err := openapi.Load()
@@ -249,4 +255,15 @@ func TestStateRefusesScenarioWithoutSource(t *testing.T) {
 	assert.Contains(t, err.Error(), `"in-go"`)
 	assert.Equal(t, []string{"success"}, a.d.Active())
 	assert.Equal(t, v, a.d.Version())
+}
+
+// A Redis user allowed only its prefix's keys and channels (docs/kubernetes.md)
+// is enough to share the scenarios.
+func TestStateUnderACLUser(t *testing.T) {
+	s := redistest.Start(t, "--user", "team-a", "on", ">pw", "~team-a:*", "&team-a:*", "+@all")
+	url := strings.Replace(s.URL(0), "redis://", "redis://team-a:pw@", 1)
+	a, b := replicaAt(t, url, "team-a:", "success"), replicaAt(t, url, "team-a:", "success")
+	require.NoError(t, a.d.ActivateNames("bad-role"))
+	follows(t, a, b)
+	assert.Equal(t, []string{"bad-role"}, b.d.Active())
 }
