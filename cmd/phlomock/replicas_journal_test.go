@@ -85,6 +85,9 @@ const journalVisible = 10 * time.Second
 func (r *replica) waitJournal(t *testing.T, want int) (reqs []int, seqs []uint64) {
 	t.Helper()
 	for deadline := time.Now().Add(journalVisible); ; time.Sleep(20 * time.Millisecond) {
+		if status, _ := r.admin(t, "GET", "/__admin/journal?limit=1", ""); status != http.StatusOK && time.Now().Before(deadline) {
+			continue // a store coming back: its first answers may still be 503s
+		}
 		reqs, seqs = r.journalPages(t)
 		if len(reqs) >= want || time.Now().After(deadline) {
 			return reqs, seqs
@@ -145,4 +148,41 @@ func TestReplicasShareJournal(t *testing.T) {
 	if assert.NotEmpty(t, seqs) {
 		assert.Greater(t, seqs[0], uint64(n), "numbers go on after a DELETE")
 	}
+}
+
+// With the store down, the journal's routes answer 503 {api_id, error}
+// naming the store, without its password, never a page of this replica's
+// entries alone; once it is back, what was answered meanwhile is there.
+func TestReplicasJournalStoreDown(t *testing.T) {
+	s := redistest.Start(t, "--requirepass", "s3cretpw")
+	url := strings.Replace(s.URL(0), "redis://", "redis://default:s3cretpw@", 1)
+	r := startReplicas(t, 1, url)[0]
+	r.getNumbered(t, 1)
+	reqs, _ := r.waitJournal(t, 1)
+	require.Equal(t, []int{1}, reqs)
+	s.Stop()
+	r.getNumbered(t, 2) // answered: the journal's write waits
+	for _, req := range []struct{ method, path, body string }{
+		{"GET", "/__admin/journal", ""},
+		{"GET", "/__admin/journal?after=0&limit=10", ""},
+		{"POST", "/__admin/verify", `{"operation":"getMultiPartyCall"}`},
+		{"DELETE", "/__admin/journal", ""},
+	} {
+		status, raw := r.admin(t, req.method, req.path, req.body)
+		assert.Equal(t, http.StatusServiceUnavailable, status, "%s %s: %s", req.method, req.path, raw)
+		var body struct {
+			APIID string `json:"api_id"`
+			Error string `json:"error"`
+		}
+		if assert.NoError(t, json.Unmarshal([]byte(raw), &body), raw) {
+			assert.NotEmpty(t, body.APIID)
+			assert.Contains(t, body.Error, "store redis://default:xxxxx@"+s.Addr+"/0", "%s %s", req.method, req.path)
+			assert.NotContains(t, raw, "s3cretpw")
+		}
+	}
+	// Back, empty (the test server keeps nothing on disk): request 1 went
+	// with it, request 2 waited in the queue and is written now.
+	s.Restart("--requirepass", "s3cretpw")
+	reqs, _ = r.waitJournal(t, 1)
+	assert.Equal(t, []int{2}, reqs, "the request answered while the store was down")
 }
