@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -126,4 +129,29 @@ func (r *replica) active(t *testing.T) []string {
 	defer resp.Body.Close()
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
 	return page.Active
+}
+
+// A --watch reload on the replica that watches is taken up by the others,
+// which started with the same file and do not watch it.
+func TestReplicasShareWatchReload(t *testing.T) {
+	s := redistest.Start(t)
+	file := filepath.Join(t.TempDir(), "team.yaml")
+	write := func(status int) {
+		t.Helper()
+		yaml := fmt.Sprintf("version: 1\nname: team\nrules:\n  - name: r\n    match: {operation: getPhlo}\n    respond: {status: %d, body: {api_id: \"{{api_id}}\", error: \"status %d\"}}\n", status, status)
+		require.NoError(t, os.WriteFile(file, []byte(yaml), 0o644))
+	}
+	write(418)
+	watcher := startReplicas(t, 1, s.URL(0), "--scenario", file, "--watch")[0]
+	other := startReplicas(t, 1, s.URL(0), "--scenario", file)[0]
+	status, _ := other.request(t, "GET", other.API+statePhlo, "")
+	require.Equal(t, 418, status)
+
+	write(503)
+	eventually(t, "the reload on "+other.API, func() bool {
+		status, _ := other.request(t, "GET", other.API+statePhlo, "")
+		return status == 503
+	})
+	status, _ = watcher.request(t, "GET", watcher.API+statePhlo, "")
+	assert.Equal(t, 503, status)
 }
