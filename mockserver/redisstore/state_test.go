@@ -267,3 +267,25 @@ func TestStateUnderACLUser(t *testing.T) {
 	follows(t, a, b)
 	assert.Equal(t, []string{"bad-role"}, b.d.Active())
 }
+
+// A state this replica cannot load (another phlomock's, say) is skipped:
+// the replica keeps its set. A replica starting then replaces it with its
+// own, and the first follows that.
+func TestStateUnloadableIsSkipped(t *testing.T) {
+	s := redistest.Start(t)
+	a := replica(t, s, "success")
+	raw, err := redisstore.Open(context.Background(), s.URL(0), "t:")
+	require.NoError(t, err)
+	defer raw.Close()
+	ctx := context.Background()
+	require.NoError(t, raw.Client().Set(ctx, "t:state", `{"change":"x","active":[{"file":"future.yaml","source":"version: 9\n"}],"active_by":"x"}`, 0).Err())
+	require.NoError(t, raw.Client().Set(ctx, "t:version", "x", 0).Err())
+	require.NoError(t, raw.Client().Publish(ctx, "t:changes", "x").Err())
+	require.Eventually(t, func() bool { return a.d.Version() == "x" }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, []string{"success"}, a.d.Active(), "skipped")
+
+	b := replica(t, s, "bad-role")
+	assert.NotEqual(t, "x", b.d.Version(), "replaced")
+	follows(t, b, a)
+	assert.Equal(t, []string{"bad-role"}, a.d.Active())
+}
