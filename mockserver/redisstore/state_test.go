@@ -284,6 +284,14 @@ func TestStateUnloadableIsSkipped(t *testing.T) {
 	require.Eventually(t, func() bool { return a.d.Version() == "x" }, 10*time.Second, 5*time.Millisecond)
 	assert.Equal(t, []string{"success"}, a.d.Active(), "skipped")
 
+	// A change made on a replica that missed the unloadable state's
+	// message replaces it (and is not refused for it).
+	require.NoError(t, raw.Client().Set(ctx, "t:version", "y", 0).Err())
+	require.NoError(t, a.d.ActivateNames("flaky"))
+	assert.Equal(t, []string{"flaky"}, a.d.Active())
+	require.NoError(t, raw.Client().Set(ctx, "t:state", `{"change":"x","active":[{"file":"future.yaml","source":"version: 9\n"}],"active_by":"x"}`, 0).Err())
+	require.NoError(t, raw.Client().Set(ctx, "t:version", "x", 0).Err())
+
 	b := replica(t, s, "bad-role")
 	assert.NotEqual(t, "x", b.d.Version(), "replaced")
 	follows(t, b, a)

@@ -259,7 +259,12 @@ func (d *Director) changeLocked(ctx context.Context, fresh bool, op func(cur *st
 					return &StoreError{Err: fmt.Errorf("the shared scenarios changed under %d attempts: try again", maxConflicts+1)}
 				}
 				if err := d.followLocked(ctx); err != nil {
-					return err
+					if errors.As(err, new(*StoreError)) {
+						return err
+					}
+					// A state this replica cannot load: this change,
+					// made on this replica's, replaces it.
+					d.opts.Logger.Warn("shared scenarios not followed", slog.String("error", err.Error()))
 				}
 				if d.state.change == id {
 					return nil // this very change, written by a retry after a timeout
