@@ -329,3 +329,41 @@ func TestJournalQueueBytesBound(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, all, kept)
 }
+
+// Pages that read the stream in several chunks (a filter reads 512
+// entries a round trip, Entries 1,000) are still the ring's.
+func TestJournalPagesAcrossChunks(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{Size: 2000})
+	const n = 1300
+	for i := 1; i <= n; i++ {
+		f.send(t, i%700) // N7 twice: entries 7 and 707
+	}
+	node7 := func(e *mockserver.Entry) bool { return strings.HasSuffix(e.Path, "/N7") }
+	for name, q := range map[string]struct {
+		q     mockserver.PageQuery
+		match func(*mockserver.Entry) bool
+	}{
+		"latest, filtered":      {q: mockserver.PageQuery{Latest: true, Limit: 1}, match: node7},
+		"latest, filtered, all": {q: mockserver.PageQuery{Latest: true}, match: node7},
+		"after, filtered":       {q: mockserver.PageQuery{After: 0, Limit: 1}, match: node7},
+		"after 7, filtered":     {q: mockserver.PageQuery{After: 7}, match: node7},
+		"first 1000":            {q: mockserver.PageQuery{After: 0, Limit: 1000}},
+		"latest 1000":           {q: mockserver.PageQuery{Latest: true, Limit: 1000}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want, err := json.Marshal(f.fake.Journal().Page(q.q, q.match))
+			require.NoError(t, err)
+			page, err := f.fake.Journal().PageContext(context.Background(), q.q, q.match)
+			require.NoError(t, err)
+			got, err := json.Marshal(page)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(want), string(got))
+		})
+	}
+	all, err := f.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	require.Len(t, all, n)
+	assert.Equal(t, uint64(1), all[0].Seq)
+	assert.Equal(t, uint64(n), all[n-1].Seq)
+}
