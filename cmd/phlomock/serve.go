@@ -199,11 +199,10 @@ type serveFake struct {
 // --spec exits 2; a bad scenario file exits 1, every problem as
 // file:line:column; an unknown scenario name exits 2.
 //
-// With a shared store, the simulated calls, the rules' counts and the
-// scenarios are kept in it, and the scenarios given at start are taken up
-// without clearing the calls or counts of other replicas (Director.Start);
-// the journal is shared through it too (redisstore.Journal), the ring kept
-// per process.
+// With a shared store, the simulated calls, the rules' counts, the
+// scenarios and the journal are kept in it (redisstore.NewServer: the ring
+// is kept per process too), and the scenarios given at start are taken up
+// without clearing the calls or counts of other replicas (Director.Start).
 func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serveFake, error) {
 	doc, err := c.loadSpec()
 	if err != nil {
@@ -223,17 +222,18 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 		}
 	}
 	opts.AnswerExamples, opts.APIToken = !phlo, c.authToken
-	if store != nil {
-		directorOpts.Calls = redisstore.NewCallStore(store, mpc.Options{})
-		directorOpts.Counters = redisstore.NewCounterStore(store)
-		directorOpts.Shared = redisstore.NewStateStore(store)
-	}
 	m := metrics.New()
 	opts.Observer = m
-	fake, err := scripted.NewServer(doc, directorOpts, opts)
+	fake, journal, err := redisstore.NewServer(store, doc, directorOpts, opts)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
+	built := false
+	defer func() {
+		if !built && journal != nil {
+			_ = journal.Close(context.Background()) // nothing queued: no request was served
+		}
+	}()
 	// Stamped before reading, so an edit made during start-up is reloaded.
 	watched := stamps(scenarioFiles(c.scenarioArgs()))
 	if err := loadScenarios(c.scenarioArgs(), fake.Director, store != nil); err != nil {
@@ -254,11 +254,9 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 		}
 	}
 	f := &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
-		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) }}
-	if store != nil {
-		f.journal = redisstore.NewJournal(store, redisstore.JournalOptions{Size: c.journalSize})
-		fake.API.Journal().SetStore(f.journal)
-	}
+		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) },
+		journal: journal}
+	built = true
 	return f, nil
 }
 

@@ -9,7 +9,8 @@
 // `phlomock serve --scenario` does, WithScenarioFile with a file of yours and
 // WithScenarioYAML with one written in the test; Server.Director changes them during the test
 // (Activate, Reset, Calls) and the control plane on AdminURL has the same
-// routes as serve's. Server.PhloClient is the reference client (package
+// routes as serve's. WithStore keeps the fake's state in Redis, as
+// `phlomock serve --store redis://...` does. Server.PhloClient is the reference client (package
 // client) already pointed at the fake.
 //
 // It is for tests. Programs serve the fake with `phlomock serve`, or with

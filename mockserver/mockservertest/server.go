@@ -7,10 +7,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/client"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
@@ -32,6 +34,7 @@ type Server struct {
 	// closed when it has.
 	follow   context.CancelFunc
 	followed chan struct{}
+	journal  *redisstore.Journal // WithStore's, written at Close
 }
 
 // An Option changes how the fake is built.
@@ -48,6 +51,7 @@ type config struct {
 
 	counters scripted.CounterStore
 	shared   scripted.SharedState
+	store    *redisstore.Store
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -82,6 +86,16 @@ func WithCounters(cs scripted.CounterStore) Option { return func(c *config) { c.
 // by the others (Director.Follow runs until Close). Scenarios built in Go
 // (WithScenarios) cannot be shared: use WithScenarioYAML or a file.
 func WithShared(ss scripted.SharedState) Option { return func(c *config) { c.shared = ss } }
+
+// WithStore keeps in st everything `phlomock serve --store redis://...`
+// keeps there (redisstore.NewServer): the simulated calls, the rules'
+// counts, the scenarios and the journal, so that a test runs against the
+// Redis store as serve does. Fakes on one store and prefix share them as
+// replicas do: the scenarios of a fake's options are activated for all,
+// and each takes up what the others activate or upload after it started
+// (Director.Follow runs until Close). Close writes the shared journal's
+// queue. Nil keeps everything in the fake.
+func WithStore(st *redisstore.Store) Option { return func(c *config) { c.store = st } }
 
 // WithScenario activates built-in scenarios by name (later ones override
 // earlier ones), as `phlomock serve --scenario NAME` does.
@@ -154,15 +168,20 @@ func Start(opts ...Option) (*Server, error) {
 		}
 		s.Mock, api, admin = m, m, m.AdminHandler()
 	} else {
-		fake, err := scripted.NewServer(c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger, Counters: c.counters, Shared: c.shared}, c.opts)
-		if err == nil {
-			err = activate(fake.Director, c)
+		if c.store != nil && (c.counters != nil || c.shared != nil) {
+			return nil, errors.New("mockservertest: WithStore and WithCounters or WithShared: choose one (the store keeps the counts and the scenarios too)")
 		}
+		fake, journal, err := redisstore.NewServer(c.store, c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger, Counters: c.counters, Shared: c.shared}, c.opts)
 		if err != nil {
 			return nil, err
 		}
+		s.journal = journal
+		if err := activate(fake.Director, c); err != nil {
+			s.closeJournal()
+			return nil, err
+		}
 		s.Mock, s.Director, api, admin = fake.API, fake.Director, fake.API, fake.Admin
-		if c.shared != nil {
+		if c.shared != nil || c.store != nil {
 			var ctx context.Context
 			ctx, s.follow = context.WithCancel(context.Background())
 			s.followed = make(chan struct{})
@@ -232,6 +251,20 @@ func (s *Server) Close() {
 	}
 	s.api.Close()
 	s.admin.Close()
+	s.closeJournal()
+}
+
+// journalCloseTimeout bounds how long Close waits for the shared journal's
+// queue to be written (as serve at shutdown).
+const journalCloseTimeout = 5 * time.Second
+
+// closeJournal writes the shared journal's queue (WithStore).
+func (s *Server) closeJournal() {
+	if s.journal != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), journalCloseTimeout)
+		defer cancel()
+		_ = s.journal.Close(ctx)
+	}
 }
 
 // overridden is a test's Store with the server's one account, and its

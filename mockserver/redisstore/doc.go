@@ -6,7 +6,8 @@
 // client: CallStore (the simulated calls), CounterStore (the rules' hits,
 // for times and sequences), StateStore (the active and loaded scenarios,
 // followed by every replica) and Journal (the journal, a capped stream
-// written off the request path).
+// written off the request path). NewServer builds a fake with all four,
+// as serve does.
 //
 // It is not for parsing flags (cmd/phlomock does) and it never writes the
 // store's password anywhere: Store.String and every error name the store by
