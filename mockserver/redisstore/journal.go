@@ -68,18 +68,18 @@ type JournalOptions struct {
 
 // A Journal is the journal of every replica on one store and prefix, a
 // mockserver.JournalStore (Journal.SetStore). It is one stream, at most
-// Size entries (XADD with an exact MAXLEN), each entry as the fake's ring
+// Size entries (trimmed exactly after each batch), each entry as the fake's ring
 // keeps it (redacted, its body and answer cut at the body limit), in
 // JSON, so the stream is bounded in entries and in bytes as the ring is.
 //
 // Writes are off the request path: Add puts the entry in a bounded queue
 // without waiting, and one goroutine writes what is queued, a batch per
-// round trip (a script numbers the batch with INCRBY on a counter every
-// replica shares and adds each entry with the ID SEQ-0), and retries while
-// the store is down. An entry is in the stream, for every replica to read,
-// one write after its answer: a round trip when the queue is short. Reads
-// first wait (at most SyncTimeout) for this replica's queue to be written,
-// so a replica's reads see every exchange it answered before them.
+// round trip (a script numbers the batch from a counter every replica
+// shares and adds each entry with the ID SEQ-0), and retries while the
+// store is down. An entry is in the stream one write after its answer: a
+// round trip when the queue is short. Reads (and Reset) first have every
+// replica write its queue (syncAll, journal_sync.go), so they see every
+// exchange any replica answered before them.
 type Journal struct {
 	s       *Store
 	size    int
@@ -102,6 +102,9 @@ type Journal struct {
 	maxBytes int64
 	batch    uint64    // the last batch's number (run's)
 	bufs     sync.Pool // of *[]byte: batches' buffers
+
+	sub  *redis.PubSub                 // other replicas' reads (journal_sync.go)
+	hold atomic.Pointer[chan struct{}] // tests: writes wait for it to close
 
 	mu      sync.Mutex
 	written uint64        // entries written
@@ -132,6 +135,7 @@ func NewJournal(s *Store, opts JournalOptions) *Journal {
 		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		ctx: ctx, abandon: cancel, wrote: make(chan struct{}),
 	}
+	j.subscribe()
 	go j.run()
 	go j.writer()
 	return j
@@ -179,6 +183,7 @@ func (j *Journal) Close(ctx context.Context) error {
 		<-j.done
 		return nil
 	}
+	defer j.sub.Close() // after the queue: reads may wait for it until then
 	close(j.quit)
 	select {
 	case <-j.done:
@@ -308,6 +313,13 @@ func (j *Journal) writer() {
 // write writes an encoded batch, retrying until it is written (true) or
 // Close gives up (false).
 func (j *Journal) write(b encoded) bool {
+	if h := j.hold.Load(); h != nil {
+		select {
+		case <-*h:
+		case <-j.ctx.Done():
+			return false
+		}
+	}
 	wait := retryFirst
 	for {
 		ctx, cancel := context.WithTimeout(j.ctx, journalWriteTimeout)
@@ -374,11 +386,10 @@ func (j *Journal) Sync(ctx context.Context) error {
 }
 
 // Reset empties the journal of every replica; the sequence numbers go on.
-// This replica's queue is written first, so what it answered before the
-// reset is gone too; an exchange another replica answered just before
-// (within its write) may land after the reset.
+// Every replica's queue is written first (syncAll), so what any of them
+// answered before the reset is gone too.
 func (j *Journal) Reset(ctx context.Context) error {
-	if err := j.Sync(ctx); err != nil {
+	if err := j.syncAll(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, journalReadTimeout)
@@ -391,7 +402,7 @@ func (j *Journal) Reset(ctx context.Context) error {
 // XREVRANGE from the end for the latest page), only as far as the page
 // needs.
 func (j *Journal) Page(ctx context.Context, q mockserver.PageQuery, match func(*mockserver.Entry) bool) (mockserver.JournalPage, error) {
-	if err := j.Sync(ctx); err != nil {
+	if err := j.syncAll(ctx); err != nil {
 		return mockserver.JournalPage{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, journalReadTimeout)
@@ -459,7 +470,7 @@ func (j *Journal) Page(ctx context.Context, q mockserver.PageQuery, match func(*
 // Entries returns every entry numbered above after, oldest first (for
 // verify: the whole journal, as in memory).
 func (j *Journal) Entries(ctx context.Context, after uint64) ([]*mockserver.Entry, error) {
-	if err := j.Sync(ctx); err != nil {
+	if err := j.syncAll(ctx); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, journalReadTimeout)

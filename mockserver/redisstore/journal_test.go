@@ -367,3 +367,40 @@ func TestJournalPagesAcrossChunks(t *testing.T) {
 	assert.Equal(t, uint64(1), all[0].Seq)
 	assert.Equal(t, uint64(n), all[n-1].Seq)
 }
+
+// A read on one replica waits for the other replicas to write what they
+// answered before it: replica a's writer is held, b reads, and b's answer
+// has a's entry once a writes it.
+func TestJournalReadWaitsForOtherReplicas(t *testing.T) {
+	s := redistest.Start(t)
+	a := newJournalFake(t, s, redisstore.JournalOptions{})
+	b := newJournalFake(t, s, redisstore.JournalOptions{})
+	release := redisstore.HoldWrites(a.journal)
+	a.send(t, 1)
+	got := make(chan []*mockserver.Entry)
+	go func() {
+		all, err := b.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+		assert.NoError(t, err)
+		got <- all
+	}()
+	time.Sleep(20 * time.Millisecond) // b is waiting for a (not a bound: without the wait, b would answer at once, empty)
+	release()
+	all := <-got
+	require.Len(t, all, 1, "b's read waited for a's entry")
+	assert.Equal(t, "/v1/phlo/P1/multi_party_call/N1", all[0].Path)
+}
+
+// A replica that does not write in time is not waited for past
+// SyncAllTimeout: the read answers without its entries.
+func TestJournalReadDoesNotWaitForever(t *testing.T) {
+	s := redistest.Start(t)
+	a := newJournalFake(t, s, redisstore.JournalOptions{})
+	b := newJournalFake(t, s, redisstore.JournalOptions{})
+	_ = redisstore.HoldWrites(a.journal) // never released: a is stuck
+	a.send(t, 1)
+	b.send(t, 2)
+	all, err := b.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	assert.Equal(t, "/v1/phlo/P1/multi_party_call/N2", all[0].Path)
+}
