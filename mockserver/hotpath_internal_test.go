@@ -108,3 +108,27 @@ func TestPairsKeyIsParamsKey(t *testing.T) {
 		t.Error(`{a: "x\x00b\x00y"} is shareable: it would be {a: "x", b: "y"}`)
 	}
 }
+
+// TestCheckCredentialsAlternating checks credentials of two accounts in
+// turn, right and wrong, so the kept hash of the last account's token is
+// never the one compared with another's.
+func TestCheckCredentialsAlternating(t *testing.T) {
+	accounts := StaticAccounts{"A": "token-a", "B": "token-b"}
+	cases := []struct {
+		id, token string
+		want      bool
+	}{
+		{"A", "token-a", true}, {"B", "token-a", false}, {"B", "token-b", true}, {"A", "token-b", false},
+		{"A", "token-a", true}, {"C", "", false}, {"C", "token-a", false}, {"A", "", false}, {"B", "token-b", true},
+	}
+	for round := range 2 {
+		for _, c := range cases {
+			if got := checkCredentials(accounts, c.id, c.token); got != c.want {
+				t.Errorf("round %d: %s:%s got %v, want %v", round, c.id, c.token, got, c.want)
+			}
+			if got := checkCredentials(accounts, c.id, []byte(c.token)); got != c.want {
+				t.Errorf("round %d: %s:%s as bytes got %v, want %v", round, c.id, c.token, got, c.want)
+			}
+		}
+	}
+}
