@@ -138,20 +138,36 @@ const (
 
 var matcherSeed = maphash.MakeSeed()
 
-// MatchString reports whether s matches, as regexp.MatchString does.
+// MatchString reports whether s matches, as regexp.MatchString does. A
+// string may be kept in either of two slots, so that two strings sent
+// in turn do not push each other out when they share one (a serve
+// process whose two phone numbers did matched both on every request).
 func (m *matcher) MatchString(s string) bool {
 	if len(s) > matcherMaxLen {
 		return m.re.MatchString(s)
 	}
-	slot := &m.seen[maphash.String(matcherSeed, s)%matcherSlots]
-	if p := slot.Load(); p != nil && *p == s {
+	h := maphash.String(matcherSeed, s)
+	a, b := &m.seen[h%matcherSlots], &m.seen[(h>>32)%matcherSlots]
+	if p := a.Load(); p != nil && *p == s {
+		return true
+	}
+	if p := b.Load(); p != nil && *p == s {
 		return true
 	}
 	if !m.re.MatchString(s) {
 		return false
 	}
 	kept := strings.Clone(s) // not the whole body it was cut from
-	slot.Store(&kept)
+	switch {
+	case a.Load() == nil:
+		a.Store(&kept)
+	case b.Load() == nil:
+		b.Store(&kept)
+	case h>>63 == 0:
+		a.Store(&kept)
+	default:
+		b.Store(&kept)
+	}
 	return true
 }
 

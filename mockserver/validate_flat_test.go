@@ -3,8 +3,10 @@ package mockserver
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -272,4 +274,31 @@ func TestMatcherAgrees(t *testing.T) {
 		}
 	}
 	assert.Positive(t, kept, "matches are kept")
+}
+
+// TestMatcherKeepsTwoSharingASlot: two numbers sent in turn whose first
+// slot is the same are both kept, so neither is matched again each time.
+func TestMatcherKeepsTwoSharingASlot(t *testing.T) {
+	m := &matcher{re: regexp.MustCompile(`^\+?[0-9]{1,15}$`)}
+	first := map[uint64]string{}
+	var x, y string
+	for i := 0; x == ""; i++ {
+		s := fmt.Sprintf("+1415%07d", i)
+		slot := maphash.String(matcherSeed, s) % matcherSlots
+		if other, ok := first[slot]; ok {
+			x, y = other, s
+		}
+		first[slot] = s
+	}
+	for range 4 {
+		require.True(t, m.MatchString(x))
+		require.True(t, m.MatchString(y))
+	}
+	kept := map[string]bool{}
+	for i := range m.seen {
+		if p := m.seen[i].Load(); p != nil {
+			kept[*p] = true
+		}
+	}
+	assert.True(t, kept[x] && kept[y], "got %v kept, want %q and %q", kept, x, y)
 }
