@@ -98,6 +98,9 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 		go func() { defer close(watched); watchStore(ctx, store, f.server, logger) }()
 		go f.director.Follow(ctx) // the other replicas' activations and uploads
 	}
+	if f.journal != nil {
+		go watchJournalDrops(ctx, f.journal.Dropped, storeCheckInterval, logger)
+	}
 	if c.watch {
 		w := &watcher{args: c.scenarioArgs(), last: f.watched, interval: m.WatchInterval, director: f.director, logger: logger}
 		if w.interval <= 0 {
@@ -354,6 +357,27 @@ func watchStore(ctx context.Context, s *redisstore.Store, srv *mockserver.Server
 			} else {
 				logger.Error("store unreachable", slog.String("store", s.String()), slog.String("error", err.Error()))
 			}
+		}
+	}
+}
+
+// watchJournalDrops logs, at most once an interval, the shared journal's
+// entries dropped since the last look (its queue to the store was full):
+// the metric counts them, the log says when it starts.
+func watchJournalDrops(ctx context.Context, dropped func() uint64, interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var last uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n := dropped(); n > last {
+			logger.Warn("journal entries not shared: the queue to the store was full (phlomock_journal_dropped_total)",
+				slog.Uint64("dropped", n-last), slog.Uint64("total", n))
+			last = n
 		}
 	}
 }
