@@ -111,3 +111,54 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkJournalStoreReadFull is what verify reads from a full shared
+// journal of 100,000 seed entries: all of them (Journal.EntriesContext:
+// 100 XRANGEs of 1,000, each entry decoded), against the same from the ring.
+//
+//	go test -run '^$' -bench BenchmarkJournalStoreReadFull -benchtime 5x ./mockserver/redisstore
+func BenchmarkJournalStoreReadFull(b *testing.B) {
+	const size = 100_000
+	s := redistest.Start(b)
+	doc, err := openapi.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	fake, err := mockserver.New(doc, mockserver.Options{JournalSize: size})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := redisstore.Open(context.Background(), s.URL(0), "bench:")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	j := redisstore.NewJournal(st, redisstore.JournalOptions{Size: size})
+	defer j.Close(context.Background())
+	fake.Journal().SetStore(j)
+	for range size {
+		seed(b, fake)
+	}
+	if err := j.Sync(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("memory", func(b *testing.B) {
+		for range b.N {
+			if n := len(fake.Journal().Entries(mockserver.Filter{})); n != size {
+				b.Fatalf("got %d entries, want %d", n, size)
+			}
+		}
+	})
+	b.Run("redis", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			all, err := fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(all) != size {
+				b.Fatalf("got %d entries, want %d (dropped %d)", len(all), size, j.Dropped())
+			}
+		}
+	})
+}
