@@ -107,3 +107,50 @@ func BenchmarkEncodeEntry(b *testing.B) {
 		}
 	})
 }
+
+// entryDecoder reads what appendEntry writes as encoding/json does.
+func TestDecodeEntry(t *testing.T) {
+	for name, e := range encodeCases() {
+		t.Run(name, func(t *testing.T) {
+			raw := string(appendEntry(nil, e))
+			var want mockserver.Entry
+			require.NoError(t, json.Unmarshal([]byte(raw), &want))
+			var d entryDecoder
+			var got mockserver.Entry
+			require.True(t, d.decode(raw, &got), "%s", raw)
+			assert.Equal(t, want, got)
+		})
+	}
+	// Not appendEntry's: left to encoding/json.
+	for _, raw := range []string{
+		`{"time": "2026-01-01T00:00:00Z"}`, // white space
+		`{"unknown":1}`,
+		`{"status":"201"}`,
+		`{"method":"GET"`,
+		`{"method":"GET"}x`,
+		`{"body":"\x01"}`,
+		`{"body":"\q"}`,
+		`{"header":{"A":"b"}}`,
+	} {
+		var d entryDecoder
+		assert.False(t, d.decode(raw, new(mockserver.Entry)), raw)
+	}
+}
+
+// Strings come back as encoding/json reads them, escapes and bad UTF-8
+// included.
+func FuzzDecodeString(f *testing.F) {
+	for _, s := range []string{"", "plain", `q"b\`, "\x00\x1f\n\r\t", "é\u2028<&>", "bad \xff", "\xed\xa0\x80", "\U0001F600"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		raw := string(appendString(nil, s))
+		var want string
+		require.NoError(t, json.Unmarshal([]byte(raw), &want))
+		p := parser{s: raw}
+		got, ok := p.string()
+		require.True(t, ok, "%q", raw)
+		assert.Equal(t, want, got)
+		assert.True(t, p.end())
+	})
+}
