@@ -65,7 +65,7 @@ func (s *Server) record(x *request) {
 		return
 	}
 	x.entry.Duration = time.Since(x.start)
-	s.journal.add(x.entry)
+	s.journal.addRouted(x.entry)
 	e := x.entry
 	if s.opts.Observer != nil {
 		s.opts.Observer.Observe(e)

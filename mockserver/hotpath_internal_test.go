@@ -3,8 +3,14 @@ package mockserver
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/openapi"
 )
 
 // basicAuthCases are Authorization headers r.BasicAuth reads or refuses.
@@ -131,4 +137,35 @@ func TestCheckCredentialsAlternating(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRoutedEntriesShareParams: the pipeline's entries of the same path
+// parameters hold one map, the router's, and others their own values.
+func TestRoutedEntriesShareParams(t *testing.T) {
+	doc, err := openapi.Load()
+	require.NoError(t, err)
+	s, err := New(doc, Options{})
+	require.NoError(t, err)
+	send := func(path string) {
+		r := httptest.NewRequest("POST", path, strings.NewReader(`{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`))
+		r.SetBasicAuth(DefaultAuthID, DefaultAuthToken)
+		r.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		require.Equal(t, 201, rec.Code, rec.Body.String())
+	}
+	send("/v1/phlo/P1/multi_party_call/N1")
+	send("/v1/phlo/P1/multi_party_call/N1")
+	send("/v1/phlo/P2/multi_party_call/N1")
+	es := s.Journal().Entries(Filter{})
+	require.Len(t, es, 3)
+	assert.Equal(t, reflectPointer(es[0].PathParams), reflectPointer(es[1].PathParams), "equal path parameters are one map")
+	assert.Equal(t, map[string]string{"phlo_id": "P1", "node_id": "N1"}, es[1].PathParams)
+	assert.Equal(t, map[string]string{"phlo_id": "P2", "node_id": "N1"}, es[2].PathParams)
+	var buf [256]byte
+	key, ok := paramsKey(buf[:0], es[0].PathParams)
+	require.True(t, ok)
+	shared, ok := s.Journal().params.get(key)
+	require.True(t, ok, "the router's map is in the journal's table")
+	assert.Equal(t, reflectPointer(shared), reflectPointer(es[0].PathParams))
 }

@@ -139,9 +139,17 @@ func newJournal(size, bodyLimit int) *Journal {
 	return &Journal{slots: make([]atomic.Pointer[Entry], size), bodyLimit: bodyLimit}
 }
 
-func (j *Journal) add(e *Entry) {
+func (j *Journal) add(e *Entry) { j.addEntry(e, false) }
+
+// addRouted is add for the pipeline's entries, whose path parameters are
+// the router's: the shared map already when they can be shared
+// (router.find), so compact does not build their key again (2% of the
+// CPU samples of BenchmarkColdTransferParallel).
+func (j *Journal) addRouted(e *Entry) { j.addEntry(e, true) }
+
+func (j *Journal) addEntry(e *Entry, routed bool) {
 	j.trim(e)
-	j.compact(e)
+	j.compact(e, routed)
 	e.Seq = j.seq.Add(1)
 	j.store(e)
 	if j.shared != nil {
@@ -190,11 +198,12 @@ func (j *Journal) trim(e *Entry) {
 	}
 }
 
-// compact replaces e's path parameters and Auth ID by the journal's shared
-// copies, and gives its answer back the bytes it does not use (a rendered
-// answer is built in a buffer larger than itself).
-func (j *Journal) compact(e *Entry) {
-	if len(e.PathParams) > 0 {
+// compact replaces e's path parameters (unless routed: the router's are
+// shared already) and Auth ID by the journal's shared copies, and gives
+// its answer back the bytes it does not use (an answer built in a buffer
+// larger than itself).
+func (j *Journal) compact(e *Entry, routed bool) {
+	if len(e.PathParams) > 0 && !routed {
 		var buf [256]byte
 		if key, ok := paramsKey(buf[:0], e.PathParams); ok {
 			if m, ok := j.params.get(key); ok {
