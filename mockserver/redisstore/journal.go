@@ -518,12 +518,28 @@ func decodeEntry(d *entryDecoder, m redis.XMessage) (*mockserver.Entry, error) {
 	e := new(mockserver.Entry)
 	if !d.decode(raw, e) {
 		*e = mockserver.Entry{}
-		if err := json.Unmarshal([]byte(raw), e); err != nil {
+		if err := unmarshalEntry(raw, e); err != nil {
 			return nil, fmt.Errorf("journal entry %s: unreadable: %w", m.ID, err)
 		}
 	}
 	e.Seq = seq
 	return e, nil
+}
+
+// unmarshalEntry reads an entry with encoding/json: an Entry, and an
+// answer that is not JSON in answer_raw (appendEntry).
+func unmarshalEntry(raw string, e *mockserver.Entry) error {
+	v := struct {
+		*mockserver.Entry
+		AnswerRaw []byte `json:"answer_raw"`
+	}{Entry: e}
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		return err
+	}
+	if v.AnswerRaw != nil {
+		e.Answer = v.AnswerRaw
+	}
+	return nil
 }
 
 // addScript writes a batch of journal entries, numbered after the last

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -103,6 +104,12 @@ func (d *entryDecoder) field(p *parser, key string, e *mockserver.Entry) bool {
 		var raw string
 		if raw, ok = p.skip(); ok && raw != "null" {
 			e.Answer = mockserver.AnswerBody(raw)
+		}
+	case "answer_raw": // an answer that is not JSON, its bytes in base64
+		var v string
+		if v, ok = p.string(); ok {
+			b, err := base64.StdEncoding.DecodeString(v)
+			e.Answer, ok = b, err == nil
 		}
 	case "answer_truncated":
 		e.AnswerTruncated, ok = p.bool()
