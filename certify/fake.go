@@ -2,6 +2,7 @@ package certify
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -26,6 +28,9 @@ type fake struct {
 	director *scripted.Director
 	hs       *http.Server
 	url      string
+	// shared is the journal in the store (Runner.Store; nil in memory):
+	// the cases are judged from it, as verify reads it.
+	shared *redisstore.Journal
 
 	// inFlight counts requests inside the handler, so that a case reads the
 	// journal only once every request it caused has been recorded.
@@ -42,15 +47,20 @@ type fake struct {
 // has answered (a client that reports before its request ends).
 const settle = 2 * time.Second
 
-func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
+// startFake starts the fake, its state in store as `phlomock serve
+// --store` keeps it there (redisstore.NewServer); a nil store keeps it in
+// the process.
+func startFake(spec *openapi3.T, logger *slog.Logger, store *redisstore.Store) (*fake, error) {
 	f := &fake{}
 	f.caseCtx, f.endCase = context.WithCancel(context.Background())
-	fake, err := scripted.NewServer(spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}}, mockserver.Options{Logger: logger})
+	fake, shared, err := redisstore.NewServer(store, spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}}, mockserver.Options{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
+	f.shared = shared
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		f.closeShared()
 		return nil, err
 	}
 	f.srv, f.director = fake.API, fake.Director
@@ -65,6 +75,18 @@ func startFake(spec *openapi3.T, logger *slog.Logger) (*fake, error) {
 func (f *fake) close() {
 	f.finishCase()
 	_ = f.hs.Close()
+	f.closeShared()
+}
+
+// closeShared stops the shared journal's writer (Runner.Store): what it
+// still holds of the last case was read already.
+func (f *fake) closeShared() {
+	if f.shared == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), settle)
+	defer cancel()
+	_ = f.shared.Close(ctx)
 }
 
 // arrange activates the case's scenario (none: the contract answers) and
@@ -76,59 +98,82 @@ func (f *fake) arrange(c Case, hold time.Duration) error {
 	f.mu.Unlock()
 	var active []*scenarios.Scenario
 	if c.Trouble != nil {
-		active = append(active, troubleScenario(c, c.Trouble, hold))
+		sc, err := troubleScenario(c, c.Trouble, hold, f.director.Operations())
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.ID, err)
+		}
+		active = append(active, sc)
 	}
 	if err := f.director.Activate(active...); err != nil {
 		return fmt.Errorf("case %s: %w", c.ID, err)
 	}
-	f.srv.Journal().Reset()
+	if err := f.srv.Journal().ResetContext(context.Background()); err != nil {
+		return fmt.Errorf("case %s: %w", c.ID, err)
+	}
 	return nil
 }
 
 // journal returns what the fake recorded since arrange, once no request is
 // being served (or after settle: a request still in flight then is not
-// the case's).
-func (f *fake) journal() []*mockserver.Entry {
+// the case's): from the store's journal with Runner.Store.
+func (f *fake) journal() ([]*mockserver.Entry, error) {
 	f.finishCase()
 	for deadline := time.Now().Add(settle); f.inFlight.Load() > 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
-	return f.srv.Journal().Entries(mockserver.Filter{})
+	return f.srv.Journal().EntriesContext(context.Background(), mockserver.Filter{})
 }
 
 // troubleScenario is the scenario of a case: one rule that answers the
 // case's operation (and only it: the reads some SDKs make first are
-// answered normally) with the trouble.
-func troubleScenario(c Case, t *Trouble, hold time.Duration) *scenarios.Scenario {
+// answered normally) with the trouble. It is parsed from its source, as a
+// scenario file is, so that a fake whose scenarios are shared through a
+// store (Runner.Store) can share it: the store keeps scenarios by their
+// source.
+func troubleScenario(c Case, t *Trouble, hold time.Duration, known scenarios.KnownOperations) (*scenarios.Scenario, error) {
 	opID, action := specOperation(c.Operation)
-	match := scenarios.Match{Operation: opID}
+	match := map[string]any{"operation": opID}
 	if action != "" {
-		match.Body = map[string]string{"action": action}
+		match["body"] = map[string]string{"action": action}
 	}
-	resp := &scenarios.Response{Status: t.Status, Headers: map[string]string{}, Drop: t.Drop || t.Hold}
-	if t.Hold {
-		resp.Delay = scenarios.Delay{Min: hold, Max: hold}
+	resp := map[string]any{}
+	if t.Status != 0 {
+		resp["status"] = t.Status
 	}
+	headers := map[string]string{}
 	for k, v := range t.Header {
-		resp.Headers[k] = v
-	}
-	// The fake sends a raw body as written: "" as an empty body (no
-	// Content-Type), other text with the case's Content-Type.
-	switch {
-	case resp.Drop:
-	case t.Body != nil:
-		resp.Body, resp.BodyRaw = *t.Body, true
-	default:
-		resp.Body = map[string]any{"api_id": "{{api_id}}", "error": t.Error}
+		headers[k] = v
 	}
 	if t.ContentType != "" {
-		resp.Headers["Content-Type"] = t.ContentType
+		headers["Content-Type"] = t.ContentType
 	}
-	return &scenarios.Scenario{
-		Version: scenarios.Version,
-		Name:    "certify " + c.ID,
-		Rules:   []scenarios.Rule{{Name: c.ID, Match: match, Respond: resp}},
+	if len(headers) > 0 {
+		resp["headers"] = headers
 	}
+	// The fake sends a raw body (a YAML string) as written: "" as an
+	// empty body (no Content-Type), other text with the case's
+	// Content-Type.
+	switch {
+	case t.Drop || t.Hold:
+		resp["drop"] = true
+		if t.Hold {
+			resp["delay"] = hold.String()
+		}
+	case t.Body != nil:
+		resp["body"] = *t.Body
+	default:
+		resp["body"] = map[string]any{"api_id": "{{api_id}}", "error": t.Error}
+	}
+	// JSON is YAML.
+	src, err := json.Marshal(map[string]any{
+		"version": scenarios.Version,
+		"name":    "certify " + c.ID,
+		"rules":   []any{map[string]any{"name": c.ID, "match": match, "respond": resp}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return scenarios.Check("case "+c.ID, src, known)
 }
 
 // finishCase lets go of the requests the case's fake still holds.

@@ -1,6 +1,7 @@
 package certify
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -11,18 +12,43 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/openapi"
 )
 
 // TestFakeArrangesTroubles sends each case's operation to the fake as a
 // client would, and checks the answer on the wire: the arranged status,
 // headers and body for the operation, the contract's answer for the reads
-// before it and once the next case is arranged.
+// before it and once the next case is arranged. It runs on both stores: in
+// the process and in Redis (Runner.Store).
 func TestFakeArrangesTroubles(t *testing.T) {
+	for _, store := range []string{"memory", "redis"} {
+		t.Run(store, func(t *testing.T) {
+			var st *redisstore.Store
+			if store == "redis" {
+				st = openStore(t, redistest.Start(t), "certify:")
+			}
+			testFakeArrangesTroubles(t, st)
+		})
+	}
+}
+
+// openStore is a connection to r whose keys start with prefix, closed
+// when tb ends.
+func openStore(tb testing.TB, r *redistest.Server, prefix string) *redisstore.Store {
+	tb.Helper()
+	st, err := redisstore.Open(context.Background(), r.URL(0), prefix)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+func testFakeArrangesTroubles(t *testing.T, st *redisstore.Store) {
 	spec, err := openapi.Load()
 	require.NoError(t, err)
-	f, err := startFake(spec, nil)
+	f, err := startFake(spec, nil, st)
 	require.NoError(t, err)
 	t.Cleanup(f.close)
 
@@ -75,7 +101,8 @@ func TestFakeArrangesTroubles(t *testing.T) {
 			} else {
 				assert.Equal(t, tt.body, body)
 			}
-			entries := f.journal()
+			entries, err := f.journal()
+			require.NoError(t, err)
 			require.Len(t, entries, 2)
 			assert.Equal(t, c.ID, entries[1].Rule)
 			assert.Equal(t, strings.TrimSuffix(body, "\n"), string(entries[1].Answer), "the journal keeps the answer the client received")

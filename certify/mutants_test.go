@@ -18,6 +18,7 @@ import (
 	"github.com/phlomock/phlomock/certify/driver"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -105,15 +106,27 @@ var mutants = []mutant{
 // helperRunner runs the mutation driver with fault.
 func helperRunner(tb testing.TB, fault string, callTimeout time.Duration) *certify.Runner {
 	tb.Helper()
+	return helperRunnerOn(tb, nil, fault, callTimeout)
+}
+
+// helperRunnerOn is helperRunner with the fake's state in st (nil: memory).
+func helperRunnerOn(tb testing.TB, st *redisstore.Store, fault string, callTimeout time.Duration) *certify.Runner {
+	tb.Helper()
 	exe, err := os.Executable()
 	require.NoError(tb, err)
 	spec, err := openapi.Load()
 	require.NoError(tb, err)
-	return &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$",
+	return &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$", Store: st,
 		Driver: driver.Options{CallTimeout: callTimeout, Env: append(os.Environ(), helperEnv+"="+fault, "PHLOMOCK_CERTIFY_HELPER=1")}}
 }
 
+// TestMutants runs the corpus on both stores: the same findings, with the
+// same texts, whether the fake's state is in the process or in Redis.
 func TestMutants(t *testing.T) {
+	onStores(t, testMutants)
+}
+
+func testMutants(t *testing.T, open func(testing.TB) *redisstore.Store) {
 	texts := make([]string, len(mutants))
 	var caught, total, certified, controls atomic.Int32
 	t.Run("corpus", func(t *testing.T) {
@@ -126,7 +139,7 @@ func TestMutants(t *testing.T) {
 				t.Parallel() // each starts a process, mostly waiting for it
 				cases, err := certify.Select(certify.Cases(), m.cases)
 				require.NoError(t, err)
-				rep, err := helperRunner(t, m.fault, m.callTimeout).Run(context.Background(), cases)
+				rep, err := helperRunnerOn(t, open(t), m.fault, m.callTimeout).Run(context.Background(), cases)
 				require.NoError(t, err)
 				got := findingsOf(rep)
 				if m.want == nil {

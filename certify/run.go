@@ -14,6 +14,7 @@ import (
 
 	"github.com/phlomock/phlomock/certify/driver"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 )
 
 // ErrNoCase: a --cases pattern matches no case.
@@ -37,6 +38,11 @@ type Runner struct {
 	Driver driver.Options
 	// Logger receives the fake's log lines. Nil: none.
 	Logger *slog.Logger
+	// Store, when set, keeps the fake's state in Redis as `phlomock serve
+	// --store redis://...` does (redisstore.NewServer): the cases'
+	// scenarios, the simulated calls and the journal the cases are judged
+	// from. Nil keeps it in the process.
+	Store *redisstore.Store
 }
 
 // Run certifies the client on cases (Cases() when nil). The error is for a
@@ -53,7 +59,7 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		cases = Cases()
 	}
 	begin := time.Now()
-	f, err := startFake(r.Spec, r.Logger)
+	f, err := startFake(r.Spec, r.Logger, r.Store)
 	if err != nil {
 		return nil, fmt.Errorf("certify: fake: %w", err)
 	}
@@ -149,7 +155,10 @@ func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contrac
 	begin := time.Now()
 	out, err := d.Call(ctx, m)
 	res.Duration = time.Since(begin)
-	entries := f.journal()
+	entries, jerr := f.journal()
+	if jerr != nil {
+		return res, "", fmt.Errorf("case %s: %w", c.ID, jerr)
+	}
 	res.Requests, res.Journal = len(entries), entries
 	if err != nil {
 		return res, describeJournal(entries), err

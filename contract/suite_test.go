@@ -3,12 +3,18 @@ package contract_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -98,8 +104,44 @@ func BenchmarkSuite(b *testing.B) {
 
 // TestScenarios runs every built-in scenario's interactions, in order,
 // against a fake serving that scenario alone (package mockservertest), as
-// `phlomock conform` does: each scenario behaves as its file says.
+// `phlomock conform` does: each scenario behaves as its file says. It runs
+// on both stores: the fake in memory, and with its state in a real
+// redis-server (mockservertest.WithStore), where the run fails unless the
+// simulated calls and the counts went through Redis.
 func TestScenarios(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		testScenarios(t, func(testing.TB) mockservertest.Option { return mockservertest.WithStore(nil) })
+	})
+	t.Run("redis", func(t *testing.T) {
+		r := redistest.Start(t)
+		var mu sync.Mutex
+		seen := map[string]int{}
+		t.Cleanup(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			// A transition of a call is a pipeline, a counted hit a script.
+			if !t.Failed() && (seen["pipeline"] == 0 || seen["evalsha"]+seen["eval"] == 0) {
+				t.Errorf("got commands %v: the calls and the counts did not go through Redis", seen)
+			}
+		})
+		var n atomic.Int32
+		testScenarios(t, func(tb testing.TB) mockservertest.Option {
+			tb.Helper()
+			// A prefix per fake: the scenarios run in parallel.
+			st, err := redisstore.Open(context.Background(), r.URL(0), fmt.Sprintf("contract%d:", n.Add(1)))
+			require.NoError(tb, err)
+			tb.Cleanup(func() { st.Close() })
+			st.Observe(func(cmd string, _ time.Duration, _ error) {
+				mu.Lock()
+				defer mu.Unlock()
+				seen[cmd]++
+			})
+			return mockservertest.WithStore(st)
+		})
+	})
+}
+
+func testScenarios(t *testing.T, store func(testing.TB) mockservertest.Option) {
 	spec, err := openapi.Load()
 	require.NoError(t, err)
 	for _, name := range scenarios.BuiltinNames() {
@@ -113,7 +155,7 @@ func TestScenarios(t *testing.T) {
 
 			// The runner sends its own credentials (none, for an auth: none
 			// interaction): not fake.Client, which adds them.
-			fake := mockservertest.NewServer(t, mockservertest.WithScenario(name))
+			fake := mockservertest.NewServer(t, store(t), mockservertest.WithScenario(name))
 			runner := &contract.Runner{Spec: spec, Live: true, Target: contract.Target{
 				BaseURL: fake.URL, AuthID: fake.AuthID, AuthToken: fake.AuthToken, PhloID: "phlo-under-test", NodeID: "node-under-test",
 			}}
