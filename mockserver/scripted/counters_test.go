@@ -24,8 +24,9 @@ import (
 type store func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server
 
 // onStores runs f once per store: in memory, and in a real Redis
-// (internal/redistest), where the fakes of one run share their rule
-// counts and their scenarios (activations, uploads) as replicas do.
+// (internal/redistest), where the fakes of one run share everything serve
+// keeps there (mockservertest.WithStore: their rule counts, scenarios,
+// calls and journal) as replicas do.
 func onStores(t *testing.T, f func(t *testing.T, on store)) {
 	t.Run("memory", func(t *testing.T) {
 		f(t, func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server {
@@ -41,7 +42,7 @@ func onRedis(r *redistest.Server) store {
 	return func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server {
 		tb.Helper()
 		st := openStore(tb, r)
-		opts = append(opts, mockservertest.WithCounters(redisstore.NewCounterStore(st)), mockservertest.WithShared(redisstore.NewStateStore(st)))
+		opts = append(opts, mockservertest.WithStore(st))
 		return mockservertest.NewServer(tb, opts...)
 	}
 }
