@@ -45,6 +45,7 @@ type config struct {
 	requests  int64
 	tool      string
 	prism     string
+	redis     string
 }
 
 func env(key, def string) string {
@@ -78,6 +79,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.starts, "starts", envInt("BENCH_STARTS", 10), "start-up measurements per Go server; Prism gets a third (BENCH_STARTS)")
 	reqS := fs.String("requests", env("BENCH_REQUESTS", "0"), "long mode: keep loading phlomock and the baseline until each served this many requests, then read RSS (BENCH_REQUESTS, e.g. 1000000)")
 	fs.StringVar(&c.tool, "tool", env("BENCH_TOOL", "auto"), "load generator: wrk, go, or auto (wrk when installed) (BENCH_TOOL)")
+	fs.StringVar(&c.redis, "redis", env("BENCH_REDIS", "auto"), "phlomock with --store redis:// too, on a redis-server started for the run: auto (when redis-server is installed), off, or the redis-server binary (BENCH_REDIS)")
 	fs.StringVar(&c.prism, "prism", prismMode(os.Getenv("PRISM")), "Prism: auto (when installed), off, or install (npm) (PRISM=0|1)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -242,6 +244,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		},
 	}
 	r := report{cfg: c, args: args, phlomockVersion: output(phlomock, "version"), loadavg: loadavg()}
+
+	redisURL, stopRedis, err := startRedis(ctx, c.redis, dir, progress)
+	if err != nil {
+		return err
+	}
+	defer stopRedis()
+	if redisURL != "" {
+		// The same serve, its state in Redis: the issue 15 pair.
+		r.redisTarget = len(targets)
+		targets = append(targets, target{
+			name: "phlomock --store redis",
+			argv: func(addr, admin string) []string {
+				t := targets[1].argv(addr, admin)
+				return append(t, "--store", redisURL, "--store-prefix", "bench:")
+			},
+			ok:        is201,
+			startRuns: max(1, c.starts/3),
+		})
+	}
 
 	prism, err := findPrism(c.prism, progress)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"testing"
 	"time"
@@ -69,6 +70,7 @@ func TestParseConfig(t *testing.T) {
 		"default concurrencies: wrk -t1 -c2 (as the peers) and -t2 -c64 (issue 16)")
 	assert.True(t, c.inProcess, "the in-process benchmarks run by default")
 	assert.Equal(t, "auto", c.prism)
+	assert.Equal(t, "auto", c.redis, "the --store redis rounds run when redis-server is installed")
 
 	t.Setenv("BENCH_REQUESTS", "1_000_000")
 	c, err = parseConfig([]string{"-duration", "3s"}, io.Discard)
@@ -151,4 +153,15 @@ func TestBenchLine(t *testing.T) {
 		assert.Equal(t, tt.name, m[1], "name of %q", tt.line)
 		assert.Equal(t, tt.ns, m[2], "ns/op of %q", tt.line)
 	}
+}
+
+// startRedis off starts nothing; with a binary that is not redis-server it
+// fails and says so instead of leaving the rounds out silently.
+func TestStartRedis(t *testing.T) {
+	url, stop, err := startRedis(context.Background(), "off", t.TempDir(), func(string, ...any) {})
+	require.NoError(t, err)
+	stop()
+	assert.Empty(t, url)
+	_, _, err = startRedis(context.Background(), "/bin/false", t.TempDir(), func(string, ...any) {})
+	assert.ErrorContains(t, err, "redis-server exited before answering")
 }
