@@ -14,10 +14,11 @@ import (
 
 // A Server is a redis-server started by Start.
 type Server struct {
-	Addr string // 127.0.0.1:PORT
-	cmd  *exec.Cmd
-	dir  string
-	tb   testing.TB
+	Addr   string // 127.0.0.1:PORT
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
+	dir    string
+	tb     testing.TB
 }
 
 // URL is the store URL of database db: redis://127.0.0.1:PORT/db.
@@ -42,22 +43,33 @@ func Need(tb testing.TB) string {
 // more redis-server arguments, such as "--requirepass", "secret".
 func Start(tb testing.TB, extra ...string) *Server {
 	tb.Helper()
-	path := Need(tb)
-	s := &Server{dir: tb.TempDir(), tb: tb}
+	s, err := Launch(Need(tb), tb.TempDir(), extra...)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	s.tb = tb
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+// Launch starts the redis-server at path on a free loopback port, without
+// persistence, its files in dir: Start without a test, for a program that
+// wants a Redis of its own (bench/run). Stop it with Stop; Restart is for
+// Start's servers only.
+func Launch(path, dir string, extra ...string) (*Server, error) {
+	s := &Server{dir: dir}
 	var last error
 	for range 5 {
 		port, err := freePort()
 		if err != nil {
-			tb.Fatalf("redistest: a free port: %v", err)
+			return nil, fmt.Errorf("a free port: %w", err)
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		if last = s.start(path, port, extra); last == nil {
-			tb.Cleanup(s.Stop)
-			return s
+			return s, nil
 		}
 	}
-	tb.Fatalf("redistest: redis-server did not start: %v", last)
-	return nil
+	return nil, fmt.Errorf("redis-server did not start: %w", last)
 }
 
 func (s *Server) start(path string, port int, extra []string) error {
@@ -76,17 +88,24 @@ func (s *Server) start(path string, port int, extra []string) error {
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
+	exited := make(chan struct{})
+	s.exited = exited
+	go func(cmd *exec.Cmd) { _ = cmd.Wait(); close(exited) }(s.cmd)
+	logged := func() string { b, _ := os.ReadFile(s.dir + "/redis.log"); return strings.TrimSpace(string(b)) }
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		if s.ping() == nil {
 			return nil
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-exited:
+			s.cmd = nil
+			return fmt.Errorf("redis-server exited before answering: %s", logged())
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	b, _ := os.ReadFile(s.dir + "/redis.log")
-	return fmt.Errorf("no PONG on %s in 5s: %s", s.Addr, strings.TrimSpace(string(b)))
+	s.Stop()
+	return fmt.Errorf("no PONG on %s in 5s: %s", s.Addr, logged())
 }
 
 // ping sends PING and reads one line; a server with requirepass answers
@@ -117,7 +136,7 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
+	<-s.exited
 	s.cmd = nil
 }
 
