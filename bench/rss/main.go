@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,15 +20,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/phlomock/phlomock/bench/internal/benchkit"
 	"github.com/phlomock/phlomock/internal/scalegen"
 )
 
 // The seed request, as bench/run sends it.
 const (
-	seedPath = "/v1/phlo/P1/multi_party_call/N1"
-	seedBody = `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`
-	authID   = "MAPHLOMOCKDEFAULT001"
-	token    = "phlomock-default-auth-token"
+	seedPath = benchkit.SeedPath
+	seedBody = benchkit.SeedBody
+	authID   = benchkit.AuthID
+	token    = benchkit.AuthToken
 )
 
 func main() {
@@ -145,11 +145,11 @@ type result struct {
 }
 
 func measure(ctx context.Context, bin, dir string, c rssCase) (result, error) {
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return result{}, err
 	}
-	admin, err := freeAddr()
+	admin, err := benchkit.FreeAddr()
 	if err != nil {
 		return result{}, err
 	}
@@ -173,17 +173,17 @@ func measure(ctx context.Context, bin, dir string, c rssCase) (result, error) {
 		return result{}, err
 	}
 	r := result{c: c}
-	if r.start, err = status(cmd.Process.Pid, "VmRSS:"); err != nil {
+	if r.start, err = benchkit.Status(cmd.Process.Pid, "VmRSS:"); err != nil {
 		return r, err
 	}
 	if err := c.fill(ctx, url); err != nil {
 		return r, err
 	}
 	time.Sleep(time.Second) // let the last requests finish their journaling
-	if r.end, err = status(cmd.Process.Pid, "VmRSS:"); err != nil {
+	if r.end, err = benchkit.Status(cmd.Process.Pid, "VmRSS:"); err != nil {
 		return r, err
 	}
-	if r.peak, err = status(cmd.Process.Pid, "VmHWM:"); err != nil {
+	if r.peak, err = benchkit.Status(cmd.Process.Pid, "VmHWM:"); err != nil {
 		return r, err
 	}
 	r.kept, err = lastKept(ctx, "http://"+admin)
@@ -280,38 +280,6 @@ func lastKept(ctx context.Context, admin string) (int, error) {
 	return len(e.Body) + len(e.Answer), nil
 }
 
-// status reads a "Name: N kB" line of /proc/pid/status, in bytes.
-func status(pid int, name string) (int64, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, err
-	}
-	return parseStatus(b, name)
-}
-
-func parseStatus(b []byte, name string) (int64, error) {
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, name); ok {
-			f := strings.Fields(rest)
-			if len(f) != 2 || f[1] != "kB" {
-				return 0, fmt.Errorf("unexpected %s line %q", name, strings.TrimSpace(line))
-			}
-			kb, err := strconv.ParseInt(f[0], 10, 64)
-			return kb * 1024, err
-		}
-	}
-	return 0, fmt.Errorf("no %s line", name)
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
 func report(w io.Writer, bin string, args []string, sz sizes, rs []result) {
 	fmt.Fprintf(w, "- command: `go run ./bench/rss %s`\n", strings.Join(append([]string{"-phlomock", bin}, withoutBin(args)...), " "))
 	fmt.Fprintf(w, "- date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
@@ -368,11 +336,4 @@ func shownArgs(args []string) string {
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// count writes n with thousands separators.
-func count(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func count(n int) string { return benchkit.Thousands(int64(n)) }

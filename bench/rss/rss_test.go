@@ -6,19 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
-
-func TestParseStatus(t *testing.T) {
-	b := []byte("Name:\tphlomock\nVmHWM:\t   30000 kB\nVmRSS:\t   20480 kB\n")
-	got, err := parseStatus(b, "VmRSS:")
-	require.NoError(t, err)
-	assert.Equal(t, int64(20480*1024), got, "got %d, want %d", got, 20480*1024)
-	_, err = parseStatus(b, "VmSwap:")
-	assert.Error(t, err)
-	_, err = parseStatus([]byte("VmRSS: 12 MB\n"), "VmRSS:")
-	assert.Error(t, err)
-}
 
 func TestReportPerEntry(t *testing.T) {
 	const mb = 1 << 20

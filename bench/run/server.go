@@ -11,19 +11,20 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/phlomock/phlomock/bench/internal/benchkit"
 )
 
 // The request every load and every readiness probe sends: the seed's cold
 // transfer with the fake's default account. cold_transfer.lua sends the same.
 const (
-	seedPath = "/v1/phlo/P1/multi_party_call/N1"
-	seedBody = `{"action":"cold_transfer","to":"+14152225555","role":"agent","trigger_source":"+14152223333"}`
-	seedAuth = "Basic TUFQSExPTU9DS0RFRkFVTFQwMDE6cGhsb21vY2stZGVmYXVsdC1hdXRoLXRva2Vu"
+	seedPath = benchkit.SeedPath
+	seedBody = benchkit.SeedBody
+	seedAuth = benchkit.SeedAuth
 )
 
 // seedRequest is the raw HTTP/1.1 request the probes write on a fresh
@@ -65,11 +66,11 @@ type proc struct {
 // start execs t on free loopback ports and waits for its first successful
 // answer to the seed request; it returns the time from exec to that answer.
 func start(ctx context.Context, t target, dir string, timeout time.Duration) (*proc, time.Duration, error) {
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, 0, err
 	}
-	admin, err := freeAddr()
+	admin, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -157,25 +158,7 @@ func (p *proc) stop() {
 
 // rss returns the resident set size of the server process (VmRSS), in bytes.
 func (p *proc) rss() (int64, error) {
-	return readRSS(p.cmd.Process.Pid)
-}
-
-func readRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest) // "12345 kB"
-			if len(f) != 2 || f[1] != "kB" {
-				return 0, fmt.Errorf("pid %d: unexpected VmRSS line %q", pid, line)
-			}
-			kb, err := strconv.ParseInt(f[0], 10, 64)
-			return kb * 1024, err
-		}
-	}
-	return 0, fmt.Errorf("pid %d: no VmRSS in /proc status", pid)
+	return benchkit.Status(p.cmd.Process.Pid, "VmRSS:")
 }
 
 // logTail returns the end of the server's output, for error messages.
@@ -192,16 +175,6 @@ func (p *proc) logTail() string {
 		return "(no output)"
 	}
 	return string(b)
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 var errNoWrk = errors.New("wrk not found on PATH")
