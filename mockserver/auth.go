@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -22,8 +25,18 @@ type Accounts interface {
 	Token(authID string) (token string, ok bool)
 }
 
+// An AccountLister names the Auth IDs it accepts: an Accounts that is one
+// lets a refused request's journal entry and log line say which accounts
+// the fake would have taken (the 401's body stays the real API's).
+type AccountLister interface {
+	AuthIDs() []string
+}
+
 // StaticAccounts maps Auth IDs to Auth Tokens.
 type StaticAccounts map[string]string
+
+// AuthIDs implements AccountLister: the Auth IDs, sorted.
+func (a StaticAccounts) AuthIDs() []string { return slices.Sorted(maps.Keys(a)) }
 
 // Token implements Accounts.
 func (a StaticAccounts) Token(authID string) (string, bool) {
@@ -77,9 +90,36 @@ func (s *Server) auth(x *request) *RequestError {
 	case !hasAuth:
 		return refuse(CodeUnauthorized, notBasic(x.r.Header.Get("Authorization")))
 	case !checkCredentials(x.state.Accounts, id, token):
-		return refuse(CodeUnauthorized, "Authentication failed: invalid Auth ID or Auth Token.")
+		x.entry.Note = wrongCredentials(x.state.Accounts, id)
+		return refuse(CodeUnauthorized, AuthenticationFailed)
 	}
 	return nil
+}
+
+// AuthenticationFailed is the error of a 401 for credentials the fake does
+// not accept: the text Plivo's API sends (and the SDKs' own fixtures hold),
+// the same as the built-in scenario auth-failure's.
+const AuthenticationFailed = "Authentication failed"
+
+// wrongCredentials says, for the journal and the log, why Basic
+// credentials were refused: an Auth ID the fake has no account for (and
+// the ones it has), or a wrong token for one it has. The token is never
+// written, and the Auth ID only as a quoted, bounded string.
+func wrongCredentials(accounts Accounts, id string) string {
+	shown := id
+	if len(shown) > 64 {
+		shown = shown[:64] + "..."
+	}
+	if _, ok := accounts.Token(id); ok {
+		return fmt.Sprintf("wrong Auth Token for Auth ID %q", shown)
+	}
+	known := "its --auth-id and the accounts of its scenarios' world"
+	if l, ok := accounts.(AccountLister); ok {
+		if ids := l.AuthIDs(); len(ids) > 0 {
+			known = strings.Join(ids, ", ")
+		}
+	}
+	return fmt.Sprintf("Auth ID %q is not an account of this fake; it accepts %s", shown, known)
 }
 
 // basicAuth is r.BasicAuth, with the same answers, without copying the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -70,13 +71,29 @@ func (s *Server) record(x *request) {
 	if s.opts.Observer != nil {
 		s.opts.Observer.Observe(e)
 	}
-	if !s.opts.Logger.Enabled(x.r.Context(), slog.LevelInfo) {
+	level, msg := slog.LevelInfo, "request"
+	if len(e.Lenient) > 0 || e.Note != "" {
+		// Said where a user looks first, not only in the journal: the
+		// fake took a request the real API may refuse (certify fails such
+		// a client), or refused one for a reason its body cannot give.
+		level, msg = slog.LevelWarn, "request accepted leniently: the real API may refuse it"
+		if e.Note != "" {
+			msg = "request refused"
+		}
+	}
+	if !s.opts.Logger.Enabled(x.r.Context(), level) {
 		return // no record to build: the level filters it out
 	}
-	s.opts.Logger.LogAttrs(x.r.Context(), slog.LevelInfo, "request",
-		slog.String("method", e.Method), slog.String("path", e.Path),
+	attrs := []slog.Attr{slog.String("method", e.Method), slog.String("path", e.Path),
 		slog.String("operation", e.OperationID), slog.Int("status", e.Status),
-		slog.String("source", e.Source), slog.Duration("duration", e.Duration))
+		slog.String("source", e.Source), slog.Duration("duration", e.Duration)}
+	if len(e.Lenient) > 0 {
+		attrs = append(attrs, slog.String("lenient", strings.Join(e.Lenient, "; ")))
+	}
+	if e.Note != "" {
+		attrs = append(attrs, slog.String("note", e.Note))
+	}
+	s.opts.Logger.LogAttrs(x.r.Context(), level, msg, attrs...)
 }
 
 func (s *Server) checkAnswer(x *request, status int, body []byte) error {

@@ -42,7 +42,10 @@ type Entry struct {
 	// Lenient lists the leniencies applied before validation (role "" taken
 	// as agent, "" run body taken as none...): the request worked, but a
 	// strict reading of the contract would refuse it.
-	Lenient    []string    `json:"lenient,omitempty"`
+	Lenient []string `json:"lenient,omitempty"`
+	// Note explains an answer whose body must stay the real API's: which
+	// accounts the fake accepts, for a 401 to credentials it does not.
+	Note       string      `json:"note,omitempty"`
 	Valid      bool        `json:"valid"`
 	Violations []Violation `json:"violations,omitempty"`
 	Status     int         `json:"status"`

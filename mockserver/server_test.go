@@ -177,7 +177,7 @@ func TestLeniencies(t *testing.T) {
 		{"run body empty", "POST", "/v1/account/MA1/phlo/P1/", "", ``, nil},
 		{"run body {}", "POST", "/v1/account/MA1/phlo/P1", "application/json", `{}`, nil},
 		{"curl -d form content type", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/x-www-form-urlencoded", seedBody,
-			[]string{`Content-Type "application/x-www-form-urlencoded" with a JSON body read as application/json`}},
+			[]string{`Content-Type "application/x-www-form-urlencoded" with a JSON body read as application/json: send Content-Type: application/json, as Plivo's SDKs do`}},
 		{"charset", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json; charset=utf-8", seedBody, nil},
 		{"content type on GET", "GET", "/v1/phlo/P1", "application/json", ``, nil},
 		{"raw plus member", "POST", "/v1/phlo/P1/multi_party_call/N1/members/+14152223333", "application/json", `{"action":"abort_transfer"}`, nil},

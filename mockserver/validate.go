@@ -66,7 +66,7 @@ func checkContentType(ct string, raw []byte) (string, *RequestError) {
 	case err == nil && mt == "application/json":
 		return "", nil
 	case err == nil && (mt == "" || mt == "application/x-www-form-urlencoded") && looksJSON(raw):
-		return fmt.Sprintf("Content-Type %q with a JSON body read as application/json", ct), nil
+		return fmt.Sprintf("Content-Type %q with a JSON body read as application/json: send Content-Type: application/json, as Plivo's SDKs do", ct), nil
 	}
 	if ct == "" {
 		return "", refuse(CodeMediaType, "No Content-Type, and the body is not JSON: send the body as application/json.")

@@ -241,7 +241,7 @@ func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Tar
 		if err := fake.director.Activate(active...); err != nil {
 			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 		}
-		if err := fake.director.Reset(ctx); err != nil {
+		if err := fake.director.Rewind(ctx); err != nil {
 			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 		}
 		fake.server.Journal().Reset()

@@ -208,7 +208,7 @@ func activate(d *scripted.Director, c *config) error {
 		}
 		ss = append(ss, sc)
 	}
-	return d.Activate(ss...)
+	return d.ActivateDefaults(ss...) // what Director.Reset comes back to
 }
 
 // NewServer starts a fake and closes it when tb ends. It fails tb if the

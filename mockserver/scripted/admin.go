@@ -37,7 +37,7 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 		{Name: "scenarios.activate", Method: "PUT", Path: "/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
 		{Name: "scenarios.upload", Method: "POST", Path: "/scenarios", Query: []string{"file", "activate"}, Handler: http.HandlerFunc(d.postScenario)},
 		{Name: "scenarios.delete", Method: "DELETE", Path: "/scenarios/{name}", Handler: http.HandlerFunc(d.deleteScenario)},
-		{Name: "reset", Method: "POST", Path: "/reset", Handler: http.HandlerFunc(d.postReset)},
+		{Name: "reset", Method: "POST", Path: "/reset", Query: []string{"scenarios"}, Handler: http.HandlerFunc(d.postReset)},
 		{Name: "calls.list", Method: "GET", Path: "/calls", Handler: http.HandlerFunc(d.getCalls)},
 		{Name: "calls.get", Method: "GET", Path: "/calls/{phlo_id}/{node_id}", Handler: http.HandlerFunc(d.getCall)},
 		{Name: "calls.history", Method: "GET", Path: "/calls/{phlo_id}/{node_id}/history", Handler: http.HandlerFunc(d.getCallHistory)},
@@ -116,6 +116,9 @@ func (d *Director) loadedFile(name string) (string, bool) {
 // ActivateRequest is the body of PUT /__admin/scenarios/active.
 type ActivateRequest struct {
 	Names []string `json:"names"`
+	// Times, when positive, limits each rule of these scenarios to that
+	// many requests (1: the next request only); then the contract answers.
+	Times int `json:"times,omitempty"`
 }
 
 func (d *Director) putActive(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +132,11 @@ func (d *Director) putActive(w http.ResponseWriter, r *http.Request) {
 		mockserver.WriteError(w, http.StatusBadRequest, `Missing names: send {"names": ["success"]}; available: `+strings.Join(d.Available(), ", ")+".")
 		return
 	}
-	if err := d.ActivateNames(req.Names...); err != nil {
+	if req.Times < 0 {
+		mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid times %d: want 1 or more, the requests each rule of these scenarios answers (leave it out for no limit).", req.Times))
+		return
+	}
+	if err := d.ActivateFor(req.Times, req.Names...); err != nil {
 		writeErrors(w, statusOf(err), err)
 		return
 	}
@@ -285,8 +292,18 @@ func (d *Director) Upload(s *scenarios.Scenario, activate bool) error {
 	})
 }
 
+// postReset is Reset, or Rewind with ?scenarios=keep.
 func (d *Director) postReset(w http.ResponseWriter, r *http.Request) {
-	if err := d.Reset(r.Context()); err != nil {
+	reset := d.Reset
+	switch keep := r.URL.Query().Get("scenarios"); keep {
+	case "":
+	case "keep":
+		reset = d.Rewind
+	default:
+		mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid scenarios=%q: want keep (rewind the counters and calls, keep the active scenarios), or leave it out (back to the defaults).", keep))
+		return
+	}
+	if err := reset(r.Context()); err != nil {
 		writeStoreError(w, err)
 		return
 	}

@@ -137,6 +137,9 @@ func TestAdminUpload(t *testing.T) {
 	})
 }
 
+// Reset is back to the defaults: the scenarios the fake started with
+// active again, counters and calls from the start; ?scenarios=keep only
+// rewinds, the active set stays.
 func TestAdminReset(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
 		s := on(t, mockservertest.WithScenario("flaky"))
@@ -145,6 +148,75 @@ func TestAdminReset(t *testing.T) {
 		}
 		require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset", "", "", nil))
 		assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status, "the counter rewound")
+
+		require.NoError(t, s.Director.ActivateNames("rate-limited"))
+		assert.Equal(t, 429, send(t, s, "GET", phloPath, nil).status)
+		var page struct {
+			Status string   `json:"status"`
+			Active []string `json:"active"`
+		}
+		require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset", "", "", &page))
+		assert.Equal(t, []string{"flaky"}, page.Active, "reset activates the scenarios the fake started with")
+		assert.Equal(t, []string{"flaky"}, s.Director.Active())
+		assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status, "flaky from its first answer")
+
+		require.NoError(t, s.Director.ActivateNames("rate-limited"))
+		require.NoError(t, s.Director.Reset(t.Context()))
+		assert.Equal(t, []string{"flaky"}, s.Director.Active(), "the Go Reset too")
+
+		require.NoError(t, s.Director.ActivateNames("flaky", "bad-role"))
+		assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status)
+		require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset?scenarios=keep", "", "", &page))
+		assert.Equal(t, []string{"flaky", "bad-role"}, page.Active, "scenarios=keep keeps the active set")
+		assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status, "and rewinds its counters")
+		assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status)
+		assert.Equal(t, 200, send(t, s, "GET", phloPath, nil).status)
+
+		var e map[string]any
+		require.Equal(t, 400, admin(t, s, "POST", "/__admin/reset?scenarios=drop", "", "", &e))
+		assert.Contains(t, e["error"], `Invalid scenarios="drop": want keep`)
+		assert.Equal(t, []string{"flaky", "bad-role"}, s.Director.Active(), "a refused reset changes nothing")
+	})
+}
+
+// A fake started with no scenario goes back to none: the contract's answers.
+func TestAdminResetNoScenario(t *testing.T) {
+	s := mockservertest.NewServer(t)
+	require.NoError(t, s.Director.ActivateNames("rate-limited"))
+	require.Equal(t, 429, send(t, s, "GET", phloPath, nil).status)
+	require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset", "", "", nil))
+	assert.Empty(t, s.Director.Active())
+	assert.Equal(t, 200, send(t, s, "GET", phloPath, nil).status, "rate-limited is off after a reset")
+}
+
+// times on activation: each rule answers that many requests, then the
+// contract does; the active set still names the scenario.
+func TestAdminActivateTimes(t *testing.T) {
+	onStores(t, func(t *testing.T, on store) {
+		s := on(t)
+		var page scripted.ScenariosPage
+		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "", `{"names":["rate-limited"],"times":1}`, &page))
+		assert.Equal(t, []string{"rate-limited"}, page.Active)
+		assert.Equal(t, 429, send(t, s, "GET", phloPath, nil).status, "the next request")
+		assert.Equal(t, 200, send(t, s, "GET", phloPath, nil).status, "only")
+
+		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "", `{"names":["rate-limited"],"times":2}`, nil))
+		assert.Equal(t, []int{429, 429, 200}, []int{
+			send(t, s, "GET", phloPath, nil).status, send(t, s, "GET", phloPath, nil).status, send(t, s, "GET", phloPath, nil).status})
+
+		// flaky's rule says times 2 itself: a larger limit does not extend it.
+		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "", `{"names":["flaky"],"times":5}`, nil))
+		assert.Equal(t, []int{500, 500, 200}, []int{
+			send(t, s, "GET", phloPath, nil).status, send(t, s, "GET", phloPath, nil).status, send(t, s, "GET", phloPath, nil).status})
+
+		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "", `{"names":["rate-limited"]}`, nil))
+		for range 3 {
+			assert.Equal(t, 429, send(t, s, "GET", phloPath, nil).status, "without times: no limit")
+		}
+		var e map[string]any
+		require.Equal(t, 400, admin(t, s, "PUT", "/__admin/scenarios/active", "", `{"names":["success"],"times":-1}`, &e))
+		assert.Contains(t, e["error"], "Invalid times -1")
+		assert.Equal(t, []string{"rate-limited"}, s.Director.Active(), "a refused activation changes nothing")
 	})
 }
 
@@ -169,9 +241,9 @@ func TestAdminCalls(t *testing.T) {
 	assert.Equal(t, uint64(1), snap.Seq)
 	assert.Equal(t, 404, admin(t, s, "GET", "/__admin/calls/"+phloID+"/other", "", "", nil))
 
-	require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset", "", "", nil))
+	require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset?scenarios=keep", "", "", nil))
 	admin(t, s, "GET", "/__admin/calls/"+phloID+"/"+nodeID, "", "", &snap)
-	assert.Equal(t, uint64(0), snap.Seq, "reset brings the call back to its world")
+	assert.Equal(t, uint64(0), snap.Seq, "a rewind brings the call back to its world")
 	assert.Equal(t, mpc.Connected, snap.Members[1].State)
 }
 

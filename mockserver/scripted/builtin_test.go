@@ -1,6 +1,7 @@
 package scripted_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -180,4 +181,24 @@ func TestConfiguredAccountWins(t *testing.T) {
 		{name: "the configured token", method: "GET", path: phloPath, status: http.StatusOK},
 		{name: "the scenario's token for the same id", method: "GET", path: phloPath, header: []string{"Authorization", "Basic TUFQSExPTU9DS0RFRkFVTFQwMDE6cGhsb21vY2stZGVmYXVsdC1hdXRoLXRva2Vu"}, status: http.StatusUnauthorized},
 	})
+}
+
+// auth-failure says what a wrong token gets from the fake: one text, the
+// real API's (docs/scenarios.md says which).
+func TestAuthFailureTextIsAWrongTokens(t *testing.T) {
+	s := mockservertest.NewServer(t, mockservertest.WithScenario("auth-failure"))
+	plain := mockservertest.NewServer(t)
+	got := send(t, s, "GET", phloPath, nil)
+	req, err := http.NewRequest("GET", plain.URL+phloPath, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth(mockserver.DefaultAuthID, "wrong-token")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var wrong struct{ Error string }
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&wrong))
+	require.Equal(t, 401, got.status)
+	require.Equal(t, 401, res.StatusCode)
+	assert.Equal(t, mockserver.AuthenticationFailed, wrong.Error)
+	assert.Equal(t, wrong.Error, got.body["error"], "auth-failure's text and a wrong token's")
 }

@@ -137,6 +137,9 @@ type Director struct {
 	wmu     sync.Mutex
 	state   *state
 	version string // of Options.Shared's state that state is ("": none)
+	// defaults is the set the Director started with (New, Start, or the
+	// last Replace: --scenario and its reloads), which Reset activates.
+	defaults []*scenarios.Scenario
 
 	mu     sync.Mutex // guards loaded and the writers of byName
 	loaded map[string]*scenarios.Scenario
@@ -180,6 +183,7 @@ func New(opts Options, active ...*scenarios.Scenario) (*Director, error) {
 	d.active.Store(st)
 	d.state = &state{change: "new", active: slices.Clone(active), activeBy: "new",
 		loaded: map[string]*scenarios.Scenario{}, loadedBy: map[string]string{}}
+	d.defaults = slices.Clone(active)
 	return d, nil
 }
 
@@ -310,9 +314,32 @@ func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, stor
 func (d *Director) Activate(ss ...*scenarios.Scenario) error {
 	return d.change(context.Background(), true, func(cur *state, id string) (*state, error) {
 		next := cur.clone()
-		next.active, next.activeBy = slices.Clone(ss), id
+		next.active, next.activeBy, next.times = slices.Clone(ss), id, 0
 		return next, nil
 	})
+}
+
+// ActivateDefaults is Activate, and makes ss the set Reset comes back to
+// (as the --scenario arguments are for serve): what a test helper starts
+// its fake with.
+func (d *Director) ActivateDefaults(ss ...*scenarios.Scenario) error {
+	return d.changeDefaults(context.Background(), true, func(cur *state, id string) (*state, error) {
+		next := cur.clone()
+		next.active, next.activeBy, next.times = slices.Clone(ss), id, 0
+		return next, nil
+	}, ss)
+}
+
+// changeDefaults is change, then, when it was made, defaults becomes the
+// set Reset comes back to.
+func (d *Director) changeDefaults(ctx context.Context, fresh bool, op func(cur *state, id string) (*state, error), defaults []*scenarios.Scenario) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if err := d.changeLocked(ctx, fresh, op); err != nil {
+		return err
+	}
+	d.defaults = slices.Clone(defaults)
+	return nil
 }
 
 // Resume is Start with nothing to load.
@@ -330,9 +357,9 @@ func (d *Director) Resume(ss ...*scenarios.Scenario) error { return d.Start(ss, 
 func (d *Director) Start(active, load []*scenarios.Scenario) error {
 	ctx := context.Background()
 	if d.opts.Shared == nil {
-		return d.change(ctx, false, func(cur *state, id string) (*state, error) {
+		return d.changeDefaults(ctx, false, func(cur *state, id string) (*state, error) {
 			return replaced(cur, active, load, id), nil
-		})
+		}, active)
 	}
 	digest := startDigest(active, load)
 	d.wmu.Lock()
@@ -359,6 +386,7 @@ func (d *Director) Start(active, load []*scenarios.Scenario) error {
 		return next, nil
 	})
 	if err == nil {
+		d.defaults = slices.Clone(active)
 		how := "published this replica's --scenario arguments"
 		if joined {
 			how = "joined the replicas started with the same arguments"
@@ -371,15 +399,15 @@ func (d *Director) Start(active, load []*scenarios.Scenario) error {
 // Replace loads load (as Load) and makes active the active set (as
 // Activate), at once: on error nothing changes. It is a --watch reload.
 func (d *Director) Replace(active, load []*scenarios.Scenario) error {
-	return d.change(context.Background(), true, func(cur *state, id string) (*state, error) {
+	return d.changeDefaults(context.Background(), true, func(cur *state, id string) (*state, error) {
 		return replaced(cur, active, load, id), nil
-	})
+	}, active)
 }
 
 // replaced is cur with load loaded and active active, by change id.
 func replaced(cur *state, active, load []*scenarios.Scenario, id string) *state {
 	next := cur.clone()
-	next.active, next.activeBy = slices.Clone(active), id
+	next.active, next.activeBy, next.times = slices.Clone(active), id, 0
 	for _, s := range load {
 		next.loaded[nameOf(s)], next.loadedBy[nameOf(s)] = s, id
 	}
@@ -424,16 +452,45 @@ func (d *Director) setActive(st *set, fresh bool) error {
 
 // ActivateNames activates loaded or built-in scenarios by name (a loaded
 // scenario hides a built-in of the same name).
-func (d *Director) ActivateNames(names ...string) error {
+func (d *Director) ActivateNames(names ...string) error { return d.ActivateFor(0, names...) }
+
+// ActivateFor is ActivateNames for a while: each rule of the named
+// scenarios answers at most times requests (fewer when the rule says so),
+// then the contract answers, as for "the next request only" (times 1).
+// times 0 is no limit; a negative times is an error.
+func (d *Director) ActivateFor(times int, names ...string) error {
+	if times < 0 {
+		return fmt.Errorf("times %d: want 1 or more (0: no limit)", times)
+	}
 	return d.change(context.Background(), true, func(cur *state, id string) (*state, error) {
 		ss, err := lookupIn(cur.loaded, names)
 		if err != nil {
 			return nil, err
 		}
 		next := cur.clone()
-		next.active, next.activeBy = ss, id
+		next.active, next.activeBy, next.times = ss, id, times
 		return next, nil
 	})
+}
+
+// limited returns ss with each rule answering at most times requests
+// (copies: ss are shared and never modified); ss itself when times is 0.
+func limited(ss []*scenarios.Scenario, times int) []*scenarios.Scenario {
+	if times <= 0 {
+		return ss
+	}
+	out := make([]*scenarios.Scenario, len(ss))
+	for i, s := range ss {
+		c := *s
+		c.Rules = slices.Clone(s.Rules)
+		for j := range c.Rules {
+			if r := &c.Rules[j]; r.Times <= 0 || r.Times > times {
+				r.Times = times
+			}
+		}
+		out[i] = &c
+	}
+	return out
 }
 
 // Lookup returns the loaded or built-in scenarios of these names.
@@ -542,13 +599,22 @@ func availableIn(loaded map[string]*scenarios.Scenario) []string {
 	return names
 }
 
-// Reset rewinds every rule counter and brings every simulated call back to
-// its scenario's world, for the active set and the per-request ones; with
-// shared stores (Options.Calls, Options.Counters), every replica's calls
-// and counts, and with Options.Shared every replica's counters kept in
-// memory. An error of a store is a *StoreError: with Options.Shared, the
+// Reset brings the fake back to its defaults: the scenarios it started
+// with active again (New's, Start's: the --scenario arguments, success by
+// default), every rule counter rewound and every simulated call back to its
+// scenario's world, as Rewind does. Uploaded scenarios stay loaded (a CI
+// job uploads them once, before the tests that activate them). With shared
+// stores (Options.Calls, Options.Counters, Options.Shared), for every
+// replica. An error of a store is a *StoreError: with Options.Shared, the
 // stores' resets that came before it (counts, calls) may have happened.
-func (d *Director) Reset(ctx context.Context) error {
+func (d *Director) Reset(ctx context.Context) error { return d.reset(ctx, true) }
+
+// Rewind is Reset but for the active scenarios, which stay active: the
+// rule counters start over (flaky, times, sequences) and the calls from
+// their world, as a test does between two steps of one scenario.
+func (d *Director) Rewind(ctx context.Context) error { return d.reset(ctx, false) }
+
+func (d *Director) reset(ctx context.Context, defaults bool) error {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	if d.opts.Counters != nil {
@@ -561,9 +627,12 @@ func (d *Director) Reset(ctx context.Context) error {
 			return &StoreError{Err: err}
 		}
 	}
-	return d.changeLocked(ctx, false, func(cur *state, id string) (*state, error) {
+	return d.changeLocked(ctx, defaults, func(cur *state, id string) (*state, error) {
 		next := cur.clone()
 		next.reset = id
+		if defaults {
+			next.active, next.activeBy, next.times = slices.Clone(d.defaults), id, 0
+		}
 		return next, nil
 	})
 }
@@ -612,6 +681,16 @@ func (d *Director) token(st *set, authID string) (string, bool) {
 		return d.opts.Accounts.Token(authID)
 	}
 	return "", false
+}
+
+// authIDs lists the Auth IDs token accepts, sorted (mockserver.AccountLister).
+func (d *Director) authIDs(st *set) []string {
+	ids := slices.Collect(maps.Keys(st.accounts))
+	if l, ok := d.opts.Accounts.(mockserver.AccountLister); ok {
+		ids = append(ids, l.AuthIDs()...)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 func (d *Director) phlo(st *set, id string) (mockserver.Phlo, bool) {
@@ -789,6 +868,7 @@ type pinned struct {
 }
 
 func (p *pinned) Token(authID string) (string, bool)             { return p.d.token(p.st, authID) }
+func (p *pinned) AuthIDs() []string                              { return p.d.authIDs(p.st) }
 func (p *pinned) Phlo(id string) (mockserver.Phlo, bool)         { return p.d.phlo(p.st, id) }
 func (p *pinned) Node(phlo, node string) (mockserver.Node, bool) { return p.d.node(p.st, phlo, node) }
 func (p *pinned) Respond(ctx context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {

@@ -54,6 +54,7 @@ type state struct {
 	loaded   map[string]*scenarios.Scenario
 	loadedBy map[string]string
 	reset    string // the last Reset's change
+	times    int    // when positive, each rule of the active set answers at most this many requests (ActivateFor)
 }
 
 // clone returns a copy of st that a change can modify.
@@ -82,6 +83,7 @@ type (
 		ActiveBy string           `json:"active_by"`
 		Loaded   []storedScenario `json:"loaded,omitempty"`
 		Reset    string           `json:"reset,omitempty"`
+		Times    int              `json:"times,omitempty"`
 	}
 	storedScenario struct {
 		Name   string `json:"name,omitempty"` // loaded ones
@@ -103,7 +105,7 @@ func storeScenario(s *scenarios.Scenario) (storedScenario, error) {
 }
 
 func encodeState(st *state) ([]byte, error) {
-	out := storedState{Change: st.change, Start: st.start, ActiveBy: st.activeBy, Reset: st.reset, Active: []storedScenario{}}
+	out := storedState{Change: st.change, Start: st.start, ActiveBy: st.activeBy, Reset: st.reset, Times: st.times, Active: []storedScenario{}}
 	for _, s := range st.active {
 		ss, err := storeScenario(s)
 		if err != nil {
@@ -144,7 +146,7 @@ func decodeState(data []byte, cur *state, known scenarios.KnownOperations) (*sta
 		parsed[[2]string{ss.File, ss.Source}] = s
 		return s, nil
 	}
-	st := &state{change: in.Change, start: in.Start, activeBy: in.ActiveBy, reset: in.Reset,
+	st := &state{change: in.Change, start: in.Start, activeBy: in.ActiveBy, reset: in.Reset, times: in.Times,
 		loaded: map[string]*scenarios.Scenario{}, loadedBy: map[string]string{}}
 	var errs []error
 	for _, ss := range in.Active {
@@ -190,7 +192,7 @@ type built struct {
 func (d *Director) build(cur, next *state) (*built, error) {
 	b := &built{named: map[string]*set{}}
 	if next.activeBy != cur.activeBy {
-		st, err := d.compile(next.active, scopeActive)
+		st, err := d.compile(limited(next.active, next.times), scopeActive)
 		if err != nil {
 			return nil, err
 		}
