@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,6 +107,11 @@ var refusedOnPurpose = map[string]struct {
 	"plivo-python-4.59.5.txt:37": {400, "Invalid value provided for action. Allowed values are 'mute', 'unmute' and 'hangup'."},
 }
 
+// placeholderMember is the member the capture harness named "m": a client
+// passes on the address it is given, and the contract wants a phone number
+// or a SIP endpoint there (as for to), so the replay names a phone number.
+var placeholderMember = regexp.MustCompile(`/members/m(/?)$`)
+
 func TestReplayCaptures(t *testing.T) {
 	files, err := filepath.Glob("testdata/wire/*.txt")
 	require.NoError(t, err)
@@ -121,7 +127,7 @@ func TestReplayCaptures(t *testing.T) {
 				if c.body != "" {
 					body = strings.NewReader(c.body)
 				}
-				req := httptest.NewRequest(c.method, c.path, body)
+				req := httptest.NewRequest(c.method, placeholderMember.ReplaceAllString(c.path, "/members/+14152223333$1"), body)
 				for k, vs := range c.header {
 					if strings.EqualFold(k, "content-length") || strings.EqualFold(k, "host") {
 						continue

@@ -122,7 +122,7 @@ func TestEveryOperation(t *testing.T) {
 func TestBodyViolations(t *testing.T) {
 	s := newServer(t, mockserver.Options{})
 	const node = "/v1/phlo/P1/multi_party_call/N1"
-	const member = node + "/members/m"
+	const member = node + "/members/+14152223333"
 	cases := []struct {
 		name, path, body string
 		want             string
@@ -271,7 +271,7 @@ func TestStrictIDs(t *testing.T) {
 		{"undeclared phlo, open world", "GET", "/v1/phlo/P2", "", false, 200},
 		{"declared node", "POST", "/v1/phlo/P1/multi_party_call/N1", seedBody, true, 201},
 		{"undeclared node", "POST", "/v1/phlo/P1/multi_party_call/N2", seedBody, true, 404},
-		{"undeclared node member", "POST", "/v1/phlo/P1/multi_party_call/N2/members/m", `{"action":"hold"}`, true, 404},
+		{"undeclared node member", "POST", "/v1/phlo/P1/multi_party_call/N2/members/+14152223333", `{"action":"hold"}`, true, 404},
 		{"run undeclared", "POST", "/v1/account/MA1/phlo/P9", "", true, 404},
 	}
 	for _, c := range cases {
@@ -334,11 +334,11 @@ func TestResponder(t *testing.T) {
 	resp := mockserver.ResponderFunc(func(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 		seen = ex
 		switch ex.PathParams["member_address"] {
-		case "busy":
+		case "+15550000001":
 			return &mockserver.Answer{Status: 400, Body: []byte(`{"api_id":"00000000-0000-4000-8000-000000000000","error":"member is not in the call"}`)}, true
-		case "ok":
+		case "+15550000002":
 			return &mockserver.Answer{Status: 200}, true
-		case "teapot":
+		case "+15550000003":
 			return &mockserver.Answer{Status: 500}, true
 		}
 		return nil, false
@@ -349,10 +349,10 @@ func TestResponder(t *testing.T) {
 		status int
 		error  string
 	}{
-		{"busy", 400, "member is not in the call"},
-		{"ok", 200, ""},
-		{"teapot", 500, "Internal Server Error"},
-		{"other", 201, ""},
+		{"+15550000001", 400, "member is not in the call"},
+		{"+15550000002", 200, ""},
+		{"+15550000003", 500, "Internal Server Error"},
+		{"+15550000004", 201, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.member, func(t *testing.T) {
@@ -498,6 +498,27 @@ func TestRawAnswers(t *testing.T) {
 			e := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
 			assert.Equal(t, strings.TrimSuffix(tt.body, "\n"), string(e.Answer), "the journal keeps the body sent")
 			assert.Empty(t, e.Violations)
+		})
+	}
+}
+
+// The member's address in the path is checked as the body's to is: a
+// phone number or a SIP endpoint; anything else is a 400 naming it.
+func TestMemberAddressChecked(t *testing.T) {
+	s := newServer(t, mockserver.Options{})
+	for _, tt := range []struct {
+		member string
+		status int
+	}{
+		{"+14152223333", 201}, {"14152223333", 201}, {"sip:alice123@phone.plivo.com", 201},
+		{"hello", 400}, {"m", 400}, {"+1415222333344445", 400}, {"sip:nobody", 400}, {"%20", 400},
+	} {
+		t.Run(tt.member, func(t *testing.T) {
+			r := do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1/members/"+tt.member, "", "application/json", `{"action":"hold"}`)
+			require.Equalf(t, tt.status, r.status, "body %s", r.raw)
+			if tt.status == 400 {
+				assert.Contains(t, r.raw, "Invalid value provided for member_address.")
+			}
 		})
 	}
 }

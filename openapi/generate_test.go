@@ -88,9 +88,9 @@ func TestContractDecisions(t *testing.T) {
 		name  string
 		codes []string
 	}{
-		{"runPhlo", []string{"201", "400", "401", "403", "404", "429", "500"}},
+		{"runPhlo", []string{"201", "400", "401", "403", "404", "413", "415", "429", "500"}},
 		{"getPhlo", []string{"200", "400", "401", "403", "404", "429", "500"}},
-		{"updateMultiPartyCall", []string{"200", "201", "400", "401", "403", "404", "429", "500"}},
+		{"updateMultiPartyCall", []string{"200", "201", "400", "401", "403", "404", "413", "415", "429", "500"}},
 	} {
 		var found bool
 		for _, item := range doc.Paths.Map() {
@@ -102,6 +102,11 @@ func TestContractDecisions(t *testing.T) {
 			}
 		}
 		assert.True(t, found, op.name)
+	}
+	for _, p := range member.Parameters {
+		if p.Value.Name == "member_address" {
+			assert.Equal(t, pattern, p.Value.Schema.Value.Pattern, "the member's address is checked as to is")
+		}
 	}
 	assert.Len(t, node.RequestBody.Value.Content.Get("application/json").Schema.Value.OneOf, 3)
 	assert.Len(t, member.RequestBody.Value.Content.Get("application/json").Schema.Value.OneOf, 8)

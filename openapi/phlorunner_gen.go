@@ -651,7 +651,7 @@ func contract() *openapi3.T {
 						},
 					},
 					Responses: func() *openapi3.Responses {
-						m := openapi3.NewResponsesWithCapacity(7)
+						m := openapi3.NewResponsesWithCapacity(9)
 						m.Set("201", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
 								Description: ptr("PHLO run"),
@@ -721,7 +721,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("A parameter is missing or invalid."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -737,7 +737,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("401", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Authentication failed (a wrong Auth ID or Auth Token)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -745,7 +745,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Authentication failed",
 										},
 									},
 								},
@@ -753,7 +753,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("403", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Forbidden (the PHLO is not enabled, or the account is not verified)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -761,7 +761,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Forbidden",
 										},
 									},
 								},
@@ -769,7 +769,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("404", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Not found (an unknown PHLO or node, or a PHLO not deployed)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -777,7 +777,39 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "PHLO not found",
+										},
+									},
+								},
+							},
+						})
+						m.Set("413", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is too large."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Request body too large: the limit is 1048576 bytes.",
+										},
+									},
+								},
+							},
+						})
+						m.Set("415", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is not application/json."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Unsupported Content-Type \"text/xml\": send the body as application/json.",
 										},
 									},
 								},
@@ -785,7 +817,24 @@ func contract() *openapi3.T {
 						})
 						m.Set("429", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Rate limited; Retry-After says when to try again."),
+								Headers: openapi3.Headers{
+									"Retry-After": &openapi3.HeaderRef{
+										Value: &openapi3.Header{
+											Parameter: openapi3.Parameter{
+												Description: "Seconds to wait before the next request.",
+												Schema: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type: &openapi3.Types{
+															"integer",
+														},
+														Min: ptr(float64(0)),
+													},
+												},
+											},
+										},
+									},
+								},
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -793,7 +842,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Too many requests",
 										},
 									},
 								},
@@ -801,7 +850,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("500", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Server error."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -809,7 +858,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Internal server error",
 										},
 									},
 								},
@@ -916,7 +965,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("A parameter is missing or invalid."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -932,7 +981,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("401", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Authentication failed (a wrong Auth ID or Auth Token)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -940,7 +989,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Authentication failed",
 										},
 									},
 								},
@@ -948,7 +997,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("403", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Forbidden (the PHLO is not enabled, or the account is not verified)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -956,7 +1005,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Forbidden",
 										},
 									},
 								},
@@ -964,7 +1013,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("404", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Not found (an unknown PHLO or node, or a PHLO not deployed)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -972,7 +1021,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "PHLO not found",
 										},
 									},
 								},
@@ -980,7 +1029,24 @@ func contract() *openapi3.T {
 						})
 						m.Set("429", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Rate limited; Retry-After says when to try again."),
+								Headers: openapi3.Headers{
+									"Retry-After": &openapi3.HeaderRef{
+										Value: &openapi3.Header{
+											Parameter: openapi3.Parameter{
+												Description: "Seconds to wait before the next request.",
+												Schema: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type: &openapi3.Types{
+															"integer",
+														},
+														Min: ptr(float64(0)),
+													},
+												},
+											},
+										},
+									},
+								},
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -988,7 +1054,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Too many requests",
 										},
 									},
 								},
@@ -996,7 +1062,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("500", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Server error."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1004,7 +1070,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Internal server error",
 										},
 									},
 								},
@@ -1148,7 +1214,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("A parameter is missing or invalid."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1164,7 +1230,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("401", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Authentication failed (a wrong Auth ID or Auth Token)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1172,7 +1238,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Authentication failed",
 										},
 									},
 								},
@@ -1180,7 +1246,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("403", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Forbidden (the PHLO is not enabled, or the account is not verified)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1188,7 +1254,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Forbidden",
 										},
 									},
 								},
@@ -1196,7 +1262,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("404", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Not found (an unknown PHLO or node, or a PHLO not deployed)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1204,7 +1270,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "PHLO not found",
 										},
 									},
 								},
@@ -1212,7 +1278,24 @@ func contract() *openapi3.T {
 						})
 						m.Set("429", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Rate limited; Retry-After says when to try again."),
+								Headers: openapi3.Headers{
+									"Retry-After": &openapi3.HeaderRef{
+										Value: &openapi3.Header{
+											Parameter: openapi3.Parameter{
+												Description: "Seconds to wait before the next request.",
+												Schema: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type: &openapi3.Types{
+															"integer",
+														},
+														Min: ptr(float64(0)),
+													},
+												},
+											},
+										},
+									},
+								},
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1220,7 +1303,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Too many requests",
 										},
 									},
 								},
@@ -1228,7 +1311,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("500", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Server error."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1236,7 +1319,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Internal server error",
 										},
 									},
 								},
@@ -1299,6 +1382,7 @@ func contract() *openapi3.T {
 										Type: &openapi3.Types{
 											"string",
 										},
+										Pattern: "^(\\+?[0-9]{1,15}|sip:[^\\s@]+@[^\\s@]+)$",
 									},
 								},
 								Example: "+14152223333",
@@ -1370,43 +1454,18 @@ func contract() *openapi3.T {
 						},
 					},
 					Responses: func() *openapi3.Responses {
-						m := openapi3.NewResponsesWithCapacity(8)
+						m := openapi3.NewResponsesWithCapacity(10)
 						m.Set("200", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("OK"),
+								Description: ptr("The action was accepted (the seed's saved status)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
 											Ref: "#/components/schemas/ActionResult",
 										},
-										Examples: openapi3.Examples{
-											"HangUpConferenceMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Hang up a conference member",
-													Value: map[string]any{
-														"api_id": "6f7a8b9c-0d1e-4f2a-9b4c-5d6e7f8a9b0c",
-														"error":  "",
-													},
-												},
-											},
-											"MuteConferenceMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Mute a conference member",
-													Value: map[string]any{
-														"api_id": "4d5e6f7a-8b9c-4d0e-9f2a-3b4c5d6e7f8a",
-														"error":  "",
-													},
-												},
-											},
-											"UnmuteConferenceMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Unmute a conference member",
-													Value: map[string]any{
-														"api_id": "5e6f7a8b-9c0d-4e1f-8a3b-4c5d6e7f8a9b",
-														"error":  "",
-													},
-												},
-											},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "",
 										},
 									},
 								},
@@ -1430,7 +1489,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("A parameter is missing or invalid."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1446,7 +1505,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("401", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Authentication failed (a wrong Auth ID or Auth Token)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1454,7 +1513,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Authentication failed",
 										},
 									},
 								},
@@ -1462,7 +1521,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("403", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Forbidden (the PHLO is not enabled, or the account is not verified)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1470,7 +1529,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Forbidden",
 										},
 									},
 								},
@@ -1478,7 +1537,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("404", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Not found (an unknown PHLO or node, or a PHLO not deployed)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1486,7 +1545,39 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "PHLO not found",
+										},
+									},
+								},
+							},
+						})
+						m.Set("413", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is too large."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Request body too large: the limit is 1048576 bytes.",
+										},
+									},
+								},
+							},
+						})
+						m.Set("415", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is not application/json."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Unsupported Content-Type \"text/xml\": send the body as application/json.",
 										},
 									},
 								},
@@ -1494,7 +1585,24 @@ func contract() *openapi3.T {
 						})
 						m.Set("429", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Rate limited; Retry-After says when to try again."),
+								Headers: openapi3.Headers{
+									"Retry-After": &openapi3.HeaderRef{
+										Value: &openapi3.Header{
+											Parameter: openapi3.Parameter{
+												Description: "Seconds to wait before the next request.",
+												Schema: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type: &openapi3.Types{
+															"integer",
+														},
+														Min: ptr(float64(0)),
+													},
+												},
+											},
+										},
+									},
+								},
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1502,7 +1610,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Too many requests",
 										},
 									},
 								},
@@ -1510,7 +1618,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("500", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Server error."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1518,7 +1626,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Internal server error",
 										},
 									},
 								},
@@ -1662,7 +1770,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("A parameter is missing or invalid."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1678,7 +1786,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("401", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Authentication failed (a wrong Auth ID or Auth Token)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1686,7 +1794,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Authentication failed",
 										},
 									},
 								},
@@ -1694,7 +1802,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("403", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Forbidden (the PHLO is not enabled, or the account is not verified)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1702,7 +1810,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Forbidden",
 										},
 									},
 								},
@@ -1710,7 +1818,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("404", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Not found (an unknown PHLO or node, or a PHLO not deployed)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1718,7 +1826,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "PHLO not found",
 										},
 									},
 								},
@@ -1726,7 +1834,24 @@ func contract() *openapi3.T {
 						})
 						m.Set("429", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Rate limited; Retry-After says when to try again."),
+								Headers: openapi3.Headers{
+									"Retry-After": &openapi3.HeaderRef{
+										Value: &openapi3.Header{
+											Parameter: openapi3.Parameter{
+												Description: "Seconds to wait before the next request.",
+												Schema: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type: &openapi3.Types{
+															"integer",
+														},
+														Min: ptr(float64(0)),
+													},
+												},
+											},
+										},
+									},
+								},
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1734,7 +1859,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Too many requests",
 										},
 									},
 								},
@@ -1742,7 +1867,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("500", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Server error."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1750,7 +1875,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Internal server error",
 										},
 									},
 								},
@@ -1875,43 +2000,18 @@ func contract() *openapi3.T {
 						},
 					},
 					Responses: func() *openapi3.Responses {
-						m := openapi3.NewResponsesWithCapacity(8)
+						m := openapi3.NewResponsesWithCapacity(10)
 						m.Set("200", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("OK"),
+								Description: ptr("The action was accepted (the seed's saved status)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
 											Ref: "#/components/schemas/ActionResult",
 										},
-										Examples: openapi3.Examples{
-											"CallUser": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Call a user",
-													Value: map[string]any{
-														"api_id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
-														"error":  "",
-													},
-												},
-											},
-											"ColdTransferCaller": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Cold transfer a caller",
-													Value: map[string]any{
-														"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-														"error":  "",
-													},
-												},
-											},
-											"WarmTransferCaller": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Warm transfer a caller",
-													Value: map[string]any{
-														"api_id": "f1a2b3c4-d5e6-4f7a-8b9c-0d1e2f3a4b5c",
-														"error":  "",
-													},
-												},
-											},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "",
 										},
 									},
 								},
@@ -1935,7 +2035,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("A parameter is missing or invalid."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1951,7 +2051,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("401", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Authentication failed (a wrong Auth ID or Auth Token)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1959,7 +2059,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Authentication failed",
 										},
 									},
 								},
@@ -1967,7 +2067,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("403", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Forbidden (the PHLO is not enabled, or the account is not verified)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1975,7 +2075,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Forbidden",
 										},
 									},
 								},
@@ -1983,7 +2083,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("404", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Not found (an unknown PHLO or node, or a PHLO not deployed)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -1991,7 +2091,39 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "PHLO not found",
+										},
+									},
+								},
+							},
+						})
+						m.Set("413", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is too large."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Request body too large: the limit is 1048576 bytes.",
+										},
+									},
+								},
+							},
+						})
+						m.Set("415", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is not application/json."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Unsupported Content-Type \"text/xml\": send the body as application/json.",
 										},
 									},
 								},
@@ -1999,7 +2131,24 @@ func contract() *openapi3.T {
 						})
 						m.Set("429", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Rate limited; Retry-After says when to try again."),
+								Headers: openapi3.Headers{
+									"Retry-After": &openapi3.HeaderRef{
+										Value: &openapi3.Header{
+											Parameter: openapi3.Parameter{
+												Description: "Seconds to wait before the next request.",
+												Schema: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type: &openapi3.Types{
+															"integer",
+														},
+														Min: ptr(float64(0)),
+													},
+												},
+											},
+										},
+									},
+								},
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2007,7 +2156,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Too many requests",
 										},
 									},
 								},
@@ -2015,7 +2164,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("500", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Server error."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2023,7 +2172,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Internal server error",
 										},
 									},
 								},
@@ -2086,6 +2235,7 @@ func contract() *openapi3.T {
 										Type: &openapi3.Types{
 											"string",
 										},
+										Pattern: "^(\\+?[0-9]{1,15}|sip:[^\\s@]+@[^\\s@]+)$",
 									},
 								},
 								Example: "+14152223333",
@@ -2227,88 +2377,18 @@ func contract() *openapi3.T {
 						},
 					},
 					Responses: func() *openapi3.Responses {
-						m := openapi3.NewResponsesWithCapacity(8)
+						m := openapi3.NewResponsesWithCapacity(10)
 						m.Set("200", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("OK"),
+								Description: ptr("The action was accepted (the seed's saved status)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
 											Ref: "#/components/schemas/ActionResult",
 										},
-										Examples: openapi3.Examples{
-											"AbortTransfer": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Abort a transfer",
-													Value: map[string]any{
-														"api_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-														"error":  "",
-													},
-												},
-											},
-											"DropVoicemail": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Drop a voicemail",
-													Value: map[string]any{
-														"api_id": "5a6b7c8d-9e0f-4a1b-8c2d-4e5f6a7b8c9d",
-														"error":  "",
-													},
-												},
-											},
-											"HangUpMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Hang up a member",
-													Value: map[string]any{
-														"api_id": "3a4b5c6d-7e8f-4a9b-8c0d-2e3f4a5b6c7d",
-														"error":  "",
-													},
-												},
-											},
-											"HoldMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Hold a member",
-													Value: map[string]any{
-														"api_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-														"error":  "",
-													},
-												},
-											},
-											"MuteMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Mute a member",
-													Value: map[string]any{
-														"api_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
-														"error":  "",
-													},
-												},
-											},
-											"ResumeCall": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Resume a call",
-													Value: map[string]any{
-														"api_id": "4a5b6c7d-8e9f-4a0b-9c1d-3e4f5a6b7c8d",
-														"error":  "",
-													},
-												},
-											},
-											"UnholdMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Unhold a member",
-													Value: map[string]any{
-														"api_id": "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d",
-														"error":  "",
-													},
-												},
-											},
-											"UnmuteMember": &openapi3.ExampleRef{
-												Value: &openapi3.Example{
-													Summary: "Unmute a member",
-													Value: map[string]any{
-														"api_id": "3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f",
-														"error":  "",
-													},
-												},
-											},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "",
 										},
 									},
 								},
@@ -2332,7 +2412,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("400", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("A parameter is missing or invalid."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2348,7 +2428,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("401", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Authentication failed (a wrong Auth ID or Auth Token)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2356,7 +2436,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Authentication failed",
 										},
 									},
 								},
@@ -2364,7 +2444,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("403", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Forbidden (the PHLO is not enabled, or the account is not verified)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2372,7 +2452,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Forbidden",
 										},
 									},
 								},
@@ -2380,7 +2460,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("404", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Not found (an unknown PHLO or node, or a PHLO not deployed)."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2388,7 +2468,39 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "PHLO not found",
+										},
+									},
+								},
+							},
+						})
+						m.Set("413", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is too large."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Request body too large: the limit is 1048576 bytes.",
+										},
+									},
+								},
+							},
+						})
+						m.Set("415", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptr("The request body is not application/json."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Ref: "#/components/schemas/Error",
+										},
+										Example: map[string]any{
+											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
+											"error":  "Unsupported Content-Type \"text/xml\": send the body as application/json.",
 										},
 									},
 								},
@@ -2396,7 +2508,24 @@ func contract() *openapi3.T {
 						})
 						m.Set("429", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Rate limited; Retry-After says when to try again."),
+								Headers: openapi3.Headers{
+									"Retry-After": &openapi3.HeaderRef{
+										Value: &openapi3.Header{
+											Parameter: openapi3.Parameter{
+												Description: "Seconds to wait before the next request.",
+												Schema: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type: &openapi3.Types{
+															"integer",
+														},
+														Min: ptr(float64(0)),
+													},
+												},
+											},
+										},
+									},
+								},
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2404,7 +2533,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Too many requests",
 										},
 									},
 								},
@@ -2412,7 +2541,7 @@ func contract() *openapi3.T {
 						})
 						m.Set("500", &openapi3.ResponseRef{
 							Value: &openapi3.Response{
-								Description: ptr("The request failed."),
+								Description: ptr("Server error."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
@@ -2420,7 +2549,7 @@ func contract() *openapi3.T {
 										},
 										Example: map[string]any{
 											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "to is a mandatory param.",
+											"error":  "Internal server error",
 										},
 									},
 								},

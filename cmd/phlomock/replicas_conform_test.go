@@ -58,7 +58,7 @@ func TestReplicasPassBuiltinInteractions(t *testing.T) {
 			for _, r := range rs {
 				eventually(t, name+" active on "+r.Admin, func() bool { return slices.Equal(r.active(t), []string{name}) })
 			}
-			resp, err = http.Post(rs[(i+1)%3].Admin+"/__admin/reset", "", nil)
+			resp, err = http.Post(rs[(i+1)%3].Admin+"/__admin/reset?scenarios=keep", "", nil)
 			require.NoError(t, err)
 			resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)

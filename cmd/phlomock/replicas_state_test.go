@@ -94,9 +94,9 @@ rules:
 		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
 		return status == 200
 	})
-	status, msg = rs[2].request(t, "POST", rs[2].Admin+"/__admin/reset", "")
+	status, msg = rs[2].request(t, "POST", rs[2].Admin+"/__admin/reset?scenarios=keep", "")
 	require.Equal(t, 200, status, msg)
-	eventually(t, "the reset on "+rs[0].API, func() bool {
+	eventually(t, "the rewind on "+rs[0].API, func() bool {
 		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
 		return status == 500
 	})
@@ -154,4 +154,25 @@ func TestReplicasShareWatchReload(t *testing.T) {
 	})
 	status, _ = watcher.request(t, "GET", watcher.API+statePhlo, "")
 	assert.Equal(t, 503, status)
+}
+
+// A reset made on one replica brings every replica back to the scenarios
+// they started with: a teardown's reset leaves no rate-limited on.
+func TestReplicasResetToDefaults(t *testing.T) {
+	s := redistest.Start(t)
+	rs := startReplicas(t, 2, s.URL(0))
+	status, msg := rs[0].request(t, "PUT", rs[0].Admin+"/__admin/scenarios/active", `{"names":["rate-limited"]}`)
+	require.Equal(t, 200, status, msg)
+	eventually(t, "rate-limited on "+rs[1].API, func() bool {
+		status, _ := rs[1].request(t, "GET", rs[1].API+statePhlo, "")
+		return status == 429
+	})
+	status, msg = rs[1].request(t, "POST", rs[1].Admin+"/__admin/reset", "")
+	require.Equal(t, 200, status, msg)
+	for _, r := range rs {
+		eventually(t, "the defaults on "+r.API, func() bool {
+			status, _ := r.request(t, "GET", r.API+statePhlo, "")
+			return status == 200 && slices.Equal(r.active(t), []string{"success"})
+		})
+	}
 }

@@ -61,7 +61,7 @@ func TestServeScenarioFlag(t *testing.T) {
 	assert.Contains(t, msg, "role")
 	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "")
 	assert.Equal(t, 418, status, "the file's rule comes first")
-	status, _ = hit(t, "POST", s.api+nodeURL+"/members/m", `{"action":"hold"}`)
+	status, _ = hit(t, "POST", s.api+nodeURL+"/members/+14152223333", `{"action":"hold"}`)
 	assert.Equal(t, 500, status, "server-error answers the rest")
 	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "", "X-Phlomock-Scenario", "success")
 	assert.Equal(t, 200, status, "the header picks a scenario for one request")

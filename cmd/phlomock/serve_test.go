@@ -179,9 +179,9 @@ func TestServeGracefulShutdown(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	body := `{"action":"hold"}`
-	req, _ := http.NewRequest("POST", s.api+"/v1/phlo/P1/multi_party_call/N1/members/m", nil)
+	req, _ := http.NewRequest("POST", s.api+"/v1/phlo/P1/multi_party_call/N1/members/+14152223333", nil)
 	req.SetBasicAuth(s.id, s.token)
-	fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1/members/m HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+	fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1/members/+14152223333 HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		host, req.Header.Get("Authorization"), len(body), body[:5])
 	<-active // the handler is running, reading the body
 	stopped := make(chan error, 1)

@@ -10,6 +10,8 @@
 //   401               a wrong Auth Token
 //   403               the forbidden scenario (the API's "PHLO not enabled"; no request provokes it)
 //   404               a PHLO id the fake does not know (it runs with strict ids)
+//   413               a body over the fake's 1 MiB limit
+//   415               an XML body sent as text/xml
 //   429, 500          the built-in rate-limited and server-error scenarios
 //
 // The scenarios are selected per request with X-Phlomock-Scenario; the test
@@ -50,6 +52,15 @@ hooks.beforeEach((t, done) => {
       t.fullPath = t.fullPath.replace(ids[0], '/phlo/' + unknownPhlo);
       break;
     }
+    case '413':
+      t.request.body = JSON.stringify({ action: 'x'.repeat(1 << 20) });
+      t.request.headers['Content-Length'] = String(Buffer.byteLength(t.request.body));
+      break;
+    case '415':
+      t.request.headers['Content-Type'] = 'text/xml';
+      t.request.body = '<call/>';
+      t.request.headers['Content-Length'] = String(Buffer.byteLength(t.request.body));
+      break;
     case '429':
       scenario(t, 'rate-limited');
       break;
