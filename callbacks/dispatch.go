@@ -53,10 +53,10 @@ type Dispatcher struct {
 	stop    context.Context // done when Close gives up waiting
 	abort   context.CancelFunc
 
-	mu       sync.RWMutex
-	closed   bool
-	targets  map[targetKey][]Target // set at run time
-	nth      map[string]int         // per scope: callbacks queued so far
+	mu      sync.RWMutex
+	closed  bool
+	targets map[targetKey][]Target // set at run time
+	nth     map[string]int         // per scope: callbacks queued so far
 
 	ids                                                       atomic.Uint64
 	queued, delivered, gaveUp, dropped, refused, full, forgot atomic.Uint64
