@@ -131,8 +131,8 @@ type Director struct {
 	// explicit: Options.Accounts was given, and wins over the scenarios'.
 	explicit bool
 	// own is a session's account (Sessions), accepted before any other.
-	own account
-	active   atomic.Pointer[set]
+	own    account
+	active atomic.Pointer[set]
 	// byName holds a compiled set per loaded scenario and per built-in
 	// named so far (see named), for HeaderScenario. Copied on write.
 	byName atomic.Pointer[map[string]*set]

@@ -404,10 +404,10 @@ func newToken() string { return (rand.Text() + rand.Text())[:40] }
 // endedLog remembers why the latest sessions ended, so a request for one
 // says so rather than "unknown": bounded, the oldest forgotten first.
 type endedLog struct {
-	mu    sync.Mutex
+	mu      sync.Mutex
 	reasons map[string]string
 	order   []string
-	any   atomic.Bool
+	any     atomic.Bool
 }
 
 const endedLogSize = 4096

@@ -4,10 +4,10 @@ import (
 	"encoding/base64"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
-	"time"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
