@@ -31,7 +31,7 @@ const MaxUploadBytes = 1 << 20
 //
 // This is the one list of them; docs/control-plane.md documents each.
 func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRoute {
-	return []mockserver.AdminRoute{
+	return append([]mockserver.AdminRoute{
 		{Name: "journal.list", Method: "GET", Path: "/journal", Query: journalQuery, Handler: journalHandler(journal)},
 		{Name: "scenarios.list", Method: "GET", Path: "/scenarios", Handler: http.HandlerFunc(d.getScenarios)},
 		{Name: "scenarios.activate", Method: "PUT", Path: "/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
@@ -47,7 +47,7 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 		// page asks for the token and sends it with each request it makes.
 		{Name: "ui", Method: "GET", Path: "/ui/", Subtree: true, Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
 		{Name: "ui.index", Method: "GET", Path: "/ui", Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
-	}
+	}, d.callbackRoutes()...)
 }
 
 // AdminPrefix serves the API and, under prefix, the control plane with

@@ -18,6 +18,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/scenarios"
@@ -75,6 +76,9 @@ type Options struct {
 	// two answers in all; each hit of such a rule is a round trip, and its
 	// errors answer 503.
 	Counters CounterStore
+	// Callbacks sends the event callbacks of the simulated calls (package
+	// callbacks); the caller starts and closes it. Nil: none are sent.
+	Callbacks *callbacks.Dispatcher
 }
 
 // A CounterStore keeps the hits of the rules of sets of scenarios where
@@ -163,6 +167,10 @@ type set struct {
 	phlos      map[string]mockserver.Phlo
 	nodes      map[[2]string]mockserver.Node
 	pin        atomic.Pointer[pinned] // the set's State, made at its first request
+	// cbNodes are the world's callback targets by (PHLO, node), cbFaults
+	// the scenarios' callback faults (callbacks.go).
+	cbNodes  map[[2]string]cbNode
+	cbFaults []callbacks.Fault
 }
 
 // New returns a Director with the given scenarios active (none: an empty
@@ -266,6 +274,7 @@ func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, stor
 		st.counter = counters.Counter(st.countScope)
 	}
 	w := engine.World()
+	compileCallbacks(st, w, ss)
 	for _, a := range w.Accounts {
 		st.accounts[a.AuthID] = a.AuthToken
 	}
@@ -586,6 +595,9 @@ func (d *Director) rewind() {
 	for _, st := range *d.byName.Load() {
 		reset(st)
 	}
+	if d.opts.Callbacks != nil {
+		d.opts.Callbacks.Rewind()
+	}
 }
 
 // Calls returns the state of the active set's simulated calls, nil when no
@@ -726,6 +738,9 @@ func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange
 			return out, true
 		}
 		out.CallSeq = res.Seq
+		if !ex.DryRun {
+			d.notify(st, ex, action, res)
+		}
 		return out, true
 	}
 	// A rule with no status answered (latency, headers); else out, when
