@@ -54,7 +54,7 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 // every route, and extra ones (GET /metrics), on one port
 // (mockserver.Server.AdminPrefix): for `phlomock serve --admin-prefix`.
 func (s *Server) AdminPrefix(prefix, token string, extra ...mockserver.AdminRoute) (http.Handler, error) {
-	return s.API.AdminPrefix(prefix, token, append(s.Director.AdminRoutes(s.Journal), extra...)...)
+	return s.API.AdminPrefix(prefix, token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
 }
 
 // AdminToken is Admin behind Authorization: Bearer token, but for the
@@ -65,7 +65,7 @@ func (s *Server) AdminToken(token string, extra ...mockserver.AdminRoute) http.H
 	if token == "" && len(extra) == 0 {
 		return s.Admin
 	}
-	return s.API.AdminHandlerToken(token, append(s.Director.AdminRoutes(s.Journal), extra...)...)
+	return s.API.AdminHandlerToken(token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
 }
 
 // ScenarioInfo describes a scenario that can be activated by name.

@@ -67,6 +67,9 @@ type Options struct {
 	// (redisstore.CallStore) makes their calls one fake's: an action on
 	// any replica sees the actions of all, and its errors answer 503.
 	Calls CallStore
+	// Sessions bound the sessions of a Server (NewServer): how many, their
+	// TTL and journals.
+	Sessions SessionOptions
 	// Counters keeps the hits of the rules that count (times, sequences).
 	// Nil: in this process. A store shared by several replicas
 	// (redisstore.CounterStore) makes their counts one fake's, `times: 2`
@@ -131,7 +134,9 @@ type Director struct {
 	opts Options
 	// explicit: Options.Accounts was given, and wins over the scenarios'.
 	explicit bool
-	active   atomic.Pointer[set]
+	// own is a session's account (Sessions), accepted before any other.
+	own    account
+	active atomic.Pointer[set]
 	// byName holds a compiled set per loaded scenario and per built-in
 	// named so far (see named), for HeaderScenario. Copied on write.
 	byName atomic.Pointer[map[string]*set]
@@ -609,9 +614,25 @@ func (d *Director) Calls(ctx context.Context) ([]mpc.Snapshot, error) {
 // Stateful reports whether the active set simulates calls.
 func (d *Director) Stateful() bool { return d.active.Load().calls != nil }
 
-// token: Options.Accounts when given, then the active scenarios' accounts
-// (then the default account).
+// An account is an Auth ID and its token; session names the session it is
+// the account of.
+type account struct{ id, token, session string }
+
+// Account is the Director's own account when it is a session's (Sessions):
+// its Auth ID, Auth Token and session id; ok is false for the default
+// session's Director, whose requests use the accounts it accepts
+// (Options.Accounts, the scenarios'). A callback of a session is signed
+// with this token.
+func (d *Director) Account() (authID, token, session string, ok bool) {
+	return d.own.id, d.own.token, d.own.session, d.own.id != ""
+}
+
+// token: the session's own account, Options.Accounts when given, then the
+// active scenarios' accounts (then the default account).
 func (d *Director) token(st *set, authID string) (string, bool) {
+	if d.own.id != "" && authID == d.own.id {
+		return d.own.token, true
+	}
 	if d.explicit {
 		if t, ok := d.opts.Accounts.Token(authID); ok {
 			return t, true
