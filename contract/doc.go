@@ -49,6 +49,13 @@
 //	error-text                the error text lacks what the case expects
 //	error-field-unnamed       a 400 about one field whose error text does not name it
 //	unknown-ids-accepted      the target answered every unknown PHLO and node id as if it existed
+//	refused-valid-request     a request the contract says is valid got a 4xx other than a 400 for the
+//	                          state of the call, or a 400 whose text calls something invalid
+//	body-not-strict-json      a key twice in one object, or data after the JSON value
+//	api-id-repeated           an api_id an earlier answer of the run already carried
+//	id-not-echoed             a success property named like a path parameter (phlo_id, node_id)
+//	                          that is not the id asked for
+//	credential-leaked         the caller's Auth Token or Basic credentials anywhere in an answer
 //
 // When a specific check and the schema flag the same pointer (an api_id
 // that is not a UUID, say), only the specific code is reported.

@@ -17,6 +17,12 @@ type GenerateOptions struct {
 	// UnknownID is the id sent by the unknown-id cases; it must exist on no
 	// target. Empty means DefaultUnknownID.
 	UnknownID string
+	// Seed draws the random part of the suite and the words the coverage
+	// part samples; the same seed gives the same cases. Reports print it.
+	Seed uint64
+	// MaxExamples bounds the random part: 0 means DefaultMaxExamples, a
+	// negative number none.
+	MaxExamples int
 }
 
 // DefaultUnknownID is the PHLO or node id that the unknown-id cases send.
@@ -77,6 +83,24 @@ func Generate(spec *openapi3.T, opts GenerateOptions) ([]Case, error) {
 			cases = append(cases, wrongMethod(op))
 		}
 	}
+	d, derived, err := derive(spec, ops, opts, unknown)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i := range cases {
+		c := &cases[i]
+		seen[c.ID] = true
+		if c.Expect.ErrorNames != "" && c.Expect.AlsoNames == nil {
+			c.Expect.AlsoNames = d.faulty(c.Operation, c.Request.Body, c.Expect.ErrorNames)
+		}
+	}
+	for _, c := range derived {
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			cases = append(cases, c)
+		}
+	}
 	return cases, nil
 }
 
@@ -100,6 +124,7 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 			ID: op.id + "/valid", Operation: op.id, Safe: read, RealIDs: true,
 			Description: "a valid request", Request: req(base),
 		}
+		c.Expect.Outcome = OutcomeAccept
 		if read {
 			c.Expect.Outcome = OutcomeSuccess
 		}
@@ -118,6 +143,7 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 		cases = append(cases, Case{
 			ID: op.id + "/" + v.name + "/valid", Operation: op.id, Safe: false, RealIDs: true,
 			Description: "a valid " + v.name + " request", Request: req(v.valid),
+			Expect: Expect{Outcome: OutcomeAccept},
 		})
 	}
 	none := req(base)
