@@ -432,4 +432,3 @@ func wrongType(s *openapi3.Schema) any {
 	}
 	return "phlomock-wrong-type"
 }
-
