@@ -92,6 +92,11 @@ func (s *Server) auth(x *request) *RequestError {
 	case !checkCredentials(x.state.Accounts, id, token):
 		x.entry.Note = wrongCredentials(x.state.Accounts, id)
 		return refuse(CodeUnauthorized, AuthenticationFailed)
+	case x.params["auth_id"] != "" && x.params["auth_id"] != id:
+		// The account in the path is the caller's own: credentials of
+		// one account never act for another. Plivo's text; the note says why.
+		x.entry.Note = "the Auth ID in the path is not the one of the credentials"
+		return refuse(CodeUnauthorized, AuthenticationFailed)
 	}
 	return nil
 }
