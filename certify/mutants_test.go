@@ -69,7 +69,7 @@ var mutants = []mutant{
 	{fault: "role-capitalised", cases: "call/ok", want: []finding{{"call/ok", "sent-contract-violation"}}},
 	{fault: "wrong-to", cases: "call/ok", want: []finding{{"call/ok", "sent-wrong-value"}}},
 	{fault: "wrong-member", cases: "hold/ok", want: []finding{{"hold/ok", "sent-wrong-value"}}},
-	{fault: "double-escape", cases: "hold/ok", want: []finding{{"hold/ok", "sent-wrong-value"}}},
+	{fault: "double-escape", cases: "hold/ok", want: []finding{{"hold/ok", "sent-contract-violation"}, {"hold/ok", "sent-wrong-value"}}},
 	{fault: "drop-payload", cases: "runPhlo/ok", want: []finding{{"runPhlo/ok", "sent-wrong-value"}}},
 	{fault: "role-customer", cases: "call/no-role", want: []finding{{"call/no-role", "sent-wrong-value"}}},
 	{fault: "role-empty", cases: "call/no-role", want: []finding{{"call/no-role", "sent-contract-violation"}}},

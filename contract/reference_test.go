@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -113,6 +114,13 @@ func (s *refServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if n, ok := params["node_id"]; ok && n != refNodeID {
 			s.fail(w, http.StatusNotFound, "node not found")
+			return
+		}
+	}
+	if m, ok := params["member_address"]; ok && !s.is("pattern-ignored") {
+		// The member's address is checked as to is (the contract's pattern).
+		if addr, err := url.PathUnescape(m); err != nil || !addressRE.MatchString(addr) {
+			s.fail(w, http.StatusBadRequest, "Invalid value provided for member_address.")
 			return
 		}
 	}

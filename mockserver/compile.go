@@ -23,9 +23,13 @@ type operation struct {
 	path       string // the template, e.g. /v1/phlo/{phlo_id}
 	route      *routers.Route
 	pathParams []string // names, in path order
-	body       *bodySpec
-	public     bool       // the spec requires no security for it
-	security   [][]scheme // nil: HTTP Basic alone (security.go)
+	// valued: the path parameters whose values the contract constrains
+	// (a pattern, an enum, a format, a length), as the member's address:
+	// a bad one is a 400 naming it, as for a body field, not a 404.
+	valued   map[string]bool
+	body     *bodySpec
+	public   bool       // the spec requires no security for it
+	security [][]scheme // nil: HTTP Basic alone (security.go)
 	// checkParams: some parameter has a rule kin-openapi must check. Plain
 	// string path parameters (every one of the PHLO API) cannot fail once
 	// routed, so their operations skip openapi3filter.ValidateRequest.
@@ -98,6 +102,17 @@ func compileOperation(route *routers.Route, actionStatus int, examples bool) (*o
 		}
 	}
 	o.checkParams = needsParamCheck(route.PathItem.Parameters, op.Parameters)
+	for _, p := range append(slices.Clone(route.PathItem.Parameters), op.Parameters...) {
+		if p == nil || p.Value == nil || p.Value.In != openapi3.ParameterInPath || p.Value.Schema == nil || p.Value.Schema.Value == nil {
+			continue
+		}
+		if sc := p.Value.Schema.Value; sc.Pattern != "" || len(sc.Enum) > 0 || sc.Format != "" || sc.MaxLength != nil {
+			if o.valued == nil {
+				o.valued = map[string]bool{}
+			}
+			o.valued[p.Value.Name] = true
+		}
+	}
 	if rb := op.RequestBody; rb != nil && rb.Value != nil {
 		mt := rb.Value.Content.Get("application/json")
 		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {

@@ -69,6 +69,9 @@ func checkIDs(op *operation, params map[string]string, path string) *RequestErro
 			return refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, path))
 		}
 		if why := badID(name, params[name]); why != "" {
+			if op.valued[name] {
+				return refuse(CodeInvalid, "Invalid value provided for "+name+": "+strings.TrimPrefix(why, name+" ")+".")
+			}
 			return refuse(CodeNotFound, "Resource not found: "+why+".")
 		}
 	}

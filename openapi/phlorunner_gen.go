@@ -1463,10 +1463,6 @@ func contract() *openapi3.T {
 										Schema: &openapi3.SchemaRef{
 											Ref: "#/components/schemas/ActionResult",
 										},
-										Example: map[string]any{
-											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "",
-										},
 									},
 								},
 							},
@@ -2009,10 +2005,6 @@ func contract() *openapi3.T {
 										Schema: &openapi3.SchemaRef{
 											Ref: "#/components/schemas/ActionResult",
 										},
-										Example: map[string]any{
-											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "",
-										},
 									},
 								},
 							},
@@ -2385,10 +2377,6 @@ func contract() *openapi3.T {
 									"application/json": &openapi3.MediaType{
 										Schema: &openapi3.SchemaRef{
 											Ref: "#/components/schemas/ActionResult",
-										},
-										Example: map[string]any{
-											"api_id": "8c77b816-d621-4028-afc8-1aeab1d497a8",
-											"error":  "",
 										},
 									},
 								},

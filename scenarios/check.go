@@ -38,8 +38,72 @@ func (s *Scenario) CheckRules(ops []Operation) error {
 	var errs []error
 	for i := range s.Rules {
 		errs = append(errs, s.checkRule(&s.Rules[i], i, ops)...)
+		if j := s.shadowedBy(i); j >= 0 {
+			e := s.errorAt(s.Rules[i].Pos, fmt.Sprintf("rule %s never matches: the earlier rule %s (line %d) answers every request it would, and has no times limit: move it first, or narrow the earlier one's match",
+				ruleName(&s.Rules[i], i), ruleName(&s.Rules[j], j), s.Rules[j].Pos.Line))
+			e.Err = ErrNeverMatches
+			errs = append(errs, e)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckFile is how every command reads a scenario file, so that serve,
+// conform, proxy, an upload and `scenarios check` refuse the same files:
+// Check (parsing and validation, every problem at once), then, when ops are
+// given, CheckRules (a rule that can never match is an error).
+func CheckFile(filename string, data []byte, known KnownOperations, ops []Operation) (*Scenario, error) {
+	s, err := Check(filename, data, known)
+	if err != nil {
+		return nil, err
+	}
+	if ops != nil {
+		if err := s.CheckRules(ops); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// shadowedBy returns the index of an earlier rule that answers every
+// request rule i matches, for as long as the fake runs (a respond without
+// times), so rule i never answers; -1 when there is none. Rules are tried
+// in file order.
+func (s *Scenario) shadowedBy(i int) int {
+	for j := 0; j < i; j++ {
+		r := &s.Rules[j]
+		if r.Respond != nil && r.Times <= 0 && covers(&r.Match, &s.Rules[i].Match) {
+			return j
+		}
+	}
+	return -1
+}
+
+// covers reports whether every request b matches is matched by a: each
+// condition of a is one b makes too (an empty a, a catch-all, covers
+// everything).
+func covers(a, b *Match) bool {
+	same := func(x, y string) bool { return x == "" || x == y }
+	if !same(a.Operation, b.Operation) || !strings.EqualFold(a.Method, b.Method) && a.Method != "" || !same(a.Path, b.Path) || !same(a.AuthID, b.AuthID) {
+		return false
+	}
+	sub := func(x, y map[string]string, fold bool) bool {
+		for k, v := range x {
+			w, ok := y[k]
+			if fold {
+				for yk, yv := range y {
+					if strings.EqualFold(yk, k) {
+						w, ok = yv, true
+					}
+				}
+			}
+			if !ok || w != v {
+				return false
+			}
+		}
+		return true
+	}
+	return sub(a.PathParams, b.PathParams, false) && sub(a.Body, b.Body, false) && sub(a.Headers, b.Headers, true)
 }
 
 func (s *Scenario) checkRule(r *Rule, i int, ops []Operation) []error {
@@ -98,6 +162,11 @@ func (s *Scenario) checkRule(r *Rule, i int, ops []Operation) []error {
 		}
 		fail(m.KeyPos["path_params."+k], "%s", msg)
 	}
+	if len(m.Body) > 0 && !slices.ContainsFunc(aimed, func(o Operation) bool { return takesBody(o.Method) }) {
+		first := sortedKeys(m.Body)[0]
+		fail(m.KeyPos["body."+first], "body %s: %s send no body, so a body match never holds (match the operation alone, or a query or header)", first, methodsOf(aimed))
+		return errs
+	}
 	for _, k := range sortedKeys(m.Body) {
 		allowed, listed := bodyEnum(aimed, k)
 		if !listed || slices.Contains(allowed, m.Body[k]) {
@@ -110,6 +179,27 @@ func (s *Scenario) checkRule(r *Rule, i int, ops []Operation) []error {
 		fail(m.ValuePos["body."+k], "%s", msg)
 	}
 	return errs
+}
+
+// takesBody reports whether requests of method carry a body the fake reads.
+func takesBody(method string) bool {
+	switch strings.ToUpper(method) {
+	case "GET", "HEAD", "DELETE", "OPTIONS":
+		return false
+	}
+	return true
+}
+
+// methodsOf names the operations aimed at, for a message: "getPhlo (GET)".
+func methodsOf(aimed []Operation) string {
+	var names []string
+	for _, o := range aimed {
+		names = append(names, o.ID+" ("+o.Method+")")
+	}
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
+	}
+	return strings.Join(names, ", ")
 }
 
 func filter(ops []Operation, keep func(Operation) bool) []Operation {

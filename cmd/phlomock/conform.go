@@ -295,7 +295,7 @@ func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, err
 		if isScenarioFile(name) {
 			var data []byte
 			if data, err = os.ReadFile(name); err == nil {
-				sc, err = scenarios.Check(name, data, known) // every problem, both phases
+				sc, err = scenarios.CheckFile(name, data, known, scripted.Operations(spec)) // every problem, as scenarios check finds them
 			}
 		} else {
 			sc, err = scenarios.Builtin(name)

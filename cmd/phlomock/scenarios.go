@@ -106,13 +106,9 @@ func checkScenarios(files []string, stdout, stderr io.Writer) error {
 			failed = true
 			continue
 		}
-		s, err := scenarios.Check(file, data, known) // every problem, parsing and validation
-		if err == nil {
-			// Both: a rule that never matches is worth knowing with
-			// the file's other problems.
-			err = s.CheckRules(ops)
-		}
-		if err != nil {
+		// The one reading of a file: serve, conform and an upload refuse
+		// what this refuses.
+		if _, err := scenarios.CheckFile(file, data, known, ops); err != nil {
 			fmt.Fprintln(stderr, err)
 			failed = true
 			continue

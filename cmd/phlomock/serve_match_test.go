@@ -21,10 +21,10 @@ func TestServeWarnsOfShadowedBuiltin(t *testing.T) {
 // operation, is logged with the rule that came closest.
 func TestServeLogsClosestRule(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "near.yaml")
-	writeFile(t, file, "version: 1\nname: near\nrules:\n  - name: hold-fails\n    match: {operation: updateMultiPartyCall, body: {action: hold}}\n    respond: 503\n")
+	writeFile(t, file, "version: 1\nname: near\nrules:\n  - name: hold-fails\n    match: {operation: updateMultiPartyCall, body: {action: cold_transfer}}\n    respond: 503\n")
 	s := startServe(t, "--scenario", file, "--log-level", "debug")
 	status, _ := hit(t, "POST", s.api+nodeURL, callJSON)
 	assert.Equal(t, 201, status)
 	assert.Contains(t, s.logs.String(), `msg="no rule matched"`)
-	assert.Contains(t, s.logs.String(), `closest_rule=hold-fails differences="body.action: got \"call\", want \"hold\""`)
+	assert.Contains(t, s.logs.String(), `closest_rule=hold-fails differences="body.action: got \"call\", want \"cold_transfer\""`)
 }

@@ -81,7 +81,7 @@ func loadScenarios(args []string, d *scripted.Director, resume bool) error {
 			errs = append(errs, fmt.Errorf("%s: %w", arg, err))
 			continue
 		}
-		s, err := scenarios.Check(arg, data, d.Operations()) // every problem, parsing and validation
+		s, err := d.CheckFile(arg, data) // every problem, as scenarios check finds them
 		if err != nil {
 			errs = append(errs, err)
 			continue

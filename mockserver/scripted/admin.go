@@ -169,7 +169,7 @@ func (d *Director) postScenario(w http.ResponseWriter, r *http.Request) {
 		mockserver.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Scenario too large: the limit is %d bytes.", MaxUploadBytes))
 		return
 	}
-	s, err := scenarios.Check(file, data, d.opts.Operations) // every problem, parsing and validation
+	s, err := d.CheckFile(file, data) // every problem, as scenarios check finds them
 	if err == nil {
 		err = d.Upload(s, activate)
 	}
@@ -290,24 +290,6 @@ func (d *Director) Upload(s *scenarios.Scenario, activate bool) error {
 		}
 		return next, nil
 	})
-}
-
-// postReset is Reset, or Rewind with ?scenarios=keep.
-func (d *Director) postReset(w http.ResponseWriter, r *http.Request) {
-	reset := d.Reset
-	switch keep := r.URL.Query().Get("scenarios"); keep {
-	case "":
-	case "keep":
-		reset = d.Rewind
-	default:
-		mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid scenarios=%q: want keep (rewind the counters and calls, keep the active scenarios), or leave it out (back to the defaults).", keep))
-		return
-	}
-	if err := reset(r.Context()); err != nil {
-		writeStoreError(w, err)
-		return
-	}
-	mockserver.WriteJSON(w, http.StatusOK, map[string]any{"status": "reset", "active": d.Active()})
 }
 
 // CallsPage is the answer of GET /__admin/calls.

@@ -54,6 +54,10 @@ type Options struct {
 	// Operations are the contract's operation ids, to refuse a scenario
 	// that names another one. Nil: not checked. See OperationIDs.
 	Operations scenarios.KnownOperations
+	// Contract describes the contract's operations (see Operations), to
+	// refuse a scenario file with a rule that can never match, as
+	// `phlomock scenarios check` does (CheckFile). Nil: not checked.
+	Contract []scenarios.Operation
 	// Logger receives activations and resets. Nil: no logs.
 	Logger *slog.Logger
 	// Shared keeps the active set and the loaded scenarios where several
@@ -333,29 +337,6 @@ func (d *Director) Activate(ss ...*scenarios.Scenario) error {
 	})
 }
 
-// ActivateDefaults is Activate, and makes ss the set Reset comes back to
-// (as the --scenario arguments are for serve): what a test helper starts
-// its fake with.
-func (d *Director) ActivateDefaults(ss ...*scenarios.Scenario) error {
-	return d.changeDefaults(context.Background(), true, func(cur *state, id string) (*state, error) {
-		next := cur.clone()
-		next.active, next.activeBy, next.times = slices.Clone(ss), id, 0
-		return next, nil
-	}, ss)
-}
-
-// changeDefaults is change, then, when it was made, defaults becomes the
-// set Reset comes back to.
-func (d *Director) changeDefaults(ctx context.Context, fresh bool, op func(cur *state, id string) (*state, error), defaults []*scenarios.Scenario) error {
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	if err := d.changeLocked(ctx, fresh, op); err != nil {
-		return err
-	}
-	d.defaults = slices.Clone(defaults)
-	return nil
-}
-
 // Resume is Start with nothing to load.
 func (d *Director) Resume(ss ...*scenarios.Scenario) error { return d.Start(ss, nil) }
 
@@ -464,49 +445,6 @@ func (d *Director) setActive(st *set, fresh bool) error {
 	return nil
 }
 
-// ActivateNames activates loaded or built-in scenarios by name (a loaded
-// scenario hides a built-in of the same name).
-func (d *Director) ActivateNames(names ...string) error { return d.ActivateFor(0, names...) }
-
-// ActivateFor is ActivateNames for a while: each rule of the named
-// scenarios answers at most times requests (fewer when the rule says so),
-// then the contract answers, as for "the next request only" (times 1).
-// times 0 is no limit; a negative times is an error.
-func (d *Director) ActivateFor(times int, names ...string) error {
-	if times < 0 {
-		return fmt.Errorf("times %d: want 1 or more (0: no limit)", times)
-	}
-	return d.change(context.Background(), true, func(cur *state, id string) (*state, error) {
-		ss, err := lookupIn(cur.loaded, names)
-		if err != nil {
-			return nil, err
-		}
-		next := cur.clone()
-		next.active, next.activeBy, next.times = ss, id, times
-		return next, nil
-	})
-}
-
-// limited returns ss with each rule answering at most times requests
-// (copies: ss are shared and never modified); ss itself when times is 0.
-func limited(ss []*scenarios.Scenario, times int) []*scenarios.Scenario {
-	if times <= 0 {
-		return ss
-	}
-	out := make([]*scenarios.Scenario, len(ss))
-	for i, s := range ss {
-		c := *s
-		c.Rules = slices.Clone(s.Rules)
-		for j := range c.Rules {
-			if r := &c.Rules[j]; r.Times <= 0 || r.Times > times {
-				r.Times = times
-			}
-		}
-		out[i] = &c
-	}
-	return out
-}
-
 // Lookup returns the loaded or built-in scenarios of these names.
 func (d *Director) Lookup(names ...string) ([]*scenarios.Scenario, error) {
 	d.mu.Lock()
@@ -613,44 +551,6 @@ func availableIn(loaded map[string]*scenarios.Scenario) []string {
 	return names
 }
 
-// Reset brings the fake back to its defaults: the scenarios it started
-// with active again (New's, Start's: the --scenario arguments, success by
-// default), every rule counter rewound and every simulated call back to its
-// scenario's world, as Rewind does. Uploaded scenarios stay loaded (a CI
-// job uploads them once, before the tests that activate them). With shared
-// stores (Options.Calls, Options.Counters, Options.Shared), for every
-// replica. An error of a store is a *StoreError: with Options.Shared, the
-// stores' resets that came before it (counts, calls) may have happened.
-func (d *Director) Reset(ctx context.Context) error { return d.reset(ctx, true) }
-
-// Rewind is Reset but for the active scenarios, which stay active: the
-// rule counters start over (flaky, times, sequences) and the calls from
-// their world, as a test does between two steps of one scenario.
-func (d *Director) Rewind(ctx context.Context) error { return d.reset(ctx, false) }
-
-func (d *Director) reset(ctx context.Context, defaults bool) error {
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	if d.opts.Counters != nil {
-		if err := d.opts.Counters.Reset(ctx); err != nil {
-			return &StoreError{Err: err}
-		}
-	}
-	if d.opts.Calls != nil {
-		if err := d.opts.Calls.Reset(ctx); err != nil {
-			return &StoreError{Err: err}
-		}
-	}
-	return d.changeLocked(ctx, defaults, func(cur *state, id string) (*state, error) {
-		next := cur.clone()
-		next.reset = id
-		if defaults {
-			next.active, next.activeBy, next.times = slices.Clone(d.defaults), id, 0
-		}
-		return next, nil
-	})
-}
-
 // rewind starts every compiled set's rule counters over, and its calls
 // when they are this process's (d.wmu held).
 func (d *Director) rewind() {
@@ -714,16 +614,6 @@ func (d *Director) token(st *set, authID string) (string, bool) {
 		return d.opts.Accounts.Token(authID)
 	}
 	return "", false
-}
-
-// authIDs lists the Auth IDs token accepts, sorted (mockserver.AccountLister).
-func (d *Director) authIDs(st *set) []string {
-	ids := slices.Collect(maps.Keys(st.accounts))
-	if l, ok := d.opts.Accounts.(mockserver.AccountLister); ok {
-		ids = append(ids, l.AuthIDs()...)
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
 }
 
 func (d *Director) phlo(st *set, id string) (mockserver.Phlo, bool) {

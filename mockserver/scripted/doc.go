@@ -32,6 +32,11 @@
 // Pattern (POST /__admin/verify, WireMock's verification), and the
 // dashboard (package mockserver/dashboard) at /__admin/ui/.
 //
+// Defaults and files (defaults.go): Reset brings the fake back to the
+// scenarios it started with, Rewind only starts their counters and calls
+// over, ActivateFor limits an activation to the next requests, and
+// CheckFile reads a scenario file as every command does.
+//
 // Sessions (sessions.go, sessions_admin.go): each test may have a fake of
 // its own inside the shared one. NewServer's Store is Sessions: a request
 // whose account is a session's (Auth ID "MASN" and the session id), or that

@@ -43,6 +43,9 @@ func NewServer(doc *openapi3.T, opts Options, fake mockserver.Options, active ..
 	if opts.Operations == nil {
 		opts.Operations = OperationIDs(doc)
 	}
+	if opts.Contract == nil {
+		opts.Contract = Operations(doc)
+	}
 	if opts.Logger == nil {
 		opts.Logger = fake.Logger
 	}
