@@ -28,6 +28,9 @@ type fake struct {
 	director *scripted.Director
 	hs       *http.Server
 	url      string
+	// altURL is a second address of the same fake (Case.Switch).
+	altURL string
+	altHS  *http.Server
 	// shared is the journal in the store (Runner.Store; nil in memory):
 	// the cases are judged from it, as verify reads it.
 	shared *redisstore.Journal
@@ -53,7 +56,8 @@ const settle = 2 * time.Second
 func startFake(spec *openapi3.T, logger *slog.Logger, store *redisstore.Store) (*fake, error) {
 	f := &fake{}
 	f.caseCtx, f.endCase = context.WithCancel(context.Background())
-	fake, shared, err := redisstore.NewServer(store, spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}}, mockserver.Options{Logger: logger})
+	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken, AltAuthID: AltAuthToken}
+	fake, shared, err := redisstore.NewServer(store, spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}, Accounts: accounts}, mockserver.Options{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +71,14 @@ func startFake(spec *openapi3.T, logger *slog.Logger, store *redisstore.Store) (
 	f.hs = &http.Server{Handler: f.track(fake.API), ReadHeaderTimeout: 5 * time.Second}
 	f.url = "http://" + ln.Addr().String()
 	go func() { _ = f.hs.Serve(ln) }()
+	alt, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.close()
+		return nil, err
+	}
+	f.altHS = &http.Server{Handler: f.track(fake.API), ReadHeaderTimeout: 5 * time.Second}
+	f.altURL = "http://" + alt.Addr().String()
+	go func() { _ = f.altHS.Serve(alt) }()
 	return f, nil
 }
 
@@ -75,6 +87,9 @@ func startFake(spec *openapi3.T, logger *slog.Logger, store *redisstore.Store) (
 func (f *fake) close() {
 	f.finishCase()
 	_ = f.hs.Close()
+	if f.altHS != nil {
+		_ = f.altHS.Close()
+	}
 	f.closeShared()
 }
 
@@ -154,6 +169,9 @@ func troubleScenario(c Case, t *Trouble, hold time.Duration, known scenarios.Kno
 	// empty body (no Content-Type), other text with the case's
 	// Content-Type.
 	switch {
+	case t.Slow:
+		// no status: the contract's answer, late
+		resp = map[string]any{"delay": SlowDelay.String()}
 	case t.Drop || t.Hold:
 		resp["drop"] = true
 		if t.Hold {
@@ -193,6 +211,9 @@ func (f *fake) track(next http.Handler) http.Handler {
 		f.mu.Unlock()
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
+		// The journal keeps the headers, not the Host: the judge checks it
+		// against the base URL the call was given.
+		r.Header.Set("Host", r.Host)
 		stop := context.AfterFunc(caseCtx, cancel)
 		defer stop()
 		next.ServeHTTP(w, r.WithContext(ctx))

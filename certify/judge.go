@@ -48,6 +48,8 @@ type judge struct {
 	authID   string
 	secret   string // the Auth Token: never quoted, found anywhere but Authorization
 	contract *contractIndex
+	cfg      config
+	stderr   string // what the driver wrote to its standard error in the case
 	out      []Finding
 }
 
@@ -65,6 +67,7 @@ func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
 		j.add(CodeDriverError, "the driver failed, not the client: %s", res.Message)
 		return j.out
 	}
+	j.output(res, j.stderr)
 	opID, _ := specOperation(j.c.Operation)
 	if len(entries) == 0 {
 		if res.Outcome == driver.OutcomeSuccess {
@@ -96,10 +99,13 @@ func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
 	}
 	for _, e := range entries {
 		j.request(e)
+		j.where(e)
 	}
 	j.others(entries, target)
 	j.sent(target)
-	j.surfaced(target, res)
+	if !j.slowGaveUp(res) {
+		j.surfaced(target, res)
+	}
 	return j.out
 }
 
@@ -114,6 +120,7 @@ func (j *judge) sent(e *mockserver.Entry) {
 	case user == j.secret:
 		// Never quoted: the user is the secret.
 		j.add(CodeSentWrongValue, "the Basic auth user is the Auth Token, not the Auth ID %q: the two are swapped", j.authID)
+	case user != j.authID && j.staleUser(user):
 	case user != j.authID:
 		// Not quoted either: whatever stands there may be a secret.
 		j.add(CodeSentWrongValue, "the Basic auth user (%d characters, not quoted) is not the Auth ID %q", len(user), j.authID)
@@ -414,10 +421,14 @@ var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 // in their messages) so that findings are the same from run to run; the
 // cases' own PHLO and node ids stay.
 func scrub(s string) string {
-	return uuidPattern.ReplaceAllStringFunc(s, func(u string) string {
+	s = uuidPattern.ReplaceAllStringFunc(s, func(u string) string {
 		if u == PhloID || u == NodeID {
 			return u
 		}
 		return "<uuid>"
 	})
+	// the fake's loopback ports change from run to run
+	return loopbackPattern.ReplaceAllString(s, "127.0.0.1:<port>")
 }
+
+var loopbackPattern = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
