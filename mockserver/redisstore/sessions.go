@@ -145,7 +145,7 @@ func (s *Store) SyncSessions(ctx context.Context, ids []string, ttls []time.Dura
 	var gets []*redis.StringCmd
 	var reaped *redis.Cmd
 	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		reaped = reapScript.Run(ctx, p, []string{s.sessionsKey()}, now.UnixMilli())
+		reaped = reapScript.Eval(ctx, p, []string{s.sessionsKey()}, now.UnixMilli()) // EVAL: a pipeline cannot fall back from EVALSHA
 		for i, id := range ids {
 			if ttls[i] > 0 {
 				p.PExpire(ctx, s.sessionKey(id), ttls[i])
@@ -173,4 +173,12 @@ func (s *Store) SyncSessions(ctx context.Context, ids []string, ttls []time.Dura
 		}
 	}
 	return alive, versions, nil
+}
+
+// Session is the store of one session's own state: the same connection,
+// its keys under PREFIX "s:ID:", deleted when the session ends.
+func (s *Store) Session(id string) *Store {
+	c := *s
+	c.prefix = s.sessionPrefix(id)
+	return &c
 }
