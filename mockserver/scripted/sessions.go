@@ -119,7 +119,11 @@ type Session struct {
 	Created   time.Time     `json:"created"`
 
 	director *Director
-	journal  *mockserver.Journal
+	// journal is made at the session's first request or read: a session
+	// nobody uses costs no ring (8 KiB for 1,000 entries).
+	journal            atomic.Pointer[mockserver.Journal]
+	journalMu          sync.Mutex
+	journalSize, limit int
 	used     atomic.Int64 // the coarse clock (Sessions.now) at its last request
 	synced   int64        // used when last sent to the store (the sweep's)
 	ended    atomic.Bool
@@ -133,7 +137,22 @@ type Session struct {
 func (s *Session) Director() *Director { return s.director }
 
 // Journal is the session's journal.
-func (s *Session) Journal() *mockserver.Journal { return s.journal }
+func (s *Session) Journal() *mockserver.Journal {
+	if j := s.journal.Load(); j != nil {
+		return j
+	}
+	s.journalMu.Lock()
+	defer s.journalMu.Unlock()
+	if j := s.journal.Load(); j != nil {
+		return j
+	}
+	j := mockserver.NewJournal(s.journalSize, s.limit)
+	if s.scope.Journal != nil {
+		j.SetStore(s.scope.Journal)
+	}
+	s.journal.Store(j)
+	return j
+}
 
 // Sessions are the sessions of one fake beside its default session (the
 // Director it is built on, which answers every request that names no
@@ -327,13 +346,10 @@ func (ss *Sessions) tooMany(n int64) error {
 	return fmt.Errorf("%w: %d sessions are live, the bound (--max-sessions %d): end one (DELETE /__admin/sessions/ID) or let one expire", ErrTooManySessions, n, max(ss.opts.Max, 0))
 }
 
-// withJournal gives s its journal, shared through the store when there is
-// one.
+// withJournal sizes s's journal (made at its first use: Session.Journal),
+// shared through the store when there is one.
 func (ss *Sessions) withJournal(s *Session) {
-	s.journal = mockserver.NewJournal(ss.opts.JournalSize, ss.opts.JournalBodyLimit)
-	if s.scope.Journal != nil {
-		s.journal.SetStore(s.scope.Journal)
-	}
+	s.journalSize, s.limit = ss.opts.JournalSize, ss.opts.JournalBodyLimit
 }
 
 // closeScope writes s's journal queue and stops its writer, off the
@@ -591,7 +607,7 @@ func (ss *Sessions) State(r *http.Request) (mockserver.State, error) {
 func (ss *Sessions) stateOf(s *Session, r *http.Request) (mockserver.State, error) {
 	ss.touch(s)
 	st, err := s.director.State(r)
-	st.Journal = s.journal
+	st.Journal = s.Journal()
 	return st, err
 }
 

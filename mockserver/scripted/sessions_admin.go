@@ -104,7 +104,8 @@ func sessionOf(r *http.Request) (id string, given bool, err error) {
 func (s *Session) handler(name string) http.Handler {
 	s.routesOnce.Do(func() {
 		s.routes = map[string]http.Handler{}
-		for _, rt := range append(s.director.AdminRoutes(s.journal), journalDeleteRoute(s.journal)) {
+		j := s.Journal()
+		for _, rt := range append(s.director.AdminRoutes(j), journalDeleteRoute(j)) {
 			s.routes[rt.Name] = rt.Handler
 		}
 	})
