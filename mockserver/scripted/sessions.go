@@ -535,6 +535,9 @@ func (ss *Sessions) end(s *Session, why string) {
 	ss.live.Add(-1)
 	ss.ended.add(s.ID, why)
 	ss.closeScope(s)
+	if cb := ss.def.opts.Callbacks; cb != nil {
+		cb.Forget(s.ID)
+	}
 	ss.def.opts.Logger.Info("session ended", slog.String("session", s.ID), slog.String("why", why))
 }
 
