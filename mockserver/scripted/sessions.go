@@ -124,10 +124,10 @@ type Session struct {
 	journal            atomic.Pointer[mockserver.Journal]
 	journalMu          sync.Mutex
 	journalSize, limit int
-	used     atomic.Int64 // the coarse clock (Sessions.now) at its last request
-	synced   int64        // used when last sent to the store (the sweep's)
-	ended    atomic.Bool
-	scope    SessionScope
+	used               atomic.Int64 // the coarse clock (Sessions.now) at its last request
+	synced             int64        // used when last sent to the store (the sweep's)
+	ended              atomic.Bool
+	scope              SessionScope
 
 	routesOnce sync.Once
 	routes     map[string]http.Handler // its control plane, by route name
