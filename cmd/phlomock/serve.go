@@ -187,6 +187,7 @@ func (l *listening) shutdown(timeout time.Duration) error {
 type serveFake struct {
 	server   *mockserver.Server
 	director *scripted.Director
+	sessions *scripted.Sessions
 	api      http.Handler // the API, with the control plane under --admin-prefix
 	admin    http.Handler // the control plane for --admin-addr
 	metrics  *metrics.Metrics
@@ -272,7 +273,7 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 	}
 	f := &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
 		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) },
-		journal: journal, callbacks: directorOpts.Callbacks}
+		journal: journal, callbacks: directorOpts.Callbacks, sessions: fake.Sessions}
 	built = true
 	return f, nil
 }
@@ -285,6 +286,9 @@ const journalCloseTimeout = 5 * time.Second
 // to it (a lost entry is logged, not an exit status: the requests were
 // answered).
 func (f *serveFake) closeJournal(logger *slog.Logger) {
+	if f.sessions != nil {
+		f.sessions.Close() // their journals' queues too
+	}
 	if f.journal == nil {
 		return
 	}

@@ -70,6 +70,13 @@ type serveConfig struct {
 	adminToken          string
 	store, storePrefix  string
 	callbacks           callbackFlags
+	sessions            serveSessions
+}
+
+// serveSessions bound the sessions (docs/sessions.md).
+type serveSessions struct {
+	max, journalSize int
+	ttl              time.Duration
 }
 
 // envList is a repeatable flag whose default comes from a comma-separated
@@ -123,6 +130,13 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.validateResponses, "validate-responses", "VALIDATE_RESPONSES", "check every answer against the spec (500 if it breaks it)")
 	integer(&c.journalSize, "journal-size", "JOURNAL_SIZE", mockserver.DefaultJournalSize, "exchanges kept in the journal")
 	integer(&c.journalBodyLimit, "journal-body-limit", "JOURNAL_BODY_LIMIT", mockserver.DefaultJournalBodyLimit, "bytes of each request body and answer the journal keeps (the rest is cut, the entry marked); -1 keeps them whole")
+	integer(&c.sessions.max, "max-sessions", "MAX_SESSIONS", scripted.DefaultMaxSessions, "live sessions (POST /__admin/sessions) at most; 0 disables sessions")
+	integer(&c.sessions.journalSize, "session-journal-size", "SESSION_JOURNAL_SIZE", scripted.DefaultSessionJournalSize, "exchanges kept in each session's journal")
+	ttl, err := time.ParseDuration(envDefault("SESSION_TTL", scripted.DefaultSessionTTL.String()))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PHLOMOCK_SESSION_TTL: %w", err))
+	}
+	fs.DurationVar(&c.sessions.ttl, "session-ttl", ttl, "a session with no request for this long ends (its creator may ask for another, 1s to 24h) (env PHLOMOCK_SESSION_TTL)")
 	str(&c.logFormat, "log-format", "LOG_FORMAT", "text", "request log format: text or json")
 	str(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	timeout, err := time.ParseDuration(envDefault("SHUTDOWN_TIMEOUT", "10s"))
@@ -287,6 +301,15 @@ func (c *serveConfig) options(logger *slog.Logger) (scripted.Options, mockserver
 	if c.journalSize < 1 {
 		errs = append(errs, fmt.Errorf("--journal-size %d: want 1 or more exchanges", c.journalSize))
 	}
+	if c.sessions.max < 0 {
+		errs = append(errs, fmt.Errorf("--max-sessions %d: want 0 (no sessions) or more", c.sessions.max))
+	}
+	if c.sessions.journalSize < 1 {
+		errs = append(errs, fmt.Errorf("--session-journal-size %d: want 1 or more exchanges", c.sessions.journalSize))
+	}
+	if c.sessions.ttl < time.Second || c.sessions.ttl > scripted.MaxSessionTTL {
+		errs = append(errs, fmt.Errorf("--session-ttl %s: want from 1s to %s", c.sessions.ttl, scripted.MaxSessionTTL))
+	}
 	if c.journalBodyLimit < -1 || c.journalBodyLimit == 0 {
 		errs = append(errs, fmt.Errorf("--journal-body-limit %d: want 1 or more bytes, or -1 for whole bodies", c.journalBodyLimit))
 	}
@@ -306,6 +329,10 @@ func (c *serveConfig) options(logger *slog.Logger) (scripted.Options, mockserver
 		Accounts: mockserver.StaticAccounts{c.authID: c.authToken},
 		World:    world,
 		Logger:   logger,
+		Sessions: scripted.SessionOptions{Max: c.sessions.max, TTL: c.sessions.ttl, JournalSize: c.sessions.journalSize},
+	}
+	if c.sessions.max == 0 {
+		director.Sessions.Max = -1 // none can be created
 	}
 	return director, mockserver.Options{
 		StrictIDs:         c.strictIDs,
