@@ -14,7 +14,7 @@ import (
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
