@@ -370,21 +370,29 @@ func (d *Dispatcher) Stats() Stats {
 		Dropped: d.dropped.Load(), Refused: d.refused.Load(), QueueFull: d.full.Load(), Pending: d.pending.Load()}
 }
 
-// Reset forgets a session's journal, targets set at run time and Nth
-// counts ("": every session's), as the fake's reset does. Callbacks
-// already queued are still sent.
-func (d *Dispatcher) Reset(session string) {
-	d.journal.reset(session)
+// Rewind starts the Nth counts of the faults over, as the fake's reset
+// rewinds its rules' counters.
+func (d *Dispatcher) Rewind() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for k := range d.targets {
-		if session == "" || k.session == session {
-			delete(d.targets, k)
+	d.nth = map[string]int{}
+}
+
+// ClearJournal empties the outbound journal of a session ("": all).
+// Callbacks queued are still sent and journaled.
+func (d *Dispatcher) ClearJournal(session string) { d.journal.reset(session) }
+
+// AllTargets returns the targets set at run time in a session, by node.
+func (d *Dispatcher) AllTargets(session string) map[[2]string][]Target {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := map[[2]string][]Target{}
+	for k, t := range d.targets {
+		if k.session == session {
+			out[[2]string{k.phloID, k.nodeID}] = append([]Target{}, t...)
 		}
 	}
-	if session == "" {
-		d.nth = map[string]int{}
-	}
+	return out
 }
 
 // Close stops taking callbacks and waits for the queued ones to be sent

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/callbacks"
+	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver/mpc"
 )
 
@@ -34,14 +35,8 @@ func coldTransfer(tb testing.TB, targets []callbacks.Target, faults ...callbacks
 	} {
 		res, err := c.Apply(a)
 		require.NoError(tb, err)
-		present := 0
-		for _, m := range c.Snapshot().Members {
-			if m.State != mpc.Disconnected {
-				present++
-			}
-		}
 		out = append(out, callbacks.Notice{
-			Transition: callbacks.Transition{PhloID: phloID, NodeID: nodeID, NodeName: "Multi-Party Call_1", Seq: res.Seq, Action: a, Result: res, Present: present},
+			Transition: callbacks.Transition{PhloID: phloID, NodeID: nodeID, NodeName: "Multi-Party Call_1", Seq: res.Seq, Action: a, Result: res},
 			Scope:      "test", AuthID: "MAPHLOMOCKDEFAULT001", Token: token, Targets: targets, Faults: faults,
 		})
 	}
@@ -65,9 +60,9 @@ func newDispatcher(tb testing.TB, cfg callbacks.Config) *callbacks.Dispatcher {
 // passes plivo-go's ValidateSignatureV3 and plivo-node's
 // validateV3Signature unmodified; a bad-signature fault fails both.
 func TestOfficialValidators(t *testing.T) {
-	receivers := map[string]func(testing.TB) *receiver{
-		"plivo-go":   func(tb testing.TB) *receiver { return goReceiver(tb, "-token", token) },
-		"plivo-node": func(tb testing.TB) *receiver { return nodeReceiver(tb, token) },
+	receivers := map[string]func(testing.TB) *sdktest.Receiver{
+		"plivo-go":   func(tb testing.TB) *sdktest.Receiver { return goReceiver(tb, "-token", token) },
+		"plivo-node": func(tb testing.TB) *sdktest.Receiver { return nodeReceiver(tb, token) },
 	}
 	cases := []struct {
 		name   string
@@ -92,7 +87,7 @@ func TestOfficialValidators(t *testing.T) {
 					}
 					var events []string
 					for range coldTransferEvents {
-						got := r.next(t)
+						got := r.Next(t)
 						assert.True(t, got.Valid, "%s: signature refused by %s for %s %s", got.Vars["event"], name, tc.method, tc.path)
 						assert.Equal(t, tc.method, got.Method)
 						events = append(events, got.Vars["event"])
@@ -107,7 +102,7 @@ func TestOfficialValidators(t *testing.T) {
 					d.Notify(n)
 				}
 				for range coldTransferEvents {
-					got := r.next(t)
+					got := r.Next(t)
 					assert.Equal(t, got.Vars["event"] != "ConferenceEnter", got.Valid, "%s valid", got.Vars["event"])
 				}
 			})

@@ -40,10 +40,9 @@ type Transition struct {
 	// Seq is the action's sequence number on its call (mpc.Result.Seq).
 	Seq    uint64
 	Action mpc.Action
+	// Result says which members changed, and how many are left (the node
+	// completes when nobody is).
 	Result mpc.Result
-	// Present is how many members are on the call after the action, to
-	// tell when the node completes (nobody left).
-	Present int
 }
 
 // An Event is one callback's variables, before it is addressed and signed.
@@ -118,7 +117,7 @@ func Events(t Transition) []Event {
 			add(ConferenceExit, &changes[i], nil)
 		}
 	}
-	if t.Present == 0 && len(out) > 0 && out[len(out)-1].Kind == ConferenceExit {
+	if t.Result.Present == 0 && len(out) > 0 && out[len(out)-1].Kind == ConferenceExit {
 		add(Completed, nil, nil)
 	}
 	return out

@@ -29,14 +29,8 @@ func conversation(tb testing.TB, actions ...mpc.Action) []callbacks.Event {
 	for _, a := range actions {
 		res, err := c.Apply(a)
 		require.NoError(tb, err, "%s", a.Kind)
-		present := 0
-		for _, m := range c.Snapshot().Members {
-			if m.State != mpc.Disconnected {
-				present++
-			}
-		}
 		out = append(out, callbacks.Events(callbacks.Transition{PhloID: phloID, NodeID: nodeID, NodeName: "Multi-Party Call_1",
-			Seq: res.Seq, Action: a, Result: res, Present: present})...)
+			Seq: res.Seq, Action: a, Result: res})...)
 	}
 	return out
 }

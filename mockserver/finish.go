@@ -65,7 +65,11 @@ func (s *Server) record(x *request) {
 		return
 	}
 	x.entry.Duration = time.Since(x.start)
-	s.journal.addRouted(x.entry)
+	j := s.journal
+	if x.state.Journal != nil {
+		j = x.state.Journal // a session's
+	}
+	j.addRouted(x.entry)
 	e := x.entry
 	if s.opts.Observer != nil {
 		s.opts.Observer.Observe(e)

@@ -162,6 +162,9 @@ type Result struct {
 	// order of their first arrival on the call: what an observer of the
 	// call (the event callbacks) reports.
 	Changes []Change
+	// Present is how many members are on the call after the action (not
+	// disconnected): 0 when the last one left.
+	Present int
 }
 
 // A Change is one member's state before and after an action. From is ""
@@ -268,8 +271,12 @@ func (c *CallState) applyLocked(a Action) (Result, error) {
 		if i < len(before) {
 			was = before[i]
 		}
-		if m := c.members[i]; m.State != was {
+		m := c.members[i]
+		if m.State != was {
 			res.Changes = append(res.Changes, Change{Index: i, Address: m.Address, Role: m.Role, From: was, To: m.State})
+		}
+		if m.State != Disconnected {
+			res.Present++
 		}
 	}
 	c.seq++

@@ -114,11 +114,15 @@ func TestAllowedTransitions(t *testing.T) {
 			got, err := c.Apply(tt.action)
 			require.NoError(t, err)
 			tt.result.Seq = was.Seq + 1
-			tt.result.Changes = got.Changes // checked below, against the states
+			tt.result.Changes, tt.result.Present = got.Changes, got.Present // checked below, against the states
 			assert.Equal(t, tt.result, got)
 			snap := c.Snapshot()
 			var changes []Change
+			present := 0
 			for i, m := range snap.Members {
+				if m.State != Disconnected {
+					present++
+				}
 				var from State
 				if i < len(was.Members) {
 					from = was.Members[i].State
@@ -128,6 +132,7 @@ func TestAllowedTransitions(t *testing.T) {
 				}
 			}
 			assert.Equal(t, changes, got.Changes, "changes of %s", tt.action.Kind)
+			assert.Equal(t, present, got.Present, "members present after %s", tt.action.Kind)
 			assert.Equal(t, members(t, tt.want), snap.Members, "members after %s", tt.action.Kind)
 			assert.Equal(t, tt.transfer, snap.Transfer)
 		})
