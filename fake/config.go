@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
 	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -43,6 +45,13 @@ type Config struct {
 	Active []*scenarios.Scenario
 	// ReadFile reads a scenario file. Nil: os.ReadFile.
 	ReadFile func(name string) ([]byte, error)
+
+	// Sessions bound the per-test sessions (how many, their TTL and
+	// journals). The zero value: scripted's defaults.
+	Sessions scripted.SessionOptions
+	// Callbacks sends the event callbacks of the simulated calls (package
+	// callbacks); the caller starts and closes it. Nil: none are sent.
+	Callbacks *callbacks.Dispatcher
 
 	// Rejoin, with a Backend, makes the fake a replica joining others, as
 	// serve starts: the calls and counts its scenarios have in the store

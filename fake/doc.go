@@ -27,17 +27,18 @@
 //	serve.go      Start, Serve, Wait, Close: listening, the followers,
 //	              readiness, the journal's flush
 //
-// # Where the next capabilities plug in
+// # Where capabilities plug in
 //
-// Per-test sessions add a field to Config (the sessions' bound, their
-// header) and a part to Backend, the way the calls are one: the calls and
-// counts are already kept per scope, so a session is a scope of its own,
-// and its journal entries carry the session's id; the director asks the
-// Backend, never the transport. Outbound callbacks (events of a simulated
-// call sent to a URL) add a Config field for the sender (its client,
-// timeouts, retries) that New hands to the director next to the Backend;
-// their deliveries are journaled like exchanges. Neither needs another
-// constructor: New reads them from Config, and Close stops what they start.
+// A capability of the fake is a Config field that New hands on, never
+// another constructor. Per-test sessions are Config.Sessions: New builds
+// scripted.Sessions around the default Director and makes it the data
+// plane's Store; Close closes them. Outbound callbacks are
+// Config.Callbacks, the dispatcher New gives the director. State that
+// replicas must share grows the Backend by a group of methods (as the
+// calls and counts are one, keyed by scope: a session is a scope of its
+// own), and New adapts it for the director. A control plane route is one
+// line in Config.Routes or in the director's route list; a wrapper of the
+// API one entry of Config.Middleware.
 //
 // It reads no flags or environment (cmd/phlomock does); it reads the
 // scenario files Config.Scenarios names, with Config.ReadFile.

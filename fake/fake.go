@@ -22,9 +22,13 @@ type Fake struct {
 	// API is the data plane: the handler built from the spec, its Journal
 	// and readiness (SetReady).
 	API *mockserver.Server
-	// Director holds the active scenarios: Activate, Reset, Calls. Nil
-	// when Options.Store answers instead.
+	// Director holds the active scenarios: Activate, Reset, Calls. It is
+	// the default session's. Nil when Options.Store answers instead.
 	Director *scripted.Director
+	// Sessions are the fake's sessions (each a Director and a journal of
+	// its own) and the data plane's Store: Create, Get, Delete. Close
+	// closes them. Nil when Options.Store answers instead.
+	Sessions *scripted.Sessions
 	// URL is the API's base URL once Start or Serve listens
 	// (http://127.0.0.1:PORT, no trailing slash); AdminURL the control
 	// plane's: its own port's, or URL+AdminPrefix, or "" when it has none.
@@ -73,6 +77,9 @@ func New(doc *openapi3.T, cfg Config) (*Fake, error) {
 	}
 	if err := f.handlers(); err != nil {
 		f.closeJournal()
+		if f.Sessions != nil {
+			f.Sessions.Close()
+		}
 		return nil, err
 	}
 	return f, nil
@@ -82,7 +89,8 @@ func New(doc *openapi3.T, cfg Config) (*Fake, error) {
 // Backend, the shared journal, and activates cfg's scenarios.
 func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	cfg := f.cfg
-	dopts := scripted.Options{Accounts: cfg.Accounts, World: cfg.World, Logger: opts.Logger, Operations: scripted.OperationIDs(doc)}
+	dopts := scripted.Options{Accounts: cfg.Accounts, World: cfg.World, Logger: opts.Logger, Operations: scripted.OperationIDs(doc),
+		Callbacks: cfg.Callbacks}
 	if b := cfg.Backend; b != nil {
 		dopts.Calls, dopts.Counters, dopts.Shared = callStore{b}, counterStore{b}, b
 	}
@@ -90,12 +98,18 @@ func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	if err != nil {
 		return err
 	}
-	opts.Store = d
+	sopts := cfg.Sessions
+	if sopts.JournalBodyLimit == 0 {
+		sopts.JournalBodyLimit = opts.JournalBodyLimit
+	}
+	ss := scripted.NewSessions(d, sopts)
+	opts.Store = ss
 	api, err := mockserver.New(doc, opts)
 	if err != nil {
+		ss.Close()
 		return err
 	}
-	f.API, f.Director = api, d
+	f.API, f.Director, f.Sessions = api, d, ss
 	if cfg.Backend != nil {
 		f.journal = cfg.Backend.Journal(opts.JournalSize)
 		api.Journal().SetStore(f.journal)
@@ -105,6 +119,7 @@ func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	}
 	if err := f.activate(cfg.Scenarios, cfg.Active, cfg.Rejoin && cfg.Backend != nil); err != nil {
 		f.closeJournal()
+		ss.Close()
 		return err
 	}
 	return nil
@@ -113,8 +128,8 @@ func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 // handlers builds the control plane and the API's handler as served.
 func (f *Fake) handlers() error {
 	cfg := f.cfg
-	if f.Director != nil {
-		f.routes = f.Director.AdminRoutes(f.API.Journal())
+	if f.Sessions != nil {
+		f.routes = f.Sessions.AdminRoutes(f.API.Journal())
 	}
 	if m := cfg.Metrics; m != nil {
 		f.routes = append(f.routes, m.Route())

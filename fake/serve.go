@@ -189,6 +189,9 @@ func (f *Fake) stop(ctx context.Context, cause error) {
 			run.wg.Wait()
 		}
 		f.closeJournal()
+		if f.Sessions != nil {
+			f.Sessions.Close()
+		}
 		f.err = errors.Join(errs...)
 		if f.run != nil && f.err == nil {
 			logger.Info("stopped")
