@@ -50,7 +50,9 @@ type Config struct {
 	// journals). The zero value: scripted's defaults.
 	Sessions scripted.SessionOptions
 	// Callbacks sends the event callbacks of the simulated calls (package
-	// callbacks); the caller starts and closes it. Nil: none are sent.
+	// callbacks.New starts it). The fake closes it: at Close, once no
+	// request can queue more, it sends the queue within FlushTimeout;
+	// when New fails, at once. Nil: none are sent.
 	Callbacks *callbacks.Dispatcher
 
 	// Rejoin, with a Backend, makes the fake a replica joining others, as
@@ -113,7 +115,8 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultWatchInterval   = time.Second
 	// FlushTimeout bounds how long Close waits for a shared journal's
-	// queue to be written: a store that went away costs that, not a hang.
+	// queue to be written, and for the callbacks still queued to be sent:
+	// a store or receiver that went away costs that, not a hang.
 	FlushTimeout = 5 * time.Second
 )
 

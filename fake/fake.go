@@ -51,7 +51,12 @@ type Fake struct {
 // New builds the fake serving doc as cfg says; it listens nowhere until
 // Start or Serve. A bad scenario, an unknown scenario name (*NameError) or
 // a bad admin prefix is an error, and nothing is left running.
-func New(doc *openapi3.T, cfg Config) (*Fake, error) {
+func New(doc *openapi3.T, cfg Config) (f *Fake, err error) {
+	defer func() {
+		if err != nil && cfg.Callbacks != nil {
+			_ = cfg.Callbacks.Close(context.Background()) // nothing queued: no request was served
+		}
+	}()
 	if doc == nil {
 		return nil, errors.New("fake: nil spec")
 	}
@@ -59,7 +64,7 @@ func New(doc *openapi3.T, cfg Config) (*Fake, error) {
 	if cfg.Metrics != nil && opts.Observer == nil {
 		opts.Observer = cfg.Metrics
 	}
-	f := &Fake{cfg: cfg, closed: make(chan struct{})}
+	f = &Fake{cfg: cfg, closed: make(chan struct{})}
 	if opts.Store != nil {
 		if len(cfg.Scenarios)+len(cfg.Active) > 0 || cfg.Backend != nil {
 			return nil, errors.New("fake: Options.Store, or Scenarios, Active and Backend: choose one (the Store answers instead of the director)")

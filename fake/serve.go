@@ -188,6 +188,7 @@ func (f *Fake) stop(ctx context.Context, cause error) {
 			}
 			run.wg.Wait()
 		}
+		f.closeCallbacks()
 		f.closeJournal()
 		if f.Sessions != nil {
 			f.Sessions.Close()
@@ -209,6 +210,21 @@ func (f *Fake) closeJournal() {
 	defer cancel()
 	if err := f.journal.Close(ctx); err != nil {
 		f.logger().Error("journal", slog.String("error", err.Error()))
+	}
+}
+
+// closeCallbacks sends the callbacks still queued, within FlushTimeout,
+// once no request can queue more; what is left is journaled as abandoned
+// and logged.
+func (f *Fake) closeCallbacks() {
+	cb := f.cfg.Callbacks
+	if cb == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), FlushTimeout)
+	defer cancel()
+	if err := cb.Close(ctx); err != nil {
+		f.logger().Warn("callbacks still queued at shutdown were abandoned", slog.Int64("pending", cb.Stats().Pending), slog.String("error", err.Error()))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
@@ -128,6 +129,11 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store, mw fun
 	}
 	cfg.AnswerExamples, cfg.APIToken = !phlo, c.authToken
 	cfg.Scenarios, cfg.Metrics = c.scenarioArgs(), metrics.New()
+	cbConfig, err := c.callbacks.config(logger)
+	if err != nil {
+		return nil, nil, false, &exitError{code: 2, err: err} // checked by parseServeFlags
+	}
+	cfg.Callbacks = callbacks.New(cbConfig) // the fake closes it
 	if store != nil {
 		cfg.Backend, cfg.Rejoin = store, true
 	}
