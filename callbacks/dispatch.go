@@ -56,7 +56,7 @@ type Dispatcher struct {
 	mu      sync.RWMutex
 	closed  bool
 	targets map[targetKey][]Target // set at run time
-	nth     map[string]int         // per scope: callbacks queued so far
+	nth     map[nthKey]int         // per session and scope: callbacks queued so far
 
 	ids                                                       atomic.Uint64
 	queued, delivered, gaveUp, dropped, refused, full, forgot atomic.Uint64
@@ -64,6 +64,8 @@ type Dispatcher struct {
 }
 
 type targetKey struct{ session, phloID, nodeID string }
+
+type nthKey struct{ session, scope string }
 
 // delivery is one callback to one target.
 type delivery struct {
@@ -80,7 +82,7 @@ type delivery struct {
 func New(cfg Config) *Dispatcher {
 	cfg = cfg.withDefaults()
 	d := &Dispatcher{cfg: cfg, journal: newJournal(cfg.JournalSize),
-		targets: map[targetKey][]Target{}, nth: map[string]int{}}
+		targets: map[targetKey][]Target{}, nth: map[nthKey]int{}}
 	d.client = newSender(cfg)
 	d.stop, d.abort = context.WithCancel(context.Background())
 	per := max(1, (cfg.QueueSize+cfg.Workers-1)/cfg.Workers)
@@ -165,13 +167,14 @@ func (d *Dispatcher) Notify(n Notice) {
 		}
 	}
 	var out []*delivery
+	nk := nthKey{n.Session, n.Scope}
 	for _, ev := range events {
 		for _, t := range targets {
-			d.nth[n.Scope]++
+			d.nth[nk]++
 			dl := &delivery{notice: &n, event: ev, target: t, partKey: n.Session + "\x00" + n.PhloID + "\x00" + n.NodeID}
 			var names []string
 			for _, f := range n.Faults {
-				if f.Fail || !f.selects(string(n.Action.Kind), ev.Kind, d.nth[n.Scope]) {
+				if f.Fail || !f.selects(string(n.Action.Kind), ev.Kind, d.nth[nk]) {
 					continue
 				}
 				dl.fault = merge(dl.fault, f)
@@ -355,10 +358,12 @@ func (d *Dispatcher) record(dl *delivery, a Attempt) {
 }
 
 // Journal lists the attempts f selects, oldest first, and how many were
-// ever journaled (the journal keeps Config.JournalSize).
+// ever journaled (the journal keeps Config.JournalSize, all sessions
+// together). f.Session "" is the default session's.
 func (d *Dispatcher) Journal(f Filter) ([]Attempt, uint64) { return d.journal.list(f) }
 
-// Count is how many journaled attempts f selects.
+// Count is how many journaled attempts f selects (f.Session "": the
+// default session's).
 func (d *Dispatcher) Count(f Filter) int {
 	l, _ := d.journal.list(f)
 	return len(l)
@@ -370,15 +375,34 @@ func (d *Dispatcher) Stats() Stats {
 		Dropped: d.dropped.Load(), Refused: d.refused.Load(), QueueFull: d.full.Load(), Pending: d.pending.Load()}
 }
 
-// Rewind starts the Nth counts of the faults over, as the fake's reset
-// rewinds its rules' counters.
-func (d *Dispatcher) Rewind() {
+// Rewind starts a session's Nth counts of the faults over, as the fake's
+// reset rewinds its rules' counters.
+func (d *Dispatcher) Rewind(session string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.nth = map[string]int{}
+	for k := range d.nth {
+		if k.session == session {
+			delete(d.nth, k)
+		}
+	}
 }
 
-// ClearJournal empties the outbound journal of a session ("": all).
+// Forget drops what the Dispatcher keeps of an ended session: its
+// targets, counts and journal. Its callbacks already queued are sent.
+func (d *Dispatcher) Forget(session string) {
+	d.Rewind(session)
+	d.ClearJournal(session)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k := range d.targets {
+		if k.session == session {
+			delete(d.targets, k)
+		}
+	}
+}
+
+// ClearJournal empties the outbound journal of a session ("": the
+// default session's).
 // Callbacks queued are still sent and journaled.
 func (d *Dispatcher) ClearJournal(session string) { d.journal.reset(session) }
 

@@ -60,9 +60,12 @@ type Attempt struct {
 	Fault string `json:"fault,omitempty"`
 }
 
-// A Filter selects attempts; empty fields match anything.
+// A Filter selects attempts; empty fields match anything but Session,
+// which is always compared ("" is the default session).
 type Filter struct {
-	Session string `json:"session,omitempty"`
+	// Session is the caller's to set (the control plane sets it from the
+	// request's session), never the body's.
+	Session string `json:"-"`
 	PhloID  string `json:"phlo_id,omitempty"`
 	NodeID  string `json:"node_id,omitempty"`
 	Event   Kind   `json:"event,omitempty"`
@@ -77,7 +80,7 @@ type Filter struct {
 func (f Filter) Matches(a *Attempt) bool {
 	urlOK := f.URL == "" || a.URL == f.URL ||
 		strings.HasSuffix(f.URL, "*") && strings.HasPrefix(a.URL, strings.TrimSuffix(f.URL, "*"))
-	return urlOK && (f.Session == "" || a.Session == f.Session) &&
+	return urlOK && a.Session == f.Session &&
 		(f.PhloID == "" || a.PhloID == f.PhloID) && (f.NodeID == "" || a.NodeID == f.NodeID) &&
 		(f.Event == "" || a.Event == f.Event) && (f.Member == "" || a.Member == f.Member) &&
 		(f.Status == 0 || a.Status == f.Status) && (f.Outcome == "" || a.Outcome == f.Outcome)
@@ -125,10 +128,6 @@ func (j *journal) list(f Filter) ([]Attempt, uint64) {
 func (j *journal) reset(session string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if session == "" {
-		j.ring, j.head = nil, 0
-		return
-	}
 	all := append(slices.Clone(j.ring[j.head:]), j.ring[:j.head]...)
 	j.ring = slices.DeleteFunc(all, func(a Attempt) bool { return a.Session == session })
 	j.head = 0

@@ -53,7 +53,7 @@ func (d *Director) notify(st *set, ex *mockserver.Exchange, a mpc.Action, res mp
 	}
 	phloID, nodeID := ex.PathParams["phlo_id"], ex.PathParams["node_id"]
 	node := st.cbNodes[[2]string{phloID, nodeID}]
-	if !cb.Wants("", phloID, nodeID, node.targets) {
+	if !cb.Wants(d.own.session, phloID, nodeID, node.targets) {
 		return
 	}
 	name := node.name
@@ -66,6 +66,6 @@ func (d *Director) notify(st *set, ex *mockserver.Exchange, a mpc.Action, res mp
 	cb.Notify(callbacks.Notice{
 		Transition: callbacks.Transition{PhloID: phloID, NodeID: nodeID, NodeName: name, From: node.from,
 			Seq: res.Seq, Action: a, Result: res},
-		Scope: st.label, AuthID: ex.AuthID, Token: token, Targets: node.targets, Faults: st.cbFaults,
+		Session: d.own.session, Scope: st.label, AuthID: ex.AuthID, Token: token, Targets: node.targets, Faults: st.cbFaults,
 	})
 }

@@ -50,7 +50,7 @@ type CallbackConfig struct {
 
 func (d *Director) getCallbacks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := callbacks.Filter{Event: callbacks.Kind(q.Get("event")), Member: q.Get("member"), URL: q.Get("url"),
+	f := callbacks.Filter{Session: d.own.session, Event: callbacks.Kind(q.Get("event")), Member: q.Get("member"), URL: q.Get("url"),
 		Outcome: q.Get("outcome"), PhloID: q.Get("phlo_id"), NodeID: q.Get("node_id")}
 	if s := q.Get("status"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -94,7 +94,7 @@ func joinKinds() string {
 }
 
 func (d *Director) deleteCallbacks(w http.ResponseWriter, _ *http.Request) {
-	d.opts.Callbacks.ClearJournal("")
+	d.opts.Callbacks.ClearJournal(d.own.session)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -110,6 +110,7 @@ func (d *Director) verifyCallbacks(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &req) {
 		return
 	}
+	req.Session = d.own.session
 	if msg := checkFilter(req.Filter); msg != "" {
 		mockserver.WriteError(w, http.StatusBadRequest, msg)
 		return
@@ -138,7 +139,7 @@ type NodeTargets struct {
 
 func (d *Director) getTargets(w http.ResponseWriter, _ *http.Request) {
 	st := d.active.Load()
-	set := d.opts.Callbacks.AllTargets("")
+	set := d.opts.Callbacks.AllTargets(d.own.session)
 	out := []NodeTargets{}
 	for k, t := range set {
 		out = append(out, NodeTargets{PhloID: k[0], NodeID: k[1], Targets: t, Source: "control-plane"})
@@ -167,7 +168,7 @@ func (d *Director) putTargets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	phloID, nodeID := r.PathValue("phlo_id"), r.PathValue("node_id")
-	if err := d.opts.Callbacks.SetTargets("", phloID, nodeID, body.Targets); err != nil {
+	if err := d.opts.Callbacks.SetTargets(d.own.session, phloID, nodeID, body.Targets); err != nil {
 		mockserver.WriteError(w, http.StatusBadRequest, "Invalid targets: "+strings.ReplaceAll(err.Error(), "\n", "; ")+".")
 		return
 	}
@@ -176,6 +177,6 @@ func (d *Director) putTargets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Director) deleteTargets(w http.ResponseWriter, r *http.Request) {
-	_ = d.opts.Callbacks.SetTargets("", r.PathValue("phlo_id"), r.PathValue("node_id"), nil)
+	_ = d.opts.Callbacks.SetTargets(d.own.session, r.PathValue("phlo_id"), r.PathValue("node_id"), nil)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -229,3 +229,47 @@ func TestCallbackTargetsAtRunTime(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:1/nowhere", list["nodes"][0].Targets[0].URL)
 
 }
+
+// TestCallbacksPerSession: a session's callbacks go to the targets set in
+// that session, signed with the session's own token (which plivo-go
+// checks), journaled and counted in that session only.
+func TestCallbacksPerSession(t *testing.T) {
+	def := sdktest.GoReceiver(t, "-token", mockserver.DefaultAuthToken)
+	f := newCallbackFake(t, callbacks.Config{}, transferCallbacks(def.URL+"/default", ""))
+	var s scripted.SessionInfo
+	require.Equal(t, 201, f.adminDo(t, "POST", "/__admin/sessions", `{"scenarios":["transfer-flow"]}`, &s))
+	mine := sdktest.GoReceiver(t, "-token", s.AuthToken)
+	var set scripted.NodeTargets
+	require.Equal(t, 200, f.adminDo(t, "PUT", "/__admin/callbacks/targets/"+phloID+"/"+nodeID+"?session="+s.ID,
+		`{"targets":[{"url":"`+mine.URL+`/session"}]}`, &set))
+
+	b, _ := json.Marshal(memberBody("hangup"))
+	req, err := http.NewRequest("POST", f.api.URL+memberPath(customer), bytes.NewReader(b))
+	require.NoError(t, err)
+	req.SetBasicAuth(s.AuthID, s.AuthToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, 201, res.StatusCode)
+
+	c := mine.Next(t)
+	assert.True(t, c.Valid, "plivo-go refused the session's callback signed with the session's token")
+	assert.Equal(t, "/session", c.Path)
+	assert.Equal(t, "ConferenceExit", c.Vars["event"])
+	require.Eventually(t, func() bool { return f.cb.Stats().Pending == 0 }, 10*time.Second, 5*time.Millisecond)
+	var page scripted.CallbacksPage
+	require.Equal(t, 200, f.adminDo(t, "GET", "/__admin/callbacks?session="+s.ID, "", &page))
+	require.Len(t, page.Attempts, 1)
+	assert.Equal(t, s.ID, page.Attempts[0].Session)
+	require.Equal(t, 200, f.adminDo(t, "GET", "/__admin/callbacks", "", &page))
+	assert.Empty(t, page.Attempts, "the default session sees none of the session's callbacks")
+	var list map[string][]scripted.NodeTargets
+	require.Equal(t, 200, f.adminDo(t, "GET", "/__admin/callbacks/targets", "", &list))
+	assert.Equal(t, "world", list["nodes"][0].Source, "the session's target is not the default session's")
+
+	require.Equal(t, 204, f.adminDo(t, "DELETE", "/__admin/sessions/"+s.ID, "", nil))
+	_, has := f.cb.Targets(s.ID, phloID, nodeID)
+	assert.False(t, has, "an ended session's targets are forgotten")
+	assert.Zero(t, f.cb.Count(callbacks.Filter{Session: s.ID}), "and its journal")
+}

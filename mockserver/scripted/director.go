@@ -596,7 +596,7 @@ func (d *Director) rewind() {
 		reset(st)
 	}
 	if d.opts.Callbacks != nil {
-		d.opts.Callbacks.Rewind()
+		d.opts.Callbacks.Rewind(d.own.session)
 	}
 }
 

@@ -298,6 +298,9 @@ func (ss *Sessions) end(s *Session, why string) {
 	ss.byID.Delete(s.ID)
 	ss.live.Add(-1)
 	ss.ended.add(s.ID, why)
+	if cb := ss.def.opts.Callbacks; cb != nil {
+		cb.Forget(s.ID)
+	}
 	ss.def.opts.Logger.Info("session ended", slog.String("session", s.ID), slog.String("why", why))
 }
 

@@ -20,6 +20,8 @@ import (
 var sessionScoped = []string{
 	"journal.list", "journal.delete", "scenarios.list", "scenarios.activate", "scenarios.upload",
 	"scenarios.delete", "reset", "calls.list", "calls.get", "calls.history", "verify",
+	"callbacks.list", "callbacks.delete", "callbacks.verify", "callbacks.targets", "callbacks.targets.set",
+	"callbacks.targets.delete",
 }
 
 // AdminRoutes are the Director's routes (Director.AdminRoutes, with the
