@@ -17,6 +17,7 @@ import (
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // createSession is POST /__admin/sessions on base: status and answer.
@@ -103,3 +104,6 @@ func TestReplicasShareSessions(t *testing.T) {
 	status, _ = createSession(t, rs[1].Admin, "")
 	assert.Equal(t, 201, status, "its place is free again")
 }
+
+// The Redis store keeps the sessions of serve --store.
+var _ scripted.SessionStore = (*redisstore.Store)(nil)

@@ -11,10 +11,21 @@ import (
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/internal/sessiontest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
+
+// sessionScope is each session's state in st, as serve keeps it.
+func sessionScope(st *redisstore.Store) func(id string) scripted.SessionScope {
+	return func(id string) scripted.SessionScope {
+		s := st.Session(id)
+		j := redisstore.NewJournal(s, redisstore.JournalOptions{Size: scripted.DefaultSessionJournalSize})
+		return scripted.SessionScope{Shared: redisstore.NewStateStore(s), Calls: redisstore.NewCallStore(s, mpc.Options{}),
+			Counters: redisstore.NewCounterStore(s), Journal: j, Close: j.Close}
+	}
+}
 
 // redisReplicas are n fakes with sessions on one redis-server, as n
 // replicas of serve --store.
@@ -25,8 +36,11 @@ func redisReplicas(t *testing.T, n int) []*sessionFake {
 	var fakes []*sessionFake
 	for range n {
 		st := openStore(t, r)
-		srv, j, err := redisstore.NewServer(st, doc, scripted.Options{}, mockserver.Options{})
+		srv, err := scripted.NewServer(doc, scripted.Options{Sessions: scripted.SessionOptions{Store: st, Scope: sessionScope(st)},
+			Calls: redisstore.NewCallStore(st, mpc.Options{}), Counters: redisstore.NewCounterStore(st), Shared: redisstore.NewStateStore(st)}, mockserver.Options{})
 		require.NoError(t, err)
+		j := redisstore.NewJournal(st, redisstore.JournalOptions{})
+		srv.Journal.SetStore(j)
 		api, admin := httptest.NewServer(srv.API), httptest.NewServer(srv.Admin)
 		t.Cleanup(func() {
 			api.Close()
