@@ -28,6 +28,9 @@ type fake struct {
 	srv      *mockserver.Server
 	director *scripted.Director
 	url      string
+	// judged are the entries (entryKey) the last case was judged on: the
+	// grace period after the last case looks only at the others.
+	judged map[string]bool
 	// altURL is a second address of the same fake (Case.Switch).
 	altURL string
 	altHS  *http.Server

@@ -353,6 +353,8 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		ce.Message = "request failed"
 	case "message-with-token":
 		ce.Message = "request failed (auth " + m.AuthToken + ")"
+	case "error-quotes-credentials": // the server's text, and the caller's credentials
+		ce.Message += " (as " + m.AuthID + ":" + m.AuthToken + ")"
 	case "status-line-message":
 		ce.Message = fmt.Sprintf("%d %s", status, http.StatusText(status))
 	case "lowercase-message":

@@ -103,6 +103,7 @@ var mutants = []mutant{
 	{fault: "message-with-token", cases: "hold/bad-request", want: []finding{{"hold/bad-request", "client-credentials-in-output"}, {"hold/bad-request", "surfaced-no-message"}}},
 	// Issue 25: the classes certify missed.
 	{fault: "short-timeout", cases: "getPhlo/ok,getPhlo/slow", want: []finding{{"getPhlo/slow", "client-timeout-too-short"}}},
+	{fault: "error-quotes-credentials", cases: "hold/bad-request", want: []finding{{"hold/bad-request", "client-credentials-in-output"}}},
 	{fault: "log-token", cases: "getPhlo/ok", want: []finding{{"getPhlo/ok", "client-credentials-in-output"}}},
 	{fault: "wrong-host", cases: "getPhlo/ok", want: []finding{{"getPhlo/ok", "sent-wrong-host"}}},
 	{fault: "latin1-charset", cases: "hold/ok", want: []finding{{"hold/ok", "sent-wrong-content-type"}}},

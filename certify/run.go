@@ -125,12 +125,11 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	}
 	// A request sent after the last call returned: wait a moment for it,
 	// the driver still running.
-	cut := time.Now()
 	time.Sleep(lateGrace)
 	if entries, err := f.journal(); err == nil {
 		var after []*mockserver.Entry
 		for _, e := range entries {
-			if e.Time.After(cut) {
+			if !f.judged[entryKey(e)] {
 				after = append(after, e)
 			}
 		}
@@ -200,6 +199,10 @@ func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contrac
 		return res, "", nil, fmt.Errorf("case %s: %w", c.ID, jerr)
 	}
 	entries, late := attribute(all, own, self)
+	f.judged = map[string]bool{}
+	for _, e := range all {
+		f.judged[entryKey(e)] = true
+	}
 	res.Requests, res.Journal = len(entries), entries
 	if err != nil {
 		return res, describeJournal(entries), late, err

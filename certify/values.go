@@ -116,3 +116,8 @@ func attribute(entries []*mockserver.Entry, own map[string]int, self int) (mine 
 	}
 	return mine, late
 }
+
+// entryKey identifies a journal entry across two reads of the journal.
+func entryKey(e *mockserver.Entry) string {
+	return fmt.Sprint(e.Time.UnixNano(), " ", e.Method, " ", e.Path, "?", e.RawQuery, " ", e.Status)
+}
