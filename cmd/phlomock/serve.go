@@ -121,7 +121,7 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	f.server.SetReady(false)
 	logger.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", c.shutdownTimeout))
 	err = l.shutdown(c.shutdownTimeout)
-	closeCallbacks(f.callbacks, logger)
+	closeCallbacks(f.callbacks, f.outbox, logger)
 	f.closeJournal(logger)
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -197,6 +197,7 @@ type serveFake struct {
 	// callbacks sends the event callbacks: closed at shutdown, after the
 	// last request, to send its queue.
 	callbacks *callbacks.Dispatcher
+	outbox    *redisstore.Outbox // with a store: where the queued callbacks are kept
 	// banner names the API served and credentials what it accepts, for the
 	// start-up line (spec.go).
 	banner      string
@@ -236,16 +237,21 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 	if err != nil {
 		return nil, &exitError{code: 2, err: err} // checked by parseServeFlags
 	}
+	var outbox *redisstore.Outbox
+	if store != nil {
+		outbox = redisstore.NewOutbox(store) // a replica that stops leaves its callbacks to the others
+		cbConfig.Outbox = outbox
+	}
 	directorOpts.Callbacks = callbacks.New(cbConfig)
 	fake, journal, err := redisstore.NewServer(store, doc, directorOpts, opts)
 	if err != nil {
-		_ = directorOpts.Callbacks.Close(context.Background())
+		closeCallbacks(directorOpts.Callbacks, outbox, logger)
 		return nil, &exitError{code: 2, err: err}
 	}
 	built := false
 	defer func() {
 		if !built {
-			_ = directorOpts.Callbacks.Close(context.Background()) // nothing queued: no request was served
+			closeCallbacks(directorOpts.Callbacks, outbox, logger) // nothing queued: no request was served
 		}
 		if !built && journal != nil {
 			_ = journal.Close(context.Background()) // nothing queued: no request was served
@@ -272,7 +278,7 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 	}
 	f := &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
 		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) },
-		journal: journal, callbacks: directorOpts.Callbacks}
+		journal: journal, callbacks: directorOpts.Callbacks, outbox: outbox}
 	built = true
 	return f, nil
 }

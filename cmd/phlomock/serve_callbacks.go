@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/callbacks"
+	"github.com/phlomock/phlomock/mockserver/redisstore"
 )
 
 // callbackFlags are serve's settings of the event callbacks
@@ -87,8 +88,11 @@ const callbackCloseTimeout = 5 * time.Second
 
 // closeCallbacks sends what is queued, for at most callbackCloseTimeout,
 // once no request can queue more; what is left is journaled as abandoned
-// and logged.
-func closeCallbacks(cb *callbacks.Dispatcher, logger *slog.Logger) {
+// and logged, and, with a store, left in it for the other replicas.
+func closeCallbacks(cb *callbacks.Dispatcher, outbox *redisstore.Outbox, logger *slog.Logger) {
+	if outbox != nil {
+		defer outbox.Close()
+	}
 	if cb == nil {
 		return
 	}
