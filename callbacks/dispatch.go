@@ -457,8 +457,9 @@ func (d *Dispatcher) AllTargets(session string) map[[2]string][]Target {
 }
 
 // Close stops taking callbacks and waits for the queued ones to be sent
-// until ctx is done; then it abandons the rest (journaled as abandoned)
-// and returns ctx's error.
+// until ctx is done; then it abandons the rest (journaled as abandoned,
+// and left in the Outbox for another replica) and returns ctx's error.
+// It closes Config.Outbox when that has a Close method.
 func (d *Dispatcher) Close(ctx context.Context) error {
 	d.mu.Lock()
 	if d.closed {
@@ -473,6 +474,9 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	d.mu.Unlock()
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
+	if c, ok := d.cfg.Outbox.(interface{ Close() }); ok {
+		defer c.Close()
+	}
 	select {
 	case <-done:
 		d.abort()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/callbacks"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 )
 
 // callbackFlags are serve's settings of the event callbacks
@@ -80,25 +78,4 @@ func (cf *callbackFlags) config(logger *slog.Logger) (callbacks.Config, error) {
 	}
 	return callbacks.Config{Format: format, Allow: allow, Timeout: cf.timeout, Backoff: cf.backoff, Retries: retries,
 		QueueSize: cf.queue, JournalSize: cf.journalSize, Logger: logger}, errors.Join(errs...)
-}
-
-// callbackCloseTimeout bounds how long a stopping serve keeps sending the
-// callbacks still queued.
-const callbackCloseTimeout = 5 * time.Second
-
-// closeCallbacks sends what is queued, for at most callbackCloseTimeout,
-// once no request can queue more; what is left is journaled as abandoned
-// and logged, and, with a store, left in it for the other replicas.
-func closeCallbacks(cb *callbacks.Dispatcher, outbox *redisstore.Outbox, logger *slog.Logger) {
-	if outbox != nil {
-		defer outbox.Close()
-	}
-	if cb == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), callbackCloseTimeout)
-	defer cancel()
-	if err := cb.Close(ctx); err != nil {
-		logger.Warn("callbacks still queued at shutdown were abandoned", slog.Int64("pending", cb.Stats().Pending), slog.String("error", err.Error()))
-	}
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/phlomock/phlomock/internal/sessiontest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mpc"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // sessionScope is each session's state in st, as serve keeps it.
@@ -36,8 +36,11 @@ func redisReplicas(t *testing.T, n int) []*sessionFake {
 	var fakes []*sessionFake
 	for range n {
 		st := openStore(t, r)
-		srv, j, err := redisstore.NewServer(st, doc, scripted.Options{Sessions: scripted.SessionOptions{Store: st, Scope: sessionScope(st)}}, mockserver.Options{})
+		srv, err := scripted.NewServer(doc, scripted.Options{Sessions: scripted.SessionOptions{Store: st, Scope: sessionScope(st)},
+			Calls: redisstore.NewCallStore(st, mpc.Options{}), Counters: redisstore.NewCounterStore(st), Shared: redisstore.NewStateStore(st)}, mockserver.Options{})
 		require.NoError(t, err)
+		j := redisstore.NewJournal(st, redisstore.JournalOptions{})
+		srv.Journal.SetStore(j)
 		api, admin := httptest.NewServer(srv.API), httptest.NewServer(srv.Admin)
 		t.Cleanup(func() {
 			api.Close()

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/phlomock/phlomock/mockserver/mpc"
 )
 
 // The sessions every replica shares (package scripted's SessionStore):
@@ -178,7 +180,7 @@ func (s *Store) SyncSessions(ctx context.Context, ids []string, ttls []time.Dura
 // Session is the store of one session's own state: the same connection,
 // its keys under PREFIX "s:ID:", deleted when the session ends.
 func (s *Store) Session(id string) *Store {
-	c := *s
-	c.prefix = s.sessionPrefix(id)
-	return &c
+	c := &Store{client: s.client, prefix: s.sessionPrefix(id), redacted: s.redacted}
+	c.calls, c.counters, c.state = NewCallStore(c, mpc.Options{}), NewCounterStore(c), NewStateStore(c)
+	return c
 }
