@@ -47,8 +47,16 @@ type Config struct {
 	ReadFile func(name string) ([]byte, error)
 
 	// Sessions bound the per-test sessions (how many, their TTL and
-	// journals). The zero value: scripted's defaults.
+	// journals). The zero value: scripted's defaults. With a Backend, its
+	// Store and Scope are set by New (see SessionBackend).
 	Sessions scripted.SessionOptions
+	// SessionBackend, with a Backend that also keeps sessions
+	// (scripted.SessionStore, as redisstore.Store does), is where each
+	// session keeps its own state (redisstore.Store.Session): a session
+	// created on one replica is then the same session on all. With a
+	// Backend and no SessionBackend no session can be created, since its
+	// state would not be shared.
+	SessionBackend func(id string) Backend
 	// Callbacks sends the event callbacks of the simulated calls (package
 	// callbacks.New starts it). The fake closes it: at Close, once no
 	// request can queue more, it sends the queue within FlushTimeout;

@@ -107,6 +107,9 @@ func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	if sopts.JournalBodyLimit == 0 {
 		sopts.JournalBodyLimit = opts.JournalBodyLimit
 	}
+	if cfg.Backend != nil {
+		sopts = sessionsIn(cfg.Backend, cfg.SessionBackend, sopts)
+	}
 	ss := scripted.NewSessions(d, sopts)
 	opts.Store = ss
 	api, err := mockserver.New(doc, opts)
@@ -135,6 +138,8 @@ func (f *Fake) handlers() error {
 	cfg := f.cfg
 	if f.Sessions != nil {
 		f.routes = f.Sessions.AdminRoutes(f.API.Journal())
+	} else {
+		f.routes = scripted.JournalRoutes(f.API.Journal())
 	}
 	if m := cfg.Metrics; m != nil {
 		f.routes = append(f.routes, m.Route())
@@ -240,6 +245,27 @@ func (o overridden) State(r *http.Request) (mockserver.State, error) {
 
 // callStore and counterStore are a Backend's parts as the director asks
 // for them.
+// sessionsIn keeps the sessions in b, each one's state in scope(id); none
+// can be created when b keeps no sessions or scope is nil.
+func sessionsIn(b Backend, scope func(id string) Backend, so scripted.SessionOptions) scripted.SessionOptions {
+	st, ok := b.(scripted.SessionStore)
+	if !ok || scope == nil {
+		so.Max = -1
+		return so
+	}
+	size := so.JournalSize
+	if size <= 0 {
+		size = scripted.DefaultSessionJournalSize
+	}
+	so.Store = st
+	so.Scope = func(id string) scripted.SessionScope {
+		sb := scope(id)
+		j := sb.Journal(size)
+		return scripted.SessionScope{Shared: sb, Calls: callStore{sb}, Counters: counterStore{sb}, Journal: j, Close: j.Close}
+	}
+	return so
+}
+
 type callStore struct{ b Backend }
 
 func (c callStore) Calls(scope string) mpc.Calls    { return c.b.Calls(scope) }

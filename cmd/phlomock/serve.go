@@ -136,6 +136,7 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store, mw fun
 	cfg.Callbacks = callbacks.New(cbConfig) // the fake closes it
 	if store != nil {
 		cfg.Backend, cfg.Rejoin = store, true
+		cfg.SessionBackend = func(id string) fake.Backend { return store.Session(id) }
 	}
 	if mw != nil {
 		cfg.Middleware = append(cfg.Middleware, mw)

@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/scenarios"
@@ -70,6 +71,13 @@ type serveConfig struct {
 	adminToken          string
 	store, storePrefix  string
 	callbacks           callbackFlags
+	sessions            serveSessions
+}
+
+// serveSessions bound the sessions (docs/sessions.md).
+type serveSessions struct {
+	max, journalSize int
+	ttl              time.Duration
 }
 
 // envList is a repeatable flag whose default comes from a comma-separated
@@ -123,6 +131,13 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.validateResponses, "validate-responses", "VALIDATE_RESPONSES", "check every answer against the spec (500 if it breaks it)")
 	integer(&c.journalSize, "journal-size", "JOURNAL_SIZE", mockserver.DefaultJournalSize, "exchanges kept in the journal")
 	integer(&c.journalBodyLimit, "journal-body-limit", "JOURNAL_BODY_LIMIT", mockserver.DefaultJournalBodyLimit, "bytes of each request body and answer the journal keeps (the rest is cut, the entry marked); -1 keeps them whole")
+	integer(&c.sessions.max, "max-sessions", "MAX_SESSIONS", scripted.DefaultMaxSessions, "live sessions (POST /__admin/sessions) at most; 0 disables sessions")
+	integer(&c.sessions.journalSize, "session-journal-size", "SESSION_JOURNAL_SIZE", scripted.DefaultSessionJournalSize, "exchanges kept in each session's journal")
+	ttl, err := time.ParseDuration(envDefault("SESSION_TTL", scripted.DefaultSessionTTL.String()))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PHLOMOCK_SESSION_TTL: %w", err))
+	}
+	fs.DurationVar(&c.sessions.ttl, "session-ttl", ttl, "a session with no request for this long ends (its creator may ask for another, 1s to 24h) (env PHLOMOCK_SESSION_TTL)")
 	str(&c.logFormat, "log-format", "LOG_FORMAT", "text", "request log format: text or json")
 	str(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	timeout, err := time.ParseDuration(envDefault("SHUTDOWN_TIMEOUT", "10s"))
@@ -289,6 +304,15 @@ func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 	if c.journalSize < 1 {
 		errs = append(errs, fmt.Errorf("--journal-size %d: want 1 or more exchanges", c.journalSize))
 	}
+	if c.sessions.max < 0 {
+		errs = append(errs, fmt.Errorf("--max-sessions %d: want 0 (no sessions) or more", c.sessions.max))
+	}
+	if c.sessions.journalSize < 1 {
+		errs = append(errs, fmt.Errorf("--session-journal-size %d: want 1 or more exchanges", c.sessions.journalSize))
+	}
+	if c.sessions.ttl < time.Second || c.sessions.ttl > scripted.MaxSessionTTL {
+		errs = append(errs, fmt.Errorf("--session-ttl %s: want from 1s to %s", c.sessions.ttl, scripted.MaxSessionTTL))
+	}
 	if c.journalBodyLimit < -1 || c.journalBodyLimit == 0 {
 		errs = append(errs, fmt.Errorf("--journal-body-limit %d: want 1 or more bytes, or -1 for whole bodies", c.journalBodyLimit))
 	}
@@ -303,6 +327,10 @@ func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 	world, err := parseIDs(c.ids)
 	if err != nil {
 		return fake.Config{}, err
+	}
+	sessions := scripted.SessionOptions{Max: c.sessions.max, TTL: c.sessions.ttl, JournalSize: c.sessions.journalSize}
+	if c.sessions.max == 0 {
+		sessions.Max = -1 // none can be created
 	}
 	return fake.Config{
 		Options: mockserver.Options{
@@ -322,6 +350,7 @@ func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 		AdminToken:      c.adminToken,
 		Limits:          c.limits,
 		ShutdownTimeout: c.shutdownTimeout,
+		Sessions:        sessions,
 	}, nil
 }
 

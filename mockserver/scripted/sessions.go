@@ -210,10 +210,13 @@ func (ss *Sessions) Close() {
 		close(ss.stop)
 	}
 	ss.mu.Unlock()
+	var wg sync.WaitGroup
 	ss.byID.Range(func(_, v any) bool {
-		ss.end(v.(*Session), "the fake closed")
+		s := v.(*Session)
+		wg.Go(func() { ss.endHere(s, "the fake closed", true) })
 		return true
 	})
+	wg.Wait()
 }
 
 // sweeper runs Sweep each second while sessions are live (started by the
@@ -352,19 +355,24 @@ func (ss *Sessions) withJournal(s *Session) {
 	s.journalSize, s.limit = ss.opts.JournalSize, ss.opts.JournalBodyLimit
 }
 
-// closeScope writes s's journal queue and stops its writer, off the
-// caller's path.
-func (ss *Sessions) closeScope(s *Session) {
+// closeScope writes s's journal queue (within 5 s) and stops its writer,
+// off the caller's path unless wait.
+func (ss *Sessions) closeScope(s *Session, wait ...bool) {
 	if s.scope.Close == nil {
 		return
 	}
-	go func() {
+	flush := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.scope.Close(ctx); err != nil {
 			ss.def.opts.Logger.Warn("session journal not flushed", slog.String("session", s.ID), slog.String("error", err.Error()))
 		}
-	}()
+	}
+	if len(wait) > 0 && wait[0] {
+		flush()
+		return
+	}
+	go flush()
 }
 
 // newDirector is the session's Director: the default's accounts, world and
@@ -525,16 +533,20 @@ func (ss *Sessions) Delete(id string) error {
 }
 
 // end ends s, once, and remembers why.
-func (ss *Sessions) end(s *Session, why string) {
+func (ss *Sessions) end(s *Session, why string) { ss.endHere(s, why, false) }
+
+// endHere is end; wait: until its journal's queue is written.
+func (ss *Sessions) endHere(s *Session, why string, wait bool) {
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	if s.ended.Swap(true) {
+		ss.mu.Unlock()
 		return
 	}
 	ss.byID.Delete(s.ID)
 	ss.live.Add(-1)
 	ss.ended.add(s.ID, why)
-	ss.closeScope(s)
+	ss.mu.Unlock()
+	ss.closeScope(s, wait)
 	if cb := ss.def.opts.Callbacks; cb != nil {
 		cb.Forget(s.ID)
 	}
