@@ -138,6 +138,8 @@ func (f *Fake) handlers() error {
 	cfg := f.cfg
 	if f.Sessions != nil {
 		f.routes = f.Sessions.AdminRoutes(f.API.Journal())
+	} else {
+		f.routes = scripted.JournalRoutes(f.API.Journal())
 	}
 	if m := cfg.Metrics; m != nil {
 		f.routes = append(f.routes, m.Route())
