@@ -59,6 +59,10 @@ type Options struct {
 	// and journaled (package mockserver/metrics counts them for
 	// Prometheus). Nil: nobody is told.
 	Observer Observer
+	// Site is what the control plane accepts beyond its own names and
+	// origin (crosssite.go): its zero value, loopback names and IP
+	// addresses, and changes from its own origin only.
+	Site SiteCheck
 }
 
 // An Observer is told of every exchange the fake answers, but Simulate's.
@@ -84,6 +88,8 @@ type Server struct {
 	filter  *openapi3filter.Options
 	handler http.Handler
 	routes  []Route // sorted by path, then method
+	// creds are where the spec's schemes carry secrets (secrets.go).
+	creds Credentials
 }
 
 // New builds a fake serving every operation of doc. doc is not modified,
@@ -118,6 +124,8 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 	}
+	s.creds = SpecCredentials(doc)
+	s.journal.creds = s.creds
 	for path, item := range local.Paths.Map() {
 		for method, op := range item.Operations() {
 			o, err := compileOperation(&routers.Route{Spec: &local, Path: path, PathItem: item, Method: method, Operation: op}, opts.ActionStatus, opts.AnswerExamples)

@@ -127,6 +127,15 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err} // checked by c.check
 	}
+	// A spec of another API, as serve's (spec.go): no PHLO scenario by
+	// default, its examples answered, its schemes given --auth-token.
+	if phlo := isPHLOSpec(doc); !phlo {
+		c.noDefaultScenario = true
+		if err := builtinsForSpec(c.scenarios.values, doc, c.spec); err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("--scenario: %w", err)}
+		}
+		opts.AnswerExamples, opts.APIToken = true, c.authToken
+	}
 	// The fake answers only in-process (Simulate): it is never served.
 	fake, err := scripted.NewServer(doc, director, opts)
 	if err != nil {
