@@ -51,9 +51,10 @@ test: lint testdeps ## lint, then every test under -race
 
 # Anything the tests need that is not a Go module is installed here.
 .PHONY: testdeps
-testdeps: browser redis ## install what the tests need besides Go modules (the plivo-node driver's and Dredd's npm packages, chromium, redis-server)
+testdeps: browser redis ## install what the tests need besides Go modules (the plivo-node driver's, Dredd's and pact-core's npm packages, chromium, redis-server)
 	npm ci --prefix certify/drivers/plivo-node --no-audit --no-fund
 	npm ci --prefix openapi/testdata/dredd --no-audit --no-fund
+	npm ci --prefix pact/testdata/verify --no-audit --no-fund
 	cd certify/drivers/plivo-go && $(GO) mod download
 
 # The browser tests (mockserver/dashboard) drive Debian's chromium headless.

@@ -30,6 +30,12 @@ type Case struct {
 	// interactions depend on the state the earlier ones left). Cases
 	// without a Sequence run concurrently.
 	Sequence string `json:"sequence,omitempty"`
+	// Constraint is the JSON pointer into the contract of the rule the
+	// case comes from; its findings cite it.
+	Constraint string `json:"constraint,omitempty"`
+	// Generated marks a case of the random part (GenerateOptions.Seed):
+	// a failure of it is shrunk to the smallest request that still fails.
+	Generated bool `json:"generated,omitempty"`
 	// Description says in a sentence what the case proves.
 	Description string  `json:"description,omitempty"`
 	Request     Request `json:"request"`
@@ -46,6 +52,12 @@ const (
 	AuthNone Auth = "none"
 	// AuthWrong sends the target's Auth ID with a token that is not its own.
 	AuthWrong Auth = "wrong"
+	// AuthBearer sends the target's Auth Token as a Bearer token.
+	AuthBearer Auth = "bearer"
+	// AuthMalformed sends a Basic value that is not base64.
+	AuthMalformed Auth = "malformed"
+	// AuthOtherID sends another account's Auth ID with the target's token.
+	AuthOtherID Auth = "other-id"
 )
 
 // Request is what a case sends.
@@ -71,6 +83,11 @@ const (
 	OutcomeAny Outcome = ""
 	// OutcomeSuccess requires a 2xx.
 	OutcomeSuccess Outcome = "success"
+	// OutcomeAccept requires a 2xx, or a refusal for the state of the
+	// call: a 400 whose text calls nothing invalid ("hold refused: the
+	// member is not on the call"). A refusal that calls a valid value
+	// invalid or missing is code refused-valid-request.
+	OutcomeAccept Outcome = "accept"
 	// OutcomeReject requires a 4xx: the request is invalid and a 2xx means
 	// the API accepted it (code accepted-invalid-request).
 	OutcomeReject Outcome = "reject"
@@ -90,4 +107,8 @@ type Expect struct {
 	// param.", "Invalid value provided for role."), or a client cannot
 	// tell its user what to fix. Code error-field-unnamed.
 	ErrorNames string `json:"error_names,omitempty"`
+	// AlsoNames are the other fields really missing or invalid in the
+	// request: the contract does not say in which order a server
+	// validates, so a 400 naming any of them names the right field.
+	AlsoNames []string `json:"also_names,omitempty"`
 }

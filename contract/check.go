@@ -70,9 +70,10 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 
 // checker holds the spec-derived state the checks need.
 type checker struct {
-	spec  *openapi3.T
-	ops   map[string]operation
-	error *openapi3.Schema // components.schemas.Error, for answers of no operation
+	spec    *openapi3.T
+	ops     map[string]operation
+	error   *openapi3.Schema // components.schemas.Error, for answers of no operation
+	secrets []secret         // the caller's credentials, in every form an answer must not carry
 }
 
 func newChecker(spec *openapi3.T) *checker {
@@ -97,6 +98,12 @@ func (c *checker) check(ctx context.Context, cs Case, req *http.Request, pathPar
 	}
 	success := ans.status >= 200 && ans.status < 300
 	op, hasOp := c.ops[cs.Operation]
+	defer func() { c.cite(vs, cs, op, hasOp, ans.status) }()
+
+	// No credential of the caller anywhere in any answer, 401s included.
+	if ptr, what := leak(c.secrets, ans.header, ans.body); ptr != "" {
+		add(CodeCredentialLeaked, ptr, "the answer carries %s (not quoted here)", what)
+	}
 
 	// Status: documented, then the case's own class and exact status.
 	documented := true
@@ -113,21 +120,35 @@ func (c *checker) check(ctx context.Context, cs Case, req *http.Request, pathPar
 		add(CodeStatusUnexpected, "/status", "got %d, want a 2xx", ans.status)
 	case cs.Expect.Outcome == OutcomeReject && (ans.status < 400 || ans.status >= 500):
 		add(CodeStatusUnexpected, "/status", "got %d, want a rejection (4xx)", ans.status)
+	case cs.Expect.Outcome == OutcomeAccept && !success && ans.status != http.StatusBadRequest:
+		add(CodeRefusedValid, "/status", "got %d for a request the contract says is valid (%s): want a 2xx, or a 400 refusing it for the state of the call", ans.status, describe(cs))
+	}
+	if success && hasOp {
+		if want := successStatus(op.op); want != 0 && ans.status != want && documented {
+			add(CodeStatusUnexpected, "/status", "got %d, the contract's success status for %s is %d", ans.status, cs.Operation, want)
+		}
 	}
 
 	// Content-Type and a JSON body: everything below needs them.
 	ct := ans.header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		add(CodeContentType, "/headers/Content-Type", "got %q, want application/json", ct)
+	} else if p := charsetProblem(ct); p != "" {
+		add(CodeContentType, "/headers/Content-Type", "got %q: %s", ct, p)
 	}
 	var body any
 	if err := json.Unmarshal(ans.body, &body); err != nil {
 		if len(bytes.TrimSpace(ans.body)) == 0 {
 			add(CodeBodyNotJSON, "/body", "empty body, want a JSON object")
+		} else if ptr, serr := strictJSON(ans.body); serr != nil && bytes.HasPrefix(bytes.TrimSpace(ans.body), []byte("{")) && strings.Contains(serr.Error(), "after the JSON value") {
+			add(CodeBodyNotStrict, ptr, "%v", serr)
 		} else {
 			add(CodeBodyNotJSON, "/body", "body is not JSON: starts %q", excerpt(ans.body))
 		}
 		return vs
+	}
+	if ptr, err := strictJSON(ans.body); err != nil {
+		add(CodeBodyNotStrict, ptr, "%v", err)
 	}
 	obj, ok := body.(map[string]any)
 	if !ok {
@@ -153,6 +174,19 @@ func (c *checker) check(ctx context.Context, cs Case, req *http.Request, pathPar
 	} else if !errIsStr || strings.TrimSpace(errText) == "" {
 		add(CodeErrorEmpty, "/body/error", "error is %s on a %d, want a non-empty text", missingOr(hasErr, errVal), ans.status)
 	}
+	if cs.Expect.Outcome == OutcomeAccept && ans.status == http.StatusBadRequest && !stateRefusal(errText) {
+		add(CodeRefusedValid, "/body/error", "400 %q for a request the contract says is valid (%s): a refusal for the state of the call would call nothing invalid", errText, describe(cs))
+	}
+
+	// Ids asked for are echoed: a success property named like a path
+	// parameter carries the value sent in the path.
+	if success && hasOp {
+		for _, p := range sortedKeys(pathParams) {
+			if got, ok := obj[p]; ok && got != pathParams[p] {
+				add(CodeIDNotEchoed, "/body/"+escapePointer(p), "got %s, want the %s asked for, %s", short(got), p, short(pathParams[p]))
+			}
+		}
+	}
 
 	// The body schema, once the basics hold (otherwise it only repeats them).
 	if documented {
@@ -177,8 +211,12 @@ func (c *checker) check(ctx context.Context, cs Case, req *http.Request, pathPar
 	if cs.Expect.ErrorContains != "" && !strings.Contains(errText, cs.Expect.ErrorContains) {
 		add(CodeErrorText, "/body/error", "got %q, want it to contain %q", errText, cs.Expect.ErrorContains)
 	}
-	if f := cs.Expect.ErrorNames; f != "" && !success && errIsStr && strings.TrimSpace(errText) != "" && !namesField(errText, f) {
-		add(CodeErrorFieldUnnamed, "/body/error", "got %q, want it to name the field %s (as Plivo's %q does)", errText, f, f+" is a mandatory param.")
+	if f := cs.Expect.ErrorNames; f != "" && !success && errIsStr && strings.TrimSpace(errText) != "" && !namesAny(errText, append([]string{f}, cs.Expect.AlsoNames...)) {
+		also := ""
+		if len(cs.Expect.AlsoNames) > 0 {
+			also = " (or another field wrong in this request: " + strings.Join(cs.Expect.AlsoNames, ", ") + ")"
+		}
+		add(CodeErrorFieldUnnamed, "/body/error", "got %q, want it to name the field %s%s, as Plivo's %q does", errText, f, also, f+" is a mandatory param.")
 	}
 	return vs
 }
@@ -233,6 +271,15 @@ func schemaErrors(err error) []schemaErr {
 		out = append(out, schemaErr{"/body", err.Error()})
 	})
 	return out
+}
+
+func namesAny(text string, fields []string) bool {
+	for _, f := range fields {
+		if namesField(text, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // namesField reports whether text has field as a word of its own: "to" in

@@ -87,9 +87,11 @@ func TestDeviantServers(t *testing.T) {
 			want:    []contract.Code{contract.CodeAPIIDMissing}, only: true,
 		},
 		{
-			name:    "api_id not a UUID",
-			rewrite: func(r *http.Request, a *answer) { editJSON(a, func(m map[string]any) { m["api_id"] = "a1" }) },
-			want:    []contract.Code{contract.CodeAPIIDNotUUID}, only: true,
+			name: "api_id not a UUID",
+			rewrite: func(r *http.Request, a *answer) {
+				editJSON(a, func(m map[string]any) { m["api_id"] = "a1-" + newUUID()[:8] })
+			},
+			want: []contract.Code{contract.CodeAPIIDNotUUID}, only: true,
 		},
 		{
 			name:    "text/plain errors",
@@ -128,7 +130,7 @@ func TestDeviantServers(t *testing.T) {
 			rewrite: func(r *http.Request, a *answer) {
 				if a.status == http.StatusBadRequest {
 					a.status = http.StatusOK
-					a.body = []byte(`{"api_id":"` + refAPIID + `","error":""}`)
+					a.body = []byte(`{"api_id":"` + newUUID() + `","error":""}`)
 				}
 			},
 			// runPhlo documents 201, not 200: its 200s are undocumented too.
@@ -254,6 +256,8 @@ func TestCaseExpectations(t *testing.T) {
 			rep := runOne(t, newReference(t), cs)
 			for i := range tt.want {
 				tt.want[i].Case, tt.want[i].Operation = "c", "getPhlo"
+				// a case of no constraint of its own cites its operation
+				tt.want[i].Constraint = "/paths/~1v1~1phlo~1{phlo_id}/get"
 			}
 			assert.Equal(t, tt.want, rep.Results[0].Violations)
 		})

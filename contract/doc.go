@@ -16,17 +16,38 @@
 // that scenario), or elsewhere with -target, -auth-id, -auth-token,
 // -phlo-id, -node-id, -live.
 //
+// # Files
+//
+//	constraints.go  Constraints: every rule of the contract, with its JSON pointer
+//	derive.go       the coverage cases, constraint by constraint
+//	examples.go     maximal and large valid bodies, seeded fuzzing, the faulty fields of a body
+//	regexgen.go     strings drawn from a pattern, and just outside it
+//	generate.go     Generate: the hand-listed cases, then the derived ones
+//	samples.go      a valid sample of a schema
+//	run.go          Runner: sends the cases
+//	check.go        the checks of one answer
+//	invariants.go   strict JSON, charset, credentials, state refusals
+//	shrink.go       shrinking a failing case; unique api_ids across a run
+//	report.go, html.go  the text, JSON, JUnit and HTML reports; Replay
+//	interactions.go FromScenario
+//	case.go, violation.go  the types
+//
 // It is not a client (see package client) and it does not certify client
 // implementations (see package certify): it judges servers.
 //
 // # What every answer is checked for
 //
-// A status the operation documents; the case's outcome (a request the API
+// No credential of the caller anywhere in it; a status the operation
+// documents; the case's outcome (a request the API
 // must refuse gets a 4xx, a read gets a 2xx) and exact status when it names
 // one; Content-Type application/json; a JSON object body that matches the
 // operation's schema for that status (kin-openapi's openapi3filter); api_id
-// present and a UUID; error "" (or absent) on a 2xx and a non-empty text
-// otherwise; then the case's expected body fields and error text.
+// present, a UUID and unique across the run; the ids asked for echoed;
+// strict JSON (no key twice, nothing after the value) and no charset but
+// UTF-8; error "" (or absent) on a 2xx and a non-empty text otherwise;
+// then the case's expected body fields and error text. A 400 that names
+// any field really wrong in the request passes (Expect.AlsoNames). Every
+// violation cites the constraint it comes from (Violation.Constraint).
 //
 // # Violation codes
 //
@@ -49,6 +70,13 @@
 //	error-text                the error text lacks what the case expects
 //	error-field-unnamed       a 400 about one field whose error text does not name it
 //	unknown-ids-accepted      the target answered every unknown PHLO and node id as if it existed
+//	refused-valid-request     a request the contract says is valid got a 4xx other than a 400 for the
+//	                          state of the call, or a 400 whose text calls something invalid
+//	body-not-strict-json      a key twice in one object, or data after the JSON value
+//	api-id-repeated           an api_id an earlier answer of the run already carried
+//	id-not-echoed             a success property named like a path parameter (phlo_id, node_id)
+//	                          that is not the id asked for
+//	credential-leaked         the caller's Auth Token or Basic credentials anywhere in an answer
 //
 // When a specific check and the schema flag the same pointer (an api_id
 // that is not a UUID, say), only the specific code is reported.

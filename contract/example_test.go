@@ -53,10 +53,13 @@ func ExampleRunner_Run() {
 	if err != nil {
 		panic(err) // the run itself failed: unreachable target...
 	}
+	rep.ReplayBase = "http://127.0.0.1:8080" // where the replay commands send (the test server is gone)
 	_ = contract.WriteText(os.Stdout, rep)
 	// Output:
 	// FAIL getPhlo/auth-none (401)
-	//      content-type /headers/Content-Type: got "text/plain; charset=utf-8", want application/json
-	//      body-not-json /body: body is not JSON: starts "unauthorized\n"
+	//      content-type /headers/Content-Type: got "text/plain; charset=utf-8", want application/json [contract /paths/~1v1~1phlo~1{phlo_id}/get/responses/401/content]
+	//      body-not-json /body: body is not JSON: starts "unauthorized\n" [contract /paths/~1v1~1phlo~1{phlo_id}/get/responses/401/content]
+	//      replay: curl -sS -i -H 'Accept: application/json' -H 'User-Agent: phlomock-conform/1' 'http://127.0.0.1:8080/v1/phlo/P1'
+	// conform: seed 0 (phlomock conform --seed 0 draws the same cases)
 	// conform: 1 cases, 0 passed, 1 failed
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -17,6 +16,12 @@ type GenerateOptions struct {
 	// UnknownID is the id sent by the unknown-id cases; it must exist on no
 	// target. Empty means DefaultUnknownID.
 	UnknownID string
+	// Seed draws the random part of the suite and the words the coverage
+	// part samples; the same seed gives the same cases. Reports print it.
+	Seed uint64
+	// MaxExamples bounds the random part: 0 means DefaultMaxExamples, a
+	// negative number none.
+	MaxExamples int
 }
 
 // DefaultUnknownID is the PHLO or node id that the unknown-id cases send.
@@ -77,6 +82,24 @@ func Generate(spec *openapi3.T, opts GenerateOptions) ([]Case, error) {
 			cases = append(cases, wrongMethod(op))
 		}
 	}
+	d, derived, err := derive(spec, ops, opts, unknown)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i := range cases {
+		c := &cases[i]
+		seen[c.ID] = true
+		if c.Expect.ErrorNames != "" && c.Expect.AlsoNames == nil {
+			c.Expect.AlsoNames = d.faulty(c.Operation, c.Request.Body, c.Expect.ErrorNames)
+		}
+	}
+	for _, c := range derived {
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			cases = append(cases, c)
+		}
+	}
 	return cases, nil
 }
 
@@ -100,6 +123,7 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 			ID: op.id + "/valid", Operation: op.id, Safe: read, RealIDs: true,
 			Description: "a valid request", Request: req(base),
 		}
+		c.Expect.Outcome = OutcomeAccept
 		if read {
 			c.Expect.Outcome = OutcomeSuccess
 		}
@@ -118,6 +142,7 @@ func operationCases(op operation, unknownID string) ([]Case, error) {
 		cases = append(cases, Case{
 			ID: op.id + "/" + v.name + "/valid", Operation: op.id, Safe: false, RealIDs: true,
 			Description: "a valid " + v.name + " request", Request: req(v.valid),
+			Expect: Expect{Outcome: OutcomeAccept},
 		})
 	}
 	none := req(base)
@@ -406,72 +431,4 @@ func wrongType(s *openapi3.Schema) any {
 		return 12345
 	}
 	return "phlomock-wrong-type"
-}
-
-// sample builds a valid instance of an object schema: the example when
-// there is one, else every property from its enum, default or a value that
-// fits its pattern.
-func sample(s *openapi3.Schema, example any) (json.RawMessage, error) {
-	if example != nil {
-		data, err := json.Marshal(example)
-		if err != nil {
-			return nil, err
-		}
-		return data, s.VisitJSON(mustDecode(data))
-	}
-	m := map[string]any{}
-	for _, name := range sortedKeys(s.Properties) {
-		p := s.Properties[name].Value
-		if p == nil || (!slices.Contains(s.Required, name) && p.Default == nil) {
-			continue
-		}
-		m[name] = sampleValue(name, p)
-	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return data, s.VisitJSON(mustDecode(data))
-}
-
-// Phone numbers from Plivo's documentation: fictional 415 numbers.
-var samplePhones = map[string]string{"to": "+14152225555", "trigger_source": "+14152223333", "from": "+14152223333"}
-
-func sampleValue(name string, p *openapi3.Schema) any {
-	switch {
-	case p.Example != nil:
-		return p.Example
-	case p.Default != nil:
-		return p.Default
-	case len(p.Enum) > 0:
-		return p.Enum[0]
-	}
-	if p.Type != nil && p.Type.Is("string") {
-		candidates := []string{"+14152225555"}
-		if phone, ok := samplePhones[name]; ok {
-			candidates = append([]string{phone}, candidates...)
-		}
-		for _, c := range candidates {
-			if p.Pattern == "" {
-				return c
-			}
-			if re, err := regexp.Compile(p.Pattern); err == nil && re.MatchString(c) {
-				return c
-			}
-		}
-		return "phlomock"
-	}
-	if p.Type != nil && (p.Type.Is("integer") || p.Type.Is("number")) {
-		return 1
-	}
-	if p.Type != nil && p.Type.Is("boolean") {
-		return true
-	}
-	return map[string]any{}
-}
-
-func mustDecode(data []byte) any {
-	var v any
-	_ = json.Unmarshal(data, &v)
-	return v
 }

@@ -78,7 +78,7 @@ func TestGenerateSafety(t *testing.T) {
 		if !c.Safe {
 			assert.NotEqual(t, http.MethodGet, c.Request.Method, "%s: got a live GET, want reads safe", c.ID)
 			// live: the valid actions, and the negatives of the run's free-form body
-			assert.True(t, strings.HasSuffix(c.ID, "/valid") || strings.HasPrefix(c.ID, "runPhlo/"), "%s: got a live case that is not an action", c.ID)
+			assert.True(t, c.Expect.Outcome == contract.OutcomeAccept || strings.HasPrefix(c.ID, "runPhlo/"), "%s: got a live case that is not a valid action", c.ID)
 			continue
 		}
 		if c.Request.Method == http.MethodGet || c.Request.Auth != contract.AuthDefault || len(c.Request.PathParams) > 0 || c.Operation == "" {
@@ -93,12 +93,13 @@ func sampleReport() *contract.Report {
 	bad := contract.Case{ID: "getPhlo/auth-none", Operation: "getPhlo", Safe: true}
 	live := contract.Case{ID: "runPhlo/valid", Operation: "runPhlo"}
 	wrong := contract.Case{ID: "getPhlo/wrong-method", Safe: true}
-	return &contract.Report{Duration: 42 * time.Millisecond, Results: []contract.Result{
+	return &contract.Report{Seed: 42, Duration: 42 * time.Millisecond, Results: []contract.Result{
 		{Case: ok, Status: 200, Duration: time.Millisecond},
 		{Case: bad, Status: 200, Duration: 2 * time.Millisecond, Violations: []contract.Violation{
-			{Code: contract.CodeAcceptedInvalid, Case: bad.ID, Operation: bad.Operation, Pointer: "/status", Message: "got 200, want a rejection (4xx): no credentials"},
-			{Code: contract.CodeAPIIDNotUUID, Case: bad.ID, Operation: bad.Operation, Pointer: "/body/api_id", Message: `api_id is "a1", want a UUID`},
-		}},
+			{Code: contract.CodeAcceptedInvalid, Case: bad.ID, Operation: bad.Operation, Pointer: "/status", Message: "got 200, want a rejection (4xx): no credentials", Constraint: "/security"},
+			{Code: contract.CodeAPIIDNotUUID, Case: bad.ID, Operation: bad.Operation, Pointer: "/body/api_id", Message: `api_id is "a1", want a UUID`, Constraint: "/paths/~1v1~1phlo~1{phlo_id}/get/responses/200/content/application~1json/schema/properties/api_id"},
+		}, Exchange: &contract.Exchange{Method: "GET", URL: "http://127.0.0.1:8080/v1/phlo/P1", Header: http.Header{"Accept": {"application/json"}}, Auth: contract.AuthNone,
+			Status: 200, Answer: `{"api_id":"a1"}`}},
 		{Case: live, Skipped: "live case (it would place calls): run with --live"},
 		{Case: wrong, Status: 405, Duration: time.Millisecond},
 	}}

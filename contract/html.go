@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -32,7 +33,7 @@ func WriteHTML(w io.Writer, rep *Report, opts HTMLOptions) error {
 	n, passed, failed, skipped := rep.Counts()
 	p := &htmlreport.Page{
 		Title:   "phlomock conform",
-		Subject: opts.Subject,
+		Subject: strings.TrimSpace(opts.Subject + " " + SeedLine(rep)),
 		Verdict: "conforms",
 		OK:      failed == 0,
 		Counts:  []htmlreport.Count{{Label: "cases", N: n}, {Label: "passed", N: passed}, {Label: "failed", N: failed}, {Label: "skipped", N: skipped}},
@@ -52,19 +53,19 @@ func WriteHTML(w io.Writer, rep *Report, opts HTMLOptions) error {
 		case len(res.Violations) == 0:
 			p.Passed = append(p.Passed, res.Case.ID)
 		default:
-			p.Failures = append(p.Failures, htmlFailure(res, opts))
+			p.Failures = append(p.Failures, htmlFailure(rep, res, opts))
 		}
 	}
 	return htmlreport.Write(w, p)
 }
 
-func htmlFailure(res Result, opts HTMLOptions) htmlreport.Failure {
+func htmlFailure(rep *Report, res Result, opts HTMLOptions) htmlreport.Failure {
 	f := htmlreport.Failure{ID: res.Case.ID, About: res.Case.Operation}
 	if res.Case.Description != "" {
 		f.About = strings.TrimSpace(f.About + ": " + res.Case.Description)
 	}
 	for _, v := range res.Violations {
-		f.Problems = append(f.Problems, htmlreport.Problem{Code: string(v.Code), Where: v.Pointer, Message: v.Message})
+		f.Problems = append(f.Problems, htmlreport.Problem{Code: string(v.Code), Where: v.Pointer, Message: v.Message + cites(v)})
 	}
 	for _, v := range res.Waived {
 		f.Problems = append(f.Problems, htmlreport.Problem{Code: string(v.Code) + " (waived)", Where: v.Pointer, Message: v.Message})
@@ -77,19 +78,6 @@ func htmlFailure(res Result, opts HTMLOptions) htmlreport.Failure {
 		Sent:     htmlreport.Request(x.Method, x.URL, x.Header, x.Body) + authLine(x.Auth),
 		Received: htmlreport.Response(x.Status, x.AnswerHeader, x.Answer),
 	}}
-	target := x.URL
-	if opts.ReplayBase != "" {
-		if u, err := url.Parse(x.URL); err == nil {
-			target = strings.TrimRight(opts.ReplayBase, "/") + u.RequestURI()
-		}
-	}
-	var user string
-	switch x.Auth {
-	case AuthDefault:
-		user = `"$PHLOMOCK_AUTH_ID:$PHLOMOCK_AUTH_TOKEN"`
-	case AuthWrong:
-		user = `"$PHLOMOCK_AUTH_ID:phlomock-wrong-$PHLOMOCK_AUTH_TOKEN"`
-	}
 	if opts.Serve != "" {
 		serve := opts.Serve
 		if res.Case.Sequence != "" {
@@ -97,8 +85,47 @@ func htmlFailure(res Result, opts HTMLOptions) htmlreport.Failure {
 		}
 		f.SetupTitle, f.Setup = "Start the target", serve
 	}
-	f.Replay = htmlreport.Curl(x.Method, target, x.Header, x.Body, user)
+	base := opts.ReplayBase
+	if base == "" {
+		base = rep.ReplayBase
+	}
+	f.Replay = Replay(res, base)
+	if res.Shrunk != nil {
+		f.About += fmt.Sprintf(" (shrunk from %d to %d bytes: the request shown is the smallest that still fails)", res.Shrunk.FromBytes, res.Shrunk.ToBytes)
+	}
 	return f
+}
+
+// Replay is a curl command that sends the case's request again (the
+// shrunk one when the case was shrunk), to base instead of the URL it was
+// sent to when base is set. Credentials come from $PHLOMOCK_AUTH_ID and
+// $PHLOMOCK_AUTH_TOKEN: a report never holds them.
+func Replay(res Result, base string) string {
+	x := res.Exchange
+	if x == nil {
+		return ""
+	}
+	target := x.URL
+	if base != "" {
+		if u, err := url.Parse(x.URL); err == nil {
+			target = strings.TrimRight(base, "/") + u.RequestURI()
+		}
+	}
+	header := x.Header.Clone()
+	var user string
+	switch x.Auth {
+	case AuthDefault:
+		user = `"$PHLOMOCK_AUTH_ID:$PHLOMOCK_AUTH_TOKEN"`
+	case AuthWrong:
+		user = `"$PHLOMOCK_AUTH_ID:phlomock-wrong-$PHLOMOCK_AUTH_TOKEN"`
+	case AuthOtherID:
+		user = `"` + OtherAccountID + `:$PHLOMOCK_AUTH_TOKEN"`
+	case AuthBearer:
+		return strings.Replace(htmlreport.Curl(x.Method, target, header, x.Body, ""), "curl ", `curl -H "Authorization: Bearer $PHLOMOCK_AUTH_TOKEN" `, 1)
+	case AuthMalformed:
+		header.Set("Authorization", "Basic not*base64!")
+	}
+	return htmlreport.Curl(x.Method, target, header, x.Body, user)
 }
 
 func authLine(a Auth) string {
@@ -107,6 +134,12 @@ func authLine(a Auth) string {
 		return "(Basic auth: the target's Auth ID and Auth Token)\n"
 	case AuthWrong:
 		return "(Basic auth: the target's Auth ID and a wrong token)\n"
+	case AuthBearer:
+		return "(the target's Auth Token as a Bearer token)\n"
+	case AuthMalformed:
+		return "(a Basic value that is not base64)\n"
+	case AuthOtherID:
+		return "(Basic auth: another account's Auth ID and the target's token)\n"
 	}
 	return "(no credentials)\n"
 }

@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -99,6 +100,10 @@ func (s *refServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if id, token, ok := r.BasicAuth(); !ok || id != refAuthID || token != refToken {
 		s.fail(w, http.StatusUnauthorized, "authentication failed")
+		return
+	}
+	if a, ok := params["auth_id"]; ok && a != refAuthID {
+		s.fail(w, http.StatusUnauthorized, "authentication failed: the account in the path is not yours")
 		return
 	}
 	if !s.is("unknown-ids-accepted") {
@@ -333,6 +338,14 @@ func (s *refServer) fail(w http.ResponseWriter, status int, msg string) {
 }
 
 func (s *refServer) json(w http.ResponseWriter, status int, v any) {
+	// Every answer has its own api_id (the run's id is the request's).
+	if m, ok := v.(map[string]any); ok && m["api_id"] == refAPIID {
+		id := newUUID()
+		m["api_id"] = id
+		if m["phlo_run_id"] == refAPIID {
+			m["phlo_run_id"] = id
+		}
+	}
 	ct := "application/json"
 	if s.is("content-type-text") {
 		ct = "text/plain; charset=utf-8"
@@ -340,6 +353,14 @@ func (s *refServer) json(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func readAll(r *http.Request) ([]byte, error) {

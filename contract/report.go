@@ -29,7 +29,13 @@ func WriteText(w io.Writer, rep *Report) error {
 			}
 			ew.printf("FAIL %s (%s)\n", res.Case.ID, status)
 			for _, v := range res.Violations {
-				ew.printf("     %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+				ew.printf("     %s %s: %s%s\n", v.Code, orDash(v.Pointer), v.Message, cites(v))
+			}
+			if res.Shrunk != nil {
+				ew.printf("     shrunk from %d to %d bytes in %d tries\n", res.Shrunk.FromBytes, res.Shrunk.ToBytes, res.Shrunk.Tries)
+			}
+			if c := Replay(res, rep.ReplayBase); c != "" {
+				ew.printf("     replay: %s\n", c)
 			}
 			for _, v := range res.Waived {
 				ew.printf("     waived %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
@@ -39,8 +45,22 @@ func WriteText(w io.Writer, rep *Report) error {
 	for _, g := range rep.NotChecked() {
 		ew.printf("not checked (%d %s): %s\n     how: %s\n", len(g.Cases), plural(len(g.Cases), "case", "cases"), g.What, g.How)
 	}
+	ew.printf("%s\n", SeedLine(rep))
 	ew.printf("%s\n", Summary(rep))
 	return ew.err
+}
+
+// SeedLine says which seed drew the run's cases and how to draw them again.
+func SeedLine(rep *Report) string {
+	return fmt.Sprintf("conform: seed %d (phlomock conform --seed %d draws the same cases)", rep.Seed, rep.Seed)
+}
+
+// cites is a violation's constraint as the reports print it.
+func cites(v Violation) string {
+	if v.Constraint == "" {
+		return ""
+	}
+	return " [contract " + v.Constraint + "]"
 }
 
 // Summary is the report's last line, e.g.
@@ -55,6 +75,7 @@ func Summary(rep *Report) string {
 }
 
 type jsonReport struct {
+	Seed       uint64       `json:"seed"`
 	Cases      int          `json:"cases"`
 	Passed     int          `json:"passed"`
 	Failed     int          `json:"failed"`
@@ -72,12 +93,14 @@ type jsonResult struct {
 	Skipped    string      `json:"skipped,omitempty"`
 	Violations []Violation `json:"violations"`
 	Waived     []Violation `json:"waived,omitempty"`
+	Shrunk     *Shrunk     `json:"shrunk,omitempty"`
+	Replay     string      `json:"replay,omitempty"`
 }
 
 // WriteJSON writes the report as one indented JSON document. It leaves
 // timings out so that reports of conforming runs are byte-identical.
 func WriteJSON(w io.Writer, rep *Report) error {
-	out := jsonReport{Results: []jsonResult{}, NotChecked: rep.NotChecked()}
+	out := jsonReport{Seed: rep.Seed, Results: []jsonResult{}, NotChecked: rep.NotChecked()}
 	if out.NotChecked == nil {
 		out.NotChecked = []Gap{}
 	}
@@ -94,6 +117,7 @@ func WriteJSON(w io.Writer, rep *Report) error {
 			jr.Outcome = "pass"
 		default:
 			jr.Outcome = "fail"
+			jr.Shrunk, jr.Replay = res.Shrunk, Replay(res, rep.ReplayBase)
 		}
 		if jr.Violations == nil {
 			jr.Violations = []Violation{}
@@ -111,7 +135,7 @@ func WriteJSON(w io.Writer, rep *Report) error {
 // case one <failure> whose type is the first violation's code and whose
 // text lists them all.
 func WriteJUnit(w io.Writer, rep *Report) error {
-	out := junit.Report{Name: "phlomock conform", Duration: rep.Duration}
+	out := junit.Report{Name: fmt.Sprintf("phlomock conform (seed %d)", rep.Seed), Duration: rep.Duration}
 	for _, res := range rep.Results {
 		name := res.Case.Operation
 		if name == "" {
@@ -122,7 +146,13 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		if res.Skipped == "" && len(res.Violations) > 0 {
 			var text strings.Builder
 			for _, v := range res.Violations {
-				fmt.Fprintf(&text, "%s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+				fmt.Fprintf(&text, "%s %s: %s%s\n", v.Code, orDash(v.Pointer), v.Message, cites(v))
+			}
+			if res.Shrunk != nil {
+				fmt.Fprintf(&text, "shrunk from %d to %d bytes\n", res.Shrunk.FromBytes, res.Shrunk.ToBytes)
+			}
+			if c := Replay(res, rep.ReplayBase); c != "" {
+				fmt.Fprintf(&text, "replay: %s\n", c)
 			}
 			first := res.Violations[0]
 			jc.Failure = &junit.Failure{Message: first.Message, Type: string(first.Code), Text: text.String()}

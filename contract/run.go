@@ -51,6 +51,15 @@ type Runner struct {
 	// kept in Result.Waived. For a target that knowingly differs, such as
 	// one whose 400 texts name no field (error-field-unnamed).
 	Waive []Code
+	// Seed is the seed the cases were generated with (GenerateOptions.Seed),
+	// kept in the report so that a failure can be replayed.
+	Seed uint64
+	// NoShrink leaves failing cases as generated; by default a failing
+	// case with a JSON object body is shrunk (Result.Shrunk).
+	NoShrink bool
+
+	seenMu sync.Mutex
+	seen   map[string]string // api_id -> the case whose answer carried it first
 }
 
 // ErrUnreachable reports a target that refused or never answered the
@@ -73,6 +82,9 @@ type Result struct {
 	// reports that show them (WriteHTML); nil when the case did not run or
 	// no request could be built.
 	Exchange *Exchange
+	// Shrunk, for a failing case, is the smallest request found that
+	// still fails the same way; Exchange is then its exchange.
+	Shrunk *Shrunk
 }
 
 // Exchange is one case's request and answer. The request's Authorization
@@ -96,6 +108,11 @@ func (r Result) Passed() bool { return r.Skipped == "" && len(r.Violations) == 0
 type Report struct {
 	Results  []Result
 	Duration time.Duration
+	// Seed is the seed the generated cases were drawn with.
+	Seed uint64
+	// ReplayBase, when set, replaces the target's scheme and host in the
+	// replay commands of the reports (the in-process fake is gone).
+	ReplayBase string
 }
 
 // Counts returns the number of cases, and of those passed, failed and skipped.
@@ -145,8 +162,9 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		n = 8
 	}
 	chk := newChecker(r.Spec)
+	chk.secrets = r.secrets()
 	start := time.Now()
-	rep := &Report{Results: make([]Result, len(cases))}
+	rep := &Report{Results: make([]Result, len(cases)), Seed: r.Seed}
 	unreachable := make([]error, len(cases))
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -187,6 +205,21 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	r.uniqueAPIIDs(rep)
+	if !r.NoShrink && ctx.Err() == nil {
+		// One case per operation and first code: the others fail the same way.
+		shrunk := map[string]bool{}
+		for i := range rep.Results {
+			res := &rep.Results[i]
+			if len(res.Violations) == 0 || len(shrunk) >= maxShrunkCases {
+				continue
+			}
+			key := res.Case.Operation + " " + string(res.Violations[0].Code)
+			if !shrunk[key] {
+				shrunk[key] = r.shrink(ctx, client, chk, base.String(), res)
+			}
+		}
+	}
 	for i := range rep.Results {
 		r.waive(&rep.Results[i])
 	}
@@ -355,6 +388,12 @@ func (r *Runner) runCase(ctx context.Context, client *http.Client, chk *checker,
 		req.SetBasicAuth(r.Target.AuthID, r.Target.AuthToken)
 	case AuthWrong:
 		req.SetBasicAuth(r.Target.AuthID, "phlomock-wrong-"+r.Target.AuthToken)
+	case AuthBearer:
+		req.Header.Set("Authorization", "Bearer "+r.Target.AuthToken)
+	case AuthMalformed:
+		req.Header.Set("Authorization", "Basic not*base64!")
+	case AuthOtherID:
+		req.SetBasicAuth(OtherAccountID, r.Target.AuthToken)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

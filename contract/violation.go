@@ -26,6 +26,11 @@ const (
 	CodeErrorText          Code = "error-text"
 	CodeErrorFieldUnnamed  Code = "error-field-unnamed"
 	CodeUnknownIDsAccepted Code = "unknown-ids-accepted"
+	CodeRefusedValid       Code = "refused-valid-request"
+	CodeBodyNotStrict      Code = "body-not-strict-json"
+	CodeAPIIDRepeated      Code = "api-id-repeated"
+	CodeIDNotEchoed        Code = "id-not-echoed"
+	CodeCredentialLeaked   Code = "credential-leaked"
 )
 
 // Codes lists every code in the order of the documentation table.
@@ -35,6 +40,7 @@ func Codes() []Code {
 		CodeContentType, CodeBodyNotJSON, CodeBodySchema, CodeAPIIDMissing, CodeAPIIDNotUUID,
 		CodeErrorEmpty, CodeErrorOnSuccess, CodeBodyField, CodeErrorText,
 		CodeErrorFieldUnnamed, CodeUnknownIDsAccepted,
+		CodeRefusedValid, CodeBodyNotStrict, CodeAPIIDRepeated, CodeIDNotEchoed, CodeCredentialLeaked,
 	}
 }
 
@@ -52,6 +58,9 @@ type Violation struct {
 	Operation string `json:"operation"`
 	Pointer   string `json:"pointer"`
 	Message   string `json:"message"`
+	// Constraint is the JSON pointer into the contract of the rule the
+	// answer broke: the case's own, or the response the answer must match.
+	Constraint string `json:"constraint,omitempty"`
 }
 
 func (v *Violation) Error() string {
@@ -59,7 +68,7 @@ func (v *Violation) Error() string {
 	if op == "" {
 		op = "-"
 	}
-	return fmt.Sprintf("%s: %s %s %s: %s", v.Case, op, v.Code, v.Pointer, v.Message)
+	return fmt.Sprintf("%s: %s %s %s: %s (contract %s)", v.Case, op, v.Code, v.Pointer, v.Message, orDash(v.Constraint))
 }
 
 // Is makes errors.Is(v, ErrViolation) true.

@@ -37,6 +37,9 @@ func (s *Server) getJournal(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Status = n
 	}
+	if ServeJournalFormat(w, r, s.journal, f.match) {
+		return
+	}
 	page, err := s.journal.PageContext(r.Context(), pq, f.match)
 	if err != nil {
 		WriteStoreError(w, err)

@@ -78,6 +78,10 @@ func (s *Server) auth(x *request) *RequestError {
 		return refuse(CodeUnauthorized, notBasic(x.r.Header.Get("Authorization")))
 	case !checkCredentials(x.state.Accounts, id, token):
 		return refuse(CodeUnauthorized, "Authentication failed: invalid Auth ID or Auth Token.")
+	case x.params["auth_id"] != "" && x.params["auth_id"] != id:
+		// The account in the path is the caller's own: credentials of
+		// one account never act for another.
+		return refuse(CodeUnauthorized, "Authentication failed: the Auth ID in the path is not the one of the credentials.")
 	}
 	return nil
 }

@@ -70,7 +70,7 @@ func (s *Server) builtinRoutes() []AdminRoute {
 }
 
 // JournalQuery are the query parameters of GET /__admin/journal.
-var JournalQuery = []string{"operation", "method", "path", "status", "scenario", "rule", "limit", "after", "since", "max_bytes"}
+var JournalQuery = []string{"operation", "method", "path", "status", "scenario", "rule", "limit", "after", "since", "max_bytes", "format", "consumer", "provider"}
 
 // openRoutes tells by name which routes are served without a token
 // (AdminRoute.Open).

@@ -14,9 +14,10 @@
 //	body      body.go      read the body, up to Options.MaxBodyBytes (413),
 //	                       even for a request refused already: the journal
 //	                       keeps what was sent
-//	state     state.go     the request's accounts, world and Responder, from
-//	                       Options.Store once for the whole request (503 on
-//	                       error)
+//	state     state.go     the request's accounts, world, Responder and
+//	                       journal, from Options.Store once for the whole
+//	                       request (503 on error; a Store's RequestError,
+//	                       such as a session that ended, answers as itself)
 //	auth      auth.go      HTTP Basic against the state's Accounts,
 //	                       constant-time (401), unless the operation's
 //	                       security allows anonymous calls

@@ -31,6 +31,7 @@ const (
 	CodeBadAnswer        Code = "bad-answer"         // the fake's own answer broke the spec
 	CodeInternal         Code = "internal"           // a bug in the fake
 	CodeUnavailable      Code = "unavailable"        // the Store could not give the request its state
+	CodeUnknownSession   Code = "unknown-session"    // a session that ended or never existed
 )
 
 // statusOf is the one map from codes to HTTP statuses.
@@ -50,6 +51,7 @@ var statusOf = map[Code]int{
 	CodeBadAnswer:        http.StatusInternalServerError,
 	CodeInternal:         http.StatusInternalServerError,
 	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeUnknownSession:   http.StatusBadRequest,
 }
 
 // Codes lists every code, sorted. Codes are spelled as contract's and
@@ -98,6 +100,11 @@ func (e *RequestError) Status() int {
 	}
 	return e.Violations[0].Code.Status()
 }
+
+// Refuse is the RequestError of one violation with no field: what a Store
+// returns to refuse a request with code's status (CodeUnknownSession,
+// CodeUnauthorized) rather than a 503.
+func Refuse(code Code, msg string) *RequestError { return refuse(code, msg) }
 
 func refuse(code Code, msg string) *RequestError {
 	return &RequestError{Violations: []Violation{{Code: code, Message: msg}}}

@@ -68,7 +68,11 @@ func (s *Server) record(x *request) {
 	if s.creds.mayCarrySecrets(x.r) {
 		maskEntry(x.entry, s.creds.RequestSecrets(x.r))
 	}
-	s.journal.addRouted(x.entry)
+	j := s.journal
+	if x.state.Journal != nil {
+		j = x.state.Journal // a session's
+	}
+	j.addRouted(x.entry)
 	e := x.entry
 	if s.opts.Observer != nil {
 		s.opts.Observer.Observe(e)

@@ -131,6 +131,13 @@ const DefaultJournalSize = 1000
 // 1 MiB bodies from making the journal hold gigabytes.
 const DefaultJournalBodyLimit = 64 << 10
 
+// NewJournal returns an empty journal of size entries (0:
+// DefaultJournalSize), each keeping bodyLimit bytes of its body and answer
+// (0: DefaultJournalBodyLimit; negative: whole bodies), as
+// Options.JournalSize and JournalBodyLimit: a session's own journal
+// (State.Journal).
+func NewJournal(size, bodyLimit int) *Journal { return newJournal(size, bodyLimit) }
+
 func newJournal(size, bodyLimit int) *Journal {
 	if size <= 0 {
 		size = DefaultJournalSize
@@ -374,4 +381,3 @@ func (j *Journal) Reset() {
 		}
 	}
 }
-

@@ -211,4 +211,3 @@ func (j *Journal) Page(q PageQuery, match func(*Entry) bool) JournalPage {
 	page.fit(q)
 	return page
 }
-

@@ -2,7 +2,11 @@ package mockserver_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
@@ -39,14 +43,16 @@ func BenchmarkColdTransferParallelMetrics(b *testing.B) {
 // assertCounted fails b unless the metrics counted n seed answers.
 func assertCounted(b *testing.B, m *metrics.Metrics, n int) {
 	b.Helper()
-	fams, err := m.Gatherer().Gather()
+	var out strings.Builder
+	if err := m.WriteText(&out); err != nil {
+		b.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(out.String()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, f := range fams {
-		if f.GetName() != "phlomock_requests_total" {
-			continue
-		}
+	if f := fams["phlomock_requests_total"]; f != nil {
 		if got := f.GetMetric()[0].GetCounter().GetValue(); got != float64(n) {
 			b.Fatalf("got %v requests counted, want %d", got, n)
 		}

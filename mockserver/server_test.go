@@ -173,9 +173,9 @@ func TestLeniencies(t *testing.T) {
 			`{"action":"call","to":"+1","role":null,"trigger_source":"+2"}`, []string{`role null: defaulted to "agent"`}},
 		{"role missing", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json",
 			`{"action":"call","to":"+1","trigger_source":"+2"}`, []string{`role missing: defaulted to "agent"`}},
-		{"run body empty string", "POST", "/v1/account/MA1/phlo/P1", "application/json", `""`, []string{`body "" treated as no body`}},
-		{"run body empty", "POST", "/v1/account/MA1/phlo/P1/", "", ``, nil},
-		{"run body {}", "POST", "/v1/account/MA1/phlo/P1", "application/json", `{}`, nil},
+		{"run body empty string", "POST", "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1", "application/json", `""`, []string{`body "" treated as no body`}},
+		{"run body empty", "POST", "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1/", "", ``, nil},
+		{"run body {}", "POST", "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1", "application/json", `{}`, nil},
 		{"curl -d form content type", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/x-www-form-urlencoded", seedBody,
 			[]string{`Content-Type "application/x-www-form-urlencoded" with a JSON body read as application/json`}},
 		{"charset", "POST", "/v1/phlo/P1/multi_party_call/N1", "application/json; charset=utf-8", seedBody, nil},
@@ -239,7 +239,7 @@ func TestActionStatus200(t *testing.T) {
 	s := newServer(t, mockserver.Options{ActionStatus: 200})
 	r := do(t, s, "POST", "/v1/phlo/P1/multi_party_call/N1", "", "application/json", seedBody)
 	assert.Equal(t, 200, r.status)
-	r = do(t, s, "POST", "/v1/account/MA1/phlo/P1", "", "", "")
+	r = do(t, s, "POST", "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1", "", "", "")
 	assert.Equal(t, 201, r.status, "run documents only 201")
 }
 
@@ -272,7 +272,7 @@ func TestStrictIDs(t *testing.T) {
 		{"declared node", "POST", "/v1/phlo/P1/multi_party_call/N1", seedBody, true, 201},
 		{"undeclared node", "POST", "/v1/phlo/P1/multi_party_call/N2", seedBody, true, 404},
 		{"undeclared node member", "POST", "/v1/phlo/P1/multi_party_call/N2/members/m", `{"action":"hold"}`, true, 404},
-		{"run undeclared", "POST", "/v1/account/MA1/phlo/P9", "", true, 404},
+		{"run undeclared", "POST", "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P9", "", true, 404},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -390,7 +390,7 @@ func TestJournalRedactsAndBounds(t *testing.T) {
 	assert.Equal(t, "Basic "+mockserver.DefaultAuthID+":[redacted]", auth)
 	assert.NotContains(t, auth, mockserver.DefaultAuthToken)
 	assert.Equal(t, mockserver.DefaultAuthID, es[1].AuthID)
-	do(t, s, "POST", "/v1/account/MA1/phlo/P1", "", "application/json", "\xff\xfe")
+	do(t, s, "POST", "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1", "", "application/json", "\xff\xfe")
 	last := s.Journal().Entries(mockserver.Filter{Limit: 1})[0]
 	assert.Equal(t, "//4=", last.BodyBase64, "a body that is not UTF-8 is kept in base64 too")
 	s.Journal().Reset()

@@ -1,6 +1,9 @@
 package mockserver
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+)
 
 // A Store gives each request the state it is served from: the accounts that
 // may call, the PHLOs and nodes that exist, and the Responder that may
@@ -11,8 +14,9 @@ import "net/http"
 type Store interface {
 	// State returns the state that serves r, from the credential check to
 	// the answer. It is called once per request that reaches auth. An
-	// error answers 503 with its text (code unavailable); the request is
-	// journaled like any other.
+	// error answers 503 with its text (code unavailable), but a
+	// *RequestError, which answers as itself (a session that ended: 400);
+	// the request is journaled like any other.
 	State(r *http.Request) (State, error)
 }
 
@@ -27,6 +31,9 @@ type State struct {
 	Accounts  Accounts
 	World     World
 	Responder Responder
+	// Journal receives the request's exchange: a session's own journal
+	// (package scripted's Sessions). Nil: the fake's (Server.Journal).
+	Journal *Journal
 }
 
 // State implements Store: s serves every request.
@@ -40,6 +47,9 @@ var defaultAccounts Accounts = StaticAccounts{DefaultAuthID: DefaultAuthToken}
 func (s *Server) state(x *request) *RequestError {
 	st, err := s.opts.Store.State(x.r)
 	if err != nil {
+		if re, ok := errors.AsType[*RequestError](err); ok {
+			return re
+		}
 		return refuse(CodeUnavailable, "The fake's state is unavailable: "+err.Error()+".")
 	}
 	if st.Accounts == nil {

@@ -78,7 +78,7 @@ func parse(filename string, data []byte) (*Scenario, map[Pos]bool, error) {
 	}
 	doc := root.Content[0]
 	var sawVersion bool
-	d.mapping(doc, []string{"version", "name", "description", "stateful", "world", "rules", "interactions"}, func(key string, k, v *yaml.Node) bool {
+	d.mapping(doc, []string{"version", "name", "description", "stateful", "world", "rules", "interactions", "callbacks"}, func(key string, k, v *yaml.Node) bool {
 		switch key {
 		case "version":
 			sawVersion = true
@@ -99,6 +99,8 @@ func parse(filename string, data []byte) (*Scenario, map[Pos]bool, error) {
 			d.seq(v, func(n *yaml.Node) { s.Rules = append(s.Rules, d.rule(n)) })
 		case "interactions":
 			d.seq(v, func(n *yaml.Node) { s.Interactions = append(s.Interactions, d.interaction(n)) })
+		case "callbacks":
+			s.Callbacks = d.callbacks(v)
 		default:
 			return false
 		}
@@ -410,7 +412,7 @@ func (d *decoder) phlo(n *yaml.Node) PHLO {
 
 func (d *decoder) node(n *yaml.Node) Node {
 	nd := Node{Pos: pos(n)}
-	d.mapping(n, []string{"id", "name", "created_on", "members"}, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, []string{"id", "name", "created_on", "members", "callbacks"}, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "id":
 			nd.ID = d.str(v)
@@ -436,6 +438,8 @@ func (d *decoder) node(n *yaml.Node) Node {
 				})
 				nd.Members = append(nd.Members, m)
 			})
+		case "callbacks":
+			nd.Callbacks = d.nodeCallbacks(v)
 		default:
 			return false
 		}

@@ -30,6 +30,9 @@ type Scenario struct {
 	World        World
 	Rules        []Rule
 	Interactions []Interaction
+	// Callbacks are the faults the event callbacks are delivered with
+	// (the targets are the world's nodes': Node.Callbacks).
+	Callbacks Callbacks
 	// Source is the file as Parse or Check read it; nil for a Scenario
 	// built in Go. Replicas of the fake that share their scenarios through
 	// a store send each other the source, and parse it again.
@@ -66,6 +69,8 @@ type Node struct {
 	Name      string
 	CreatedOn string
 	Members   []Member
+	// Callbacks are where the node sends its event callbacks; nil: none.
+	Callbacks *NodeCallbacks
 }
 
 // Member is someone already on a node's call when the fake starts.

@@ -33,6 +33,7 @@ func (s *Scenario) Validate(known KnownOperations) error {
 		v.errorf(Pos{}, "unsupported version %d: want version: %d", s.Version, Version)
 	}
 	v.world()
+	v.callbacks()
 	names := map[string]bool{}
 	for i := range s.Rules {
 		r := &s.Rules[i]

@@ -45,6 +45,7 @@ type config struct {
 	requests  int64
 	tool      string
 	prism     string
+	wiremock  string
 	redis     string
 }
 
@@ -81,6 +82,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.tool, "tool", env("BENCH_TOOL", "auto"), "load generator: wrk, go, or auto (wrk when installed) (BENCH_TOOL)")
 	fs.StringVar(&c.redis, "redis", env("BENCH_REDIS", "auto"), "phlomock with --store redis:// too, on a redis-server started for the run: auto (when redis-server is installed), off, or the redis-server binary (BENCH_REDIS)")
 	fs.StringVar(&c.prism, "prism", prismMode(os.Getenv("PRISM")), "Prism: auto (when installed), off, or install (npm) (PRISM=0|1)")
+	fs.StringVar(&c.wiremock, "wiremock", prismMode(os.Getenv("WIREMOCK")), "WireMock, run with java: auto (when installed), off, or install (npm) (WIREMOCK=0|1)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -282,7 +284,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			},
 			ok:        func(s int) bool { return s >= 200 && s < 300 },
 			startRuns: max(1, c.starts/3),
+			peer:      true,
 		})
+	}
+	wm, err := findWireMock(c.wiremock, progress)
+	if err != nil {
+		return err
+	}
+	switch {
+	case wm == nil:
+	case wm.why != "":
+		r.wiremockNote = "WireMock " + wm.version + " not measured: " + wm.why
+		progress("%s", r.wiremockNote)
+	default:
+		conns := 0
+		for _, l := range c.levels {
+			conns = max(conns, l.conns)
+		}
+		t, err := wm.target(dir, conns, max(1, c.starts/3))
+		if err != nil {
+			return err
+		}
+		r.wiremockNote = fmt.Sprintf("WireMock %s: `java -jar %s %s` (%s), serving the seed's stub; warm-up at least %v at each concurrency",
+			wm.version, filepath.Base(wm.jar), strings.Join(wiremockArgs(conns), " "), javaVersion(wm.java), wiremockWarmup)
+		targets = append(targets, t)
 	}
 
 	newLoader := func(l level) loader { return &goLoader{conns: l.conns, ok: is201} }
@@ -376,8 +401,12 @@ func measureLoad(ctx context.Context, c config, targets []target, dir string, ne
 		lr := levelRun{level: lv, loader: ld.name(), rounds: make([][]loadResult, len(targets))}
 		if c.warmup > 0 {
 			for _, p := range procs {
-				progress("warm-up: %s at %d connections for %v", p.t.name, lv.conns, c.warmup)
-				res, err := ld.load(ctx, p.url(), c.warmup)
+				warm := c.warmup
+				if p.t.warmup > warm {
+					warm = p.t.warmup
+				}
+				progress("warm-up: %s at %d connections for %v", p.t.name, lv.conns, warm)
+				res, err := ld.load(ctx, p.url(), warm)
 				if err != nil {
 					return fmt.Errorf("%s: %w", p.t.name, err)
 				}
@@ -409,7 +438,7 @@ func measureLoad(ctx context.Context, c config, targets []target, dir string, ne
 	}
 	if c.requests > 0 {
 		for i, p := range procs {
-			if strings.HasPrefix(p.t.name, "prism") {
+			if p.t.peer {
 				continue // a million requests take Prism minutes; the issue asks it of phlomock
 			}
 			for p.served < c.requests {

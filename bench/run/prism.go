@@ -27,11 +27,7 @@ func findPrism(mode string, progress func(string, ...any)) (string, error) {
 	if p, err := exec.LookPath("prism"); err == nil {
 		return p, nil
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "phlomock-bench", "prism")
+	dir := benchCache("prism")
 	bin := filepath.Join(dir, "node_modules", ".bin", "prism")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
@@ -39,22 +35,41 @@ func findPrism(mode string, progress func(string, ...any)) (string, error) {
 	if mode == "auto" {
 		return "", nil
 	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", fmt.Errorf("PRISM=1 needs npm: %w", err)
-	}
-	if out, err := exec.Command(npm, "view", prismPackage, "version").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm registry unreachable for %s: %v: %s", prismPackage, err, strings.TrimSpace(string(out)))
-	}
-	progress("installing %s into %s", prismPackage, dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := npmInstall(prismPackage, dir, "PRISM=1", progress); err != nil {
 		return "", err
 	}
-	cmd := exec.Command(npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", prismPackage)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm install %s: %v: %s", prismPackage, err, strings.TrimSpace(string(out)))
-	}
 	return bin, nil
+}
+
+// npmInstall installs pkg into dir (its node_modules) with npm, after
+// checking that the registry answers; why names the setting that asked for
+// it, for the error when npm is missing.
+func npmInstall(pkg, dir, why string, progress func(string, ...any)) error {
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return fmt.Errorf("%s needs npm: %w", why, err)
+	}
+	if out, err := exec.Command(npm, "view", pkg, "version").CombinedOutput(); err != nil {
+		return fmt.Errorf("npm registry unreachable for %s: %v: %s", pkg, err, strings.TrimSpace(string(out)))
+	}
+	progress("installing %s into %s", pkg, dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	cmd := exec.Command(npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", pkg)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("npm install %s: %v: %s", pkg, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// benchCache is where the peers are npm-installed, kept between runs.
+func benchCache(name string) string {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	return filepath.Join(cache, "phlomock-bench", name)
 }
 
 // prismVersion returns the version in the package.json of the prism-cli

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,4 +167,34 @@ func TestStartRedis(t *testing.T) {
 	assert.Empty(t, url)
 	_, _, err = startRedis(context.Background(), "/bin/false", t.TempDir(), func(string, ...any) {})
 	assert.ErrorContains(t, err, "redis-server exited before answering")
+}
+
+// The seed's WireMock stub is JSON WireMock reads: the seed's request and
+// the baseline's answer; its configuration gives every connection a thread.
+func TestWireMockStub(t *testing.T) {
+	var stub struct {
+		Request struct {
+			Method, URLPath string
+			Auth            map[string]string `json:"basicAuthCredentials"`
+		}
+		Response struct {
+			Status int
+			Body   string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(wiremockStub), &stub))
+	assert.Equal(t, "POST", stub.Request.Method)
+	assert.Equal(t, seedPath, stub.Request.URLPath)
+	assert.Equal(t, seedAuth, "Basic "+base64.StdEncoding.EncodeToString([]byte(stub.Request.Auth["username"]+":"+stub.Request.Auth["password"])))
+	assert.Equal(t, 201, stub.Response.Status)
+	assert.JSONEq(t, `{"api_id":"8c77b816-d621-4028-afc8-1aeab1d497a8","error":""}`, stub.Response.Body)
+	assert.Contains(t, strings.Join(wiremockArgs(64), " "), "--no-request-journal")
+	assert.Contains(t, strings.Join(wiremockArgs(64), " "), "--container-threads 128")
+	assert.Contains(t, strings.Join(wiremockArgs(2), " "), "--container-threads 25", "never fewer than its default")
+
+	w, err := findWireMock("off", nil)
+	require.NoError(t, err)
+	assert.Nil(t, w)
+	_, err = findWireMock("sometimes", nil)
+	assert.ErrorContains(t, err, "want auto, off or install")
 }

@@ -48,6 +48,12 @@ type target struct {
 	ok func(status int) bool
 	// startRuns is how many start-up measurements to take.
 	startRuns int
+	// peer marks another mock server (Prism, WireMock): measured beside
+	// phlomock, left out of the long run.
+	peer bool
+	// warmup, when longer than the run's, is this server's warm-up at
+	// each concurrency (a JVM's compiler needs seconds of load).
+	warmup time.Duration
 }
 
 // A proc is a started server.

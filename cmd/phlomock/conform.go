@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,8 @@ type conformFlags struct {
 	concurrency               int
 	scenarios                 stringList
 	waive                     stringList
+	seed                      string
+	maxExamples               int
 }
 
 // stringList is a repeatable flag.
@@ -43,7 +46,7 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-const conformUsage = `usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--report text|json] [--junit FILE] [--html FILE]
+const conformUsage = `usage: phlomock conform [--target URL --auth-id ID --auth-token TOKEN] [--phlo-id P --node-id N] [--scenario NAME|FILE] [--live] [--seed N] [--max-examples N] [--report text|json] [--junit FILE] [--html FILE]
 
 Runs the conformance suite. Without --target it judges an in-process fake (every case, live
 ones included), then each scenario's interactions (--scenario; default: every built-in)
@@ -74,6 +77,8 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with what was sent and received and a curl command that replays it")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions: a built-in name or a YAML file (repeatable). Without --target: after the generated cases, against the in-process fake serving it alone (default: every built-in); with --target: instead of the generated cases")
+	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the generated cases (default: a fresh one); every report prints it, and the same seed draws the same cases (env PHLOMOCK_SEED)")
+	fs.IntVar(&f.maxExamples, "max-examples", contract.DefaultMaxExamples, "bound on the random part of the generated cases (0: none); the coverage part, every constraint of the contract, always runs")
 	fs.Var(&f.waive, "waive", "a violation code that does not fail a case (repeatable), e.g. error-field-unnamed; waived violations stay in the report (docs/conformance.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -92,6 +97,20 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if f.concurrency < 1 {
 		return usageError("conform: --concurrency must be at least 1")
+	}
+	if f.maxExamples < 0 {
+		return usageError(fmt.Sprintf("conform: --max-examples %d: want 0 or more", f.maxExamples))
+	}
+	gen := contract.GenerateOptions{Seed: uint64(time.Now().UnixNano()) % 1_000_000_000, MaxExamples: f.maxExamples}
+	if f.maxExamples == 0 {
+		gen.MaxExamples = -1
+	}
+	if f.seed != "" {
+		n, err := strconv.ParseUint(f.seed, 10, 64)
+		if err != nil {
+			return usageError(fmt.Sprintf("conform: --seed %q: want a whole number (the seed a report printed)", f.seed))
+		}
+		gen.Seed = n
 	}
 	var waive []contract.Code
 	for _, w := range f.waive {
@@ -118,9 +137,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	target := contract.Target{BaseURL: f.target, AuthID: f.authID, AuthToken: f.authToken, PhloID: f.phloID, NodeID: f.nodeID, MemberAddress: f.member}
 	var rep *contract.Report
 	if f.target == "" {
-		rep, err = conformInProcess(ctx, spec, target, f.concurrency, waive, ss)
+		rep, err = conformInProcess(ctx, spec, target, gen, f.concurrency, waive, ss)
 	} else {
-		rep, err = conformTarget(ctx, spec, target, f, waive, ss, stderr)
+		rep, err = conformTarget(ctx, spec, target, gen, f, waive, ss, stderr)
 	}
 	if err != nil {
 		return err
@@ -159,14 +178,14 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // interactions when --scenario is given (a scenario bends the contract on
 // purpose, so they replace the generated cases; the target must serve
 // them), else the cases generated from the spec.
-func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target, f conformFlags, waive []contract.Code, ss []*scenarios.Scenario, stderr io.Writer) (*contract.Report, error) {
+func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target, gen contract.GenerateOptions, f conformFlags, waive []contract.Code, ss []*scenarios.Scenario, stderr io.Writer) (*contract.Report, error) {
 	if target.AuthID == "" || target.AuthToken == "" {
 		return nil, usageError("conform: --target needs --auth-id and --auth-token (or PHLOMOCK_AUTH_ID and PHLOMOCK_AUTH_TOKEN)")
 	}
 	var cases []contract.Case
 	var err error
 	if len(ss) == 0 {
-		cases, err = contract.Generate(spec, contract.GenerateOptions{})
+		cases, err = contract.Generate(spec, gen)
 	}
 	for _, sc := range ss {
 		var cs []contract.Case
@@ -187,7 +206,7 @@ func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target
 		}
 		fmt.Fprintf(stderr, "phlomock conform: WARNING: --live sends %d requests to %s that may place real calls and bill account %s\n", n, f.target, target.AuthID)
 	}
-	runner := &contract.Runner{Spec: spec, Target: target, Live: f.live, Concurrency: f.concurrency, Waive: waive}
+	runner := &contract.Runner{Spec: spec, Target: target, Live: f.live, Concurrency: f.concurrency, Waive: waive, Seed: gen.Seed}
 	rep, err := runner.Run(ctx, cases)
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
@@ -200,7 +219,7 @@ func conformTarget(ctx context.Context, spec *openapi3.T, target contract.Target
 // each scenario's interactions, in order, with that scenario alone active
 // on a freshly reset fake (rule counters, simulated calls and journal), as
 // its file describes them. Nothing can dial a phone here: every case runs.
-func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Target, concurrency int, waive []contract.Code, ss []*scenarios.Scenario) (*contract.Report, error) {
+func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Target, gen contract.GenerateOptions, concurrency int, waive []contract.Code, ss []*scenarios.Scenario) (*contract.Report, error) {
 	if target.AuthID == "" && target.AuthToken == "" {
 		target.AuthID, target.AuthToken = mockserver.DefaultAuthID, mockserver.DefaultAuthToken
 	}
@@ -211,7 +230,7 @@ func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Tar
 		sc    *scenarios.Scenario // nil: the generated cases
 		cases []contract.Case
 	}
-	generated, err := contract.Generate(spec, contract.GenerateOptions{})
+	generated, err := contract.Generate(spec, gen)
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}
@@ -230,9 +249,10 @@ func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Tar
 	}
 	defer fake.stop()
 	target.BaseURL = fake.url
-	runner := &contract.Runner{Spec: spec, Target: target, Live: true, Concurrency: concurrency, Waive: waive}
+	runner := &contract.Runner{Spec: spec, Target: target, Live: true, Concurrency: concurrency, Waive: waive, Seed: gen.Seed}
 	start := time.Now()
-	rep := &contract.Report{}
+	// The in-process fake is gone when the report is read: replay against `phlomock serve`.
+	rep := &contract.Report{Seed: gen.Seed, ReplayBase: "http://127.0.0.1:8080"}
 	for _, b := range batches {
 		var active []*scenarios.Scenario
 		if b.sc != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
 	"github.com/phlomock/phlomock/mockserver/mpc"
@@ -120,6 +121,7 @@ func (m *Main) runServe(ctx context.Context, args []string, stdout, stderr io.Wr
 	f.server.SetReady(false)
 	logger.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", c.shutdownTimeout))
 	err = l.shutdown(c.shutdownTimeout)
+	closeCallbacks(f.callbacks, logger)
 	f.closeJournal(logger)
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -192,6 +194,9 @@ type serveFake struct {
 	// journal is the shared journal with a store (nil in memory): closed
 	// at shutdown, after the last request, to write its queue.
 	journal *redisstore.Journal
+	// callbacks sends the event callbacks: closed at shutdown, after the
+	// last request, to send its queue.
+	callbacks *callbacks.Dispatcher
 	// banner names the API served and credentials what it accepts, for the
 	// start-up line (spec.go).
 	banner      string
@@ -227,12 +232,21 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 	opts.AnswerExamples, opts.APIToken = !phlo, c.authToken
 	m := metrics.New()
 	opts.Observer = m
+	cbConfig, err := c.callbacks.config(logger)
+	if err != nil {
+		return nil, &exitError{code: 2, err: err} // checked by parseServeFlags
+	}
+	directorOpts.Callbacks = callbacks.New(cbConfig)
 	fake, journal, err := redisstore.NewServer(store, doc, directorOpts, opts)
 	if err != nil {
+		_ = directorOpts.Callbacks.Close(context.Background())
 		return nil, &exitError{code: 2, err: err}
 	}
 	built := false
 	defer func() {
+		if !built {
+			_ = directorOpts.Callbacks.Close(context.Background()) // nothing queued: no request was served
+		}
 		if !built && journal != nil {
 			_ = journal.Close(context.Background()) // nothing queued: no request was served
 		}
@@ -258,7 +272,7 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store) (*serv
 	}
 	f := &serveFake{server: fake.API, director: fake.Director, api: api, admin: fake.AdminToken(c.adminToken, m.Route()), metrics: m, watched: watched,
 		banner: servedAPI(doc, phlo), credentials: func(id, token string) string { return credentialsNote(doc, phlo, id, token) },
-		journal: journal}
+		journal: journal, callbacks: directorOpts.Callbacks}
 	built = true
 	return f, nil
 }

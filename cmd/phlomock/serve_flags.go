@@ -72,6 +72,7 @@ type serveConfig struct {
 	adminHosts          string
 	adminOrigins        string
 	store, storePrefix  string
+	callbacks           callbackFlags
 }
 
 // envList is a repeatable flag whose default comes from a comma-separated
@@ -146,6 +147,9 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	str(&c.store, "store", "STORE", "memory", "where the fake's state lives: memory, or redis://[user:password@]HOST:PORT/DB (rediss:// for TLS); with redis, /readyz follows the store and replicas share the simulated calls, the rules' counters, the scenarios and the journal (docs/store.md)")
 	str(&c.storePrefix, "store-prefix", "STORE_PREFIX", redisstore.DefaultPrefix, "prefix of the fake's keys in a --store redis://..., so several fakes share one Redis")
 	if err := c.limits.register(fs); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.callbacks.register(fs); err != nil {
 		errs = append(errs, err)
 	}
 	return fs, c, errors.Join(errs...)
@@ -245,6 +249,9 @@ func (c *serveConfig) check() error {
 		errs = append(errs, err)
 	}
 	if err := c.checkStore(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.callbacks.config(nil); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := newLogger(io.Discard, c.logFormat, c.logLevel); err != nil {

@@ -1,16 +1,14 @@
 package metrics
 
 import (
-	"maps"
+	"bytes"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mpc"
@@ -32,55 +30,34 @@ var StoreBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01
 // mockserver.Observer (Options.Observer); Watch gives them what is read at
 // scrape time once the fake is built; Handler serves them.
 type Metrics struct {
-	reg          *prometheus.Registry
-	requests     *prometheus.CounterVec
-	latency      *prometheus.HistogramVec
-	storeLatency *prometheus.HistogramVec
-	storeErrors  *prometheus.CounterVec
-	mu           sync.Mutex // held to add to series
-	series       atomic.Pointer[map[seriesKey]*series]
+	requests vec[seriesKey, series]
+	latency  vec[string, histogram] // by operation
+	storeLat vec[string, histogram] // by command
+	storeErr vec[string, atomic.Uint64]
+	src      atomic.Pointer[Sources]
 }
 
-// New makes the metrics of one fake, on a registry of their own with the
-// Go runtime's and the process's collectors (memory, CPU, file
-// descriptors).
+// New makes the metrics of one fake. Nothing is registered anywhere: the
+// counters are the fake's own, and Handler writes them with the Go
+// runtime's and the process's figures when scraped.
 func New() *Metrics {
-	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "phlomock_requests_total",
-			Help: "Requests the fake answered, by operation id (empty: no operation matched), status and scenario (empty: the spec answered, no scenario rule).",
-		}, []string{"operation", "status", "scenario"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "phlomock_request_duration_seconds",
-			Help:    "Time from a request's arrival to its answer being written, scenario delays included, by operation id.",
-			Buckets: RequestBuckets,
-		}, []string{"operation"}),
-		storeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "phlomock_store_duration_seconds",
-			Help:    "Round trips to the Redis store, by command (pipeline: a pipeline or transaction sent at once), errors included.",
-			Buckets: StoreBuckets,
-		}, []string{"command"}),
-		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "phlomock_store_errors_total",
-			Help: "Round trips to the Redis store that failed (unreachable, timed out, refused), by command. A missing key is not an error.",
-		}, []string{"command"}),
-	}
-	m.series.Store(&map[seriesKey]*series{})
-	m.reg.MustRegister(m.requests, m.latency, m.storeLatency, m.storeErrors,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := &Metrics{}
+	m.latency.newT = func() *histogram { return newHistogram(RequestBuckets) }
+	m.storeLat.newT = func() *histogram { return newHistogram(StoreBuckets) }
+	m.storeErr.newT = func() *atomic.Uint64 { return new(atomic.Uint64) }
+	m.requests.newT = func() *series { return new(series) }
 	return m
 }
 
 // Observe counts and times one exchange: mockserver.Observer.
 func (m *Metrics) Observe(e *mockserver.Entry) {
 	k := seriesKey{operation: e.OperationID, scenario: e.Scenario, status: e.Status}
-	s := (*m.series.Load())[k]
+	s := m.requests.find(k)
 	if s == nil {
-		s = m.newSeries(k)
+		s = m.requests.add(k, func(s *series) { s.latency = m.latency.get(k.operation) })
 	}
-	s.requests.Inc()
-	s.latency.Observe(e.Duration.Seconds())
+	s.requests.Add(1)
+	s.latency.observe(e.Duration.Seconds())
 }
 
 // seriesKey names the series an exchange is counted in.
@@ -89,39 +66,19 @@ type seriesKey struct {
 	status              int
 }
 
-// series are the counter and histogram of one seriesKey, looked up once:
-// WithLabelValues hashes and validates its labels on every call, which
-// took two thirds of Observe's time (BenchmarkObserve).
+// series are the counter of one seriesKey and the histogram of its
+// operation, looked up once per exchange.
 type series struct {
-	requests prometheus.Counter
-	latency  prometheus.Observer
-}
-
-// newSeries adds k's series to the ones Observe finds without a lock: the
-// map is copied on write, and writes are rare (a label set seen for the
-// first time).
-func (m *Metrics) newSeries(k seriesKey) *series {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old := *m.series.Load()
-	if s := old[k]; s != nil {
-		return s
-	}
-	status := strconv.Itoa(k.status)
-	s := &series{requests: m.requests.WithLabelValues(k.operation, status, k.scenario), latency: m.latency.WithLabelValues(k.operation)}
-	next := make(map[seriesKey]*series, len(old)+1)
-	maps.Copy(next, old)
-	next[k] = s
-	m.series.Store(&next)
-	return s
+	requests atomic.Uint64
+	latency  *histogram
 }
 
 // ObserveStore counts and times one round trip to the store: a
 // redisstore.Observer (Store.Observe(m.ObserveStore)).
 func (m *Metrics) ObserveStore(command string, took time.Duration, err error) {
-	m.storeLatency.WithLabelValues(command).Observe(took.Seconds())
+	m.storeLat.get(command).observe(took.Seconds())
 	if err != nil {
-		m.storeErrors.WithLabelValues(command).Inc()
+		m.storeErr.get(command).Add(1)
 	}
 }
 
@@ -145,31 +102,21 @@ type Sources struct {
 	Store, StorePrefix string
 }
 
-// Watch registers what is read at scrape time. Call it once, before
-// serving Handler.
-func (m *Metrics) Watch(src Sources) {
-	m.reg.MustRegister(&scrape{src: src})
-	if src.Store != "" {
-		info := prometheus.NewGauge(prometheus.GaugeOpts{
-			Name:        "phlomock_store_info",
-			Help:        "Where the fake keeps its state: the store's URL without its password, and the key prefix. Always 1.",
-			ConstLabels: prometheus.Labels{"store": src.Store, "prefix": src.StorePrefix},
-		})
-		info.Set(1)
-		m.reg.MustRegister(info)
-	}
-}
+// Watch sets what is read at scrape time. Call it once, before serving
+// Handler.
+func (m *Metrics) Watch(src Sources) { m.src.Store(&src) }
 
-// Handler serves the metrics in Prometheus's text format (or OpenMetrics
-// when the scraper asks for it). An error gathering one metric is served
-// with the others, not instead of them.
+// Handler serves the metrics in Prometheus's text format (version 0.0.4),
+// which every Prometheus and OpenMetrics scraper reads.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true})
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		var b bytes.Buffer
+		m.WriteText(&b)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+		w.Write(b.Bytes())
+	})
 }
-
-// Gatherer is the metrics' registry, for tests and for serving them
-// another way.
-func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
 
 // Route is GET /metrics at the root of the control plane's own port (and
 // PREFIX/metrics under --admin-prefix), behind the control plane's token
@@ -179,76 +126,81 @@ func (m *Metrics) Route() mockserver.AdminRoute {
 	return mockserver.AdminRoute{Name: "metrics", Method: http.MethodGet, Path: "/metrics", Root: true, Handler: m.Handler()}
 }
 
-var (
-	journalEntriesDesc = prometheus.NewDesc("phlomock_journal_entries", "Exchanges the journal holds now (at most --journal-size).", nil, nil)
-	journalBytesDesc   = prometheus.NewDesc("phlomock_journal_bytes", "Bytes of request bodies and answers the journal holds now (each at most --journal-body-limit), without headers and bookkeeping.", nil, nil)
-	callsDesc          = prometheus.NewDesc("phlomock_calls", "Simulated multi-party calls the fake holds, by whether someone is on them (live) or everyone left (ended).", []string{"state"}, nil)
-	journalDroppedDesc = prometheus.NewDesc("phlomock_journal_dropped_total", "Journal entries not written to the shared store because the queue to it was full (the store down or slower than the requests): this process's journal still has them.", nil, nil)
-	readyDesc          = prometheus.NewDesc("phlomock_ready", "1 when /readyz answers 200, 0 when it answers 503 (shutting down, or the store is unreachable).", nil, nil)
-)
-
-// scrape reads the Sources when Prometheus scrapes, and only then.
-type scrape struct{ src Sources }
-
-func (s *scrape) Describe(ch chan<- *prometheus.Desc) {
-	if s.src.Journal != nil {
-		ch <- journalEntriesDesc
-		ch <- journalBytesDesc
-	}
-	if s.src.JournalDropped != nil {
-		ch <- journalDroppedDesc
-	}
-	if s.src.Calls != nil {
-		ch <- callsDesc
-	}
-	if s.src.Ready != nil {
-		ch <- readyDesc
-	}
+// A vec is a family's series by label values, found without a lock: the
+// map is copied on write, and writes are rare (a label set seen for the
+// first time).
+type vec[K comparable, T any] struct {
+	mu   sync.Mutex // held to add a series
+	m    atomic.Pointer[map[K]*T]
+	newT func() *T
 }
 
-func (s *scrape) Collect(ch chan<- prometheus.Metric) {
-	if s.src.Journal != nil {
-		entries := s.src.Journal.Entries(mockserver.Filter{})
-		var bytes int
-		for _, e := range entries {
-			bytes += len(e.Body) + len(e.BodyBase64) + len(e.Answer)
-		}
-		ch <- prometheus.MustNewConstMetric(journalEntriesDesc, prometheus.GaugeValue, float64(len(entries)))
-		ch <- prometheus.MustNewConstMetric(journalBytesDesc, prometheus.GaugeValue, float64(bytes))
+func (v *vec[K, T]) find(k K) *T {
+	if p := v.m.Load(); p != nil {
+		return (*p)[k]
 	}
-	if s.src.JournalDropped != nil {
-		ch <- prometheus.MustNewConstMetric(journalDroppedDesc, prometheus.CounterValue, float64(s.src.JournalDropped()))
-	}
-	if s.src.Calls != nil {
-		var live, ended int
-		for _, c := range s.src.Calls() {
-			if isLive(c) {
-				live++
-			} else {
-				ended++
-			}
-		}
-		ch <- prometheus.MustNewConstMetric(callsDesc, prometheus.GaugeValue, float64(live), "live")
-		ch <- prometheus.MustNewConstMetric(callsDesc, prometheus.GaugeValue, float64(ended), "ended")
-	}
-	if s.src.Ready != nil {
-		v := 0.0
-		if s.src.Ready() {
-			v = 1
-		}
-		ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, v)
-	}
+	return nil
 }
 
-// isLive: someone is on the call, or a warm transfer is pending.
-func isLive(c mpc.Snapshot) bool {
-	if c.Transfer != nil {
-		return true
+func (v *vec[K, T]) get(k K) *T {
+	if s := v.find(k); s != nil {
+		return s
 	}
-	for _, m := range c.Members {
-		if m.State != mpc.Disconnected {
-			return true
+	return v.add(k, nil)
+}
+
+// add makes k's series (init completes it before anyone else sees it),
+// unless another goroutine just did.
+func (v *vec[K, T]) add(k K, init func(*T)) *T {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var old map[K]*T
+	if p := v.m.Load(); p != nil {
+		old = *p
+	}
+	if s := old[k]; s != nil {
+		return s
+	}
+	s := v.newT()
+	if init != nil {
+		init(s)
+	}
+	next := make(map[K]*T, len(old)+1)
+	for k, s := range old {
+		next[k] = s
+	}
+	next[k] = s
+	v.m.Store(&next)
+	return s
+}
+
+// snapshot is the family's series now.
+func (v *vec[K, T]) snapshot() map[K]*T {
+	if p := v.m.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// A histogram counts observations in cumulative buckets, as Prometheus's
+// do: an observation equal to a bound is in that bound's bucket.
+type histogram struct {
+	bounds  []float64
+	counts  []atomic.Uint64 // one per bound, then +Inf; not cumulative
+	sumBits atomic.Uint64   // math.Float64bits of the sum
+}
+
+func newHistogram(bounds []float64) *histogram {
+	return &histogram{bounds: bounds, counts: make([]atomic.Uint64, len(bounds)+1)}
+}
+
+func (h *histogram) observe(v float64) {
+	i, _ := slices.BinarySearch(h.bounds, v)
+	h.counts[i].Add(1)
+	for {
+		old := h.sumBits.Load()
+		if h.sumBits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			return
 		}
 	}
-	return false
 }

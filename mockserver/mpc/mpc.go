@@ -158,6 +158,25 @@ type Result struct {
 	// Completed is set when the action completed a pending warm transfer,
 	// Aborted when it cancelled one.
 	Completed, Aborted bool
+	// Changes are the members whose state the action changed, in the
+	// order of their first arrival on the call: what an observer of the
+	// call (the event callbacks) reports.
+	Changes []Change
+	// Present is how many members are on the call after the action (not
+	// disconnected): 0 when the last one left.
+	Present int
+}
+
+// A Change is one member's state before and after an action. From is ""
+// for a member who was never on the call.
+type Change struct {
+	// Index is the member's place in the order of first arrival, from 0:
+	// the same for a member however often it leaves and comes back.
+	Index   int    `json:"index"`
+	Address string `json:"address"`
+	Role    Role   `json:"role"`
+	From    State  `json:"from"`
+	To      State  `json:"to"`
 }
 
 // Snapshot is the state of a call at one sequence number.
@@ -239,9 +258,26 @@ func (c *CallState) Apply(a Action) (Result, error) {
 // applyLocked is Apply with c.mu held: the action, its sequence number and
 // its log entry.
 func (c *CallState) applyLocked(a Action) (Result, error) {
+	before := make([]State, len(c.members))
+	for i := range c.members {
+		before[i] = c.members[i].State
+	}
 	res, err := c.apply(a)
 	if err != nil {
 		return Result{}, err
+	}
+	for i := range c.members {
+		var was State
+		if i < len(before) {
+			was = before[i]
+		}
+		m := c.members[i]
+		if m.State != was {
+			res.Changes = append(res.Changes, Change{Index: i, Address: m.Address, Role: m.Role, From: was, To: m.State})
+		}
+		if m.State != Disconnected {
+			res.Present++
+		}
 	}
 	c.seq++
 	res.Seq = c.seq

@@ -110,12 +110,29 @@ func TestAllowedTransitions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := setup(t, tt.from)
-			before := c.Snapshot().Seq
+			was := c.Snapshot()
 			got, err := c.Apply(tt.action)
 			require.NoError(t, err)
-			tt.result.Seq = before + 1
+			tt.result.Seq = was.Seq + 1
+			tt.result.Changes, tt.result.Present = got.Changes, got.Present // checked below, against the states
 			assert.Equal(t, tt.result, got)
 			snap := c.Snapshot()
+			var changes []Change
+			present := 0
+			for i, m := range snap.Members {
+				if m.State != Disconnected {
+					present++
+				}
+				var from State
+				if i < len(was.Members) {
+					from = was.Members[i].State
+				}
+				if from != m.State {
+					changes = append(changes, Change{Index: i, Address: m.Address, Role: m.Role, From: from, To: m.State})
+				}
+			}
+			assert.Equal(t, changes, got.Changes, "changes of %s", tt.action.Kind)
+			assert.Equal(t, present, got.Present, "members present after %s", tt.action.Kind)
 			assert.Equal(t, members(t, tt.want), snap.Members, "members after %s", tt.action.Kind)
 			assert.Equal(t, tt.transfer, snap.Transfer)
 		})

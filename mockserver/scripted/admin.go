@@ -31,7 +31,7 @@ const MaxUploadBytes = 1 << 20
 //
 // This is the one list of them; docs/control-plane.md documents each.
 func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRoute {
-	return []mockserver.AdminRoute{
+	return append([]mockserver.AdminRoute{
 		{Name: "journal.list", Method: "GET", Path: "/journal", Query: journalQuery, Handler: journalHandler(journal)},
 		{Name: "scenarios.list", Method: "GET", Path: "/scenarios", Handler: http.HandlerFunc(d.getScenarios)},
 		{Name: "scenarios.activate", Method: "PUT", Path: "/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
@@ -47,14 +47,14 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 		// page asks for the token and sends it with each request it makes.
 		{Name: "ui", Method: "GET", Path: "/ui/", Subtree: true, Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
 		{Name: "ui.index", Method: "GET", Path: "/ui", Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
-	}
+	}, d.callbackRoutes()...)
 }
 
 // AdminPrefix serves the API and, under prefix, the control plane with
 // every route, and extra ones (GET /metrics), on one port
 // (mockserver.Server.AdminPrefix): for `phlomock serve --admin-prefix`.
 func (s *Server) AdminPrefix(prefix, token string, extra ...mockserver.AdminRoute) (http.Handler, error) {
-	return s.API.AdminPrefix(prefix, token, append(s.Director.AdminRoutes(s.Journal), extra...)...)
+	return s.API.AdminPrefix(prefix, token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
 }
 
 // AdminToken is Admin behind Authorization: Bearer token, but for the
@@ -65,7 +65,7 @@ func (s *Server) AdminToken(token string, extra ...mockserver.AdminRoute) http.H
 	if token == "" && len(extra) == 0 {
 		return s.Admin
 	}
-	return s.API.AdminHandlerToken(token, append(s.Director.AdminRoutes(s.Journal), extra...)...)
+	return s.API.AdminHandlerToken(token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
 }
 
 // UploadTypes are the media types POST /__admin/scenarios takes: YAML, and

@@ -18,6 +18,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mpc"
 	"github.com/phlomock/phlomock/scenarios"
@@ -66,12 +67,18 @@ type Options struct {
 	// (redisstore.CallStore) makes their calls one fake's: an action on
 	// any replica sees the actions of all, and its errors answer 503.
 	Calls CallStore
+	// Sessions bound the sessions of a Server (NewServer): how many, their
+	// TTL and journals.
+	Sessions SessionOptions
 	// Counters keeps the hits of the rules that count (times, sequences).
 	// Nil: in this process. A store shared by several replicas
 	// (redisstore.CounterStore) makes their counts one fake's, `times: 2`
 	// two answers in all; each hit of such a rule is a round trip, and its
 	// errors answer 503.
 	Counters CounterStore
+	// Callbacks sends the event callbacks of the simulated calls (package
+	// callbacks); the caller starts and closes it. Nil: none are sent.
+	Callbacks *callbacks.Dispatcher
 }
 
 // A CounterStore keeps the hits of the rules of sets of scenarios where
@@ -127,7 +134,9 @@ type Director struct {
 	opts Options
 	// explicit: Options.Accounts was given, and wins over the scenarios'.
 	explicit bool
-	active   atomic.Pointer[set]
+	// own is a session's account (Sessions), accepted before any other.
+	own    account
+	active atomic.Pointer[set]
 	// byName holds a compiled set per loaded scenario and per built-in
 	// named so far (see named), for HeaderScenario. Copied on write.
 	byName atomic.Pointer[map[string]*set]
@@ -158,6 +167,10 @@ type set struct {
 	phlos      map[string]mockserver.Phlo
 	nodes      map[[2]string]mockserver.Node
 	pin        atomic.Pointer[pinned] // the set's State, made at its first request
+	// cbNodes are the world's callback targets by (PHLO, node), cbFaults
+	// the scenarios' callback faults (callbacks.go).
+	cbNodes  map[[2]string]cbNode
+	cbFaults []callbacks.Fault
 }
 
 // New returns a Director with the given scenarios active (none: an empty
@@ -261,6 +274,7 @@ func compileWith(ss []*scenarios.Scenario, known scenarios.KnownOperations, stor
 		st.counter = counters.Counter(st.countScope)
 	}
 	w := engine.World()
+	compileCallbacks(st, w, ss)
 	for _, a := range w.Accounts {
 		st.accounts[a.AuthID] = a.AuthToken
 	}
@@ -581,6 +595,9 @@ func (d *Director) rewind() {
 	for _, st := range *d.byName.Load() {
 		reset(st)
 	}
+	if d.opts.Callbacks != nil {
+		d.opts.Callbacks.Rewind(d.own.session)
+	}
 }
 
 // Calls returns the state of the active set's simulated calls, nil when no
@@ -597,9 +614,25 @@ func (d *Director) Calls(ctx context.Context) ([]mpc.Snapshot, error) {
 // Stateful reports whether the active set simulates calls.
 func (d *Director) Stateful() bool { return d.active.Load().calls != nil }
 
-// token: Options.Accounts when given, then the active scenarios' accounts
-// (then the default account).
+// An account is an Auth ID and its token; session names the session it is
+// the account of.
+type account struct{ id, token, session string }
+
+// Account is the Director's own account when it is a session's (Sessions):
+// its Auth ID, Auth Token and session id; ok is false for the default
+// session's Director, whose requests use the accounts it accepts
+// (Options.Accounts, the scenarios'). A callback of a session is signed
+// with this token.
+func (d *Director) Account() (authID, token, session string, ok bool) {
+	return d.own.id, d.own.token, d.own.session, d.own.id != ""
+}
+
+// token: the session's own account, Options.Accounts when given, then the
+// active scenarios' accounts (then the default account).
 func (d *Director) token(st *set, authID string) (string, bool) {
+	if d.own.id != "" && authID == d.own.id {
+		return d.own.token, true
+	}
 	if d.explicit {
 		if t, ok := d.opts.Accounts.Token(authID); ok {
 			return t, true
@@ -705,6 +738,9 @@ func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange
 			return out, true
 		}
 		out.CallSeq = res.Seq
+		if !ex.DryRun {
+			d.notify(st, ex, action, res)
+		}
 		return out, true
 	}
 	// A rule with no status answered (latency, headers); else out, when

@@ -32,6 +32,20 @@
 // Pattern (POST /__admin/verify, WireMock's verification), and the
 // dashboard (package mockserver/dashboard) at /__admin/ui/.
 //
+// Sessions (sessions.go, sessions_admin.go): each test may have a fake of
+// its own inside the shared one. NewServer's Store is Sessions: a request
+// whose account is a session's (Auth ID "MASN" and the session id), or that
+// names one in the X-Phlomock-Session header, is served by that session's
+// own Director (scenarios, uploads, rule counters, calls) and journaled in
+// its own journal; every other request by the default session, the
+// Director NewServer returns, as without sessions. The control plane's
+// routes act on the session that ?session=ID or the header names (POST
+// /__admin/sessions creates one with a fresh account, DELETE ends it, a TTL
+// without requests ends it too); a session that is not live is refused
+// with a 4xx naming it, never served by the default session. A session's
+// account is what its callbacks are signed with: Director.Account on the
+// session's Director, or Sessions.Account(id).
+//
 // It reads no files, flags or environment: cmd/phlomock parses the files
 // (--scenario, --watch) and hands scenarios over.
 package scripted

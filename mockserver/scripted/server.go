@@ -22,7 +22,11 @@ type Server struct {
 	// calls, verify).
 	Admin http.Handler
 	// Director holds the active scenarios: Activate, Load, Reset, Calls.
+	// It is the default session's.
 	Director *Director
+	// Sessions are the fake's sessions (each a Director and a journal of
+	// its own), and its Store: Create, Get, Delete. Close them with the fake.
+	Sessions *Sessions
 	// Journal is the fake's record of exchanges (API.Journal()).
 	Journal *mockserver.Journal
 }
@@ -49,15 +53,20 @@ func NewServer(doc *openapi3.T, opts Options, fake mockserver.Options, active ..
 	if err != nil {
 		return nil, err
 	}
-	fake.Store = d
+	if opts.Sessions.JournalBodyLimit == 0 {
+		opts.Sessions.JournalBodyLimit = fake.JournalBodyLimit
+	}
+	ss := NewSessions(d, opts.Sessions)
+	fake.Store = ss
 	api, err := mockserver.New(doc, fake)
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
 		API:      api,
-		Admin:    api.AdminHandler(d.AdminRoutes(api.Journal())...),
+		Admin:    api.AdminHandler(ss.AdminRoutes(api.Journal())...),
 		Director: d,
+		Sessions: ss,
 		Journal:  api.Journal(),
 	}, nil
 }

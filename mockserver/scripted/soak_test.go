@@ -85,7 +85,7 @@ func TestSoak(t *testing.T) {
 	kinds := []soakRequest{
 		{name: "get", method: "GET", path: "/v1/phlo/P1", auth: def, want: []int{200}, marked: true},
 		{name: "hold", method: "POST", path: member, body: `{"action":"hold"}`, auth: def, want: []int{201}, marked: true},
-		{name: "run", method: "POST", path: "/v1/account/MA/phlo/P1", body: `{"x":1}`, auth: def, want: []int{201}},
+		{name: "run", method: "POST", path: "/v1/account/MAPHLOMOCKDEFAULT001/phlo/P1", body: `{"x":1}`, auth: def, want: []int{201}},
 		{name: "get with the scenario's account", method: "GET", path: "/v1/phlo/P1", auth: basic("MAsoak-a", "token-soak-a"), want: []int{200, 401}, marked: true},
 		{name: "malformed", method: "POST", path: member, body: `{"action":`, auth: def, want: []int{400}},
 		{name: "duplicate key", method: "POST", path: member, body: `{"action":"hold","action":"hold"}`, auth: def, want: []int{400}},

@@ -1,0 +1,440 @@
+package scripted
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/phlomock/phlomock/mockserver"
+)
+
+// HeaderSession selects the session a request belongs to, on the API (with
+// any account the fake accepts) and on the control plane (as ?session=ID).
+const HeaderSession = "X-Phlomock-Session"
+
+// The bounds of sessions when SessionOptions leaves them 0.
+const (
+	DefaultMaxSessions        = 1000
+	DefaultSessionTTL         = 10 * time.Minute
+	DefaultSessionJournalSize = 1000
+	// MaxSessionTTL is the longest TTL a session may ask for.
+	MaxSessionTTL = 24 * time.Hour
+)
+
+// SessionOptions bound the sessions of a Director (Options.Sessions). The
+// zero value works: DefaultMaxSessions live sessions, each ending after
+// DefaultSessionTTL without a request, each journal DefaultSessionJournalSize
+// exchanges.
+type SessionOptions struct {
+	// Max is the number of live sessions: creating one more is refused
+	// (ErrTooManySessions). 0: DefaultMaxSessions; negative: no session
+	// can be created.
+	Max int
+	// TTL is how long a session lives without a request (API or control
+	// plane) when its creator does not say. 0: DefaultSessionTTL.
+	TTL time.Duration
+	// JournalSize is the number of exchanges each session's journal keeps.
+	// 0: DefaultSessionJournalSize.
+	JournalSize int
+	// JournalBodyLimit is mockserver.Options.JournalBodyLimit, for the
+	// sessions' journals.
+	JournalBodyLimit int
+	// Now is the clock TTLs are measured with. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Errors of Sessions.
+var (
+	// ErrUnknownSession is wrapped by the errors naming a session that
+	// ended or never existed.
+	ErrUnknownSession = errors.New("unknown session")
+	// ErrTooManySessions: SessionOptions.Max sessions are live.
+	ErrTooManySessions = errors.New("too many sessions")
+	// ErrBadTTL: a TTL out of 1s..MaxSessionTTL.
+	ErrBadTTL = errors.New("bad session ttl")
+)
+
+// A Session is one test's fake inside the shared one: its own account,
+// scenarios, counters, calls and journal. Its fields never change.
+type Session struct {
+	ID        string        `json:"id"`
+	AuthID    string        `json:"auth_id"`
+	AuthToken string        `json:"auth_token"`
+	TTL       time.Duration `json:"-"`
+	Created   time.Time     `json:"created"`
+
+	director *Director
+	journal  *mockserver.Journal
+	used     atomic.Int64 // the coarse clock (Sessions.now) at its last request
+	ended    atomic.Bool
+
+	routesOnce sync.Once
+	routes     map[string]http.Handler // its control plane, by route name
+}
+
+// Director is the session's: its scenarios, counters and calls.
+func (s *Session) Director() *Director { return s.director }
+
+// Journal is the session's journal.
+func (s *Session) Journal() *mockserver.Journal { return s.journal }
+
+// Sessions are the sessions of one fake beside its default session (the
+// Director it is built on, which answers every request that names no
+// session, exactly as without sessions). It is the fake's Store: a request
+// belongs to the session whose account it authenticates with, or that its
+// X-Phlomock-Session header names; the session's Director serves it and its
+// journal keeps it. Safe for concurrent use.
+type Sessions struct {
+	def  *Director
+	opts SessionOptions
+
+	// byID holds the live sessions; live counts them, so that with none a
+	// request costs an atomic load.
+	byID sync.Map // string -> *Session
+	live atomic.Int64
+	now  atomic.Int64 // a coarse clock, in seconds: Sweep's
+
+	mu       sync.Mutex // serialises Create, the ends and the sweep's start
+	ended    endedLog
+	sweeping bool
+	closed   bool
+	stop     chan struct{}
+}
+
+// NewSessions returns the sessions of def. While sessions are live, a
+// sweep ends those past their TTL each second; Close stops it.
+func NewSessions(def *Director, opts SessionOptions) *Sessions {
+	if opts.Max == 0 {
+		opts.Max = DefaultMaxSessions
+	}
+	if opts.TTL <= 0 {
+		opts.TTL = DefaultSessionTTL
+	}
+	if opts.JournalSize <= 0 {
+		opts.JournalSize = DefaultSessionJournalSize
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ss := &Sessions{def: def, opts: opts, stop: make(chan struct{})}
+	ss.now.Store(opts.Now().Unix())
+	return ss
+}
+
+// Default is the default session's Director.
+func (ss *Sessions) Default() *Director { return ss.def }
+
+// Close ends every session and stops the sweep; no session can be created
+// after it.
+func (ss *Sessions) Close() {
+	ss.mu.Lock()
+	if !ss.closed {
+		ss.closed = true
+		close(ss.stop)
+	}
+	ss.mu.Unlock()
+	ss.byID.Range(func(_, v any) bool {
+		ss.end(v.(*Session), "the fake closed")
+		return true
+	})
+}
+
+// sweeper runs Sweep each second while sessions are live (started by the
+// first Create after none was).
+func (ss *Sessions) sweeper() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ss.stop:
+			return
+		case <-t.C:
+			ss.Sweep()
+		}
+		ss.mu.Lock()
+		if ss.live.Load() == 0 {
+			ss.sweeping = false
+			ss.mu.Unlock()
+			return
+		}
+		ss.mu.Unlock()
+	}
+}
+
+// Sweep ends the sessions that had no request for their TTL, now (by
+// SessionOptions.Now): the sweep runs it every second.
+func (ss *Sessions) Sweep() {
+	now := ss.opts.Now().Unix()
+	ss.now.Store(now)
+	ss.byID.Range(func(_, v any) bool {
+		s := v.(*Session)
+		if now-s.used.Load() >= int64(s.TTL/time.Second) {
+			ss.end(s, fmt.Sprintf("no request for its ttl of %s", s.TTL))
+		}
+		return true
+	})
+}
+
+// CreateOptions say how a session starts.
+type CreateOptions struct {
+	// TTL: SessionOptions.TTL when 0; from 1s to MaxSessionTTL.
+	TTL time.Duration
+	// Scenarios are activated in the session by name (built-in, or loaded
+	// in the default session), as PUT /__admin/scenarios/active.
+	Scenarios []string
+}
+
+// Create starts a session with a fresh account: Auth ID "MA" and 18
+// capitals or digits ("MASN" and its id), a random Auth Token. It is
+// refused (nothing created) past SessionOptions.Max live sessions
+// (ErrTooManySessions), for a TTL out of bounds (ErrBadTTL) or an unknown
+// scenario (ErrUnknownScenario).
+func (ss *Sessions) Create(o CreateOptions) (*Session, error) {
+	ttl := cmp.Or(o.TTL, ss.opts.TTL)
+	if ttl < time.Second || ttl > MaxSessionTTL {
+		return nil, fmt.Errorf("%w %s: want from 1s to %s", ErrBadTTL, ttl, MaxSessionTTL)
+	}
+	ttl = ttl.Round(time.Second)
+	id := newSessionID()
+	s := &Session{ID: id, AuthID: sessionAuthPrefix + id, AuthToken: newToken(), TTL: ttl, Created: ss.opts.Now().UTC()}
+	d, err := ss.newDirector(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.Scenarios) > 0 {
+		ss.def.mu.Lock()
+		loaded := ss.def.loaded
+		ss.def.mu.Unlock()
+		active, err := lookupIn(loaded, o.Scenarios)
+		if err == nil {
+			err = d.Activate(active...)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.director = d
+	s.journal = mockserver.NewJournal(ss.opts.JournalSize, ss.opts.JournalBodyLimit)
+	s.used.Store(ss.now.Load())
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closed {
+		return nil, errors.New("the fake is closed")
+	}
+	if n := ss.live.Load(); ss.opts.Max < 0 || n >= int64(ss.opts.Max) {
+		return nil, fmt.Errorf("%w: %d sessions are live, the bound (--max-sessions %d): end one (DELETE /__admin/sessions/ID) or let one expire", ErrTooManySessions, n, max(ss.opts.Max, 0))
+	}
+	ss.byID.Store(id, s)
+	ss.live.Add(1)
+	if !ss.sweeping {
+		ss.sweeping = true
+		go ss.sweeper()
+	}
+	ss.def.opts.Logger.Info("session created", slog.String("session", id), slog.Duration("ttl", ttl))
+	return s, nil
+}
+
+// newDirector is the session's Director: the default's accounts, world and
+// operations, its own account first, its scenarios, counters and calls in
+// this process.
+func (ss *Sessions) newDirector(s *Session) (*Director, error) {
+	opts := ss.def.opts
+	opts.Shared, opts.Calls, opts.Counters = nil, nil, nil
+	opts.Logger = opts.Logger.With(slog.String("session", s.ID))
+	if !ss.def.explicit {
+		opts.Accounts = nil
+	}
+	d, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	d.own = account{id: s.AuthID, token: s.AuthToken, session: s.ID}
+	return d, nil
+}
+
+// Get returns the live session of this id; an error wrapping
+// ErrUnknownSession names one that ended or never existed.
+func (ss *Sessions) Get(id string) (*Session, error) {
+	if v, ok := ss.byID.Load(id); ok {
+		if s := v.(*Session); !s.ended.Load() {
+			return s, nil
+		}
+	}
+	return nil, ss.unknown(id)
+}
+
+func (ss *Sessions) unknown(id string) error {
+	if why, ok := ss.ended.why(id); ok {
+		return fmt.Errorf("%w %q: it ended (%s); create another with POST /__admin/sessions", ErrUnknownSession, id, why)
+	}
+	return fmt.Errorf("%w %q: no session has this id (%d live); create one with POST /__admin/sessions", ErrUnknownSession, id, ss.live.Load())
+}
+
+// Delete ends the session of this id (ErrUnknownSession if none is live).
+func (ss *Sessions) Delete(id string) error {
+	s, err := ss.Get(id)
+	if err != nil {
+		return err
+	}
+	ss.end(s, "deleted")
+	return nil
+}
+
+// end ends s, once, and remembers why.
+func (ss *Sessions) end(s *Session, why string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if s.ended.Swap(true) {
+		return
+	}
+	ss.byID.Delete(s.ID)
+	ss.live.Add(-1)
+	ss.ended.add(s.ID, why)
+	if cb := ss.def.opts.Callbacks; cb != nil {
+		cb.Forget(s.ID)
+	}
+	ss.def.opts.Logger.Info("session ended", slog.String("session", s.ID), slog.String("why", why))
+}
+
+// List returns the live sessions, oldest first.
+func (ss *Sessions) List() []*Session {
+	var out []*Session
+	ss.byID.Range(func(_, v any) bool {
+		if s := v.(*Session); !s.ended.Load() {
+			out = append(out, s)
+		}
+		return true
+	})
+	slices.SortFunc(out, func(a, b *Session) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) })
+	return out
+}
+
+// Live is the number of live sessions.
+func (ss *Sessions) Live() int { return int(ss.live.Load()) }
+
+// Account returns the account of the live session of this id: what a
+// callback of the session is signed with (Director.Account says the same
+// from the session's Director).
+func (ss *Sessions) Account(id string) (authID, token string, ok bool) {
+	s, err := ss.Get(id)
+	if err != nil {
+		return "", "", false
+	}
+	return s.AuthID, s.AuthToken, true
+}
+
+// touch marks s used now, writing only when the coarse clock moved (no
+// write, so no cache line bouncing between cores, on most requests).
+func (ss *Sessions) touch(s *Session) {
+	if now := ss.now.Load(); s.used.Load() != now {
+		s.used.Store(now)
+	}
+}
+
+// State implements mockserver.Store: the request's session, by its header
+// or else its account, serves it; with neither (or no session live), the
+// default session. A header or a session account naming a session that is
+// not live is refused: 400, or 401 for the account, naming it.
+func (ss *Sessions) State(r *http.Request) (mockserver.State, error) {
+	if v, ok := r.Header[HeaderSession]; ok && len(v) > 0 {
+		s, err := ss.Get(v[0])
+		if err != nil {
+			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnknownSession, upperFirst(err.Error())+" (header "+HeaderSession+").")
+		}
+		return ss.stateOf(s, r)
+	}
+	if ss.live.Load() == 0 && ss.ended.empty() {
+		return ss.def.State(r)
+	}
+	if id, ok := sessionOfAuth(r.Header.Get("Authorization")); ok {
+		s, err := ss.Get(id)
+		if err != nil {
+			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnauthorized, "Authentication failed: the Auth ID "+sessionAuthPrefix+id+" is the account of session "+id+", which is not live: "+err.Error()+".")
+		}
+		return ss.stateOf(s, r)
+	}
+	return ss.def.State(r)
+}
+
+func (ss *Sessions) stateOf(s *Session, r *http.Request) (mockserver.State, error) {
+	ss.touch(s)
+	st, err := s.director.State(r)
+	st.Journal = s.journal
+	return st, err
+}
+
+// sessionAuthPrefix starts a session account's Auth ID; its id follows.
+const sessionAuthPrefix = "MASN"
+
+// sessionIDLen is the length of a session id: "MASN" and the id are an
+// Auth ID in Plivo's format, "MA" and 18 capitals or digits.
+const sessionIDLen = 16
+
+// sessionOfAuth returns the session id of the Auth ID of a Basic
+// Authorization header, when it is a session account's; it decodes only
+// the Auth ID, on the stack.
+func sessionOfAuth(h string) (string, bool) {
+	const prefix = "Basic "
+	// The Auth ID and its colon are 21 bytes, the first 28 base64 characters.
+	const n = (len(sessionAuthPrefix) + sessionIDLen + 1) / 3 * 4
+	if len(h) < len(prefix)+n || h[:len(prefix)] != prefix {
+		return "", false
+	}
+	var buf [(len(sessionAuthPrefix) + sessionIDLen + 1)]byte
+	if _, err := base64.StdEncoding.Decode(buf[:], []byte(h[len(prefix):len(prefix)+n])); err != nil {
+		return "", false
+	}
+	if string(buf[:len(sessionAuthPrefix)]) != sessionAuthPrefix || buf[len(buf)-1] != ':' {
+		return "", false
+	}
+	return string(buf[len(sessionAuthPrefix) : len(buf)-1]), true
+}
+
+// newSessionID is 16 random capitals or digits (base32: 80 bits).
+func newSessionID() string { return rand.Text()[:sessionIDLen] }
+
+// newToken is an Auth Token as long as Plivo's: 40 capitals or digits.
+func newToken() string { return (rand.Text() + rand.Text())[:40] }
+
+// endedLog remembers why the latest sessions ended, so a request for one
+// says so rather than "unknown": bounded, the oldest forgotten first.
+type endedLog struct {
+	mu      sync.Mutex
+	reasons map[string]string
+	order   []string
+	any     atomic.Bool
+}
+
+const endedLogSize = 4096
+
+func (l *endedLog) add(id, why string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reasons == nil {
+		l.reasons = map[string]string{}
+	}
+	if len(l.order) == endedLogSize {
+		delete(l.reasons, l.order[0])
+		l.order = l.order[1:]
+	}
+	l.reasons[id] = why
+	l.order = append(l.order, id)
+	l.any.Store(true)
+}
+
+func (l *endedLog) why(id string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.reasons[id]
+	return w, ok
+}
+
+func (l *endedLog) empty() bool { return !l.any.Load() }
