@@ -23,6 +23,9 @@ type Credentials struct {
 	Headers []string // canonical names
 	Query   []string
 	Cookies []string
+	// Static are secrets masked in every entry whatever the request
+	// carries (Options.Secrets: the account's token and Basic value).
+	Static []string
 }
 
 // SpecCredentials lists the apiKey locations of doc's security schemes.
@@ -122,7 +125,7 @@ func (c Credentials) redactQuery(raw string) string {
 // token, an answer a template filled with a header), as does the proxy in
 // what it reports.
 func (c Credentials) RequestSecrets(r *http.Request) []string {
-	var out []string
+	out := append([]string(nil), c.Static...)
 	add := func(v string) {
 		if len(v) >= minSecret {
 			out = append(out, v)
@@ -216,5 +219,5 @@ func maskEntry(e *Entry, secrets []string) {
 // masked (a quick test on the request path: most have Basic only).
 func (c Credentials) mayCarrySecrets(r *http.Request) bool {
 	return len(r.Header["Authorization"]) > 0 || len(r.Header["Proxy-Authorization"]) > 0 ||
-		len(c.Headers)+len(c.Query)+len(c.Cookies) > 0
+		len(c.Headers)+len(c.Query)+len(c.Cookies)+len(c.Static) > 0
 }

@@ -59,6 +59,11 @@ type Options struct {
 	// and journaled (package mockserver/metrics counts them for
 	// Prometheus). Nil: nobody is told.
 	Observer Observer
+	// Secrets are masked inside every text the journal keeps (a body, an
+	// answer), whatever the request carries: the account's token and its
+	// Basic value (the documented default token is no secret). The
+	// request's own credentials are masked too, always.
+	Secrets []string
 	// Site is what the control plane accepts beyond its own names and
 	// origin (crosssite.go): its zero value, loopback names and IP
 	// addresses, and changes from its own origin only.
@@ -125,6 +130,11 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 		},
 	}
 	s.creds = SpecCredentials(doc)
+	for _, sec := range opts.Secrets {
+		if len(sec) >= minSecret {
+			s.creds.Static = append(s.creds.Static, sec)
+		}
+	}
 	s.journal.creds = s.creds
 	for path, item := range local.Paths.Map() {
 		for method, op := range item.Operations() {

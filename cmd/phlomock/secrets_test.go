@@ -112,7 +112,7 @@ func TestProxySecretsNeverInClear(t *testing.T) {
 	report, record := filepath.Join(dir, "drift.json"), filepath.Join(dir, "seen.yaml")
 	p := startProxy(t, "--target", upstream.URL, "--report", report, "--record", record, "--log-level", "debug")
 	const id = "MAREALACCOUNT0000001"
-	req, err := http.NewRequest("POST", p.api+"/v1/phlo/P1/multi_party_call/N1", strings.NewReader(`{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555","note":"`+secret+`"}`))
+	req, err := http.NewRequest("POST", p.api+"/v1/phlo/P1/multi_party_call/N1", strings.NewReader(`{"action":"call","to":"+14152223333","role":"boss","trigger_source":"+14152225555","note":"`+secret+`"}`))
 	require.NoError(t, err)
 	req.SetBasicAuth(id, secret)
 	req.Header.Set("Content-Type", "application/json")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -317,7 +318,12 @@ func (c *serveConfig) options(logger *slog.Logger) (scripted.Options, mockserver
 	if err != nil {
 		return scripted.Options{}, mockserver.Options{}, err
 	}
+	var secrets []string
+	if c.authToken != mockserver.DefaultAuthToken {
+		secrets = []string{c.authToken, base64.StdEncoding.EncodeToString([]byte(c.authID + ":" + c.authToken))}
+	}
 	return director, mockserver.Options{
+		Secrets:           secrets,
 		Site:              site,
 		StrictIDs:         c.strictIDs,
 		ActionStatus:      c.actionStatus,
