@@ -241,12 +241,16 @@ func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, s
 		}
 	}
 	if p.record != "" {
+		// Written even when it does not validate (temp file + rename):
+		// nothing recorded is lost; the error says what to fix.
 		data, err := px.Recorded(recOpts)
-		if err == nil {
-			err = writeRecording(p.record, data)
+		if data != nil {
+			if werr := writeRecording(p.record, data); werr != nil {
+				errs = append(errs, fmt.Errorf("--record: %w", werr))
+			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("--record: %w", err))
+			errs = append(errs, fmt.Errorf("--record %s: %w", p.record, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -167,5 +169,39 @@ func TestProxyChunkedOverMaxBody(t *testing.T) {
 			_, ok := reached.Load(path)
 			assert.False(t, ok, "the body over --max-body reached the target")
 		}
+	}
+}
+
+// TestRecordAnyMethod: TRACE and a method nobody knows go through a
+// recording proxy with a normal request; on shutdown the --record file is
+// there (written by temp file and rename) with what was recorded, whether
+// or not the odd methods let it validate.
+func TestRecordAnyMethod(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method != http.MethodGet {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = io.WriteString(w, `{"api_id":"0b9a3a5e-1c1b-4a57-9d6e-0b6f8f7b3c11","error":"method not allowed"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"api_id":"0b9a3a5e-1c1b-4a57-9d6e-0b6f8f7b3c11","phlo_id":"P1","name":"seen","created_on":"2020-08-01 09:05:11.846982+00:00"}`)
+	}))
+	t.Cleanup(upstream.Close)
+	file := filepath.Join(t.TempDir(), "seen.yaml")
+	p := startProxy(t, "--target", upstream.URL, "--record", file)
+	for _, method := range []string{"GET", "TRACE", "PURGE", "OPTIONS"} {
+		req, err := http.NewRequest(method, p.api+"/v1/phlo/P1", nil)
+		require.NoError(t, err)
+		req.SetBasicAuth("MAPHLOMOCKDEFAULT001", "phlomock-default-auth-token")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, method)
+		resp.Body.Close()
+	}
+	code := p.stop()
+	data, err := os.ReadFile(file)
+	require.NoErrorf(t, err, "the recording is written on shutdown (exit %d, logs %s)", code, p.logs.String())
+	assert.Contains(t, string(data), "seen", "what was recorded is in the file")
+	if code == 2 {
+		assert.Contains(t, p.logs.String(), "written all the same", "a recording that does not validate says so")
 	}
 }
