@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -13,24 +12,21 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	phlofake "github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
-// fake is the one mockserver of a run, on a loopback port. Each case
-// arranges its answer by activating a scenario in the fake's director
-// (package mockserver/scripted): atomically, so a request sees the old
-// arrangement or the new one, never half of each.
+// fake is the one fake of a run (package fake), on a loopback port. Each
+// case arranges its answer by activating a scenario in the fake's
+// director: atomically, so a request sees the old arrangement or the new
+// one, never half of each.
 type fake struct {
+	f        *phlofake.Fake
 	srv      *mockserver.Server
 	director *scripted.Director
-	hs       *http.Server
 	url      string
-	// shared is the journal in the store (Runner.Store; nil in memory):
-	// the cases are judged from it, as verify reads it.
-	shared *redisstore.Journal
 
 	// inFlight counts requests inside the handler, so that a case reads the
 	// journal only once every request it caused has been recorded.
@@ -47,46 +43,37 @@ type fake struct {
 // has answered (a client that reports before its request ends).
 const settle = 2 * time.Second
 
-// startFake starts the fake, its state in store as `phlomock serve
-// --store` keeps it there (redisstore.NewServer); a nil store keeps it in
-// the process.
-func startFake(spec *openapi3.T, logger *slog.Logger, store *redisstore.Store) (*fake, error) {
+// startFake starts the fake, its state in backend as `phlomock serve
+// --store` keeps it there; a nil backend keeps it in the process. The
+// cases are judged from its journal, the shared one with a backend, as
+// verify reads it.
+func startFake(spec *openapi3.T, logger *slog.Logger, backend phlofake.Backend) (*fake, error) {
 	f := &fake{}
 	f.caseCtx, f.endCase = context.WithCancel(context.Background())
-	fake, shared, err := redisstore.NewServer(store, spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}}, mockserver.Options{Logger: logger})
+	pf, err := phlofake.New(spec, phlofake.Config{
+		Options:    mockserver.Options{Logger: logger},
+		World:      mockserver.StaticWorld{PhloID: {NodeID}},
+		Backend:    backend,
+		Middleware: []func(http.Handler) http.Handler{f.track},
+	})
 	if err != nil {
 		return nil, err
 	}
-	f.shared = shared
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.closeShared()
+	if err := pf.Start(context.Background(), "127.0.0.1:0"); err != nil {
+		_ = pf.Close(context.Background())
 		return nil, err
 	}
-	f.srv, f.director = fake.API, fake.Director
-	f.hs = &http.Server{Handler: f.track(fake.API), ReadHeaderTimeout: 5 * time.Second}
-	f.url = "http://" + ln.Addr().String()
-	go func() { _ = f.hs.Serve(ln) }()
+	f.f, f.srv, f.director, f.url = pf, pf.API, pf.Director, pf.URL
 	return f, nil
 }
 
-// close stops the fake. Close, not Shutdown: the run is over, and Shutdown
-// would wait for connections a client keeps alive.
+// close stops the fake at once: the run is over, and waiting would wait
+// for connections a client keeps alive.
 func (f *fake) close() {
 	f.finishCase()
-	_ = f.hs.Close()
-	f.closeShared()
-}
-
-// closeShared stops the shared journal's writer (Runner.Store): what it
-// still holds of the last case was read already.
-func (f *fake) closeShared() {
-	if f.shared == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), settle)
-	defer cancel()
-	_ = f.shared.Close(ctx)
+	now, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = f.f.Close(now)
 }
 
 // arrange activates the case's scenario (none: the contract answers) and

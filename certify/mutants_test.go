@@ -16,10 +16,11 @@ import (
 
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // The mutation corpus: one client defect each (mutant_driver_test.go makes
@@ -116,7 +117,11 @@ func helperRunnerOn(tb testing.TB, st *redisstore.Store, fault string, callTimeo
 	require.NoError(tb, err)
 	spec, err := openapi.Load()
 	require.NoError(tb, err)
-	return &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$", Store: st,
+	var backend fake.Backend // a nil *redisstore.Store is no backend
+	if st != nil {
+		backend = st
+	}
+	return &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$", Store: backend,
 		Driver: driver.Options{CallTimeout: callTimeout, Env: append(os.Environ(), helperEnv+"="+fault, "PHLOMOCK_CERTIFY_HELPER=1")}}
 }
 

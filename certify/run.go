@@ -13,8 +13,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	phlofake "github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 )
 
 // ErrNoCase: a --cases pattern matches no case.
@@ -38,11 +38,11 @@ type Runner struct {
 	Driver driver.Options
 	// Logger receives the fake's log lines. Nil: none.
 	Logger *slog.Logger
-	// Store, when set, keeps the fake's state in Redis as `phlomock serve
-	// --store redis://...` does (redisstore.NewServer): the cases'
+	// Store, when set, keeps the fake's state where `phlomock serve
+	// --store redis://...` does (a redisstore.Store): the cases'
 	// scenarios, the simulated calls and the journal the cases are judged
-	// from. Nil keeps it in the process.
-	Store *redisstore.Store
+	// from. Nil keeps it in the process. The run does not close it.
+	Store phlofake.Backend
 }
 
 // Run certifies the client on cases (Cases() when nil). The error is for a

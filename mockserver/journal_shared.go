@@ -23,6 +23,12 @@ type JournalStore interface {
 	Page(ctx context.Context, q PageQuery, match func(*Entry) bool) (JournalPage, error)
 	Entries(ctx context.Context, after uint64) ([]*Entry, error)
 	Reset(ctx context.Context) error
+	// Dropped counts the entries Add could not take (the store was down
+	// or slower than the requests): they are in the ring only.
+	Dropped() uint64
+	// Close writes what Add queued, within ctx, and stops; it is called
+	// once no request can add to the journal.
+	Close(ctx context.Context) error
 }
 
 // SetStore has the journal shared through st from now on: the Context

@@ -13,6 +13,6 @@
 // `phlomock serve --store redis://...` does. Server.PhloClient is the reference client (package
 // client) already pointed at the fake.
 //
-// It is for tests. Programs serve the fake with `phlomock serve`, or with
-// scripted.NewServer (or mockserver.New) and an http.Server of their own.
+// It is for tests. It builds the fake with package fake, as programs do
+// (fake.New, then Start or Serve).
 package mockservertest

@@ -2,8 +2,10 @@ package scripted
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +51,51 @@ type SessionOptions struct {
 	JournalBodyLimit int
 	// Now is the clock TTLs are measured with. Nil: time.Now.
 	Now func() time.Time
+	// Store keeps the sessions where several replicas share them, and
+	// Scope gives each session's state its stores there: a session created
+	// on one replica is the same session on all of them. Nil: in this
+	// process.
+	Store SessionStore
+	Scope func(id string) SessionScope
+}
+
+// A SessionStore keeps the sessions of several replicas
+// (redisstore.Store): their records, bounded in number, each ending after
+// its TTL without a request on any replica. Records are opaque to it.
+type SessionStore interface {
+	// CreateSession records a session unless max are live (negative: no
+	// bound): the number live before it, and false when full.
+	CreateSession(ctx context.Context, id string, record []byte, ttl time.Duration, max int) (live int, ok bool, err error)
+	// LoadSession returns a live session's record, else why it ended
+	// (empty: unknown).
+	LoadSession(ctx context.Context, id string) (record []byte, ended string, err error)
+	// DeleteSession ends a session, and deletes its state, for every
+	// replica.
+	DeleteSession(ctx context.Context, id, why string) error
+	// ListSessions returns the live sessions' records.
+	ListSessions(ctx context.Context) ([][]byte, error)
+	// SyncSessions starts the TTL of the sessions used (ttls[i] > 0)
+	// again and says which are live and their shared scenarios' versions.
+	SyncSessions(ctx context.Context, ids []string, ttls []time.Duration) (alive []bool, versions []string, err error)
+}
+
+// A SessionScope is where a session's own state is kept among replicas.
+type SessionScope struct {
+	Shared   SharedState
+	Calls    CallStore
+	Counters CounterStore
+	Journal  mockserver.JournalStore
+	// Close writes the journal's queue, when the session ends here.
+	Close func(context.Context) error
+}
+
+// sessionRecord is a session as SessionStore keeps it.
+type sessionRecord struct {
+	ID        string    `json:"id"`
+	AuthID    string    `json:"auth_id"`
+	AuthToken string    `json:"auth_token"`
+	TTLMillis int64     `json:"ttl_ms"`
+	Created   time.Time `json:"created"`
 }
 
 // Errors of Sessions.
@@ -72,9 +119,15 @@ type Session struct {
 	Created   time.Time     `json:"created"`
 
 	director *Director
-	journal  *mockserver.Journal
-	used     atomic.Int64 // the coarse clock (Sessions.now) at its last request
-	ended    atomic.Bool
+	// journal is made at the session's first request or read: a session
+	// nobody uses costs no ring (8 KiB for 1,000 entries).
+	journal            atomic.Pointer[mockserver.Journal]
+	journalMu          sync.Mutex
+	journalSize, limit int
+	used               atomic.Int64 // the coarse clock (Sessions.now) at its last request
+	synced             int64        // used when last sent to the store (the sweep's)
+	ended              atomic.Bool
+	scope              SessionScope
 
 	routesOnce sync.Once
 	routes     map[string]http.Handler // its control plane, by route name
@@ -84,7 +137,22 @@ type Session struct {
 func (s *Session) Director() *Director { return s.director }
 
 // Journal is the session's journal.
-func (s *Session) Journal() *mockserver.Journal { return s.journal }
+func (s *Session) Journal() *mockserver.Journal {
+	if j := s.journal.Load(); j != nil {
+		return j
+	}
+	s.journalMu.Lock()
+	defer s.journalMu.Unlock()
+	if j := s.journal.Load(); j != nil {
+		return j
+	}
+	j := mockserver.NewJournal(s.journalSize, s.limit)
+	if s.scope.Journal != nil {
+		j.SetStore(s.scope.Journal)
+	}
+	s.journal.Store(j)
+	return j
+}
 
 // Sessions are the sessions of one fake beside its default session (the
 // Director it is built on, which answers every request that names no
@@ -102,6 +170,7 @@ type Sessions struct {
 	live atomic.Int64
 	now  atomic.Int64 // a coarse clock, in seconds: Sweep's
 
+	loadMu   sync.Mutex // serialises loading sessions from the store
 	mu       sync.Mutex // serialises Create, the ends and the sweep's start
 	ended    endedLog
 	sweeping bool
@@ -141,16 +210,23 @@ func (ss *Sessions) Close() {
 		close(ss.stop)
 	}
 	ss.mu.Unlock()
+	var wg sync.WaitGroup
 	ss.byID.Range(func(_, v any) bool {
-		ss.end(v.(*Session), "the fake closed")
+		s := v.(*Session)
+		wg.Go(func() { ss.endHere(s, "the fake closed", true) })
 		return true
 	})
+	wg.Wait()
 }
 
 // sweeper runs Sweep each second while sessions are live (started by the
 // first Create after none was).
 func (ss *Sessions) sweeper() {
-	t := time.NewTicker(time.Second)
+	every := time.Second
+	if ss.opts.Store != nil {
+		every = sessionSyncInterval
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -169,11 +245,21 @@ func (ss *Sessions) sweeper() {
 	}
 }
 
+// sessionSyncInterval is how often a replica syncs its sessions with the
+// store: it bounds how late a change made on another replica (an
+// activation, a deletion) is seen here.
+const sessionSyncInterval = 250 * time.Millisecond
+
 // Sweep ends the sessions that had no request for their TTL, now (by
-// SessionOptions.Now): the sweep runs it every second.
+// SessionOptions.Now): the sweep runs it every second. With a
+// SessionStore, it syncs with the store instead (every 250 ms).
 func (ss *Sessions) Sweep() {
 	now := ss.opts.Now().Unix()
 	ss.now.Store(now)
+	if ss.opts.Store != nil {
+		ss.sync()
+		return
+	}
 	ss.byID.Range(func(_, v any) bool {
 		s := v.(*Session)
 		if now-s.used.Load() >= int64(s.TTL/time.Second) {
@@ -209,6 +295,7 @@ func (ss *Sessions) Create(o CreateOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.director = d
 	if len(o.Scenarios) > 0 {
 		ss.def.mu.Lock()
 		loaded := ss.def.loaded
@@ -218,19 +305,35 @@ func (ss *Sessions) Create(o CreateOptions) (*Session, error) {
 			err = d.Activate(active...)
 		}
 		if err != nil {
+			ss.closeScope(s)
 			return nil, err
 		}
 	}
-	s.director = d
-	s.journal = mockserver.NewJournal(ss.opts.JournalSize, ss.opts.JournalBodyLimit)
+	ss.withJournal(s)
 	s.used.Store(ss.now.Load())
+	if st := ss.opts.Store; st != nil {
+		ctx := context.Background()
+		rec, _ := json.Marshal(sessionRecord{ID: id, AuthID: s.AuthID, AuthToken: s.AuthToken, TTLMillis: ttl.Milliseconds(), Created: s.Created})
+		n, ok, err := st.CreateSession(ctx, id, rec, ttl, ss.opts.Max)
+		if err == nil && !ok {
+			err = ss.tooMany(int64(n))
+		} else if err != nil {
+			err = &StoreError{Err: err}
+		}
+		if err != nil {
+			_ = st.DeleteSession(ctx, id, "never created") // the scenarios it published
+			ss.closeScope(s)
+			return nil, err
+		}
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.closed {
+		ss.closeScope(s)
 		return nil, errors.New("the fake is closed")
 	}
-	if n := ss.live.Load(); ss.opts.Max < 0 || n >= int64(ss.opts.Max) {
-		return nil, fmt.Errorf("%w: %d sessions are live, the bound (--max-sessions %d): end one (DELETE /__admin/sessions/ID) or let one expire", ErrTooManySessions, n, max(ss.opts.Max, 0))
+	if n := ss.live.Load(); ss.opts.Store == nil && (ss.opts.Max < 0 || n >= int64(ss.opts.Max)) {
+		return nil, ss.tooMany(n)
 	}
 	ss.byID.Store(id, s)
 	ss.live.Add(1)
@@ -242,12 +345,46 @@ func (ss *Sessions) Create(o CreateOptions) (*Session, error) {
 	return s, nil
 }
 
+func (ss *Sessions) tooMany(n int64) error {
+	return fmt.Errorf("%w: %d sessions are live, the bound (--max-sessions %d): end one (DELETE /__admin/sessions/ID) or let one expire", ErrTooManySessions, n, max(ss.opts.Max, 0))
+}
+
+// withJournal sizes s's journal (made at its first use: Session.Journal),
+// shared through the store when there is one.
+func (ss *Sessions) withJournal(s *Session) {
+	s.journalSize, s.limit = ss.opts.JournalSize, ss.opts.JournalBodyLimit
+}
+
+// closeScope writes s's journal queue (within 5 s) and stops its writer,
+// off the caller's path unless wait.
+func (ss *Sessions) closeScope(s *Session, wait ...bool) {
+	if s.scope.Close == nil {
+		return
+	}
+	flush := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.scope.Close(ctx); err != nil {
+			ss.def.opts.Logger.Warn("session journal not flushed", slog.String("session", s.ID), slog.String("error", err.Error()))
+		}
+	}
+	if len(wait) > 0 && wait[0] {
+		flush()
+		return
+	}
+	go flush()
+}
+
 // newDirector is the session's Director: the default's accounts, world and
 // operations, its own account first, its scenarios, counters and calls in
-// this process.
+// this process, or in the session's scope of the store.
 func (ss *Sessions) newDirector(s *Session) (*Director, error) {
 	opts := ss.def.opts
 	opts.Shared, opts.Calls, opts.Counters = nil, nil, nil
+	if ss.opts.Store != nil && ss.opts.Scope != nil {
+		s.scope = ss.opts.Scope(s.ID)
+		opts.Shared, opts.Calls, opts.Counters = s.scope.Shared, s.scope.Calls, s.scope.Counters
+	}
 	opts.Logger = opts.Logger.With(slog.String("session", s.ID))
 	if !ss.def.explicit {
 		opts.Accounts = nil
@@ -262,16 +399,118 @@ func (ss *Sessions) newDirector(s *Session) (*Director, error) {
 
 // Get returns the live session of this id; an error wrapping
 // ErrUnknownSession names one that ended or never existed.
-func (ss *Sessions) Get(id string) (*Session, error) {
+func (ss *Sessions) Get(id string) (*Session, error) { return ss.get(context.Background(), id) }
+
+// get is Get within ctx: with a SessionStore, a session this replica has
+// not served yet is loaded from it (a round trip, once).
+func (ss *Sessions) get(ctx context.Context, id string) (*Session, error) {
 	if v, ok := ss.byID.Load(id); ok {
 		if s := v.(*Session); !s.ended.Load() {
 			return s, nil
 		}
 	}
-	return nil, ss.unknown(id)
+	if ss.opts.Store == nil {
+		return nil, ss.unknown(id, "")
+	}
+	return ss.load(ctx, id)
 }
 
-func (ss *Sessions) unknown(id string) error {
+// load takes up a session another replica created.
+func (ss *Sessions) load(ctx context.Context, id string) (*Session, error) {
+	ss.loadMu.Lock()
+	defer ss.loadMu.Unlock()
+	if v, ok := ss.byID.Load(id); ok && !v.(*Session).ended.Load() {
+		return v.(*Session), nil
+	}
+	if len(id) != sessionIDLen {
+		return nil, ss.unknown(id, "")
+	}
+	raw, why, err := ss.opts.Store.LoadSession(ctx, id)
+	if err != nil {
+		return nil, &StoreError{Err: err}
+	}
+	if raw == nil {
+		return nil, ss.unknown(id, why)
+	}
+	var rec sessionRecord
+	if err := json.Unmarshal(raw, &rec); err != nil || rec.ID != id {
+		return nil, fmt.Errorf("%w %q: its record in the store does not read: %v", ErrUnknownSession, id, err)
+	}
+	s := &Session{ID: id, AuthID: rec.AuthID, AuthToken: rec.AuthToken, TTL: time.Duration(rec.TTLMillis) * time.Millisecond, Created: rec.Created}
+	if s.director, err = ss.newDirector(s); err != nil {
+		return nil, err
+	}
+	if err := s.director.followOnce(ctx); err != nil {
+		ss.closeScope(s)
+		return nil, err
+	}
+	ss.withJournal(s)
+	s.used.Store(ss.now.Load())
+	s.synced = s.used.Load()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closed {
+		ss.closeScope(s)
+		return nil, errors.New("the fake is closed")
+	}
+	ss.byID.Store(id, s)
+	ss.live.Add(1)
+	if !ss.sweeping {
+		ss.sweeping = true
+		go ss.sweeper()
+	}
+	return s, nil
+}
+
+// followOnce takes up the shared state of the Director's store now.
+func (d *Director) followOnce(ctx context.Context) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	return d.followLocked(ctx)
+}
+
+// sync is Sweep with a SessionStore: one round trip for every session this
+// replica serves.
+func (ss *Sessions) sync() {
+	var list []*Session
+	ss.byID.Range(func(_, v any) bool {
+		list = append(list, v.(*Session))
+		return true
+	})
+	if len(list) == 0 {
+		return
+	}
+	ids, ttls := make([]string, len(list)), make([]time.Duration, len(list))
+	for i, s := range list {
+		ids[i] = s.ID
+		if u := s.used.Load(); u != s.synced {
+			ttls[i], s.synced = s.TTL, u
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	alive, versions, err := ss.opts.Store.SyncSessions(ctx, ids, ttls)
+	if err != nil {
+		ss.def.opts.Logger.Warn("sessions not synced with the store", slog.String("error", err.Error()))
+		return
+	}
+	for i, s := range list {
+		switch {
+		case !alive[i]:
+			_, why, _ := ss.opts.Store.LoadSession(ctx, s.ID)
+			ss.end(s, cmp.Or(why, "ended on another replica"))
+		case versions[i] != "" && versions[i] != s.director.Version():
+			if err := s.director.followOnce(ctx); err != nil {
+				ss.def.opts.Logger.Warn("session scenarios not followed", slog.String("session", s.ID), slog.String("error", err.Error()))
+			}
+		}
+	}
+}
+
+func (ss *Sessions) unknown(id, why string) error {
+	if why != "" {
+		return fmt.Errorf("%w %q: it ended (%s); create another with POST /__admin/sessions", ErrUnknownSession, id, why)
+	}
 	if why, ok := ss.ended.why(id); ok {
 		return fmt.Errorf("%w %q: it ended (%s); create another with POST /__admin/sessions", ErrUnknownSession, id, why)
 	}
@@ -284,20 +523,30 @@ func (ss *Sessions) Delete(id string) error {
 	if err != nil {
 		return err
 	}
+	if ss.opts.Store != nil {
+		if err := ss.opts.Store.DeleteSession(context.Background(), id, "deleted"); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
 	ss.end(s, "deleted")
 	return nil
 }
 
 // end ends s, once, and remembers why.
-func (ss *Sessions) end(s *Session, why string) {
+func (ss *Sessions) end(s *Session, why string) { ss.endHere(s, why, false) }
+
+// endHere is end; wait: until its journal's queue is written.
+func (ss *Sessions) endHere(s *Session, why string, wait bool) {
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	if s.ended.Swap(true) {
+		ss.mu.Unlock()
 		return
 	}
 	ss.byID.Delete(s.ID)
 	ss.live.Add(-1)
 	ss.ended.add(s.ID, why)
+	ss.mu.Unlock()
+	ss.closeScope(s, wait)
 	if cb := ss.def.opts.Callbacks; cb != nil {
 		cb.Forget(s.ID)
 	}
@@ -345,17 +594,23 @@ func (ss *Sessions) touch(s *Session) {
 // not live is refused: 400, or 401 for the account, naming it.
 func (ss *Sessions) State(r *http.Request) (mockserver.State, error) {
 	if v, ok := r.Header[HeaderSession]; ok && len(v) > 0 {
-		s, err := ss.Get(v[0])
+		s, err := ss.get(r.Context(), v[0])
+		if errors.As(err, new(*StoreError)) {
+			return mockserver.State{}, err
+		}
 		if err != nil {
 			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnknownSession, upperFirst(err.Error())+" (header "+HeaderSession+").")
 		}
 		return ss.stateOf(s, r)
 	}
-	if ss.live.Load() == 0 && ss.ended.empty() {
-		return ss.def.State(r)
+	if ss.opts.Store == nil && ss.live.Load() == 0 && ss.ended.empty() {
+		return ss.def.State(r) // no session: one atomic load and a header lookup
 	}
 	if id, ok := sessionOfAuth(r.Header.Get("Authorization")); ok {
-		s, err := ss.Get(id)
+		s, err := ss.get(r.Context(), id)
+		if errors.As(err, new(*StoreError)) {
+			return mockserver.State{}, err
+		}
 		if err != nil {
 			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnauthorized, "Authentication failed: the Auth ID "+sessionAuthPrefix+id+" is the account of session "+id+", which is not live: "+err.Error()+".")
 		}
@@ -367,7 +622,7 @@ func (ss *Sessions) State(r *http.Request) (mockserver.State, error) {
 func (ss *Sessions) stateOf(s *Session, r *http.Request) (mockserver.State, error) {
 	ss.touch(s)
 	st, err := s.director.State(r)
-	st.Journal = s.journal
+	st.Journal = s.Journal()
 	return st, err
 }
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // BenchmarkJournalStore is the seed request through the fake with its
@@ -25,7 +25,7 @@ import (
 // Redis per request (a batch is one), dropped/op the entries a full queue
 // left out (0 unless Redis cannot keep up).
 //
-//	go test -run '^$' -bench BenchmarkJournalStore -count 5 ./mockserver/redisstore
+//	go test -run '^$' -bench BenchmarkJournalStore -count 5 ./redisstore
 func BenchmarkJournalStore(b *testing.B) {
 	s := redistest.Start(b)
 	doc, err := openapi.Load()
@@ -116,7 +116,7 @@ func cpuTime() time.Duration {
 // journal of 100,000 seed entries: all of them (Journal.EntriesContext:
 // 100 XRANGEs of 1,000, each entry decoded), against the same from the ring.
 //
-//	go test -run '^$' -bench BenchmarkJournalStoreReadFull -benchtime 5x ./mockserver/redisstore
+//	go test -run '^$' -bench BenchmarkJournalStoreReadFull -benchtime 5x ./redisstore
 func BenchmarkJournalStoreReadFull(b *testing.B) {
 	const size = 100_000
 	s := redistest.Start(b)

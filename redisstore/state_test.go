@@ -17,9 +17,9 @@ import (
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mpc"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/scenarios"
 )
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/phlomock/phlomock/mockserver/mpc"
 )
 
 // Timeouts of every connection: a lost Redis answers an error within about
@@ -30,6 +32,10 @@ type Store struct {
 	client   *redis.Client
 	prefix   string
 	redacted string
+
+	calls    *CallStore
+	counters *CounterStore
+	state    *StateStore
 }
 
 // Open parses rawURL (redis://[user:password@]host:port/db, or rediss://
@@ -53,6 +59,7 @@ func Open(ctx context.Context, rawURL, prefix string) (*Store, error) {
 	// 7.2 (an error for every connection in the store's metrics).
 	opts.DisableIdentity = true
 	s := &Store{client: redis.NewClient(opts), prefix: prefix, redacted: redacted}
+	s.calls, s.counters, s.state = NewCallStore(s, mpc.Options{}), NewCounterStore(s), NewStateStore(s)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.client.Close()
 		return nil, err

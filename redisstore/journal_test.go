@@ -16,8 +16,8 @@ import (
 
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // journalFake is a fake whose journal is shared through a store of its own

@@ -11,7 +11,7 @@ import (
 
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver/mpc"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 const u1, u2, u3, u4 = "+14150000001", "sip:caller@phone.plivo.com", "+14150000003", "+14150000004"

@@ -98,7 +98,7 @@ func TestEncodeEntry(t *testing.T) {
 // BenchmarkEncodeEntry: the seed's journal entry by encoding/json and by
 // appendEntry.
 //
-//	go test -run '^$' -bench BenchmarkEncodeEntry -benchmem ./mockserver/redisstore
+//	go test -run '^$' -bench BenchmarkEncodeEntry -benchmem ./redisstore
 func BenchmarkEncodeEntry(b *testing.B) {
 	e := encodeCases()["seed"]
 	b.Run("encoding-json", func(b *testing.B) {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 func TestOpen(t *testing.T) {

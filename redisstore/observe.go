@@ -18,7 +18,7 @@ import (
 // observed too: it is a round trip like any other. It runs
 // on the caller's goroutine and must be quick and safe for concurrent use
 // (package mockserver/metrics counts and times, nothing more).
-type Observer func(command string, took time.Duration, err error)
+type Observer = func(command string, took time.Duration, err error)
 
 // Observe has o told of every command and pipeline the store's client sends
 // from now on. It is a go-redis hook on the shared client, so the Redis

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 type seen struct {
