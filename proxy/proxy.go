@@ -263,42 +263,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(w, out)
 }
 
-// readBody reads up to limit bytes of r's body; whole says it was all.
-func readBody(r *http.Request, limit int64) (raw []byte, whole bool, err error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, true, nil
-	}
-	if n := r.ContentLength; n > 0 && n <= limit {
-		// The usual case: one allocation of the announced length, then a
-		// read that must see the end.
-		raw = make([]byte, n)
-		if _, err = io.ReadFull(r.Body, raw); err != nil {
-			return nil, false, err
-		}
-		var one [1]byte
-		m, err := io.ReadAtLeast(r.Body, one[:], 1)
-		switch {
-		case err == io.EOF:
-			return raw, true, nil
-		case m == 0:
-			return nil, false, err
-		}
-		// More than announced (net/http's server never gives that): read
-		// on, as below.
-		raw = append(raw, one[0])
-	}
-	buf := bytes.NewBuffer(raw)
-	_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1-int64(len(raw))))
-	raw = buf.Bytes()
-	if err != nil {
-		return nil, false, err
-	}
-	if int64(len(raw)) > limit {
-		return raw, false, nil
-	}
-	return raw, true, nil
-}
-
 // capture keeps the target's status and headers, and tees its body.
 func (p *Proxy) capture(resp *http.Response) error {
 	x, _ := resp.Request.Context().Value(ctxKey{}).(*exchange)
@@ -499,21 +463,4 @@ func (p *Proxy) file(r *http.Request, authID string, fe *mockserver.Entry, res *
 		slog.String("method", res.Method), slog.String("path", res.Path), slog.String("operation", res.Operation),
 		slog.Int("status", res.Status), slog.Int("fake_status", res.FakeStatus), slog.Int("differences", len(res.Drift)),
 		slog.Int("violations", len(res.RequestViolations)+len(res.AnswerViolations)), slog.Duration("duration", res.Duration))
-}
-
-// maskExchange masks secrets in the texts of res the report prints.
-func maskExchange(res *Exchange, secrets []string) {
-	if len(secrets) == 0 {
-		return
-	}
-	res.Error = mockserver.Mask(res.Error, secrets)
-	for i := range res.Drift {
-		res.Drift[i].Real = mockserver.Mask(res.Drift[i].Real, secrets)
-		res.Drift[i].Fake = mockserver.Mask(res.Drift[i].Fake, secrets)
-	}
-	for _, vs := range [][]mockserver.Violation{res.RequestViolations, res.AnswerViolations} {
-		for i := range vs {
-			vs[i].Message = mockserver.Mask(vs[i].Message, secrets)
-		}
-	}
 }
