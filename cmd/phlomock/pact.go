@@ -53,6 +53,9 @@ func runPact(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	if *journal != "" && !flagGiven(fs, "target") {
+		*target = "" // PHLOMOCK_ADMIN_URL of the job, not a second source
+	}
 	if (*target == "") == (*journal == "") {
 		return usageError("pact export: give one of --target CONTROL_PLANE_URL (a running fake) and --journal FILE (a saved journal)")
 	}

@@ -25,8 +25,13 @@ type Server struct {
 	// Director holds the active scenarios (Activate, Reset, Calls); its
 	// routes are on AdminURL. Nil when WithOptions set a Store.
 	Director *scripted.Director
+	// SessionID is the session a Server from Session is (its account is
+	// AuthID): the control plane acts on it with ?session=SessionID or
+	// the X-Phlomock-Session header. Empty: the default session.
+	SessionID string
 
-	fake *fake.Fake
+	fake    *fake.Fake
+	session *scripted.Session
 }
 
 // An Option changes how the fake is built.
@@ -178,9 +183,29 @@ func (s *Server) PhloClient(opts ...client.Option) *client.Client {
 	return client.New(s.AuthID, s.AuthToken, append([]client.Option{client.WithBaseURL(s.URL), client.WithHTTPClient(&http.Client{})}, opts...)...)
 }
 
-// Journal returns the exchanges the fake has seen, oldest first.
+// Journal returns the exchanges the fake has seen, oldest first: a
+// session's own (Session).
 func (s *Server) Journal(f mockserver.Filter) []*mockserver.Entry {
+	if s.session != nil {
+		return s.session.Journal().Entries(f)
+	}
 	return s.Mock.Journal().Entries(f)
+}
+
+// Session gives tb a fake of its own inside s: a session with a fresh
+// account, its own scenarios, counters, calls and journal, ended when tb
+// ends. Tests that call t.Parallel() share one fake this way, each seeing
+// only its own journal; names activates scenarios in it.
+func (s *Server) Session(tb testing.TB, names ...string) *Server {
+	tb.Helper()
+	ss, err := s.fake.Sessions.Create(scripted.CreateOptions{Scenarios: names})
+	if err != nil {
+		tb.Fatalf("mockservertest: session: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.fake.Sessions.Delete(ss.ID) })
+	c := *s
+	c.AuthID, c.AuthToken, c.Director, c.SessionID, c.session = ss.AuthID, ss.AuthToken, ss.Director(), ss.ID, ss
+	return &c
 }
 
 // Close stops the fake, waiting for in-flight requests. It may be called

@@ -1,9 +1,10 @@
 // Package scripted puts scenarios (package scenarios) into the fake
 // (package mockserver): a Director holds the active scenarios and is the
 // fake's Store (the accounts, world and Responder each request is served
-// from), and adds the control plane's routes for them. NewServer wires the
-// two in one call, as `phlomock serve` runs them: the API, the control plane
-// with every route, the Director and the journal.
+// from), and adds the control plane's routes for them. Programs build the
+// fake with package fake (fake.New), which wires the two; NewServer is the
+// same wiring without a Backend or lifecycle, left for this package's
+// tests.
 //
 // A request that passed the contract is answered, in this order, by
 //
