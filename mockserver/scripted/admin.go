@@ -43,7 +43,7 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 		// The dashboard's files hold no data, and a browser opening a page
 		// cannot send a bearer token: they are open under a prefix too; the
 		// page asks for the token and sends it with each request it makes.
-		{Name: "ui", Method: "GET", Path: "/ui/", Subtree: true, Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
+		{Name: "ui", Method: "GET", Path: "/ui/", Subtree: true, Open: true, Query: []string{"session"}, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
 		{Name: "ui.index", Method: "GET", Path: "/ui", Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
 	}...), d.callbackRoutes()...)
 }

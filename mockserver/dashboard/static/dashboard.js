@@ -12,6 +12,9 @@
   const seen = new Set();
   const bySeq = new Map(); // the entries shown, for their details
   let token = sessionStorage.getItem('phlomock-admin-token') || '';
+  // The session the page shows (?session=ID; the default session without):
+  // every request says it in the X-Phlomock-Session header.
+  const session = new URLSearchParams(location.search).get('session') || '';
   let lastSeq = 0;
   let paused = false;
   let rows = 0;
@@ -40,6 +43,7 @@
   async function call(method, path, body, contentType) {
     const headers = {};
     if (token) headers.Authorization = 'Bearer ' + token;
+    if (session) headers['X-Phlomock-Session'] = session;
     if (body !== undefined) headers['Content-Type'] = contentType || 'application/json';
     const resp = await fetch(new URL(path, api), {method, headers, body, cache: 'no-store'});
     if (resp.status === 401) {
@@ -402,11 +406,26 @@
     box.replaceChildren(h('div', {class: 'result' + (status === 417 ? ' bad' : '')}, kids));
   }
 
+  // ---- sessions ----
+
+  // loadSessions fills the picker with the live sessions; picking one
+  // reloads the page on it, so one session is shown at a time.
+  async function loadSessions() {
+    const {status, data} = await call('GET', 'sessions?limit=1000');
+    if (status !== 200) return;
+    const picker = $('#session-picker');
+    const opts = [h('option', {value: ''}, 'default')];
+    for (const s of data.sessions || []) opts.push(h('option', {value: s.id}, s.id));
+    if (session && !(data.sessions || []).some((s) => s.id === session)) opts.push(h('option', {value: session}, session + ' (ended)'));
+    picker.replaceChildren(...opts);
+    picker.value = session;
+  }
+
   // ---- wiring ----
 
   async function start() {
     try {
-      await Promise.all([loadJournal(), loadScenarios(), loadCalls()]);
+      await Promise.all([loadJournal(), loadScenarios(), loadCalls(), loadSessions()]);
       setLive('Live · ' + rows + ' shown');
       document.documentElement.dataset.ready = 'true';
     } catch (err) {
@@ -467,6 +486,11 @@
       say('#scenario-message', 'Reset: counters rewound and calls back to their world; active: ' + (data.active || []).join(', '));
       loadCalls();
     }));
+    $('#session-picker').addEventListener('change', (ev) => {
+      const q = new URLSearchParams(location.search);
+      if (ev.target.value) q.set('session', ev.target.value); else q.delete('session');
+      location.search = q.toString();
+    });
     $('#upload-form').addEventListener('submit', guard(upload));
     $('#verify-form').addEventListener('submit', guard(verify));
     start();
