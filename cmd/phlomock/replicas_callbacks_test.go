@@ -101,3 +101,75 @@ world:
 		assert.Equal(t, got{want, flowSecond, i + 1}, g, "callback %d", i+1)
 	}
 }
+
+// TestReplicaKilledMidDelivery: a replica is killed (SIGKILL) while its
+// callbacks wait for a stuck receiver; the callbacks it kept in the store
+// are taken over and sent by another replica: none is lost (at least once:
+// the one in flight when it died may arrive twice).
+func TestReplicaKilledMidDelivery(t *testing.T) {
+	s := redistest.Start(t)
+	hold := make(chan struct{})
+	var mu sync.Mutex
+	seen := map[string]int{}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		seen[r.PostForm.Get("event")+" "+r.PostForm.Get("to")+" "+r.Header.Get("X-Phlomock-Call-Seq")]++
+		mu.Unlock()
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}))
+	defer rcv.Close()
+	file := filepath.Join(t.TempDir(), "cb.yaml")
+	writeFile(t, file, fmt.Sprintf(`version: 1
+name: replicas-kill
+stateful: true
+world:
+  phlos:
+    - id: e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c
+      nodes:
+        - id: 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+          members: [{address: "%s", role: agent}, {address: "+14152223333", role: customer}]
+          callbacks: {url: "%s/events"}
+`, flowAgent, rcv.URL))
+	rs := startReplicas(t, 3, s.URL(0), "--scenario", file, "--callback-timeout", "30s")
+	for _, step := range []flowStep{
+		{flowNode, `{"action":"cold_transfer","to":"` + flowSecond + `","role":"agent","trigger_source":"` + flowAgent + `"}`},
+		{flowNode + "/members/+14152223333", `{"action":"hangup"}`},
+	} {
+		status, msg := rs[0].send(t, step)
+		require.Equal(t, http.StatusCreated, status, msg)
+	}
+	// The first callback is in flight to the stuck receiver, the others
+	// queued behind it in replica 0.
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 1 }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, rs[0].Cmd.Process.Kill())
+	close(hold)
+	want := []string{"Redirect " + flowAgent + " 1", "ConferenceEnter " + flowSecond + " 1", "ConferenceExit " + flowAgent + " 1", "ConferenceExit +14152223333 2"}
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, w := range want {
+			if seen[w] == 0 {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 20*time.Millisecond, "every callback replica 0 queued arrives: %v", seen)
+	recovered := 0
+	for _, r := range rs[1:] {
+		resp, err := http.Get(r.Admin + "/__admin/callbacks?outcome=delivered")
+		require.NoError(t, err)
+		var page struct{ Attempts []struct{ Recovered bool } }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+		resp.Body.Close()
+		for _, a := range page.Attempts {
+			if a.Recovered {
+				recovered++
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, recovered, len(want), "the callbacks were sent by the replicas that took them over")
+}

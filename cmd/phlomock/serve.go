@@ -133,6 +133,11 @@ func (c *serveConfig) build(logger *slog.Logger, store *redisstore.Store, mw fun
 	if err != nil {
 		return nil, nil, false, &exitError{code: 2, err: err} // checked by parseServeFlags
 	}
+	if store != nil {
+		// A replica that stops leaves its queued callbacks to the others
+		// (the Dispatcher closes its Outbox).
+		cbConfig.Outbox = redisstore.NewOutbox(store)
+	}
 	cfg.Callbacks = callbacks.New(cbConfig) // the fake closes it
 	if store != nil {
 		cfg.Backend, cfg.Rejoin = store, true
