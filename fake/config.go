@@ -116,6 +116,13 @@ type Limits struct {
 	// ReadHeaderTimeout, ReadTimeout and IdleTimeout are http.Server's.
 	// 0: 10 s, 1 min and 2 min.
 	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
+	// MinBodyRate and BodyGrace: a request body is read before the
+	// request takes an in-flight slot, and must arrive within BodyGrace
+	// plus a second per MinBodyRate bytes, else 408
+	// (mockserver.BodyFirst). 0: mockserver.DefaultMinBodyRate and
+	// DefaultBodyGrace.
+	MinBodyRate int
+	BodyGrace   time.Duration
 }
 
 // Defaults of Config.

@@ -98,7 +98,14 @@ func (f *Fake) start(ctx context.Context, ls Listeners) {
 	run := &running{watched: make(chan struct{})}
 	f.run = run
 	lim := f.cfg.Limits.withDefaults()
-	run.servers = []*http.Server{lim.server(mockserver.LimitHeaderBytes(lim.MaxHeaderBytes)(mockserver.LimitInFlight(lim.MaxInFlight)(f.api)))}
+	// The body arrives before a slot is taken (BodyFirst): a trickling
+	// client holds a connection, not one of the slots.
+	maxBody := f.cfg.Options.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = mockserver.DefaultMaxBodyBytes
+	}
+	body := mockserver.BodyFirst(mockserver.BodyLimits{MinRate: int64(lim.MinBodyRate), Grace: lim.BodyGrace, MaxBytes: maxBody, Budget: int64(lim.MaxInFlight) * maxBody})
+	run.servers = []*http.Server{lim.server(mockserver.LimitHeaderBytes(lim.MaxHeaderBytes)(body(mockserver.LimitInFlight(lim.MaxInFlight)(f.api))))}
 	listeners := []net.Listener{ls.API}
 	if ls.Admin != nil {
 		run.servers = append(run.servers, lim.server(f.admin))
@@ -308,7 +315,7 @@ func (l Limits) withDefaults() Limits {
 // client's own timeout bounds it.
 func (l Limits) server(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           mockserver.CloseAfterChunked(h), // RFC 9112 6.1
 		ReadHeaderTimeout: l.ReadHeaderTimeout,
 		ReadTimeout:       l.ReadTimeout,
 		IdleTimeout:       l.IdleTimeout,

@@ -45,7 +45,11 @@ func (j *Journal) PageContext(ctx context.Context, q PageQuery, match func(*Entr
 	if j.shared == nil {
 		return j.Page(q, match), nil
 	}
-	return j.shared.Page(ctx, q, match)
+	page, err := j.shared.Page(ctx, q, match)
+	if err == nil {
+		page.fit(q)
+	}
+	return page, err
 }
 
 // EntriesContext is Entries over the shared journal when there is one

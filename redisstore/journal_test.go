@@ -169,7 +169,7 @@ func TestJournalReset(t *testing.T) {
 	b.send(t, 2)
 	b.sync(t)
 	rec := httptest.NewRecorder()
-	a.fake.AdminHandler().ServeHTTP(rec, httptest.NewRequest("DELETE", mockserver.AdminBase+"/journal", nil))
+	a.fake.AdminHandler().ServeHTTP(rec, httptest.NewRequest("DELETE", "http://localhost"+mockserver.AdminBase+"/journal", nil))
 	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
 	all, err := b.fake.Journal().EntriesContext(context.Background(), mockserver.Filter{})
 	require.NoError(t, err)
@@ -241,7 +241,7 @@ func TestJournalStoreDown(t *testing.T) {
 	assert.Contains(t, err.Error(), "store redis://"+s.Addr+"/0")
 
 	rec := httptest.NewRecorder()
-	f.fake.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", mockserver.AdminBase+"/journal", nil))
+	f.fake.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "http://localhost"+mockserver.AdminBase+"/journal", nil))
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	var body struct {
 		APIID string `json:"api_id"`

@@ -38,6 +38,8 @@ func registerLimits(fs *flag.FlagSet, l *fake.Limits) error {
 	integer(&l.MaxHeaderBytes, "max-header-bytes", "MAX_HEADER_BYTES", mockserver.DefaultMaxHeaderBytes, "largest request line and headers in bytes (431 above)")
 	duration(&l.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", 10*time.Second, "time a client has to send its request headers")
 	duration(&l.ReadTimeout, "read-timeout", "READ_TIMEOUT", time.Minute, "time a client has to send a whole request, body included")
+	integer(&l.MinBodyRate, "min-body-rate", "MIN_BODY_RATE", mockserver.DefaultMinBodyRate, "bytes a second a request body must arrive at after --body-grace, else 408: a trickling client cannot hold an in-flight slot")
+	duration(&l.BodyGrace, "body-grace", "BODY_GRACE", mockserver.DefaultBodyGrace, "time any request body may take to arrive, whatever its rate")
 	duration(&l.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	return errors.Join(errs...)
 }
@@ -47,6 +49,9 @@ func checkLimits(l fake.Limits) error {
 	var errs []error
 	if l.MaxInFlight < 1 {
 		errs = append(errs, fmt.Errorf("--max-in-flight %d: want 1 or more", l.MaxInFlight))
+	}
+	if l.MinBodyRate < 1 {
+		errs = append(errs, fmt.Errorf("--min-body-rate %d: want 1 or more bytes a second", l.MinBodyRate))
 	}
 	if l.MaxHeaderBytes < 1024 {
 		errs = append(errs, fmt.Errorf("--max-header-bytes %d: want 1024 or more", l.MaxHeaderBytes))

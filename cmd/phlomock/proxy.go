@@ -129,6 +129,15 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The fake answers only in-process (Simulate): the proxy is served in
 	// its place (Front), with the fake's control plane, whose journal
 	// holds the proxied exchanges, and the proxy's routes.
+	// A spec of another API, as serve's (spec.go): no PHLO scenario by
+	// default, its examples answered, its schemes given --auth-token.
+	if !isPHLOSpec(doc) {
+		c.noDefaultScenario = true
+		if err := builtinsForSpec(c.scenarios.values, doc, c.spec); err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("--scenario: %w", err)}
+		}
+		cfg.AnswerExamples, cfg.APIToken = true, c.authToken
+	}
 	cfg.Scenarios = c.scenarioArgs()
 	f, err := fake.New(doc, cfg)
 	if err != nil {
@@ -192,12 +201,16 @@ func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, s
 		}
 	}
 	if p.record != "" {
+		// Written even when it does not validate (temp file + rename):
+		// nothing recorded is lost; the error says what to fix.
 		data, err := px.Recorded(recOpts)
-		if err == nil {
-			err = writeRecording(p.record, data)
+		if data != nil {
+			if werr := writeRecording(p.record, data); werr != nil {
+				errs = append(errs, fmt.Errorf("--record: %w", werr))
+			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("--record: %w", err))
+			errs = append(errs, fmt.Errorf("--record %s: %w", p.record, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

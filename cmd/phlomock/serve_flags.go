@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -69,6 +71,8 @@ type serveConfig struct {
 	watch               bool
 	adminPrefix         string
 	adminToken          string
+	adminHosts          string
+	adminOrigins        string
 	store, storePrefix  string
 	callbacks           callbackFlags
 	sessions            serveSessions
@@ -154,6 +158,8 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.watch, "watch", "WATCH", "reload the --scenario files when they change; a bad edit is logged and changes nothing")
 	str(&c.adminPrefix, "admin-prefix", "ADMIN_PREFIX", "", "also serve the control plane on the API port under this path (e.g. /__admin), behind --admin-token")
 	str(&c.adminToken, "admin-token", "ADMIN_TOKEN", "", "bearer token the control plane requires, on --admin-addr and under --admin-prefix (/healthz, /readyz and the dashboard's files stay open)")
+	str(&c.adminHosts, "admin-hosts", "ADMIN_HOSTS", "", "more Host names the control plane answers to, comma-separated (a Service's: phlomock.testing.svc); loopback names, IP addresses and the --addr and --admin-addr hosts always are, any other gets 403 (DNS rebinding)")
+	str(&c.adminOrigins, "admin-origins", "ADMIN_ORIGINS", "", "more origins whose pages may change the control plane's state, comma-separated (https://phlomock.example); its own origin always may, any other gets 403")
 	str(&c.store, "store", "STORE", "memory", "where the fake's state lives: memory, or redis://[user:password@]HOST:PORT/DB (rediss:// for TLS); with redis, /readyz follows the store and replicas share the simulated calls, the rules' counters, the scenarios and the journal (docs/store.md)")
 	str(&c.storePrefix, "store-prefix", "STORE_PREFIX", redisstore.DefaultPrefix, "prefix of the fake's keys in a --store redis://..., so several fakes share one Redis")
 	if err := registerLimits(fs, &c.limits); err != nil {
@@ -332,8 +338,18 @@ func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 	if c.sessions.max == 0 {
 		sessions.Max = -1 // none can be created
 	}
+	site, err := c.siteCheck()
+	if err != nil {
+		return fake.Config{}, err
+	}
+	var secrets []string
+	if c.authToken != mockserver.DefaultAuthToken {
+		secrets = []string{c.authToken, base64.StdEncoding.EncodeToString([]byte(c.authID + ":" + c.authToken))}
+	}
 	return fake.Config{
 		Options: mockserver.Options{
+			Secrets:           secrets,
+			Site:              site,
 			StrictIDs:         c.strictIDs,
 			ActionStatus:      c.actionStatus,
 			MaxBodyBytes:      int64(c.maxBody),
@@ -352,6 +368,46 @@ func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 		ShutdownTimeout: c.shutdownTimeout,
 		Sessions:        sessions,
 	}, nil
+}
+
+// siteCheck is what the control plane accepts beyond its own names and
+// origin: --admin-hosts and the hosts serve listens on, --admin-origins.
+func (c *serveConfig) siteCheck() (mockserver.SiteCheck, error) {
+	site := mockserver.SiteCheck{
+		HostFlag:   "--admin-hosts (PHLOMOCK_ADMIN_HOSTS)",
+		OriginFlag: "--admin-origins (PHLOMOCK_ADMIN_ORIGINS)",
+	}
+	for _, addr := range []string{c.addr, c.adminAddr} {
+		if host, _, err := net.SplitHostPort(addr); err == nil && host != "" {
+			site.Hosts = append(site.Hosts, host)
+		}
+	}
+	var errs []error
+	for _, h := range commaList(c.adminHosts) {
+		if strings.ContainsAny(h, "/@ ") {
+			errs = append(errs, fmt.Errorf("--admin-hosts %q: want a host name such as phlomock.testing.svc (no scheme, no path)", h))
+		}
+		site.Hosts = append(site.Hosts, h)
+	}
+	for _, o := range commaList(c.adminOrigins) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("--admin-origins %q: want an origin such as https://phlomock.example (scheme, host and port, as a browser sends Origin)", o))
+			continue
+		}
+		site.Origins = append(site.Origins, u.Scheme+"://"+u.Host)
+	}
+	return site, errors.Join(errs...)
+}
+
+func commaList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parseIDs reads --ids: comma-separated PHLO or PHLO/NODE items.

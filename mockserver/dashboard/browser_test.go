@@ -38,7 +38,7 @@ const (
 // browser starts headless Chromium (Debian's chromium package) for the
 // test, with a profile of its own, and stops it when the test ends. It
 // skips without Chromium unless PHLOMOCK_REQUIRE_BROWSER=1, as CI sets.
-func browser(tb testing.TB) context.Context {
+func browser(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	tb.Helper()
 	exe := os.Getenv("PHLOMOCK_CHROMIUM")
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -53,7 +53,7 @@ func browser(tb testing.TB) context.Context {
 		}
 		tb.Skip("no chromium on PATH (apt-get install chromium; PHLOMOCK_REQUIRE_BROWSER=1 makes this a failure)")
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.Flag("headless", true),
@@ -65,7 +65,8 @@ func browser(tb testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1366, 900),
-	)
+	}, extra...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc, chromedp.WithErrorf(tb.Logf))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	tb.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })

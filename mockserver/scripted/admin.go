@@ -34,7 +34,7 @@ func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRo
 	return append(append(JournalRoutes(journal), []mockserver.AdminRoute{
 		{Name: "scenarios.list", Method: "GET", Path: "/scenarios", Handler: http.HandlerFunc(d.getScenarios)},
 		{Name: "scenarios.activate", Method: "PUT", Path: "/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
-		{Name: "scenarios.upload", Method: "POST", Path: "/scenarios", Query: []string{"file", "activate"}, Handler: http.HandlerFunc(d.postScenario)},
+		{Name: "scenarios.upload", Method: "POST", Path: "/scenarios", Query: []string{"file", "activate"}, Accepts: UploadTypes, Handler: http.HandlerFunc(d.postScenario)},
 		{Name: "scenarios.delete", Method: "DELETE", Path: "/scenarios/{name}", Handler: http.HandlerFunc(d.deleteScenario)},
 		{Name: "reset", Method: "POST", Path: "/reset", Handler: http.HandlerFunc(d.postReset)},
 		{Name: "calls.list", Method: "GET", Path: "/calls", Handler: http.HandlerFunc(d.getCalls)},
@@ -77,6 +77,10 @@ func (s *Server) AdminToken(token string, extra ...mockserver.AdminRoute) http.H
 	}
 	return s.API.AdminHandlerToken(token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
 }
+
+// UploadTypes are the media types POST /__admin/scenarios takes: YAML, and
+// JSON (which is YAML too).
+var UploadTypes = []string{"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "application/json"}
 
 // ScenarioInfo describes a scenario that can be activated by name.
 type ScenarioInfo struct {

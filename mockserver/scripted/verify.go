@@ -164,7 +164,7 @@ func count(entries []*mockserver.Entry, m *patternMatcher) int {
 
 // journalQuery are the query parameters of GET /__admin/journal: the
 // fields of a Pattern that a query can hold, and the page's.
-var journalQuery = append([]string{"operation", "method", "path", "auth_id", "status", "scenario", "rule", "limit", "after", "since"}, mockserver.JournalFormatQuery...)
+var journalQuery = append([]string{"operation", "method", "path", "auth_id", "status", "scenario", "rule", "limit", "after", "since", "max_bytes"}, mockserver.JournalFormatQuery...)
 
 // journalHandler answers a page of the journal entries a Pattern given in
 // the query selects (mockserver.ParsePageQuery: the latest limit of them,

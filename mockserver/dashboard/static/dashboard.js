@@ -195,6 +195,9 @@
     }
     addEntries(data.entries, false);
     if (!rows) $('#journal-count').textContent = 'No exchange yet: send a request to the fake.';
+    // A page holds what fits its byte budget (max_bytes): with large
+    // bodies, fewer than limit entries; say that older ones were left out.
+    else if (data.earlier) $('#journal-count').textContent += ' (the latest that fit a page of ' + data.max_bytes + ' bytes; older ones: GET journal?after=0)';
   }
 
   async function poll() {
