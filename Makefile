@@ -46,14 +46,38 @@ lint: staticcheck vuln ## gofmt, go vet, staticcheck, govulncheck, and the drift
 	$(GO) generate ./... && git diff --exit-code
 
 .PHONY: test
-test: lint testdeps ## lint, then every test under -race
-	$(GO) test -race -count=1 ./...
+test: lint testdeps ## lint, then every test under -race, then the integrations' own modules
+	$(GO) test -race -count=1 -timeout 25m ./...
+	$(MAKE) integrations
+
+# The integrations that are not part of the Go module (docs/testcontainers.md,
+# docs/github-action.md, docs/helm.md): each has its own module, package or
+# script, tested here against the image make docker builds, run by podman
+# (no Docker daemon: podman serves the Docker API on a socket the tests
+# start). Without podman they skip, unless PHLOMOCK_REQUIRE_CONTAINER=1.
+TC_IMAGE ?= localhost/phlomock:integrations
+
+.PHONY: integrations
+integrations: testcontainers ## test the Testcontainers modules, the GitHub action's steps and the Helm chart
+
+.PHONY: integrations-image
+integrations-image:
+	@if command -v podman >/dev/null; then CONTAINERS_CONF=$${CONTAINERS_CONF:-$(CURDIR)/deploy/containers.conf} $(MAKE) --no-print-directory docker IMAGE=$(TC_IMAGE) DOCKER=podman; \
+	elif [ "$$PHLOMOCK_REQUIRE_CONTAINER" = 1 ]; then echo "no podman, and PHLOMOCK_REQUIRE_CONTAINER=1"; exit 1; \
+	else echo "integrations: no podman: the container tests skip"; fi
+
+.PHONY: testcontainers
+testcontainers: integrations-image ## test the Go and Node Testcontainers modules against the image, through podman's Docker API
+	cd testcontainers/phlomock && PHLOMOCK_IMAGE=$$(command -v podman >/dev/null && echo $(TC_IMAGE)) $(GO) test -race -count=1 ./...
+	npm ci --prefix testcontainers/node --no-audit --no-fund
+	PHLOMOCK_IMAGE=$$(command -v podman >/dev/null && echo $(TC_IMAGE)) npm test --prefix testcontainers/node
 
 # Anything the tests need that is not a Go module is installed here.
 .PHONY: testdeps
-testdeps: browser redis ## install what the tests need besides Go modules (the plivo-node driver's, Dredd's and Newman's npm packages, chromium, redis-server)
+testdeps: browser redis ## install what the tests need besides Go modules (the plivo-node driver's, Dredd's, Newman's and pact-core's npm packages, chromium, redis-server)
 	npm ci --prefix certify/drivers/plivo-node --no-audit --no-fund
 	npm ci --prefix openapi/testdata/dredd --no-audit --no-fund
+	npm ci --prefix pact/testdata/verify --no-audit --no-fund
 	npm ci --prefix openapi/testdata/newman --no-audit --no-fund
 	cd certify/drivers/plivo-go && $(GO) mod download
 

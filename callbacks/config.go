@@ -33,13 +33,14 @@ func ParseFormat(s string) (Format, error) {
 
 // Defaults of Config, stated in docs/callbacks.md.
 const (
-	DefaultTimeout     = 5 * time.Second
-	DefaultRetries     = 3
-	DefaultBackoff     = 500 * time.Millisecond
-	DefaultQueueSize   = 1024
-	DefaultWorkers     = 4
-	DefaultJournalSize = 1000
-	DefaultReorderWait = 500 * time.Millisecond
+	DefaultTimeout       = 5 * time.Second
+	DefaultRetries       = 3
+	DefaultBackoff       = 500 * time.Millisecond
+	DefaultQueueSize     = 1024
+	DefaultWorkers       = 4
+	DefaultJournalSize   = 1000
+	DefaultReorderWait   = 500 * time.Millisecond
+	DefaultTakeOverEvery = time.Second
 )
 
 // Config is how callbacks are delivered. The zero value is a good default:
@@ -75,6 +76,13 @@ type Config struct {
 	// Client sends the callbacks; nil: one of the Dispatcher's own, which
 	// follows no redirect and dials only allowed addresses.
 	Client *http.Client
+	// Outbox keeps the queued callbacks where the other replicas of the
+	// fake find them when this one stops before sending them (a Redis
+	// store). Nil: in this process only, lost with it.
+	Outbox Outbox
+	// TakeOverEvery is how often the Outbox is asked for the callbacks of
+	// stopped replicas (DefaultTakeOverEvery when 0).
+	TakeOverEvery time.Duration
 	// Logger receives the dropped and given-up callbacks. Nil: no logs.
 	Logger *slog.Logger
 }
@@ -106,6 +114,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReorderWait <= 0 {
 		c.ReorderWait = DefaultReorderWait
+	}
+	if c.TakeOverEvery <= 0 {
+		c.TakeOverEvery = DefaultTakeOverEvery
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

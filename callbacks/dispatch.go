@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,9 @@ type Dispatcher struct {
 	targets map[targetKey][]Target // set at run time
 	nth     map[nthKey]int         // per session and scope: callbacks queued so far
 
+	instance string // names this Dispatcher's callbacks in the outbox
+	closing  chan struct{}
+
 	ids                                                       atomic.Uint64
 	queued, delivered, gaveUp, dropped, refused, full, forgot atomic.Uint64
 	pending, lastWarn                                         atomic.Int64
@@ -69,21 +73,25 @@ type nthKey struct{ session, scope string }
 
 // delivery is one callback to one target.
 type delivery struct {
-	id      uint64
-	notice  *Notice
-	event   Event
-	target  Target
-	fault   Fault // the effects that apply (merged)
-	faults  string
-	partKey string
+	id  uint64
+	key string // unique across replicas: X-Phlomock-Callback-Id, the outbox's key
+	// recovered: taken over from a replica that stopped (Config.Outbox).
+	recovered bool
+	notice    *Notice
+	event     Event
+	target    Target
+	fault     Fault // the effects that apply (merged)
+	faults    string
+	partKey   string
 }
 
 // New starts a Dispatcher's workers; Close stops them.
 func New(cfg Config) *Dispatcher {
 	cfg = cfg.withDefaults()
-	d := &Dispatcher{cfg: cfg, journal: newJournal(cfg.JournalSize),
+	d := &Dispatcher{cfg: cfg, journal: newJournal(cfg.JournalSize), closing: make(chan struct{}),
 		targets: map[targetKey][]Target{}, nth: map[nthKey]int{}}
 	d.client = newSender(cfg)
+	d.instance = newInstance()
 	d.stop, d.abort = context.WithCancel(context.Background())
 	per := max(1, (cfg.QueueSize+cfg.Workers-1)/cfg.Workers)
 	for range cfg.Workers {
@@ -91,6 +99,10 @@ func New(cfg Config) *Dispatcher {
 		d.queues = append(d.queues, q)
 		d.wg.Add(1)
 		go d.work(q)
+	}
+	if cfg.Outbox != nil {
+		d.wg.Add(1)
+		go d.takeOver()
 	}
 	return d
 }
@@ -184,18 +196,38 @@ func (d *Dispatcher) Notify(n Notice) {
 			out = append(out, dl)
 		}
 	}
+	var ready []*delivery
 	for _, dl := range out {
 		copies := 1 + dl.fault.Duplicate
 		for c := range copies {
 			cp := *dl
 			cp.id = d.ids.Add(1)
+			cp.key = d.instance + "-" + strconv.FormatUint(cp.id, 10)
 			if c > 0 {
 				cp.fault.Delay, cp.fault.DelayMax, cp.fault.Reorder = 0, 0, false
 			}
-			d.enqueue(&cp)
+			ready = append(ready, &cp)
 		}
 	}
+	if d.cfg.Outbox == nil {
+		for _, dl := range ready {
+			d.enqueue(dl)
+		}
+		d.mu.Unlock()
+		return
+	}
 	d.mu.Unlock()
+	// Kept in the store before they are queued (one round trip, outside
+	// the lock): a replica that dies leaves them to the others.
+	d.keep(ready)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return // kept: another replica sends them
+	}
+	for _, dl := range ready {
+		d.enqueue(dl)
+	}
 }
 
 func merge(a, b Fault) Fault {
@@ -225,6 +257,7 @@ func (d *Dispatcher) enqueue(dl *delivery) {
 	if dl.fault.Drop {
 		d.dropped.Add(1)
 		d.record(dl, Attempt{Outcome: Dropped})
+		d.finish(dl)
 		return
 	}
 	h := fnv.New32a()
@@ -237,6 +270,7 @@ func (d *Dispatcher) enqueue(dl *delivery) {
 	default:
 		d.pending.Add(-1)
 		d.full.Add(1)
+		d.finish(dl)
 		d.record(dl, Attempt{Outcome: QueueFull, Error: fmt.Sprintf("the callback queue is full (%d): raise --callback-queue or speed up the receiver", d.cfg.QueueSize)})
 		d.warnFull()
 	}
@@ -308,17 +342,20 @@ func (d *Dispatcher) send(dl *delivery) {
 		case a.Outcome == Refused:
 			d.refused.Add(1)
 			d.record(dl, a)
+			d.finish(dl)
 			d.cfg.Logger.Warn("callback refused by the allow-list", "url", dl.target.URL, "error", a.Error)
 			return
 		case a.Status >= 200 && a.Status < 300:
 			a.Outcome = Delivered
 			d.delivered.Add(1)
 			d.record(dl, a)
+			d.finish(dl)
 			return
 		case try > d.cfg.Retries:
 			a.Outcome = GaveUp
 			d.gaveUp.Add(1)
 			d.record(dl, a)
+			d.finish(dl)
 			d.cfg.Logger.Warn("callback given up", "url", dl.target.URL, "event", dl.event.Kind, "tries", try, "status", a.Status, "error", a.Error)
 			return
 		}
@@ -350,7 +387,7 @@ func (d *Dispatcher) record(dl *delivery, a Attempt) {
 	a.ID, a.Session, a.PhloID, a.NodeID = dl.id, n.Session, n.PhloID, n.NodeID
 	a.Seq, a.Index, a.Event, a.Member = dl.event.Seq, dl.event.Index, dl.event.Kind, dl.event.Member
 	a.CallUUID = dl.event.Params["call_uuid"]
-	a.URL, a.Method, a.Fault = dl.target.URL, dl.target.method(), dl.faults
+	a.URL, a.Method, a.Fault, a.Recovered = dl.target.URL, dl.target.method(), dl.faults, dl.recovered
 	if a.Time.IsZero() {
 		a.Time = time.Now()
 	}
@@ -420,8 +457,9 @@ func (d *Dispatcher) AllTargets(session string) map[[2]string][]Target {
 }
 
 // Close stops taking callbacks and waits for the queued ones to be sent
-// until ctx is done; then it abandons the rest (journaled as abandoned)
-// and returns ctx's error.
+// until ctx is done; then it abandons the rest (journaled as abandoned,
+// and left in the Outbox for another replica) and returns ctx's error.
+// It closes Config.Outbox when that has a Close method.
 func (d *Dispatcher) Close(ctx context.Context) error {
 	d.mu.Lock()
 	if d.closed {
@@ -429,12 +467,16 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 		return nil
 	}
 	d.closed = true
-	d.mu.Unlock()
+	close(d.closing)
 	for _, q := range d.queues {
 		close(q)
 	}
+	d.mu.Unlock()
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
+	if c, ok := d.cfg.Outbox.(interface{ Close() }); ok {
+		defer c.Close()
+	}
 	select {
 	case <-done:
 		d.abort()

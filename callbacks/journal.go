@@ -58,6 +58,9 @@ type Attempt struct {
 	// Fault names the scenario's faults applied to it (delay, drop,
 	// duplicate, reorder, bad-signature), comma-separated.
 	Fault string `json:"fault,omitempty"`
+	// Recovered: the callback was queued by a replica that stopped before
+	// sending it, and taken over by this one (Config.Outbox).
+	Recovered bool `json:"recovered,omitempty"`
 }
 
 // A Filter selects attempts; empty fields match anything but Session,

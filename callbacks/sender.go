@@ -127,7 +127,7 @@ func request(ctx context.Context, dl *delivery, format Format) (*http.Request, s
 	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set(HeaderSignature, sig)
 	req.Header.Set(HeaderNonce, nonce)
-	req.Header.Set("X-Phlomock-Callback-Id", fmt.Sprint(dl.id))
+	req.Header.Set("X-Phlomock-Callback-Id", dl.key)
 	req.Header.Set("X-Phlomock-Call-Seq", fmt.Sprint(dl.event.Seq))
 	return req, string(body), nil
 }

@@ -13,24 +13,27 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	phlofake "github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
-// fake is the one mockserver of a run, on a loopback port. Each case
-// arranges its answer by activating a scenario in the fake's director
-// (package mockserver/scripted): atomically, so a request sees the old
-// arrangement or the new one, never half of each.
+// fake is the one fake of a run (package fake), on a loopback port. Each
+// case arranges its answer by activating a scenario in the fake's
+// director: atomically, so a request sees the old arrangement or the new
+// one, never half of each.
 type fake struct {
+	f        *phlofake.Fake
 	srv      *mockserver.Server
 	director *scripted.Director
-	hs       *http.Server
 	url      string
-	// shared is the journal in the store (Runner.Store; nil in memory):
-	// the cases are judged from it, as verify reads it.
-	shared *redisstore.Journal
+	// judged are the entries (entryKey) the last case was judged on: the
+	// grace period after the last case looks only at the others.
+	judged map[string]bool
+	// altURL is a second address of the same fake (Case.Switch).
+	altURL string
+	altHS  *http.Server
 
 	// inFlight counts requests inside the handler, so that a case reads the
 	// journal only once every request it caused has been recorded.
@@ -47,46 +50,49 @@ type fake struct {
 // has answered (a client that reports before its request ends).
 const settle = 2 * time.Second
 
-// startFake starts the fake, its state in store as `phlomock serve
-// --store` keeps it there (redisstore.NewServer); a nil store keeps it in
-// the process.
-func startFake(spec *openapi3.T, logger *slog.Logger, store *redisstore.Store) (*fake, error) {
+// startFake starts the fake, its state in backend as `phlomock serve
+// --store` keeps it there; a nil backend keeps it in the process. The
+// cases are judged from its journal, the shared one with a backend, as
+// verify reads it.
+func startFake(spec *openapi3.T, logger *slog.Logger, backend phlofake.Backend) (*fake, error) {
 	f := &fake{}
 	f.caseCtx, f.endCase = context.WithCancel(context.Background())
-	fake, shared, err := redisstore.NewServer(store, spec, scripted.Options{World: mockserver.StaticWorld{PhloID: {NodeID}}}, mockserver.Options{Logger: logger})
+	pf, err := phlofake.New(spec, phlofake.Config{
+		Options:    mockserver.Options{Logger: logger},
+		World:      mockserver.StaticWorld{PhloID: {NodeID}},
+		Accounts:   mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken, AltAuthID: AltAuthToken},
+		Backend:    backend,
+		Middleware: []func(http.Handler) http.Handler{f.track},
+	})
 	if err != nil {
 		return nil, err
 	}
-	f.shared = shared
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.closeShared()
+	if err := pf.Start(context.Background(), "127.0.0.1:0"); err != nil {
+		_ = pf.Close(context.Background())
 		return nil, err
 	}
-	f.srv, f.director = fake.API, fake.Director
-	f.hs = &http.Server{Handler: f.track(fake.API), ReadHeaderTimeout: 5 * time.Second}
-	f.url = "http://" + ln.Addr().String()
-	go func() { _ = f.hs.Serve(ln) }()
+	f.f, f.srv, f.director, f.url = pf, pf.API, pf.Director, pf.URL
+	alt, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.close()
+		return nil, err
+	}
+	f.altHS = &http.Server{Handler: pf.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	f.altURL = "http://" + alt.Addr().String()
+	go func() { _ = f.altHS.Serve(alt) }()
 	return f, nil
 }
 
-// close stops the fake. Close, not Shutdown: the run is over, and Shutdown
-// would wait for connections a client keeps alive.
+// close stops the fake at once: the run is over, and waiting would wait
+// for connections a client keeps alive.
 func (f *fake) close() {
 	f.finishCase()
-	_ = f.hs.Close()
-	f.closeShared()
-}
-
-// closeShared stops the shared journal's writer (Runner.Store): what it
-// still holds of the last case was read already.
-func (f *fake) closeShared() {
-	if f.shared == nil {
-		return
+	if f.altHS != nil {
+		_ = f.altHS.Close()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), settle)
-	defer cancel()
-	_ = f.shared.Close(ctx)
+	now, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = f.f.Close(now)
 }
 
 // arrange activates the case's scenario (none: the contract answers) and
@@ -154,6 +160,9 @@ func troubleScenario(c Case, t *Trouble, hold time.Duration, known scenarios.Kno
 	// empty body (no Content-Type), other text with the case's
 	// Content-Type.
 	switch {
+	case t.Slow:
+		// no status: the contract's answer, late
+		resp = map[string]any{"delay": SlowDelay.String()}
 	case t.Drop || t.Hold:
 		resp["drop"] = true
 		if t.Hold {
@@ -193,6 +202,9 @@ func (f *fake) track(next http.Handler) http.Handler {
 		f.mu.Unlock()
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
+		// The journal keeps the headers, not the Host: the judge checks it
+		// against the base URL the call was given.
+		r.Header.Set("Host", r.Host)
 		stop := context.AfterFunc(caseCtx, cancel)
 		defer stop()
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -12,10 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	phlofake "github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // TestFakeArrangesTroubles sends each case's operation to the fake as a
@@ -26,7 +27,7 @@ import (
 func TestFakeArrangesTroubles(t *testing.T) {
 	for _, store := range []string{"memory", "redis"} {
 		t.Run(store, func(t *testing.T) {
-			var st *redisstore.Store
+			var st phlofake.Backend
 			if store == "redis" {
 				st = openStore(t, redistest.Start(t), "certify:")
 			}
@@ -45,7 +46,7 @@ func openStore(tb testing.TB, r *redistest.Server, prefix string) *redisstore.St
 	return st
 }
 
-func testFakeArrangesTroubles(t *testing.T, st *redisstore.Store) {
+func testFakeArrangesTroubles(t *testing.T, st phlofake.Backend) {
 	spec, err := openapi.Load()
 	require.NoError(t, err)
 	f, err := startFake(spec, nil, st)

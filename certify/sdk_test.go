@@ -14,7 +14,7 @@ import (
 
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/internal/sdktest"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // The five certifications kept in docs/certification/: phlomock's own Go

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -36,6 +37,9 @@ func (s *Server) getJournal(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Status = n
 	}
+	if ServeJournalFormat(w, r, s.journal, f.match) {
+		return
+	}
 	page, err := s.journal.PageContext(r.Context(), pq, f.match)
 	if err != nil {
 		WriteStoreError(w, err)
@@ -57,6 +61,13 @@ func ParsePageQuery(q url.Values) (PageQuery, error) {
 			return pq, &ParamError{Param: "limit", Rule: fmt.Sprintf("limit expects an integer from 1 to %d (default %d): a page holds at most %d entries, and the answer's next is the cursor of the page after.", MaxPageLimit, DefaultPageLimit, MaxPageLimit)}
 		}
 		pq.Limit = n
+	}
+	if v := q.Get("max_bytes"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < MinPageBytes || n > MaxPageBytes {
+			return pq, &ParamError{Param: "max_bytes", Rule: fmt.Sprintf("max_bytes expects an integer from %d to %d (default %d): the most bytes of JSON a page's entries take; the answer's next is the cursor of the page after.", MinPageBytes, MaxPageBytes, DefaultPageBytes)}
+		}
+		pq.MaxBytes = n
 	}
 	after, since := q.Get("after"), q.Get("since")
 	name, v := "after", after
@@ -89,16 +100,38 @@ func (e *ParamError) Error() string { return "Invalid value provided for " + e.P
 // Link header points at the next page too (relative: ?after=NEXT and the
 // request's other parameters, so it holds under a prefix mount).
 func WriteJournalPage(w http.ResponseWriter, r *http.Request, page JournalPage) {
-	if page.Entries == nil {
-		page.Entries = []*Entry{}
-	}
 	if page.More {
 		q := r.URL.Query()
 		q.Del("since")
 		q.Set("after", strconv.FormatUint(page.Next, 10))
 		w.Header().Set("Link", "<?"+q.Encode()+`>; rel="next"`)
 	}
-	WriteJSON(w, http.StatusOK, page)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	// Streamed, an entry at a time: the answer is never held whole (a
+	// page's budget is PageQuery.MaxBytes; a reader holds one entry's
+	// JSON at a time, not the page's).
+	bw := bufio.NewWriterSize(w, 32<<10)
+	_, _ = bw.WriteString(`{"entries":[`)
+	for i, e := range page.Entries {
+		if i > 0 {
+			_ = bw.WriteByte(',')
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return // cannot happen for an Entry; the client sees JSON cut short
+		}
+		_, _ = bw.Write(b)
+	}
+	fmt.Fprintf(bw, `],"next":%d,"more":%t`, page.Next, page.More)
+	if page.Earlier {
+		_, _ = bw.WriteString(`,"earlier":true`)
+	}
+	fmt.Fprintf(bw, ",\"max_bytes\":%d}\n", page.MaxBytes)
+	_ = bw.Flush()
 }
 
 func (s *Server) deleteJournal(w http.ResponseWriter, r *http.Request) {

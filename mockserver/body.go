@@ -27,6 +27,10 @@ func readBody(r *http.Request, limit int64) ([]byte, *RequestError) {
 	if r.ContentLength > limit {
 		return nil, refuse(CodeBodyTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes.", limit))
 	}
+	if b, ok := r.Body.(*arrivedBody); ok && b.off == 0 && b.err == nil && int64(len(b.data)) <= limit {
+		b.off = len(b.data) // BodyFirst's: read already
+		return b.data, nil
+	}
 	var raw []byte
 	var err error
 	if n := r.ContentLength; n > 0 {

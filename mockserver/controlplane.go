@@ -49,6 +49,9 @@ type AdminRoute struct {
 	// Open serves the route without the bearer token under AdminPrefix:
 	// probes send none, nor does a browser opening a page.
 	Open bool
+	// Accepts are the media types of the body a state-changing route
+	// takes (CheckContentType); nil: application/json (or no body).
+	Accepts []string
 	// Handler serves the route. It sees the path as on the control plane's
 	// own port (AdminBase+Path) whatever the prefix, so it needs no
 	// knowledge of the mount.
@@ -67,7 +70,7 @@ func (s *Server) builtinRoutes() []AdminRoute {
 }
 
 // JournalQuery are the query parameters of GET /__admin/journal.
-var JournalQuery = []string{"operation", "method", "path", "status", "scenario", "rule", "limit", "after", "since"}
+var JournalQuery = []string{"operation", "method", "path", "status", "scenario", "rule", "limit", "after", "since", "max_bytes", "format", "consumer", "provider"}
 
 // openRoutes tells by name which routes are served without a token
 // (AdminRoute.Open).
@@ -178,6 +181,9 @@ func (s *Server) addRoutes(r *mux.Router, mount string, extra []AdminRoute) open
 			methods = append(methods, http.MethodHead)
 		}
 		h := withQuery(rt, withPathValues(rt.Handler))
+		if !rt.Open {
+			h = s.crossSite(rt, h)
+		}
 		if mount != "" {
 			h = rebase(mount, own, h)
 		}
@@ -208,6 +214,20 @@ func (s *Server) addRoutes(r *mux.Router, mount string, extra []AdminRoute) open
 		WriteError(w, http.StatusNotFound, "No control plane route for "+req.Method+" "+req.URL.Path+".")
 	})
 	return open
+}
+
+// crossSite puts h behind the control plane's cross-site checks
+// (crosssite.go): its Host, then its Origin and Content-Type when it
+// changes state. The open routes (probes, the dashboard's files) hold no
+// data and are left out: a kubelet probes by whatever name it likes.
+func (s *Server) crossSite(rt AdminRoute, h http.Handler) http.Handler {
+	site := s.opts.Site
+	accepts := rt.Accepts
+	if accepts == nil {
+		accepts = JSONBody
+	}
+	h = CheckContentType(rt.Method+" "+AdminBase+rt.Path, accepts...)(h)
+	return site.CheckHost(site.CheckOrigin(h))
 }
 
 // rebase gives h the request with the mount's prefix from replaced by to,
@@ -295,7 +315,9 @@ func bearer(token string) func(http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(token))
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			got, isBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			// The scheme in any case, as on the API port (RFC 9110 11.1):
+			// clients that normalise it to "bearer" are not refused.
+			got, isBearer := bearerToken(r)
 			sum := sha256.Sum256([]byte(got))
 			if !isBearer || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="phlomock control plane"`)

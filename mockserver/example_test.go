@@ -71,11 +71,11 @@ func ExampleServer_AdminHandler() {
 	})
 	for _, path := range []string{"/__admin/hello/world", "/healthz"} {
 		rec := httptest.NewRecorder()
-		admin.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		admin.ServeHTTP(rec, httptest.NewRequest("GET", "http://localhost"+path, nil))
 		fmt.Print(rec.Code, " ", rec.Body)
 	}
 	rec := httptest.NewRecorder()
-	admin.ServeHTTP(rec, httptest.NewRequest("POST", "/__admin/hello/world", nil))
+	admin.ServeHTTP(rec, httptest.NewRequest("POST", "http://localhost/__admin/hello/world", nil))
 	fmt.Println(rec.Code, rec.Header().Get("Allow"))
 	// Output:
 	// 200 {"hello":"world"}

@@ -66,6 +66,9 @@ func (s *Server) record(x *request) {
 		return
 	}
 	x.entry.Duration = time.Since(x.start)
+	if s.creds.mayCarrySecrets(x.r) {
+		maskEntry(x.entry, s.creds.RequestSecrets(x.r))
+	}
 	j := s.journal
 	if x.state.Journal != nil {
 		j = x.state.Journal // a session's

@@ -39,6 +39,7 @@ func do(tb testing.TB, h http.Handler, method, path, auth, contentType, body str
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, rd)
+	req.Host = "127.0.0.1:8081" // the control plane refuses other names (crosssite.go)
 	switch auth {
 	case "":
 		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)

@@ -121,6 +121,8 @@ type Journal struct {
 	authIDs internTable[string]
 	// shared, when set (SetStore), is given every entry too.
 	shared JournalStore
+	// creds are the spec's credentials, redacted in every entry.
+	creds Credentials
 }
 
 // DefaultJournalSize is the number of exchanges kept when Options.JournalSize is 0.
@@ -158,6 +160,7 @@ func (j *Journal) add(e *Entry) { j.addEntry(e, false) }
 func (j *Journal) addRouted(e *Entry) { j.addEntry(e, true) }
 
 func (j *Journal) addEntry(e *Entry, routed bool) {
+	e.RawQuery = j.creds.redactQuery(e.RawQuery)
 	j.trim(e)
 	j.compact(e, routed)
 	e.Seq = j.seq.Add(1)
@@ -262,19 +265,19 @@ func paramsKey(dst []byte, m map[string]string) ([]byte, bool) {
 // Entries are read-only, and so is the map returned.
 func (j *Journal) header(h http.Header) http.Header {
 	var buf [1024]byte
-	key, ok := headerKey(buf[:0], h)
+	key, ok := j.creds.headerKey(buf[:0], h)
 	if !ok {
-		return redactHeader(h)
+		return j.creds.redactHeader(h)
 	}
 	if m, ok := j.headers.get(key); ok {
 		return m
 	}
-	return j.headers.put(key, redactHeader(h))
+	return j.headers.put(key, j.creds.redactHeader(h))
 }
 
 // headerKey appends h, redacted, names in order, to dst; false when h is
 // too big to be worth sharing.
-func headerKey(dst []byte, h http.Header) ([]byte, bool) {
+func (c Credentials) headerKey(dst []byte, h http.Header) ([]byte, bool) {
 	var arr [16]string
 	if len(h) > len(arr) {
 		return nil, false
@@ -286,10 +289,10 @@ func headerKey(dst []byte, h http.Header) ([]byte, bool) {
 	slices.Sort(names)
 	for _, k := range names {
 		dst = append(append(dst, k...), 0)
-		credential := slices.Contains(credentialHeaders, k)
+		credential := c.header(k)
 		for _, v := range h[k] {
 			if credential {
-				dst = appendRedacted(dst, v)
+				dst = c.redactValue(dst, k, v)
 			} else {
 				dst = append(dst, v...)
 			}
@@ -358,136 +361,6 @@ func runeStart[S ~string | ~[]byte](s S, n int) int {
 	return n
 }
 
-// Filter selects journal entries. Its zero value selects everything.
-type Filter struct {
-	OperationID string
-	Method      string
-	Path        string // exact, as received
-	Status      int
-	Scenario    string // as the Responder named it (Entry.Scenario)
-	Rule        string
-	Limit       int // the latest Limit matching entries; 0 = all
-	// Since keeps the entries after this sequence number (Entry.Seq): a
-	// poller asks for what is new since the last entry it saw.
-	Since uint64
-}
-
-func (f Filter) match(e *Entry) bool {
-	return e.Seq > f.Since &&
-		(f.OperationID == "" || e.OperationID == f.OperationID) &&
-		(f.Method == "" || strings.EqualFold(e.Method, f.Method)) &&
-		(f.Path == "" || e.Path == f.Path) &&
-		(f.Status == 0 || e.Status == f.Status) &&
-		(f.Scenario == "" || e.Scenario == f.Scenario) &&
-		(f.Rule == "" || e.Rule == f.Rule)
-}
-
-// Entries returns the matching entries, oldest first. Entries are shared,
-// and so are their header and path-parameter maps (between entries too):
-// do not modify them. An entry still being stored by its request when
-// Entries runs is left out, as if it came a moment later.
-func (j *Journal) Entries(f Filter) []*Entry {
-	lo, hi := j.bounds()
-	if f.Since > lo {
-		lo = min(f.Since, hi)
-	}
-	out := make([]*Entry, 0, hi-lo)
-	for n := lo + 1; n <= hi; n++ {
-		if e := j.slot(n); e != nil && e.Seq == n && f.match(e) {
-			out = append(out, e)
-		}
-	}
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[len(out)-f.Limit:]
-	}
-	return out
-}
-
-// DefaultPageLimit is how many entries a page of the journal holds when
-// PageQuery.Limit is 0 (GET /__admin/journal without limit), MaxPageLimit
-// the most it may ask: a journal of 100,000 entries once answered 121 MB of
-// JSON to a GET without limit.
-const (
-	DefaultPageLimit = 100
-	MaxPageLimit     = 1000
-)
-
-// A PageQuery says which page of the journal to read. Its zero value is
-// the first page from the oldest entry.
-type PageQuery struct {
-	// After is the cursor: the page holds the first Limit matching entries
-	// whose Seq is above After (the previous page's Next), oldest first.
-	After uint64
-	// Latest asks for the latest Limit matching entries instead (After is
-	// ignored), still oldest first: what GET /__admin/journal answers
-	// without a cursor.
-	Latest bool
-	// Limit is at most MaxPageLimit; 0: DefaultPageLimit.
-	Limit int
-}
-
-func (q PageQuery) limit() int {
-	if q.Limit <= 0 {
-		return DefaultPageLimit
-	}
-	return min(q.Limit, MaxPageLimit)
-}
-
-// A JournalPage is a page of the journal: the answer of GET
-// /__admin/journal.
-type JournalPage struct {
-	// Entries are oldest first.
-	Entries []*Entry `json:"entries"`
-	// Next is the cursor of what follows the page: after=Next reads the
-	// entries after its last one. It is the last entry's Seq, or the
-	// cursor asked for when the page is empty.
-	Next uint64 `json:"next"`
-	// More: matching entries after Next were already in the journal when
-	// it was read: ask again now with after=Next. False: the page reached
-	// the journal's end; after=Next later gets what came since.
-	More bool `json:"more"`
-	// Earlier (a Latest page only): older matching entries were left out;
-	// after=0 pages through them from the oldest.
-	Earlier bool `json:"earlier,omitempty"`
-}
-
-// Page returns the page q asks for of the entries match selects (nil: all),
-// scanning only as far as the page needs: no copy of the whole ring. Its
-// entries are shared, as Entries' are.
-func (j *Journal) Page(q PageQuery, match func(*Entry) bool) JournalPage {
-	lo, hi := j.bounds()
-	limit := q.limit()
-	page := JournalPage{Entries: make([]*Entry, 0, min(uint64(limit), hi-lo))}
-	ok := func(e *Entry, n uint64) bool { return e != nil && e.Seq == n && (match == nil || match(e)) }
-	if q.Latest {
-		for n := hi; n > lo; n-- {
-			if e := j.slot(n); ok(e, n) {
-				if len(page.Entries) == limit {
-					page.Earlier = true
-					break
-				}
-				page.Entries = append(page.Entries, e)
-			}
-		}
-		slices.Reverse(page.Entries)
-	} else {
-		page.Next = q.After
-		for n := max(lo, q.After) + 1; n <= hi; n++ {
-			if e := j.slot(n); ok(e, n) {
-				if len(page.Entries) == limit {
-					page.More = true
-					break
-				}
-				page.Entries = append(page.Entries, e)
-			}
-		}
-	}
-	if len(page.Entries) > 0 {
-		page.Next = page.Entries[len(page.Entries)-1].Seq
-	}
-	return page
-}
-
 // bounds returns the sequence numbers the ring may hold: (lo, hi].
 func (j *Journal) bounds() (lo, hi uint64) {
 	lo = j.floor.Load() // first: the floor is a past value of seq, so lo <= hi
@@ -510,53 +383,4 @@ func (j *Journal) Reset() {
 			j.slots[i].CompareAndSwap(e, nil)
 		}
 	}
-}
-
-// credentialHeaders carry a secret in the Authorization syntax: a client
-// behind a proxy sends its credentials for the proxy too, and the journal is
-// served to anyone who reaches the control plane.
-var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
-
-// redactHeader copies h with the secret of every credential header
-// replaced (a Basic Auth ID is kept, for certification to read).
-func redactHeader(h http.Header) http.Header {
-	out := h.Clone()
-	if out == nil {
-		out = http.Header{}
-	}
-	for _, name := range credentialHeaders {
-		for i, v := range out[name] {
-			out[name][i] = redactAuthorization(v)
-		}
-	}
-	return out
-}
-
-func redactAuthorization(v string) string {
-	var buf [128]byte
-	return string(appendRedacted(buf[:0], v))
-}
-
-// appendRedacted appends v, a credential header's value, redacted, to dst.
-func appendRedacted(dst []byte, v string) []byte {
-	scheme, cred, ok := strings.Cut(v, " ")
-	if !ok || !strings.EqualFold(scheme, "basic") {
-		return append(dst, "[redacted]"...)
-	}
-	cred = strings.TrimSpace(cred)
-	var buf [128]byte // a usual credential decodes here, not on the heap
-	raw := buf[:0]
-	if n := base64.StdEncoding.DecodedLen(len(cred)); n > len(buf) {
-		raw = make([]byte, 0, n)
-	}
-	raw, err := base64.StdEncoding.AppendDecode(raw, []byte(cred))
-	if err != nil {
-		return append(append(dst, scheme...), " [redacted: not base64]"...)
-	}
-	id, _, ok := bytes.Cut(raw, []byte(":"))
-	if !ok { // no "id:secret": the whole value may be a secret
-		return append(append(dst, scheme...), " [redacted: no Auth ID]"...)
-	}
-	dst = append(append(append(dst, scheme...), ' '), id...)
-	return append(dst, ":[redacted]"...)
 }

@@ -1,8 +1,11 @@
 package mockserver_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,4 +102,69 @@ func TestJournalPagesReadEverything(t *testing.T) {
 	for i, seq := range seqs {
 		assert.Equal(t, uint64(i+1), seq, fmt.Sprintf("entry %d", i))
 	}
+}
+
+// TestJournalPageByteBudget: a journal full of 64 KiB bodies of "<" (six
+// bytes each in JSON) answers pages that fit their byte budget, which the
+// answer reports; following next from after=0 still reads every entry once,
+// and an entry larger than the budget still gets a page of its own.
+func TestJournalPageByteBudget(t *testing.T) {
+	const n = 100
+	s := newServer(t, mockserver.Options{})
+	body := strings.Repeat("<", 64<<10)
+	for range n {
+		do(t, s, http.MethodPost, "/v1/phlo/P1/multi_party_call/N1", "", "application/json", body)
+	}
+	admin := s.AdminHandler()
+	get := func(query string) (reply, int) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/__admin/journal"+query, nil)
+		admin.ServeHTTP(rec, req)
+		var r reply
+		r.status = rec.Code
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &r.body), "the answer is JSON: %.200s", rec.Body.String())
+		return r, rec.Body.Len()
+	}
+
+	t.Run("latest", func(t *testing.T) {
+		rp, size := get("?limit=1000")
+		require.Equal(t, http.StatusOK, rp.status)
+		assert.EqualValues(t, mockserver.DefaultPageBytes, rp.body["max_bytes"])
+		assert.LessOrEqual(t, size, mockserver.DefaultPageBytes+200, "got a page of %d bytes, want at most the budget", size)
+		entries := rp.body["entries"].([]any)
+		assert.Less(t, len(entries), n, "the budget cut the page")
+		assert.Equal(t, true, rp.body["earlier"])
+		last := entries[len(entries)-1].(map[string]any)["seq"]
+		assert.EqualValues(t, n, last, "a latest page keeps the newest")
+	})
+
+	for _, budget := range []int{mockserver.MinPageBytes, 1 << 20, mockserver.DefaultPageBytes} {
+		t.Run(fmt.Sprintf("every entry once at max_bytes=%d", budget), func(t *testing.T) {
+			var seqs []float64
+			for after, pages := 0.0, 0; ; pages++ {
+				require.Less(t, pages, n+1, "following next does not end")
+				rp, size := get(fmt.Sprintf("?after=%d&limit=1000&max_bytes=%d", int(after), budget))
+				entries := rp.body["entries"].([]any)
+				require.NotEmpty(t, entries, "a page after %v", after)
+				if len(entries) > 1 {
+					assert.LessOrEqual(t, size, budget+200, "got a page of %d bytes, want at most %d", size, budget)
+				}
+				for _, e := range entries {
+					seqs = append(seqs, e.(map[string]any)["seq"].(float64))
+				}
+				after = rp.body["next"].(float64)
+				if rp.body["more"] != true {
+					break
+				}
+			}
+			require.Len(t, seqs, n)
+			for i, seq := range seqs {
+				assert.EqualValues(t, i+1, seq)
+			}
+		})
+	}
+
+	rp, _ := get("?max_bytes=10")
+	assert.Equal(t, http.StatusBadRequest, rp.status)
+	assert.Contains(t, rp.body["error"], "Invalid value provided for max_bytes.")
 }

@@ -23,6 +23,12 @@ type JournalStore interface {
 	Page(ctx context.Context, q PageQuery, match func(*Entry) bool) (JournalPage, error)
 	Entries(ctx context.Context, after uint64) ([]*Entry, error)
 	Reset(ctx context.Context) error
+	// Dropped counts the entries Add could not take (the store was down
+	// or slower than the requests): they are in the ring only.
+	Dropped() uint64
+	// Close writes what Add queued, within ctx, and stops; it is called
+	// once no request can add to the journal.
+	Close(ctx context.Context) error
 }
 
 // SetStore has the journal shared through st from now on: the Context
@@ -39,7 +45,11 @@ func (j *Journal) PageContext(ctx context.Context, q PageQuery, match func(*Entr
 	if j.shared == nil {
 		return j.Page(q, match), nil
 	}
-	return j.shared.Page(ctx, q, match)
+	page, err := j.shared.Page(ctx, q, match)
+	if err == nil {
+		page.fit(q)
+	}
+	return page, err
 }
 
 // EntriesContext is Entries over the shared journal when there is one

@@ -59,6 +59,15 @@ type Options struct {
 	// and journaled (package mockserver/metrics counts them for
 	// Prometheus). Nil: nobody is told.
 	Observer Observer
+	// Secrets are masked inside every text the journal keeps (a body, an
+	// answer), whatever the request carries: the account's token and its
+	// Basic value (the documented default token is no secret). The
+	// request's own credentials are masked too, always.
+	Secrets []string
+	// Site is what the control plane accepts beyond its own names and
+	// origin (crosssite.go): its zero value, loopback names and IP
+	// addresses, and changes from its own origin only.
+	Site SiteCheck
 }
 
 // An Observer is told of every exchange the fake answers, but Simulate's.
@@ -84,6 +93,8 @@ type Server struct {
 	filter  *openapi3filter.Options
 	handler http.Handler
 	routes  []Route // sorted by path, then method
+	// creds are where the spec's schemes carry secrets (secrets.go).
+	creds Credentials
 }
 
 // New builds a fake serving every operation of doc. doc is not modified,
@@ -118,6 +129,13 @@ func New(doc *openapi3.T, opts Options) (*Server, error) {
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 	}
+	s.creds = SpecCredentials(doc)
+	for _, sec := range opts.Secrets {
+		if len(sec) >= minSecret {
+			s.creds.Static = append(s.creds.Static, sec)
+		}
+	}
+	s.journal.creds = s.creds
 	for path, item := range local.Paths.Map() {
 		for method, op := range item.Operations() {
 			o, err := compileOperation(&routers.Route{Spec: &local, Path: path, PathItem: item, Method: method, Operation: op}, opts.ActionStatus, opts.AnswerExamples)

@@ -39,7 +39,7 @@ func (s *Server) simulate(r *http.Request, dry bool) (e *Entry, h http.Header) {
 	x := &request{r: r, start: time.Now(), simulated: true, dryRun: dry}
 	x.entry = &Entry{
 		Time: x.start.UTC(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		Header: redactHeader(r.Header),
+		Header: s.creds.redactHeader(r.Header),
 	}
 	defer func() {
 		// A Responder's dropped connection: nothing to hijack here.
@@ -77,6 +77,11 @@ func (s *Server) simulate(r *http.Request, dry bool) (e *Entry, h http.Header) {
 // (Authorization, Proxy-Authorization) replaced, as the journal keeps
 // headers: a Basic Auth ID is kept, its token never.
 func RedactHeader(h http.Header) http.Header { return redactHeader(h) }
+
+// Credentials returns where the fake's spec carries secrets
+// (SpecCredentials of its spec): package proxy masks them as the journal
+// does.
+func (s *Server) Credentials() Credentials { return s.creds }
 
 // CheckAnswer checks an answer another server gave to r (status, headers,
 // body) against the operation r names: every violation, code CodeBadAnswer,

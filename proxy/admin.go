@@ -36,11 +36,16 @@ func (p *Proxy) AdminRoutes(o RecordOptions, flush func([]byte) error) []mockser
 				return
 			}
 			data, err := p.Recorded(o)
-			if err == nil && flush != nil {
-				err = flush(data)
+			if data != nil && flush != nil {
+				// Written even when it does not validate: nothing
+				// recorded is lost, and the error says what to fix.
+				if ferr := flush(data); ferr != nil {
+					mockserver.WriteError(w, http.StatusInternalServerError, "The recording was not written: "+ferr.Error())
+					return
+				}
 			}
 			if err != nil {
-				mockserver.WriteError(w, http.StatusInternalServerError, "The recording was not written: "+err.Error())
+				mockserver.WriteError(w, http.StatusInternalServerError, "The recording was written but "+err.Error())
 				return
 			}
 			w.Header().Set("Content-Type", "application/yaml")

@@ -66,9 +66,9 @@ type Options struct {
 	// Timeout bounds each exchange with the target, answer included;
 	// past it the application gets 504. 0: DefaultTimeout.
 	Timeout time.Duration
-	// MaxBodyBytes is the largest request body checked and compared; a
-	// larger one is still forwarded whole, unchecked. 0:
-	// mockserver.DefaultMaxBodyBytes.
+	// MaxBodyBytes is the largest request body forwarded; a larger one,
+	// announced or chunked, is answered 413 and never reaches the target.
+	// 0: mockserver.DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxAnswerBytes is the most of an answer kept for the checks; the
 	// application always gets all of it. 0: 1 MiB.
@@ -222,17 +222,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("cause", err.Error()))
 		return // the application left: no one to answer
 	}
+	if !whole {
+		// Refused before anything reaches the target, whatever the framing
+		// (a Content-Length or chunks): as serve's --max-body. The rest of
+		// the body is not read: the connection is closed after the answer.
+		p.opts.Logger.Warn("proxy: request body over the limit; nothing forwarded",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int64("limit", p.opts.MaxBodyBytes))
+		w.Header().Set("Connection", "close")
+		mockserver.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes.", p.opts.MaxBodyBytes))
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), ctxKey{}, x), p.opts.Timeout)
 	defer cancel()
 	out := r.WithContext(ctx)
-	if whole {
-		out.Body = io.NopCloser(bytes.NewReader(raw))
-	} else {
-		out.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(raw), r.Body), r.Body}
-	}
+	out.Body = io.NopCloser(bytes.NewReader(raw))
 	if r.Body == nil || r.Body == http.NoBody {
 		out.Body = r.Body
 	}
@@ -252,48 +255,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				x.err = errors.New("the answer broke off while streaming")
 			}
 		}
-		p.check(r, raw, whole, x)
+		p.check(r, raw, x)
 		if v != nil {
 			panic(v)
 		}
 	}()
 	p.rp.ServeHTTP(w, out)
-}
-
-// readBody reads up to limit bytes of r's body; whole says it was all.
-func readBody(r *http.Request, limit int64) (raw []byte, whole bool, err error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, true, nil
-	}
-	if n := r.ContentLength; n > 0 && n <= limit {
-		// The usual case: one allocation of the announced length, then a
-		// read that must see the end.
-		raw = make([]byte, n)
-		if _, err = io.ReadFull(r.Body, raw); err != nil {
-			return nil, false, err
-		}
-		var one [1]byte
-		m, err := io.ReadAtLeast(r.Body, one[:], 1)
-		switch {
-		case err == io.EOF:
-			return raw, true, nil
-		case m == 0:
-			return nil, false, err
-		}
-		// More than announced (net/http's server never gives that): read
-		// on, as below.
-		raw = append(raw, one[0])
-	}
-	buf := bytes.NewBuffer(raw)
-	_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1-int64(len(raw))))
-	raw = buf.Bytes()
-	if err != nil {
-		return nil, false, err
-	}
-	if int64(len(raw)) > limit {
-		return raw, false, nil
-	}
-	return raw, true, nil
 }
 
 // capture keeps the target's status and headers, and tees its body.
@@ -383,7 +350,7 @@ func (t *teeBody) Read(b []byte) (int, error) {
 func (p *Proxy) Wait() { p.pending.Wait() }
 
 // check validates the exchange, asks the fake, and files the result.
-func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
+func (p *Proxy) check(r *http.Request, raw []byte, x *exchange) {
 	res := Exchange{Time: x.start.UTC(), Method: r.Method, Path: r.URL.Path, Status: x.status}
 	authID, _, basic := r.BasicAuth()
 	// The fake's copy: its own headers (the credentials may change), the
@@ -426,8 +393,6 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 	res.Operation = fe.OperationID
 	res.FakeStatus = fe.Status
 	switch {
-	case !whole:
-		res.Unchecked = fmt.Sprintf("request body over %d bytes: forwarded, not checked", p.opts.MaxBodyBytes)
 	case x.body.truncated:
 		res.RequestViolations = fe.Violations
 		res.Unchecked = fmt.Sprintf("answer over %d bytes: forwarded, not checked", p.opts.MaxAnswerBytes)
@@ -446,7 +411,9 @@ func (p *Proxy) check(r *http.Request, raw []byte, whole bool, x *exchange) {
 			res.Drift = Diff(real, fake)
 		}
 		if p.rec != nil {
-			p.rec.add(recorded{exchange: res, authID: authID, params: fe.PathParams, query: r.URL.RawQuery, body: raw, answer: answer,
+			secrets := p.opts.Fake.Credentials().RequestSecrets(r)
+			p.rec.add(recorded{exchange: res, authID: authID, params: fe.PathParams, query: mockserver.Mask(r.URL.RawQuery, secrets),
+				body: []byte(mockserver.Mask(string(raw), secrets)), answer: []byte(mockserver.Mask(string(answer), secrets)),
 				contentType: real.ContentType, retryAfter: x.header.Get("Retry-After"), fakeAnswer: fe.Answer, valid: fe.Valid})
 		}
 	}
@@ -464,6 +431,10 @@ func (x *exchange) errText(o Options) string {
 // the fake's journal, adds it to the drift report and logs it.
 func (p *Proxy) file(r *http.Request, authID string, fe *mockserver.Entry, res *Exchange, answer []byte, x *exchange) {
 	res.Duration = time.Since(x.start)
+	// No secret of the application's in what is kept or printed: an
+	// upstream's error may quote its token (the report, the journal).
+	secrets := p.opts.Fake.Credentials().RequestSecrets(r)
+	maskExchange(res, secrets)
 	e := *fe
 	// The fake's entry has the headers redacted, with the credentials it
 	// was asked with: the application's go in their place, redacted too.
@@ -484,6 +455,7 @@ func (p *Proxy) file(r *http.Request, authID string, fe *mockserver.Entry, res *
 	e.Violations = append(append([]mockserver.Violation(nil), res.RequestViolations...), res.AnswerViolations...)
 	e.Valid = fe.Valid
 	e.Duration = res.Duration
+	mockserver.MaskEntry(&e, secrets)
 	p.opts.Fake.Journal().Add(&e)
 	res.Seq = e.Seq
 	p.drift.add(*res)

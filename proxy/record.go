@@ -157,7 +157,9 @@ func (p *Proxy) Recorded(o RecordOptions) ([]byte, error) {
 		err = s.Validate(o.Known)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("proxy: the recorded scenario does not validate (a bug): %w", err)
+		// The file is still what was recorded: the caller writes it
+		// beside this error, so nothing recorded is lost.
+		return data, fmt.Errorf("proxy: the recorded scenario does not validate (phlomock scenarios check %s.yaml shows why; it was written all the same): %w", name, err)
 	}
 	return data, nil
 }

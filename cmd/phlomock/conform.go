@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
@@ -87,7 +86,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		hint := ""
 		if strings.HasPrefix(fs.Arg(0), "http://") || strings.HasPrefix(fs.Arg(0), "https://") {
 			hint = "to judge a deployment, use --target " + fs.Arg(0)
-		} else if isScenarioFile(fs.Arg(0)) {
+		} else if fake.IsScenarioFile(fs.Arg(0)) {
 			hint = "to run a scenario's interactions, use --scenario " + fs.Arg(0)
 		}
 		return usageError(argError(fs, fs.Arg(0), hint))
@@ -243,12 +242,26 @@ func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Tar
 		batches = append(batches, batch{sc, cs})
 	}
 
-	fake, err := startConformFake(spec, target)
+	// Ids strict, so that the unknown-id cases can be refused: the
+	// target's PHLO and node exist, and so do those the active scenario
+	// declares.
+	f, err := fake.New(spec, fake.Config{
+		Options:  mockserver.Options{StrictIDs: true},
+		Accounts: mockserver.StaticAccounts{target.AuthID: target.AuthToken},
+		World:    mockserver.StaticWorld{target.PhloID: {target.NodeID}},
+	})
+	if err == nil {
+		if err = f.Start(ctx, "127.0.0.1:0"); err != nil {
+			_ = f.Close(ctx)
+		}
+	}
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("conform: in-process fake: %w", err)}
 	}
-	defer fake.stop()
-	target.BaseURL = fake.url
+	// At once, not waiting: the run is over, and waiting would wait for
+	// connections the client dialled but never used.
+	defer func() { now, cancel := context.WithCancel(ctx); cancel(); _ = f.Close(now) }()
+	target.BaseURL = f.URL
 	runner := &contract.Runner{Spec: spec, Target: target, Live: true, Concurrency: concurrency, Waive: waive, Seed: gen.Seed}
 	start := time.Now()
 	// The in-process fake is gone when the report is read: replay against `phlomock serve`.
@@ -258,13 +271,13 @@ func conformInProcess(ctx context.Context, spec *openapi3.T, target contract.Tar
 		if b.sc != nil {
 			active = append(active, b.sc)
 		}
-		if err := fake.director.Activate(active...); err != nil {
+		if err := f.Director.Activate(active...); err != nil {
 			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 		}
-		if err := fake.director.Rewind(ctx); err != nil {
+		if err := f.Director.Rewind(ctx); err != nil {
 			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 		}
-		fake.server.Journal().Reset()
+		f.Journal().Reset()
 		part, err := runner.Run(ctx, b.cases)
 		if err != nil {
 			return nil, &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
@@ -292,7 +305,7 @@ func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, err
 	for _, name := range names {
 		var sc *scenarios.Scenario
 		var err error
-		if isScenarioFile(name) {
+		if fake.IsScenarioFile(name) {
 			var data []byte
 			if data, err = os.ReadFile(name); err == nil {
 				sc, err = scenarios.CheckFile(name, data, known, scripted.Operations(spec)) // every problem, as scenarios check finds them
@@ -312,36 +325,6 @@ func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, err
 		ss = append(ss, sc)
 	}
 	return ss, nil
-}
-
-// conformFake is the in-process fake: its scenarios are the Director's.
-type conformFake struct {
-	url      string
-	server   *mockserver.Server
-	director *scripted.Director
-	stop     func()
-}
-
-// startConformFake serves the fake on a loopback port, with ids strict so
-// that the unknown-id cases can be refused: the target's PHLO and node
-// exist, and so do those the active scenario declares.
-func startConformFake(spec *openapi3.T, target contract.Target) (*conformFake, error) {
-	fake, err := scripted.NewServer(spec, scripted.Options{
-		Accounts: mockserver.StaticAccounts{target.AuthID: target.AuthToken},
-		World:    mockserver.StaticWorld{target.PhloID: {target.NodeID}},
-	}, mockserver.Options{StrictIDs: true})
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: fake.API, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	// Close, not Shutdown: the run is over, and Shutdown would wait for
-	// connections the client dialled but never used.
-	return &conformFake{url: "http://" + ln.Addr().String(), server: fake.API, director: fake.Director, stop: func() { _ = hs.Close() }}, nil
 }
 
 // writeFileWith replaces path with what write writes, readable by all

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -30,7 +31,7 @@ operations, statuses, actions, action-statuses, roles, transitions, scenarios.
 Examples:
   phlomock coverage --target http://127.0.0.1:8081
   phlomock coverage --journal journal.json --min 30 --require updateMultiPartyCall/cold_transfer/429
-  phlomock coverage --target "$PHLOMOCK_ADMIN_URL" --min statuses=50 --junit coverage.xml --html coverage.html
+  phlomock coverage --target "$PHLOMOCK_ADMIN_URL" --min statuses=50 --junit coverage.xml --html coverage.html --save-journal journal.jsonl
 
 Exit status: 0 the gate is met (or none was given), 1 it is not, 2 bad flags, an unreadable
 journal or an unreachable control plane.
@@ -39,6 +40,7 @@ journal or an unreachable control plane.
 type coverageFlags struct {
 	target, token, journal string
 	report, junit, html    string
+	saveJournal            string
 	mins, require          stringList
 }
 
@@ -53,15 +55,21 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file")
+	fs.StringVar(&f.saveJournal, "save-journal", "", "with --target, also write the journal read to this file, one entry a line (JSON Lines, what --journal reads)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	if f.journal != "" && !flagGiven(fs, "target") {
+		f.target = "" // PHLOMOCK_ADMIN_URL of the job, not a second source
+	}
 	switch {
 	case (f.target == "") == (f.journal == ""):
 		return usageError("coverage: give one of --target CONTROL_PLANE_URL (a running fake) and --journal FILE (a saved journal)")
+	case f.saveJournal != "" && f.target == "":
+		return usageError("coverage: --save-journal writes the journal read from --target; with --journal the file is already saved")
 	case f.report != "text" && f.report != "json":
 		return usageError(fmt.Sprintf("coverage: --report %q: want text or json", f.report))
 	}
@@ -148,6 +156,25 @@ func coverageInput(ctx context.Context, f coverageFlags) ([]coverage.Entry, []st
 	if err != nil {
 		return nil, nil, "", err
 	}
+	if f.saveJournal != "" {
+		err := writeFileWith(f.saveJournal, func(w io.Writer) error {
+			var line bytes.Buffer
+			for _, r := range raw {
+				line.Reset()
+				if err := json.Compact(&line, r); err != nil {
+					return err
+				}
+				line.WriteByte('\n')
+				if _, err := w.Write(line.Bytes()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("--save-journal: %w", err)
+		}
+	}
 	es := make([]coverage.Entry, len(raw))
 	for i, r := range raw {
 		if err := json.Unmarshal(r, &es[i]); err != nil {
@@ -155,6 +182,14 @@ func coverageInput(ctx context.Context, f coverageFlags) ([]coverage.Entry, []st
 		}
 	}
 	return es, names, f.target, nil
+}
+
+// flagGiven reports whether the command line set the flag name (not its
+// environment variable).
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // parseMin reads --min: PERCENT (overall) or DIMENSION=PERCENT, where a

@@ -93,9 +93,15 @@ func TestCoverageUsage(t *testing.T) {
 		assert.Equal(t, 2, code)
 		assert.Contains(t, errOut, "give one of --target CONTROL_PLANE_URL (a running fake) and --journal FILE")
 	}
+	// A job's PHLOMOCK_ADMIN_URL does not make --journal a second source.
+	t.Setenv("PHLOMOCK_ADMIN_URL", "http://127.0.0.1:1")
+	code, _, errOut := cli(t, "coverage", "--journal", knownJournal)
+	assert.Equal(t, 0, code, errOut)
+	code, _, errOut = cli(t, "pact", "export", "--journal", knownJournal)
+	assert.Equal(t, 0, code, errOut)
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte("{\"seq\":1,\"method\":\"GET\"}\n{oops\n"), 0o644))
-	code, _, errOut := cli(t, "coverage", "--journal", bad)
+	code, _, errOut = cli(t, "coverage", "--journal", bad)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, bad+":line 2: ")
 	code, _, errOut = cli(t, "coverage", "--target", "127.0.0.1:8081")

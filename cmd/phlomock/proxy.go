@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/proxy"
 )
@@ -123,24 +122,29 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	director, opts, err := c.options(logger)
+	cfg, err := c.fakeConfig(logger)
 	if err != nil {
 		return &exitError{code: 2, err: err} // checked by c.check
 	}
-	// The fake answers only in-process (Simulate): it is never served.
-	fake, err := scripted.NewServer(doc, director, opts)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	if err := loadScenarios(c.scenarioArgs(), fake.Director, false); err != nil {
-		code := 1 // a bad file; an unknown name is a misuse
-		if ne := (*nameError)(nil); errors.As(err, &ne) {
-			code = 2
+	// The fake answers only in-process (Simulate): the proxy is served in
+	// its place (Front), with the fake's control plane, whose journal
+	// holds the proxied exchanges, and the proxy's routes.
+	// A spec of another API, as serve's (spec.go): no PHLO scenario by
+	// default, its examples answered, its schemes given --auth-token.
+	if !isPHLOSpec(doc) {
+		c.noDefaultScenario = true
+		if err := builtinsForSpec(c.scenarios.values, doc, c.spec); err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("--scenario: %w", err)}
 		}
-		return &exitError{code: code, err: fmt.Errorf("--scenario:\n%w", err)}
+		cfg.AnswerExamples, cfg.APIToken = true, c.authToken
+	}
+	cfg.Scenarios = c.scenarioArgs()
+	f, err := fake.New(doc, cfg)
+	if err != nil {
+		return scenarioExit(err)
 	}
 	px, err := proxy.New(proxy.Options{
-		Target: target, InsecureTarget: p.insecureTarget, Fake: fake.API,
+		Target: target, InsecureTarget: p.insecureTarget, Fake: f.API,
 		FakeAuthID: c.authID, FakeAuthToken: c.authToken, Spec: doc,
 		ActionStatus: c.actionStatus, StrictIDs: c.strictIDs,
 		Timeout: p.timeout, MaxBodyBytes: int64(c.maxBody), Record: p.record != "", Stateful: p.stateful, Logger: logger,
@@ -153,59 +157,24 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if p.record != "" {
 		flush = func(data []byte) error { return writeRecording(p.record, data) }
 	}
-	// The fake's control plane (its journal holds the proxied exchanges),
-	// and the proxy's routes.
-	routes := append(fake.Director.AdminRoutes(fake.Journal), px.AdminRoutes(recOpts, flush)...)
-	admin := fake.API.AdminHandlerToken(c.adminToken, routes...)
-	var api http.Handler = px
-	if c.adminPrefix != "" {
-		// The control plane under the prefix, the proxy everywhere else.
-		cp, err := fake.API.AdminPrefix(c.adminPrefix, c.adminToken, routes...)
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
-		api = underPrefix(c.adminPrefix, cp, px)
+	if err := f.Front(px, px.AdminRoutes(recOpts, flush)...); err != nil {
+		return &exitError{code: 2, err: err}
 	}
-
-	apiLn, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("listen --addr: %w", err)}
+	if err := f.Start(ctx, c.addr); err != nil {
+		_ = f.Close(context.Background())
+		return &exitError{code: 2, err: listenFlag(err)}
 	}
-	listeners := []net.Listener{apiLn}
-	servers := []*http.Server{c.limits.apiServer(api)}
-	adminURL := "off"
-	if c.adminAddr != "" {
-		adminLn, err := net.Listen("tcp", c.adminAddr)
-		if err != nil {
-			apiLn.Close()
-			return &exitError{code: 2, err: fmt.Errorf("listen --admin-addr: %w", err)}
-		}
-		listeners = append(listeners, adminLn)
-		servers = append(servers, c.limits.server(admin))
-		adminURL = listenURL(c.adminAddr, adminLn)
+	adminURL := f.AdminURL
+	if adminURL == "" || c.adminAddr == "" {
+		adminURL = "off"
 	}
-	errc := make(chan error, len(servers))
-	for i, s := range servers {
-		go func() { errc <- s.Serve(listeners[i]) }()
-	}
-	apiURL := listenURL(c.addr, apiLn)
-	fmt.Fprintf(stdout, "phlomock proxying the PHLO runner API on %s to %s (control plane %s)\n", apiURL, target.Redacted(), adminURL)
-	logger.Info("proxying", slog.String("url", apiURL), slog.String("target", target.Redacted()), slog.String("admin", adminURL),
-		slog.String("scenarios", strings.Join(fake.Director.Active(), ",")), slog.Bool("recording", p.record != ""))
+	fmt.Fprintf(stdout, "phlomock proxying the PHLO runner API on %s to %s (control plane %s)\n", f.URL, target.Redacted(), adminURL)
+	logger.Info("proxying", slog.String("url", f.URL), slog.String("target", target.Redacted()), slog.String("admin", adminURL),
+		slog.String("scenarios", strings.Join(f.Director.Active(), ",")), slog.Bool("recording", p.record != ""))
 
 	var serveErr error
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
+	if err := f.Wait(); err != nil {
 		serveErr = fmt.Errorf("proxy: %w", err)
-	}
-	fake.API.SetReady(false)
-	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
-	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil {
-			serveErr = errors.Join(serveErr, fmt.Errorf("shutdown: %w", err))
-		}
 	}
 	px.Wait()
 	return finishProxy(px, p, recOpts, serveErr, stdout)
@@ -232,12 +201,16 @@ func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, s
 		}
 	}
 	if p.record != "" {
+		// Written even when it does not validate (temp file + rename):
+		// nothing recorded is lost; the error says what to fix.
 		data, err := px.Recorded(recOpts)
-		if err == nil {
-			err = writeRecording(p.record, data)
+		if data != nil {
+			if werr := writeRecording(p.record, data); werr != nil {
+				errs = append(errs, fmt.Errorf("--record: %w", werr))
+			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("--record: %w", err))
+			errs = append(errs, fmt.Errorf("--record %s: %w", p.record, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -252,16 +225,4 @@ func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, s
 // writeRecording replaces path with data (see writeFileWith).
 func writeRecording(path string, data []byte) error {
 	return writeFileWith(path, func(w io.Writer) error { _, err := w.Write(data); return err })
-}
-
-// underPrefix sends the paths under prefix (prefix itself, prefix/...) to
-// in, every other path to out.
-func underPrefix(prefix string, in, out http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok && (rest == "" || rest[0] == '/') {
-			in.ServeHTTP(w, r)
-			return
-		}
-		out.ServeHTTP(w, r)
-	})
 }

@@ -22,8 +22,12 @@ func TestReadmeGoVersion(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), "(Go "+minor+" or later)")
-	for _, img := range regexp.MustCompile(`image: golang:(\S+)`).FindAllStringSubmatch(string(readme), -1) {
-		assert.Equal(t, minor, img[1], "README's golang image")
+	container, err := os.ReadFile("../../docs/container.md")
+	require.NoError(t, err)
+	imgs := regexp.MustCompile(`image: golang:(\S+)`).FindAllStringSubmatch(string(container), -1)
+	require.NotEmpty(t, imgs, "docs/container.md's GitLab job names a golang image")
+	for _, img := range imgs {
+		assert.Equal(t, minor, img[1], "the GitLab job's golang image")
 	}
 	contributing, err := os.ReadFile("../../CONTRIBUTING.md")
 	require.NoError(t, err)

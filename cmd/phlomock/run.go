@@ -46,6 +46,7 @@ func (m *Main) commands() []command {
 		{"certify", "certify a client implementation through a driver", runCertify},
 		{"driver", "the reference Go client behind the certification driver protocol", m.runDriver},
 		{"coverage", "tell which operations, statuses, actions and roles a test run exercised, and gate CI on it", runCoverage},
+		{"pact", "export the journal as a Pact V4 consumer contract: phlomock pact export", runPact},
 		{"healthcheck", "exit 0 when a running fake answers /healthz (for container HEALTHCHECKs)", runHealthcheck},
 		{"version", "print the version", runVersion},
 		{"help", "show the commands, or a command's help: phlomock help COMMAND", m.runHelp},

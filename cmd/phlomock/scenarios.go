@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phlomock/phlomock/fake"
 	"io"
 	"os"
 	"text/tabwriter"
@@ -68,7 +69,7 @@ func runScenarios(_ context.Context, args []string, stdout, stderr io.Writer) er
 	msg := fmt.Sprintf("unknown scenarios command %q: want list, show NAME or check FILE...", args[0])
 	if near := didyoumean.Closest(args[0], []string{"list", "show", "check"}); near != "" {
 		msg = fmt.Sprintf("unknown scenarios command %q (did you mean %q?)", args[0], near)
-	} else if isScenarioFile(args[0]) {
+	} else if fake.IsScenarioFile(args[0]) {
 		msg += "; to check this file: phlomock scenarios check " + args[0]
 	}
 	return usageError(msg)

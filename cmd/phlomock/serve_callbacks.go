@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,22 +78,4 @@ func (cf *callbackFlags) config(logger *slog.Logger) (callbacks.Config, error) {
 	}
 	return callbacks.Config{Format: format, Allow: allow, Timeout: cf.timeout, Backoff: cf.backoff, Retries: retries,
 		QueueSize: cf.queue, JournalSize: cf.journalSize, Logger: logger}, errors.Join(errs...)
-}
-
-// callbackCloseTimeout bounds how long a stopping serve keeps sending the
-// callbacks still queued.
-const callbackCloseTimeout = 5 * time.Second
-
-// closeCallbacks sends what is queued, for at most callbackCloseTimeout,
-// once no request can queue more; what is left is journaled as abandoned
-// and logged.
-func closeCallbacks(cb *callbacks.Dispatcher, logger *slog.Logger) {
-	if cb == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), callbackCloseTimeout)
-	defer cancel()
-	if err := cb.Close(ctx); err != nil {
-		logger.Warn("callbacks still queued at shutdown were abandoned", slog.Int64("pending", cb.Stats().Pending), slog.String("error", err.Error()))
-	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,10 +18,11 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -63,13 +66,22 @@ type serveConfig struct {
 	journalBodyLimit    int
 	logFormat, logLevel string
 	shutdownTimeout     time.Duration
-	limits              serveLimits
+	limits              fake.Limits
 	scenarios           envList
 	watch               bool
 	adminPrefix         string
 	adminToken          string
+	adminHosts          string
+	adminOrigins        string
 	store, storePrefix  string
 	callbacks           callbackFlags
+	sessions            serveSessions
+}
+
+// serveSessions bound the sessions (docs/sessions.md).
+type serveSessions struct {
+	max, journalSize int
+	ttl              time.Duration
 }
 
 // envList is a repeatable flag whose default comes from a comma-separated
@@ -123,6 +135,13 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.validateResponses, "validate-responses", "VALIDATE_RESPONSES", "check every answer against the spec (500 if it breaks it)")
 	integer(&c.journalSize, "journal-size", "JOURNAL_SIZE", mockserver.DefaultJournalSize, "exchanges kept in the journal")
 	integer(&c.journalBodyLimit, "journal-body-limit", "JOURNAL_BODY_LIMIT", mockserver.DefaultJournalBodyLimit, "bytes of each request body and answer the journal keeps (the rest is cut, the entry marked); -1 keeps them whole")
+	integer(&c.sessions.max, "max-sessions", "MAX_SESSIONS", scripted.DefaultMaxSessions, "live sessions (POST /__admin/sessions) at most; 0 disables sessions")
+	integer(&c.sessions.journalSize, "session-journal-size", "SESSION_JOURNAL_SIZE", scripted.DefaultSessionJournalSize, "exchanges kept in each session's journal")
+	ttl, err := time.ParseDuration(envDefault("SESSION_TTL", scripted.DefaultSessionTTL.String()))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("PHLOMOCK_SESSION_TTL: %w", err))
+	}
+	fs.DurationVar(&c.sessions.ttl, "session-ttl", ttl, "a session with no request for this long ends (its creator may ask for another, 1s to 24h) (env PHLOMOCK_SESSION_TTL)")
 	str(&c.logFormat, "log-format", "LOG_FORMAT", "text", "request log format: text or json")
 	str(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	timeout, err := time.ParseDuration(envDefault("SHUTDOWN_TIMEOUT", "10s"))
@@ -139,9 +158,11 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.watch, "watch", "WATCH", "reload the --scenario files when they change; a bad edit is logged and changes nothing")
 	str(&c.adminPrefix, "admin-prefix", "ADMIN_PREFIX", "", "also serve the control plane on the API port under this path (e.g. /__admin), behind --admin-token")
 	str(&c.adminToken, "admin-token", "ADMIN_TOKEN", "", "bearer token the control plane requires, on --admin-addr and under --admin-prefix (/healthz, /readyz and the dashboard's files stay open)")
+	str(&c.adminHosts, "admin-hosts", "ADMIN_HOSTS", "", "more Host names the control plane answers to, comma-separated (a Service's: phlomock.testing.svc); loopback names, IP addresses and the --addr and --admin-addr hosts always are, any other gets 403 (DNS rebinding)")
+	str(&c.adminOrigins, "admin-origins", "ADMIN_ORIGINS", "", "more origins whose pages may change the control plane's state, comma-separated (https://phlomock.example); its own origin always may, any other gets 403")
 	str(&c.store, "store", "STORE", "memory", "where the fake's state lives: memory, or redis://[user:password@]HOST:PORT/DB (rediss:// for TLS); with redis, /readyz follows the store and replicas share the simulated calls, the rules' counters, the scenarios and the journal (docs/store.md)")
 	str(&c.storePrefix, "store-prefix", "STORE_PREFIX", redisstore.DefaultPrefix, "prefix of the fake's keys in a --store redis://..., so several fakes share one Redis")
-	if err := c.limits.register(fs); err != nil {
+	if err := registerLimits(fs, &c.limits); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.callbacks.register(fs); err != nil {
@@ -233,10 +254,10 @@ func isAddr(arg string) bool {
 // was asked: every problem at once.
 func (c *serveConfig) check() error {
 	var errs []error
-	if _, _, err := c.options(nil); err != nil {
+	if _, err := c.fakeConfig(nil); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.limits.check(); err != nil {
+	if err := checkLimits(c.limits); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.checkAdminPrefix(); err != nil {
@@ -269,13 +290,15 @@ func (c *serveConfig) loadSpec() (*openapi3.T, error) {
 	return nil, fmt.Errorf("--spec %s: %w", c.spec, err)
 }
 
-// options are the Director's (the accounts and --ids) and the fake's.
-func (c *serveConfig) options(logger *slog.Logger) (scripted.Options, mockserver.Options, error) {
+// fakeConfig is the fake the flags describe: the account, --ids, the
+// data plane's options, the control plane and the limits. The scenarios
+// and the store are added by build.
+func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 	if c.authID == "" || c.authToken == "" {
-		return scripted.Options{}, mockserver.Options{}, errors.New("--auth-id and --auth-token must not be empty")
+		return fake.Config{}, errors.New("--auth-id and --auth-token must not be empty")
 	}
 	if c.actionStatus != 200 && c.actionStatus != 201 {
-		return scripted.Options{}, mockserver.Options{}, fmt.Errorf("--action-status %d: want 200 or 201", c.actionStatus)
+		return fake.Config{}, fmt.Errorf("--action-status %d: want 200 or 201", c.actionStatus)
 	}
 	// mockserver reads 0 (and a negative body or journal size) as its
 	// default: a user asking for 0 would silently get 1 MiB, 1000 entries
@@ -287,6 +310,15 @@ func (c *serveConfig) options(logger *slog.Logger) (scripted.Options, mockserver
 	if c.journalSize < 1 {
 		errs = append(errs, fmt.Errorf("--journal-size %d: want 1 or more exchanges", c.journalSize))
 	}
+	if c.sessions.max < 0 {
+		errs = append(errs, fmt.Errorf("--max-sessions %d: want 0 (no sessions) or more", c.sessions.max))
+	}
+	if c.sessions.journalSize < 1 {
+		errs = append(errs, fmt.Errorf("--session-journal-size %d: want 1 or more exchanges", c.sessions.journalSize))
+	}
+	if c.sessions.ttl < time.Second || c.sessions.ttl > scripted.MaxSessionTTL {
+		errs = append(errs, fmt.Errorf("--session-ttl %s: want from 1s to %s", c.sessions.ttl, scripted.MaxSessionTTL))
+	}
 	if c.journalBodyLimit < -1 || c.journalBodyLimit == 0 {
 		errs = append(errs, fmt.Errorf("--journal-body-limit %d: want 1 or more bytes, or -1 for whole bodies", c.journalBodyLimit))
 	}
@@ -296,26 +328,86 @@ func (c *serveConfig) options(logger *slog.Logger) (scripted.Options, mockserver
 		errs = append(errs, errors.New("--ids lists the only PHLOs and nodes that exist, which needs --strict-ids (or PHLOMOCK_STRICT_IDS=true): add it; without it every id exists"))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return scripted.Options{}, mockserver.Options{}, err
+		return fake.Config{}, err
 	}
 	world, err := parseIDs(c.ids)
 	if err != nil {
-		return scripted.Options{}, mockserver.Options{}, err
+		return fake.Config{}, err
 	}
-	director := scripted.Options{
-		Accounts: mockserver.StaticAccounts{c.authID: c.authToken},
-		World:    world,
-		Logger:   logger,
+	sessions := scripted.SessionOptions{Max: c.sessions.max, TTL: c.sessions.ttl, JournalSize: c.sessions.journalSize}
+	if c.sessions.max == 0 {
+		sessions.Max = -1 // none can be created
 	}
-	return director, mockserver.Options{
-		StrictIDs:         c.strictIDs,
-		ActionStatus:      c.actionStatus,
-		MaxBodyBytes:      int64(c.maxBody),
-		ValidateResponses: c.validateResponses,
-		JournalSize:       c.journalSize,
-		JournalBodyLimit:  c.journalBodyLimit,
-		Logger:            logger,
+	site, err := c.siteCheck()
+	if err != nil {
+		return fake.Config{}, err
+	}
+	var secrets []string
+	if c.authToken != mockserver.DefaultAuthToken {
+		secrets = []string{c.authToken, base64.StdEncoding.EncodeToString([]byte(c.authID + ":" + c.authToken))}
+	}
+	return fake.Config{
+		Options: mockserver.Options{
+			Secrets:           secrets,
+			Site:              site,
+			StrictIDs:         c.strictIDs,
+			ActionStatus:      c.actionStatus,
+			MaxBodyBytes:      int64(c.maxBody),
+			ValidateResponses: c.validateResponses,
+			JournalSize:       c.journalSize,
+			JournalBodyLimit:  c.journalBodyLimit,
+			Logger:            logger,
+		},
+		Accounts:        mockserver.StaticAccounts{c.authID: c.authToken},
+		World:           world,
+		ReadFile:        readInput,
+		AdminAddr:       c.adminAddr,
+		AdminPrefix:     c.adminPrefix,
+		AdminToken:      c.adminToken,
+		Limits:          c.limits,
+		ShutdownTimeout: c.shutdownTimeout,
+		Sessions:        sessions,
 	}, nil
+}
+
+// siteCheck is what the control plane accepts beyond its own names and
+// origin: --admin-hosts and the hosts serve listens on, --admin-origins.
+func (c *serveConfig) siteCheck() (mockserver.SiteCheck, error) {
+	site := mockserver.SiteCheck{
+		HostFlag:   "--admin-hosts (PHLOMOCK_ADMIN_HOSTS)",
+		OriginFlag: "--admin-origins (PHLOMOCK_ADMIN_ORIGINS)",
+	}
+	for _, addr := range []string{c.addr, c.adminAddr} {
+		if host, _, err := net.SplitHostPort(addr); err == nil && host != "" {
+			site.Hosts = append(site.Hosts, host)
+		}
+	}
+	var errs []error
+	for _, h := range commaList(c.adminHosts) {
+		if strings.ContainsAny(h, "/@ ") {
+			errs = append(errs, fmt.Errorf("--admin-hosts %q: want a host name such as phlomock.testing.svc (no scheme, no path)", h))
+		}
+		site.Hosts = append(site.Hosts, h)
+	}
+	for _, o := range commaList(c.adminOrigins) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("--admin-origins %q: want an origin such as https://phlomock.example (scheme, host and port, as a browser sends Origin)", o))
+			continue
+		}
+		site.Origins = append(site.Origins, u.Scheme+"://"+u.Host)
+	}
+	return site, errors.Join(errs...)
+}
+
+func commaList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parseIDs reads --ids: comma-separated PHLO or PHLO/NODE items.

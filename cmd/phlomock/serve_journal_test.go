@@ -36,7 +36,7 @@ func TestServeJournalBodyLimit(t *testing.T) {
 			fs, c, err := serveFlags(io.Discard)
 			require.NoError(t, err)
 			require.NoError(t, fs.Parse(tt.args))
-			_, opts, err := c.options(nil)
+			opts, err := c.fakeConfig(nil)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, opts.JournalBodyLimit)
 		})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -78,15 +79,28 @@ func heldPost(tb testing.TB, api, auth string, header ...string) (finish func() 
 // The limits of serve are set by its flags: each one holds.
 func TestServeLimits(t *testing.T) {
 	t.Run("in flight", func(t *testing.T) {
-		s := startServe(t, "--max-in-flight", "1")
-		finish := heldPost(t, s.api, basicAuth(s.id, s.token)) // in the handler: holds the one slot
-		status, hdr, body := relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token))
-		require.Equalf(t, http.StatusServiceUnavailable, status, "got %d %s, want 503 while the one slot is held", status, body)
+		// A body still arriving holds no slot (BodyFirst): the slot is
+		// held by a request whose rule delays its answer.
+		file := filepath.Join(t.TempDir(), "held.yaml")
+		require.NoError(t, os.WriteFile(file, []byte("version: 1\nname: held\nrules:\n  - name: held\n    match: {operation: updateMember}\n    respond: {delay: 3s}\n"), 0o644))
+		s := startServe(t, "--max-in-flight", "1", "--scenario", file)
+		finish := heldPost(t, s.api, basicAuth(s.id, s.token))
+		answered := make(chan struct{})
+		var resp *http.Response
+		var err error
+		go func() { defer close(answered); resp, err = finish() }() // the body: the request takes the slot for 3 s
+		var status int
+		var hdr http.Header
+		var body string
+		require.Eventually(t, func() bool {
+			status, hdr, body = relGet(t, s.api+"/v1/phlo/P1", "Authorization", basicAuth(s.id, s.token))
+			return status == http.StatusServiceUnavailable
+		}, 2*time.Second, 5*time.Millisecond, "got %d %s, want 503 while the one slot is held", status, body)
 		assert.Equal(t, "1", hdr.Get("Retry-After"))
 		assert.Equal(t, "application/json", hdr.Get("Content-Type"))
 		assert.Contains(t, body, `"api_id"`)
 		assert.Contains(t, body, "the limit is 1")
-		resp, err := finish()
+		<-answered
 		require.NoError(t, err, "the held request finishes")
 		resp.Body.Close()
 		assert.Equal(t, http.StatusCreated, resp.StatusCode, "the held request finishes")

@@ -179,11 +179,18 @@ func TestServeGracefulShutdown(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	body := `{"action":"hold"}`
-	req, _ := http.NewRequest("POST", s.api+"/v1/phlo/P1/multi_party_call/N1/members/+14152223333", nil)
+	req, _ := http.NewRequest("POST", s.api+"/v1/phlo/P1/multi_party_call/N1/members/m", nil)
 	req.SetBasicAuth(s.id, s.token)
-	fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1/members/+14152223333 HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+	// Expect: 100-continue: net/http sends 100 Continue when the body is
+	// first read (mockserver.BodyFirst, before the pipeline), so the
+	// request is in the handler, reading its body.
+	fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1/members/+14152223333 HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n%s",
 		host, req.Header.Get("Authorization"), len(body), body[:5])
-	<-active // the handler is running, reading the body
+	br := bufio.NewReader(conn)
+	cont, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	cont.Body.Close()
+	require.Equal(t, http.StatusContinue, cont.StatusCode)
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
 	for { // until the shutdown has begun: /readyz stops answering 200
@@ -199,11 +206,12 @@ func TestServeGracefulShutdown(t *testing.T) {
 	// The rest of the body arrives after the stop began.
 	_, err = io.WriteString(conn, body[5:])
 	require.NoError(t, err)
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(br, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 201, resp.StatusCode)
 	require.NoError(t, <-stopped)
+	assert.NotEmpty(t, active, "the request reached the fake")
 }
 
 func TestHealthcheck(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/fake"
 )
 
 // defaultWatchInterval is how often --watch looks at the files.
@@ -38,12 +38,12 @@ type watcher struct {
 	args     []string
 	last     map[string]fileStamp // as loaded
 	interval time.Duration
-	director *scripted.Director
+	fake     *fake.Fake
 	logger   *slog.Logger
 }
 
 func (w *watcher) run(ctx context.Context) {
-	files := scenarioFiles(w.args)
+	files := fake.ScenarioFiles(w.args)
 	if len(files) == 0 {
 		w.logger.Warn("--watch: no --scenario file to watch")
 		return
@@ -66,10 +66,10 @@ func (w *watcher) run(ctx context.Context) {
 			continue
 		}
 		w.last = now
-		if err := loadScenarios(w.args, w.director, false); err != nil {
+		if err := w.fake.Load(w.args); err != nil {
 			w.logger.Error("--watch: scenario files not reloaded, the active scenarios are unchanged", slog.String("errors", err.Error()))
 			continue
 		}
-		w.logger.Info("--watch: scenario files reloaded", slog.String("active", strings.Join(w.director.Active(), ",")))
+		w.logger.Info("--watch: scenario files reloaded", slog.String("active", strings.Join(w.fake.Director.Active(), ",")))
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/phlomock/phlomock/fake"
 	"sort"
 	"strings"
 
@@ -86,7 +87,7 @@ func credentialsNote(doc *openapi3.T, phlo bool, id, token string) string {
 func builtinsForSpec(args []string, doc *openapi3.T, spec string) error {
 	var names []string
 	for _, a := range args {
-		if !isScenarioFile(a) {
+		if !fake.IsScenarioFile(a) {
 			names = append(names, a)
 		}
 	}

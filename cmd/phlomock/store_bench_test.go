@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/phlomock/phlomock/fake"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,14 +72,14 @@ func BenchmarkServeStore(b *testing.B) {
 	// pay for the process's start (the heap's growth, the GC's pacing).
 	warm, _ := benchServeFake(b, "memory", "success")
 	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); {
-		seed.send(b, warm.api)
+		seed.send(b, warm.Handler())
 	}
 	for _, tc := range cases {
 		for _, st := range stores {
 			var named sync.Once // RunParallel calls the function once per b.N it tries
 			b.Run(tc.name+"/"+st.name, func(b *testing.B) {
 				f, rt := benchServeFake(b, st.url, tc.scenario)
-				h := f.api
+				h := f.Handler()
 				for _, s := range tc.before {
 					s.send(b, h)
 				}
@@ -119,13 +120,8 @@ func BenchmarkServeStore(b *testing.B) {
 				// is written out: its round trips and CPU count, not its
 				// wait.
 				b.StopTimer()
-				if f.journal != nil {
-					ctx, cancel := context.WithTimeout(context.Background(), journalCloseTimeout)
-					err := f.journal.Close(ctx)
-					cancel()
-					if err != nil {
-						b.Fatal(err)
-					}
+				if err := f.Close(context.Background()); err != nil {
+					b.Fatal(err)
 				}
 				b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 				if rt != nil {
@@ -141,7 +137,7 @@ func BenchmarkServeStore(b *testing.B) {
 // Redis store, its round-trip counter. What serve runs beside the requests
 // is not started: the readiness ping (each second) and Director.Follow's
 // watch of the shared scenarios (250 ms) are not per request.
-func benchServeFake(b *testing.B, url, scenario string) (*serveFake, *roundTrips) {
+func benchServeFake(b *testing.B, url, scenario string) (*fake.Fake, *roundTrips) {
 	b.Helper()
 	c, err := parseServeFlags([]string{"--store", url, "--store-prefix", "bench:", "--scenario", scenario, "--log-level", "warn"}, io.Discard)
 	if err != nil {
@@ -163,11 +159,11 @@ func benchServeFake(b *testing.B, url, scenario string) (*serveFake, *roundTrips
 		rt = &roundTrips{}
 		store.Observe(rt.observe)
 	}
-	f, err := c.build(logger, store)
+	f, _, _, err := c.build(logger, store, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { f.closeJournal(logger) }) // when a Fatal came first
+	b.Cleanup(func() { _ = f.Close(context.Background()) }) // when a Fatal came first
 	return f, rt
 }
 

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The PHLO and node of the built-in scenarios' world.
@@ -36,6 +37,11 @@ type Target struct {
 	// ?session=QuerySession when that is set.
 	Session, QuerySession string
 	Client                *http.Client
+	// Replicas, when set, are more API and admin base URLs of the same
+	// fake (replicas on one store): requests go to each in turn, and after
+	// each change of the scenarios the flow waits until every replica
+	// lists the same (a replica follows another's change a moment later).
+	Replicas [][2]string
 }
 
 // OwnScenario is the YAML of test i's own scenario, named "own" in every
@@ -65,7 +71,10 @@ func Flow(tb testing.TB, t Target, i int) []string {
 	step := func(status int, body []byte) {
 		out = append(out, fmt.Sprintf("%d: %d %s", len(out)+1, status, Mask(body)))
 	}
-	admin := func(method, path, body string) (int, []byte) {
+	bases := append([][2]string{{t.API, t.Admin}}, t.Replicas...)
+	n := i // which replica is next
+	next := func() [2]string { n++; return bases[n%len(bases)] }
+	scoped := func(path string) string {
 		if t.Session == "" && t.QuerySession != "" {
 			sep := "?"
 			if strings.Contains(path, "?") {
@@ -73,10 +82,18 @@ func Flow(tb testing.TB, t Target, i int) []string {
 			}
 			path += sep + "session=" + t.QuerySession
 		}
-		return t.do(tb, method, t.Admin+"/__admin"+path, body, false)
+		return "/__admin" + path
+	}
+	admin := func(method, path, body string) (int, []byte) {
+		base := next()[1]
+		status, raw := t.do(tb, method, base+scoped(path), body, false)
+		if method != "GET" && len(bases) > 1 && strings.HasPrefix(path, "/scenarios") {
+			t.settle(tb, base, bases, scoped("/scenarios"))
+		}
+		return status, raw
 	}
 	api := func(method, path, body string) (int, []byte) {
-		return t.do(tb, method, t.API+path, body, true)
+		return t.do(tb, method, next()[0]+path, body, true)
 	}
 	node := "/v1/phlo/" + PhloID + "/multi_party_call/" + NodeID
 	member := func(addr string) string { return node + "/members/" + addr }
@@ -105,6 +122,26 @@ func Flow(tb testing.TB, t Target, i int) []string {
 	status, body = admin("GET", "/journal", "")
 	out = append(out, fmt.Sprintf("journal emptied: %d %s", status, Summary(tb, body)))
 	return out
+}
+
+// settle waits (at most 10 s) until every replica lists the scenarios
+// as the one a change was made on does.
+func (t Target) settle(tb testing.TB, made string, bases [][2]string, path string) {
+	tb.Helper()
+	_, want := t.do(tb, "GET", made+path, "", false)
+	for _, b := range bases {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, got := t.do(tb, "GET", b[1]+path, "", false)
+			if bytes.Equal(got, want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("replica %s did not follow the change made on %s: got %s, want %s", b[1], made, got, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
 
 func (t Target) do(tb testing.TB, method, url, body string, api bool) (int, []byte) {

@@ -38,7 +38,7 @@ const (
 // browser starts headless Chromium (Debian's chromium package) for the
 // test, with a profile of its own, and stops it when the test ends. It
 // skips without Chromium unless PHLOMOCK_REQUIRE_BROWSER=1, as CI sets.
-func browser(tb testing.TB) context.Context {
+func browser(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	tb.Helper()
 	exe := os.Getenv("PHLOMOCK_CHROMIUM")
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -53,7 +53,7 @@ func browser(tb testing.TB) context.Context {
 		}
 		tb.Skip("no chromium on PATH (apt-get install chromium; PHLOMOCK_REQUIRE_BROWSER=1 makes this a failure)")
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.Flag("headless", true),
@@ -65,7 +65,8 @@ func browser(tb testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1366, 900),
-	)
+	}, extra...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc, chromedp.WithErrorf(tb.Logf))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	tb.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
@@ -426,3 +427,30 @@ const contrastJS = `(() => {
   }
   return out;
 })()`
+
+// TestDashboardSessionPicker: the page shows one session at a time, picked
+// from the live ones: the default session's journal without one, the
+// session's own with it.
+func TestDashboardSessionPicker(t *testing.T) {
+	ctx := browser(t)
+	fake := mockservertest.NewServer(t)
+	s := fake.Session(t, "bad-role")
+	require.Equal(t, 201, send(t, fake, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode, `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`))
+	require.Equal(t, 400, send(t, s, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode, `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`))
+	require.Equal(t, 200, send(t, s, "GET", "/v1/phlo/"+flowPhlo, ""))
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(fake.AdminURL+"/__admin/ui/")))
+	waitFor(t, ctx, `document.documentElement.dataset.ready === 'true'`)
+	assert.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll('#journal-list > li').length`), "the default session's one exchange")
+	assert.Equal(t, []string{"", s.SessionID}, eval[[]string](t, ctx, `[...document.querySelectorAll('#session-picker option')].map(o => o.value)`))
+
+	// The change navigates: asked after a tick, so this evaluation returns.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`setTimeout(() => {const p = document.querySelector('#session-picker'); p.value = `+strconv.Quote(s.SessionID)+`; p.dispatchEvent(new Event('change'));})`)))
+	require.Eventually(t, func() bool { // across the navigation: errors until the new page is there
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.search === '?session=`+s.SessionID+`' && document.documentElement.dataset.ready === 'true'`))
+		return err == nil && ok
+	}, 30*time.Second, 50*time.Millisecond, "the page on the picked session")
+	waitFor(t, ctx, `document.querySelectorAll('#journal-list > li').length === 2`)
+	assert.Equal(t, []string{"bad-role"}, strings.Split(text(t, ctx, "#active-names"), ", "), "the session's scenarios")
+	assert.Equal(t, s.SessionID, eval[string](t, ctx, `document.querySelector('#session-picker').value`))
+}

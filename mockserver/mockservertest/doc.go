@@ -13,6 +13,11 @@
 // `phlomock serve --store redis://...` does. Server.PhloClient is the reference client (package
 // client) already pointed at the fake.
 //
-// It is for tests. Programs serve the fake with `phlomock serve`, or with
-// scripted.NewServer (or mockserver.New) and an http.Server of their own.
+// Server.Session(t) gives a test a fake of its own inside a shared one: a
+// session with its own account, scenarios, counters, calls and journal,
+// ended with the test. Parallel tests (t.Parallel) then share one fake and
+// each sees only its own journal (docs/sessions.md).
+//
+// It is for tests. It builds the fake with package fake, as programs do
+// (fake.New, then Start or Serve).
 package mockservertest

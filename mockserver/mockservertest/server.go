@@ -2,17 +2,14 @@ package mockservertest
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/client"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
@@ -28,30 +25,28 @@ type Server struct {
 	// Director holds the active scenarios (Activate, Reset, Calls); its
 	// routes are on AdminURL. Nil when WithOptions set a Store.
 	Director *scripted.Director
+	// SessionID is the session a Server from Session is (its account is
+	// AuthID): the control plane acts on it with ?session=SessionID or
+	// the X-Phlomock-Session header. Empty: the default session.
+	SessionID string
 
-	api, admin *httptest.Server
-	// follow ends the Director's Follow (WithShared), and followed is
-	// closed when it has.
-	follow   context.CancelFunc
-	followed chan struct{}
-	journal  *redisstore.Journal // WithStore's, written at Close
+	fake    *fake.Fake
+	session *scripted.Session
 }
 
 // An Option changes how the fake is built.
 type Option func(*config)
 
 type config struct {
-	spec  *openapi3.T
-	id    string
-	token string
-	opts  mockserver.Options
-	world mockserver.World
-	names []string
-	ss    []func(scenarios.KnownOperations) (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
-
-	counters scripted.CounterStore
-	shared   scripted.SharedState
-	store    *redisstore.Store
+	spec    *openapi3.T
+	id      string
+	token   string
+	opts    mockserver.Options
+	world   mockserver.World
+	names   []string
+	ss      []func(scenarios.KnownOperations) (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
+	files   []string
+	backend fake.Backend
 }
 
 // WithSpec serves doc instead of the embedded contract.
@@ -75,27 +70,14 @@ func WithWorld(w mockserver.World) Option { return func(c *config) { c.world = w
 // their world, when they have none, by WithWorld's.
 func WithOptions(opts mockserver.Options) Option { return func(c *config) { c.opts = opts } }
 
-// WithCounters keeps the hits of the rules that count (times, sequences)
-// in cs (scripted.Options.Counters), such as a redisstore.CounterStore
-// that several fakes share; nil keeps them in the fake.
-func WithCounters(cs scripted.CounterStore) Option { return func(c *config) { c.counters = cs } }
-
-// WithShared keeps the active and loaded scenarios in ss
-// (scripted.Options.Shared), such as a redisstore.StateStore that several
-// fakes share as replicas do: an activation or upload on one is taken up
-// by the others (Director.Follow runs until Close). Scenarios built in Go
-// (WithScenarios) cannot be shared: use WithScenarioYAML or a file.
-func WithShared(ss scripted.SharedState) Option { return func(c *config) { c.shared = ss } }
-
 // WithStore keeps in st everything `phlomock serve --store redis://...`
-// keeps there (redisstore.NewServer): the simulated calls, the rules'
-// counts, the scenarios and the journal, so that a test runs against the
-// Redis store as serve does. Fakes on one store and prefix share them as
-// replicas do: the scenarios of a fake's options are activated for all,
-// and each takes up what the others activate or upload after it started
-// (Director.Follow runs until Close). Close writes the shared journal's
-// queue. Nil keeps everything in the fake.
-func WithStore(st *redisstore.Store) Option { return func(c *config) { c.store = st } }
+// keeps there (fake.Config.Backend, such as a redisstore.Store): the
+// simulated calls, the rules' counts, the scenarios and the journal, so
+// that a test runs against the Redis store as serve does. Fakes on one
+// store and prefix share them as replicas do: each takes up what the
+// others activate or upload (Director.Follow runs until Close). Close
+// writes the shared journal's queue. Nil keeps everything in the fake.
+func WithStore(st fake.Backend) Option { return func(c *config) { c.backend = st } }
 
 // WithScenario activates built-in scenarios by name (later ones override
 // earlier ones), as `phlomock serve --scenario NAME` does.
@@ -152,63 +134,28 @@ func Start(opts ...Option) (*Server, error) {
 		}
 		c.spec = doc
 	}
-	accounts := mockserver.StaticAccounts{c.id: c.token}
-	c.opts.ValidateResponses = true
-	s := &Server{AuthID: c.id, AuthToken: c.token}
-	var api, admin http.Handler
-	if c.opts.Store != nil {
-		// The test's own Store: the plain fake, no scenarios.
-		if len(c.names)+len(c.ss) > 0 {
-			return nil, errors.New("mockservertest: WithScenario and a Store in WithOptions: choose one")
-		}
-		c.opts.Store = overridden{next: c.opts.Store, accounts: accounts, world: c.world}
-		m, err := mockserver.New(c.spec, c.opts)
-		if err != nil {
-			return nil, err
-		}
-		s.Mock, api, admin = m, m, m.AdminHandler()
-	} else {
-		if c.store != nil && (c.counters != nil || c.shared != nil) {
-			return nil, errors.New("mockservertest: WithStore and WithCounters or WithShared: choose one (the store keeps the counts and the scenarios too)")
-		}
-		fake, journal, err := redisstore.NewServer(c.store, c.spec, scripted.Options{Accounts: accounts, World: c.world, Logger: c.opts.Logger, Counters: c.counters, Shared: c.shared}, c.opts)
-		if err != nil {
-			return nil, err
-		}
-		s.journal = journal
-		if err := activate(fake.Director, c); err != nil {
-			s.closeJournal()
-			return nil, err
-		}
-		s.Mock, s.Director, api, admin = fake.API, fake.Director, fake.API, fake.Admin
-		if c.shared != nil || c.store != nil {
-			var ctx context.Context
-			ctx, s.follow = context.WithCancel(context.Background())
-			s.followed = make(chan struct{})
-			go func() { defer close(s.followed); fake.Director.Follow(ctx) }()
+	cfg := fake.Config{Options: c.opts, Accounts: mockserver.StaticAccounts{c.id: c.token}, World: c.world,
+		Scenarios: c.names, Backend: c.backend, AdminAddr: "127.0.0.1:0"}
+	cfg.ValidateResponses = true
+	if len(c.ss) > 0 {
+		known := scripted.OperationIDs(c.spec)
+		for _, load := range c.ss {
+			sc, err := load(known)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Active = append(cfg.Active, sc)
 		}
 	}
-	s.api, s.admin = httptest.NewServer(api), httptest.NewServer(admin)
-	s.URL, s.AdminURL = s.api.URL, s.admin.URL
-	return s, nil
-}
-
-func activate(d *scripted.Director, c *config) error {
-	if len(c.names)+len(c.ss) == 0 {
-		return nil
-	}
-	ss, err := d.Lookup(c.names...)
+	f, err := fake.New(c.spec, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, load := range c.ss {
-		sc, err := load(d.Operations())
-		if err != nil {
-			return err
-		}
-		ss = append(ss, sc)
+	if err := f.Start(context.Background(), "127.0.0.1:0"); err != nil {
+		_ = f.Close(context.Background())
+		return nil, err
 	}
-	return d.ActivateDefaults(ss...) // what Director.Reset comes back to
+	return &Server{URL: f.URL, AdminURL: f.AdminURL, AuthID: c.id, AuthToken: c.token, Mock: f.API, Director: f.Director, fake: f}, nil
 }
 
 // NewServer starts a fake and closes it when tb ends. It fails tb if the
@@ -226,63 +173,44 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 // Client returns an HTTP client for the fake that adds the server's Basic
 // credentials to requests that carry no Authorization header.
 func (s *Server) Client() *http.Client {
-	base := s.api.Client()
-	return &http.Client{Transport: &basicAuth{id: s.AuthID, token: s.AuthToken, next: base.Transport}}
+	return &http.Client{Transport: &basicAuth{id: s.AuthID, token: s.AuthToken, next: http.DefaultTransport}}
 }
 
 // PhloClient returns the reference client (package client) pointed at the
 // fake, with the server's account; opts come after those and may replace
 // them (WithUserAgent, WithRetry...).
 func (s *Server) PhloClient(opts ...client.Option) *client.Client {
-	return client.New(s.AuthID, s.AuthToken, append([]client.Option{client.WithBaseURL(s.URL), client.WithHTTPClient(s.api.Client())}, opts...)...)
+	return client.New(s.AuthID, s.AuthToken, append([]client.Option{client.WithBaseURL(s.URL), client.WithHTTPClient(&http.Client{})}, opts...)...)
 }
 
-// Journal returns the exchanges the fake has seen, oldest first.
+// Journal returns the exchanges the fake has seen, oldest first: a
+// session's own (Session).
 func (s *Server) Journal(f mockserver.Filter) []*mockserver.Entry {
+	if s.session != nil {
+		return s.session.Journal().Entries(f)
+	}
 	return s.Mock.Journal().Entries(f)
+}
+
+// Session gives tb a fake of its own inside s: a session with a fresh
+// account, its own scenarios, counters, calls and journal, ended when tb
+// ends. Tests that call t.Parallel() share one fake this way, each seeing
+// only its own journal; names activates scenarios in it.
+func (s *Server) Session(tb testing.TB, names ...string) *Server {
+	tb.Helper()
+	ss, err := s.fake.Sessions.Create(scripted.CreateOptions{Scenarios: names})
+	if err != nil {
+		tb.Fatalf("mockservertest: session: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.fake.Sessions.Delete(ss.ID) })
+	c := *s
+	c.AuthID, c.AuthToken, c.Director, c.SessionID, c.session = ss.AuthID, ss.AuthToken, ss.Director(), ss.ID, ss
+	return &c
 }
 
 // Close stops the fake, waiting for in-flight requests. It may be called
 // more than once.
-func (s *Server) Close() {
-	if s.follow != nil {
-		s.follow()
-		<-s.followed
-	}
-	s.api.Close()
-	s.admin.Close()
-	s.closeJournal()
-}
-
-// journalCloseTimeout bounds how long Close waits for the shared journal's
-// queue to be written (as serve at shutdown).
-const journalCloseTimeout = 5 * time.Second
-
-// closeJournal writes the shared journal's queue (WithStore).
-func (s *Server) closeJournal() {
-	if s.journal != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), journalCloseTimeout)
-		defer cancel()
-		_ = s.journal.Close(ctx)
-	}
-}
-
-// overridden is a test's Store with the server's one account, and its
-// world when the Store's states have none.
-type overridden struct {
-	next     mockserver.Store
-	accounts mockserver.Accounts
-	world    mockserver.World
-}
-
-func (o overridden) State(r *http.Request) (mockserver.State, error) {
-	st, err := o.next.State(r)
-	st.Accounts = o.accounts
-	if st.World == nil {
-		st.World = o.world
-	}
-	return st, err
-}
+func (s *Server) Close() { _ = s.fake.Close(context.Background()) }
 
 type basicAuth struct {
 	id, token string

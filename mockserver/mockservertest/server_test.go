@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phlomock/phlomock/client"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/scenarios"
@@ -165,4 +166,32 @@ func TestWithScenarioErrors(t *testing.T) {
 
 	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Store: mockserver.State{Responder: responder}}))
 	assert.Nil(t, s.Director, "a Responder of the test's own: no Director")
+}
+
+// One fake shared by parallel tests, each in a session of its own: each
+// sees only its own scenario and journal.
+func TestSessionsShareOneFake(t *testing.T) {
+	shared := mockservertest.NewServer(t)
+	for _, scenario := range []string{"success", "bad-role", "auth-failure", "server-error"} {
+		t.Run(scenario, func(t *testing.T) {
+			t.Parallel()
+			s := shared.Session(t, scenario)
+			want := map[string]int{"success": 201, "bad-role": 400, "auth-failure": 401, "server-error": 500}[scenario]
+			for range 3 {
+				_, err := s.PhloClient().ColdTransfer(t.Context(), "e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+					client.CallParams{To: "+14152223333", TriggerSource: "+14152225555"})
+				if want == 201 {
+					require.NoError(t, err)
+				} else {
+					require.Error(t, err)
+				}
+			}
+			es := s.Journal(mockserver.Filter{})
+			require.Len(t, es, 3, "only this test's requests")
+			for _, e := range es {
+				assert.Equal(t, want, e.Status)
+				assert.Equal(t, s.AuthID, e.AuthID)
+			}
+		})
+	}
 }

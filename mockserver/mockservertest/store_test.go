@@ -13,7 +13,7 @@ import (
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // commands counts the store's round trips by command.
@@ -73,13 +73,4 @@ func TestWithStoreSharesEverything(t *testing.T) {
 	// The flaky hits and the activation are scripts, b's read an XRANGE.
 	assert.GreaterOrEqual(t, seen.count("evalsha")+seen.count("eval"), 5, "scripts sent to Redis")
 	assert.Positive(t, seen.count("xrange"), "the journal read from Redis")
-}
-
-func TestWithStoreAndCountersConflict(t *testing.T) {
-	r := redistest.Start(t)
-	st, err := redisstore.Open(context.Background(), r.URL(0), "t:")
-	require.NoError(t, err)
-	defer st.Close()
-	_, err = mockservertest.Start(mockservertest.WithStore(st), mockservertest.WithCounters(redisstore.NewCounterStore(st)))
-	require.ErrorContains(t, err, "WithStore and WithCounters")
 }

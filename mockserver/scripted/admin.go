@@ -31,23 +31,33 @@ const MaxUploadBytes = 1 << 20
 //
 // This is the one list of them; docs/control-plane.md documents each.
 func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRoute {
-	return append([]mockserver.AdminRoute{
-		{Name: "journal.list", Method: "GET", Path: "/journal", Query: journalQuery, Handler: journalHandler(journal)},
+	return append(append(JournalRoutes(journal), []mockserver.AdminRoute{
 		{Name: "scenarios.list", Method: "GET", Path: "/scenarios", Handler: http.HandlerFunc(d.getScenarios)},
 		{Name: "scenarios.activate", Method: "PUT", Path: "/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
-		{Name: "scenarios.upload", Method: "POST", Path: "/scenarios", Query: []string{"file", "activate"}, Handler: http.HandlerFunc(d.postScenario)},
+		{Name: "scenarios.upload", Method: "POST", Path: "/scenarios", Query: []string{"file", "activate"}, Accepts: UploadTypes, Handler: http.HandlerFunc(d.postScenario)},
 		{Name: "scenarios.delete", Method: "DELETE", Path: "/scenarios/{name}", Handler: http.HandlerFunc(d.deleteScenario)},
 		{Name: "reset", Method: "POST", Path: "/reset", Query: []string{"scenarios"}, Handler: http.HandlerFunc(d.postReset)},
 		{Name: "calls.list", Method: "GET", Path: "/calls", Handler: http.HandlerFunc(d.getCalls)},
 		{Name: "calls.get", Method: "GET", Path: "/calls/{phlo_id}/{node_id}", Handler: http.HandlerFunc(d.getCall)},
 		{Name: "calls.history", Method: "GET", Path: "/calls/{phlo_id}/{node_id}/history", Handler: http.HandlerFunc(d.getCallHistory)},
-		{Name: "verify", Method: "POST", Path: "/verify", Handler: verifyHandler(journal)},
 		// The dashboard's files hold no data, and a browser opening a page
 		// cannot send a bearer token: they are open under a prefix too; the
 		// page asks for the token and sends it with each request it makes.
-		{Name: "ui", Method: "GET", Path: "/ui/", Subtree: true, Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
+		{Name: "ui", Method: "GET", Path: "/ui/", Subtree: true, Open: true, Query: []string{"session"}, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
 		{Name: "ui.index", Method: "GET", Path: "/ui", Open: true, Handler: dashboard.Handler(mockserver.AdminBase + "/ui/")},
-	}, d.callbackRoutes()...)
+	}...), d.callbackRoutes()...)
+}
+
+// JournalRoutes are the journal's listing and verification over one
+// matcher (Pattern): GET /__admin/journal replaces the bare fake's exact
+// filters with it. package fake mounts them on every fake it builds, with
+// a director or a Store of the caller's, so the same query answers the
+// same however the fake was built.
+func JournalRoutes(journal *mockserver.Journal) []mockserver.AdminRoute {
+	return []mockserver.AdminRoute{
+		{Name: "journal.list", Method: "GET", Path: "/journal", Query: journalQuery, Handler: journalHandler(journal)},
+		{Name: "verify", Method: "POST", Path: "/verify", Handler: verifyHandler(journal)},
+	}
 }
 
 // AdminPrefix serves the API and, under prefix, the control plane with
@@ -67,6 +77,10 @@ func (s *Server) AdminToken(token string, extra ...mockserver.AdminRoute) http.H
 	}
 	return s.API.AdminHandlerToken(token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
 }
+
+// UploadTypes are the media types POST /__admin/scenarios takes: YAML, and
+// JSON (which is YAML too).
+var UploadTypes = []string{"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "application/json"}
 
 // ScenarioInfo describes a scenario that can be activated by name.
 type ScenarioInfo struct {

@@ -110,7 +110,7 @@ func BenchmarkVerifyFullJournal(b *testing.B) {
 	const pattern = `{"operation":"updateMultiPartyCall","body":{"action":"cold_transfer","role":"agent"},"expect":100000}`
 	for b.Loop() {
 		rec := httptest.NewRecorder()
-		fake.Admin.ServeHTTP(rec, httptest.NewRequest("POST", "/__admin/verify", strings.NewReader(pattern)))
+		fake.Admin.ServeHTTP(rec, httptest.NewRequest("POST", "http://localhost/__admin/verify", strings.NewReader(pattern)))
 		if rec.Code != http.StatusOK {
 			b.Fatalf("got %d %s, want 200", rec.Code, rec.Body)
 		}

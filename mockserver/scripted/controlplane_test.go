@@ -54,6 +54,10 @@ func do(tb testing.TB, base, method, path, body string, header ...string) answer
 	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	require.NoError(tb, err)
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
@@ -170,9 +174,9 @@ func TestControlPlaneErrors(t *testing.T) {
 		{name: "wrong method, several allowed", method: "PUT", path: "/__admin/journal", status: 405,
 			error: "Method PUT is not allowed on /__admin/journal: it takes DELETE, GET, HEAD.", allow: "DELETE, GET, HEAD"},
 		{name: "unknown query parameter, with a guess", method: "GET", path: "/__admin/journal?operationId=getPhlo", status: 400,
-			error: `Unknown query parameter "operationId" (did you mean "operation"?): GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, session.`},
+			error: `Unknown query parameter "operationId" (did you mean "operation"?): GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, max_bytes, format, consumer, provider, session.`},
 		{name: "unknown query parameters", method: "GET", path: "/__admin/journal?x=1&y=2", status: 400,
-			error: `Unknown query parameter "x", "y": GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, session.`},
+			error: `Unknown query parameter "x", "y": GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, max_bytes, format, consumer, provider, session.`},
 		{name: "a route without parameters", method: "GET", path: "/__admin/scenarios?all=true", status: 400,
 			error: `Unknown query parameter "all": GET /__admin/scenarios takes session.`},
 		{name: "journal path is a pattern", method: "GET", path: "/__admin/journal?path=%5B", status: 400,
@@ -229,7 +233,7 @@ func TestControlPlaneUnderPrefix(t *testing.T) {
 	errorIs(t, got, 405, "Method DELETE is not allowed on /mock/reset: it takes POST.")
 	assert.Equal(t, "POST", got.header.Get("Allow"))
 	errorIs(t, do(t, s, "GET", "/mock/journal?operationId=x", "", bearer...), 400,
-		`Unknown query parameter "operationId" (did you mean "operation"?): GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, session.`)
+		`Unknown query parameter "operationId" (did you mean "operation"?): GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, max_bytes, format, consumer, provider, session.`)
 	errorIs(t, do(t, s, "GET", "/mock/calls/P/N", "", bearer...), 404,
 		"No call is simulated: no active scenario is stateful (activate transfer-flow, or a scenario with stateful: true).")
 
@@ -319,7 +323,7 @@ func TestControlPlaneDocs(t *testing.T) {
 	for _, tt := range []struct{ method, path, body, want string }{
 		{"GET", "/__admin/nope", "", "No control plane route for GET /__admin/nope."},
 		{"DELETE", "/__admin/reset", "", "Method DELETE is not allowed on /__admin/reset: it takes POST."},
-		{"GET", "/__admin/journal?operationId=x", "", `Unknown query parameter "operationId" (did you mean "operation"?): GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, session.`},
+		{"GET", "/__admin/journal?operationId=x", "", `Unknown query parameter "operationId" (did you mean "operation"?): GET /__admin/journal takes operation, method, path, auth_id, status, scenario, rule, limit, after, since, max_bytes, format, consumer, provider, session.`},
 		{"PUT", "/__admin/scenarios/active", `{"names":"success"}`, "Invalid JSON body: names: got a string, want a list of strings."},
 		{"PUT", "/__admin/scenarios/active", `{"name":["success"]}`, `Invalid JSON body: unknown field "name" (did you mean "names"?): want names, times.`},
 		{"PUT", "/__admin/scenarios/active", `{"names":["success"]} {}`, "Invalid JSON body: data after the JSON value."},

@@ -14,9 +14,9 @@ import (
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
-	"github.com/phlomock/phlomock/mockserver/redisstore"
 	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
 )
 
 // A store says where the fakes of a test keep their state: each call
@@ -169,7 +169,7 @@ func TestCountersNamedScenarioShared(t *testing.T) {
 	r := redistest.Start(t)
 	var fakes []*mockservertest.Server
 	for range 2 {
-		fakes = append(fakes, mockservertest.NewServer(t, mockservertest.WithCounters(redisstore.NewCounterStore(openStore(t, r)))))
+		fakes = append(fakes, mockservertest.NewServer(t, mockservertest.WithStore(openStore(t, r))))
 	}
 	var got []int
 	for i := range 4 {
@@ -183,7 +183,7 @@ func TestCountersNamedScenarioShared(t *testing.T) {
 // usual; the control plane's reset answers 503 and resets nothing.
 func TestCountersStoreDown(t *testing.T) {
 	r := redistest.Start(t)
-	s := mockservertest.NewServer(t, mockservertest.WithScenarioYAML(twiceYAML), mockservertest.WithCounters(redisstore.NewCounterStore(openStore(t, r))))
+	s := mockservertest.NewServer(t, mockservertest.WithScenarioYAML(twiceYAML), mockservertest.WithStore(openStore(t, r)))
 	require.Equal(t, 500, send(t, s, "GET", phloPath, nil).status)
 	r.Stop()
 	got := send(t, s, "GET", phloPath, nil)

@@ -1,9 +1,10 @@
 // Package scripted puts scenarios (package scenarios) into the fake
 // (package mockserver): a Director holds the active scenarios and is the
 // fake's Store (the accounts, world and Responder each request is served
-// from), and adds the control plane's routes for them. NewServer wires the
-// two in one call, as `phlomock serve` runs them: the API, the control plane
-// with every route, the Director and the journal.
+// from), and adds the control plane's routes for them. Programs build the
+// fake with package fake (fake.New), which wires the two; NewServer is the
+// same wiring without a Backend or lifecycle, left for this package's
+// tests.
 //
 // A request that passed the contract is answered, in this order, by
 //
@@ -37,7 +38,9 @@
 // over, ActivateFor limits an activation to the next requests, and
 // CheckFile reads a scenario file as every command does.
 //
-// Sessions (sessions.go, sessions_admin.go): each test may have a fake of
+// Sessions (sessions.go: the registry and lifecycle; sessions_state.go: the
+// Store, which session a request is in; sessions_store.go: sessions shared
+// by replicas; sessions_admin.go: their routes): each test may have a fake of
 // its own inside the shared one. NewServer's Store is Sessions: a request
 // whose account is a session's (Auth ID "MASN" and the session id), or that
 // names one in the X-Phlomock-Session header, is served by that session's

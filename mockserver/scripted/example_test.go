@@ -38,11 +38,11 @@ func ExampleNewServer() {
 	fmt.Println(get(), get(), get())
 
 	rec := httptest.NewRecorder()
-	admin.ServeHTTP(rec, httptest.NewRequest("POST", "/__admin/reset", nil))
+	admin.ServeHTTP(rec, httptest.NewRequest("POST", "http://localhost/__admin/reset", nil))
 	fmt.Println(rec.Code, get())
 
 	rec = httptest.NewRecorder()
-	admin.ServeHTTP(rec, httptest.NewRequest("POST", "/__admin/verify", strings.NewReader(`{"operation":"getPhlo","status":500}`)))
+	admin.ServeHTTP(rec, httptest.NewRequest("POST", "http://localhost/__admin/verify", strings.NewReader(`{"operation":"getPhlo","status":500}`)))
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
 	// 500 500 200

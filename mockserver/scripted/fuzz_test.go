@@ -33,7 +33,7 @@ func FuzzUpload(f *testing.F) {
 			t.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
-		admin.ServeHTTP(rec, httptest.NewRequest("POST", "/__admin/scenarios", bytes.NewReader(data)))
+		admin.ServeHTTP(rec, httptest.NewRequest("POST", "http://localhost/__admin/scenarios", bytes.NewReader(data)))
 		switch rec.Code {
 		case http.StatusCreated:
 			if slices.Equal(d.Active(), []string{"success"}) && !bytes.Contains(data, []byte("success")) {

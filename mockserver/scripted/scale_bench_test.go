@@ -26,13 +26,19 @@ import (
 // ss active, in order.
 func serveFake(b *testing.B, ss ...*scenarios.Scenario) *scripted.Server {
 	b.Helper()
+	return serveFakeSessions(b, scripted.SessionOptions{}, ss...)
+}
+
+// serveFakeSessions is serveFake with sessions bounded by so.
+func serveFakeSessions(b *testing.B, so scripted.SessionOptions, ss ...*scenarios.Scenario) *scripted.Server {
+	b.Helper()
 	doc, err := openapi.Load()
 	if err != nil {
 		b.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts}, mockserver.Options{Logger: logger})
+	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts, Sessions: so}, mockserver.Options{Logger: logger})
 	if err != nil {
 		b.Fatal(err)
 	}

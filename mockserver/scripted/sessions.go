@@ -2,8 +2,8 @@ package scripted
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/base64"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +49,12 @@ type SessionOptions struct {
 	JournalBodyLimit int
 	// Now is the clock TTLs are measured with. Nil: time.Now.
 	Now func() time.Time
+	// Store keeps the sessions where several replicas share them, and
+	// Scope gives each session's state its stores there: a session created
+	// on one replica is the same session on all of them. Nil: in this
+	// process.
+	Store SessionStore
+	Scope func(id string) SessionScope
 }
 
 // Errors of Sessions.
@@ -72,9 +78,15 @@ type Session struct {
 	Created   time.Time     `json:"created"`
 
 	director *Director
-	journal  *mockserver.Journal
-	used     atomic.Int64 // the coarse clock (Sessions.now) at its last request
-	ended    atomic.Bool
+	// journal is made at the session's first request or read: a session
+	// nobody uses costs no ring (8 KiB for 1,000 entries).
+	journal            atomic.Pointer[mockserver.Journal]
+	journalMu          sync.Mutex
+	journalSize, limit int
+	used               atomic.Int64 // the coarse clock (Sessions.now) at its last request
+	synced             int64        // used when last sent to the store (the sweep's)
+	ended              atomic.Bool
+	scope              SessionScope
 
 	routesOnce sync.Once
 	routes     map[string]http.Handler // its control plane, by route name
@@ -84,7 +96,22 @@ type Session struct {
 func (s *Session) Director() *Director { return s.director }
 
 // Journal is the session's journal.
-func (s *Session) Journal() *mockserver.Journal { return s.journal }
+func (s *Session) Journal() *mockserver.Journal {
+	if j := s.journal.Load(); j != nil {
+		return j
+	}
+	s.journalMu.Lock()
+	defer s.journalMu.Unlock()
+	if j := s.journal.Load(); j != nil {
+		return j
+	}
+	j := mockserver.NewJournal(s.journalSize, s.limit)
+	if s.scope.Journal != nil {
+		j.SetStore(s.scope.Journal)
+	}
+	s.journal.Store(j)
+	return j
+}
 
 // Sessions are the sessions of one fake beside its default session (the
 // Director it is built on, which answers every request that names no
@@ -102,6 +129,7 @@ type Sessions struct {
 	live atomic.Int64
 	now  atomic.Int64 // a coarse clock, in seconds: Sweep's
 
+	loadMu   sync.Mutex // serialises loading sessions from the store
 	mu       sync.Mutex // serialises Create, the ends and the sweep's start
 	ended    endedLog
 	sweeping bool
@@ -141,16 +169,23 @@ func (ss *Sessions) Close() {
 		close(ss.stop)
 	}
 	ss.mu.Unlock()
+	var wg sync.WaitGroup
 	ss.byID.Range(func(_, v any) bool {
-		ss.end(v.(*Session), "the fake closed")
+		s := v.(*Session)
+		wg.Go(func() { ss.endHere(s, "the fake closed", true) })
 		return true
 	})
+	wg.Wait()
 }
 
 // sweeper runs Sweep each second while sessions are live (started by the
 // first Create after none was).
 func (ss *Sessions) sweeper() {
-	t := time.NewTicker(time.Second)
+	every := time.Second
+	if ss.opts.Store != nil {
+		every = sessionSyncInterval
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -170,10 +205,15 @@ func (ss *Sessions) sweeper() {
 }
 
 // Sweep ends the sessions that had no request for their TTL, now (by
-// SessionOptions.Now): the sweep runs it every second.
+// SessionOptions.Now): the sweep runs it every second. With a
+// SessionStore, it syncs with the store instead (every 250 ms).
 func (ss *Sessions) Sweep() {
 	now := ss.opts.Now().Unix()
 	ss.now.Store(now)
+	if ss.opts.Store != nil {
+		ss.sync()
+		return
+	}
 	ss.byID.Range(func(_, v any) bool {
 		s := v.(*Session)
 		if now-s.used.Load() >= int64(s.TTL/time.Second) {
@@ -209,6 +249,7 @@ func (ss *Sessions) Create(o CreateOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.director = d
 	if len(o.Scenarios) > 0 {
 		ss.def.mu.Lock()
 		loaded := ss.def.loaded
@@ -218,19 +259,35 @@ func (ss *Sessions) Create(o CreateOptions) (*Session, error) {
 			err = d.Activate(active...)
 		}
 		if err != nil {
+			ss.closeScope(s)
 			return nil, err
 		}
 	}
-	s.director = d
-	s.journal = mockserver.NewJournal(ss.opts.JournalSize, ss.opts.JournalBodyLimit)
+	ss.withJournal(s)
 	s.used.Store(ss.now.Load())
+	if st := ss.opts.Store; st != nil {
+		ctx := context.Background()
+		rec, _ := json.Marshal(sessionRecord{ID: id, AuthID: s.AuthID, AuthToken: s.AuthToken, TTLMillis: ttl.Milliseconds(), Created: s.Created})
+		n, ok, err := st.CreateSession(ctx, id, rec, ttl, ss.opts.Max)
+		if err == nil && !ok {
+			err = ss.tooMany(int64(n))
+		} else if err != nil {
+			err = &StoreError{Err: err}
+		}
+		if err != nil {
+			_ = st.DeleteSession(ctx, id, "never created") // the scenarios it published
+			ss.closeScope(s)
+			return nil, err
+		}
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.closed {
+		ss.closeScope(s)
 		return nil, errors.New("the fake is closed")
 	}
-	if n := ss.live.Load(); ss.opts.Max < 0 || n >= int64(ss.opts.Max) {
-		return nil, fmt.Errorf("%w: %d sessions are live, the bound (--max-sessions %d): end one (DELETE /__admin/sessions/ID) or let one expire", ErrTooManySessions, n, max(ss.opts.Max, 0))
+	if n := ss.live.Load(); ss.opts.Store == nil && (ss.opts.Max < 0 || n >= int64(ss.opts.Max)) {
+		return nil, ss.tooMany(n)
 	}
 	ss.byID.Store(id, s)
 	ss.live.Add(1)
@@ -242,12 +299,46 @@ func (ss *Sessions) Create(o CreateOptions) (*Session, error) {
 	return s, nil
 }
 
+func (ss *Sessions) tooMany(n int64) error {
+	return fmt.Errorf("%w: %d sessions are live, the bound (--max-sessions %d): end one (DELETE /__admin/sessions/ID) or let one expire", ErrTooManySessions, n, max(ss.opts.Max, 0))
+}
+
+// withJournal sizes s's journal (made at its first use: Session.Journal),
+// shared through the store when there is one.
+func (ss *Sessions) withJournal(s *Session) {
+	s.journalSize, s.limit = ss.opts.JournalSize, ss.opts.JournalBodyLimit
+}
+
+// closeScope writes s's journal queue (within 5 s) and stops its writer,
+// off the caller's path unless wait.
+func (ss *Sessions) closeScope(s *Session, wait ...bool) {
+	if s.scope.Close == nil {
+		return
+	}
+	flush := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.scope.Close(ctx); err != nil {
+			ss.def.opts.Logger.Warn("session journal not flushed", slog.String("session", s.ID), slog.String("error", err.Error()))
+		}
+	}
+	if len(wait) > 0 && wait[0] {
+		flush()
+		return
+	}
+	go flush()
+}
+
 // newDirector is the session's Director: the default's accounts, world and
 // operations, its own account first, its scenarios, counters and calls in
-// this process.
+// this process, or in the session's scope of the store.
 func (ss *Sessions) newDirector(s *Session) (*Director, error) {
 	opts := ss.def.opts
 	opts.Shared, opts.Calls, opts.Counters = nil, nil, nil
+	if ss.opts.Store != nil && ss.opts.Scope != nil {
+		s.scope = ss.opts.Scope(s.ID)
+		opts.Shared, opts.Calls, opts.Counters = s.scope.Shared, s.scope.Calls, s.scope.Counters
+	}
 	opts.Logger = opts.Logger.With(slog.String("session", s.ID))
 	if !ss.def.explicit {
 		opts.Accounts = nil
@@ -262,16 +353,26 @@ func (ss *Sessions) newDirector(s *Session) (*Director, error) {
 
 // Get returns the live session of this id; an error wrapping
 // ErrUnknownSession names one that ended or never existed.
-func (ss *Sessions) Get(id string) (*Session, error) {
+func (ss *Sessions) Get(id string) (*Session, error) { return ss.get(context.Background(), id) }
+
+// get is Get within ctx: with a SessionStore, a session this replica has
+// not served yet is loaded from it (a round trip, once).
+func (ss *Sessions) get(ctx context.Context, id string) (*Session, error) {
 	if v, ok := ss.byID.Load(id); ok {
 		if s := v.(*Session); !s.ended.Load() {
 			return s, nil
 		}
 	}
-	return nil, ss.unknown(id)
+	if ss.opts.Store == nil {
+		return nil, ss.unknown(id, "")
+	}
+	return ss.load(ctx, id)
 }
 
-func (ss *Sessions) unknown(id string) error {
+func (ss *Sessions) unknown(id, why string) error {
+	if why != "" {
+		return fmt.Errorf("%w %q: it ended (%s); create another with POST /__admin/sessions", ErrUnknownSession, id, why)
+	}
 	if why, ok := ss.ended.why(id); ok {
 		return fmt.Errorf("%w %q: it ended (%s); create another with POST /__admin/sessions", ErrUnknownSession, id, why)
 	}
@@ -284,20 +385,30 @@ func (ss *Sessions) Delete(id string) error {
 	if err != nil {
 		return err
 	}
+	if ss.opts.Store != nil {
+		if err := ss.opts.Store.DeleteSession(context.Background(), id, "deleted"); err != nil {
+			return &StoreError{Err: err}
+		}
+	}
 	ss.end(s, "deleted")
 	return nil
 }
 
 // end ends s, once, and remembers why.
-func (ss *Sessions) end(s *Session, why string) {
+func (ss *Sessions) end(s *Session, why string) { ss.endHere(s, why, false) }
+
+// endHere is end; wait: until its journal's queue is written.
+func (ss *Sessions) endHere(s *Session, why string, wait bool) {
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	if s.ended.Swap(true) {
+		ss.mu.Unlock()
 		return
 	}
 	ss.byID.Delete(s.ID)
 	ss.live.Add(-1)
 	ss.ended.add(s.ID, why)
+	ss.mu.Unlock()
+	ss.closeScope(s, wait)
 	if cb := ss.def.opts.Callbacks; cb != nil {
 		cb.Forget(s.ID)
 	}
@@ -330,111 +441,3 @@ func (ss *Sessions) Account(id string) (authID, token string, ok bool) {
 	}
 	return s.AuthID, s.AuthToken, true
 }
-
-// touch marks s used now, writing only when the coarse clock moved (no
-// write, so no cache line bouncing between cores, on most requests).
-func (ss *Sessions) touch(s *Session) {
-	if now := ss.now.Load(); s.used.Load() != now {
-		s.used.Store(now)
-	}
-}
-
-// State implements mockserver.Store: the request's session, by its header
-// or else its account, serves it; with neither (or no session live), the
-// default session. A header or a session account naming a session that is
-// not live is refused: 400, or 401 for the account, naming it.
-func (ss *Sessions) State(r *http.Request) (mockserver.State, error) {
-	if v, ok := r.Header[HeaderSession]; ok && len(v) > 0 {
-		s, err := ss.Get(v[0])
-		if err != nil {
-			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnknownSession, upperFirst(err.Error())+" (header "+HeaderSession+").")
-		}
-		return ss.stateOf(s, r)
-	}
-	if ss.live.Load() == 0 && ss.ended.empty() {
-		return ss.def.State(r)
-	}
-	if id, ok := sessionOfAuth(r.Header.Get("Authorization")); ok {
-		s, err := ss.Get(id)
-		if err != nil {
-			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnauthorized, "Authentication failed: the Auth ID "+sessionAuthPrefix+id+" is the account of session "+id+", which is not live: "+err.Error()+".")
-		}
-		return ss.stateOf(s, r)
-	}
-	return ss.def.State(r)
-}
-
-func (ss *Sessions) stateOf(s *Session, r *http.Request) (mockserver.State, error) {
-	ss.touch(s)
-	st, err := s.director.State(r)
-	st.Journal = s.journal
-	return st, err
-}
-
-// sessionAuthPrefix starts a session account's Auth ID; its id follows.
-const sessionAuthPrefix = "MASN"
-
-// sessionIDLen is the length of a session id: "MASN" and the id are an
-// Auth ID in Plivo's format, "MA" and 18 capitals or digits.
-const sessionIDLen = 16
-
-// sessionOfAuth returns the session id of the Auth ID of a Basic
-// Authorization header, when it is a session account's; it decodes only
-// the Auth ID, on the stack.
-func sessionOfAuth(h string) (string, bool) {
-	const prefix = "Basic "
-	// The Auth ID and its colon are 21 bytes, the first 28 base64 characters.
-	const n = (len(sessionAuthPrefix) + sessionIDLen + 1) / 3 * 4
-	if len(h) < len(prefix)+n || h[:len(prefix)] != prefix {
-		return "", false
-	}
-	var buf [(len(sessionAuthPrefix) + sessionIDLen + 1)]byte
-	if _, err := base64.StdEncoding.Decode(buf[:], []byte(h[len(prefix):len(prefix)+n])); err != nil {
-		return "", false
-	}
-	if string(buf[:len(sessionAuthPrefix)]) != sessionAuthPrefix || buf[len(buf)-1] != ':' {
-		return "", false
-	}
-	return string(buf[len(sessionAuthPrefix) : len(buf)-1]), true
-}
-
-// newSessionID is 16 random capitals or digits (base32: 80 bits).
-func newSessionID() string { return rand.Text()[:sessionIDLen] }
-
-// newToken is an Auth Token as long as Plivo's: 40 capitals or digits.
-func newToken() string { return (rand.Text() + rand.Text())[:40] }
-
-// endedLog remembers why the latest sessions ended, so a request for one
-// says so rather than "unknown": bounded, the oldest forgotten first.
-type endedLog struct {
-	mu      sync.Mutex
-	reasons map[string]string
-	order   []string
-	any     atomic.Bool
-}
-
-const endedLogSize = 4096
-
-func (l *endedLog) add(id, why string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.reasons == nil {
-		l.reasons = map[string]string{}
-	}
-	if len(l.order) == endedLogSize {
-		delete(l.reasons, l.order[0])
-		l.order = l.order[1:]
-	}
-	l.reasons[id] = why
-	l.order = append(l.order, id)
-	l.any.Store(true)
-}
-
-func (l *endedLog) why(id string) (string, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w, ok := l.reasons[id]
-	return w, ok
-}
-
-func (l *endedLog) empty() bool { return !l.any.Load() }

@@ -2,6 +2,8 @@ package scripted
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +70,11 @@ func (ss *Sessions) scoped(name string, def http.Handler) http.Handler {
 			def.ServeHTTP(w, r)
 			return
 		}
-		s, err := ss.Get(id)
+		s, err := ss.get(r.Context(), id)
+		if errors.As(err, new(*StoreError)) {
+			writeStoreError(w, err)
+			return
+		}
 		if err != nil {
 			mockserver.WriteError(w, http.StatusBadRequest, upperFirst(err.Error())+".")
 			return
@@ -100,7 +106,8 @@ func sessionOf(r *http.Request) (id string, given bool, err error) {
 func (s *Session) handler(name string) http.Handler {
 	s.routesOnce.Do(func() {
 		s.routes = map[string]http.Handler{}
-		for _, rt := range append(s.director.AdminRoutes(s.journal), journalDeleteRoute(s.journal)) {
+		j := s.Journal()
+		for _, rt := range append(s.director.AdminRoutes(j), journalDeleteRoute(j)) {
 			s.routes[rt.Name] = rt.Handler
 		}
 	})
@@ -123,11 +130,14 @@ type SessionInfo struct {
 	TTL        string    `json:"ttl"`
 	TTLSeconds int64     `json:"ttl_seconds"`
 	Created    time.Time `json:"created"`
-	Active     []string  `json:"active"`
+	Active     []string  `json:"active,omitempty"`
 }
 
 func (ss *Sessions) info(s *Session, token bool) SessionInfo {
-	in := SessionInfo{ID: s.ID, AuthID: s.AuthID, TTL: s.TTL.String(), TTLSeconds: int64(s.TTL / time.Second), Created: s.Created, Active: s.director.Active()}
+	in := SessionInfo{ID: s.ID, AuthID: s.AuthID, TTL: s.TTL.String(), TTLSeconds: int64(s.TTL / time.Second), Created: s.Created}
+	if s.director != nil {
+		in.Active = s.director.Active()
+	}
 	if token {
 		in.AuthToken = s.AuthToken
 	}
@@ -205,7 +215,11 @@ func (ss *Sessions) getSessions(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	all := ss.List()
+	all, err := ss.listAll(r.Context())
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
 	page := SessionsPage{Sessions: []SessionInfo{}, Live: len(all), Max: max(ss.opts.Max, 0), More: len(all) > limit}
 	for _, s := range all[:min(limit, len(all))] {
 		page.Sessions = append(page.Sessions, ss.info(s, false))
@@ -213,8 +227,38 @@ func (ss *Sessions) getSessions(w http.ResponseWriter, r *http.Request) {
 	mockserver.WriteJSON(w, http.StatusOK, page)
 }
 
+// listAll is List, or with a SessionStore every replica's sessions (those
+// this replica has not served yet without their active scenarios).
+func (ss *Sessions) listAll(ctx context.Context) ([]*Session, error) {
+	if ss.opts.Store == nil {
+		return ss.List(), nil
+	}
+	recs, err := ss.opts.Store.ListSessions(ctx)
+	if err != nil {
+		return nil, &StoreError{Err: err}
+	}
+	var out []*Session
+	for _, raw := range recs {
+		var rec sessionRecord
+		if json.Unmarshal(raw, &rec) != nil {
+			continue
+		}
+		s := &Session{ID: rec.ID, AuthID: rec.AuthID, TTL: time.Duration(rec.TTLMillis) * time.Millisecond, Created: rec.Created}
+		if v, ok := ss.byID.Load(rec.ID); ok {
+			s = v.(*Session)
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *Session) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}
+
 func (ss *Sessions) getSession(w http.ResponseWriter, r *http.Request) {
-	s, err := ss.Get(r.PathValue("id"))
+	s, err := ss.get(r.Context(), r.PathValue("id"))
+	if errors.As(err, new(*StoreError)) {
+		writeStoreError(w, err)
+		return
+	}
 	if err != nil {
 		mockserver.WriteError(w, http.StatusNotFound, upperFirst(err.Error())+".")
 		return
@@ -223,7 +267,12 @@ func (ss *Sessions) getSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (ss *Sessions) deleteSession(w http.ResponseWriter, r *http.Request) {
-	if err := ss.Delete(r.PathValue("id")); err != nil {
+	err := ss.Delete(r.PathValue("id"))
+	if errors.As(err, new(*StoreError)) {
+		writeStoreError(w, err)
+		return
+	}
+	if err != nil {
 		mockserver.WriteError(w, http.StatusNotFound, upperFirst(err.Error())+".")
 		return
 	}

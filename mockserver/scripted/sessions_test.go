@@ -2,9 +2,9 @@ package scripted_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,14 +68,21 @@ func TestSessionsAnswerAsSeparateFakes(t *testing.T) {
 
 	shared := newSessionFake(t, scripted.SessionOptions{})
 	got := make([][]string, n)
-	var wg sync.WaitGroup
+	var targets []sessiontest.Target
 	for i := range n {
 		s := shared.create(t, `{"ttl":"1m"}`)
 		id, authID, token := s.body["id"].(string), s.body["auth_id"].(string), s.body["auth_token"].(string)
 		target := sessionstarget(shared, i, id, authID, token)
-		wg.Go(func() { got[i] = sessiontest.Flow(t, target, i) })
+		targets = append(targets, target)
 	}
-	wg.Wait()
+	t.Run("parallel", func(t *testing.T) {
+		for i, target := range targets {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				t.Parallel()
+				got[i] = sessiontest.Flow(t, target, i)
+			})
+		}
+	})
 	for i := range n {
 		assert.Equal(t, want[i], got[i], "session %d", i)
 	}

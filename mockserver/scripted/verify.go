@@ -164,7 +164,7 @@ func count(entries []*mockserver.Entry, m *patternMatcher) int {
 
 // journalQuery are the query parameters of GET /__admin/journal: the
 // fields of a Pattern that a query can hold, and the page's.
-var journalQuery = []string{"operation", "method", "path", "auth_id", "status", "scenario", "rule", "limit", "after", "since"}
+var journalQuery = append([]string{"operation", "method", "path", "auth_id", "status", "scenario", "rule", "limit", "after", "since", "max_bytes"}, mockserver.JournalFormatQuery...)
 
 // journalHandler answers a page of the journal entries a Pattern given in
 // the query selects (mockserver.ParsePageQuery: the latest limit of them,
@@ -191,6 +191,9 @@ func journalHandler(journal *mockserver.Journal) http.Handler {
 		m, err := p.compile()
 		if err != nil {
 			mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value provided for path. %q is not a path.Match pattern: %v.", p.Path, errors.Unwrap(err)))
+			return
+		}
+		if mockserver.ServeJournalFormat(w, r, journal, m.match) {
 			return
 		}
 		page, err := journal.PageContext(r.Context(), pq, m.match)

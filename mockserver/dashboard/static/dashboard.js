@@ -12,6 +12,9 @@
   const seen = new Set();
   const bySeq = new Map(); // the entries shown, for their details
   let token = sessionStorage.getItem('phlomock-admin-token') || '';
+  // The session the page shows (?session=ID; the default session without):
+  // every request says it in the X-Phlomock-Session header.
+  const session = new URLSearchParams(location.search).get('session') || '';
   let lastSeq = 0;
   let paused = false;
   let rows = 0;
@@ -40,6 +43,7 @@
   async function call(method, path, body, contentType) {
     const headers = {};
     if (token) headers.Authorization = 'Bearer ' + token;
+    if (session) headers['X-Phlomock-Session'] = session;
     if (body !== undefined) headers['Content-Type'] = contentType || 'application/json';
     const resp = await fetch(new URL(path, api), {method, headers, body, cache: 'no-store'});
     if (resp.status === 401) {
@@ -191,6 +195,9 @@
     }
     addEntries(data.entries, false);
     if (!rows) $('#journal-count').textContent = 'No exchange yet: send a request to the fake.';
+    // A page holds what fits its byte budget (max_bytes): with large
+    // bodies, fewer than limit entries; say that older ones were left out.
+    else if (data.earlier) $('#journal-count').textContent += ' (the latest that fit a page of ' + data.max_bytes + ' bytes; older ones: GET journal?after=0)';
   }
 
   async function poll() {
@@ -240,7 +247,21 @@
     return entries.slice(from);
   }
 
-  function callTable(hist, entries) {
+  // callbackRow lists the callbacks an action fired (their last attempt
+  // each), with the delivery result: beside the transition in the timeline.
+  function callbackRow(cbs, seq, width) {
+    const last = new Map();
+    for (const a of cbs) if (a.seq === seq) last.set(a.id, a);
+    if (!last.size) return null;
+    const items = [...last.values()].sort((x, y) => x.index - y.index).map((a) => h('span', {class: 'callback', 'data-event': a.event, 'data-outcome': a.outcome},
+      h('strong', {}, a.event), a.member ? ' ' + a.member : '', ' → ',
+      h('span', {class: 'badge ' + (a.outcome === 'delivered' ? 'connected' : 'refused')}, a.outcome + (a.status ? ' ' + a.status : '')),
+      a.try > 1 ? ' after ' + a.try + ' tries' : '', a.fault ? ' (' + a.fault + ')' : '', ' '));
+    return h('tr', {class: 'callbacks', 'data-step': seq},
+      h('td', {class: 'step'}, ''), h('td', {}, 'callbacks'), h('td', {colspan: width + 1}, items));
+  }
+
+  function callTable(hist, entries, cbs) {
     const addrs = [];
     const roles = {};
     for (const st of hist.steps) {
@@ -275,6 +296,8 @@
           h('td', {class: 'step'}, '#' + e.call_seq + ' ', link),
           h('td', {}, h('strong', {}, st.action.action), ' ', subjectOf(st.action)),
           cells(st, prev), h('td', {}, transfer(st))));
+        const cbRow = callbackRow(cbs || [], e.call_seq, addrs.length || 1);
+        if (cbRow) body.append(cbRow);
         prev = st;
       } else if (!e.call_seq) {
         const refused = e.valid && e.status === 400;
@@ -313,9 +336,12 @@
         const {status, data: hist} = await call('GET', 'calls/' + encodeURIComponent(c.phlo_id) + '/' + encodeURIComponent(c.node_id) + '/history');
         if (status !== 200) continue;
         const mine = all.filter((e) => e.path_params && e.path_params.phlo_id === c.phlo_id && e.path_params.node_id === c.node_id);
+        // The callbacks of this call (none when the fake sends none).
+        const cb = await call('GET', 'callbacks?phlo_id=' + encodeURIComponent(c.phlo_id) + '&node_id=' + encodeURIComponent(c.node_id));
+        const cbs = cb.status === 200 && cb.data ? cb.data.attempts || [] : [];
         out.push(h('div', {class: 'call', 'data-phlo': c.phlo_id, 'data-node': c.node_id},
           h('h3', {}, 'PHLO ', h('code', {}, c.phlo_id), ' node ', h('code', {}, c.node_id), ' — ' + c.seq + ' action' + (c.seq === 1 ? '' : 's') + ' applied'),
-          callTable(hist, mine)));
+          callTable(hist, mine, cbs)));
       }
       box.replaceChildren(...(out.length ? out : [h('p', {}, 'No call yet.')]));
     } catch (err) {
@@ -402,11 +428,26 @@
     box.replaceChildren(h('div', {class: 'result' + (status === 417 ? ' bad' : '')}, kids));
   }
 
+  // ---- sessions ----
+
+  // loadSessions fills the picker with the live sessions; picking one
+  // reloads the page on it, so one session is shown at a time.
+  async function loadSessions() {
+    const {status, data} = await call('GET', 'sessions?limit=1000');
+    if (status !== 200) return;
+    const picker = $('#session-picker');
+    const opts = [h('option', {value: ''}, 'default')];
+    for (const s of data.sessions || []) opts.push(h('option', {value: s.id}, s.id));
+    if (session && !(data.sessions || []).some((s) => s.id === session)) opts.push(h('option', {value: session}, session + ' (ended)'));
+    picker.replaceChildren(...opts);
+    picker.value = session;
+  }
+
   // ---- wiring ----
 
   async function start() {
     try {
-      await Promise.all([loadJournal(), loadScenarios(), loadCalls()]);
+      await Promise.all([loadJournal(), loadScenarios(), loadCalls(), loadSessions()]);
       setLive('Live · ' + rows + ' shown');
       document.documentElement.dataset.ready = 'true';
     } catch (err) {
@@ -467,6 +508,11 @@
       say('#scenario-message', 'Reset: counters rewound and calls back to their world; active: ' + (data.active || []).join(', '));
       loadCalls();
     }));
+    $('#session-picker').addEventListener('change', (ev) => {
+      const q = new URLSearchParams(location.search);
+      if (ev.target.value) q.set('session', ev.target.value); else q.delete('session');
+      location.search = q.toString();
+    });
     $('#upload-form').addEventListener('submit', guard(upload));
     $('#verify-form').addEventListener('submit', guard(verify));
     start();

@@ -1,0 +1,113 @@
+package fake_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/openapi"
+	"github.com/phlomock/phlomock/redisstore"
+)
+
+// start runs a fake built from cfg on loopback ports until the test ends.
+func start(t *testing.T, cfg fake.Config) *fake.Fake {
+	t.Helper()
+	doc, err := openapi.Load()
+	require.NoError(t, err)
+	f, err := fake.New(doc, cfg)
+	require.NoError(t, err)
+	require.NoError(t, f.Start(context.Background(), "127.0.0.1:0"))
+	t.Cleanup(func() { assert.NoError(t, f.Close(context.Background())) })
+	return f
+}
+
+func do(t *testing.T, method, url, auth string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	require.NoError(t, err)
+	if auth == "basic" {
+		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
+	} else if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// GET /__admin/journal with one query answers the same entries however the
+// fake was built: with the director (scenarios), with a Store of the
+// caller's, with its state in Redis, and under an admin prefix. The query
+// uses what only the director's matcher had (a path.Match glob, auth_id),
+// so a build that fell back to another listing answers otherwise.
+func TestJournalAnswersTheSameHoweverBuilt(t *testing.T) {
+	builds := map[string]func(t *testing.T) (api, admin, token string){
+		"director": func(t *testing.T) (string, string, string) {
+			f := start(t, fake.Config{AdminAddr: "127.0.0.1:0"})
+			return f.URL, f.AdminURL, ""
+		},
+		"scenarios": func(t *testing.T) (string, string, string) {
+			f := start(t, fake.Config{AdminAddr: "127.0.0.1:0", Scenarios: []string{"success"}})
+			return f.URL, f.AdminURL, ""
+		},
+		"own store": func(t *testing.T) (string, string, string) {
+			f := start(t, fake.Config{AdminAddr: "127.0.0.1:0", Options: mockserver.Options{Store: mockserver.State{}}})
+			return f.URL, f.AdminURL, ""
+		},
+		"admin prefix": func(t *testing.T) (string, string, string) {
+			f := start(t, fake.Config{AdminPrefix: "/__admin", AdminToken: "s3cret"})
+			return f.URL, f.URL, "s3cret"
+		},
+		"redis": func(t *testing.T) (string, string, string) {
+			if _, err := exec.LookPath("redis-server"); err != nil {
+				t.Skip("no redis-server")
+			}
+			r := redistest.Start(t)
+			st, err := redisstore.Open(context.Background(), r.URL(0), "journal:")
+			require.NoError(t, err)
+			t.Cleanup(func() { st.Close() })
+			f := start(t, fake.Config{AdminAddr: "127.0.0.1:0", Backend: st})
+			return f.URL, f.AdminURL, ""
+		},
+	}
+	const query = "/__admin/journal?path=/v1/phlo/P*&auth_id=" + mockserver.DefaultAuthID
+	var want []string
+	for _, name := range []string{"director", "scenarios", "own store", "admin prefix", "redis"} {
+		t.Run(name, func(t *testing.T) {
+			api, admin, token := builds[name](t)
+			for _, p := range []string{"/v1/phlo/P1", "/v1/phlo/P2", "/v1/phlo/Q1"} {
+				status, body := do(t, "GET", api+p, "basic")
+				require.Equal(t, 200, status, body)
+			}
+			status, _ := do(t, "GET", api+"/v1/phlo/P3", "") // no credentials: another auth_id
+			require.Equal(t, 401, status)
+			status, body := do(t, "GET", admin+query, token)
+			require.Equal(t, 200, status, body)
+			var page mockserver.JournalPage
+			require.NoError(t, json.Unmarshal([]byte(body), &page), body)
+			var got []string
+			for _, e := range page.Entries {
+				got = append(got, e.Method+" "+e.Path+" "+e.AuthID)
+			}
+			assert.Equal(t, []string{"GET /v1/phlo/P1 " + mockserver.DefaultAuthID, "GET /v1/phlo/P2 " + mockserver.DefaultAuthID}, got)
+			if want == nil {
+				want = got
+			}
+			assert.Equal(t, want, got, "the answer of "+name)
+			assert.False(t, strings.Contains(body, mockserver.DefaultAuthToken), "no credential in the journal")
+		})
+	}
+}

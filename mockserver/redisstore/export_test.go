@@ -1,9 +1,0 @@
-package redisstore
-
-// HoldWrites makes j's writer wait before each write until release is
-// called (or j is closed), for tests of a replica whose queue is behind.
-func HoldWrites(j *Journal) (release func()) {
-	ch := make(chan struct{})
-	j.hold.Store(&ch)
-	return func() { j.hold.Store(nil); close(ch) }
-}
