@@ -94,7 +94,7 @@ func New(doc *openapi3.T, cfg Config) (f *Fake, err error) {
 // Backend, the shared journal, and activates cfg's scenarios.
 func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	cfg := f.cfg
-	dopts := scripted.Options{Accounts: cfg.Accounts, World: cfg.World, Logger: opts.Logger, Operations: scripted.OperationIDs(doc),
+	dopts := scripted.Options{Accounts: cfg.Accounts, World: cfg.World, Logger: opts.Logger, Operations: scripted.OperationIDs(doc), Contract: scripted.Operations(doc),
 		Callbacks: cfg.Callbacks}
 	if b := cfg.Backend; b != nil {
 		dopts.Calls, dopts.Counters, dopts.Shared = callStore{b}, counterStore{b}, b
