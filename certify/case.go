@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/phlomock/phlomock/certify/driver"
 )
@@ -33,6 +34,11 @@ type Case struct {
 	// client makes before the operation (plivo-go reads the PHLO and the
 	// node first) are answered normally.
 	Trouble *Trouble `json:"trouble,omitempty"`
+	// Switch: the call goes to the fake's second address with a second
+	// account's credentials, after a case that used the first ones: a
+	// client that keeps its first base URL or credentials sends them
+	// (CodeSentStaleConfig).
+	Switch bool `json:"switch,omitempty"`
 }
 
 // A Trouble is an error answer a case arranges through the scenario engine.
@@ -55,6 +61,10 @@ type Trouble struct {
 	// driver's call timeout), then drops the connection: a client must
 	// give up on its own (CodeClientNoTimeout).
 	Hold bool `json:"hold,omitempty"`
+	// Slow: the fake answers the contract's success after SlowDelay: a
+	// client whose timeout is under a second gives up on a valid answer
+	// (CodeClientTimeoutTooShort).
+	Slow bool `json:"slow,omitempty"`
 }
 
 // The operations whose cases include every Trouble: a read, a node action
@@ -89,8 +99,66 @@ func Troubles(op string) []Trouble {
 }
 
 // noAnswer is the trouble of the one case whose answer never comes in
-// time: getPhlo/no-answer.
-var noAnswer = Trouble{Name: "no-answer", Hold: true}
+// time: getPhlo/no-answer. slow is the case whose valid answer comes late.
+var (
+	noAnswer = Trouble{Name: "no-answer", Hold: true}
+	slow     = Trouble{Name: "slow", Slow: true}
+)
+
+// SlowDelay is how late the slow case's valid answer comes: past a
+// sub-second timeout, well within the budget a sane client waits.
+const SlowDelay = 1500 * time.Millisecond
+
+// firstOffered are the cases that judge the client's handling of time and
+// configuration on one operation: getPhlo, or the first operation the
+// client offers when it does not offer getPhlo (Runner.Run retargets
+// them).
+func firstOffered(c Case) bool {
+	return c.Switch || c.Trouble != nil && (c.Trouble.Hold || c.Trouble.Slow)
+}
+
+// retarget moves the firstOffered cases to the first operation of the
+// protocol the client offers, when it does not offer theirs: a client
+// that only transfers must still show it has a timeout.
+func retarget(cases []Case, hello driver.HelloInfo) []Case {
+	out := make([]Case, len(cases))
+	for i, c := range cases {
+		out[i] = c
+		if !firstOffered(c) || hello.Supports(c.Operation) {
+			continue
+		}
+		for _, op := range driver.Operations {
+			if hello.Supports(op) {
+				_, name, _ := strings.Cut(c.ID, "/")
+				c.ID, c.Operation, c.Params = op+"/"+name, op, paramsFor(op)
+				out[i] = c
+				break
+			}
+		}
+	}
+	return out
+}
+
+// paramsFor is the valid input of an operation's ok case.
+func paramsFor(op string) driver.Params {
+	node := driver.Params{PhloID: PhloID, NodeID: NodeID}
+	switch op {
+	case driver.OpRunPhlo:
+		return driver.Params{PhloID: PhloID, Payload: map[string]string{"from": MemberAddress, "to": ToAddress}}
+	case driver.OpGetPhlo:
+		return driver.Params{PhloID: PhloID}
+	case driver.OpGetMultiPartyCall:
+		return node
+	case driver.OpCall, driver.OpWarmTransfer, driver.OpColdTransfer:
+		node.To, node.TriggerSource, node.Role = ToAddress, MemberAddress, "agent"
+		if op == driver.OpCall {
+			node.Role = "customer"
+		}
+		return node
+	}
+	node.MemberAddress = MemberAddress
+	return node
+}
 
 // Cases returns the certification's cases, in the order they run: every
 // operation with valid input (OP/ok), the variants a client must get right
@@ -140,6 +208,11 @@ func Cases() []Case {
 			cs = append(cs, Case{ID: op + "/" + t.Name, Operation: op, Params: params(op), Trouble: &t})
 		}
 	}
+	// A valid answer that comes late; the base URL and credentials
+	// changed between two calls.
+	sl := slow
+	cs = append(cs, Case{ID: driver.OpGetPhlo + "/" + sl.Name, Operation: driver.OpGetPhlo, Params: params(driver.OpGetPhlo), Trouble: &sl},
+		Case{ID: driver.OpGetPhlo + "/switched-account", Operation: driver.OpGetPhlo, Params: params(driver.OpGetPhlo), Switch: true})
 	// Last: a client that does not give up costs a restart of the driver.
 	t := noAnswer
 	cs = append(cs, Case{ID: driver.OpGetPhlo + "/" + t.Name, Operation: driver.OpGetPhlo, Params: params(driver.OpGetPhlo), Trouble: &t})

@@ -19,7 +19,7 @@
 //
 // # Cases
 //
-// Cases lists them, in order (42 in all):
+// Cases lists them, in order (44 in all):
 //
 //	OP/ok               every operation of the protocol with valid input
 //	                    (the node actions with a role)
@@ -38,8 +38,16 @@
 //	  empty-body        400 with no body at all
 //	  not-json          502 with a text/html body
 //	  dropped           the connection closed without an answer
+//	getPhlo/slow        the contract's success after SlowDelay (1.5 s)
+//	getPhlo/switched-account  the call on the fake's second address with
+//	                    a second account's credentials
 //	getPhlo/no-answer   last: no answer for longer than the client's
 //	                    timeout budget (timeout_ms in protocol 2)
+//
+// The last three run on the first operation the client offers when it
+// does not offer getPhlo. Every case's values are drawn with Runner.Seed
+// from ValueSpace (Vary): ids of its own per case, every form of member
+// address, to and trigger_source, payload texts that need escaping.
 //
 // Select filters them with globs (`phlomock certify --cases`). Cases of an
 // operation the driver's hello does not list, or that the driver answers
@@ -79,6 +87,11 @@
 //	                           declare
 //	sent-credentials-exposed   the Auth Token anywhere but the
 //	                           Authorization header
+//	sent-wrong-host            a Host header that is not the base URL's
+//	sent-stale-config          switched-account: the base URL or Auth ID
+//	                           of the calls before
+//	sent-after-return          a request of the case that arrived after its
+//	                           call returned (by the case's own PHLO id)
 //
 // Reads may be retried after a 429, a 5xx or no answer; actions only after
 // a 429 (refused, so not performed), never after a 5xx or a dropped
@@ -100,6 +113,10 @@
 //	surfaced-no-message              an error whose message does not carry
 //	                                 the answer's "error" text
 //	driver-error                     the driver failed, not the client
+//	client-timeout-too-short         slow: the client gave up on a valid
+//	                                 answer that came after SlowDelay
+//	client-credentials-in-output     the Auth Token in an error message, a
+//	                                 field or the driver's standard error
 //	client-no-timeout                getPhlo/no-answer: the driver gave no
 //	                                 result within its call timeout; it is
 //	                                 restarted and the run goes on

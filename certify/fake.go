@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,12 @@ type fake struct {
 	srv      *mockserver.Server
 	director *scripted.Director
 	url      string
+	// judged are the entries (entryKey) the last case was judged on: the
+	// grace period after the last case looks only at the others.
+	judged map[string]bool
+	// altURL is a second address of the same fake (Case.Switch).
+	altURL string
+	altHS  *http.Server
 
 	// inFlight counts requests inside the handler, so that a case reads the
 	// journal only once every request it caused has been recorded.
@@ -53,6 +60,7 @@ func startFake(spec *openapi3.T, logger *slog.Logger, backend phlofake.Backend) 
 	pf, err := phlofake.New(spec, phlofake.Config{
 		Options:    mockserver.Options{Logger: logger},
 		World:      mockserver.StaticWorld{PhloID: {NodeID}},
+		Accounts:   mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken, AltAuthID: AltAuthToken},
 		Backend:    backend,
 		Middleware: []func(http.Handler) http.Handler{f.track},
 	})
@@ -64,6 +72,14 @@ func startFake(spec *openapi3.T, logger *slog.Logger, backend phlofake.Backend) 
 		return nil, err
 	}
 	f.f, f.srv, f.director, f.url = pf, pf.API, pf.Director, pf.URL
+	alt, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.close()
+		return nil, err
+	}
+	f.altHS = &http.Server{Handler: pf.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	f.altURL = "http://" + alt.Addr().String()
+	go func() { _ = f.altHS.Serve(alt) }()
 	return f, nil
 }
 
@@ -71,6 +87,9 @@ func startFake(spec *openapi3.T, logger *slog.Logger, backend phlofake.Backend) 
 // for connections a client keeps alive.
 func (f *fake) close() {
 	f.finishCase()
+	if f.altHS != nil {
+		_ = f.altHS.Close()
+	}
 	now, cancel := context.WithCancel(context.Background())
 	cancel()
 	_ = f.f.Close(now)
@@ -141,6 +160,9 @@ func troubleScenario(c Case, t *Trouble, hold time.Duration, known scenarios.Kno
 	// empty body (no Content-Type), other text with the case's
 	// Content-Type.
 	switch {
+	case t.Slow:
+		// no status: the contract's answer, late
+		resp = map[string]any{"delay": SlowDelay.String()}
 	case t.Drop || t.Hold:
 		resp["drop"] = true
 		if t.Hold {
@@ -180,6 +202,9 @@ func (f *fake) track(next http.Handler) http.Handler {
 		f.mu.Unlock()
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
+		// The journal keeps the headers, not the Host: the judge checks it
+		// against the base URL the call was given.
+		r.Header.Set("Host", r.Host)
 		stop := context.AfterFunc(caseCtx, cancel)
 		defer stop()
 		next.ServeHTTP(w, r.WithContext(ctx))

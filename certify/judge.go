@@ -2,20 +2,15 @@ package certify
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"mime"
-	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/phlomock/phlomock/internal/kinerr"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -53,6 +48,8 @@ type judge struct {
 	authID   string
 	secret   string // the Auth Token: never quoted, found anywhere but Authorization
 	contract *contractIndex
+	cfg      config
+	stderr   string // what the driver wrote to its standard error in the case
 	out      []Finding
 }
 
@@ -70,6 +67,7 @@ func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
 		j.add(CodeDriverError, "the driver failed, not the client: %s", res.Message)
 		return j.out
 	}
+	j.output(res, j.stderr)
 	opID, _ := specOperation(j.c.Operation)
 	if len(entries) == 0 {
 		if res.Outcome == driver.OutcomeSuccess {
@@ -101,169 +99,14 @@ func (j *judge) run(entries []*mockserver.Entry, res driver.Result) []Finding {
 	}
 	for _, e := range entries {
 		j.request(e)
+		j.where(e)
 	}
 	j.others(entries, target)
 	j.sent(target)
-	j.surfaced(target, res)
+	if !j.slowGaveUp(res) {
+		j.surfaced(target, res)
+	}
 	return j.out
-}
-
-// request judges what every request of the case must get right, the
-// operation's own and the reads before it alike: no body where the
-// contract has none, no query parameter it does not declare, and the
-// credentials in the Authorization header only.
-func (j *judge) request(e *mockserver.Entry) {
-	if body := strings.TrimSpace(e.Body); body != "" && e.OperationID != "" && j.contract.body(e.OperationID) == nil {
-		j.add(CodeSentBodyOnBodiless, "%s has no request body in the contract, and the client sent one: %s", describeEntry(e), clip(body))
-	}
-	if e.RawQuery != "" {
-		var names []string
-		if q, err := url.ParseQuery(e.RawQuery); err == nil {
-			for _, k := range slices.Sorted(maps.Keys(q)) {
-				if !j.contract.declaresQuery(e.OperationID, k) {
-					names = append(names, strconv.Quote(k))
-				}
-			}
-		} else {
-			names = append(names, "(a query that does not parse)")
-		}
-		if len(names) > 0 {
-			j.add(CodeSentUndeclaredQuery, "%s has the query ?%s: the contract declares no query parameter %s", describeEntry(e), clip(e.RawQuery), strings.Join(names, ", "))
-		}
-	}
-	if j.secret == "" {
-		return
-	}
-	var where []string
-	if containsSecret(e.Path, j.secret) {
-		where = append(where, "the path")
-	}
-	if containsSecret(e.RawQuery, j.secret) {
-		where = append(where, "the query string")
-	}
-	if containsSecret(e.Body, j.secret) {
-		where = append(where, "the body")
-	}
-	for _, name := range slices.Sorted(maps.Keys(e.Header)) {
-		if name == "Authorization" {
-			continue
-		}
-		for _, v := range e.Header[name] {
-			if containsSecret(v, j.secret) {
-				where = append(where, "the header "+name)
-				break
-			}
-		}
-	}
-	if len(where) > 0 {
-		j.add(CodeSentCredentialsExposed, "%s carries the Auth Token in %s, where logs and proxies keep it: send it only in the Authorization header", describeEntry(e), strings.Join(where, " and "))
-	}
-}
-
-// containsSecret finds the secret as sent: raw, percent-encoded or inside
-// base64 (of "id:secret" or "secret:id", wherever it starts).
-func containsSecret(s, secret string) bool {
-	if s == "" || secret == "" {
-		return false
-	}
-	if strings.Contains(s, secret) || strings.Contains(s, url.QueryEscape(secret)) || strings.Contains(s, url.PathEscape(secret)) {
-		return true
-	}
-	if u, err := url.QueryUnescape(s); err == nil && strings.Contains(u, secret) {
-		return true
-	}
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !isBase64Char(r) }) {
-		if b, err := base64.StdEncoding.DecodeString(w); err == nil && strings.Contains(string(b), secret) {
-			return true
-		}
-	}
-	return false
-}
-
-func isBase64Char(r rune) bool {
-	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '='
-}
-
-// redact removes the secret from a text quoted in a report, in every
-// form containsSecret finds.
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
-		s = strings.ReplaceAll(s, form, "[redacted]")
-	}
-	return s
-}
-
-// others judges the requests besides the operation's own: reading the
-// PHLO or the node first is what some SDKs do (plivo-go needs the node's
-// type to build the action's path), and sending the operation again after
-// a 429, a 5xx or no answer is a retry; anything else is an extra request.
-// A retry is judged by retry.
-func (j *judge) others(entries []*mockserver.Entry, target *mockserver.Entry) {
-	var prev *mockserver.Entry // the last attempt at the operation so far
-	for _, e := range entries {
-		attempt := e.OperationID == target.OperationID
-		if attempt && prev != nil {
-			j.retry(prev, e)
-		}
-		if attempt {
-			prev = e
-		}
-		if e == target {
-			continue
-		}
-		read := e.Method == "GET" && (e.OperationID == "getPhlo" || e.OperationID == "getMultiPartyCall") &&
-			e.PathParams["phlo_id"] == j.c.Params.PhloID &&
-			(e.OperationID == "getPhlo" || e.PathParams["node_id"] == j.c.Params.NodeID)
-		retry := attempt && unknownOrRefused(e.Status)
-		if !read && !retry {
-			j.add(CodeSentExtraRequests, "the client also sent %s", describeEntry(e))
-		}
-	}
-}
-
-// unknownOrRefused: after this answer a client may send the request
-// again (a 429 refused it; a 5xx or no answer leaves it unknown).
-func unknownOrRefused(status int) bool { return status == 0 || status == 429 || status >= 500 }
-
-// retry judges next, an attempt at the case's operation after prev.
-//
-// The rule: reads (GET) may be retried after any answer that allows it.
-// Actions (every POST: a run dials, a node or member action moves people)
-// may be retried only after a 429, which says the request was refused and
-// not performed, and only once its Retry-After has passed. After a 5xx or
-// a dropped connection the first attempt may have happened, and the API
-// has no idempotency key to make a second one safe, so the client must
-// surface the error instead.
-func (j *judge) retry(prev, next *mockserver.Entry) {
-	if prev.Status == 429 {
-		if wait := j.retryAfter(); wait > 0 && next.Time.Sub(prev.Time.Add(prev.Duration)) < wait-RetryAfterTolerance {
-			j.add(CodeSentRetryTooSoon, "the client sent %s again sooner than the 429's Retry-After: %d (less than %s after the answer)",
-				describeEntry(next), int(wait/time.Second), wait-RetryAfterTolerance)
-		}
-		return
-	}
-	if next.Method == "POST" && (prev.Status == 0 || prev.Status >= 500) {
-		what := fmt.Sprintf("a %d", prev.Status)
-		if prev.Status == 0 {
-			what = "no answer"
-		}
-		j.add(CodeSentActionRetried, "the client sent %s again after %s: that does not say whether the first one happened, and a retry may do it twice; surface the error instead", describeAction(next), what)
-	}
-}
-
-// retryAfter is the Retry-After the case's answer carries, in whole seconds.
-func (j *judge) retryAfter() time.Duration {
-	if j.c.Trouble == nil {
-		return 0
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(j.c.Trouble.Header["Retry-After"]))
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return time.Duration(n) * time.Second
 }
 
 func (j *judge) sent(e *mockserver.Entry) {
@@ -277,6 +120,7 @@ func (j *judge) sent(e *mockserver.Entry) {
 	case user == j.secret:
 		// Never quoted: the user is the secret.
 		j.add(CodeSentWrongValue, "the Basic auth user is the Auth Token, not the Auth ID %q: the two are swapped", j.authID)
+	case user != j.authID && j.staleUser(user):
 	case user != j.authID:
 		// Not quoted either: whatever stands there may be a secret.
 		j.add(CodeSentWrongValue, "the Basic auth user (%d characters, not quoted) is not the Auth ID %q", len(user), j.authID)
@@ -577,107 +421,14 @@ var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 // in their messages) so that findings are the same from run to run; the
 // cases' own PHLO and node ids stay.
 func scrub(s string) string {
-	return uuidPattern.ReplaceAllStringFunc(s, func(u string) string {
+	s = uuidPattern.ReplaceAllStringFunc(s, func(u string) string {
 		if u == PhloID || u == NodeID {
 			return u
 		}
 		return "<uuid>"
 	})
+	// the fake's loopback ports change from run to run
+	return loopbackPattern.ReplaceAllString(s, "127.0.0.1:<port>")
 }
 
-// contractIndex finds, in the contract, each operation's route and request
-// body schema, and the schema of each action of the operations whose body
-// is a oneOf selected by "action".
-type contractIndex struct {
-	ops    map[string]*openapi3.Schema
-	routes map[string]string // operation id -> "METHOD /path/{template}"
-	query  map[string]bool   // "operationId name" of each declared query parameter
-}
-
-func newContractIndex(doc *openapi3.T) *contractIndex {
-	b := &contractIndex{ops: map[string]*openapi3.Schema{}, routes: map[string]string{}, query: map[string]bool{}}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			b.routes[op.OperationID] = method + " " + path
-			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
-				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
-					b.query[op.OperationID+" "+p.Value.Name] = true
-				}
-			}
-			if op.RequestBody == nil || op.RequestBody.Value == nil {
-				continue
-			}
-			if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-				b.ops[op.OperationID] = mt.Schema.Value
-			}
-		}
-	}
-	return b
-}
-
-func (b *contractIndex) body(opID string) *openapi3.Schema { return b.ops[opID] }
-
-// declaresQuery reports whether the operation declares the query parameter
-// (the contract declares none today).
-func (b *contractIndex) declaresQuery(opID, name string) bool { return b.query[opID+" "+name] }
-
-// variant is the schema a body of that action must follow.
-func (b *contractIndex) variant(opID, action string) *openapi3.Schema {
-	s := b.ops[opID]
-	if s == nil || len(s.OneOf) == 0 {
-		return s
-	}
-	for _, ref := range s.OneOf {
-		v := ref.Value
-		if v == nil {
-			continue
-		}
-		if a := v.Properties["action"]; a != nil && a.Value != nil && slices.Contains(a.Value.Enum, any(action)) {
-			return v
-		}
-	}
-	return nil
-}
-
-type strictViolation struct {
-	field string
-	text  string
-}
-
-// strictViolations checks a body against schema: a property left out takes
-// its documented default, as the API does, but "" and null are values, and
-// the contract's enum and type rules apply to them.
-func strictViolations(schema *openapi3.Schema, obj map[string]any) []strictViolation {
-	withDefaults := make(map[string]any, len(obj))
-	for k, v := range obj {
-		withDefaults[k] = v
-	}
-	for name, p := range schema.Properties {
-		if _, present := obj[name]; !present && p.Value != nil && p.Value.Default != nil {
-			withDefaults[name] = p.Value.Default
-		}
-	}
-	err := schema.VisitJSON(withDefaults, openapi3.MultiErrors(), openapi3.VisitAsRequest())
-	if err == nil {
-		return nil
-	}
-	var out []strictViolation
-	kinerr.Walk(err, func(err error) {
-		if se := kinerr.Schema(err); se != nil {
-			ptr := se.JSONPointer()
-			field := ""
-			if len(ptr) > 0 {
-				field = ptr[0]
-			}
-			where := "the body"
-			if field != "" {
-				where = field + " " + jsonText(se.Value)
-			}
-			out = append(out, strictViolation{field: field, text: fmt.Sprintf("%s breaks the contract: %s", where, se.Reason)})
-			return
-		}
-		out = append(out, strictViolation{text: "the body breaks the contract: " + err.Error()})
-	})
-	sort.SliceStable(out, func(a, b int) bool { return out[a].text < out[b].text })
-	return out
-}
+var loopbackPattern = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)

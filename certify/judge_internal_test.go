@@ -123,7 +123,7 @@ func TestSelect(t *testing.T) {
 		want     int
 		err      error
 	}{
-		{"", 42, nil},
+		{"", 44, nil},
 		{"*/ok", 12, nil},
 		{"*/ok, hold/*", 12 + 9, nil},
 		{"*/empty-body", 3, nil},

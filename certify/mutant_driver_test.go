@@ -51,8 +51,11 @@ func TestHelperDriver(t *testing.T) {
 		switch m.Type {
 		case driver.TypeHello:
 			ops := driver.Operations
-			if fault == "unsupported-hold" {
+			switch fault {
+			case "unsupported-hold":
 				ops = []string{driver.OpHold, driver.OpHangup}
+			case "transfers-only-no-timeout":
+				ops = []string{driver.OpColdTransfer, driver.OpWarmTransfer}
 			}
 			protocol := driver.ProtocolVersion
 			if fault == "protocol-1" {
@@ -80,7 +83,20 @@ var memberActions = map[string]string{driver.OpAbortTransfer: "abort_transfer", 
 var nodeActions = map[string]string{driver.OpCall: "call", driver.OpWarmTransfer: "warm_transfer", driver.OpColdTransfer: "cold_transfer"}
 
 // helperCall performs one call with the helper's client, making the fault.
+// firstCall is the first call's configuration, for the sticky-config
+// fault: a client built once and reused whatever the later calls say.
+var firstCall *driver.CallMessage
+
 func helperCall(m driver.CallMessage, fault string) driver.Result {
+	if fault == "sticky-config" {
+		if firstCall == nil {
+			firstCall = &m
+		}
+		m.BaseURL, m.AuthID, m.AuthToken = firstCall.BaseURL, firstCall.AuthID, firstCall.AuthToken
+	}
+	if fault == "log-token" {
+		fmt.Fprintf(os.Stderr, "debug: calling %s as %s:%s\n", m.Operation, m.AuthID, m.AuthToken)
+	}
 	p := m.Params
 	switch fault {
 	case "send-nothing":
@@ -183,8 +199,13 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		budget = time.Duration(m.TimeoutMS) * time.Millisecond
 	}
 	hc := &http.Client{Timeout: budget}
-	if fault == "no-timeout" {
+	switch fault {
+	case "no-timeout", "transfers-only-no-timeout":
 		hc = &http.Client{}
+	case "short-timeout":
+		hc = &http.Client{Timeout: 300 * time.Millisecond}
+	case "retry-read-once": // legal: two tries of a read, each under half the budget
+		hc = &http.Client{Timeout: budget * 45 / 100}
 	}
 	do := func(method, path string, body any) (int, http.Header, []byte, error) {
 		var rd io.Reader
@@ -221,6 +242,9 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		if fault == "header-token" {
 			req.Header.Set("X-Auth-Token", m.AuthToken)
 		}
+		if fault == "wrong-host" {
+			req.Host = "phlorunner.plivo.com"
+		}
 		if body != nil {
 			switch fault {
 			case "form-content-type", "form-body":
@@ -228,6 +252,8 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 			case "no-content-type":
 			case "content-type-casing":
 				req.Header.Set("Content-Type", "Application/JSON; charset=UTF-8")
+			case "latin1-charset":
+				req.Header.Set("Content-Type", "application/json; charset=iso-8859-1")
 			default:
 				req.Header.Set("Content-Type", "application/json")
 			}
@@ -239,6 +265,15 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, resp.Header, b, err
+	}
+	if fault == "async-duplicate" {
+		// the same request again, in the background, after the call returned
+		defer func() {
+			go func() {
+				time.Sleep(50 * time.Millisecond)
+				_, _, _, _ = do(method, path, body)
+			}()
+		}()
 	}
 	if fault == "extra-request" {
 		_, _, _, _ = do(http.MethodPost, nodePath+"/members/"+p.MemberAddress, map[string]string{"action": "hangup"})
@@ -257,6 +292,8 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 			again = attempt < 3 && (err != nil || status >= 500)
 		case "retry-reads": // legal: only GETs, after a 5xx or a dropped connection
 			again = attempt < 3 && method == http.MethodGet && (err != nil || status >= 500)
+		case "retry-read-once":
+			again = attempt < 2 && method == http.MethodGet && err != nil
 		case "retry-at-once":
 			again = attempt < 3 && status == 429
 		case "retry-forever":
@@ -316,6 +353,8 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		ce.Message = "request failed"
 	case "message-with-token":
 		ce.Message = "request failed (auth " + m.AuthToken + ")"
+	case "error-quotes-credentials": // the server's text, and the caller's credentials
+		ce.Message += " (as " + m.AuthID + ":" + m.AuthToken + ")"
 	case "status-line-message":
 		ce.Message = fmt.Sprintf("%d %s", status, http.StatusText(status))
 	case "lowercase-message":

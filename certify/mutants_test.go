@@ -100,7 +100,17 @@ var mutants = []mutant{
 	{fault: "wrong-status", cases: "hold/auth-failure", want: []finding{{"hold/auth-failure", "surfaced-wrong-status"}}},
 	{fault: "no-message", cases: "hold/bad-request", want: []finding{{"hold/bad-request", "surfaced-no-message"}}},
 	{fault: "status-line-message", cases: "hold/server-error", want: []finding{{"hold/server-error", "surfaced-no-message"}}},
-	{fault: "message-with-token", cases: "hold/bad-request", want: []finding{{"hold/bad-request", "surfaced-no-message"}}},
+	{fault: "message-with-token", cases: "hold/bad-request", want: []finding{{"hold/bad-request", "client-credentials-in-output"}, {"hold/bad-request", "surfaced-no-message"}}},
+	// Issue 25: the classes certify missed.
+	{fault: "short-timeout", cases: "getPhlo/ok,getPhlo/slow", want: []finding{{"getPhlo/slow", "client-timeout-too-short"}}},
+	{fault: "error-quotes-credentials", cases: "hold/bad-request", want: []finding{{"hold/bad-request", "client-credentials-in-output"}}},
+	{fault: "log-token", cases: "getPhlo/ok", want: []finding{{"getPhlo/ok", "client-credentials-in-output"}}},
+	{fault: "wrong-host", cases: "getPhlo/ok", want: []finding{{"getPhlo/ok", "sent-wrong-host"}}},
+	{fault: "latin1-charset", cases: "hold/ok", want: []finding{{"hold/ok", "sent-wrong-content-type"}}},
+	{fault: "sticky-config", cases: "getPhlo/ok,getPhlo/switched-account", want: []finding{{"getPhlo/switched-account", "sent-stale-config"}}},
+	{fault: "transfers-only-no-timeout", cases: "getPhlo/no-answer,coldTransfer/ok", callTimeout: 3 * time.Second, want: []finding{{"warmTransfer/no-answer", "client-no-timeout"}}},
+	{fault: "async-duplicate", cases: "getPhlo/ok,hold/ok", want: []finding{{"getPhlo/ok", "sent-after-return"}, {"hold/ok", "sent-after-return"}}},
+	{fault: "retry-read-once", cases: "getPhlo/no-answer,getPhlo/slow,getPhlo/ok"},
 	{fault: "driver-error", cases: "hold/ok", want: []finding{{"hold/ok", "driver-error"}}},
 }
 

@@ -38,6 +38,10 @@ type Report struct {
 	// (the driver broke the protocol, hung or exited): Results hold the
 	// verdicts reached before it.
 	Stop *Stop
+	// Seed drew the cases' values from Values, the value space
+	// (Runner.Seed, ValueSpace).
+	Seed   uint64
+	Values []string
 }
 
 // Stop is where and why a run stopped early.
@@ -135,7 +139,14 @@ func Summary(r *Report) string {
 // api_ids, so that two runs of the same client give the same text.
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
-	ew.printf("phlomock certify: %s (operations: %s)\n\n", r.name(), orDash(strings.Join(r.Operations, " ")))
+	ew.printf("phlomock certify: %s (operations: %s)\n", r.name(), orDash(strings.Join(r.Operations, " ")))
+	if len(r.Values) > 0 {
+		ew.printf("seed %d (phlomock certify --seed %d draws the same values); values drawn from:\n", r.Seed, r.Seed)
+		for _, v := range r.Values {
+			ew.printf("  %s\n", v)
+		}
+	}
+	ew.printf("\n")
 	details := false
 	for _, res := range r.Results {
 		switch res.Verdict {
@@ -198,6 +209,8 @@ type jsonReport struct {
 	Skipped    int          `json:"skipped"`
 	Results    []jsonResult `json:"results"`
 	Stopped    *Stop        `json:"stopped,omitempty"`
+	Seed       uint64       `json:"seed"`
+	Values     []string     `json:"values"`
 }
 
 type jsonResult struct {
@@ -212,7 +225,7 @@ type jsonResult struct {
 // WriteJSON writes the report as one indented JSON document, without
 // times, so that two runs of the same client are byte-identical.
 func WriteJSON(w io.Writer, r *Report) error {
-	out := jsonReport{Client: r.Client, Version: r.Version, Operations: r.Operations, Certified: r.Certified(), Results: []jsonResult{}, Stopped: r.Stop}
+	out := jsonReport{Client: r.Client, Version: r.Version, Operations: r.Operations, Certified: r.Certified(), Results: []jsonResult{}, Stopped: r.Stop, Seed: r.Seed, Values: r.Values}
 	if out.Operations == nil {
 		out.Operations = []string{}
 	}
@@ -285,6 +298,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		ew.printf("The run stopped early: %s\n\n", mdEscape(r.Stop.String()))
 	}
 	ew.printf("Operations the driver offers: %s.\n\n", orDash(strings.Join(r.Operations, ", ")))
+	if len(r.Values) > 0 {
+		ew.printf("Values drawn with seed %d from: %s.\n\n", r.Seed, mdEscape(strings.Join(r.Values, "; ")))
+	}
 	ew.printf("| case | verdict | findings |\n|---|---|---|\n")
 	for _, res := range r.Results {
 		ew.printf("| `%s` | %s | %s |\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), ", ")))

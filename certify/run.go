@@ -38,6 +38,9 @@ type Runner struct {
 	Driver driver.Options
 	// Logger receives the fake's log lines. Nil: none.
 	Logger *slog.Logger
+	// Seed draws the cases' values from the value space (Vary, ValueSpace);
+	// the same seed, the same values. Reports print it.
+	Seed uint64
 	// Store, when set, keeps the fake's state where `phlomock serve
 	// --store redis://...` does (a redisstore.Store): the cases'
 	// scenarios, the simulated calls and the journal the cases are judged
@@ -65,7 +68,7 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	}
 	defer f.close()
 
-	rep := &Report{}
+	rep := &Report{Seed: r.Seed, Values: ValueSpace()}
 	stop := func(c string, err error, seen string) (*Report, error) {
 		rep.Stop = &Stop{Case: c, Reason: redact(stopReason(err, seen), mockserver.DefaultAuthToken)}
 		rep.Duration = time.Since(begin)
@@ -81,8 +84,25 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	hello := d.Hello()
 	rep.Client, rep.Version, rep.Operations = hello.Client, hello.Version, hello.Operations
 	index := newContractIndex(r.Spec)
+	// The cases on time and configuration run on getPhlo, or on the
+	// first operation the client offers.
+	cases = Vary(retarget(cases, hello), r.Seed)
+	own := owners(cases)
+	lateOf := func(late map[int][]*mockserver.Entry, during string) {
+		for i, es := range late {
+			if i >= len(rep.Results) {
+				continue // a case not judged yet: cannot be late
+			}
+			for _, e := range es {
+				res := &rep.Results[i]
+				res.Findings = append(res.Findings, lateFinding(res.Case, e, during))
+				res.Verdict = VerdictFail
+			}
+		}
+	}
 	for _, c := range cases {
-		res, seen, err := r.runCase(ctx, f, d, index, hello, c)
+		res, seen, late, err := r.runCase(ctx, f, d, index, hello, c, own, len(rep.Results))
+		lateOf(late, c.ID)
 		if err != nil && c.Trouble != nil && c.Trouble.Hold && errors.Is(err, driver.ErrTimeout) && ctx.Err() == nil {
 			// The client waited for an answer that never came: its finding,
 			// then a fresh driver for the cases after it.
@@ -102,6 +122,19 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 			return stop(c.ID, err, seen)
 		}
 		rep.Results = append(rep.Results, res)
+	}
+	// A request sent after the last call returned: wait a moment for it,
+	// the driver still running.
+	time.Sleep(lateGrace)
+	if entries, err := f.journal(); err == nil {
+		var after []*mockserver.Entry
+		for _, e := range entries {
+			if !f.judged[entryKey(e)] {
+				after = append(after, e)
+			}
+		}
+		_, late := attribute(after, own, -1)
+		lateOf(late, "the grace period after the last case")
 	}
 	if err := d.Close(); err != nil {
 		return stop("", err, "")
@@ -134,46 +167,58 @@ func budgetText(hello driver.HelloInfo, c Case, call time.Duration) string {
 	return fmt.Sprintf("protocol 1: below the call's timeout of %s", call)
 }
 
-func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case) (res Result, seen string, err error) {
+// lateGrace is how long a run waits, after its last case, for requests a
+// client sends after its call returned.
+const lateGrace = 300 * time.Millisecond
+
+func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case, own map[string]int, self int) (res Result, seen string, late map[int][]*mockserver.Entry, err error) {
 	res = Result{Case: c}
 	if !hello.Supports(c.Operation) {
 		res.Verdict, res.Skipped = VerdictSkipped, "the client does not offer "+c.Operation
-		return res, "", nil
+		return res, "", nil, nil
 	}
 	call := r.callTimeout()
 	// Held past the call's timeout: past any budget a driver may choose.
 	if err := f.arrange(c, call+time.Second); err != nil {
-		return res, "", err
+		return res, "", nil, err
 	}
+	cfg := f.configFor(c)
 	m := driver.CallMessage{
-		ID: c.ID, Operation: c.Operation, BaseURL: f.url,
-		AuthID: mockserver.DefaultAuthID, AuthToken: mockserver.DefaultAuthToken, Params: c.Params,
+		ID: c.ID, Operation: c.Operation, BaseURL: cfg.baseURL,
+		AuthID: cfg.authID, AuthToken: cfg.token, Params: c.Params,
 	}
+	stderrBefore := len(d.Stderr())
 	if hello.Protocol >= 2 {
 		m.TimeoutMS = int(budget(c, call).Milliseconds())
 	}
 	begin := time.Now()
 	out, err := d.Call(ctx, m)
 	res.Duration = time.Since(begin)
-	entries, jerr := f.journal()
+	all, jerr := f.journal()
 	if jerr != nil {
-		return res, "", fmt.Errorf("case %s: %w", c.ID, jerr)
+		return res, "", nil, fmt.Errorf("case %s: %w", c.ID, jerr)
+	}
+	entries, late := attribute(all, own, self)
+	f.judged = map[string]bool{}
+	for _, e := range all {
+		f.judged[entryKey(e)] = true
 	}
 	res.Requests, res.Journal = len(entries), entries
 	if err != nil {
-		return res, describeJournal(entries), err
+		return res, describeJournal(entries), late, err
 	}
 	if out.Outcome == driver.OutcomeUnsupported {
 		res.Verdict, res.Skipped = VerdictSkipped, "the client cannot perform "+c.Operation+": "+redact(scrub(out.Message), mockserver.DefaultAuthToken)
-		return res, "", nil
+		return res, "", late, nil
 	}
-	j := &judge{c: c, authID: mockserver.DefaultAuthID, secret: mockserver.DefaultAuthToken, contract: contract}
+	stderr := d.Stderr()
+	j := &judge{c: c, authID: cfg.authID, secret: cfg.token, contract: contract, cfg: cfg, stderr: stderr[min(stderrBefore, len(stderr)):]}
 	res.Findings = j.run(entries, out)
 	res.Verdict = VerdictPass
 	if len(res.Findings) > 0 {
 		res.Verdict = VerdictFail
 	}
-	return res, "", nil
+	return res, "", late, nil
 }
 
 // describeJournal says what the fake saw in a case, for a run that stops

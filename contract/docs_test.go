@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/internal/doctest"
+	"github.com/phlomock/phlomock/openapi"
 )
 
 // TestCodesDocumented keeps the tables of violation codes in doc.go and
@@ -30,4 +32,17 @@ func TestCodesDocumented(t *testing.T) {
 		documented = append(documented, contract.Code(r[1]))
 	}
 	assert.Equal(t, contract.Codes(), documented, "doc.go's table, in order")
+}
+
+// TestReadmeCaseCount keeps the README's count of derived cases true.
+func TestReadmeCaseCount(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	cases, err := contract.Generate(spec, contract.GenerateOptions{MaxExamples: -1})
+	require.NoError(t, err)
+	readme := doctest.Read(t, "README.md")
+	assert.Contains(t, readme, fmt.Sprintf("checks a server against the contract: %d cases derived from every", len(cases)))
+	assert.Contains(t, readme, fmt.Sprintf("%d more drawn with a printed `--seed`", contract.DefaultMaxExamples))
+	conf := doctest.Read(t, "docs/conformance.md")
+	assert.Contains(t, conf, fmt.Sprintf("every constraint of `openapi/phlorunner.yaml` (%d\ntoday, plus %d drawn with a seed)", len(cases), contract.DefaultMaxExamples))
 }

@@ -7,3 +7,7 @@ func HoldWrites(j *Journal) (release func()) {
 	j.hold.Store(&ch)
 	return func() { j.hold.Store(nil); close(ch) }
 }
+
+// SyncsAsked is how many other replicas' reads j has been asked to write
+// its queue for.
+func SyncsAsked(j *Journal) int64 { return j.asks.Load() }

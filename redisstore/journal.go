@@ -108,6 +108,7 @@ type Journal struct {
 	bufs     sync.Pool // of *[]byte: batches' buffers
 
 	sub  *redis.PubSub                 // other replicas' reads (journal_sync.go)
+	asks atomic.Int64                  // other replicas' reads heard (tests)
 	hold atomic.Pointer[chan struct{}] // tests: writes wait for it to close
 
 	mu      sync.Mutex

@@ -46,6 +46,7 @@ func (j *Journal) subscribe() {
 	msgs := j.sub.Channel()
 	go func() {
 		for m := range msgs {
+			j.asks.Add(1)
 			go j.ack(m.Payload)
 		}
 	}()

@@ -383,7 +383,14 @@ func TestJournalReadWaitsForOtherReplicas(t *testing.T) {
 		assert.NoError(t, err)
 		got <- all
 	}()
-	time.Sleep(20 * time.Millisecond) // b is waiting for a (not a bound: without the wait, b would answer at once, empty)
+	// b's read has asked a to write its queue, and is still waiting: the
+	// path under test ran (a sleep would pass with b not started yet).
+	require.Eventually(t, func() bool { return redisstore.SyncsAsked(a.journal) >= 1 }, 5*time.Second, time.Millisecond, "b asked a to write")
+	select {
+	case all := <-got:
+		t.Fatalf("b answered before a wrote: got %d entries, want b to wait", len(all))
+	default:
+	}
 	release()
 	all := <-got
 	require.Len(t, all, 1, "b's read waited for a's entry")

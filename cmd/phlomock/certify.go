@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,11 +15,11 @@ import (
 )
 
 type certifyFlags struct {
-	driver, cases, report, junit, html string
-	timeout, helloTimeout              time.Duration
+	driver, cases, report, junit, html, seed string
+	timeout, helloTimeout                    time.Duration
 }
 
-const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--report text|json] [--junit FILE] [--html FILE] [--timeout 10s]
+const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--seed N] [--report text|json] [--junit FILE] [--html FILE] [--timeout 10s]
 
 Certifies a PHLO runner client: starts its driver (docs/driver-protocol.md), runs every case
 against an in-process fake and judges what the client sent and what it surfaced.
@@ -41,6 +42,7 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with the client's requests, the fake's answers and the commands that replay them")
+	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the values the cases send (default: a fresh one); the report prints it and the value space, and the same seed sends the same values (env PHLOMOCK_SEED)")
 	fs.DurationVar(&f.timeout, "timeout", driver.DefaultCallTimeout, "how long the driver may take to answer one call")
 	fs.DurationVar(&f.helloTimeout, "hello-timeout", driver.DefaultHelloTimeout, "how long the driver may take to start and answer the hello")
 	if err := parseFlags(fs, args); err != nil {
@@ -70,8 +72,15 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("certify: %w", err)}
 	}
+	seed := uint64(time.Now().UnixNano()) % 1_000_000_000
+	if f.seed != "" {
+		if seed, err = strconv.ParseUint(f.seed, 10, 64); err != nil {
+			return usageError(fmt.Sprintf("certify: --seed %q: want a whole number (the seed a report printed)", f.seed))
+		}
+	}
 	runner := &certify.Runner{
 		Spec:    spec,
+		Seed:    seed,
 		Command: command,
 		// A failed run's error carries the end of the driver's stderr.
 		Driver: driver.Options{CallTimeout: f.timeout, HelloTimeout: f.helloTimeout},

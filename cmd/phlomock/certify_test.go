@@ -41,7 +41,7 @@ func TestCertifyReferenceClient(t *testing.T) {
 	code, out, errOut := certifyCmd(t, "--driver", referenceDriver(t))
 	require.Equal(t, 0, code, "got exit %d, want 0; stdout:\n%s\nstderr:\n%s", code, out, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	assert.Equal(t, "certify: phlomock-go "+clientVersion(t)+": 42 cases, 42 passed, 0 failed: certified", lines[len(lines)-1])
+	assert.Equal(t, "certify: phlomock-go "+clientVersion(t)+": 44 cases, 44 passed, 0 failed: certified", lines[len(lines)-1])
 	assert.Contains(t, out, "CASE                       VERDICT  FINDINGS\n", "the summary table")
 	assert.Contains(t, out, "coldTransfer/empty-body    pass     -\n")
 	assert.Contains(t, errOut, "phlomock certify: ", "the time of the run")

@@ -33,7 +33,9 @@
 // Pattern (POST /__admin/verify, WireMock's verification), and the
 // dashboard (package mockserver/dashboard) at /__admin/ui/.
 //
-// Sessions (sessions.go, sessions_admin.go): each test may have a fake of
+// Sessions (sessions.go: the registry and lifecycle; sessions_state.go: the
+// Store, which session a request is in; sessions_store.go: sessions shared
+// by replicas; sessions_admin.go: their routes): each test may have a fake of
 // its own inside the shared one. NewServer's Store is Sessions: a request
 // whose account is a session's (Auth ID "MASN" and the session id), or that
 // names one in the X-Phlomock-Session header, is served by that session's

@@ -3,8 +3,6 @@ package scripted
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,45 +55,6 @@ type SessionOptions struct {
 	// process.
 	Store SessionStore
 	Scope func(id string) SessionScope
-}
-
-// A SessionStore keeps the sessions of several replicas
-// (redisstore.Store): their records, bounded in number, each ending after
-// its TTL without a request on any replica. Records are opaque to it.
-type SessionStore interface {
-	// CreateSession records a session unless max are live (negative: no
-	// bound): the number live before it, and false when full.
-	CreateSession(ctx context.Context, id string, record []byte, ttl time.Duration, max int) (live int, ok bool, err error)
-	// LoadSession returns a live session's record, else why it ended
-	// (empty: unknown).
-	LoadSession(ctx context.Context, id string) (record []byte, ended string, err error)
-	// DeleteSession ends a session, and deletes its state, for every
-	// replica.
-	DeleteSession(ctx context.Context, id, why string) error
-	// ListSessions returns the live sessions' records.
-	ListSessions(ctx context.Context) ([][]byte, error)
-	// SyncSessions starts the TTL of the sessions used (ttls[i] > 0)
-	// again and says which are live and their shared scenarios' versions.
-	SyncSessions(ctx context.Context, ids []string, ttls []time.Duration) (alive []bool, versions []string, err error)
-}
-
-// A SessionScope is where a session's own state is kept among replicas.
-type SessionScope struct {
-	Shared   SharedState
-	Calls    CallStore
-	Counters CounterStore
-	Journal  mockserver.JournalStore
-	// Close writes the journal's queue, when the session ends here.
-	Close func(context.Context) error
-}
-
-// sessionRecord is a session as SessionStore keeps it.
-type sessionRecord struct {
-	ID        string    `json:"id"`
-	AuthID    string    `json:"auth_id"`
-	AuthToken string    `json:"auth_token"`
-	TTLMillis int64     `json:"ttl_ms"`
-	Created   time.Time `json:"created"`
 }
 
 // Errors of Sessions.
@@ -244,11 +203,6 @@ func (ss *Sessions) sweeper() {
 		ss.mu.Unlock()
 	}
 }
-
-// sessionSyncInterval is how often a replica syncs its sessions with the
-// store: it bounds how late a change made on another replica (an
-// activation, a deletion) is seen here.
-const sessionSyncInterval = 250 * time.Millisecond
 
 // Sweep ends the sessions that had no request for their TTL, now (by
 // SessionOptions.Now): the sweep runs it every second. With a
@@ -415,98 +369,6 @@ func (ss *Sessions) get(ctx context.Context, id string) (*Session, error) {
 	return ss.load(ctx, id)
 }
 
-// load takes up a session another replica created.
-func (ss *Sessions) load(ctx context.Context, id string) (*Session, error) {
-	ss.loadMu.Lock()
-	defer ss.loadMu.Unlock()
-	if v, ok := ss.byID.Load(id); ok && !v.(*Session).ended.Load() {
-		return v.(*Session), nil
-	}
-	if len(id) != sessionIDLen {
-		return nil, ss.unknown(id, "")
-	}
-	raw, why, err := ss.opts.Store.LoadSession(ctx, id)
-	if err != nil {
-		return nil, &StoreError{Err: err}
-	}
-	if raw == nil {
-		return nil, ss.unknown(id, why)
-	}
-	var rec sessionRecord
-	if err := json.Unmarshal(raw, &rec); err != nil || rec.ID != id {
-		return nil, fmt.Errorf("%w %q: its record in the store does not read: %v", ErrUnknownSession, id, err)
-	}
-	s := &Session{ID: id, AuthID: rec.AuthID, AuthToken: rec.AuthToken, TTL: time.Duration(rec.TTLMillis) * time.Millisecond, Created: rec.Created}
-	if s.director, err = ss.newDirector(s); err != nil {
-		return nil, err
-	}
-	if err := s.director.followOnce(ctx); err != nil {
-		ss.closeScope(s)
-		return nil, err
-	}
-	ss.withJournal(s)
-	s.used.Store(ss.now.Load())
-	s.synced = s.used.Load()
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.closed {
-		ss.closeScope(s)
-		return nil, errors.New("the fake is closed")
-	}
-	ss.byID.Store(id, s)
-	ss.live.Add(1)
-	if !ss.sweeping {
-		ss.sweeping = true
-		go ss.sweeper()
-	}
-	return s, nil
-}
-
-// followOnce takes up the shared state of the Director's store now.
-func (d *Director) followOnce(ctx context.Context) error {
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	return d.followLocked(ctx)
-}
-
-// sync is Sweep with a SessionStore: one round trip for every session this
-// replica serves.
-func (ss *Sessions) sync() {
-	var list []*Session
-	ss.byID.Range(func(_, v any) bool {
-		list = append(list, v.(*Session))
-		return true
-	})
-	if len(list) == 0 {
-		return
-	}
-	ids, ttls := make([]string, len(list)), make([]time.Duration, len(list))
-	for i, s := range list {
-		ids[i] = s.ID
-		if u := s.used.Load(); u != s.synced {
-			ttls[i], s.synced = s.TTL, u
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	alive, versions, err := ss.opts.Store.SyncSessions(ctx, ids, ttls)
-	if err != nil {
-		ss.def.opts.Logger.Warn("sessions not synced with the store", slog.String("error", err.Error()))
-		return
-	}
-	for i, s := range list {
-		switch {
-		case !alive[i]:
-			_, why, _ := ss.opts.Store.LoadSession(ctx, s.ID)
-			ss.end(s, cmp.Or(why, "ended on another replica"))
-		case versions[i] != "" && versions[i] != s.director.Version():
-			if err := s.director.followOnce(ctx); err != nil {
-				ss.def.opts.Logger.Warn("session scenarios not followed", slog.String("session", s.ID), slog.String("error", err.Error()))
-			}
-		}
-	}
-}
-
 func (ss *Sessions) unknown(id, why string) error {
 	if why != "" {
 		return fmt.Errorf("%w %q: it ended (%s); create another with POST /__admin/sessions", ErrUnknownSession, id, why)
@@ -579,117 +441,3 @@ func (ss *Sessions) Account(id string) (authID, token string, ok bool) {
 	}
 	return s.AuthID, s.AuthToken, true
 }
-
-// touch marks s used now, writing only when the coarse clock moved (no
-// write, so no cache line bouncing between cores, on most requests).
-func (ss *Sessions) touch(s *Session) {
-	if now := ss.now.Load(); s.used.Load() != now {
-		s.used.Store(now)
-	}
-}
-
-// State implements mockserver.Store: the request's session, by its header
-// or else its account, serves it; with neither (or no session live), the
-// default session. A header or a session account naming a session that is
-// not live is refused: 400, or 401 for the account, naming it.
-func (ss *Sessions) State(r *http.Request) (mockserver.State, error) {
-	if v, ok := r.Header[HeaderSession]; ok && len(v) > 0 {
-		s, err := ss.get(r.Context(), v[0])
-		if errors.As(err, new(*StoreError)) {
-			return mockserver.State{}, err
-		}
-		if err != nil {
-			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnknownSession, upperFirst(err.Error())+" (header "+HeaderSession+").")
-		}
-		return ss.stateOf(s, r)
-	}
-	if ss.opts.Store == nil && ss.live.Load() == 0 && ss.ended.empty() {
-		return ss.def.State(r) // no session: one atomic load and a header lookup
-	}
-	if id, ok := sessionOfAuth(r.Header.Get("Authorization")); ok {
-		s, err := ss.get(r.Context(), id)
-		if errors.As(err, new(*StoreError)) {
-			return mockserver.State{}, err
-		}
-		if err != nil {
-			return mockserver.State{}, mockserver.Refuse(mockserver.CodeUnauthorized, "Authentication failed: the Auth ID "+sessionAuthPrefix+id+" is the account of session "+id+", which is not live: "+err.Error()+".")
-		}
-		return ss.stateOf(s, r)
-	}
-	return ss.def.State(r)
-}
-
-func (ss *Sessions) stateOf(s *Session, r *http.Request) (mockserver.State, error) {
-	ss.touch(s)
-	st, err := s.director.State(r)
-	st.Journal = s.Journal()
-	return st, err
-}
-
-// sessionAuthPrefix starts a session account's Auth ID; its id follows.
-const sessionAuthPrefix = "MASN"
-
-// sessionIDLen is the length of a session id: "MASN" and the id are an
-// Auth ID in Plivo's format, "MA" and 18 capitals or digits.
-const sessionIDLen = 16
-
-// sessionOfAuth returns the session id of the Auth ID of a Basic
-// Authorization header, when it is a session account's; it decodes only
-// the Auth ID, on the stack.
-func sessionOfAuth(h string) (string, bool) {
-	const prefix = "Basic "
-	// The Auth ID and its colon are 21 bytes, the first 28 base64 characters.
-	const n = (len(sessionAuthPrefix) + sessionIDLen + 1) / 3 * 4
-	if len(h) < len(prefix)+n || h[:len(prefix)] != prefix {
-		return "", false
-	}
-	var buf [(len(sessionAuthPrefix) + sessionIDLen + 1)]byte
-	if _, err := base64.StdEncoding.Decode(buf[:], []byte(h[len(prefix):len(prefix)+n])); err != nil {
-		return "", false
-	}
-	if string(buf[:len(sessionAuthPrefix)]) != sessionAuthPrefix || buf[len(buf)-1] != ':' {
-		return "", false
-	}
-	return string(buf[len(sessionAuthPrefix) : len(buf)-1]), true
-}
-
-// newSessionID is 16 random capitals or digits (base32: 80 bits).
-func newSessionID() string { return rand.Text()[:sessionIDLen] }
-
-// newToken is an Auth Token as long as Plivo's: 40 capitals or digits.
-func newToken() string { return (rand.Text() + rand.Text())[:40] }
-
-// endedLog remembers why the latest sessions ended, so a request for one
-// says so rather than "unknown": bounded, the oldest forgotten first.
-type endedLog struct {
-	mu      sync.Mutex
-	reasons map[string]string
-	order   []string
-	any     atomic.Bool
-}
-
-const endedLogSize = 4096
-
-func (l *endedLog) add(id, why string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.reasons == nil {
-		l.reasons = map[string]string{}
-	}
-	if len(l.order) == endedLogSize {
-		delete(l.reasons, l.order[0])
-		l.order = l.order[1:]
-	}
-	l.reasons[id] = why
-	l.order = append(l.order, id)
-	l.any.Store(true)
-}
-
-func (l *endedLog) why(id string) (string, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w, ok := l.reasons[id]
-	return w, ok
-}
-
-func (l *endedLog) empty() bool { return !l.any.Load() }

@@ -247,7 +247,21 @@
     return entries.slice(from);
   }
 
-  function callTable(hist, entries) {
+  // callbackRow lists the callbacks an action fired (their last attempt
+  // each), with the delivery result: beside the transition in the timeline.
+  function callbackRow(cbs, seq, width) {
+    const last = new Map();
+    for (const a of cbs) if (a.seq === seq) last.set(a.id, a);
+    if (!last.size) return null;
+    const items = [...last.values()].sort((x, y) => x.index - y.index).map((a) => h('span', {class: 'callback', 'data-event': a.event, 'data-outcome': a.outcome},
+      h('strong', {}, a.event), a.member ? ' ' + a.member : '', ' → ',
+      h('span', {class: 'badge ' + (a.outcome === 'delivered' ? 'connected' : 'refused')}, a.outcome + (a.status ? ' ' + a.status : '')),
+      a.try > 1 ? ' after ' + a.try + ' tries' : '', a.fault ? ' (' + a.fault + ')' : '', ' '));
+    return h('tr', {class: 'callbacks', 'data-step': seq},
+      h('td', {class: 'step'}, ''), h('td', {}, 'callbacks'), h('td', {colspan: width + 1}, items));
+  }
+
+  function callTable(hist, entries, cbs) {
     const addrs = [];
     const roles = {};
     for (const st of hist.steps) {
@@ -282,6 +296,8 @@
           h('td', {class: 'step'}, '#' + e.call_seq + ' ', link),
           h('td', {}, h('strong', {}, st.action.action), ' ', subjectOf(st.action)),
           cells(st, prev), h('td', {}, transfer(st))));
+        const cbRow = callbackRow(cbs || [], e.call_seq, addrs.length || 1);
+        if (cbRow) body.append(cbRow);
         prev = st;
       } else if (!e.call_seq) {
         const refused = e.valid && e.status === 400;
@@ -320,9 +336,12 @@
         const {status, data: hist} = await call('GET', 'calls/' + encodeURIComponent(c.phlo_id) + '/' + encodeURIComponent(c.node_id) + '/history');
         if (status !== 200) continue;
         const mine = all.filter((e) => e.path_params && e.path_params.phlo_id === c.phlo_id && e.path_params.node_id === c.node_id);
+        // The callbacks of this call (none when the fake sends none).
+        const cb = await call('GET', 'callbacks?phlo_id=' + encodeURIComponent(c.phlo_id) + '&node_id=' + encodeURIComponent(c.node_id));
+        const cbs = cb.status === 200 && cb.data ? cb.data.attempts || [] : [];
         out.push(h('div', {class: 'call', 'data-phlo': c.phlo_id, 'data-node': c.node_id},
           h('h3', {}, 'PHLO ', h('code', {}, c.phlo_id), ' node ', h('code', {}, c.node_id), ' — ' + c.seq + ' action' + (c.seq === 1 ? '' : 's') + ' applied'),
-          callTable(hist, mine)));
+          callTable(hist, mine, cbs)));
       }
       box.replaceChildren(...(out.length ? out : [h('p', {}, 'No call yet.')]));
     } catch (err) {
