@@ -62,9 +62,9 @@ type Dispatcher struct {
 	instance string // names this Dispatcher's callbacks in the outbox
 	closing  chan struct{}
 
-	ids                                                       atomic.Uint64
-	queued, delivered, gaveUp, dropped, refused, full, forgot atomic.Uint64
-	pending, lastWarn                                         atomic.Int64
+	ids                                               atomic.Uint64
+	queued, delivered, gaveUp, dropped, refused, full atomic.Uint64
+	pending, lastWarn                                 atomic.Int64
 }
 
 type targetKey struct{ session, phloID, nodeID string }

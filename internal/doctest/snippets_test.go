@@ -118,6 +118,18 @@ func goModule(t *testing.T, root string, files map[string]string, args ...string
 	t.Helper()
 	dir := t.TempDir()
 	gomod := "module example.com/app\n\ngo 1.25.0\n\nrequire github.com/phlomock/phlomock v0.0.0\n\nreplace github.com/phlomock/phlomock => " + root + "\n"
+	// A replace of this repository's go.mod (third_party/jsonschema, whose
+	// metaschemas compile on first use) applies only to this repository's
+	// own builds; a module that requires it resolves the upstream module
+	// instead, whose checksum go.sum no longer holds. The same replace here
+	// keeps the module buildable without the network.
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(mod), "\n") {
+		if from, to, ok := strings.Cut(strings.TrimPrefix(line, "replace "), " => ./"); ok && strings.HasPrefix(line, "replace ") {
+			gomod += "replace " + from + " => " + filepath.Join(root, to) + "\n"
+		}
+	}
 	files["go.mod"] = gomod
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)

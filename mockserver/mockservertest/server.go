@@ -45,7 +45,6 @@ type config struct {
 	world   mockserver.World
 	names   []string
 	ss      []func(scenarios.KnownOperations) (*scenarios.Scenario, error) // WithScenarios, WithScenarioFile, WithScenarioYAML, in order
-	files   []string
 	backend fake.Backend
 }
 

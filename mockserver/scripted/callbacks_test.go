@@ -127,7 +127,6 @@ func TestTransferFlowCallbacks(t *testing.T) {
 	r := sdktest.GoReceiver(t, "-token", mockserver.DefaultAuthToken)
 	f := newCallbackFake(t, callbacks.Config{}, transferCallbacks(r.URL+"/events", ""))
 	coldTransferFlow(t, f)
-	type ev struct{ event, to, seq string }
 	want := []string{"Redirect " + agent, "ConferenceEnter " + agent2, "ConferenceExit " + agent,
 		"ConferenceExit " + customer, "ConferenceExit " + agent2, "Completed "}
 	var got []string

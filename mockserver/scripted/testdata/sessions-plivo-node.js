@@ -13,6 +13,7 @@ const node = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 async function control(method, path, session, body) {
   const res = await fetch(admin + '/__admin' + path + (session ? (path.includes('?') ? '&' : '?') + 'session=' + session : ''), {
     method, body: body === undefined ? undefined : JSON.stringify(body),
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
   });
   return { status: res.status, body: res.status === 204 ? null : await res.json() };
 }
