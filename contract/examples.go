@@ -144,8 +144,8 @@ func (d *deriver) fuzz(cons []Constraint, n int) []Case {
 		c := Constraint{Operation: s.op.id, Variant: s.v.name, Pointer: bodyPointer(s.op, s.v)}
 		if i%3 == 2 && len(pats) > 0 {
 			pc := pats[d.rnd.IntN(len(pats))]
-			if pv, pm, ok := d.base(pc.Operation, pc.Variant); ok {
-				pm = d.randomBody(pv)
+			if pv, _, ok := d.base(pc.Operation, pc.Variant); ok {
+				pm := d.randomBody(pv)
 				g, err := newPatternGen(pc.Pattern)
 				if err == nil {
 					bad := g.invalid(fmt.Sprint(pm[pc.Field]))

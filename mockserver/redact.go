@@ -35,11 +35,6 @@ func (c Credentials) redactHeader(h http.Header) http.Header {
 	return out
 }
 
-func redactAuthorization(v string) string {
-	var buf [128]byte
-	return string(appendRedacted(buf[:0], v))
-}
-
 // appendRedacted appends v, a credential header's value, redacted, to dst.
 func appendRedacted(dst []byte, v string) []byte {
 	scheme, cred, ok := strings.Cut(v, " ")

@@ -94,12 +94,11 @@ func BodyFirst(l BodyLimits) func(http.Handler) http.Handler {
 var errBodyBudget = errors.New("request bodies over their budget")
 
 // rateBody reads a body with a read deadline that moves with what has
-// arrived: start + grace + got/rate.
+// arrived: start + grace + arrived/rate.
 type rateBody struct {
 	body   io.Reader
 	rc     *http.ResponseController
 	start  time.Time
-	got    int64
 	limits BodyLimits
 	held   *atomic.Int64
 }

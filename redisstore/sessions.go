@@ -115,7 +115,7 @@ func (s *Store) dropSessionState(ctx context.Context, id string) error {
 
 // ListSessions returns the records of the live sessions.
 func (s *Store) ListSessions(ctx context.Context) ([][]byte, error) {
-	ids, err := s.client.ZRangeByScore(ctx, s.sessionsKey(), &redis.ZRangeBy{Min: "(" + strconv.FormatInt(time.Now().UnixMilli(), 10), Max: "+inf"}).Result()
+	ids, err := s.client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.sessionsKey(), ByScore: true, Start: "(" + strconv.FormatInt(time.Now().UnixMilli(), 10), Stop: "+inf"}).Result()
 	if err != nil || len(ids) == 0 {
 		return nil, s.fail(err)
 	}

@@ -87,7 +87,9 @@ func Flow(tb testing.TB, t Target, i int) []string {
 	admin := func(method, path, body string) (int, []byte) {
 		base := next()[1]
 		status, raw := t.do(tb, method, base+scoped(path), body, false)
-		if method != "GET" && len(bases) > 1 && strings.HasPrefix(path, "/scenarios") {
+		if method != "GET" && len(bases) > 1 && (strings.HasPrefix(path, "/scenarios") || strings.HasPrefix(path, "/reset")) {
+			// a reset puts the active scenarios back too: the other replicas
+			// follow it within their bound, as they follow an activation
 			t.settle(tb, base, bases, scoped("/scenarios"))
 		}
 		return status, raw

@@ -91,8 +91,10 @@ func sessionOf(r *http.Request) (id string, given bool, err error) {
 	h := r.Header.Get(HeaderSession)
 	switch {
 	case inQuery && (len(q) != 1 || q[0] == ""):
+		//lint:ignore ST1005 the text is the 400 answer's error, in Plivo's style
 		return "", false, errors.New("Invalid value provided for session. session expects one session id (POST /__admin/sessions answers it).")
 	case inQuery && h != "" && h != q[0]:
+		//lint:ignore ST1005 the text is the 400 answer's error, in Plivo's style
 		return "", false, fmt.Errorf("Two sessions named: ?session=%s and the header %s: %s; name one.", q[0], HeaderSession, h)
 	case inQuery:
 		return q[0], true, nil
@@ -186,12 +188,15 @@ func parseTTL(raw json.RawMessage) (time.Duration, error) {
 	if err := json.Unmarshal(raw, &s); err == nil {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < time.Second || d > MaxSessionTTL {
+			//lint:ignore ST1005 the text is the 400 answer's error, in Plivo's style
+			//lint:ignore ST1005 the text is the 400 answer's error, in Plivo's style
 			return 0, errors.New(rule)
 		}
 		return d, nil
 	}
 	n, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil || n < 1 || n > MaxSessionTTL.Seconds() {
+		//lint:ignore ST1005 the text is the 400 answer's error, in Plivo's style
 		return 0, errors.New(rule)
 	}
 	return time.Duration(n * float64(time.Second)), nil
