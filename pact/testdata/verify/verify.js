@@ -19,7 +19,8 @@ if (!authToken) {
 }
 
 async function controlPlane(method, path, body) {
-  const res = await fetch(admin + path, { method, body: body && JSON.stringify(body) });
+  const headers = body ? { 'Content-Type': 'application/json' } : {};
+  const res = await fetch(admin + path, { method, headers, body: body && JSON.stringify(body) });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
@@ -35,8 +36,9 @@ const server = http.createServer((req, res) => {
         const scenario = (params && params.scenario) || '';
         if (!scenario) throw new Error(`provider state ${JSON.stringify(state)} names no scenario`);
         if (scenario !== active || params.call_seq === '1') {
-          await controlPlane('PUT', '/__admin/scenarios/active', { names: [scenario] });
+          // reset puts the start scenarios back: rewind first, then activate
           await controlPlane('POST', '/__admin/reset');
+          await controlPlane('PUT', '/__admin/scenarios/active', { names: [scenario] });
           active = scenario;
         }
         states.push(state);
