@@ -95,6 +95,17 @@ func TestReplicasShareSessions(t *testing.T) {
 		st, msg := r.request(t, "GET", r.API+statePhlo, "", "Authorization", auth)
 		require.Equal(t, 200, st, msg)
 	}
+	// Wait for the expiry on the control plane, which does not touch the
+	// session: a request with its account does, and polling with one every
+	// 20 ms could keep a session with a 1 s TTL alive for ever.
+	eventually(t, "the short session expired", func() bool {
+		resp, err := http.Get(rs[1].Admin + "/__admin/sessions?limit=1000")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var list struct{ Live int }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		return list.Live == n
+	})
 	for _, r := range rs {
 		eventually(t, "the expired session refused on "+r.API, func() bool {
 			st, msg := r.request(t, "GET", r.API+statePhlo, "", "Authorization", auth)
