@@ -16,7 +16,7 @@ import (
 
 	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/internal/sdktest"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 const token = "phlomock-default-auth-token"
@@ -25,13 +25,13 @@ const token = "phlomock-default-auth-token"
 // hangups, as the fake sends them, to targets.
 func coldTransfer(tb testing.TB, targets []callbacks.Target, faults ...callbacks.Fault) []callbacks.Notice {
 	tb.Helper()
-	c, err := mpc.NewCall(phloID, nodeID, []mpc.Member{{Address: agent, Role: mpc.Agent}, {Address: customer, Role: mpc.Customer}}, mpc.Options{})
+	c, err := multiparty.NewCall(phloID, nodeID, []multiparty.Member{{Address: agent, Role: multiparty.Agent}, {Address: customer, Role: multiparty.Customer}}, multiparty.Options{})
 	require.NoError(tb, err)
 	var out []callbacks.Notice
-	for _, a := range []mpc.Action{
-		{Kind: mpc.ColdTransfer, TriggerSource: agent, To: target},
-		{Kind: mpc.Hangup, Member: customer},
-		{Kind: mpc.Hangup, Member: target},
+	for _, a := range []multiparty.Action{
+		{Kind: multiparty.ColdTransfer, TriggerSource: agent, To: target},
+		{Kind: multiparty.Hangup, Member: customer},
+		{Kind: multiparty.Hangup, Member: target},
 	} {
 		res, err := c.Apply(a)
 		require.NoError(tb, err)

@@ -4,7 +4,7 @@
 // redirects a member, and when the node completes or fails.
 //
 // Events (event.go) turns one transition of the call model (package
-// mockserver/mpc: an accepted action and the members it changed) into the
+// mockserver/multiparty: an accepted action and the members it changed) into the
 // events Plivo documents for the node, with the documented variables and
 // ids that stay consistent: one call_uuid per member, one conference_uuid
 // per node, one member_id per member. It is plain Go with no HTTP.

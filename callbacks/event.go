@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 // Kind is the value of the event variable.
@@ -37,12 +37,12 @@ type Transition struct {
 	// From is the caller id the node dials from (the designer's From);
 	// empty: each member's own address, and direction inbound.
 	From string
-	// Seq is the action's sequence number on its call (mpc.Result.Seq).
+	// Seq is the action's sequence number on its call (multiparty.Result.Seq).
 	Seq    uint64
-	Action mpc.Action
+	Action multiparty.Action
 	// Result says which members changed, and how many are left (the node
 	// completes when nobody is).
-	Result mpc.Result
+	Result multiparty.Result
 }
 
 // An Event is one callback's variables, before it is addressed and signed.
@@ -66,7 +66,7 @@ type Event struct {
 // transfer change no event: Plivo documents none for them.
 func Events(t Transition) []Event {
 	var out []Event
-	add := func(kind Kind, ch *mpc.Change, extra map[string]string) {
+	add := func(kind Kind, ch *multiparty.Change, extra map[string]string) {
 		p := map[string]string{
 			"event":           string(kind),
 			"conference_name": t.NodeName,
@@ -99,8 +99,8 @@ func Events(t Transition) []Event {
 		out = append(out, Event{Kind: kind, Member: member, Seq: t.Seq, Index: len(out), Params: p})
 	}
 	changes := t.Result.Changes
-	present := func(s mpc.State) bool { return s != "" && s != mpc.Disconnected }
-	if k := t.Action.Kind; k == mpc.ColdTransfer || k == mpc.WarmTransfer {
+	present := func(s multiparty.State) bool { return s != "" && s != multiparty.Disconnected }
+	if k := t.Action.Kind; k == multiparty.ColdTransfer || k == multiparty.WarmTransfer {
 		for i := range changes {
 			if changes[i].Address == t.Action.TriggerSource {
 				add(Redirect, &changes[i], map[string]string{"transfer_to": t.Action.To, "transfer_type": strings.TrimSuffix(string(k), "_transfer")})

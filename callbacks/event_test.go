@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/callbacks"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 const (
@@ -21,9 +21,9 @@ const (
 
 // conversation applies actions to a call that starts with the transfer
 // flow's members and returns the events of every action, in order.
-func conversation(tb testing.TB, actions ...mpc.Action) []callbacks.Event {
+func conversation(tb testing.TB, actions ...multiparty.Action) []callbacks.Event {
 	tb.Helper()
-	c, err := mpc.NewCall(phloID, nodeID, []mpc.Member{{Address: agent, Role: mpc.Agent}, {Address: customer, Role: mpc.Customer}}, mpc.Options{})
+	c, err := multiparty.NewCall(phloID, nodeID, []multiparty.Member{{Address: agent, Role: multiparty.Agent}, {Address: customer, Role: multiparty.Customer}}, multiparty.Options{})
 	require.NoError(tb, err)
 	var out []callbacks.Event
 	for _, a := range actions {
@@ -45,9 +45,9 @@ func summary(evs []callbacks.Event) []string {
 
 func TestEventsColdTransfer(t *testing.T) {
 	evs := conversation(t,
-		mpc.Action{Kind: mpc.ColdTransfer, TriggerSource: agent, To: target},
-		mpc.Action{Kind: mpc.Hangup, Member: customer},
-		mpc.Action{Kind: mpc.Hangup, Member: target},
+		multiparty.Action{Kind: multiparty.ColdTransfer, TriggerSource: agent, To: target},
+		multiparty.Action{Kind: multiparty.Hangup, Member: customer},
+		multiparty.Action{Kind: multiparty.Hangup, Member: target},
 	)
 	want := []string{
 		"1 Redirect " + agent,
@@ -92,25 +92,25 @@ func TestEventsColdTransfer(t *testing.T) {
 func TestEventsOtherTransitions(t *testing.T) {
 	tests := []struct {
 		name    string
-		actions []mpc.Action
+		actions []multiparty.Action
 		want    []string
 	}{
-		{"hold and unhold report nothing", []mpc.Action{{Kind: mpc.Hold, Member: customer}, {Kind: mpc.Unhold, Member: customer}}, nil},
-		{"mute reports nothing", []mpc.Action{{Kind: mpc.Mute, Member: customer}}, nil},
-		{"call adds a member", []mpc.Action{{Kind: mpc.Call, To: target, Role: mpc.Agent}}, []string{"1 ConferenceEnter " + target}},
-		{"warm transfer, then the initiator hangs up", []mpc.Action{
-			{Kind: mpc.WarmTransfer, TriggerSource: agent, To: target},
-			{Kind: mpc.Hangup, Member: agent},
+		{"hold and unhold report nothing", []multiparty.Action{{Kind: multiparty.Hold, Member: customer}, {Kind: multiparty.Unhold, Member: customer}}, nil},
+		{"mute reports nothing", []multiparty.Action{{Kind: multiparty.Mute, Member: customer}}, nil},
+		{"call adds a member", []multiparty.Action{{Kind: multiparty.Call, To: target, Role: multiparty.Agent}}, []string{"1 ConferenceEnter " + target}},
+		{"warm transfer, then the initiator hangs up", []multiparty.Action{
+			{Kind: multiparty.WarmTransfer, TriggerSource: agent, To: target},
+			{Kind: multiparty.Hangup, Member: agent},
 		}, []string{"1 Redirect " + agent, "1 ConferenceEnter " + target, "2 ConferenceExit " + agent}},
-		{"warm transfer aborted", []mpc.Action{
-			{Kind: mpc.WarmTransfer, TriggerSource: agent, To: target},
-			{Kind: mpc.AbortTransfer, Member: agent},
+		{"warm transfer aborted", []multiparty.Action{
+			{Kind: multiparty.WarmTransfer, TriggerSource: agent, To: target},
+			{Kind: multiparty.AbortTransfer, Member: agent},
 		}, []string{"1 Redirect " + agent, "1 ConferenceEnter " + target, "2 ConferenceExit " + target}},
-		{"a member who left comes back with its ids", []mpc.Action{
-			{Kind: mpc.Hangup, Member: customer}, {Kind: mpc.Call, To: customer, Role: mpc.Customer},
+		{"a member who left comes back with its ids", []multiparty.Action{
+			{Kind: multiparty.Hangup, Member: customer}, {Kind: multiparty.Call, To: customer, Role: multiparty.Customer},
 		}, []string{"1 ConferenceExit " + customer, "2 ConferenceEnter " + customer}},
-		{"voicemail drop of the last members completes", []mpc.Action{
-			{Kind: mpc.VoicemailDrop, Member: customer}, {Kind: mpc.Hangup, Member: agent},
+		{"voicemail drop of the last members completes", []multiparty.Action{
+			{Kind: multiparty.VoicemailDrop, Member: customer}, {Kind: multiparty.Hangup, Member: agent},
 		}, []string{"1 ConferenceExit " + customer, "2 ConferenceExit " + agent, "2 Completed "}},
 	}
 	for _, tt := range tests {

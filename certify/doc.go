@@ -8,7 +8,7 @@
 //
 // Runner.Run starts one fake on a free loopback port and one driver
 // process, then runs the cases one at a time. For each case it activates
-// the case's scenario in the fake (package mockserver/scripted: one rule
+// the case's scenario in the fake (package mockserver/director: one rule
 // that answers the case's operation, and only it, with the case's error;
 // none for the success cases), empties the journal, sends the call to the
 // driver and reads the journal entries the call produced. The fake is

@@ -15,7 +15,7 @@ import (
 
 	phlofake "github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -26,7 +26,7 @@ import (
 type fake struct {
 	f        *phlofake.Fake
 	srv      *mockserver.Server
-	director *scripted.Director
+	director *director.Director
 	url      string
 	// judged are the entries (entryKey) the last case was judged on: the
 	// grace period after the last case looks only at the others.

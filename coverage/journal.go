@@ -57,7 +57,7 @@ func (e *Entry) field(name string) (string, bool) {
 }
 
 // refusal matches the error of a transition the simulated call refused
-// (mpc.TransitionError: "hangup refused for +14152225555: member is not on
+// (multiparty.TransitionError: "hangup refused for +14152225555: member is not on
 // the call").
 var refusal = regexp.MustCompile(`^[a-z_]+ refused for `)
 

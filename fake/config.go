@@ -7,9 +7,9 @@ import (
 
 	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/mockserver/metrics"
-	"github.com/phlomock/phlomock/mockserver/mpc"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -47,11 +47,11 @@ type Config struct {
 	ReadFile func(name string) ([]byte, error)
 
 	// Sessions bound the per-test sessions (how many, their TTL and
-	// journals). The zero value: scripted's defaults. With a Backend, its
+	// journals). The zero value: the director's defaults. With a Backend, its
 	// Store and Scope are set by New (see SessionBackend).
-	Sessions scripted.SessionOptions
+	Sessions director.SessionOptions
 	// SessionBackend, with a Backend that also keeps sessions
-	// (scripted.SessionStore, as redisstore.Store does), is where each
+	// (director.SessionStore, as redisstore.Store does), is where each
 	// session keeps its own state (redisstore.Store.Session): a session
 	// created on one replica is then the same session on all. With a
 	// Backend and no SessionBackend no session can be created, since its
@@ -143,8 +143,8 @@ const (
 // so sets never see each other's calls or counts. An error of a Backend is
 // the store's: the fake answers 503 naming it, and the state is as it was.
 type Backend interface {
-	// Calls returns the simulated calls of one set (package mpc's model).
-	Calls(scope string) mpc.Calls
+	// Calls returns the simulated calls of one set (package multiparty's model).
+	Calls(scope string) multiparty.Calls
 	// ResetCalls forgets the calls of every set, every replica's.
 	ResetCalls(ctx context.Context) error
 

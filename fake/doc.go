@@ -1,6 +1,6 @@
 // Package fake is the one way to build, run and stop phlomock's fake PHLO
 // runner: New(doc, Config) assembles the data plane (package mockserver),
-// the director of scenarios (package mockserver/scripted), the control
+// the director of scenarios (package mockserver/director), the control
 // plane and, through a Backend, the state several replicas share; Start,
 // Serve and Close own its lifecycle. `phlomock serve`, `proxy`,
 // `conform`, `certify` and the Go test helper all build it here, and
@@ -31,7 +31,7 @@
 //
 // A capability of the fake is a Config field that New hands on, never
 // another constructor. Per-test sessions are Config.Sessions: New builds
-// scripted.Sessions around the default Director and makes it the data
+// director.Sessions around the default Director and makes it the data
 // plane's Store; Close closes them. Outbound callbacks are
 // Config.Callbacks, the dispatcher New gives the director. State that
 // replicas must share grows the Backend by a group of methods (as the

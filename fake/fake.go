@@ -10,9 +10,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/mockserver/metrics"
-	"github.com/phlomock/phlomock/mockserver/mpc"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -24,11 +24,11 @@ type Fake struct {
 	API *mockserver.Server
 	// Director holds the active scenarios: Activate, Reset, Calls. It is
 	// the default session's. Nil when Options.Store answers instead.
-	Director *scripted.Director
+	Director *director.Director
 	// Sessions are the fake's sessions (each a Director and a journal of
 	// its own) and the data plane's Store: Create, Get, Delete. Close
 	// closes them. Nil when Options.Store answers instead.
-	Sessions *scripted.Sessions
+	Sessions *director.Sessions
 	// URL is the API's base URL once Start or Serve listens
 	// (http://127.0.0.1:PORT, no trailing slash); AdminURL the control
 	// plane's: its own port's, or URL+AdminPrefix, or "" when it has none.
@@ -94,12 +94,12 @@ func New(doc *openapi3.T, cfg Config) (f *Fake, err error) {
 // Backend, the shared journal, and activates cfg's scenarios.
 func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	cfg := f.cfg
-	dopts := scripted.Options{Accounts: cfg.Accounts, World: cfg.World, Logger: opts.Logger, Operations: scripted.OperationIDs(doc), Contract: scripted.Operations(doc),
+	dopts := director.Options{Accounts: cfg.Accounts, World: cfg.World, Logger: opts.Logger, Operations: director.OperationIDs(doc), Contract: director.Operations(doc),
 		Callbacks: cfg.Callbacks}
 	if b := cfg.Backend; b != nil {
 		dopts.Calls, dopts.Counters, dopts.Shared = callStore{b}, counterStore{b}, b
 	}
-	d, err := scripted.New(dopts)
+	d, err := director.New(dopts)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	if cfg.Backend != nil {
 		sopts = sessionsIn(cfg.Backend, cfg.SessionBackend, sopts)
 	}
-	ss := scripted.NewSessions(d, sopts)
+	ss := director.NewSessions(d, sopts)
 	opts.Store = ss
 	api, err := mockserver.New(doc, opts)
 	if err != nil {
@@ -139,7 +139,7 @@ func (f *Fake) handlers() error {
 	if f.Sessions != nil {
 		f.routes = f.Sessions.AdminRoutes(f.API.Journal())
 	} else {
-		f.routes = scripted.JournalRoutes(f.API.Journal())
+		f.routes = director.JournalRoutes(f.API.Journal())
 	}
 	if m := cfg.Metrics; m != nil {
 		f.routes = append(f.routes, m.Route())
@@ -219,7 +219,7 @@ func (f *Fake) watchMetrics(m *metrics.Metrics) {
 
 // liveCalls is the active set's calls for the metrics (none when the
 // store does not answer: the store's own metrics say so).
-func (f *Fake) liveCalls() []mpc.Snapshot {
+func (f *Fake) liveCalls() []multiparty.Snapshot {
 	calls, _ := f.Director.Calls(context.Background())
 	return calls
 }
@@ -247,29 +247,29 @@ func (o overridden) State(r *http.Request) (mockserver.State, error) {
 // for them.
 // sessionsIn keeps the sessions in b, each one's state in scope(id); none
 // can be created when b keeps no sessions or scope is nil.
-func sessionsIn(b Backend, scope func(id string) Backend, so scripted.SessionOptions) scripted.SessionOptions {
-	st, ok := b.(scripted.SessionStore)
+func sessionsIn(b Backend, scope func(id string) Backend, so director.SessionOptions) director.SessionOptions {
+	st, ok := b.(director.SessionStore)
 	if !ok || scope == nil {
 		so.Max = -1
 		return so
 	}
 	size := so.JournalSize
 	if size <= 0 {
-		size = scripted.DefaultSessionJournalSize
+		size = director.DefaultSessionJournalSize
 	}
 	so.Store = st
-	so.Scope = func(id string) scripted.SessionScope {
+	so.Scope = func(id string) director.SessionScope {
 		sb := scope(id)
 		j := sb.Journal(size)
-		return scripted.SessionScope{Shared: sb, Calls: callStore{sb}, Counters: counterStore{sb}, Journal: j, Close: j.Close}
+		return director.SessionScope{Shared: sb, Calls: callStore{sb}, Counters: counterStore{sb}, Journal: j, Close: j.Close}
 	}
 	return so
 }
 
 type callStore struct{ b Backend }
 
-func (c callStore) Calls(scope string) mpc.Calls    { return c.b.Calls(scope) }
-func (c callStore) Reset(ctx context.Context) error { return c.b.ResetCalls(ctx) }
+func (c callStore) Calls(scope string) multiparty.Calls { return c.b.Calls(scope) }
+func (c callStore) Reset(ctx context.Context) error     { return c.b.ResetCalls(ctx) }
 
 type counterStore struct{ b Backend }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -35,18 +35,18 @@ func benchHandler(b *testing.B, h http.Handler) {
 }
 
 // productionServer is the fake exactly as `phlomock serve` builds it by
-// default (scripted.NewServer): the Director as its Store, with the default
+// default (director.NewServer): the Director as its Store, with the default
 // scenario (success) active, validation and the journal on, no response
 // validation, and a logger that filters the per-request line out (the
 // level make bench runs serve with: --log-level error).
-func productionServer(tb testing.TB) (*mockserver.Server, *scripted.Director) {
+func productionServer(tb testing.TB) (*mockserver.Server, *director.Director) {
 	tb.Helper()
 	return productionServerWith(tb, mockserver.Options{})
 }
 
 // productionServerWith is productionServer with opts (their Logger is
 // productionServer's).
-func productionServerWith(tb testing.TB, opts mockserver.Options) (*mockserver.Server, *scripted.Director) {
+func productionServerWith(tb testing.TB, opts mockserver.Options) (*mockserver.Server, *director.Director) {
 	tb.Helper()
 	doc, err := openapi.Load()
 	if err != nil {
@@ -55,7 +55,7 @@ func productionServerWith(tb testing.TB, opts mockserver.Options) (*mockserver.S
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
 	opts.Logger = logger
-	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts}, opts)
+	fake, err := director.NewServer(doc, director.Options{Accounts: accounts}, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mpc"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -199,15 +199,15 @@ func TestBoundJournal(t *testing.T) {
 
 // TestBoundCalls: under a stateful scenario every new PHLO and node id in a
 // path creates a call (100,000 ids held about 55 MiB). The call model keeps
-// at most mpc.DefaultMaxCalls of them besides the seeded ones: a new call
+// at most multiparty.DefaultMaxCalls of them besides the seeded ones: a new call
 // forgets the least recently used one nobody is on, or, when someone is on
 // each (every request here adds a member), is refused with a 400 naming the
 // bound, and the calls in use are kept.
 func TestBoundCalls(t *testing.T) {
-	const maxCalls = mpc.DefaultMaxCalls
+	const maxCalls = multiparty.DefaultMaxCalls
 	sc, err := scenarios.Builtin("transfer-flow")
 	require.NoError(t, err)
-	d, err := scripted.New(scripted.Options{}, sc)
+	d, err := director.New(director.Options{}, sc)
 	require.NoError(t, err)
 	seeded, err := d.Calls(t.Context())
 	require.NoError(t, err)

@@ -75,7 +75,7 @@
 // exist, and their names) and the Responder (which may answer instead of
 // the spec: status, body, delay, dropped connection). A nil Store, or a
 // State used as a Store, is static: the zero-value Options{} is the
-// default account, every id, the spec's answers. Package scripted's
+// default account, every id, the spec's answers. Package director's
 // Director is the Store of the fake with scenarios; a store shared by
 // several replicas (state kept in Redis) implements the same interface.
 // An implementation must keep to this:

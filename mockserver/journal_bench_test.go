@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -22,7 +22,7 @@ func fullJournalServer(tb testing.TB, size int) *mockserver.Server {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts}, mockserver.Options{Logger: logger, JournalSize: size})
+	fake, err := director.NewServer(doc, director.Options{Accounts: accounts}, mockserver.Options{Logger: logger, JournalSize: size})
 	if err != nil {
 		tb.Fatal(err)
 	}

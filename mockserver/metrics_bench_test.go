@@ -10,7 +10,7 @@ import (
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 // metricsServer is productionServer with the metrics `phlomock serve`
@@ -20,7 +20,7 @@ func metricsServer(tb testing.TB) (*mockserver.Server, *metrics.Metrics) {
 	tb.Helper()
 	m := metrics.New()
 	s, d := productionServerWith(tb, mockserver.Options{Observer: m})
-	m.Watch(metrics.Sources{Journal: s.Journal(), Calls: func() []mpc.Snapshot { cs, _ := d.Calls(context.Background()); return cs }, Ready: s.Ready, Store: "memory"})
+	m.Watch(metrics.Sources{Journal: s.Journal(), Calls: func() []multiparty.Snapshot { cs, _ := d.Calls(context.Background()); return cs }, Ready: s.Ready, Store: "memory"})
 	return s, m
 }
 

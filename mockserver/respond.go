@@ -50,7 +50,7 @@ type Answer struct {
 	// purpose, such as a scenario rule's (the user's explicit choice).
 	Verbatim bool
 	// Scenario and Rule name what answered; CallSeq is the number a
-	// stateful call gave the action (package mpc), so a journal can be
+	// stateful call gave the action (package multiparty), so a journal can be
 	// replayed in order. All three are copied to the journal entry.
 	Scenario string
 	Rule     string

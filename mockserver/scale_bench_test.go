@@ -10,7 +10,7 @@ import (
 
 	"github.com/phlomock/phlomock/internal/scalegen"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -57,7 +57,7 @@ func BenchmarkScaleSpec(b *testing.B) {
 	})
 	b.Run("ops-500", func(b *testing.B) {
 		doc := bigSpec(b, 500)
-		if n := len(scripted.OperationIDs(doc)); n != 500 {
+		if n := len(director.OperationIDs(doc)); n != 500 {
 			b.Fatalf("got %d operations, want 500", n)
 		}
 		benchHandler(b, specServer(b, doc))
@@ -69,7 +69,7 @@ func specServer(tb testing.TB, doc *openapi3.T) *mockserver.Server {
 	tb.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	fake, err := scripted.NewServer(doc, scripted.Options{Accounts: accounts}, mockserver.Options{Logger: logger})
+	fake, err := director.NewServer(doc, director.Options{Accounts: accounts}, mockserver.Options{Logger: logger})
 	if err != nil {
 		tb.Fatal(err)
 	}

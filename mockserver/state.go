@@ -8,7 +8,7 @@ import (
 // A Store gives each request the state it is served from: the accounts that
 // may call, the PHLOs and nodes that exist, and the Responder that may
 // answer instead of the spec. It is the fake's one seam for state that
-// changes while it serves (package scripted switches scenarios; a store
+// changes while it serves (package director switches scenarios; a store
 // shared by several replicas implements it too): see the package
 // documentation for what an implementation must guarantee.
 type Store interface {
@@ -32,7 +32,7 @@ type State struct {
 	World     World
 	Responder Responder
 	// Journal receives the request's exchange: a session's own journal
-	// (package scripted's Sessions). Nil: the fake's (Server.Journal).
+	// (package director's Sessions). Nil: the fake's (Server.Journal).
 	Journal *Journal
 }
 

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
-	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/proxy"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -40,7 +40,7 @@ func record(t *testing.T, redact bool) (statuses []int, data []byte, target stri
 		statuses = append(statuses, call(t, f.URL, r.method, r.path, r.body).status)
 	}
 	f.report(t, len(recordedTraffic))
-	data, err := f.Proxy.Recorded(proxy.RecordOptions{Name: "recorded", Redact: redact, Known: scripted.OperationIDs(mustSpec(t))})
+	data, err := f.Proxy.Recorded(proxy.RecordOptions{Name: "recorded", Redact: redact, Known: director.OperationIDs(mustSpec(t))})
 	require.NoError(t, err)
 	return statuses, data, up.URL
 }
@@ -56,7 +56,7 @@ func TestRecordReplay(t *testing.T) {
 
 	s, err := scenarios.Parse("recorded.yaml", data)
 	require.NoError(t, err)
-	require.NoError(t, s.Validate(scripted.OperationIDs(mustSpec(t))))
+	require.NoError(t, s.Validate(director.OperationIDs(mustSpec(t))))
 	assert.Equal(t, realName, s.World.PHLOs[0].Name, "the world comes from the GET answers")
 	assert.NotContains(t, string(data), "auth_token")
 

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
-	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/proxy"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -39,12 +39,12 @@ var flow = []struct{ path, body string }{
 // statefulFront is a proxy whose fake has transfer-flow active, in front
 // of a phlomock with transfer-flow too (the stand-in real API, whose call
 // moves: it is the target).
-func statefulFront(t *testing.T, stateful bool) (*front, *scripted.Server) {
+func statefulFront(t *testing.T, stateful bool) (*front, *director.Server) {
 	t.Helper()
 	target := mockservertest.NewServer(t, mockservertest.WithScenario("transfer-flow"))
 	s, err := scenarios.Builtin("transfer-flow")
 	require.NoError(t, err)
-	fake, err := scripted.NewServer(mustSpec(t), scripted.Options{}, mockserver.Options{}, s)
+	fake, err := director.NewServer(mustSpec(t), director.Options{}, mockserver.Options{}, s)
 	require.NoError(t, err)
 	u, err := url.Parse(target.URL)
 	require.NoError(t, err)
@@ -56,7 +56,7 @@ func statefulFront(t *testing.T, stateful bool) (*front, *scripted.Server) {
 	return &front{URL: api.URL, Proxy: p, Fake: fake.API}, fake
 }
 
-func members(t *testing.T, d *scripted.Director) []string {
+func members(t *testing.T, d *director.Director) []string {
 	t.Helper()
 	calls, err := d.Calls(context.Background())
 	require.NoError(t, err)

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -15,7 +15,7 @@ import (
 // fake nor its director: it implements, package fake assembles.
 
 // Calls returns the simulated calls of one set of scenarios (CallStore).
-func (s *Store) Calls(scope string) mpc.Calls { return s.calls.Calls(scope) }
+func (s *Store) Calls(scope string) multiparty.Calls { return s.calls.Calls(scope) }
 
 // ResetCalls forgets the calls of every set, other replicas' included.
 func (s *Store) ResetCalls(ctx context.Context) error { return s.calls.Reset(ctx) }

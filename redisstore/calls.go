@@ -16,7 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 // The bounds of one call operation on Redis.
@@ -43,23 +43,23 @@ var ErrContended = errors.New("the call changed under every attempt")
 
 // A CallStore keeps the simulated calls of every stateful set of scenarios
 // in Redis, for the replicas pointed at the same store and prefix. Each
-// call is a hash (its state as an mpc.Snapshot, and a version) and a list
-// (its log); a transition reads the state, runs package mpc's state
+// call is a hash (its state as an multiparty.Snapshot, and a version) and a list
+// (its log); a transition reads the state, runs package multiparty's state
 // machine in Go and writes back with a script that compares the version:
 // see docs/store.md for why this over WATCH/MULTI or the rules in Lua.
 type CallStore struct {
 	s    *Store
-	opts mpc.Options
+	opts multiparty.Options
 }
 
 // NewCallStore returns the calls of s; opts bound them as in memory (the
-// zero value: mpc.DefaultLogSize, mpc.DefaultMaxCalls).
-func NewCallStore(s *Store, opts mpc.Options) *CallStore {
+// zero value: multiparty.DefaultLogSize, multiparty.DefaultMaxCalls).
+func NewCallStore(s *Store, opts multiparty.Options) *CallStore {
 	if opts.LogSize == 0 {
-		opts.LogSize = mpc.DefaultLogSize
+		opts.LogSize = multiparty.DefaultLogSize
 	}
 	if opts.MaxCalls == 0 {
-		opts.MaxCalls = mpc.DefaultMaxCalls
+		opts.MaxCalls = multiparty.DefaultMaxCalls
 	}
 	return &CallStore{s: s, opts: opts}
 }
@@ -68,10 +68,10 @@ func NewCallStore(s *Store, opts mpc.Options) *CallStore {
 func (cs *CallStore) scopesKey() string { return cs.s.prefix + "calls" }
 
 // Calls returns the calls of one set of scenarios. scope names the set
-// the same way on every replica (package scripted names it after the set's
+// the same way on every replica (package director names it after the set's
 // scenarios and world), so sets never see each other's calls.
-func (cs *CallStore) Calls(scope string) mpc.Calls {
-	return &Calls{cs: cs, scope: scope, sp: cs.s.prefix + "calls:" + scope + ":", seeds: map[string]mpc.Snapshot{}}
+func (cs *CallStore) Calls(scope string) multiparty.Calls {
+	return &Calls{cs: cs, scope: scope, sp: cs.s.prefix + "calls:" + scope + ":", seeds: map[string]multiparty.Snapshot{}}
 }
 
 // Reset forgets the calls of every scope, those other replicas made too.
@@ -81,14 +81,14 @@ func (cs *CallStore) Reset(ctx context.Context) error {
 	return cs.s.fail(err)
 }
 
-// Calls are the calls of one scope. They implement mpc.Calls.
+// Calls are the calls of one scope. They implement multiparty.Calls.
 type Calls struct {
 	cs    *CallStore
 	scope string
 	sp    string // the prefix of the scope's keys
 
 	mu    sync.RWMutex
-	seeds map[string]mpc.Snapshot // by callID: a seeded call's start
+	seeds map[string]multiparty.Snapshot // by callID: a seeded call's start
 }
 
 // callID names a call in its scope's keys; escaping keeps "/" out of the
@@ -102,8 +102,8 @@ func (c *Calls) logKey(id string) string   { return c.sp + "l:" + id }
 
 // Seed declares a call's start; it writes nothing (every replica declares
 // the same): a call with no key in Redis is at its seeded start.
-func (c *Calls) Seed(phloID, nodeID string, members []mpc.Member) error {
-	call, err := mpc.NewCall(phloID, nodeID, members, mpc.Options{LogSize: -1})
+func (c *Calls) Seed(phloID, nodeID string, members []multiparty.Member) error {
+	call, err := multiparty.NewCall(phloID, nodeID, members, multiparty.Options{LogSize: -1})
 	if err != nil {
 		return fmt.Errorf("phlo %s node %s: %w", phloID, nodeID, err)
 	}
@@ -113,7 +113,7 @@ func (c *Calls) Seed(phloID, nodeID string, members []mpc.Member) error {
 	return nil
 }
 
-func (c *Calls) seed(id string) (mpc.Snapshot, bool) {
+func (c *Calls) seed(id string) (multiparty.Snapshot, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	s, ok := c.seeds[id]
@@ -121,19 +121,19 @@ func (c *Calls) seed(id string) (mpc.Snapshot, bool) {
 }
 
 // start is a call's state before its first action.
-func (c *Calls) start(phloID, nodeID, id string) (mpc.Snapshot, bool) {
+func (c *Calls) start(phloID, nodeID, id string) (multiparty.Snapshot, bool) {
 	if s, ok := c.seed(id); ok {
 		s.Members = slices.Clone(s.Members)
 		return s, true
 	}
-	return mpc.Snapshot{PhloID: phloID, NodeID: nodeID, Members: []mpc.Member{}}, false
+	return multiparty.Snapshot{PhloID: phloID, NodeID: nodeID, Members: []multiparty.Member{}}, false
 }
 
 // Apply performs a on the call: two round trips when no other replica acts
 // on the call at the same time (read state and version with Redis's clock;
 // write if the version is unchanged), and the two again for each time one
 // did. A refused action is one round trip and writes nothing.
-func (c *Calls) Apply(ctx context.Context, phloID, nodeID string, a mpc.Action) (mpc.Result, error) {
+func (c *Calls) Apply(ctx context.Context, phloID, nodeID string, a multiparty.Action) (multiparty.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	id := callID(phloID, nodeID)
@@ -147,32 +147,32 @@ func (c *Calls) Apply(ctx context.Context, phloID, nodeID string, a mpc.Action) 
 			return res, err
 		}
 	}
-	return mpc.Result{}, c.cs.s.fail(fmt.Errorf("phlo %s node %s: %w (%d attempts)", phloID, nodeID, ErrContended, maxAttempts))
+	return multiparty.Result{}, c.cs.s.fail(fmt.Errorf("phlo %s node %s: %w (%d attempts)", phloID, nodeID, ErrContended, maxAttempts))
 }
 
 // Try answers as Apply would now, and writes nothing: one round trip.
-func (c *Calls) Try(ctx context.Context, phloID, nodeID string, a mpc.Action) (mpc.Result, error) {
+func (c *Calls) Try(ctx context.Context, phloID, nodeID string, a multiparty.Action) (multiparty.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	id := callID(phloID, nodeID)
 	s := c.cs.s
 	vals, err := s.client.HMGet(ctx, c.stateKey(id), "v", "s").Result()
 	if err != nil {
-		return mpc.Result{}, s.fail(err)
+		return multiparty.Result{}, s.fail(err)
 	}
 	snap, _ := c.start(phloID, nodeID, id)
 	if _, ok := vals[0].(string); ok {
 		raw, _ := vals[1].(string)
 		if err := json.Unmarshal([]byte(raw), &snap); err != nil {
-			return mpc.Result{}, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
+			return multiparty.Result{}, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
 		}
 	}
-	return mpc.Restore(snap).Apply(a)
+	return multiparty.Restore(snap).Apply(a)
 }
 
 // try is one attempt of Apply: done false when the call changed between
 // the read and the write (nothing was written).
-func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a mpc.Action) (mpc.Result, bool, error) {
+func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a multiparty.Action) (multiparty.Result, bool, error) {
 	s := c.cs.s
 	var get *redis.SliceCmd
 	var clock *redis.TimeCmd
@@ -182,7 +182,7 @@ func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a mpc.Action
 		return nil
 	})
 	if err != nil {
-		return mpc.Result{}, false, s.fail(err)
+		return multiparty.Result{}, false, s.fail(err)
 	}
 	vals := get.Val()
 	snap, seeded := c.start(phloID, nodeID, id)
@@ -191,22 +191,22 @@ func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a mpc.Action
 		version = v
 		raw, _ := vals[1].(string)
 		if err := json.Unmarshal([]byte(raw), &snap); err != nil {
-			return mpc.Result{}, false, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
+			return multiparty.Result{}, false, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
 		}
 	}
-	call := mpc.Restore(snap)
+	call := multiparty.Restore(snap)
 	res, err := call.Apply(a)
 	if err != nil {
-		return mpc.Result{}, true, err // refused: the state read is the answer
+		return multiparty.Result{}, true, err // refused: the state read is the answer
 	}
 	now := call.Snapshot()
 	state, err := json.Marshal(now)
 	if err != nil {
-		return mpc.Result{}, false, err
+		return multiparty.Result{}, false, err
 	}
-	entry, err := json.Marshal(mpc.Applied{Seq: res.Seq, Action: a})
+	entry, err := json.Marshal(multiparty.Applied{Seq: res.Seq, Action: a})
 	if err != nil {
-		return mpc.Result{}, false, err
+		return multiparty.Result{}, false, err
 	}
 	limit, batch := c.cs.opts.MaxCalls, 0
 	if limit > 0 {
@@ -218,17 +218,17 @@ func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a mpc.Action
 		version, newVersion(), state, entry, c.cs.opts.LogSize, id, flag(seeded), flag(now.Idle()),
 		limit, batch, int64(CallTTL/time.Second), c.sp, c.scope, deadline).Int()
 	if err != nil {
-		return mpc.Result{}, false, s.fail(err)
+		return multiparty.Result{}, false, s.fail(err)
 	}
 	switch n {
 	case 1:
 		return res, true, nil
 	case -1:
-		return mpc.Result{}, true, mpc.TooManyCalls(phloID, nodeID, limit)
+		return multiparty.Result{}, true, multiparty.TooManyCalls(phloID, nodeID, limit)
 	case -2:
-		return mpc.Result{}, true, s.fail(fmt.Errorf("phlo %s node %s: the write reached the store more than %v after its read and was not applied", phloID, nodeID, writeBudget))
+		return multiparty.Result{}, true, s.fail(fmt.Errorf("phlo %s node %s: the write reached the store more than %v after its read and was not applied", phloID, nodeID, writeBudget))
 	}
-	return mpc.Result{}, false, nil
+	return multiparty.Result{}, false, nil
 }
 
 func flag(b bool) string {
@@ -250,7 +250,7 @@ func newVersion() string {
 // Snapshot returns every call of the scope: the seeded ones (at their
 // start when no action reached them) and those begun by an action. Two
 // round trips: the scope's list of calls, then their states.
-func (c *Calls) Snapshot(ctx context.Context) ([]mpc.Snapshot, error) {
+func (c *Calls) Snapshot(ctx context.Context) ([]multiparty.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	s := c.cs.s
@@ -275,7 +275,7 @@ func (c *Calls) Snapshot(ctx context.Context) ([]mpc.Snapshot, error) {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.fail(err)
 	}
-	out := make([]mpc.Snapshot, 0, len(ids))
+	out := make([]multiparty.Snapshot, 0, len(ids))
 	for i, id := range ids {
 		raw, err := cmds[i].Result()
 		if errors.Is(err, redis.Nil) {
@@ -285,21 +285,21 @@ func (c *Calls) Snapshot(ctx context.Context) ([]mpc.Snapshot, error) {
 			}
 			continue // forgotten (idle, or its TTL) since the list was read
 		}
-		var snap mpc.Snapshot
+		var snap multiparty.Snapshot
 		if err := json.Unmarshal([]byte(raw), &snap); err != nil {
 			return nil, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
 		}
 		out = append(out, snap)
 	}
-	slices.SortFunc(out, func(a, b mpc.Snapshot) int {
+	slices.SortFunc(out, func(a, b multiparty.Snapshot) int {
 		return cmp.Or(cmp.Compare(a.PhloID, b.PhloID), cmp.Compare(a.NodeID, b.NodeID))
 	})
 	return out, nil
 }
 
-// History replays the call's log from its start (mpc.Replay). One round
+// History replays the call's log from its start (multiparty.Replay). One round
 // trip: the state and the log, read together in a transaction.
-func (c *Calls) History(ctx context.Context, phloID, nodeID string) (mpc.History, bool, error) {
+func (c *Calls) History(ctx context.Context, phloID, nodeID string) (multiparty.History, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	s := c.cs.s
@@ -312,33 +312,33 @@ func (c *Calls) History(ctx context.Context, phloID, nodeID string) (mpc.History
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return mpc.History{}, false, s.fail(err)
+		return multiparty.History{}, false, s.fail(err)
 	}
 	start, seeded := c.start(phloID, nodeID, id)
 	raw, err := state.Result()
 	if errors.Is(err, redis.Nil) {
 		if !seeded {
-			return mpc.History{}, false, nil
+			return multiparty.History{}, false, nil
 		}
-		return mpc.Replay(start.Members, start, nil), true, nil
+		return multiparty.Replay(start.Members, start, nil), true, nil
 	}
-	var now mpc.Snapshot
+	var now multiparty.Snapshot
 	if err := json.Unmarshal([]byte(raw), &now); err != nil {
-		return mpc.History{}, false, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
+		return multiparty.History{}, false, s.fail(fmt.Errorf("call %s: unreadable state: %w", id, err))
 	}
-	applied := make([]mpc.Applied, 0, len(log.Val()))
+	applied := make([]multiparty.Applied, 0, len(log.Val()))
 	for _, e := range log.Val() {
-		var ap mpc.Applied
+		var ap multiparty.Applied
 		if err := json.Unmarshal([]byte(e), &ap); err != nil {
-			return mpc.History{}, false, s.fail(fmt.Errorf("call %s: unreadable log: %w", id, err))
+			return multiparty.History{}, false, s.fail(fmt.Errorf("call %s: unreadable log: %w", id, err))
 		}
 		applied = append(applied, ap)
 	}
-	var initial []mpc.Member
+	var initial []multiparty.Member
 	if seeded {
 		initial = start.Members
 	}
-	return mpc.Replay(initial, now, applied), true, nil
+	return multiparty.Replay(initial, now, applied), true, nil
 }
 
 // Reset brings the scope's calls back to their seeded start (no key) and

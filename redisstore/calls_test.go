@@ -10,22 +10,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/redisstore"
 )
 
 const u1, u2, u3, u4 = "+14150000001", "sip:caller@phone.plivo.com", "+14150000003", "+14150000004"
 
 // replicas are two replicas' calls of one set on one Redis.
-func replicas(t *testing.T, s *redistest.Server) (a, b mpc.Calls) {
+func replicas(t *testing.T, s *redistest.Server) (a, b multiparty.Calls) {
 	t.Helper()
-	var out []mpc.Calls
+	var out []multiparty.Calls
 	for range 2 {
 		st, err := redisstore.Open(context.Background(), s.URL(0), "t:")
 		require.NoError(t, err)
 		t.Cleanup(func() { st.Close() })
-		c := redisstore.NewCallStore(st, mpc.Options{}).Calls("active:x")
-		require.NoError(t, c.Seed("P", "N", []mpc.Member{{Address: u1, Role: mpc.Agent}, {Address: u2, Role: mpc.Customer}}))
+		c := redisstore.NewCallStore(st, multiparty.Options{}).Calls("active:x")
+		require.NoError(t, c.Seed("P", "N", []multiparty.Member{{Address: u1, Role: multiparty.Agent}, {Address: u2, Role: multiparty.Customer}}))
 		out = append(out, c)
 	}
 	return out[0], out[1]
@@ -36,23 +36,23 @@ func replicas(t *testing.T, s *redistest.Server) (a, b mpc.Calls) {
 func TestCallsTwoReplicasAsOne(t *testing.T) {
 	s := redistest.Start(t)
 	a, b := replicas(t, s)
-	mem := mpc.NewMemory(mpc.Options{})
-	require.NoError(t, mem.Seed("P", "N", []mpc.Member{{Address: u1, Role: mpc.Agent}, {Address: u2, Role: mpc.Customer}}))
-	flow := []mpc.Action{
-		{Kind: mpc.Call, To: u4},
-		{Kind: mpc.Hangup, Member: u4},
-		{Kind: mpc.WarmTransfer, TriggerSource: u1, To: u3},
-		{Kind: mpc.Hold, Member: u2},                        // refused: held by the transfer
-		{Kind: mpc.ColdTransfer, TriggerSource: u1, To: u4}, // refused: pending
-		{Kind: mpc.Hangup, Member: u1},                      // completes
-		{Kind: mpc.Hold, Member: u2},
-		{Kind: mpc.Unhold, Member: u2},
-		{Kind: mpc.Hangup, Member: u1}, // refused: gone
-		{Kind: mpc.Hangup, Member: u3},
+	mem := multiparty.NewMemory(multiparty.Options{})
+	require.NoError(t, mem.Seed("P", "N", []multiparty.Member{{Address: u1, Role: multiparty.Agent}, {Address: u2, Role: multiparty.Customer}}))
+	flow := []multiparty.Action{
+		{Kind: multiparty.Call, To: u4},
+		{Kind: multiparty.Hangup, Member: u4},
+		{Kind: multiparty.WarmTransfer, TriggerSource: u1, To: u3},
+		{Kind: multiparty.Hold, Member: u2},                        // refused: held by the transfer
+		{Kind: multiparty.ColdTransfer, TriggerSource: u1, To: u4}, // refused: pending
+		{Kind: multiparty.Hangup, Member: u1},                      // completes
+		{Kind: multiparty.Hold, Member: u2},
+		{Kind: multiparty.Unhold, Member: u2},
+		{Kind: multiparty.Hangup, Member: u1}, // refused: gone
+		{Kind: multiparty.Hangup, Member: u3},
 	}
 	ctx := context.Background()
 	for i, act := range flow {
-		on := []mpc.Calls{a, b}[i%2]
+		on := []multiparty.Calls{a, b}[i%2]
 		want, wantErr := mem.Apply(ctx, "P", "N", act)
 		got, err := on.Apply(ctx, "P", "N", act)
 		assert.Equal(t, want, got, "step %d %v", i, act.Kind)
@@ -88,9 +88,9 @@ func TestCallsConflictingTransfersSerialise(t *testing.T) {
 		require.NoError(t, a.Reset(ctx))
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
-		for i, c := range []mpc.Calls{a, b} {
+		for i, c := range []multiparty.Calls{a, b} {
 			wg.Go(func() {
-				_, errs[i] = c.Apply(ctx, "P", "N", mpc.Action{Kind: mpc.WarmTransfer, TriggerSource: u1, To: []string{u3, u4}[i]})
+				_, errs[i] = c.Apply(ctx, "P", "N", multiparty.Action{Kind: multiparty.WarmTransfer, TriggerSource: u1, To: []string{u3, u4}[i]})
 			})
 		}
 		wg.Wait()
@@ -100,7 +100,7 @@ func TestCallsConflictingTransfersSerialise(t *testing.T) {
 				won++
 				continue
 			}
-			var te *mpc.TransitionError
+			var te *multiparty.TransitionError
 			require.True(t, errors.As(err, &te), "round %d: got %v, want a refused transition", round, err)
 		}
 		assert.Equal(t, 1, won, "round %d: got %d winners, want 1", round, won)
@@ -112,13 +112,13 @@ func TestCallsStoreDown(t *testing.T) {
 	s := redistest.Start(t)
 	a, _ := replicas(t, s)
 	ctx := context.Background()
-	_, err := a.Apply(ctx, "P", "N", mpc.Action{Kind: mpc.Hold, Member: u2})
+	_, err := a.Apply(ctx, "P", "N", multiparty.Action{Kind: multiparty.Hold, Member: u2})
 	require.NoError(t, err)
 	s.Stop()
-	_, err = a.Apply(ctx, "P", "N", mpc.Action{Kind: mpc.Unhold, Member: u2})
+	_, err = a.Apply(ctx, "P", "N", multiparty.Action{Kind: multiparty.Unhold, Member: u2})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "store redis://"+s.Addr)
-	var te *mpc.TransitionError
+	var te *multiparty.TransitionError
 	assert.False(t, errors.As(err, &te))
 }
 
@@ -127,17 +127,17 @@ func TestCallsStoreDown(t *testing.T) {
 func TestCallsTryChangesNothing(t *testing.T) {
 	s := redistest.Start(t)
 	inRedis, _ := replicas(t, s)
-	mem := mpc.NewMemory(mpc.Options{})
-	require.NoError(t, mem.Seed("P", "N", []mpc.Member{{Address: u1, Role: mpc.Agent}, {Address: u2, Role: mpc.Customer}}))
-	flow := []mpc.Action{
-		{Kind: mpc.Call, To: u4},
-		{Kind: mpc.WarmTransfer, TriggerSource: u1, To: u3},
-		{Kind: mpc.Hold, Member: u2}, // refused: held by the transfer
-		{Kind: mpc.Hangup, Member: u1},
-		{Kind: mpc.Hangup, Member: u1}, // refused: gone
+	mem := multiparty.NewMemory(multiparty.Options{})
+	require.NoError(t, mem.Seed("P", "N", []multiparty.Member{{Address: u1, Role: multiparty.Agent}, {Address: u2, Role: multiparty.Customer}}))
+	flow := []multiparty.Action{
+		{Kind: multiparty.Call, To: u4},
+		{Kind: multiparty.WarmTransfer, TriggerSource: u1, To: u3},
+		{Kind: multiparty.Hold, Member: u2}, // refused: held by the transfer
+		{Kind: multiparty.Hangup, Member: u1},
+		{Kind: multiparty.Hangup, Member: u1}, // refused: gone
 	}
 	ctx := context.Background()
-	for name, c := range map[string]mpc.Calls{"memory": mem, "redis": inRedis} {
+	for name, c := range map[string]multiparty.Calls{"memory": mem, "redis": inRedis} {
 		for i, act := range flow {
 			before, err := c.Snapshot(ctx)
 			require.NoError(t, err)
@@ -160,7 +160,7 @@ func TestCallsTryChangesNothing(t *testing.T) {
 			}
 		}
 		// A call that does not exist yet is not created by a Try.
-		_, err := c.Try(ctx, "P", "OTHER", mpc.Action{Kind: mpc.Call, To: u4})
+		_, err := c.Try(ctx, "P", "OTHER", multiparty.Action{Kind: multiparty.Call, To: u4})
 		require.NoError(t, err)
 		snaps, err := c.Snapshot(ctx)
 		require.NoError(t, err)

@@ -62,7 +62,7 @@ func (cs *CounterStore) epochKey() string   { return cs.s.prefix + "hits:epoch" 
 func (cs *CounterStore) hashPrefix() string { return cs.s.prefix + "hits:" }
 
 // Counter returns the counter of one set of scenarios. scope names the set
-// the same way on every replica (package scripted names it after the set's
+// the same way on every replica (package director names it after the set's
 // kind and a digest of its scenarios), so sets never share counts and
 // replicas of one set always do.
 func (cs *CounterStore) Counter(scope string) scenarios.Counter {

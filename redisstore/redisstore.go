@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 // Timeouts of every connection: a lost Redis answers an error within about
@@ -59,7 +59,7 @@ func Open(ctx context.Context, rawURL, prefix string) (*Store, error) {
 	// 7.2 (an error for every connection in the store's metrics).
 	opts.DisableIdentity = true
 	s := &Store{client: redis.NewClient(opts), prefix: prefix, redacted: redacted}
-	s.calls, s.counters, s.state = NewCallStore(s, mpc.Options{}), NewCounterStore(s), NewStateStore(s)
+	s.calls, s.counters, s.state = NewCallStore(s, multiparty.Options{}), NewCounterStore(s), NewStateStore(s)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.client.Close()
 		return nil, err

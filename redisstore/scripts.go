@@ -4,7 +4,7 @@ import "github.com/redis/go-redis/v9"
 
 // The scripts of the calls (calls.go). A scope's keys start with its prefix
 // sp: sp.."c:"..id is a call's state (hash: v version, s Snapshot JSON),
-// sp.."l:"..id its log (list of mpc.Applied JSON), sp.."keys" the ids of its
+// sp.."l:"..id its log (list of multiparty.Applied JSON), sp.."keys" the ids of its
 // calls with a key, sp.."made" those begun by an action (not seeded: the
 // ones counted against MaxCalls), sp.."idle" those of made nobody is on
 // (sorted set, scored by sp.."clock" at their last action: the least

@@ -8,10 +8,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
-// The sessions every replica shares (package scripted's SessionStore):
+// The sessions every replica shares (package director's SessionStore):
 // PREFIX "sessions" is a sorted set of the live sessions' ids scored by
 // when each expires (Unix milliseconds), PREFIX "session:ID" the session's
 // record (its account and TTL, as the director encodes it) with the TTL as
@@ -181,6 +181,6 @@ func (s *Store) SyncSessions(ctx context.Context, ids []string, ttls []time.Dura
 // its keys under PREFIX "s:ID:", deleted when the session ends.
 func (s *Store) Session(id string) *Store {
 	c := &Store{client: s.client, prefix: s.sessionPrefix(id), redacted: s.redacted}
-	c.calls, c.counters, c.state = NewCallStore(c, mpc.Options{}), NewCounterStore(c), NewStateStore(c)
+	c.calls, c.counters, c.state = NewCallStore(c, multiparty.Options{}), NewCounterStore(c), NewStateStore(c)
 	return c
 }

@@ -13,8 +13,8 @@ import (
 // whose message it missed (connection lost, Redis restarted).
 const PollInterval = 250 * time.Millisecond
 
-// A StateStore keeps the fake's shared scenarios (scripted.SharedState):
-// PREFIX "state" holds them (the scripted Director's JSON, every scenario
+// A StateStore keeps the fake's shared scenarios (director.SharedState):
+// PREFIX "state" holds them (the Director's JSON, every scenario
 // by its source), PREFIX "version" the id of the change that made them,
 // and each change is announced on the channel PREFIX "changes". A change
 // is one script, so one round trip; a request costs nothing, since every
@@ -42,7 +42,7 @@ redis.call('PUBLISH', ARGV[4], ARGV[2])
 return 1
 `)
 
-// Publish implements scripted.SharedState: compare, write and announce in
+// Publish implements director.SharedState: compare, write and announce in
 // one script, so two replicas changing the scenarios at once cannot lose
 // either change (the second makes it again on the first's).
 func (t *StateStore) Publish(ctx context.Context, base, version string, state []byte) (bool, error) {
@@ -53,7 +53,7 @@ func (t *StateStore) Publish(ctx context.Context, base, version string, state []
 	return n == 1, nil
 }
 
-// Load implements scripted.SharedState: one MGET.
+// Load implements director.SharedState: one MGET.
 func (t *StateStore) Load(ctx context.Context) ([]byte, string, error) {
 	vals, err := t.s.client.MGet(ctx, t.state, t.version).Result()
 	if err != nil {
@@ -67,7 +67,7 @@ func (t *StateStore) Load(ctx context.Context) ([]byte, string, error) {
 	return []byte(state), version, nil
 }
 
-// Watch implements scripted.SharedState: the versions announced on the
+// Watch implements director.SharedState: the versions announced on the
 // channel, at once, and every PollInterval the version read (a GET), so
 // a missed message is made up for; while Redis does not answer, nothing.
 func (t *StateStore) Watch(ctx context.Context, changed func(version string)) {

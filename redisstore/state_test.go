@@ -16,8 +16,8 @@ import (
 
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mpc"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/scenarios"
@@ -37,10 +37,10 @@ rules:
 `
 )
 
-// A fake is one replica: a scripted fake sharing its scenarios and calls
+// A fake is one replica: a fake with scenarios sharing its scenarios and calls
 // through Redis, following the others.
 type fake struct {
-	d          *scripted.Director
+	d          *director.Director
 	api, admin *httptest.Server
 }
 
@@ -59,9 +59,9 @@ func replicaAt(t *testing.T, url, prefix string, names ...string) *fake {
 	t.Cleanup(func() { st.Close() })
 	doc, err := openapi.Load()
 	require.NoError(t, err)
-	srv, err := scripted.NewServer(doc, scripted.Options{
+	srv, err := director.NewServer(doc, director.Options{
 		Shared: redisstore.NewStateStore(st),
-		Calls:  redisstore.NewCallStore(st, mpc.Options{}),
+		Calls:  redisstore.NewCallStore(st, multiparty.Options{}),
 	}, mockserver.Options{})
 	require.NoError(t, err)
 	ss, err := srv.Director.Lookup(names...)
@@ -129,7 +129,7 @@ func TestStateActivationReachesEveryReplica(t *testing.T) {
 	status, body = do(t, "POST", a.admin.URL+"/__admin/scenarios?activate=false", teapot)
 	require.Equal(t, 201, status, body)
 	follows(t, a, b)
-	status, _ = do(t, "GET", b.api.URL+phloPath, "", scripted.HeaderScenario, "teapot")
+	status, _ = do(t, "GET", b.api.URL+phloPath, "", director.HeaderScenario, "teapot")
 	assert.Equal(t, 418, status, "the header names the upload on the other replica")
 	status, body = do(t, "PUT", b.admin.URL+"/__admin/scenarios/active", `{"names":["teapot"]}`)
 	require.Equal(t, 200, status, body)
@@ -145,7 +145,7 @@ func TestStateActivationReachesEveryReplica(t *testing.T) {
 	require.Equal(t, 200, status, body)
 	follows(t, a, b)
 	assert.NotContains(t, b.d.Available(), "teapot")
-	status, _ = do(t, "GET", b.api.URL+phloPath, "", scripted.HeaderScenario, "teapot")
+	status, _ = do(t, "GET", b.api.URL+phloPath, "", director.HeaderScenario, "teapot")
 	assert.Equal(t, 400, status, "an unknown scenario on the other replica too")
 
 	// A replica joining later takes up the state as it is.
@@ -251,7 +251,7 @@ func TestStateRefusesScenarioWithoutSource(t *testing.T) {
 	a := replica(t, s, "success")
 	v := a.d.Version()
 	err := a.d.Activate(&scenarios.Scenario{Version: scenarios.Version, Name: "in-go"})
-	require.ErrorIs(t, err, scripted.ErrNoSource)
+	require.ErrorIs(t, err, director.ErrNoSource)
 	assert.Contains(t, err.Error(), `"in-go"`)
 	assert.Equal(t, []string{"success"}, a.d.Active())
 	assert.Equal(t, v, a.d.Version())

@@ -14,7 +14,7 @@ var ErrNeverMatches = errors.New("rule never matches")
 
 // An Operation is what the contract allows of one operation, as CheckRules
 // needs it. The package does not read the contract: its caller builds these
-// (package mockserver/scripted: Operations).
+// (package mockserver/director: Operations).
 type Operation struct {
 	ID     string
 	Method string

@@ -9,7 +9,7 @@
 //	version: 1
 //	name: flaky-calls
 //	description: node actions fail twice, then succeed
-//	stateful: false           # true: simulate the calls (package mockserver/mpc)
+//	stateful: false           # true: simulate the calls (package mockserver/multiparty)
 //	world:
 //	  accounts: [{auth_id: MAPHLOMOCKDEFAULT001, auth_token: phlomock-default-auth-token}]
 //	  phlos:
@@ -55,7 +55,7 @@
 // statuses, delay ranges...) and never modifies the scenario.
 //
 // CheckRules goes further with the contract's operations (Operation, built
-// by package mockserver/scripted): it reports a rule that no request the
+// by package mockserver/director): it reports a rule that no request the
 // contract allows can match (a path parameter the operation lacks, a body
 // value outside an enum, a path pattern that matches no operation), as
 // `phlomock scenarios check` does.

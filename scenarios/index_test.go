@@ -13,7 +13,7 @@ import (
 // layeredRules is layers scenarios of n rules each, rule j of layer l aimed
 // at one of three operations of PHLO "phlo-l-j" (the seed's operation for
 // the last rule of each layer), as a fleet of tests sharing one fake writes
-// them: the Engine side of mockserver/scripted's BenchmarkScaleRules.
+// them: the Engine side of mockserver/director's BenchmarkScaleRules.
 func layeredRules(tb testing.TB, layers, n int) *Engine {
 	tb.Helper()
 	ops := []string{"updateMultiPartyCall", "getPhlo", "updateMember"}

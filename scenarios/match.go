@@ -14,7 +14,7 @@ import (
 
 // A Matcher is a compiled Match: the one request matcher of phlomock. Rules
 // use it, and so do the control plane's verification and journal filters
-// (package mockserver/scripted), so a pattern selects the same requests
+// (package mockserver/director), so a pattern selects the same requests
 // wherever it is written. It is plain Go, safe for concurrent use.
 //
 // The fields of a Match are compared so:

@@ -25,7 +25,7 @@ type Scenario struct {
 	Name        string
 	Description string
 	// Stateful makes the fake simulate the multi-party calls (see package
-	// mockserver/mpc): a transition the model forbids answers 400.
+	// mockserver/multiparty): a transition the model forbids answers 400.
 	Stateful     bool
 	World        World
 	Rules        []Rule

@@ -15,7 +15,7 @@ import (
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -300,7 +300,7 @@ func joinCodes(codes []contract.Code) string {
 // validates it against the spec's operations. A scenario without a name is
 // named after its file, as the fake names it.
 func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, error) {
-	known := scripted.OperationIDs(spec)
+	known := director.OperationIDs(spec)
 	var ss []*scenarios.Scenario
 	for _, name := range names {
 		var sc *scenarios.Scenario
@@ -308,7 +308,7 @@ func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, err
 		if fake.IsScenarioFile(name) {
 			var data []byte
 			if data, err = os.ReadFile(name); err == nil {
-				sc, err = scenarios.CheckFile(name, data, known, scripted.Operations(spec)) // every problem, as scenarios check finds them
+				sc, err = scenarios.CheckFile(name, data, known, director.Operations(spec)) // every problem, as scenarios check finds them
 			}
 		} else {
 			sc, err = scenarios.Builtin(name)

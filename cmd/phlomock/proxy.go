@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/fake"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/proxy"
 )
 
@@ -152,7 +152,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	recOpts := proxy.RecordOptions{Name: strings.TrimSuffix(filepath.Base(p.record), filepath.Ext(p.record)), Redact: p.recordRedact, Known: scripted.OperationIDs(doc)}
+	recOpts := proxy.RecordOptions{Name: strings.TrimSuffix(filepath.Base(p.record), filepath.Ext(p.record)), Redact: p.recordRedact, Known: director.OperationIDs(doc)}
 	var flush func([]byte) error
 	if p.record != "" {
 		flush = func(data []byte) error { return writeRecording(p.record, data) }

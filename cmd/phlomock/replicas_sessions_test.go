@@ -15,7 +15,7 @@ import (
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/internal/sessiontest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
 )
@@ -45,7 +45,7 @@ func TestReplicasShareSessions(t *testing.T) {
 	require.NoError(t, err)
 	want := make([][]string, n)
 	for i := range n {
-		fake, err := scripted.NewServer(doc, scripted.Options{}, mockserver.Options{})
+		fake, err := director.NewServer(doc, director.Options{}, mockserver.Options{})
 		require.NoError(t, err)
 		api, admin := httptest.NewServer(fake.API), httptest.NewServer(fake.Admin)
 		want[i] = sessiontest.Flow(t, sessiontest.Target{API: api.URL, Admin: admin.URL, AuthID: mockserver.DefaultAuthID, AuthToken: mockserver.DefaultAuthToken}, i)
@@ -117,4 +117,4 @@ func TestReplicasShareSessions(t *testing.T) {
 }
 
 // The Redis store keeps the sessions of serve --store.
-var _ scripted.SessionStore = (*redisstore.Store)(nil)
+var _ director.SessionStore = (*redisstore.Store)(nil)

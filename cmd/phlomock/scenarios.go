@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/phlomock/phlomock/internal/didyoumean"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -98,7 +98,7 @@ func checkScenarios(files []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load the contract: %w", err)
 	}
-	known, ops := scripted.OperationIDs(doc), scripted.Operations(doc)
+	known, ops := director.OperationIDs(doc), director.Operations(doc)
 	failed := false
 	for _, file := range files {
 		data, err := os.ReadFile(file)

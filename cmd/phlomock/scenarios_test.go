@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/doctest"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -149,12 +149,12 @@ func TestScenariosCheckReadmeExample(t *testing.T) {
 func TestTransferFlowInteractionsAgreeWithModel(t *testing.T) {
 	s, err := scenarios.Builtin("transfer-flow")
 	require.NoError(t, err)
-	reg := mpc.NewRegistry(mpc.Options{})
+	reg := multiparty.NewRegistry(multiparty.Options{})
 	for _, p := range s.World.PHLOs {
 		for _, n := range p.Nodes {
-			var ms []mpc.Member
+			var ms []multiparty.Member
 			for _, m := range n.Members {
-				ms = append(ms, mpc.Member{Address: m.Address, Role: mpc.Role(m.Role), State: mpc.State(m.State)})
+				ms = append(ms, multiparty.Member{Address: m.Address, Role: multiparty.Role(m.Role), State: multiparty.State(m.State)})
 			}
 			require.NoError(t, reg.Seed(p.ID, n.ID, ms))
 		}
@@ -162,7 +162,7 @@ func TestTransferFlowInteractionsAgreeWithModel(t *testing.T) {
 	for _, in := range s.Interactions {
 		pp := in.Request.PathParams
 		body, _ := in.Request.Body.(map[string]any)
-		_, err := reg.Apply(pp["phlo_id"], pp["node_id"], mpc.ActionFrom(pp["member_address"], body))
+		_, err := reg.Apply(pp["phlo_id"], pp["node_id"], multiparty.ActionFrom(pp["member_address"], body))
 		if in.Expect.Status < 300 {
 			assert.NoError(t, err, in.Name)
 			continue

@@ -20,7 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/scenarios"
@@ -135,9 +135,9 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, error) {
 	boolean(&c.validateResponses, "validate-responses", "VALIDATE_RESPONSES", "check every answer against the spec (500 if it breaks it)")
 	integer(&c.journalSize, "journal-size", "JOURNAL_SIZE", mockserver.DefaultJournalSize, "exchanges kept in the journal")
 	integer(&c.journalBodyLimit, "journal-body-limit", "JOURNAL_BODY_LIMIT", mockserver.DefaultJournalBodyLimit, "bytes of each request body and answer the journal keeps (the rest is cut, the entry marked); -1 keeps them whole")
-	integer(&c.sessions.max, "max-sessions", "MAX_SESSIONS", scripted.DefaultMaxSessions, "live sessions (POST /__admin/sessions) at most; 0 disables sessions")
-	integer(&c.sessions.journalSize, "session-journal-size", "SESSION_JOURNAL_SIZE", scripted.DefaultSessionJournalSize, "exchanges kept in each session's journal")
-	ttl, err := time.ParseDuration(envDefault("SESSION_TTL", scripted.DefaultSessionTTL.String()))
+	integer(&c.sessions.max, "max-sessions", "MAX_SESSIONS", director.DefaultMaxSessions, "live sessions (POST /__admin/sessions) at most; 0 disables sessions")
+	integer(&c.sessions.journalSize, "session-journal-size", "SESSION_JOURNAL_SIZE", director.DefaultSessionJournalSize, "exchanges kept in each session's journal")
+	ttl, err := time.ParseDuration(envDefault("SESSION_TTL", director.DefaultSessionTTL.String()))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("PHLOMOCK_SESSION_TTL: %w", err))
 	}
@@ -316,8 +316,8 @@ func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 	if c.sessions.journalSize < 1 {
 		errs = append(errs, fmt.Errorf("--session-journal-size %d: want 1 or more exchanges", c.sessions.journalSize))
 	}
-	if c.sessions.ttl < time.Second || c.sessions.ttl > scripted.MaxSessionTTL {
-		errs = append(errs, fmt.Errorf("--session-ttl %s: want from 1s to %s", c.sessions.ttl, scripted.MaxSessionTTL))
+	if c.sessions.ttl < time.Second || c.sessions.ttl > director.MaxSessionTTL {
+		errs = append(errs, fmt.Errorf("--session-ttl %s: want from 1s to %s", c.sessions.ttl, director.MaxSessionTTL))
 	}
 	if c.journalBodyLimit < -1 || c.journalBodyLimit == 0 {
 		errs = append(errs, fmt.Errorf("--journal-body-limit %d: want 1 or more bytes, or -1 for whole bodies", c.journalBodyLimit))
@@ -334,7 +334,7 @@ func (c *serveConfig) fakeConfig(logger *slog.Logger) (fake.Config, error) {
 	if err != nil {
 		return fake.Config{}, err
 	}
-	sessions := scripted.SessionOptions{Max: c.sessions.max, TTL: c.sessions.ttl, JournalSize: c.sessions.journalSize}
+	sessions := director.SessionOptions{Max: c.sessions.max, TTL: c.sessions.ttl, JournalSize: c.sessions.journalSize}
 	if c.sessions.max == 0 {
 		sessions.Max = -1 // none can be created
 	}

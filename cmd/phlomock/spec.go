@@ -8,7 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 )
 
 // phloOperations are the operations the built-in scenarios script: a spec
@@ -18,7 +18,7 @@ var phloOperations = []string{"runPhlo", "getPhlo", "getMultiPartyCall", "update
 // isPHLOSpec reports whether doc defines the PHLO runner's operations.
 func isPHLOSpec(doc *openapi3.T) bool {
 	have := map[string]bool{}
-	for _, id := range scripted.OperationIDs(doc) {
+	for _, id := range director.OperationIDs(doc) {
 		have[id] = true
 	}
 	for _, id := range phloOperations {
@@ -95,5 +95,5 @@ func builtinsForSpec(args []string, doc *openapi3.T, spec string) error {
 		return nil
 	}
 	return fmt.Errorf("built-in scenario %s scripts the PHLO runner API, and --spec %s (%s) does not define its operations: write a scenario file for the spec's (%s)",
-		strings.Join(names, ", "), spec, servedAPI(doc, false), strings.Join(scripted.OperationIDs(doc), ", "))
+		strings.Join(names, ", "), spec, servedAPI(doc, false), strings.Join(director.OperationIDs(doc), ", "))
 }

@@ -22,8 +22,8 @@ import (
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
-	"github.com/phlomock/phlomock/mockserver/scripted"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -344,7 +344,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("behind a prefix and a token", func(t *testing.T) {
 		spec, err := openapi.Load()
 		require.NoError(t, err)
-		one, err := scripted.NewServer(spec, scripted.Options{}, mockserver.Options{})
+		one, err := director.NewServer(spec, director.Options{}, mockserver.Options{})
 		require.NoError(t, err)
 		h, err := one.API.AdminPrefix("/mock", "s3cret", one.Director.AdminRoutes(one.Journal)...)
 		require.NoError(t, err)

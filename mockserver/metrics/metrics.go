@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 // RequestBuckets are the bounds, in seconds, of the request latency
@@ -92,8 +92,8 @@ type Sources struct {
 	// JournalDropped counts the entries a shared journal dropped because
 	// its queue to the store was full (redisstore.Journal.Dropped).
 	JournalDropped func() uint64
-	// Calls returns the simulated calls (scripted.Director.Calls).
-	Calls func() []mpc.Snapshot
+	// Calls returns the simulated calls (director.Director.Calls).
+	Calls func() []multiparty.Snapshot
 	// Ready reports readiness as /readyz does (mockserver.Server.Ready).
 	Ready func() bool
 	// Store names the store in phlomock_store_info: "memory", or the

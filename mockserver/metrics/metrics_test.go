@@ -22,7 +22,7 @@ import (
 
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 // gatherer parses what m writes with Prometheus's own parser, for
@@ -65,11 +65,11 @@ func TestMetrics(t *testing.T) {
 	m.Watch(metrics.Sources{
 		Journal:        journal{{Body: "12345", Answer: []byte("abc")}, {BodyBase64: "AAAA"}},
 		JournalDropped: func() uint64 { return 7 },
-		Calls: func() []mpc.Snapshot {
-			return []mpc.Snapshot{
-				{Members: []mpc.Member{{State: mpc.Connected}, {State: mpc.Disconnected}}},
-				{Members: []mpc.Member{{State: mpc.Disconnected}}},
-				{Transfer: &mpc.Transfer{}},
+		Calls: func() []multiparty.Snapshot {
+			return []multiparty.Snapshot{
+				{Members: []multiparty.Member{{State: multiparty.Connected}, {State: multiparty.Disconnected}}},
+				{Members: []multiparty.Member{{State: multiparty.Disconnected}}},
+				{Transfer: &multiparty.Transfer{}},
 			}
 		},
 		Ready: func() bool { return ready },

@@ -12,7 +12,7 @@ import (
 	"syscall"
 
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mpc"
+	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 // WriteText writes every metric in Prometheus's text exposition format
@@ -282,12 +282,12 @@ func sortedKeys[K comparable, T any](m map[K]*T, compare func(a, b K) int) []K {
 }
 
 // isLive: someone is on the call, or a warm transfer is pending.
-func isLive(c mpc.Snapshot) bool {
+func isLive(c multiparty.Snapshot) bool {
 	if c.Transfer != nil {
 		return true
 	}
 	for _, m := range c.Members {
-		if m.State != mpc.Disconnected {
+		if m.State != multiparty.Disconnected {
 			return true
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/phlomock/phlomock/client"
 	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/scripted"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -24,14 +24,14 @@ type Server struct {
 	Mock      *mockserver.Server // the fake itself: Journal, SetReady...
 	// Director holds the active scenarios (Activate, Reset, Calls); its
 	// routes are on AdminURL. Nil when WithOptions set a Store.
-	Director *scripted.Director
+	Director *director.Director
 	// SessionID is the session a Server from Session is (its account is
 	// AuthID): the control plane acts on it with ?session=SessionID or
 	// the X-Phlomock-Session header. Empty: the default session.
 	SessionID string
 
 	fake    *fake.Fake
-	session *scripted.Session
+	session *director.Session
 }
 
 // An Option changes how the fake is built.
@@ -137,7 +137,7 @@ func Start(opts ...Option) (*Server, error) {
 		Scenarios: c.names, Backend: c.backend, AdminAddr: "127.0.0.1:0"}
 	cfg.ValidateResponses = true
 	if len(c.ss) > 0 {
-		known := scripted.OperationIDs(c.spec)
+		known := director.OperationIDs(c.spec)
 		for _, load := range c.ss {
 			sc, err := load(known)
 			if err != nil {
@@ -197,7 +197,7 @@ func (s *Server) Journal(f mockserver.Filter) []*mockserver.Entry {
 // only its own journal; names activates scenarios in it.
 func (s *Server) Session(tb testing.TB, names ...string) *Server {
 	tb.Helper()
-	ss, err := s.fake.Sessions.Create(scripted.CreateOptions{Scenarios: names})
+	ss, err := s.fake.Sessions.Create(director.CreateOptions{Scenarios: names})
 	if err != nil {
 		tb.Fatalf("mockservertest: session: %v", err)
 	}
