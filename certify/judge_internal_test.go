@@ -123,9 +123,9 @@ func TestSelect(t *testing.T) {
 		want     int
 		err      error
 	}{
-		{"", 44, nil},
+		{"", 52, nil},
 		{"*/ok", 12, nil},
-		{"*/ok, hold/*", 12 + 9, nil},
+		{"*/ok, hold/*", 12 + 13, nil},
 		{"*/empty-body", 3, nil},
 		{"hold/ok,nothing/*", 0, ErrNoCase},
 	}
