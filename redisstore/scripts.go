@@ -89,3 +89,34 @@ end
 redis.call('DEL', KEYS[1])
 return 1
 `)
+
+// addScript writes a batch of journal entries, numbered after the last
+// number given (or the stream's last ID, should the counter be gone), with
+// an exact MAXLEN (one XTRIM after the batch, cheaper than one per XADD, and
+// the same to readers: Lua runs the script whole); a batch this replica already wrote (its number is not
+// above the last one's: the client retried a write that had landed) is not
+// written again. Lua runs it whole: a reader never sees a number before
+// the entries under it.
+//
+// KEYS: stream, seq, batch. ARGV: 1 MAXLEN, 2 batch number, 3 TTL seconds,
+// 4 entries n, 5.. the entries' JSON.
+var addScript = redis.NewScript(`
+local b = tonumber(redis.call('GET', KEYS[3]) or '0')
+if b >= tonumber(ARGV[2]) then return 0 end
+local n = tonumber(ARGV[4])
+local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #top > 0 then
+  local t = tonumber(string.match(top[1][1], '^(%d+)'))
+  if t > seq then seq = t end
+end
+for i = 1, n do
+  redis.call('XADD', KEYS[1], string.format('%d-0', seq + i), 'e', ARGV[4 + i])
+end
+redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[1])
+local ttl = tonumber(ARGV[3])
+redis.call('SET', KEYS[2], string.format('%d', seq + n), 'EX', ttl)
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('SET', KEYS[3], ARGV[2], 'EX', 3600)
+return 1
+`)

@@ -54,6 +54,18 @@
 // account is what its callbacks are signed with: Director.Account on the
 // session's Director, or Sessions.Account(id).
 //
+// Files: director.go (Options, the stores, New, what is active),
+// compile.go (scenarios to a set: validation, rules, calls, counters),
+// activate.go (changing the active and loaded scenarios), respond.go
+// (answering a request from its set: accounts, world, rules, calls),
+// shared.go (the state replicas follow), defaults.go, admin.go (the
+// control plane's scenario and call routes), admin_json.go (their strict
+// JSON bodies and error pages), verify.go (Pattern, the journal's matcher),
+// history.go (a call's history), contract.go (the contract's operations,
+// for CheckFile), callbacks.go and callbacks_admin.go (the webhooks a call's
+// changes send, and their routes), server.go (NewServer) and the sessions
+// files above.
+//
 // It reads no files, flags or environment: cmd/phlomock parses the files
 // (--scenario, --watch) and hands scenarios over.
 package director

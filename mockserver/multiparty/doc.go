@@ -8,7 +8,7 @@
 // contract first (a role that is neither customer nor agent never gets here).
 // The real API never exposes member state, so where Plivo's documentation is
 // silent this package chooses; the README's state machine table is the
-// reference and the tests in mpc_test.go check every row.
+// reference and the tests in transitions_test.go check every row.
 //
 // Each Call serialises its actions under a mutex and numbers those it applies
 // (Result.Seq), so a journal can replay them in order; Registry.History
@@ -23,4 +23,11 @@
 // numbers starting again; when someone is on every call, the new call is
 // refused with ErrTooManyCalls (the fake answers 400), and no call in use
 // ever loses its state.
+//
+// Files: multiparty.go (roles, states, actions, errors and the values
+// returned), callstate.go (one call: NewCall, Apply, Snapshot, Log),
+// transitions.go (the state machine: which action is allowed in which
+// state, and what it changes), registry.go (the bounded set of calls in one
+// process), calls.go (Calls, the interface a shared store implements too)
+// and history.go (a call's state after each of its actions).
 package multiparty

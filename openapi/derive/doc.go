@@ -13,4 +13,11 @@
 // the collection never saved, shared error bodies, formats) is not guessed
 // here: package overlay applies it afterwards. What derive cannot translate it
 // reports as warnings, never as a failure.
+//
+// Files: derive.go (Derive: items, auth, routes, servers), request.go
+// (parameters, request bodies and the argument table's constraints),
+// response.go (saved responses), group.go (one operation per method and
+// path, oneOf for items that differ by a constant), schema.go (schemas
+// inferred from examples), table.go (the markdown argument table) and
+// names.go (operation ids and schema names).
 package derive

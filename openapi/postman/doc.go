@@ -9,4 +9,9 @@
 //
 // It is not a Postman runtime: it resolves no {{variables}}, runs no scripts
 // and sends nothing. Turning a collection into OpenAPI is package derive's job.
+//
+// Files: collection.go (the values Parse returns), parse.go (Parse, and the
+// normalising of each field's shapes), raw.go (the JSON as the format
+// writes it), body.go (JSON bodies with comments, as Postman allows) and
+// errors.go (ParseError, with line and column).
 package postman
