@@ -111,3 +111,32 @@ func TestJournalAnswersTheSameHoweverBuilt(t *testing.T) {
 		})
 	}
 }
+
+// TestControlPlaneIsElsewhere: a control plane path sent to the API's port
+// answers a 404 that says where the fake started its control plane, and
+// the control plane is there.
+func TestControlPlaneIsElsewhere(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  fake.Config
+		try  func(f *fake.Fake) string // the URL the 404 says to try
+	}{
+		{"its own port", fake.Config{AdminAddr: "127.0.0.1:0"}, func(f *fake.Fake) string { return f.AdminURL + "/__admin/journal" }},
+		{"under a prefix", fake.Config{AdminPrefix: "/mock", AdminToken: "t"}, func(f *fake.Fake) string { return f.URL + "/mock/journal" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := start(t, c.cfg)
+			status, body := do(t, "GET", f.URL+"/__admin/journal", "basic")
+			require.Equal(t, http.StatusNotFound, status, body)
+			assert.Contains(t, body, "try "+c.try(f)+".", "got %s", body)
+			status, body = do(t, "GET", c.try(f), "t")
+			assert.Equal(t, http.StatusOK, status, "the control plane is where the 404 says: %s", body)
+		})
+	}
+	t.Run("none", func(t *testing.T) {
+		f := start(t, fake.Config{})
+		_, body := do(t, "GET", f.URL+"/__admin/journal", "basic")
+		assert.Contains(t, body, "this fake serves no control plane", "got %s", body)
+	})
+}

@@ -95,6 +95,7 @@ func (f *Fake) start(ctx context.Context, ls Listeners) {
 	if f.cfg.AdminPrefix != "" && ls.Admin == nil {
 		f.AdminURL = f.URL + f.cfg.AdminPrefix
 	}
+	f.API.SetControlPlane(f.AdminURL)
 	run := &running{watched: make(chan struct{})}
 	f.run = run
 	lim := f.cfg.Limits.withDefaults()

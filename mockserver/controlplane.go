@@ -166,6 +166,7 @@ func (s *Server) addRoutes(r *mux.Router, mount string, extra []AdminRoute) open
 		}
 	}
 	open := openRoutes{}
+	var listed []Route // as a 404 names them (notfound.go)
 	// The one place where the control plane's routes are registered.
 	for _, rt := range routes {
 		own := AdminBase // where the route is on the own port
@@ -195,6 +196,7 @@ func (s *Server) addRoutes(r *mux.Router, mount string, extra []AdminRoute) open
 		}
 		route.Handler(h).Methods(methods...).Name(rt.Name)
 		open[rt.Name] = rt.Open
+		listed = append(listed, Route{OperationID: rt.Name, Method: rt.Method, Path: mount + path})
 	}
 	notAllowed := func(w http.ResponseWriter, req *http.Request, allow []string) {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
@@ -211,7 +213,7 @@ func (s *Server) addRoutes(r *mux.Router, mount string, extra []AdminRoute) open
 			notAllowed(w, req, allow)
 			return
 		}
-		WriteError(w, http.StatusNotFound, "No control plane route for "+req.Method+" "+req.URL.Path+".")
+		WriteError(w, http.StatusNotFound, "No control plane route for "+req.Method+" "+req.URL.Path+"."+s.notAdmin(listed, req))
 	})
 	return open
 }

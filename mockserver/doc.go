@@ -8,7 +8,9 @@
 // it:
 //
 //	route     route.go     strip one trailing slash, match an operation
-//	                       (404 naming the closest one, closest.go; 405 +
+//	                       (404 naming the closest one, closest.go, and
+//	                       the documented path a near miss meant or where
+//	                       the control plane is, notfound.go; 405 +
 //	                       Allow); an id that cannot name a resource is a
 //	                       404 that does not echo it
 //	body      body.go      read the body, up to Options.MaxBodyBytes (413),

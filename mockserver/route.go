@@ -52,10 +52,12 @@ func (s *Server) match(r *http.Request) (*operation, map[string]string, *Request
 		return nil, nil, re
 	}
 	msg := fmt.Sprintf("Resource not found: no operation for %s %s.", r.Method, r.URL.Path)
-	miss := closestRoute(s.routes, r.Method, path)
-	if near := nearMiss(miss); near != "" {
-		msg += " Closest: " + near + "."
+	if controlPlanePath(path) {
+		msg += " " + s.elsewhere(path)
+	} else if m := meant(s.routes, r.Method, path); m != nil {
+		msg += " " + m.didYouMean()
 	}
+	miss := closestRoute(s.routes, r.Method, path)
 	re := refuse(CodeNotFound, msg)
 	re.closest = miss
 	return nil, nil, re
@@ -100,34 +102,6 @@ func badID(name, value string) string {
 		return fmt.Sprintf("%s holds the control character %U", name, []rune(value[i:])[0])
 	}
 	return ""
-}
-
-// nearMiss describes miss for a 404's text when the request differs from
-// it in one path segment (a typo, a missing "s"), segments neither missing
-// nor extra: the route, then what differed. A request further away gets no
-// suggestion in the text, where it would mislead more than help (the
-// journal still names its closest route).
-func nearMiss(miss *Miss) string {
-	if miss == nil {
-		return ""
-	}
-	segments := 0
-	for _, d := range miss.Differences {
-		if strings.HasPrefix(d, "segment ") {
-			if !strings.Contains(d, ": got ") {
-				return "" // a missing or extra segment
-			}
-			segments++
-		}
-	}
-	if segments > 1 {
-		return ""
-	}
-	near := fmt.Sprintf("%s %s (%s)", miss.Method, miss.Path, miss.OperationID)
-	if len(miss.Differences) > 0 {
-		near += ": " + strings.Join(miss.Differences, "; ")
-	}
-	return near
 }
 
 // router finds the operation of a method and path. It is kin-openapi's

@@ -95,6 +95,9 @@ type Server struct {
 	routes  []Route // sorted by path, then method
 	// creds are where the spec's schemes carry secrets (secrets.go).
 	creds Credentials
+	// controlPlane is where the control plane is (SetControlPlane), for
+	// the 404 of its paths sent to the API's port; nil: not said.
+	controlPlane atomic.Pointer[string]
 }
 
 // New builds a fake serving every operation of doc. doc is not modified,

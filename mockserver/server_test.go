@@ -200,22 +200,57 @@ func TestLeniencies(t *testing.T) {
 	})
 }
 
-func TestNotFoundNamesTheClosestOperation(t *testing.T) {
+// TestNotFoundSaysWhatWasMeant: a near-miss path answers a 404 naming the
+// documented path it meant, with the request's ids; one further away gets
+// no suggestion (the journal still has its closest route).
+func TestNotFoundSaysWhatWasMeant(t *testing.T) {
 	s := newServer(t, mockserver.Options{})
-	cases := []struct{ path, want string }{
-		{"/v1/phlo/P1/multi_party_cal/N1", `Closest: GET /v1/phlo/{phlo_id}/multi_party_call/{node_id} (getMultiPartyCall): segment 4: got "multi_party_cal", want "multi_party_call".`},
-		{"/v1/phlo/P1/multi_party_call/N1/member/m", `Closest: POST /v1/phlo/{phlo_id}/multi_party_call/{node_id}/members/{member_address} (updateMember): method: got GET, want POST; segment 6: got "member", want "members".`},
-		{"/v2/account/MA1/phlo/P1", `Closest: POST /v1/account/{auth_id}/phlo/{phlo_id} (runPhlo): method: got GET, want POST; segment 1: got "v2", want "v1".`},
-		// Further away (two segments, a missing or an extra one): no
-		// suggestion in the text (the journal still has one).
-		{"/v1/phlo/P1/extra", "no operation for GET /v1/phlo/P1/extra."},
-		{"/something/else", "no operation for GET /something/else."},
-		{"/v1/nowhere", "no operation for GET /v1/nowhere."},
+	cases := []struct{ name, method, path, want string }{
+		{"no /v1", "GET", "/phlo/P1", `Did you mean GET /v1/phlo/P1 (getPhlo)? the documented paths start with /v1.`},
+		{"no /v1, deeper", "POST", "/phlo/P1/multi_party_call/N1/members/+14152223333", `Did you mean POST /v1/phlo/P1/multi_party_call/N1/members/+14152223333 (updateMember)? the documented paths start with /v1.`},
+		{"doubled /v1", "GET", "/v1/v1/phlo/P1/multi_party_call/N1", `Did you mean GET /v1/phlo/P1/multi_party_call/N1 (getMultiPartyCall)? the documented paths start with /v1, not /v1/v1.`},
+		{"another prefix", "GET", "/api/v1/phlo/P1", `Did you mean GET /v1/phlo/P1 (getPhlo)? the documented paths start with /v1, not /api/v1.`},
+		{"another version", "POST", "/v2/account/MA1/phlo/P1", `Did you mean POST /v1/account/MA1/phlo/P1 (runPhlo)? the documented paths start with /v1, not /v2.`},
+		{"wrong case", "GET", "/V1/Phlo/P1", `Did you mean GET /v1/phlo/P1 (getPhlo)? segment 1: got "V1", want "v1" (paths are case-sensitive); segment 2: got "Phlo", want "phlo" (paths are case-sensitive).`},
+		{"wrong case, no /v1", "GET", "/PHLO/P1/", `Did you mean GET /v1/phlo/P1 (getPhlo)? the documented paths start with /v1; segment 2: got "PHLO", want "phlo" (paths are case-sensitive).`},
+		{"id before its segment", "GET", "/v1/P1/phlo", `Did you mean GET /v1/phlo/P1 (getPhlo)? segments 2 and 3 are swapped: "P1" comes after "phlo".`},
+		{"ids swapped with a segment", "GET", "/v1/phlo/multi_party_call/P1/N1", `Did you mean GET /v1/phlo/P1/multi_party_call/N1 (getMultiPartyCall)? segments 3 and 4 are swapped: "multi_party_call" comes after "P1".`},
+		{"a typo", "GET", "/v1/phlo/P1/multi_party_cal/N1", `Did you mean GET /v1/phlo/P1/multi_party_call/N1 (getMultiPartyCall)? segment 4: got "multi_party_cal", want "multi_party_call".`},
+		{"a typo, other method", "GET", "/v1/phlo/P1/multi_party_call/N1/member/m", `Did you mean POST /v1/phlo/P1/multi_party_call/N1/members/m (updateMember)? method: got GET, want POST; segment 6: got "member", want "members".`},
+		// Further away: no suggestion in the text.
+		{"an extra segment", "GET", "/v1/phlo/P1/extra", "no operation for GET /v1/phlo/P1/extra."},
+		{"nothing near", "GET", "/something/else", "no operation for GET /something/else."},
+		{"a missing id", "GET", "/v1/nowhere", "no operation for GET /v1/nowhere."},
+		{"a segment as an id", "GET", "/phlo/phlo", "no operation for GET /phlo/phlo."},
+		{"the root", "GET", "/", "no operation for GET /."},
 	}
 	for _, c := range cases {
-		t.Run(c.path, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
+			r := do(t, s, c.method, c.path, "", "application/json", "")
+			require.Equal(t, 404, r.status, "body %s", r.raw)
+			assert.True(t, strings.HasSuffix(r.body["error"].(string), c.want), "got %q, want it to end with %q", r.body["error"], c.want)
+		})
+	}
+}
+
+// TestControlPlanePathOnTheAPIPort: a control plane path sent to the API's
+// port says where the control plane is, and the path to try there.
+func TestControlPlanePathOnTheAPIPort(t *testing.T) {
+	cases := []struct{ name, set, path, want string }{
+		{"not said", "-", "/__admin/journal", "This is the API's port: the control plane has a handler of its own (AdminHandler)."},
+		{"its own port", "http://127.0.0.1:8081", "/__admin/scenarios/active", "This is the API's port: the control plane is at http://127.0.0.1:8081; try http://127.0.0.1:8081/__admin/scenarios/active."},
+		{"a probe", "http://127.0.0.1:8081", "/readyz", "try http://127.0.0.1:8081/readyz."},
+		{"under a prefix", "http://127.0.0.1:8080/mock", "/__admin/journal", "the control plane is at http://127.0.0.1:8080/mock; try http://127.0.0.1:8080/mock/journal."},
+		{"none", "", "/__admin", "This is the API's port, and this fake serves no control plane."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newServer(t, mockserver.Options{})
+			if c.set != "-" {
+				s.SetControlPlane(c.set)
+			}
 			r := do(t, s, "GET", c.path, "", "", "")
-			require.Equal(t, 404, r.status)
+			require.Equal(t, 404, r.status, "body %s", r.raw)
 			assert.True(t, strings.HasSuffix(r.body["error"].(string), c.want), "got %q, want it to end with %q", r.body["error"], c.want)
 		})
 	}
