@@ -1,14 +1,12 @@
 package certify
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/phlomock/phlomock/certify/driver"
 	"github.com/phlomock/phlomock/mockserver/multiparty"
-	"github.com/phlomock/phlomock/scenarios"
 )
 
 // A Sequence is a case played on a simulated multi-party call: the calls
@@ -133,29 +131,6 @@ func (c Case) members() []multiparty.Member {
 		ms = append(ms, multiparty.Member{Address: c.Params.MemberAddress, Role: multiparty.Customer, State: multiparty.Connected})
 	}
 	return ms
-}
-
-// sequenceScenario is the stateful scenario of a sequence case: its PHLO
-// and node, and the call's members.
-func sequenceScenario(c Case, known scenarios.KnownOperations) (*scenarios.Scenario, error) {
-	var members []map[string]string
-	for _, m := range c.members() {
-		members = append(members, map[string]string{"address": m.Address, "role": string(m.Role), "state": string(m.State)})
-	}
-	const created = "2020-08-01 09:05:11.846982+00:00"
-	src, err := json.Marshal(map[string]any{
-		"version":  scenarios.Version,
-		"name":     "certify " + c.ID,
-		"stateful": true,
-		"world": map[string]any{"phlos": []any{map[string]any{
-			"id": c.Params.PhloID, "name": "certify", "created_on": created,
-			"nodes": []any{map[string]any{"id": c.Params.NodeID, "name": "Multi-Party Call_1", "created_on": created, "members": members}},
-		}}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return scenarios.Check("case "+c.ID, src, known)
 }
 
 // describeSequences says, for the value space, what each sequence's calls
