@@ -61,7 +61,7 @@ var callbackActions = []string{"call", "warm_transfer", "cold_transfer", "abort_
 
 func (d *decoder) nodeCallbacks(n *yaml.Node) *NodeCallbacks {
 	nc := &NodeCallbacks{Pos: pos(n)}
-	d.mapping(n, []string{"url", "urls", "method", "from"}, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "url":
 			nc.URLs = append(nc.URLs, d.str(v))
@@ -81,7 +81,7 @@ func (d *decoder) nodeCallbacks(n *yaml.Node) *NodeCallbacks {
 
 func (d *decoder) callbacks(n *yaml.Node) Callbacks {
 	c := Callbacks{Pos: pos(n)}
-	d.mapping(n, []string{"faults"}, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
 		if key != "faults" {
 			return false
 		}
@@ -93,8 +93,7 @@ func (d *decoder) callbacks(n *yaml.Node) Callbacks {
 
 func (d *decoder) callbackFault(n *yaml.Node) CallbackFault {
 	f := CallbackFault{Pos: pos(n)}
-	keys := []string{"event", "action", "nth", "delay", "drop", "duplicate", "reorder", "bad_signature", "fail"}
-	d.mapping(n, keys, func(key string, _, v *yaml.Node) bool {
+	d.mapping(n, func(key string, _, v *yaml.Node) bool {
 		switch key {
 		case "event":
 			f.Event = d.str(v)

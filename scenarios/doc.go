@@ -50,7 +50,24 @@
 //
 // Parse decodes strictly: an unknown or duplicate key, a value of the wrong
 // type, a malformed duration or a bad placeholder is an error that names
-// file:line:column, and every error of a file is reported at once.
+// file:line:column, and every error of a file is reported at once. A key
+// valid at another place says where it belongs ("status" in a rule belongs
+// under respond); a file that is not YAML is placed at the line and column
+// where the problem shows, with what usually causes it.
+//
+// Reading a file, by what a reader looks for:
+//
+//	parse.go               Parse, ParseError, the file's top level
+//	keys.go                every place of the file and its keys; where a
+//	                       key at the wrong place belongs
+//	syntax.go              YAML syntax errors: line, column and a hint
+//	decode.go              the decoder: mappings, lists, scalars, durations,
+//	                       delays, JSON values
+//	parse_world.go         world: accounts, PHLOs, nodes, members
+//	parse_rules.go         rules: match, respond, sequence
+//	parse_interactions.go  interactions: request, expect
+//	callbacks.go           callbacks: node targets, faults
+//
 // Validate checks what a well-formed file can still get wrong (operation ids,
 // statuses, delay ranges...) and never modifies the scenario.
 //
@@ -71,6 +88,11 @@
 // {{path.NAME}}, {{body.NAME}} and {{header.NAME}}. Substituted values are
 // JSON-escaped, so a request cannot change the structure of an answer. A
 // string body (body: "...") is sent as written, with the same placeholders.
+//
+// Marshal and Encode write a Scenario in this format (the version key
+// first, keys in the documented order, short forms, every string a YAML
+// reader could take for something else quoted): the one writer of
+// scenario files; what they write parses back to the same scenario.
 //
 // Compile turns scenarios into an Engine that matches requests on the fake's
 // hot path; it is safe for concurrent use and keeps the counters of

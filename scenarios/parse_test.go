@@ -93,7 +93,7 @@ func TestParseErrors(t *testing.T) {
 		{"no version", `name: x`, []string{"f.yaml:1:1: missing version: want version: 1"}},
 		{"version 2", `version: 2`, []string{"f.yaml:1:10: unsupported version 2: this phlomock reads version 1"}},
 		{"version 2 after another error", "nme: x\nversion: 2", []string{`f.yaml:1:1: unknown key "nme" (did you mean "name"?)`, "f.yaml:2:10: unsupported version 2: this phlomock reads version 1"}},
-		{"syntax", "version: 1\nrules: [", []string{"f.yaml:2: did not find expected node content"}},
+		{"syntax", "version: 1\nrules: [", []string{"f.yaml:2:8: did not find expected node content: a value is missing here (an unclosed [ or {, or a stray , or :)"}},
 		{"duplicate key", "version: 1\nname: a\nname: b", []string{`f.yaml:3:1: duplicate key "name"`}},
 		{"all errors at once", "version: 1\nnam: a\nrules:\n  - times: x\n    respond: {delay: {min: 1s}}\n", []string{
 			`f.yaml:2:1: unknown key "nam" (did you mean "name"?)`,
