@@ -41,11 +41,11 @@ func (j *Journal) Page(ctx context.Context, q mockserver.PageQuery, match func(*
 		limit = mockserver.DefaultPageLimit
 	}
 	limit = min(limit, mockserver.MaxPageLimit)
-	// Chunks grow from a few entries to the page and one more, so that a
+	// Chunks grow from 4 entries, 4 times a read, to the page and one more, so that a
 	// page of big entries reads and decodes about what fits its byte
 	// budget, not limit entries, and one of small entries takes a few
 	// round trips; a filter reads 512 at a time.
-	chunk, last := int64(min(limit+1, 16)), int64(limit+1)
+	chunk, last := int64(min(limit+1, 4)), int64(limit+1)
 	if match != nil {
 		chunk, last = 512, 512
 	}
