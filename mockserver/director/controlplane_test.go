@@ -203,7 +203,7 @@ func TestControlPlaneErrors(t *testing.T) {
 		{name: "activate: an unknown field", method: "PUT", path: "/__admin/scenarios/active", body: `{"name":["success"]}`, status: 400,
 			error: `Invalid JSON body: unknown field "name" (did you mean "names"?): want names, times.`},
 		{name: "verify: an unknown field", method: "POST", path: "/__admin/verify", body: `{"operaton":"getPhlo"}`, status: 400,
-			error: `Invalid JSON body: unknown field "operaton": want operation, method, path, path_params, body, headers, auth_id, status, scenario, rule, expect.`},
+			error: `Invalid JSON body: unknown field "operaton" (did you mean "operation"?): want operation, method, path, path_params, body, headers, auth_id, status, scenario, rule, expect.`},
 		{name: "not JSON", method: "POST", path: "/__admin/verify", body: `{"operation":}`, status: 400,
 			error: `Invalid JSON body: not JSON at byte 14: '}' looking for beginning of value.`},
 		{name: "empty", method: "POST", path: "/__admin/verify", body: ``, status: 400,

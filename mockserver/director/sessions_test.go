@@ -134,7 +134,7 @@ func TestSessionCreate(t *testing.T) {
 		{`{"ttl":"0s"}`, `Invalid value provided for ttl. ttl expects a duration ("10m", "90s") or a number of seconds, from 1s to 24h.`},
 		{`{"ttl":"25h"}`, `Invalid value provided for ttl. ttl expects a duration ("10m", "90s") or a number of seconds, from 1s to 24h.`},
 		{`{"ttl":true}`, `Invalid value provided for ttl. ttl expects a duration ("10m", "90s") or a number of seconds, from 1s to 24h.`},
-		{`{"tll":"1m"}`, `Invalid JSON body: unknown field "tll": want ttl, scenarios.`},
+		{`{"tll":"1m"}`, `Invalid JSON body: unknown field "tll" (did you mean "ttl"?): want ttl, scenarios.`},
 		{`{"scenarios":["nope"]}`, `unknown scenario "nope": want a loaded scenario or one of `},
 	} {
 		got := do(t, f.admin, "POST", "/__admin/sessions", tt.body)
