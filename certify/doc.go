@@ -150,7 +150,9 @@
 // conformance suite of a server (package contract): it judges clients.
 //
 // Files: run.go (Runner.Run: the cases against a driver), case.go (the
-// cases), values.go (the value space they draw from), contract_index.go (each
+// cases), sequence.go (the repeated and reordered member actions, and what
+// the call model answers them), values.go (the value space they draw
+// from), shrink.go (a failed case shrunk to its smallest failing input), contract_index.go (each
 // operation's route and schemas, from the contract), fake.go (the run's one
 // fake) and scenario.go (each case's scenario), judge.go and
 // judge_requests.go (what the client sent, judged), clientchecks.go (the
