@@ -130,8 +130,18 @@ func (d *Director) setActive(st *set, fresh bool) error {
 	d.mu.Lock()
 	d.active.Store(st)
 	d.mu.Unlock()
-	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	if d.logging.Load() {
+		d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	}
 	return nil
+}
+
+// LogActive logs the active scenarios, and every activation from now on
+// (Options.HoldLog).
+func (d *Director) LogActive() {
+	if !d.logging.Swap(true) {
+		d.opts.Logger.Info("scenarios activated", slog.String("active", d.active.Load().label))
+	}
 }
 
 // Lookup returns the loaded or built-in scenarios of these names.
