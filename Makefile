@@ -47,6 +47,10 @@ lint: staticcheck vuln ## gofmt, go vet, staticcheck, govulncheck, and the drift
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy && git diff --exit-code -- go.mod go.sum
+	@# The integrations' own modules (their go.mod keeps this one free of
+	@# Testcontainers and Helm) drift the same way.
+	for m in $(INTEGRATION_MODULES); do (cd $$m && $(GO) mod tidy && $(GO) vet ./...) || exit 1; done
+	git diff --exit-code -- $(foreach m,$(INTEGRATION_MODULES),$(m)/go.mod $(m)/go.sum)
 	$(GO) generate ./... && git diff --exit-code
 
 .PHONY: test
@@ -62,7 +66,10 @@ test: lint testdeps ## lint, then every test under -race, then the integrations'
 TC_IMAGE ?= localhost/phlomock:integrations
 
 .PHONY: integrations
-integrations: testcontainers ## test the Testcontainers modules, the GitHub action's steps and the Helm chart
+integrations: testcontainers helm ## test the Testcontainers modules, the GitHub action's steps and the Helm chart
+
+# The Go modules of the integrations, apart from the core module's.
+INTEGRATION_MODULES := testcontainers/phlomock deploy/helm/render
 
 .PHONY: integrations-image
 integrations-image:
@@ -75,6 +82,19 @@ testcontainers: integrations-image ## test the Go and Node Testcontainers module
 	cd testcontainers/phlomock && PHLOMOCK_IMAGE=$$(command -v podman >/dev/null && echo $(TC_IMAGE)) $(GO) test -race -count=1 ./...
 	npm ci --prefix testcontainers/node --no-audit --no-fund
 	PHLOMOCK_IMAGE=$$(command -v podman >/dev/null && echo $(TC_IMAGE)) npm test --prefix testcontainers/node
+
+# The Helm chart (docs/helm.md): deploy/helm/render, a module of its own on
+# helm.sh/helm/v4, renders and lints it and checks its values (its tests run
+# without -race: one goroutine, and a race build of Helm and the Kubernetes
+# modules would be a second cold compile of them); then the rendered
+# Deployment is played with podman kube play on a real redis-server
+# (deploy/helm_test.go, with the tool built here).
+HELM_RENDER ?= $(CURDIR)/bin/helm-render
+
+.PHONY: helm
+helm: ## test the Helm chart: render and lint it with Helm's Go module, play it with podman kube play on Redis
+	cd deploy/helm/render && $(GO) test -count=1 ./... && $(GO) build -o $(HELM_RENDER) .
+	PHLOMOCK_HELM_RENDER=$(HELM_RENDER) $(GO) test -race -count=1 -run '^TestHelmPlay$$' ./deploy
 
 # Anything the tests need that is not a Go module is installed here.
 .PHONY: testdeps

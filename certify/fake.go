@@ -2,7 +2,6 @@ package certify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -104,7 +103,7 @@ func (f *fake) arrange(c Case, hold time.Duration) error {
 	f.mu.Unlock()
 	var active []*scenarios.Scenario
 	if c.Trouble != nil {
-		sc, err := troubleScenario(c, c.Trouble, hold, f.director.Operations())
+		sc, err := troubleScenario(c, hold, f.director.Operations())
 		if err != nil {
 			return fmt.Errorf("case %s: %w", c.ID, err)
 		}
@@ -128,61 +127,6 @@ func (f *fake) journal() ([]*mockserver.Entry, error) {
 		time.Sleep(time.Millisecond)
 	}
 	return f.srv.Journal().EntriesContext(context.Background(), mockserver.Filter{})
-}
-
-// troubleScenario is the scenario of a case: one rule that answers the
-// case's operation (and only it: the reads some SDKs make first are
-// answered normally) with the trouble. It is parsed from its source, as a
-// scenario file is, so that a fake whose scenarios are shared through a
-// store (Runner.Store) can share it: the store keeps scenarios by their
-// source.
-func troubleScenario(c Case, t *Trouble, hold time.Duration, known scenarios.KnownOperations) (*scenarios.Scenario, error) {
-	opID, action := specOperation(c.Operation)
-	match := map[string]any{"operation": opID}
-	if action != "" {
-		match["body"] = map[string]string{"action": action}
-	}
-	resp := map[string]any{}
-	if t.Status != 0 {
-		resp["status"] = t.Status
-	}
-	headers := map[string]string{}
-	for k, v := range t.Header {
-		headers[k] = v
-	}
-	if t.ContentType != "" {
-		headers["Content-Type"] = t.ContentType
-	}
-	if len(headers) > 0 {
-		resp["headers"] = headers
-	}
-	// The fake sends a raw body (a YAML string) as written: "" as an
-	// empty body (no Content-Type), other text with the case's
-	// Content-Type.
-	switch {
-	case t.Slow:
-		// no status: the contract's answer, late
-		resp = map[string]any{"delay": SlowDelay.String()}
-	case t.Drop || t.Hold:
-		resp["drop"] = true
-		if t.Hold {
-			resp["delay"] = hold.String()
-		}
-	case t.Body != nil:
-		resp["body"] = *t.Body
-	default:
-		resp["body"] = map[string]any{"api_id": "{{api_id}}", "error": t.Error}
-	}
-	// JSON is YAML.
-	src, err := json.Marshal(map[string]any{
-		"version": scenarios.Version,
-		"name":    "certify " + c.ID,
-		"rules":   []any{map[string]any{"name": c.ID, "match": match, "respond": resp}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return scenarios.Check("case "+c.ID, src, known)
 }
 
 // finishCase lets go of the requests the case's fake still holds.

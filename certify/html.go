@@ -1,10 +1,7 @@
 package certify
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/htmlreport"
@@ -70,7 +67,11 @@ func htmlFailure(res Result) htmlreport.Failure {
 	f.SetupTitle, f.Setup = "Start the fake", "phlomock serve"
 	if res.Case.Trouble != nil {
 		file := strings.ReplaceAll(res.Case.ID, "/", "-") + ".yaml"
-		f.Setup = "cat > " + file + " <<'EOF'\n" + ScenarioYAML(res.Case) + "EOF\nphlomock serve --scenario " + file
+		if src, err := ScenarioYAML(res.Case); err != nil {
+			f.Setup = "# " + err.Error()
+		} else {
+			f.Setup = "cat > " + file + " <<'EOF'\n" + src + "EOF\nphlomock serve --scenario " + file
+		}
 	}
 	return f
 }
@@ -81,47 +82,4 @@ func target(e *mockserver.Entry, base string) string {
 		u += "?" + e.RawQuery
 	}
 	return u
-}
-
-// ScenarioYAML is the scenario file of case c: with it, `phlomock serve
-// --scenario FILE` answers the case's operation as certification did. A
-// case without a Trouble needs none: it returns a scenario without rules.
-func ScenarioYAML(c Case) string {
-	var b strings.Builder
-	q := func(s string) string { out, _ := json.Marshal(s); return string(out) } // JSON strings are YAML
-	fmt.Fprintf(&b, "version: 1\nname: %s\ndescription: %s\n", q("certify-"+strings.ReplaceAll(c.ID, "/", "-")), q("what phlomock certify answered in case "+c.ID))
-	t := c.Trouble
-	if t == nil {
-		return b.String()
-	}
-	opID, action := specOperation(c.Operation)
-	fmt.Fprintf(&b, "rules:\n  - name: %s\n    match:\n      operation: %s\n", q(c.ID), q(opID))
-	if action != "" {
-		fmt.Fprintf(&b, "      body: {action: %s}\n", q(action))
-	}
-	fmt.Fprintf(&b, "    respond:\n      status: %d\n", t.Status)
-	headers := map[string]string{}
-	for k, v := range t.Header {
-		headers[k] = v
-	}
-	if t.ContentType != "" {
-		headers["Content-Type"] = t.ContentType
-	}
-	if len(headers) > 0 {
-		b.WriteString("      headers:\n")
-		keys := make([]string, 0, len(headers))
-		for k := range headers {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&b, "        %s: %s\n", q(k), q(headers[k]))
-		}
-	}
-	if t.Body != nil {
-		fmt.Fprintf(&b, "      body: %s\n", q(*t.Body))
-	} else {
-		fmt.Fprintf(&b, "      body: {api_id: \"{{api_id}}\", error: %s}\n", q(t.Error))
-	}
-	return b.String()
 }

@@ -16,7 +16,9 @@ import (
 
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/sdktest"
+	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
@@ -113,16 +115,41 @@ func TestWriteHTML(t *testing.T) {
 	}
 }
 
+// TestScenarioYAML: every case's "Start the fake" recipe, the dropped,
+// held and slow ones included, passes `phlomock scenarios check` (Check and
+// CheckRules against the contract) and starts a fake, as `phlomock serve
+// --scenario FILE` loads it.
 func TestScenarioYAML(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	ops, known := director.Operations(spec), director.OperationIDs(spec)
+	troubles := map[string]bool{}
 	for _, c := range certify.Cases() {
-		yaml := certify.ScenarioYAML(c)
-		sc, err := scenarios.Parse(c.ID+".yaml", []byte(yaml))
-		require.NoError(t, err, "%s:\n%s", c.ID, yaml)
+		src, err := certify.ScenarioYAML(c)
+		require.NoError(t, err, c.ID)
+		file := strings.ReplaceAll(c.ID, "/", "-") + ".yaml"
+		sc, err := scenarios.CheckFile(file, []byte(src), known, ops)
+		require.NoError(t, err, "%s:\n%s", c.ID, src)
+		f, err := fake.New(spec, fake.Config{Scenarios: []string{file}, ReadFile: func(string) ([]byte, error) { return []byte(src), nil }})
+		require.NoError(t, err, "%s:\n%s", c.ID, src)
+		require.NoError(t, f.Close(context.Background()))
 		if c.Trouble == nil {
 			assert.Empty(t, sc.Rules, c.ID)
 			continue
 		}
+		troubles[c.Trouble.Name] = true
 		require.Len(t, sc.Rules, 1, c.ID)
-		assert.Equal(t, c.Trouble.Status, sc.Rules[0].Respond.Status, c.ID)
+		r := sc.Rules[0].Respond
+		switch {
+		case c.Trouble.Drop || c.Trouble.Hold:
+			assert.True(t, r.Drop, "%s drops the connection", c.ID)
+		case c.Trouble.Slow:
+			assert.Equal(t, certify.SlowDelay, r.Delay.Min, c.ID)
+		default:
+			assert.Equal(t, c.Trouble.Status, r.Status, c.ID)
+		}
+	}
+	for _, name := range []string{"no-answer", "dropped", "slow", "empty-body", "not-json", "rate-limited"} {
+		assert.True(t, troubles[name], "a case with trouble %s was checked", name)
 	}
 }

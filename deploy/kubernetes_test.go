@@ -370,18 +370,41 @@ type played struct {
 // the host's loopback. Everything is removed by name when tb ends.
 func play(tb testing.TB, store string, playArgs ...string) *played {
 	tb.Helper()
+	_, _, objs := phlomockObjects(tb)
+	name := playName("kube")
+	token := name + "-admin-token"
+	return playObjects(tb, objs, name, map[string][]byte{"store": []byte(store), "admin-token": []byte(token)}, playArgs...)
+}
+
+// playName is a name no other run uses, for a Deployment, its pods and its
+// secret.
+func playName(kind string) string {
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	return fmt.Sprintf("phlomock-%s-test-%d-%s", kind, os.Getpid(), hex.EncodeToString(suffix))
+}
+
+// playObjects runs the Deployment of objs (a manifest's or a rendered
+// chart's) with `podman kube play` as play describes, renamed name, with
+// secret (its keys store and admin-token) as the podman secret every
+// secretKeyRef is pointed at. The ConfigMaps of objs are played with it.
+func playObjects(tb testing.TB, objs []object, name string, secret map[string][]byte, playArgs ...string) *played {
+	tb.Helper()
 	pm := newPodman(tb)
 	root := repoRoot(tb)
 	localImage(tb, pm, root)
-	d, _, objs := phlomockObjects(tb)
+	var d deployment
+	for _, o := range objs {
+		if o.Kind == "Deployment" {
+			require.NoError(tb, o.node.Decode(&d))
+		}
+	}
+	require.NotEmpty(tb, d.Spec.Template.Spec.Containers, "no Deployment with a container")
 	limit, err := quantity(d.Spec.Template.Spec.Containers[0].Resources.Limits["memory"])
 	require.NoError(tb, err)
 
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
 	p := &played{pm: pm, memoryLimit: limit, client: &http.Client{Timeout: requestWait},
-		name:  fmt.Sprintf("phlomock-kube-test-%d-%s", os.Getpid(), hex.EncodeToString(suffix)),
-		token: hex.EncodeToString(suffix) + "-admin-token"}
+		name: name, token: string(secret["admin-token"])}
 	apiPort, adminPort := freePort(tb), freePort(tb)
 	p.api = "http://127.0.0.1:" + strconv.Itoa(apiPort)
 	p.admin = "http://127.0.0.1:" + strconv.Itoa(adminPort)
@@ -391,9 +414,9 @@ func play(tb testing.TB, store string, playArgs ...string) *played {
 	// created in that form works with newer podman too.
 	dir := tb.TempDir()
 	secretFile := filepath.Join(dir, "secret.json")
-	secret, err := json.Marshal(map[string][]byte{"store": []byte(store), "admin-token": []byte(p.token)})
+	raw, err := json.Marshal(secret)
 	require.NoError(tb, err)
-	require.NoError(tb, os.WriteFile(secretFile, secret, 0o600))
+	require.NoError(tb, os.WriteFile(secretFile, raw, 0o600))
 	p.file = filepath.Join(dir, "play.yaml")
 	require.NoError(tb, os.WriteFile(p.file, playVariant(tb, objs, p.name, apiPort, adminPort), 0o600))
 
@@ -493,20 +516,7 @@ func TestKubePlay(t *testing.T) {
 		assert.Contains(t, body, `"active":["success"]`)
 	})
 
-	// Podman applied the security context and the memory limit, and the
-	// fake works under them (a read-only root above all).
-	t.Run("security context applied", func(t *testing.T) {
-		cs := podContainers(t, p.pm, p.name)
-		require.Len(t, cs, 1, "the pod's containers")
-		out, err := p.pm.run(t, startWait, "inspect", "--format", "{{json .Config.User}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.Memory}}", cs[0])
-		require.NoError(t, err)
-		f := strings.Fields(out)
-		require.Len(t, f, 4, "podman inspect: %s", out)
-		assert.Equal(t, `"65532:65532"`, f[0], "user")
-		assert.Equal(t, "true", f[1], "read-only root")
-		assert.Contains(t, f[2], "no-new-privileges")
-		assert.Equal(t, strconv.FormatInt(p.memoryLimit, 10), f[3], "memory limit in bytes")
-	})
+	t.Run("security context applied", p.securityApplied)
 
 	t.Run("kube down", func(t *testing.T) {
 		_, err := p.pm.run(t, startWait, "kube", "down", p.file)
@@ -534,6 +544,33 @@ func TestKubePlayRedis(t *testing.T) {
 	require.NoError(t, err)
 	p := play(t, "redis://:"+password+"@10.0.2.2:"+port+"/0", "--network", "slirp4netns:allow_host_loopback=true")
 
+	p.onRedis(t, redis, password, "phlomock:")
+}
+
+// securityApplied checks that podman applied the Deployment's security
+// context and memory limit, and that the fake works under them (a
+// read-only root above all).
+func (p *played) securityApplied(t *testing.T) {
+	cs := podContainers(t, p.pm, p.name)
+	require.Len(t, cs, 1, "the pod's containers")
+	out, err := p.pm.run(t, startWait, "inspect", "--format", "{{json .Config.User}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.Memory}}", cs[0])
+	require.NoError(t, err)
+	f := strings.Fields(out)
+	require.Len(t, f, 4, "podman inspect: %s", out)
+	assert.Equal(t, `"65532:65532"`, f[0], "user")
+	assert.Equal(t, "true", f[1], "read-only root")
+	assert.Contains(t, f[2], "no-new-privileges")
+	assert.Equal(t, strconv.FormatInt(p.memoryLimit, 10), f[3], "memory limit in bytes")
+}
+
+// onRedis checks a played Deployment whose store is redis (with password),
+// its keys under prefix: the store URL from the secret is used (the
+// journal's entry is read back through Redis), the readiness probe follows
+// Redis going away and coming back, and the password is never in the
+// container's output.
+func (p *played) onRedis(t *testing.T, redis *redistest.Server, password, prefix string) {
+	_, port, err := net.SplitHostPort(redis.Addr)
+	require.NoError(t, err)
 	p.waitReady(t, http.StatusOK)
 	t.Run("seed", p.seed)
 	t.Run("journal through Redis", func(t *testing.T) {
@@ -549,12 +586,12 @@ func TestKubePlayRedis(t *testing.T) {
 		require.Len(t, page.Entries, 1, "the seed's entry: %s", body)
 		assert.Equal(t, http.StatusCreated, page.Entries[0].Status)
 
-		// In Redis, under the manifest's PHLOMOCK_STORE_PREFIX.
+		// In Redis, under the Deployment's PHLOMOCK_STORE_PREFIX.
 		c := goredis.NewClient(&goredis.Options{Addr: redis.Addr, Password: password})
 		defer c.Close()
-		n, err := c.XLen(t.Context(), "phlomock:journal").Result()
+		n, err := c.XLen(t.Context(), prefix+"journal").Result()
 		require.NoError(t, err)
-		assert.Equal(t, int64(1), n, "entries in the stream phlomock:journal")
+		assert.Equal(t, int64(1), n, "entries in the stream %sjournal", prefix)
 	})
 	t.Run("readiness follows Redis", func(t *testing.T) {
 		redis.Stop()
@@ -577,9 +614,11 @@ func TestKubePlayRedis(t *testing.T) {
 	})
 }
 
-// playVariant is the manifest's Deployment as podman kube play runs it
-// here: named name, 1 replica, the image this run built, the secret name,
-// and host ports on loopback. The Service is left out (podman ignores it).
+// playVariant is the Deployment of objs as podman kube play runs it here:
+// named name, 1 replica, the image this run built, the secret name, and
+// host ports on loopback; with the ConfigMaps of objs (a rendered chart's
+// scenario files). The Service and the Secret are left out (podman ignores
+// the one and stores the other in a form it cannot read back).
 func playVariant(tb testing.TB, objs []object, name string, apiPort, adminPort int) []byte {
 	tb.Helper()
 	var doc map[string]any
@@ -618,6 +657,11 @@ func playVariant(tb testing.TB, objs []object, name string, apiPort, adminPort i
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
+	for _, o := range objs {
+		if o.Kind == "ConfigMap" {
+			require.NoError(tb, enc.Encode(&o.node))
+		}
+	}
 	require.NoError(tb, enc.Encode(doc))
 	require.NoError(tb, enc.Close())
 	return buf.Bytes()

@@ -31,6 +31,14 @@
 // reach the journal, the logs, the report or a recording; a recording
 // replaces the Auth IDs it saw by the fake's default one.
 //
-// It is not a general HTTP proxy (no CONNECT, one target) and reads no
-// flags, environment or files: cmd/phlomock's proxy command does.
+// It is not a general HTTP proxy (no tunnel for CONNECT, one target) and
+// reads no flags, environment or files: cmd/phlomock's proxy command does.
+//
+// Files: proxy.go (forward, then check), body.go (reading bodies), drift.go
+// (Diff, Class), report.go (Report and its writers), admin.go (the control
+// plane's routes), secrets.go (masking), record.go (the recorder and
+// Recorded, which writes with scenarios.Marshal and lists in comments what
+// the format cannot say), recordfile.go (world, rules and interactions
+// from the exchanges), redact.go (Auth IDs and --record-redact's
+// placeholders).
 package proxy

@@ -366,6 +366,9 @@ func (p *Proxy) check(r *http.Request, raw []byte, x *exchange) {
 		res.Status, res.Error = x.sent, x.errText(p.opts)
 		fe, _ := p.opts.Fake.Simulate(in) // for the operation and the request's violations
 		res.Operation, res.RequestViolations = fe.OperationID, fe.Violations
+		if p.rec != nil {
+			p.rec.note(&res, "no answer to record: "+res.Error)
+		}
 		p.file(r, authID, fe, &res, nil, x)
 		return
 	}
@@ -396,8 +399,14 @@ func (p *Proxy) check(r *http.Request, raw []byte, x *exchange) {
 	case x.body.truncated:
 		res.RequestViolations = fe.Violations
 		res.Unchecked = fmt.Sprintf("answer over %d bytes: forwarded, not checked", p.opts.MaxAnswerBytes)
+		if p.rec != nil {
+			p.rec.note(&res, res.Unchecked+", not recorded")
+		}
 	case res.Error != "":
 		res.RequestViolations = fe.Violations
+		if p.rec != nil {
+			p.rec.note(&res, "no whole answer to record: "+res.Error)
+		}
 	default:
 		if !fe.Valid {
 			res.RequestViolations = fe.Violations

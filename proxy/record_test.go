@@ -2,6 +2,9 @@ package proxy_test
 
 import (
 	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,9 +57,10 @@ func TestRecordReplay(t *testing.T) {
 	assert.Equal(t, []int{200, 200, 404, 200, 429, 429, 201, 400}, statuses)
 	golden(t, "recorded.yaml", []byte(strings.ReplaceAll(string(data), target, "http://127.0.0.1:PORT")))
 
-	s, err := scenarios.Parse("recorded.yaml", data)
+	// What `phlomock scenarios check` runs: Check, and CheckRules
+	// against the contract's operations.
+	s, err := scenarios.CheckFile("recorded.yaml", data, director.OperationIDs(mustSpec(t)), director.Operations(mustSpec(t)))
 	require.NoError(t, err)
-	require.NoError(t, s.Validate(director.OperationIDs(mustSpec(t))))
 	assert.Equal(t, realName, s.World.PHLOs[0].Name, "the world comes from the GET answers")
 	assert.NotContains(t, string(data), "auth_token")
 
@@ -100,4 +104,63 @@ func golden(t *testing.T, name string, data []byte) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test -update to create it")
 	assert.Equal(t, string(want), string(data))
+}
+
+// TestRecordKeepsEverything: requests and answers the scenario format
+// cannot say (a method the contract has no word for, a body that is not
+// JSON or not UTF-8, an answer that reads as a bad placeholder) do not
+// spoil the recording: the file passes Check, and each exchange is in it,
+// as an interaction or as a comment that says why it is not one.
+func TestRecordKeepsEverything(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == phloPath && r.Method == http.MethodGet:
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusTeapot)
+			_, _ = io.WriteString(w, "{{nope}} is not a placeholder")
+		case r.URL.Path == nodePath && r.Method == http.MethodGet:
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.WriteHeader(http.StatusTeapot)
+			_, _ = w.Write([]byte{0xff, 0xfe, 0x00, 0x01})
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = io.WriteString(w, `{"api_id":"0b9a3a5e-1c1b-4a57-9d6e-0b6f8f7b3c11","error":"no"}`)
+		}
+	}))
+	t.Cleanup(up.Close)
+	f := newFront(t, up.URL, mockserver.Options{}, func(o *proxy.Options) { o.Record = true })
+	sent := []struct{ method, path, body string }{
+		{"TRACE", phloPath, ""},
+		{"PROPFIND", "/dav/", ""},
+		{"PURGE", phloPath, ""},
+		{"get", phloPath, ""},
+		{"DELETE", phloPath, ""},
+		{"POST", nodePath, "not json at all"},
+		{"POST", nodePath, "\xff\xfe"},
+		{"GET", phloPath, ""}, // a valid request: its rule would answer {{nope}}
+		{"GET", nodePath, ""}, // a valid request: its rule would answer bytes that are not text
+		{"GET", "/odd path/\u00e9/%0Anewline", ""},
+		{"OPTIONS", "/", ""},
+	}
+	for _, r := range sent {
+		call(t, f.URL, r.method, r.path, r.body)
+	}
+	f.report(t, len(sent))
+	data, err := f.Proxy.Recorded(proxy.RecordOptions{Name: "odd", Known: director.OperationIDs(mustSpec(t))})
+	require.NoError(t, err, "%s", data)
+	_, err = scenarios.CheckFile("odd.yaml", data, director.OperationIDs(mustSpec(t)), director.Operations(mustSpec(t)))
+	require.NoError(t, err, "%s", data)
+	text := string(data)
+	for _, want := range []string{
+		`TRACE "` + phloPath + `"`, `PROPFIND "/dav/"`, `PURGE "` + phloPath + `"`, // comments: no such method
+		`POST "` + nodePath + `" (1 answers): its body is not JSON`, // twice: two bodies
+		`GET "` + phloPath + `" (1 answers): recorded:`, `unknown placeholder {{nope}}`,
+		`GET "` + nodePath + `" (1 answers): scenarios: encode`, `is not UTF-8`,
+		"get " + phloPath, "DELETE " + phloPath, "OPTIONS /", // interactions
+		`/odd path/é/\nnewline`,
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.Equal(t, 2, strings.Count(text, `POST "`+nodePath+`" (1 answers): its body is not JSON`), "%s", text)
 }

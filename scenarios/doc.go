@@ -89,6 +89,11 @@
 // JSON-escaped, so a request cannot change the structure of an answer. A
 // string body (body: "...") is sent as written, with the same placeholders.
 //
+// Marshal and Encode write a Scenario in this format (the version key
+// first, keys in the documented order, short forms, every string a YAML
+// reader could take for something else quoted): the one writer of
+// scenario files; what they write parses back to the same scenario.
+//
 // Compile turns scenarios into an Engine that matches requests on the fake's
 // hot path; it is safe for concurrent use and keeps the counters of
 // sequences and times, or leaves them to a Counter shared by several
