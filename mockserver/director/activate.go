@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/didyoumean"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -161,7 +162,12 @@ func lookupIn(loaded map[string]*scenarios.Scenario, names []string) ([]*scenari
 		}
 		s, err := scenarios.Builtin(name)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%w %q: want a loaded scenario or one of %s", ErrUnknownScenario, name, strings.Join(availableIn(loaded), ", ")))
+			choices := availableIn(loaded)
+			err := fmt.Errorf("%w %q: want a loaded scenario or one of %s", ErrUnknownScenario, name, strings.Join(choices, ", "))
+			if near := didyoumean.Closest(name, choices); near != "" {
+				err = fmt.Errorf("%w (did you mean %q?)", err, near)
+			}
+			errs = append(errs, err)
 			continue
 		}
 		ss = append(ss, s)
