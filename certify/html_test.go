@@ -17,9 +17,9 @@ import (
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/certify/driver"
 	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -101,7 +101,7 @@ func TestWriteHTML(t *testing.T) {
 		if curl == "" {
 			continue
 		}
-		fake := mockservertest.NewServer(t, mockservertest.WithScenarios(sc))
+		fake := faketest.NewServer(t, fake.Config{Active: []*scenarios.Scenario{sc}})
 		want := rep.Results[1+i].Journal
 		for j, cmd := range strings.Split(html.UnescapeString(curls[i][1]), "\n") {
 			cmd = strings.Replace(cmd, certify.ReplayBase, fake.URL, 1)

@@ -10,16 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/client"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // newFake starts phlomock's fake, which checks its own answers against the
 // contract, so that a passing call proves both sides kept to it.
 func newFake(tb testing.TB, opts mockserver.Options) (*mockserver.Server, string) {
 	tb.Helper()
-	srv := mockservertest.NewServer(tb, mockservertest.WithOptions(opts))
-	return srv.Mock, srv.URL
+	srv := faketest.NewServer(tb, fake.Config{Options: opts})
+	return srv.Fake.API, srv.URL
 }
 
 const (
@@ -170,7 +171,7 @@ func TestFakeErrors(t *testing.T) {
 
 // Testing code that uses the client against phlomock's fake, in-process.
 func Example_testingWithTheFake() {
-	fake, err := mockservertest.Start()
+	fake, err := faketest.Start(fake.Config{})
 	if err != nil {
 		fmt.Println(err)
 		return

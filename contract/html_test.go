@@ -14,20 +14,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/contract"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/openapi"
 )
 
 // failingRun runs the generated suite against a fake that answers 500 to
 // everything, so that cases fail, without --live or ids, so that cases are
 // skipped.
-func failingRun(t *testing.T) (*contract.Report, *mockservertest.Server) {
+func failingRun(t *testing.T) (*contract.Report, *faketest.Server) {
 	t.Helper()
 	spec, err := openapi.Load()
 	require.NoError(t, err)
 	cases, err := contract.Generate(spec, contract.GenerateOptions{})
 	require.NoError(t, err)
-	fake := mockservertest.NewServer(t, mockservertest.WithScenario("server-error"))
+	fake := faketest.NewServer(t, fake.Config{}, "server-error")
 	r := &contract.Runner{Spec: spec, Target: contract.Target{BaseURL: fake.URL, AuthID: fake.AuthID, AuthToken: fake.AuthToken}}
 	rep, err := r.Run(context.Background(), cases)
 	require.NoError(t, err)

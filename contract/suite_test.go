@@ -10,15 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/scenarios"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // Point the suite elsewhere: go test ./contract -run TestSuite -args -target=https://... -auth-id=... -auth-token=...
@@ -103,14 +105,14 @@ func BenchmarkSuite(b *testing.B) {
 }
 
 // TestScenarios runs every built-in scenario's interactions, in order,
-// against a fake serving that scenario alone (package mockservertest), as
+// against a fake serving that scenario alone (package fake/faketest), as
 // `phlomock conform` does: each scenario behaves as its file says. It runs
 // on both stores: the fake in memory, and with its state in a real
-// redis-server (mockservertest.WithStore), where the run fails unless the
+// redis-server (fake.Config.Backend), where the run fails unless the
 // simulated calls and the counts went through Redis.
 func TestScenarios(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
-		testScenarios(t, func(testing.TB) mockservertest.Option { return mockservertest.WithStore(nil) })
+		testScenarios(t, func(testing.TB) fake.Backend { return nil })
 	})
 	t.Run("redis", func(t *testing.T) {
 		r := redistest.Start(t)
@@ -125,7 +127,7 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 		var n atomic.Int32
-		testScenarios(t, func(tb testing.TB) mockservertest.Option {
+		testScenarios(t, func(tb testing.TB) fake.Backend {
 			tb.Helper()
 			// A prefix per fake: the scenarios run in parallel.
 			st, err := redisstore.Open(context.Background(), r.URL(0), fmt.Sprintf("contract%d:", n.Add(1)))
@@ -136,12 +138,12 @@ func TestScenarios(t *testing.T) {
 				defer mu.Unlock()
 				seen[cmd]++
 			})
-			return mockservertest.WithStore(st)
+			return st
 		})
 	})
 }
 
-func testScenarios(t *testing.T, store func(testing.TB) mockservertest.Option) {
+func testScenarios(t *testing.T, store func(testing.TB) fake.Backend) {
 	spec, err := openapi.Load()
 	require.NoError(t, err)
 	for _, name := range scenarios.BuiltinNames() {
@@ -155,7 +157,7 @@ func testScenarios(t *testing.T, store func(testing.TB) mockservertest.Option) {
 
 			// The runner sends its own credentials (none, for an auth: none
 			// interaction): not fake.Client, which adds them.
-			fake := mockservertest.NewServer(t, store(t), mockservertest.WithScenario(name))
+			fake := faketest.NewServer(t, fake.Config{Backend: store(t)}, name)
 			runner := &contract.Runner{Spec: spec, Live: true, Target: contract.Target{
 				BaseURL: fake.URL, AuthID: fake.AuthID, AuthToken: fake.AuthToken, PhloID: "phlo-under-test", NodeID: "node-under-test",
 			}}

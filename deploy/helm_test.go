@@ -169,6 +169,28 @@ func TestHelmPlay(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "getPhlo under the file's rule")
 	})
 
+	// The control plane answers the Service's names (the chart's
+	// PHLOMOCK_ADMIN_HOSTS, in the release's namespace, default here) and
+	// refuses any other (DNS rebinding).
+	t.Run("admin hosts", func(t *testing.T) {
+		for host, want := range map[string]int{
+			a.name + ".default":                   http.StatusOK,
+			a.name + ".default.svc":               http.StatusOK,
+			a.name + ".default.svc.cluster.local": http.StatusOK,
+			a.name + ".other.svc":                 http.StatusForbidden,
+			"phlomock.attacker.example":           http.StatusForbidden,
+		} {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, a.admin+"/__admin/scenarios", nil)
+			require.NoError(t, err)
+			req.Host = host
+			req.Header.Set("Authorization", "Bearer "+a.token)
+			resp, err := a.client.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, want, resp.StatusCode, "Host: %s", host)
+		}
+	})
+
 	t.Run("two replicas, one fake", func(t *testing.T) {
 		// The seed answered by b is in the journal read through a, under
 		// the prefix both were given.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
@@ -35,7 +36,7 @@ func benchHandler(b *testing.B, h http.Handler) {
 }
 
 // productionServer is the fake exactly as `phlomock serve` builds it by
-// default (director.NewServer): the Director as its Store, with the default
+// default (fake.New): the Director as its Store, with the default
 // scenario (success) active, validation and the journal on, no response
 // validation, and a logger that filters the per-request line out (the
 // level make bench runs serve with: --log-level error).
@@ -55,14 +56,14 @@ func productionServerWith(tb testing.TB, opts mockserver.Options) (*mockserver.S
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
 	opts.Logger = logger
-	fake, err := director.NewServer(doc, director.Options{Accounts: accounts}, opts)
+	srv, err := fake.New(doc, fake.Config{Options: opts, Accounts: accounts})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := fake.Director.ActivateNames(scenarios.Default); err != nil {
+	if err := srv.Director.ActivateNames(scenarios.Default); err != nil {
 		tb.Fatal(err)
 	}
-	return fake.API, fake.Director
+	return srv.API, srv.Director
 }
 
 // BenchmarkColdTransfer is the seed request through the whole fake, as

@@ -7,8 +7,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -22,14 +22,14 @@ func fullJournalServer(tb testing.TB, size int) *mockserver.Server {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	fake, err := director.NewServer(doc, director.Options{Accounts: accounts}, mockserver.Options{Logger: logger, JournalSize: size})
+	srv, err := fake.New(doc, fake.Config{Options: mockserver.Options{Logger: logger, JournalSize: size}, Accounts: accounts})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := fake.Director.ActivateNames(scenarios.Default); err != nil {
+	if err := srv.Director.ActivateNames(scenarios.Default); err != nil {
 		tb.Fatal(err)
 	}
-	return fake.API
+	return srv.API
 }
 
 func heapInUse() uint64 {

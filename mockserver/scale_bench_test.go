@@ -8,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/scalegen"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
@@ -69,14 +70,14 @@ func specServer(tb testing.TB, doc *openapi3.T) *mockserver.Server {
 	tb.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	fake, err := director.NewServer(doc, director.Options{Accounts: accounts}, mockserver.Options{Logger: logger})
+	srv, err := fake.New(doc, fake.Config{Options: mockserver.Options{Logger: logger}, Accounts: accounts})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := fake.Director.ActivateNames(scenarios.Default); err != nil {
+	if err := srv.Director.ActivateNames(scenarios.Default); err != nil {
 		tb.Fatal(err)
 	}
-	return fake.API
+	return srv.API
 }
 
 // bigSpec is scalegen.Spec(ops) parsed as --spec parses a file

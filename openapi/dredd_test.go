@@ -12,9 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -31,7 +32,7 @@ var dreddSummary = regexp.MustCompile(`complete: (\d+) passing, (\d+) failing, (
 // fake: every documented response of every operation is one transaction,
 // the hooks in testdata/dredd/hooks.js provoke each documented error, and
 // every transaction must pass. The fake validates its own answers too
-// (mockservertest), so a transaction passes only when Dredd and the fake
+// (fake/faketest), so a transaction passes only when Dredd and the fake
 // both read the answer as the spec says.
 func TestDredd(t *testing.T) {
 	sdktest.SkipShort(t)
@@ -41,9 +42,7 @@ func TestDredd(t *testing.T) {
 	_, statErr := os.Stat(dredd)
 	sdktest.Need(t, sdktest.HasCommand("node") && statErr == nil, "dredd (npm ci --prefix openapi/testdata/dredd)")
 
-	fake := mockservertest.NewServer(t,
-		mockservertest.WithOptions(mockserver.Options{StrictIDs: true}),
-		mockservertest.WithWorld(mockserver.StaticWorld{examplePhlo: {exampleNode}}))
+	fake := faketest.NewServer(t, fake.Config{Options: mockserver.Options{StrictIDs: true}, World: mockserver.StaticWorld{examplePhlo: {exampleNode}}})
 	for _, name := range []string{"forbidden.yaml", "action-200.yaml"} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err)

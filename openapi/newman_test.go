@@ -12,8 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // TestNewman runs Newman (pinned in testdata/newman, installed by make
@@ -30,7 +31,7 @@ func TestNewman(t *testing.T) {
 	_, statErr := os.Stat(newman)
 	sdktest.Need(t, sdktest.HasCommand("node") && statErr == nil, "newman (npm ci --prefix openapi/testdata/newman)")
 
-	fake := mockservertest.NewServer(t)
+	fake := faketest.NewServer(t, fake.Config{})
 	collection, err := filepath.Abs("phlorunner.postman_collection.json")
 	require.NoError(t, err)
 	report := filepath.Join(t.TempDir(), "newman.json")

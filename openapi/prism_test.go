@@ -17,9 +17,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // findPrism returns Stoplight Prism's executable: on PATH, or where make
@@ -48,7 +49,7 @@ func TestPrismProxy(t *testing.T) {
 	if prism == "" {
 		t.Skip("prism is not installed (make bench installs it); skipped")
 	}
-	fake := mockservertest.NewServer(t)
+	fake := faketest.NewServer(t, fake.Config{})
 	port := freePort(t)
 	cmd := exec.Command(prism, "proxy", "phlorunner.yaml", fake.URL, "--host", "127.0.0.1", "--port", strconv.Itoa(port))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // node may start children: stop the group

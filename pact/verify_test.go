@@ -15,9 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // The stateful scenario's call (scenarios show transfer-flow).
@@ -52,7 +53,7 @@ var run = []step{
 // GET /__admin/journal?format=pact.
 func record(t *testing.T) []byte {
 	t.Helper()
-	fake := mockservertest.NewServer(t)
+	fake := faketest.NewServer(t, fake.Config{})
 	active := ""
 	for i, s := range run {
 		if s.scenario != active {
@@ -129,7 +130,7 @@ func TestPactVerifier(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, raw, 0o644))
 
 	verify := func(t *testing.T, file string) (string, error) {
-		fake := mockservertest.NewServer(t)
+		fake := faketest.NewServer(t, fake.Config{})
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "verify.js"), file, fake.URL, fake.AdminURL, fake.AuthID, fake.AuthToken)

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/proxy"
 )
 
@@ -28,13 +29,13 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkProxy -benchtime 2000x -count 5 ./proxy/
 func BenchmarkProxy(b *testing.B) {
-	target := mockservertest.NewServer(b)
+	target := faketest.NewServer(b, fake.Config{})
 	u, err := url.Parse(target.URL)
 	if err != nil {
 		b.Fatal(err)
 	}
 	quiet := func(o *proxy.Options) { o.Logger = nil }
-	direct := handlerTransport{target.Mock}
+	direct := handlerTransport{target.Fake.API}
 
 	// The bare proxies get a buffer pool like the proxy's: without one,
 	// each copy allocates 32 KiB, which is not what is being compared.

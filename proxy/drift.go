@@ -20,13 +20,13 @@ type Kind string
 // The kinds of difference, in the order reports list them.
 const (
 	KindStatus       Kind = "status"        // another HTTP status
-	KindContentType  Kind = "content_type"  // another media type
+	KindContentType  Kind = "content-type"  // another media type
 	KindBody         Kind = "body"          // one body is JSON, the other is not (or is empty)
-	KindFieldAdded   Kind = "field_added"   // the real answer has a field the fake's lacks
-	KindFieldRemoved Kind = "field_removed" // the fake's answer has a field the real one lacks
-	KindFieldType    Kind = "field_type"    // the field's JSON type differs
-	KindValueClass   Kind = "value_class"   // same type, another class of value (a UUID where the fake has text)
-	KindErrorText    Kind = "error_text"    // the "error" texts differ
+	KindFieldAdded   Kind = "field-added"   // the real answer has a field the fake's lacks
+	KindFieldRemoved Kind = "field-removed" // the fake's answer has a field the real one lacks
+	KindFieldType    Kind = "field-type"    // the field's JSON type differs
+	KindValueClass   Kind = "value-class"   // same type, another class of value (a UUID where the fake has text)
+	KindErrorText    Kind = "error-text"    // the "error" texts differ
 	KindValue        Kind = "value"         // a field compared by value (node_type) differs
 )
 

@@ -16,8 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/proxy"
 )
 
@@ -255,7 +256,7 @@ func get(tb testing.TB, u string) string {
 // TestPhlomockAsTarget: in front of phlomock itself, with the same
 // options, nothing drifts, for every operation, valid or not.
 func TestPhlomockAsTarget(t *testing.T) {
-	target := mockservertest.NewServer(t)
+	target := faketest.NewServer(t, fake.Config{})
 	f := newFront(t, target.URL, mockserver.Options{}, nil)
 	reqs := []struct{ method, path, body string }{
 		{"GET", phloPath, ""},

@@ -13,9 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/proxy"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -64,7 +65,7 @@ func TestRecordReplay(t *testing.T) {
 	assert.Equal(t, realName, s.World.PHLOs[0].Name, "the world comes from the GET answers")
 	assert.NotContains(t, string(data), "auth_token")
 
-	fake := mockservertest.NewServer(t, mockservertest.WithScenarios(s))
+	fake := faketest.NewServer(t, fake.Config{Active: []*scenarios.Scenario{s}})
 	for i, r := range recordedTraffic {
 		got := call(t, fake.URL, r.method, r.path, r.body)
 		assert.Equalf(t, statuses[i], got.status, "replay of %s %s %s: %s", r.method, r.path, r.body, got.raw)
@@ -87,7 +88,7 @@ func TestRecordRedact(t *testing.T) {
 	phlo := s.World.PHLOs[0].ID
 	assert.Equal(t, proxy.ClassUUID, proxy.Class(phlo))
 	assert.Greater(t, strings.Count(text, phlo), 3, "one placeholder per value, everywhere")
-	fake := mockservertest.NewServer(t, mockservertest.WithScenarios(s))
+	fake := faketest.NewServer(t, fake.Config{Active: []*scenarios.Scenario{s}})
 	node := s.World.PHLOs[0].Nodes[0].ID
 	got := call(t, fake.URL, "POST", "/v1/phlo/"+phlo+"/multi_party_call/"+node, strings.ReplaceAll(strings.ReplaceAll(callBody, "+14152224444", "+15550000001"), "+14152225555", "+15550000002"))
 	assert.Equal(t, statuses[3], got.status, "%s", got.raw)

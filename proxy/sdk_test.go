@@ -13,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // TestUnmodifiedClients: plivo-go, plivo-node and curl work through the
@@ -33,7 +34,7 @@ func TestUnmodifiedClients(t *testing.T) {
 	}{{"plivo-go", sdktest.PlivoGo}, {"plivo-node", sdktest.PlivoNode}} {
 		t.Run(client.name, func(t *testing.T) {
 			command, dir := client.start(t)
-			target := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
+			target := faketest.NewServer(t, fake.Config{}, "success")
 			f := newFront(t, target.URL, mockserver.Options{}, nil)
 			d, err := driver.Start(context.Background(), command, driver.Options{Dir: dir, HelloTimeout: time.Minute, CallTimeout: 30 * time.Second})
 			require.NoError(t, err)
@@ -62,7 +63,7 @@ func TestUnmodifiedClients(t *testing.T) {
 
 	t.Run("curl", func(t *testing.T) {
 		sdktest.Need(t, sdktest.HasCommand("curl"), "curl")
-		target := mockservertest.NewServer(t)
+		target := faketest.NewServer(t, fake.Config{})
 		f := newFront(t, target.URL, mockserver.Options{}, nil)
 		out, err := exec.Command("curl", "-s", "-u", mockserver.DefaultAuthID+":"+mockserver.DefaultAuthToken,
 			"-d", `{"action":"cold_transfer","to":"+14152224444","role":"agent","trigger_source":"+14152225555"}`,

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/proxy"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -39,21 +39,21 @@ var flow = []struct{ path, body string }{
 // statefulFront is a proxy whose fake has transfer-flow active, in front
 // of a phlomock with transfer-flow too (the stand-in real API, whose call
 // moves: it is the target).
-func statefulFront(t *testing.T, stateful bool) (*front, *director.Server) {
+func statefulFront(t *testing.T, stateful bool) (*front, *director.Director) {
 	t.Helper()
-	target := mockservertest.NewServer(t, mockservertest.WithScenario("transfer-flow"))
+	target := faketest.NewServer(t, fake.Config{}, "transfer-flow")
 	s, err := scenarios.Builtin("transfer-flow")
 	require.NoError(t, err)
-	fake, err := director.NewServer(mustSpec(t), director.Options{}, mockserver.Options{}, s)
+	local, err := fake.New(mustSpec(t), fake.Config{Active: []*scenarios.Scenario{s}})
 	require.NoError(t, err)
 	u, err := url.Parse(target.URL)
 	require.NoError(t, err)
-	p, err := proxy.New(proxy.Options{Target: u, Fake: fake.API, Spec: mustSpec(t), Stateful: stateful,
+	p, err := proxy.New(proxy.Options{Target: u, Fake: local.API, Spec: mustSpec(t), Stateful: stateful,
 		Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	api := httptest.NewServer(p)
 	t.Cleanup(api.Close)
-	return &front{URL: api.URL, Proxy: p, Fake: fake.API}, fake
+	return &front{URL: api.URL, Proxy: p, Fake: local.API}, local.Director
 }
 
 func members(t *testing.T, d *director.Director) []string {
@@ -76,13 +76,13 @@ func members(t *testing.T, d *director.Director) []string {
 func TestDriftStateful(t *testing.T) {
 	seed := []string{flowAgent + ":connected", flowClient + ":connected"}
 
-	f, fake := statefulFront(t, false)
+	f, d := statefulFront(t, false)
 	for _, st := range flow {
 		got := call(t, f.URL, "POST", st.path, st.body)
 		require.Equal(t, 201, got.status, "the target's own call moves: %s", got.raw)
 	}
 	rep := f.report(t, len(flow))
-	assert.Equal(t, seed, members(t, fake.Director), "dry run: the fake's call did not move")
+	assert.Equal(t, seed, members(t, d), "dry run: the fake's call did not move")
 	var statuses []string
 	for _, g := range rep.Drift {
 		if g.Kind == proxy.KindStatus {
@@ -96,13 +96,13 @@ func TestDriftStateful(t *testing.T) {
 	assert.Equal(t, []string{"updateMember 201/400"}, statuses)
 	assert.Equal(t, 2, statusCount(rep), "two exchanges drift in status")
 
-	f, fake = statefulFront(t, true)
+	f, d = statefulFront(t, true)
 	for _, st := range flow {
 		call(t, f.URL, "POST", st.path, st.body)
 	}
 	rep = f.report(t, len(flow))
 	assert.Empty(t, rep.Drift, "the fake's call followed the conversation")
-	assert.NotEqual(t, seed, members(t, fake.Director), "stateful: the fake's call moved")
+	assert.NotEqual(t, seed, members(t, d), "stateful: the fake's call moved")
 }
 
 func statusCount(r *proxy.Report) int {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,10 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
 	"github.com/phlomock/phlomock/scenarios"
@@ -37,42 +36,33 @@ rules:
 `
 )
 
-// A fake is one replica: a fake with scenarios sharing its scenarios and calls
-// through Redis, following the others.
-type fake struct {
+// A replica is a fake with scenarios sharing its scenarios, calls and
+// counts through Redis, following the others, as serve --store runs it.
+type replica struct {
 	d          *director.Director
-	api, admin *httptest.Server
+	api, admin string // base URLs
 }
 
-// replica starts a replica on s with the --scenario arguments names, as
-// serve does.
-func replica(t *testing.T, s *redistest.Server, names ...string) *fake {
+// startReplica starts a replica on s with the --scenario arguments names,
+// as serve does.
+func startReplica(t *testing.T, s *redistest.Server, names ...string) *replica {
 	t.Helper()
 	return replicaAt(t, s.URL(0), "t:", names...)
 }
 
-// replicaAt is replica on the store url with key prefix.
-func replicaAt(t *testing.T, url, prefix string, names ...string) *fake {
+// replicaAt is startReplica on the store url with key prefix.
+func replicaAt(t *testing.T, url, prefix string, names ...string) *replica {
 	t.Helper()
 	st, err := redisstore.Open(context.Background(), url, prefix)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	doc, err := openapi.Load()
 	require.NoError(t, err)
-	srv, err := director.NewServer(doc, director.Options{
-		Shared: redisstore.NewStateStore(st),
-		Calls:  redisstore.NewCallStore(st, multiparty.Options{}),
-	}, mockserver.Options{})
+	f, err := fake.New(doc, fake.Config{Backend: st, Scenarios: names, Rejoin: true, AdminAddr: "127.0.0.1:0"})
 	require.NoError(t, err)
-	ss, err := srv.Director.Lookup(names...)
-	require.NoError(t, err)
-	require.NoError(t, srv.Director.Start(ss, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Director.Follow(ctx) }()
-	f := &fake{d: srv.Director, api: httptest.NewServer(srv.API), admin: httptest.NewServer(srv.Admin)}
-	t.Cleanup(func() { cancel(); <-done; f.api.Close(); f.admin.Close() })
-	return f
+	require.NoError(t, f.Start(context.Background(), "127.0.0.1:0")) // follows the others until Close
+	t.Cleanup(func() { _ = f.Close(context.Background()) })
+	return &replica{d: f.Director, api: f.URL, admin: f.AdminURL}
 }
 
 // do sends a request and returns its status and body.
@@ -97,7 +87,7 @@ func do(t *testing.T, method, url, body string, header ...string) (int, string) 
 // bound, PollInterval plus a round trip, is well under the wait). Call it
 // after a change has returned: the version it was made in is then in the
 // store, so replicas at one version are at it or a later one.
-func follows(t *testing.T, fs ...*fake) {
+func follows(t *testing.T, fs ...*replica) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		want := fs[0].d.Version()
@@ -112,57 +102,57 @@ func follows(t *testing.T, fs ...*fake) {
 
 func TestStateActivationReachesEveryReplica(t *testing.T) {
 	s := redistest.Start(t)
-	a, b := replica(t, s, "success"), replica(t, s, "success")
+	a, b := startReplica(t, s, "success"), startReplica(t, s, "success")
 	require.NotEmpty(t, a.d.Version())
 	assert.Equal(t, a.d.Version(), b.d.Version(), "the second replica joined the first's state")
 
-	status, body := do(t, "PUT", a.admin.URL+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
+	status, body := do(t, "PUT", a.admin+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
 	require.Equal(t, 200, status, body)
 	follows(t, a, b)
 	assert.Equal(t, []string{"bad-role"}, b.d.Active())
-	status, body = do(t, "POST", b.api.URL+nodePath, callBody)
+	status, body = do(t, "POST", b.api+nodePath, callBody)
 	assert.Equal(t, 400, status)
 	assert.Contains(t, body, "Invalid value provided for role.")
 
 	// An upload on one, without activating it, is there by name and by
 	// header on the other.
-	status, body = do(t, "POST", a.admin.URL+"/__admin/scenarios?activate=false", teapot)
+	status, body = do(t, "POST", a.admin+"/__admin/scenarios?activate=false", teapot)
 	require.Equal(t, 201, status, body)
 	follows(t, a, b)
-	status, _ = do(t, "GET", b.api.URL+phloPath, "", director.HeaderScenario, "teapot")
+	status, _ = do(t, "GET", b.api+phloPath, "", director.HeaderScenario, "teapot")
 	assert.Equal(t, 418, status, "the header names the upload on the other replica")
-	status, body = do(t, "PUT", b.admin.URL+"/__admin/scenarios/active", `{"names":["teapot"]}`)
+	status, body = do(t, "PUT", b.admin+"/__admin/scenarios/active", `{"names":["teapot"]}`)
 	require.Equal(t, 200, status, body)
 	follows(t, b, a)
-	status, _ = do(t, "GET", a.api.URL+phloPath, "")
+	status, _ = do(t, "GET", a.api+phloPath, "")
 	assert.Equal(t, 418, status, "activated by name on the other replica")
 
 	// Unload: refused while active anywhere, then gone everywhere.
-	status, _ = do(t, "DELETE", a.admin.URL+"/__admin/scenarios/teapot", "")
+	status, _ = do(t, "DELETE", a.admin+"/__admin/scenarios/teapot", "")
 	assert.Equal(t, 409, status)
 	require.NoError(t, a.d.ActivateNames("success"))
-	status, body = do(t, "DELETE", a.admin.URL+"/__admin/scenarios/teapot", "")
+	status, body = do(t, "DELETE", a.admin+"/__admin/scenarios/teapot", "")
 	require.Equal(t, 200, status, body)
 	follows(t, a, b)
 	assert.NotContains(t, b.d.Available(), "teapot")
-	status, _ = do(t, "GET", b.api.URL+phloPath, "", director.HeaderScenario, "teapot")
+	status, _ = do(t, "GET", b.api+phloPath, "", director.HeaderScenario, "teapot")
 	assert.Equal(t, 400, status, "an unknown scenario on the other replica too")
 
 	// A replica joining later takes up the state as it is.
-	c := replica(t, s, "success")
+	c := startReplica(t, s, "success")
 	assert.Equal(t, a.d.Version(), c.d.Version())
 	assert.Equal(t, []string{"success"}, c.d.Active())
 }
 
 func TestStateInvalidUploadChangesNothing(t *testing.T) {
 	s := redistest.Start(t)
-	a, b := replica(t, s, "success"), replica(t, s, "success")
+	a, b := startReplica(t, s, "success"), startReplica(t, s, "success")
 	v := a.d.Version()
-	status, body := do(t, "POST", a.admin.URL+"/__admin/scenarios", "version: 1\nname: broken\nrules: [{name: x, match: {operation: nope}, respond: {status: 999}}]\n")
+	status, body := do(t, "POST", a.admin+"/__admin/scenarios", "version: 1\nname: broken\nrules: [{name: x, match: {operation: nope}, respond: {status: 999}}]\n")
 	require.Equal(t, 400, status, body)
-	status, _ = do(t, "PUT", a.admin.URL+"/__admin/scenarios/active", `{"names":["nope"]}`)
+	status, _ = do(t, "PUT", a.admin+"/__admin/scenarios/active", `{"names":["nope"]}`)
 	require.Equal(t, 400, status)
-	for _, f := range []*fake{a, b} {
+	for _, f := range []*replica{a, b} {
 		assert.Equal(t, v, f.d.Version(), "nothing published")
 		assert.Equal(t, []string{"success"}, f.d.Active())
 		assert.NotContains(t, f.d.Available(), "broken")
@@ -172,9 +162,9 @@ func TestStateInvalidUploadChangesNothing(t *testing.T) {
 // Two replicas changing the scenarios at once lose neither change.
 func TestStateConcurrentChangesBothKept(t *testing.T) {
 	s := redistest.Start(t)
-	a, b := replica(t, s, "success"), replica(t, s, "success")
+	a, b := startReplica(t, s, "success"), startReplica(t, s, "success")
 	var wg sync.WaitGroup
-	for i, f := range []*fake{a, b, a, b} {
+	for i, f := range []*replica{a, b, a, b} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -187,57 +177,57 @@ func TestStateConcurrentChangesBothKept(t *testing.T) {
 	}
 	wg.Wait()
 	follows(t, a, b)
-	for _, f := range []*fake{a, b} {
+	for _, f := range []*replica{a, b} {
 		assert.Subset(t, f.d.Available(), []string{"pota", "potb", "potc", "potd"})
 	}
 }
 
 func TestStateResetReachesEveryReplica(t *testing.T) {
 	s := redistest.Start(t)
-	a, b := replica(t, s, "flaky"), replica(t, s, "flaky")
+	a, b := startReplica(t, s, "flaky"), startReplica(t, s, "flaky")
 	for _, want := range []int{500, 500, 200} {
-		status, _ := do(t, "GET", a.api.URL+phloPath, "")
+		status, _ := do(t, "GET", a.api+phloPath, "")
 		require.Equal(t, want, status)
 	}
-	status, _ := do(t, "POST", b.admin.URL+"/__admin/reset", "")
+	status, _ := do(t, "POST", b.admin+"/__admin/reset", "")
 	require.Equal(t, 200, status)
 	follows(t, b, a)
-	status, _ = do(t, "GET", a.api.URL+phloPath, "")
+	status, _ = do(t, "GET", a.api+phloPath, "")
 	assert.Equal(t, 500, status, "the counters rewound on the other replica")
 }
 
 func TestStateStoreDown(t *testing.T) {
 	s := redistest.Start(t)
-	a, b := replica(t, s, "success"), replica(t, s, "success")
+	a, b := startReplica(t, s, "success"), startReplica(t, s, "success")
 	pot := strings.Replace(teapot, "name: teapot", "name: pot", 1)
-	status, body := do(t, "POST", a.admin.URL+"/__admin/scenarios?activate=false", pot)
+	status, body := do(t, "POST", a.admin+"/__admin/scenarios?activate=false", pot)
 	require.Equal(t, 201, status, body)
 	follows(t, a, b)
 	s.Stop()
-	status, _ = do(t, "DELETE", b.admin.URL+"/__admin/scenarios/pot", "")
+	status, _ = do(t, "DELETE", b.admin+"/__admin/scenarios/pot", "")
 	assert.Equal(t, 503, status)
-	status, body = do(t, "PUT", a.admin.URL+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
+	status, body = do(t, "PUT", a.admin+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
 	assert.Equal(t, 503, status)
 	var page struct{ APIID, Error string }
 	require.NoError(t, json.Unmarshal([]byte(body), &page))
 	assert.Contains(t, page.Error, "store redis://"+s.Addr)
-	status, _ = do(t, "POST", a.admin.URL+"/__admin/scenarios", teapot)
+	status, _ = do(t, "POST", a.admin+"/__admin/scenarios", teapot)
 	assert.Equal(t, 503, status)
-	status, _ = do(t, "POST", a.admin.URL+"/__admin/reset", "")
+	status, _ = do(t, "POST", a.admin+"/__admin/reset", "")
 	assert.Equal(t, 503, status)
-	for _, f := range []*fake{a, b} {
+	for _, f := range []*replica{a, b} {
 		assert.Equal(t, []string{"success"}, f.d.Active(), "nothing changed")
 		assert.NotContains(t, f.d.Available(), "teapot")
 		assert.Contains(t, f.d.Available(), "pot")
 	}
-	status, _ = do(t, "POST", a.api.URL+nodePath, callBody)
+	status, _ = do(t, "POST", a.api+nodePath, callBody)
 	assert.Equal(t, 201, status, "a stateless request does not need the store")
 
 	// Redis comes back empty: the replicas put their state back, and
 	// changes go through again.
 	s.Restart()
 	require.Eventually(t, func() bool {
-		status, _ := do(t, "PUT", a.admin.URL+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
+		status, _ := do(t, "PUT", a.admin+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
 		return status == 200
 	}, 10*time.Second, 20*time.Millisecond)
 	follows(t, a, b)
@@ -248,7 +238,7 @@ func TestStateStoreDown(t *testing.T) {
 // and nothing changes.
 func TestStateRefusesScenarioWithoutSource(t *testing.T) {
 	s := redistest.Start(t)
-	a := replica(t, s, "success")
+	a := startReplica(t, s, "success")
 	v := a.d.Version()
 	err := a.d.Activate(&scenarios.Scenario{Version: scenarios.Version, Name: "in-go"})
 	require.ErrorIs(t, err, director.ErrNoSource)
@@ -273,7 +263,7 @@ func TestStateUnderACLUser(t *testing.T) {
 // own, and the first follows that.
 func TestStateUnloadableIsSkipped(t *testing.T) {
 	s := redistest.Start(t)
-	a := replica(t, s, "success")
+	a := startReplica(t, s, "success")
 	raw, err := redisstore.Open(context.Background(), s.URL(0), "t:")
 	require.NoError(t, err)
 	defer raw.Close()
@@ -292,7 +282,7 @@ func TestStateUnloadableIsSkipped(t *testing.T) {
 	require.NoError(t, raw.Client().Set(ctx, "t:state", `{"change":"x","active":[{"file":"future.yaml","source":"version: 9\n"}],"active_by":"x"}`, 0).Err())
 	require.NoError(t, raw.Client().Set(ctx, "t:version", "x", 0).Err())
 
-	b := replica(t, s, "bad-role")
+	b := startReplica(t, s, "bad-role")
 	assert.NotEqual(t, "x", b.d.Version(), "replaced")
 	follows(t, b, a)
 	assert.Equal(t, []string{"bad-role"}, a.d.Active())

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/didyoumean"
 	"gopkg.in/yaml.v3"
 )
 
@@ -189,7 +190,7 @@ func checkCallbackURL(raw string) string {
 }
 
 func didYouMean(word string, options []string) string {
-	if near := closest(word, options); near != "" {
+	if near := didyoumean.Closest(word, options); near != "" {
 		return fmt.Sprintf(" (did you mean %q?)", near)
 	}
 	return ""

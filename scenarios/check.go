@@ -6,6 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/didyoumean"
 )
 
 // ErrNeverMatches is wrapped by the errors of CheckRules: a rule that no
@@ -157,7 +159,7 @@ func (s *Scenario) checkRule(r *Rule, i int, ops []Operation) []error {
 			continue
 		}
 		msg := fmt.Sprintf("path parameter %q is not one of %s", k, paramsOf(aimed, names))
-		if near := closest(k, names); near != "" {
+		if near := didyoumean.Closest(k, names); near != "" {
 			msg = fmt.Sprintf("path parameter %q (did you mean %q?) is not one of %s", k, near, paramsOf(aimed, names))
 		}
 		fail(m.KeyPos["path_params."+k], "%s", msg)
@@ -173,7 +175,7 @@ func (s *Scenario) checkRule(r *Rule, i int, ops []Operation) []error {
 			continue
 		}
 		msg := fmt.Sprintf("body %s %q is not a value the contract allows: want one of %s", k, m.Body[k], strings.Join(allowed, ", "))
-		if near := closest(m.Body[k], allowed); near != "" {
+		if near := didyoumean.Closest(m.Body[k], allowed); near != "" {
 			msg = fmt.Sprintf("body %s %q (did you mean %q?) is not a value the contract allows: want one of %s", k, m.Body[k], near, strings.Join(allowed, ", "))
 		}
 		fail(m.ValuePos["body."+k], "%s", msg)

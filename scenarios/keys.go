@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/didyoumean"
 )
 
 // placeKeys are the keys of every mapping of a scenario file, by place: the
@@ -78,7 +80,7 @@ func unknownKey(place, key string) string {
 		q := up[len(up)-1] // the nearest: the longest
 		return fmt.Sprintf("unknown key %q %s: it belongs one level up, %s", key, at, where(q))
 	}
-	if near := closest(key, placeKeys[place]); near != "" {
+	if near := didyoumean.Closest(key, placeKeys[place]); near != "" {
 		return fmt.Sprintf("unknown key %q (did you mean %q?)", key, near)
 	}
 	if len(elsewhere) > 0 {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/didyoumean"
 )
 
 // ErrUnknownOperation is wrapped by the errors naming an operation id that the
@@ -119,7 +121,7 @@ func (v *validator) operation(id string, p, fallback Pos) {
 		p = fallback
 	}
 	msg := fmt.Sprintf("unknown operation id %q: want one of %s", id, strings.Join(v.known, ", "))
-	if near := closest(id, v.known); near != "" {
+	if near := didyoumean.Closest(id, v.known); near != "" {
 		msg = fmt.Sprintf("unknown operation id %q (did you mean %q?): want one of %s", id, near, strings.Join(v.known, ", "))
 	}
 	e := v.s.errorAt(p, msg)

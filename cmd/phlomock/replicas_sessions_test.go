@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/internal/sessiontest"
 	"github.com/phlomock/phlomock/mockserver"
@@ -45,9 +46,9 @@ func TestReplicasShareSessions(t *testing.T) {
 	require.NoError(t, err)
 	want := make([][]string, n)
 	for i := range n {
-		fake, err := director.NewServer(doc, director.Options{}, mockserver.Options{})
+		srv, err := fake.New(doc, fake.Config{})
 		require.NoError(t, err)
-		api, admin := httptest.NewServer(fake.API), httptest.NewServer(fake.Admin)
+		api, admin := httptest.NewServer(srv.API), httptest.NewServer(srv.AdminHandler())
 		want[i] = sessiontest.Flow(t, sessiontest.Target{API: api.URL, Admin: admin.URL, AuthID: mockserver.DefaultAuthID, AuthToken: mockserver.DefaultAuthToken}, i)
 		api.Close()
 		admin.Close()

@@ -16,9 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/doctest"
 	"github.com/phlomock/phlomock/internal/sdktest"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // readmeBlocks returns the README's blocks of lang under heading.
@@ -51,7 +52,7 @@ func TestReadmeClientSnippets(t *testing.T) {
 	py := readmeBlocks(t, "## Quick start", "python")
 	require.Len(t, py, 1)
 
-	fake := mockservertest.NewServer(t)
+	fake := faketest.NewServer(t, fake.Config{})
 	at := func(s string) string { return strings.ReplaceAll(s, "http://127.0.0.1:8080", fake.URL) }
 
 	t.Run("plivo-node", func(t *testing.T) {

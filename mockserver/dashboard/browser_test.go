@@ -21,9 +21,9 @@ import (
 
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/contract"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -105,7 +105,7 @@ func screenshot(tb testing.TB, ctx context.Context, dir, name, sel string) {
 }
 
 // send makes one request to the fake and returns its status.
-func send(tb testing.TB, fake *mockservertest.Server, method, path, body string) int {
+func send(tb testing.TB, fake *faketest.Server, method, path, body string) int {
 	tb.Helper()
 	req, err := http.NewRequest(method, fake.URL+path, strings.NewReader(body))
 	require.NoError(tb, err)
@@ -150,19 +150,19 @@ func waitFor(tb testing.TB, ctx context.Context, cond string) {
 func TestDashboardInBrowser(t *testing.T) {
 	ctx := browser(t)
 	dir := artifacts(t)
-	fake := mockservertest.NewServer(t, mockservertest.WithScenario("transfer-flow"))
-	ui := fake.AdminURL + "/__admin/ui/"
+	srv := faketest.NewServer(t, fake.Config{}, "transfer-flow")
+	ui := srv.AdminURL + "/__admin/ui/"
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(ui)))
 	waitFor(t, ctx, `document.documentElement.dataset.ready === 'true'`)
 	assert.Contains(t, text(t, ctx, "#active-names"), "transfer-flow")
 
 	t.Run("journal is live", func(t *testing.T) {
-		assert.Equal(t, http.StatusOK, send(t, fake, "GET", "/v1/phlo/"+flowPhlo, ""))
+		assert.Equal(t, http.StatusOK, send(t, srv, "GET", "/v1/phlo/"+flowPhlo, ""))
 		// A body the contract refuses: three violations with codes and pointers.
-		assert.Equal(t, http.StatusBadRequest, send(t, fake, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode,
+		assert.Equal(t, http.StatusBadRequest, send(t, srv, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode,
 			`{"action":"call","to":"hello","role":"boss"}`))
-		assert.Equal(t, http.StatusNotFound, send(t, fake, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode+"/member/"+customer, `{"action":"hold"}`))
+		assert.Equal(t, http.StatusNotFound, send(t, srv, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode+"/member/"+customer, `{"action":"hold"}`))
 		waitFor(t, ctx, `document.querySelectorAll('#journal-list > li').length === 3`)
 		seqs := eval[[]string](t, ctx, `[...document.querySelectorAll('#journal-list > li')].map(li => li.dataset.seq)`)
 		assert.Equal(t, []string{"3", "2", "1"}, seqs, "newest first")
@@ -175,7 +175,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#journal-list li[data-seq="2"] summary`))))
 		entry := text(t, ctx, `#journal-list li[data-seq="2"] .entry`)
 		assert.Contains(t, entry, "MAPHLOMOCKDEFAULT001:[redacted]", "the Basic password is redacted, the Auth ID kept")
-		assert.NotContains(t, entry, fake.AuthToken)
+		assert.NotContains(t, entry, srv.AuthToken)
 		codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#journal-list li[data-seq="2"] .violations tbody tr')].map(tr => tr.cells[0].textContent + ' ' + tr.cells[1].textContent)`)
 		assert.Contains(t, codes, "invalid-value /role")
 		assert.Contains(t, codes, "pattern /to")
@@ -193,9 +193,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		assert.Equal(t, "rejected by the contract", eval[string](t, ctx, `document.querySelector('#calls-list tr.refused').dataset.refused`))
 		assert.Equal(t, "connected", eval[string](t, ctx, `document.querySelector('#calls-list tr[data-step="0"] td[data-member="`+customer+`"]').dataset.state`))
 
-		assert.Equal(t, http.StatusCreated, send(t, fake, "POST", member(customer), `{"action":"hold"}`))
-		assert.Equal(t, http.StatusBadRequest, send(t, fake, "POST", member(customer), `{"action":"hold"}`), "already on hold")
-		assert.Equal(t, http.StatusCreated, send(t, fake, "POST", member(customer), `{"action":"unhold"}`))
+		assert.Equal(t, http.StatusCreated, send(t, srv, "POST", member(customer), `{"action":"hold"}`))
+		assert.Equal(t, http.StatusBadRequest, send(t, srv, "POST", member(customer), `{"action":"hold"}`), "already on hold")
+		assert.Equal(t, http.StatusCreated, send(t, srv, "POST", member(customer), `{"action":"unhold"}`))
 		waitFor(t, ctx, `document.querySelectorAll('#calls-list .timeline tbody tr').length === 5`)
 		state := func(step, addr string) string {
 			return eval[string](t, ctx, `document.querySelector('#calls-list tr[data-step="`+step+`"] td[data-member="`+addr+`"]').dataset.state`)
@@ -229,8 +229,8 @@ func TestDashboardInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#available tr[data-name="server-error"] input`)),
 			chromedp.Click(chromedp.CSS(`#activate-form button[type=submit]`))))
 		waitFor(t, ctx, `document.querySelector('#active-names').textContent === 'server-error'`)
-		assert.Equal(t, []string{"server-error"}, fake.Director.Active())
-		assert.Equal(t, http.StatusInternalServerError, send(t, fake, "GET", "/v1/phlo/"+flowPhlo, ""))
+		assert.Equal(t, []string{"server-error"}, srv.Director.Active())
+		assert.Equal(t, http.StatusInternalServerError, send(t, srv, "GET", "/v1/phlo/"+flowPhlo, ""))
 		waitFor(t, ctx, `document.querySelector('#journal-list > li:first-child summary .status').textContent === '500'`)
 		assert.Contains(t, text(t, ctx, `#journal-list > li:first-child summary .by`), "server-error")
 		assert.Contains(t, text(t, ctx, "#calls-list"), "No active scenario is stateful")
@@ -299,7 +299,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		cases, err := contract.Generate(spec, contract.GenerateOptions{})
 		require.NoError(t, err)
-		broken := mockservertest.NewServer(t, mockservertest.WithScenario("server-error"))
+		broken := faketest.NewServer(t, fake.Config{}, "server-error")
 		runner := &contract.Runner{Spec: spec, Target: contract.Target{BaseURL: broken.URL, AuthID: broken.AuthID, AuthToken: broken.AuthToken}}
 		rep, err := runner.Run(context.Background(), cases)
 		require.NoError(t, err)
@@ -321,7 +321,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		// and a case the client does not offer.
 		c, err := certify.Select(certify.Cases(), "hold/server-error")
 		require.NoError(t, err)
-		sent := fake.Journal(mockserver.Filter{OperationID: "updateMember", Status: http.StatusCreated})
+		sent := srv.Journal(mockserver.Filter{OperationID: "updateMember", Status: http.StatusCreated})
 		require.NotEmpty(t, sent)
 		crep := &certify.Report{Client: "example-sdk", Version: "1.0.0", Operations: []string{"hold"}, Results: []certify.Result{
 			{Case: c[0], Verdict: certify.VerdictFail, Requests: 1, Journal: sent[:1],
@@ -344,11 +344,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("behind a prefix and a token", func(t *testing.T) {
 		spec, err := openapi.Load()
 		require.NoError(t, err)
-		one, err := director.NewServer(spec, director.Options{}, mockserver.Options{})
+		one, err := fake.New(spec, fake.Config{AdminPrefix: "/mock", AdminToken: "s3cret"})
 		require.NoError(t, err)
-		h, err := one.API.AdminPrefix("/mock", "s3cret", one.Director.AdminRoutes(one.Journal)...)
-		require.NoError(t, err)
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(one.Handler())
 		defer srv.Close()
 		req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/phlo/P1", nil)
 		require.NoError(t, err)
@@ -373,7 +371,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		assert.Contains(t, text(t, ctx, `#journal-list li[data-seq="1"] summary`), "getPhlo")
 		assert.True(t, eval[bool](t, ctx, `location.pathname === '/mock/ui/'`), "the redirect kept the prefix")
-		assert.Len(t, one.Journal.Entries(mockserver.Filter{}), 1, "the page sent nothing to the API (no /favicon.ico)")
+		assert.Len(t, one.Journal().Entries(mockserver.Filter{}), 1, "the page sent nothing to the API (no /favicon.ico)")
 	})
 
 	t.Run("render 1000 entries", func(t *testing.T) {
@@ -384,7 +382,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		for w := range 8 {
 			wg.Go(func() {
 				for i := w; i < 1000; i += 8 {
-					send(t, fake, "GET", fmt.Sprintf("/v1/phlo/P%d", i), "")
+					send(t, srv, "GET", fmt.Sprintf("/v1/phlo/P%d", i), "")
 				}
 			})
 		}
@@ -433,7 +431,7 @@ const contrastJS = `(() => {
 // session's own with it.
 func TestDashboardSessionPicker(t *testing.T) {
 	ctx := browser(t)
-	fake := mockservertest.NewServer(t)
+	fake := faketest.NewServer(t, fake.Config{})
 	s := fake.Session(t, "bad-role")
 	require.Equal(t, 201, send(t, fake, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode, `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`))
 	require.Equal(t, 400, send(t, s, "POST", "/v1/phlo/"+flowPhlo+"/multi_party_call/"+flowNode, `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`))

@@ -15,7 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 )
 
 // attack is the script of a hostile page: it tries every state-changing
@@ -70,7 +71,7 @@ const attack = `async (cp) => {
 // rules' counters are as before.
 func TestCrossSiteInBrowser(t *testing.T) {
 	ctx := browser(t, chromedp.Flag("host-resolver-rules", "MAP evil.example 127.0.0.1"))
-	fake := mockservertest.NewServer(t, mockservertest.WithScenario("flaky"))
+	fake := faketest.NewServer(t, fake.Config{}, "flaky")
 	admin := func(method, path, ctype, body string) (int, string) {
 		req, err := http.NewRequest(method, fake.AdminURL+"/__admin/"+path, strings.NewReader(body))
 		require.NoError(t, err)

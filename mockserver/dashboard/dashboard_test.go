@@ -12,8 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver/dashboard"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 func TestHandler(t *testing.T) {
@@ -75,7 +76,7 @@ func TestFilesAreSelfContained(t *testing.T) {
 // The control plane of a fake serves the dashboard, and the call history it
 // draws.
 func TestMountedOnControlPlane(t *testing.T) {
-	fake := mockservertest.NewServer(t, mockservertest.WithScenario("transfer-flow"))
+	fake := faketest.NewServer(t, fake.Config{}, "transfer-flow")
 	resp, err := http.Get(fake.AdminURL + "/__admin/ui/")
 	require.NoError(t, err)
 	page, _ := io.ReadAll(resp.Body)

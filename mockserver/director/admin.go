@@ -56,24 +56,6 @@ func JournalRoutes(journal *mockserver.Journal) []mockserver.AdminRoute {
 	}
 }
 
-// AdminPrefix serves the API and, under prefix, the control plane with
-// every route, and extra ones (GET /metrics), on one port
-// (mockserver.Server.AdminPrefix): for `phlomock serve --admin-prefix`.
-func (s *Server) AdminPrefix(prefix, token string, extra ...mockserver.AdminRoute) (http.Handler, error) {
-	return s.API.AdminPrefix(prefix, token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
-}
-
-// AdminToken is Admin behind Authorization: Bearer token, but for the
-// probes and the dashboard's files (mockserver.Server.AdminHandlerToken):
-// for `phlomock serve --admin-token` on --admin-addr, with extra routes
-// (GET /metrics). An empty token and no extra route is Admin.
-func (s *Server) AdminToken(token string, extra ...mockserver.AdminRoute) http.Handler {
-	if token == "" && len(extra) == 0 {
-		return s.Admin
-	}
-	return s.API.AdminHandlerToken(token, append(s.Sessions.AdminRoutes(s.Journal), extra...)...)
-}
-
 // UploadTypes are the media types POST /__admin/scenarios takes: YAML, and
 // JSON (which is YAML too).
 var UploadTypes = []string{"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "application/json"}

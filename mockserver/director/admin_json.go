@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/didyoumean"
 	"github.com/phlomock/phlomock/internal/jsontype"
 	"github.com/phlomock/phlomock/mockserver"
 )
@@ -68,7 +69,7 @@ func jsonProblem(err error, v any) string {
 		name, _ = strconv.Unquote(name)
 		fields := jsonFields(reflect.TypeOf(v))
 		msg := fmt.Sprintf("unknown field %q: want %s", name, strings.Join(fields, ", "))
-		if near := nearestField(name, fields); near != "" {
+		if near := didyoumean.Closest(name, fields); near != "" {
 			msg = fmt.Sprintf("unknown field %q (did you mean %q?): want %s", name, near, strings.Join(fields, ", "))
 		}
 		return msg
@@ -135,16 +136,6 @@ func jsonFields(t reflect.Type) []string {
 		}
 	}
 	return out
-}
-
-func nearestField(name string, fields []string) string {
-	for _, f := range fields {
-		if strings.EqualFold(f, name) || strings.EqualFold(f, name+"s") || strings.EqualFold(f+"s", name) ||
-			strings.EqualFold(strings.ReplaceAll(f, "_", ""), strings.ReplaceAll(name, "_", "")) {
-			return f
-		}
-	}
-	return ""
 }
 
 // ErrorsPage is a control plane error with every problem listed: the

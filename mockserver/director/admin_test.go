@@ -8,9 +8,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -19,8 +20,8 @@ import (
 // active, so none depends on what another left behind.
 func TestAdminScenarios(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		start := func(t *testing.T) *mockservertest.Server {
-			s := on(t, mockservertest.WithScenario("success"))
+		start := func(t *testing.T) *faketest.Server {
+			s := on(t, fake.Config{}, "success")
 			require.Equal(t, []string{"success"}, s.Director.Active())
 			return s
 		}
@@ -90,7 +91,7 @@ rules:
 
 func TestAdminUpload(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		s := on(t, mockservertest.WithScenario("server-error"))
+		s := on(t, fake.Config{}, "server-error")
 		var page director.ScenariosPage
 		require.Equal(t, 201, admin(t, s, "POST", "/__admin/scenarios", "application/yaml", uploaded, &page))
 		assert.Equal(t, []string{"teapot"}, page.Active)
@@ -142,7 +143,7 @@ func TestAdminUpload(t *testing.T) {
 // rewinds, the active set stays.
 func TestAdminReset(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		s := on(t, mockservertest.WithScenario("flaky"))
+		s := on(t, fake.Config{}, "flaky")
 		for _, want := range []int{500, 500, 200} {
 			assert.Equal(t, want, send(t, s, "GET", phloPath, nil).status)
 		}
@@ -181,7 +182,7 @@ func TestAdminReset(t *testing.T) {
 
 // A fake started with no scenario goes back to none: the contract's answers.
 func TestAdminResetNoScenario(t *testing.T) {
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	require.NoError(t, s.Director.ActivateNames("rate-limited"))
 	require.Equal(t, 429, send(t, s, "GET", phloPath, nil).status)
 	require.Equal(t, 200, admin(t, s, "POST", "/__admin/reset", "", "", nil))
@@ -193,7 +194,7 @@ func TestAdminResetNoScenario(t *testing.T) {
 // contract does; the active set still names the scenario.
 func TestAdminActivateTimes(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		s := on(t)
+		s := on(t, fake.Config{})
 		var page director.ScenariosPage
 		require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "", `{"names":["rate-limited"],"times":1}`, &page))
 		assert.Equal(t, []string{"rate-limited"}, page.Active)
@@ -221,7 +222,7 @@ func TestAdminActivateTimes(t *testing.T) {
 }
 
 func TestAdminCalls(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
+	s := faketest.NewServer(t, fake.Config{}, "success")
 	var e map[string]any
 	assert.Equal(t, 404, admin(t, s, "GET", "/__admin/calls/"+phloID+"/"+nodeID, "", "", &e))
 	assert.Contains(t, e["error"], "no active scenario is stateful")
@@ -248,7 +249,7 @@ func TestAdminCalls(t *testing.T) {
 }
 
 func TestAdminVerify(t *testing.T) {
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	send(t, s, "POST", nodePath, call)
 	send(t, s, "POST", nodePath, coldAgent)
 	send(t, s, "POST", memberPath("+14152223333"), hold)
@@ -286,7 +287,7 @@ func TestAdminVerify(t *testing.T) {
 }
 
 func TestAdminJournalExplainsAMiss(t *testing.T) {
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	send(t, s, "POST", nodePath+"/member/"+"+14152223333", hold)
 	var page mockserver.JournalPage
 	require.Equal(t, 200, admin(t, s, "GET", "/__admin/journal?status=404", "", "", &page))
@@ -350,7 +351,7 @@ func TestPatternDiff(t *testing.T) {
 }
 
 func TestAdminJournalFiltersByScenarioAndRule(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("flaky"))
+	s := faketest.NewServer(t, fake.Config{}, "flaky")
 	for range 3 {
 		send(t, s, "GET", phloPath, nil)
 	}

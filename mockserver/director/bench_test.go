@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
@@ -22,14 +23,14 @@ func benchFake(b *testing.B, names ...string) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fake, err := director.NewServer(doc, director.Options{}, mockserver.Options{})
+	srv, err := fake.New(doc, fake.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := fake.Director.ActivateNames(names...); err != nil {
+	if err := srv.Director.ActivateNames(names...); err != nil {
 		b.Fatal(err)
 	}
-	return fake.API
+	return srv.API
 }
 
 func benchSeed(b *testing.B, h http.Handler) {
@@ -97,7 +98,7 @@ func BenchmarkVerifyFullJournal(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fake, err := director.NewServer(doc, director.Options{}, mockserver.Options{JournalSize: entries})
+	srv, err := fake.New(doc, fake.Config{Options: mockserver.Options{JournalSize: entries}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -105,12 +106,12 @@ func BenchmarkVerifyFullJournal(b *testing.B) {
 		req := httptest.NewRequest("POST", "/v1/phlo/P1/multi_party_call/N1", strings.NewReader(seedBody))
 		req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
 		req.Header.Set("Content-Type", "application/json")
-		fake.API.ServeHTTP(httptest.NewRecorder(), req)
+		srv.API.ServeHTTP(httptest.NewRecorder(), req)
 	}
 	const pattern = `{"operation":"updateMultiPartyCall","body":{"action":"cold_transfer","role":"agent"},"expect":100000}`
 	for b.Loop() {
 		rec := httptest.NewRecorder()
-		fake.Admin.ServeHTTP(rec, httptest.NewRequest("POST", "http://localhost/__admin/verify", strings.NewReader(pattern)))
+		srv.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "http://localhost/__admin/verify", strings.NewReader(pattern)))
 		if rec.Code != http.StatusOK {
 			b.Fatalf("got %d %s, want 200", rec.Code, rec.Body)
 		}

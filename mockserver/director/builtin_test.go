@@ -8,8 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -26,7 +27,7 @@ type step struct {
 	check  func(t *testing.T, r reply)
 }
 
-func runSteps(t *testing.T, s *mockservertest.Server, steps []step) {
+func runSteps(t *testing.T, s *faketest.Server, steps []step) {
 	t.Helper()
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -121,7 +122,7 @@ func TestBuiltins(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				steps, ok := tables[name]
 				require.True(t, ok, "built-in %s has no table in TestBuiltins", name)
-				s := on(t, mockservertest.WithScenario(name))
+				s := on(t, fake.Config{}, name)
 				runSteps(t, s, steps)
 			})
 		}
@@ -132,7 +133,7 @@ func TestBuiltins(t *testing.T) {
 // request from another scenario; the next one is the active set's again.
 func TestHeaderSelectsAScenarioForOneRequest(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		s := on(t, mockservertest.WithScenario("success"))
+		s := on(t, fake.Config{}, "success")
 		h := []string{"X-Phlomock-Scenario", "bad-role"}
 		flaky := []string{"X-Phlomock-Scenario", "flaky"}
 		runSteps(t, s, []step{
@@ -153,7 +154,7 @@ func TestHeaderSelectsAScenarioForOneRequest(t *testing.T) {
 
 // TestLaterScenariosOverride: rules of a later scenario are tried first.
 func TestLaterScenariosOverride(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("server-error", "bad-role"))
+	s := faketest.NewServer(t, fake.Config{}, "server-error", "bad-role")
 	runSteps(t, s, []step{
 		{name: "bad-role's rule first", method: "POST", path: nodePath, body: call, status: 400, rule: "refuse-role"},
 		{name: "server-error for the rest", method: "GET", path: phloPath, status: 500, rule: "internal-error"},
@@ -163,7 +164,7 @@ func TestLaterScenariosOverride(t *testing.T) {
 
 func TestScenarioAccountsAreAccepted(t *testing.T) {
 	sc := &scenarios.Scenario{Version: 1, Name: "acct", World: scenarios.World{Accounts: []scenarios.Account{{AuthID: "MAOTHER", AuthToken: "tok"}}}}
-	s := mockservertest.NewServer(t, mockservertest.WithScenarios(sc))
+	s := faketest.NewServer(t, fake.Config{Active: []*scenarios.Scenario{sc}})
 	other := []string{"Authorization", "Basic TUFPVEhFUjp0b2s="} // MAOTHER:tok
 	runSteps(t, s, []step{
 		{name: "the scenario's account", method: "GET", path: phloPath, header: other, status: http.StatusOK},
@@ -176,7 +177,7 @@ func TestScenarioAccountsAreAccepted(t *testing.T) {
 // --auth-token with the default scenario, which declares the default
 // account).
 func TestConfiguredAccountWins(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithAccount(mockserver.DefaultAuthID, "custom-tok"), mockservertest.WithScenario("success"))
+	s := faketest.NewServer(t, fake.Config{Accounts: mockserver.StaticAccounts{mockserver.DefaultAuthID: "custom-tok"}}, "success")
 	runSteps(t, s, []step{
 		{name: "the configured token", method: "GET", path: phloPath, status: http.StatusOK},
 		{name: "the scenario's token for the same id", method: "GET", path: phloPath, header: []string{"Authorization", "Basic TUFQSExPTU9DS0RFRkFVTFQwMDE6cGhsb21vY2stZGVmYXVsdC1hdXRoLXRva2Vu"}, status: http.StatusUnauthorized},
@@ -186,8 +187,8 @@ func TestConfiguredAccountWins(t *testing.T) {
 // auth-failure says what a wrong token gets from the fake: one text, the
 // real API's (docs/scenarios.md says which).
 func TestAuthFailureTextIsAWrongTokens(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("auth-failure"))
-	plain := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{}, "auth-failure")
+	plain := faketest.NewServer(t, fake.Config{})
 	got := send(t, s, "GET", phloPath, nil)
 	req, err := http.NewRequest("GET", plain.URL+phloPath, nil)
 	require.NoError(t, err)

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/callbacks"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -76,7 +76,7 @@ func callbackBenchFake(b *testing.B, url string) (http.Handler, *callbacks.Dispa
 		b.Fatal(err)
 	}
 	cb := callbacks.New(callbacks.Config{Retries: -1, Timeout: time.Second})
-	srv, err := director.NewServer(doc, director.Options{Callbacks: cb}, mockserver.Options{}, s)
+	srv, err := fake.New(doc, fake.Config{Callbacks: cb, Active: []*scenarios.Scenario{s}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/callbacks"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
@@ -66,9 +67,9 @@ func newCallbackFake(tb testing.TB, cfg callbacks.Config, yaml string) *cbFake {
 	s, err := scenarios.Parse("transfer-callbacks.yaml", []byte(yaml))
 	require.NoError(tb, err)
 	cb := callbacks.New(cfg)
-	srv, err := director.NewServer(doc, director.Options{Callbacks: cb}, mockserver.Options{}, s)
+	srv, err := fake.New(doc, fake.Config{Callbacks: cb, Active: []*scenarios.Scenario{s}})
 	require.NoError(tb, err)
-	f := &cbFake{api: httptest.NewServer(srv.API), admin: httptest.NewServer(srv.Admin), cb: cb}
+	f := &cbFake{api: httptest.NewServer(srv.API), admin: httptest.NewServer(srv.AdminHandler()), cb: cb}
 	tb.Cleanup(func() {
 		f.api.Close()
 		f.admin.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
@@ -40,11 +41,11 @@ func TestClosestRuleInJournal(t *testing.T) {
 	require.NoError(t, err)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := director.NewServer(doc, director.Options{Logger: logger}, mockserver.Options{}, s)
+	srv, err := fake.New(doc, fake.Config{Options: mockserver.Options{Logger: logger}, Active: []*scenarios.Scenario{s}})
 	require.NoError(t, err)
 	api := httptest.NewServer(srv.API)
 	defer api.Close()
-	admin := httptest.NewServer(srv.Admin)
+	admin := httptest.NewServer(srv.AdminHandler())
 	defer admin.Close()
 
 	do := func(method, path, body string) int {

@@ -1,6 +1,7 @@
 package director_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,18 +13,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
-// plane is a fake with scenarios and its control plane, on its own port and
-// on the API's under a prefix.
+// plane is a fake with scenarios and its control plane on its own port,
+// and a second one with the same scenarios whose control plane is on the
+// API's port under a prefix, behind a token (fake.Config.AdminPrefix), as
+// serve --admin-prefix runs it.
 type plane struct {
-	*director.Server
+	*fake.Fake
 	admin  *httptest.Server // own port
-	single *httptest.Server // API + control plane under /mock
+	single *httptest.Server // the second fake: API + control plane under /mock
 }
 
 const planeToken = "s3cret"
@@ -32,11 +36,16 @@ func newPlane(tb testing.TB, active ...*scenarios.Scenario) *plane {
 	tb.Helper()
 	doc, err := openapi.Load()
 	require.NoError(tb, err)
-	srv, err := director.NewServer(doc, director.Options{}, mockserver.Options{}, active...)
-	require.NoError(tb, err)
-	single, err := srv.AdminPrefix("/mock", planeToken)
-	require.NoError(tb, err)
-	p := &plane{Server: srv, admin: httptest.NewServer(srv.Admin), single: httptest.NewServer(single)}
+	build := func(cfg fake.Config) *fake.Fake {
+		cfg.Active = active
+		f, err := fake.New(doc, cfg)
+		require.NoError(tb, err)
+		tb.Cleanup(func() { _ = f.Close(context.Background()) })
+		return f
+	}
+	f := build(fake.Config{})
+	prefixed := build(fake.Config{AdminPrefix: "/mock", AdminToken: planeToken})
+	p := &plane{Fake: f, admin: httptest.NewServer(f.AdminHandler()), single: httptest.NewServer(prefixed.Handler())}
 	tb.Cleanup(p.admin.Close)
 	tb.Cleanup(p.single.Close)
 	return p
@@ -194,7 +203,7 @@ func TestControlPlaneErrors(t *testing.T) {
 		{name: "activate: an unknown field", method: "PUT", path: "/__admin/scenarios/active", body: `{"name":["success"]}`, status: 400,
 			error: `Invalid JSON body: unknown field "name" (did you mean "names"?): want names, times.`},
 		{name: "verify: an unknown field", method: "POST", path: "/__admin/verify", body: `{"operaton":"getPhlo"}`, status: 400,
-			error: `Invalid JSON body: unknown field "operaton": want operation, method, path, path_params, body, headers, auth_id, status, scenario, rule, expect.`},
+			error: `Invalid JSON body: unknown field "operaton" (did you mean "operation"?): want operation, method, path, path_params, body, headers, auth_id, status, scenario, rule, expect.`},
 		{name: "not JSON", method: "POST", path: "/__admin/verify", body: `{"operation":}`, status: 400,
 			error: `Invalid JSON body: not JSON at byte 14: '}' looking for beginning of value.`},
 		{name: "empty", method: "POST", path: "/__admin/verify", body: ``, status: 400,
@@ -253,14 +262,15 @@ func TestControlPlaneUnderPrefix(t *testing.T) {
 }
 
 func TestAdminPrefixRefusesBadMounts(t *testing.T) {
-	p := newPlane(t)
+	doc, err := openapi.Load()
+	require.NoError(t, err)
 	for _, tt := range []struct{ prefix, token, want string }{
 		{"mock", "t", `admin prefix "mock": want a path such as /__admin (leading slash, no trailing slash)`},
 		{"/mock/", "t", `admin prefix "/mock/": want a path such as /__admin (leading slash, no trailing slash)`},
 		{"/v1/admin", "t", `admin prefix "/v1/admin": it would hide the API's own paths (/v1/...)`},
 		{"/mock", "", "admin prefix: the control plane on the API port needs a bearer token"},
 	} {
-		_, err := p.AdminPrefix(tt.prefix, tt.token)
+		_, err := fake.New(doc, fake.Config{AdminPrefix: tt.prefix, AdminToken: tt.token})
 		require.Error(t, err)
 		assert.Equal(t, tt.want, err.Error())
 	}

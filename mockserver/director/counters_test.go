@@ -11,27 +11,28 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 // A store says where the fakes of a test keep their state: each call
-// starts one more fake (one more replica) on it, with opts.
-type store func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server
+// starts one more fake (one more replica) on it, as faketest.NewServer.
+type store func(tb testing.TB, cfg fake.Config, scenarios ...string) *faketest.Server
 
 // onStores runs f once per store: in memory, and in a real Redis
 // (internal/redistest), where the fakes of one run share everything serve
-// keeps there (mockservertest.WithStore: their rule counts, scenarios,
+// keeps there (fake.Config.Backend: their rule counts, scenarios,
 // calls and journal) as replicas do.
 func onStores(t *testing.T, f func(t *testing.T, on store)) {
 	t.Run("memory", func(t *testing.T) {
-		f(t, func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server {
+		f(t, func(tb testing.TB, cfg fake.Config, names ...string) *faketest.Server {
 			tb.Helper()
-			return mockservertest.NewServer(tb, opts...)
+			return faketest.NewServer(tb, cfg, names...)
 		})
 	})
 	t.Run("redis", func(t *testing.T) { f(t, onRedis(redistest.Start(t))) })
@@ -39,11 +40,10 @@ func onStores(t *testing.T, f func(t *testing.T, on store)) {
 
 // onRedis is the store of fakes on r.
 func onRedis(r *redistest.Server) store {
-	return func(tb testing.TB, opts ...mockservertest.Option) *mockservertest.Server {
+	return func(tb testing.TB, cfg fake.Config, names ...string) *faketest.Server {
 		tb.Helper()
-		st := openStore(tb, r)
-		opts = append(opts, mockservertest.WithStore(st))
-		return mockservertest.NewServer(tb, opts...)
+		cfg.Backend = openStore(tb, r)
+		return faketest.NewServer(tb, cfg, names...)
 	}
 }
 
@@ -74,19 +74,27 @@ rules:
     respond: 418
 `
 
+// twice is a Config with twiceYAML active.
+func twice(tb testing.TB) fake.Config {
+	tb.Helper()
+	sc, err := scenarios.Check("twice.yaml", []byte(twiceYAML), nil)
+	require.NoError(tb, err)
+	return fake.Config{Active: []*scenarios.Scenario{sc}}
+}
+
 // replicas are n fakes of twiceYAML on one store.
-func replicas(t *testing.T, on store, n int) []*mockservertest.Server {
+func replicas(t *testing.T, on store, n int) []*faketest.Server {
 	t.Helper()
-	var out []*mockservertest.Server
+	var out []*faketest.Server
 	for range n {
-		out = append(out, on(t, mockservertest.WithScenarioYAML(twiceYAML)))
+		out = append(out, on(t, twice(t)))
 	}
 	return out
 }
 
 // statuses sends n requests at once, spread round-robin over fakes, and
 // counts the answers by status.
-func statuses(t *testing.T, fakes []*mockservertest.Server, n int, path string) map[int]int {
+func statuses(t *testing.T, fakes []*faketest.Server, n int, path string) map[int]int {
 	t.Helper()
 	var mu sync.Mutex
 	got := map[int]int{}
@@ -117,9 +125,9 @@ func statuses(t *testing.T, fakes []*mockservertest.Server, n int, path string) 
 // both; in memory each fake counts its own.
 func TestCountersSharedByTwoFakes(t *testing.T) {
 	t.Run("memory: each its own", func(t *testing.T) {
-		fakes := []*mockservertest.Server{
-			mockservertest.NewServer(t, mockservertest.WithScenarioYAML(twiceYAML)),
-			mockservertest.NewServer(t, mockservertest.WithScenarioYAML(twiceYAML)),
+		fakes := []*faketest.Server{
+			faketest.NewServer(t, twice(t)),
+			faketest.NewServer(t, twice(t)),
 		}
 		assert.Equal(t, map[int]int{500: 4, 200: 36}, statuses(t, fakes, 40, phloPath))
 	})
@@ -167,9 +175,9 @@ func TestCountersActivateClearsResumeKeeps(t *testing.T) {
 // twice in all across two fakes on one Redis.
 func TestCountersNamedScenarioShared(t *testing.T) {
 	r := redistest.Start(t)
-	var fakes []*mockservertest.Server
+	var fakes []*faketest.Server
 	for range 2 {
-		fakes = append(fakes, mockservertest.NewServer(t, mockservertest.WithStore(openStore(t, r))))
+		fakes = append(fakes, faketest.NewServer(t, fake.Config{Backend: openStore(t, r)}))
 	}
 	var got []int
 	for i := range 4 {
@@ -183,7 +191,9 @@ func TestCountersNamedScenarioShared(t *testing.T) {
 // usual; the control plane's reset answers 503 and resets nothing.
 func TestCountersStoreDown(t *testing.T) {
 	r := redistest.Start(t)
-	s := mockservertest.NewServer(t, mockservertest.WithScenarioYAML(twiceYAML), mockservertest.WithStore(openStore(t, r)))
+	cfg := twice(t)
+	cfg.Backend = openStore(t, r)
+	s := faketest.NewServer(t, cfg)
 	require.Equal(t, 500, send(t, s, "GET", phloPath, nil).status)
 	r.Stop()
 	got := send(t, s, "GET", phloPath, nil)
@@ -204,25 +214,28 @@ func TestCountersStoreDown(t *testing.T) {
 // BenchmarkCountedRule is BenchmarkColdTransferScriptedRuleMiss (flaky
 // active, its two failures used up, so its counting rule is hit and falls
 // through on every request) with the counts in memory and in a real Redis
-// on loopback: the redis case is the cost of one hit's round trip.
+// on loopback (fake.Config.Backend, as serve --store: the journal is
+// written there too, off the request path): the redis case is the cost of
+// one hit's round trip.
 func BenchmarkCountedRule(b *testing.B) {
 	doc, err := openapi.Load()
 	require.NoError(b, err)
 	for _, name := range []string{"memory", "redis"} {
 		b.Run(name, func(b *testing.B) {
-			var opts director.Options
+			var cfg fake.Config
 			if name == "redis" {
-				opts.Counters = redisstore.NewCounterStore(openStore(b, redistest.Start(b)))
+				cfg.Backend = openStore(b, redistest.Start(b))
 			}
-			fake, err := director.NewServer(doc, opts, mockserver.Options{})
+			f, err := fake.New(doc, cfg)
 			require.NoError(b, err)
-			require.NoError(b, fake.Director.ActivateNames("flaky"))
+			b.Cleanup(func() { _ = f.Close(context.Background()) })
+			require.NoError(b, f.Director.ActivateNames("flaky"))
 			for range 2 { // use up flaky's two failures
 				req := httptest.NewRequest("GET", "/v1/phlo/P1", nil)
 				req.SetBasicAuth(mockserver.DefaultAuthID, mockserver.DefaultAuthToken)
-				fake.API.ServeHTTP(httptest.NewRecorder(), req)
+				f.API.ServeHTTP(httptest.NewRecorder(), req)
 			}
-			benchSeed(b, fake.API)
+			benchSeed(b, f.API)
 		})
 	}
 }

@@ -8,8 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // TestCrossSite: a state-changing route answers only requests whose Host
@@ -19,7 +20,7 @@ import (
 // read the journal), and the open routes answer any Host (probes).
 func TestCrossSite(t *testing.T) {
 	site := mockserver.SiteCheck{Hosts: []string{"phlomock.testing.svc"}, Origins: []string{"https://dash.example"}}
-	fake := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Site: site}))
+	fake := faketest.NewServer(t, fake.Config{Options: mockserver.Options{Site: site}})
 	const activate = `{"names":["server-error"]}`
 	for _, tc := range []struct {
 		name         string

@@ -69,9 +69,6 @@ type Options struct {
 	// (redisstore.CallStore) makes their calls one fake's: an action on
 	// any replica sees the actions of all, and its errors answer 503.
 	Calls CallStore
-	// Sessions bound the sessions of a Server (NewServer): how many, their
-	// TTL and journals.
-	Sessions SessionOptions
 	// Counters keeps the hits of the rules that count (times, sequences).
 	// Nil: in this process. A store shared by several replicas
 	// (redisstore.CounterStore) makes their counts one fake's, `times: 2`

@@ -1,10 +1,9 @@
 // Package director puts scenarios (package scenarios) into the fake
 // (package mockserver): a Director holds the active scenarios and is the
 // fake's Store (the accounts, world and Responder each request is served
-// from), and adds the control plane's routes for them. Programs build the
-// fake with package fake (fake.New), which wires the two; NewServer is the
-// same wiring without a Backend or lifecycle, left for this package's
-// tests.
+// from), and adds the control plane's routes for them. It builds no fake:
+// package fake (fake.New) wires the two, and this package's tests build
+// the fake there too.
 //
 // A request that passed the contract is answered, in this order, by
 //
@@ -41,12 +40,13 @@
 // Sessions (sessions.go: the registry and lifecycle; sessions_state.go: the
 // Store, which session a request is in; sessions_store.go: sessions shared
 // by replicas; sessions_admin.go: their routes): each test may have a fake of
-// its own inside the shared one. NewServer's Store is Sessions: a request
+// its own inside the shared one. The fake's Store is Sessions (NewSessions
+// around the default Director): a request
 // whose account is a session's (Auth ID "MASN" and the session id), or that
 // names one in the X-Phlomock-Session header, is served by that session's
 // own Director (scenarios, uploads, rule counters, calls) and journaled in
 // its own journal; every other request by the default session, the
-// Director NewServer returns, as without sessions. The control plane's
+// Director, as without sessions. The control plane's
 // routes act on the session that ?session=ID or the header names (POST
 // /__admin/sessions creates one with a fresh account, DELETE ends it, a TTL
 // without requests ends it too); a session that is not live is refused
@@ -63,8 +63,7 @@
 // JSON bodies and error pages), verify.go (Pattern, the journal's matcher),
 // history.go (a call's history), contract.go (the contract's operations,
 // for CheckFile), callbacks.go and callbacks_admin.go (the webhooks a call's
-// changes send, and their routes), server.go (NewServer) and the sessions
-// files above.
+// changes send, and their routes), and the sessions files above.
 //
 // It reads no files, flags or environment: cmd/phlomock parses the files
 // (--scenario, --watch) and hands scenarios over.

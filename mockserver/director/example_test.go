@@ -5,15 +5,15 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
-// NewServer builds the fake with scenarios: the API, the control plane with
-// every route, and the Director that holds the active scenarios.
-func ExampleNewServer() {
+// The director inside the fake: fake.New activates flaky, and the
+// control plane's routes (reset, verify) are the director's.
+func Example() {
 	doc, err := openapi.Load()
 	if err != nil {
 		panic(err)
@@ -22,11 +22,11 @@ func ExampleNewServer() {
 	if err != nil {
 		panic(err)
 	}
-	fake, err := director.NewServer(doc, director.Options{}, mockserver.Options{}, flaky)
+	srv, err := fake.New(doc, fake.Config{Active: []*scenarios.Scenario{flaky}})
 	if err != nil {
 		panic(err)
 	}
-	api, admin := fake.API, fake.Admin
+	api, admin := srv.API, srv.AdminHandler()
 
 	get := func() int {
 		req := httptest.NewRequest("GET", "/v1/phlo/P1", nil)

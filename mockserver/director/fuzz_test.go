@@ -7,8 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/director"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -23,11 +22,11 @@ func FuzzUpload(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	fake, err := director.NewServer(doc, director.Options{}, mockserver.Options{})
+	srv, err := fake.New(doc, fake.Config{})
 	if err != nil {
 		f.Fatal(err)
 	}
-	d, admin := fake.Director, fake.Admin
+	d, admin := srv.Director, srv.AdminHandler()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := d.ActivateNames("success"); err != nil {
 			t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/fake/faketest"
 )
 
 // The PHLO and node of the built-in scenarios' world.
@@ -36,7 +36,7 @@ type reply struct {
 
 // send sends one request to the fake's API with its credentials; header
 // holds name, value pairs ("Authorization" replaces the credentials).
-func send(tb testing.TB, s *mockservertest.Server, method, path string, body any, header ...string) reply {
+func send(tb testing.TB, s *faketest.Server, method, path string, body any, header ...string) reply {
 	tb.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -64,7 +64,7 @@ func send(tb testing.TB, s *mockservertest.Server, method, path string, body any
 
 // admin sends one request to the control plane and decodes the answer into
 // out (when not nil).
-func admin(tb testing.TB, s *mockservertest.Server, method, path, contentType, body string, out any) int {
+func admin(tb testing.TB, s *faketest.Server, method, path, contentType, body string, out any) int {
 	tb.Helper()
 	req, err := http.NewRequest(method, s.AdminURL+path, bytes.NewReader([]byte(body)))
 	require.NoError(tb, err)

@@ -9,13 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver/multiparty"
 )
 
 func TestCallHistoryRoute(t *testing.T) {
 	const phlo, node = "e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-	fake := mockservertest.NewServer(t, mockservertest.WithScenario("transfer-flow"))
+	fake := faketest.NewServer(t, fake.Config{}, "transfer-flow")
 	hold := func() int {
 		resp, err := fake.Client().Post(fake.URL+"/v1/phlo/"+phlo+"/multi_party_call/"+node+"/members/+14152223333", "application/json", strings.NewReader(`{"action":"hold"}`))
 		require.NoError(t, err)

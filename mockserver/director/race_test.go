@@ -14,9 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/mockserver/multiparty"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 // TestConcurrentActionsReplay: 50 goroutines send 100 actions each to one
@@ -26,9 +28,7 @@ import (
 func TestConcurrentActionsReplay(t *testing.T) {
 	const workers, perWorker = 50, 100
 	start := "U1=c U2=c"
-	s := mockservertest.NewServer(t,
-		mockservertest.WithOptions(mockserver.Options{JournalSize: 2 * workers * perWorker}),
-		mockservertest.WithScenarios(world(t, start)))
+	s := faketest.NewServer(t, fake.Config{Options: mockserver.Options{JournalSize: 2 * workers * perWorker}, Active: []*scenarios.Scenario{world(t, start)}})
 	people := []string{addr["U1"], addr["U2"], addr["U3"], addr["U4"], "+14150000005", "+14150000006"}
 	nodeKinds := []string{"call", "warm_transfer", "cold_transfer"}
 	memberKinds := []string{"hold", "unhold", "hangup", "resume_call", "abort_transfer", "voicemail_drop"}
@@ -52,7 +52,7 @@ func TestConcurrentActionsReplay(t *testing.T) {
 				req.SetBasicAuth(s.AuthID, s.AuthToken)
 				req.Header.Set("Content-Type", "application/json")
 				rec := httptest.NewRecorder()
-				s.Mock.ServeHTTP(rec, req)
+				s.Fake.API.ServeHTTP(rec, req)
 				if rec.Code != http.StatusCreated && rec.Code != http.StatusBadRequest {
 					t.Errorf("got %d %s, want 201 or 400", rec.Code, rec.Body)
 				}

@@ -9,14 +9,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
 // A scenario can answer what the contract never would, to exercise a
 // client's error path: an empty body, an HTML page. Over HTTP, with the
-// fake checking its answers (mockservertest always does), the rule's answer
+// fake checking its answers (faketest always does), the rule's answer
 // arrives as written, not as a 500.
 func TestRawRuleAnswers(t *testing.T) {
 	const html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -37,7 +38,7 @@ rules:
     respond: {status: 201, body: {api_id: not-a-uuid}}
 `))
 	require.NoError(t, err)
-	s := mockservertest.NewServer(t, mockservertest.WithScenarios(sc))
+	s := faketest.NewServer(t, fake.Config{Active: []*scenarios.Scenario{sc}})
 
 	tests := []struct {
 		name, method, path, body string

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/scalegen"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
@@ -24,13 +25,13 @@ import (
 // serveFake is the fake as `phlomock serve` builds it (the default account
 // given as --auth-id/--auth-token, --log-level error, the journal on) with
 // ss active, in order.
-func serveFake(b *testing.B, ss ...*scenarios.Scenario) *director.Server {
+func serveFake(b *testing.B, ss ...*scenarios.Scenario) *fake.Fake {
 	b.Helper()
 	return serveFakeSessions(b, director.SessionOptions{}, ss...)
 }
 
 // serveFakeSessions is serveFake with sessions bounded by so.
-func serveFakeSessions(b *testing.B, so director.SessionOptions, ss ...*scenarios.Scenario) *director.Server {
+func serveFakeSessions(b *testing.B, so director.SessionOptions, ss ...*scenarios.Scenario) *fake.Fake {
 	b.Helper()
 	doc, err := openapi.Load()
 	if err != nil {
@@ -38,14 +39,14 @@ func serveFakeSessions(b *testing.B, so director.SessionOptions, ss ...*scenario
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := mockserver.StaticAccounts{mockserver.DefaultAuthID: mockserver.DefaultAuthToken}
-	fake, err := director.NewServer(doc, director.Options{Accounts: accounts, Sessions: so}, mockserver.Options{Logger: logger})
+	srv, err := fake.New(doc, fake.Config{Options: mockserver.Options{Logger: logger}, Accounts: accounts, Sessions: so})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := fake.Director.Activate(ss...); err != nil {
+	if err := srv.Director.Activate(ss...); err != nil {
 		b.Fatal(err)
 	}
-	return fake
+	return srv
 }
 
 // exchange sends one request through h and fails unless it answers want.
@@ -76,12 +77,12 @@ func BenchmarkScaleCalls(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			fake := serveFake(b, flow)
+			srv := serveFake(b, flow)
 			for i := range live {
 				path := fmt.Sprintf("/v1/phlo/%s/multi_party_call/node-%d", phloID, i)
-				exchange(b, fake.API, "POST", path, `{"action":"call","to":"+14155550100","role":"agent","trigger_source":"+14155550199"}`, http.StatusCreated)
+				exchange(b, srv.API, "POST", path, `{"action":"call","to":"+14155550100","role":"agent","trigger_source":"+14155550199"}`, http.StatusCreated)
 			}
-			if calls, _ := fake.Director.Calls(b.Context()); len(calls) != live+1 {
+			if calls, _ := srv.Director.Calls(b.Context()); len(calls) != live+1 {
 				n := len(calls)
 				b.Fatalf("got %d calls, want %d", n, live+1)
 			}
@@ -90,7 +91,7 @@ func BenchmarkScaleCalls(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				exchange(b, fake.API, "POST", member, bodies[i%2], http.StatusCreated)
+				exchange(b, srv.API, "POST", member, bodies[i%2], http.StatusCreated)
 				i++
 			}
 		})
@@ -118,7 +119,7 @@ func BenchmarkScaleRules(b *testing.B) {
 			for i := range ss {
 				ss[i] = ruleScenario(b, i, c.rules)
 			}
-			fake := serveFake(b, ss...)
+			srv := serveFake(b, ss...)
 			phlo, want := "P1", ""
 			if c.last {
 				// Later scenarios are tried first: the last rule tried is
@@ -126,15 +127,15 @@ func BenchmarkScaleRules(b *testing.B) {
 				phlo, want = rulePhlo(0, c.rules-1), ruleName(0, c.rules-1)
 			}
 			path := "/v1/phlo/" + phlo + "/multi_party_call/N1"
-			if got := exchange(b, fake.API, "POST", path, seedBody, http.StatusCreated).Header().Get("X-Rule"); got != want {
+			if got := exchange(b, srv.API, "POST", path, seedBody, http.StatusCreated).Header().Get("X-Rule"); got != want {
 				b.Fatalf("got rule %q, want %q", got, want)
 			}
-			if e := fake.Journal.Entries(mockserver.Filter{Limit: 1})[0]; !c.last && e.ClosestRule == nil {
+			if e := srv.Journal().Entries(mockserver.Filter{Limit: 1})[0]; !c.last && e.ClosestRule == nil {
 				b.Fatal("got no closest rule, want one explaining the miss")
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				exchange(b, fake.API, "POST", path, seedBody, http.StatusCreated)
+				exchange(b, srv.API, "POST", path, seedBody, http.StatusCreated)
 			}
 		})
 	}

@@ -12,9 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 )
 
 // The three scenarios named when the project was set up, and what an
@@ -34,18 +35,18 @@ var namedScenarios = []struct {
 // fakeFor starts a fake with the scenario selected by flag (at
 // construction, as serve --scenario) or at runtime (the control plane,
 // after starting with success).
-func fakeFor(t *testing.T, selection, scenario string) *mockservertest.Server {
+func fakeFor(t *testing.T, selection, scenario string) *faketest.Server {
 	t.Helper()
 	if selection == "flag" {
-		return mockservertest.NewServer(t, mockservertest.WithScenario(scenario))
+		return faketest.NewServer(t, fake.Config{}, scenario)
 	}
-	s := mockservertest.NewServer(t, mockservertest.WithScenario("success"))
+	s := faketest.NewServer(t, fake.Config{}, "success")
 	require.Equal(t, 200, admin(t, s, "PUT", "/__admin/scenarios/active", "application/json", `{"names":["`+scenario+`"]}`, nil))
 	return s
 }
 
 // lastRule is the rule the journal names for the fake's latest exchange.
-func lastRule(t *testing.T, s *mockservertest.Server) string {
+func lastRule(t *testing.T, s *faketest.Server) string {
 	t.Helper()
 	es := s.Journal(mockserver.Filter{Limit: 1})
 	require.Len(t, es, 1, "the fake saw the client")
@@ -99,10 +100,10 @@ func TestUnmodifiedClients(t *testing.T) {
 		for _, selection := range []string{"flag", "header", "runtime"} {
 			for _, sc := range namedScenarios {
 				t.Run(selection+"/"+sc.name, func(t *testing.T) {
-					var s *mockservertest.Server
+					var s *faketest.Server
 					args := []string{"-s", "-u", mockserver.DefaultAuthID + ":" + mockserver.DefaultAuthToken, "-H", "Content-Type: application/json", "-d", body, "-w", `\n%{http_code}`}
 					if selection == "header" {
-						s = mockservertest.NewServer(t, mockservertest.WithScenario("success"))
+						s = faketest.NewServer(t, fake.Config{}, "success")
 						args = append(args, "-H", "X-Phlomock-Scenario: "+sc.name)
 					} else {
 						s = fakeFor(t, selection, sc.name)

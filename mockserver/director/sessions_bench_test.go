@@ -41,7 +41,7 @@ func BenchmarkScaleSessions(b *testing.B) {
 				last = s
 			}
 			id, token := mockserver.DefaultAuthID, mockserver.DefaultAuthToken
-			journal := fake.Journal
+			journal := fake.Journal()
 			if c.session {
 				id, token, journal = last.AuthID, last.AuthToken, last.Journal()
 			}
@@ -70,7 +70,7 @@ func BenchmarkScaleSessions(b *testing.B) {
 
 // BenchmarkSessionsDefault is the seed request on the Director alone as
 // the fake's Store ("without", as before sessions) and on the Sessions in
-// front of it with none live ("with", NewServer's): the default session's
+// front of it with none live ("with", as fake.New builds it): the default session's
 // cost, the same-run ratio bench/run judges (<= 1.1x).
 func BenchmarkSessionsDefault(b *testing.B) {
 	for _, with := range []bool{false, true} {

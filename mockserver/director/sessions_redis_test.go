@@ -2,30 +2,18 @@ package director_test
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/internal/sessiontest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/openapi"
-	"github.com/phlomock/phlomock/redisstore"
 )
-
-// sessionScope is each session's state in st, as serve keeps it.
-func sessionScope(st *redisstore.Store) func(id string) director.SessionScope {
-	return func(id string) director.SessionScope {
-		s := st.Session(id)
-		j := redisstore.NewJournal(s, redisstore.JournalOptions{Size: director.DefaultSessionJournalSize})
-		return director.SessionScope{Shared: redisstore.NewStateStore(s), Calls: redisstore.NewCallStore(s, multiparty.Options{}),
-			Counters: redisstore.NewCounterStore(s), Journal: j, Close: j.Close}
-	}
-}
 
 // redisReplicas are n fakes with sessions on one redis-server, as n
 // replicas of serve --store.
@@ -36,19 +24,10 @@ func redisReplicas(t *testing.T, n int) []*sessionFake {
 	var fakes []*sessionFake
 	for range n {
 		st := openStore(t, r)
-		srv, err := director.NewServer(doc, director.Options{Sessions: director.SessionOptions{Store: st, Scope: sessionScope(st)},
-			Calls: redisstore.NewCallStore(st, multiparty.Options{}), Counters: redisstore.NewCounterStore(st), Shared: redisstore.NewStateStore(st)}, mockserver.Options{})
+		// Each session's state in st too, as serve keeps it.
+		f, err := fake.New(doc, fake.Config{Backend: st, SessionBackend: func(id string) fake.Backend { return st.Session(id) }})
 		require.NoError(t, err)
-		j := redisstore.NewJournal(st, redisstore.JournalOptions{})
-		srv.Journal.SetStore(j)
-		api, admin := httptest.NewServer(srv.API), httptest.NewServer(srv.Admin)
-		t.Cleanup(func() {
-			api.Close()
-			admin.Close()
-			srv.Sessions.Close()
-			_ = j.Close(t.Context())
-		})
-		fakes = append(fakes, &sessionFake{Server: srv, api: api.URL, admin: admin.URL})
+		fakes = append(fakes, serveSessions(t, f))
 	}
 	return fakes
 }

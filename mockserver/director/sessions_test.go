@@ -1,6 +1,7 @@
 package director_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/sessiontest"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
@@ -20,7 +22,7 @@ import (
 
 // sessionFake is a fake with sessions, its API and control plane served.
 type sessionFake struct {
-	*director.Server
+	*fake.Fake
 	api, admin string
 }
 
@@ -28,15 +30,21 @@ func newSessionFake(tb testing.TB, opts director.SessionOptions) *sessionFake {
 	tb.Helper()
 	doc, err := openapi.Load()
 	require.NoError(tb, err)
-	srv, err := director.NewServer(doc, director.Options{Sessions: opts}, mockserver.Options{})
+	f, err := fake.New(doc, fake.Config{Sessions: opts})
 	require.NoError(tb, err)
-	api, admin := httptest.NewServer(srv.API), httptest.NewServer(srv.Admin)
+	return serveSessions(tb, f)
+}
+
+// serveSessions serves f's API and control plane until tb ends.
+func serveSessions(tb testing.TB, f *fake.Fake) *sessionFake {
+	tb.Helper()
+	api, admin := httptest.NewServer(f.Handler()), httptest.NewServer(f.AdminHandler())
 	tb.Cleanup(func() {
 		api.Close()
 		admin.Close()
-		srv.Sessions.Close()
+		_ = f.Close(context.Background())
 	})
-	return &sessionFake{Server: srv, api: api.URL, admin: admin.URL}
+	return &sessionFake{Fake: f, api: api.URL, admin: admin.URL}
 }
 
 // create makes a session over the control plane and returns its answer.
@@ -88,7 +96,7 @@ func TestSessionsAnswerAsSeparateFakes(t *testing.T) {
 	}
 	// The default session saw none of it.
 	assert.Empty(t, shared.Director.Active())
-	assert.Empty(t, shared.Journal.Entries(mockserver.Filter{}))
+	assert.Empty(t, shared.Journal().Entries(mockserver.Filter{}))
 	assert.Equal(t, n, shared.Sessions.Live())
 }
 
@@ -126,7 +134,7 @@ func TestSessionCreate(t *testing.T) {
 		{`{"ttl":"0s"}`, `Invalid value provided for ttl. ttl expects a duration ("10m", "90s") or a number of seconds, from 1s to 24h.`},
 		{`{"ttl":"25h"}`, `Invalid value provided for ttl. ttl expects a duration ("10m", "90s") or a number of seconds, from 1s to 24h.`},
 		{`{"ttl":true}`, `Invalid value provided for ttl. ttl expects a duration ("10m", "90s") or a number of seconds, from 1s to 24h.`},
-		{`{"tll":"1m"}`, `Invalid JSON body: unknown field "tll": want ttl, scenarios.`},
+		{`{"tll":"1m"}`, `Invalid JSON body: unknown field "tll" (did you mean "ttl"?): want ttl, scenarios.`},
 		{`{"scenarios":["nope"]}`, `unknown scenario "nope": want a loaded scenario or one of `},
 		{`{"scenarios":["bad_role"]}`, `unknown-phlo (did you mean "bad-role"?)`},
 	} {
@@ -230,7 +238,7 @@ func TestSessionEnds(t *testing.T) {
 	errorIs(t, do(t, f.admin, "GET", "/__admin/sessions/"+id, ""), 404, `Unknown session "`+id+`": it ended (no request for its ttl of 3s); create another with POST /__admin/sessions.`)
 	assert.Equal(t, 0, f.Sessions.Live())
 	// The refusals are in the default session's journal, as refusals.
-	for _, e := range f.Journal.Entries(mockserver.Filter{}) {
+	for _, e := range f.Journal().Entries(mockserver.Filter{}) {
 		assert.Contains(t, []int{400, 401}, e.Status)
 	}
 

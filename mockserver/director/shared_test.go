@@ -9,14 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/fake"
 )
 
 // With the scenarios in Redis, an upload that activates, on one fake, is
 // taken up by the other (Follow); in memory each fake keeps its own.
 func TestScenariosSharedByTwoFakes(t *testing.T) {
 	onStores(t, func(t *testing.T, on store) {
-		a, b := on(t, mockservertest.WithScenario("success")), on(t, mockservertest.WithScenario("success"))
+		a, b := on(t, fake.Config{}, "success"), on(t, fake.Config{}, "success")
 		require.Equal(t, 201, admin(t, a, "POST", "/__admin/scenarios", "application/yaml", uploaded, nil))
 		if !strings.HasSuffix(t.Name(), "/redis") {
 			assert.Equal(t, []string{"success"}, b.Director.Active())

@@ -17,12 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/director"
-	"github.com/phlomock/phlomock/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/openapi"
 )
 
 // soakScenario marks every answer it gives with its name (header X-Set),
@@ -73,10 +74,10 @@ func TestSoak(t *testing.T) {
 
 	doc, err := openapi.Load()
 	require.NoError(t, err)
-	fake, err := director.NewServer(doc, director.Options{}, mockserver.Options{MaxBodyBytes: 4096})
+	srv, err := fake.New(doc, fake.Config{Options: mockserver.Options{MaxBodyBytes: 4096}})
 	require.NoError(t, err)
-	api := hardened(t, fake.API, 64)
-	admin := httptest.NewServer(fake.Admin)
+	api := hardened(t, srv.API, 64)
+	admin := httptest.NewServer(srv.AdminHandler())
 	t.Cleanup(admin.Close)
 
 	basic := func(id, tok string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+tok)) }

@@ -7,7 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -54,7 +55,7 @@ func members(tb testing.TB, spec string) []multiparty.Member {
 // "warm U3" (triggered by U1), or a member action "hold U2".
 type act string
 
-func (a act) send(tb testing.TB, s *mockservertest.Server) reply {
+func (a act) send(tb testing.TB, s *faketest.Server) reply {
 	tb.Helper()
 	f := strings.Fields(string(a))
 	who := func(i int) string {
@@ -87,7 +88,7 @@ func (a act) send(tb testing.TB, s *mockservertest.Server) reply {
 
 // setupCall activates a world of from's members; "pending..." starts with
 // U1 and U2 connected (plus the rest) and U1's warm transfer to U3.
-func setupCall(t *testing.T, s *mockservertest.Server, from string) {
+func setupCall(t *testing.T, s *faketest.Server, from string) {
 	t.Helper()
 	pending := strings.HasPrefix(from, "pending")
 	if pending {
@@ -100,7 +101,7 @@ func setupCall(t *testing.T, s *mockservertest.Server, from string) {
 	}
 }
 
-func snapshot(t *testing.T, s *mockservertest.Server) multiparty.Snapshot {
+func snapshot(t *testing.T, s *faketest.Server) multiparty.Snapshot {
 	t.Helper()
 	calls, err := s.Director.Calls(t.Context())
 	require.NoError(t, err)
@@ -150,7 +151,7 @@ func TestAllowedTransitionsOverHTTP(t *testing.T) {
 		{"voicemail_drop", "U1=c U2=c", "voicemail_drop U2", "U1=c U2=d", nil},
 		{"voicemail_drop on hold", "U1=c U2=h", "voicemail_drop U2", "U1=c U2=d", nil},
 	}
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			setupCall(t, s, tt.from)
@@ -213,7 +214,7 @@ func TestForbiddenTransitionsOverHTTP(t *testing.T) {
 		{"member action without an address (the router)", "U1=c", "raw hangup ", 404, "empty"},
 		{"unknown action (the contract)", "U1=c", "raw conference U1", 400, "action"},
 	}
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			setupCall(t, s, tt.from)
@@ -230,7 +231,7 @@ func TestForbiddenTransitionsOverHTTP(t *testing.T) {
 // mute and unmute (plivo-python's member actions) go through the
 // simulated call: mute is a flag beside the state, not hold.
 func TestMuteOverHTTP(t *testing.T) {
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	setupCall(t, s, "U1=c U2=c")
 	r := act("mute U2").send(t, s)
 	require.Equal(t, 201, r.status, r.raw)

@@ -50,7 +50,7 @@ func TestHelmDocsExample(t *testing.T) {
 		"PHLOMOCK_STORE_PREFIX": "team-a:",
 		"PHLOMOCK_SCENARIO":     "bad-role,/etc/phlomock/scenarios/busy.yaml",
 		"GOMEMLIMIT":            "400MiB",
-		"PHLOMOCK_ADMIN_HOSTS":  "team-a.testing.svc,team-a.testing.svc.cluster.local",
+		"PHLOMOCK_ADMIN_HOSTS":  "team-a.testing,team-a.testing.svc,team-a.testing.svc.cluster.local",
 	} {
 		if env[k] != want {
 			t.Errorf("%s: got %q, want %q", k, env[k], want)

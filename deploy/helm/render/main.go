@@ -36,6 +36,9 @@ import (
 type options struct {
 	release, namespace string
 	values             valueOptions
+	// cluster answers the templates' lookups (the Secret an earlier
+	// install made); nil: none, as helm template without --dry-run=server.
+	cluster engine.ClientProvider
 }
 
 // valueOptions are the values given on the command line, merged as helm
@@ -147,11 +150,16 @@ func render(dir string, o options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rv, err := util.ToRenderValues(chrt, vals, common.ReleaseOptions{Name: o.release, Namespace: o.namespace, IsInstall: true}, common.DefaultCapabilities)
+	rv, err := util.ToRenderValues(chrt, vals, common.ReleaseOptions{Name: o.release, Namespace: o.namespace, IsInstall: o.cluster == nil, IsUpgrade: o.cluster != nil}, common.DefaultCapabilities)
 	if err != nil {
 		return "", err
 	}
-	out, err := engine.Render(chrt, rv)
+	var out map[string]string
+	if o.cluster != nil {
+		out, err = engine.RenderWithClientProvider(chrt, rv, o.cluster)
+	} else {
+		out, err = engine.Render(chrt, rv)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -299,7 +299,7 @@ func TestChartValues(t *testing.T) {
 		"PHLOMOCK_STORE_PREFIX":  "team-a:",
 		"PHLOMOCK_ADMIN_ADDR":    "0.0.0.0:8081",
 		"PHLOMOCK_ADMIN_TOKEN":   "secret:phlomock/admin-token",
-		"PHLOMOCK_ADMIN_HOSTS":   "phlomock.default.svc,phlomock.default.svc.cluster.local,phlomock.example",
+		"PHLOMOCK_ADMIN_HOSTS":   "phlomock.default,phlomock.default.svc,phlomock.default.svc.cluster.local,phlomock.example",
 		"PHLOMOCK_ADMIN_ORIGINS": "https://dash.example",
 		"PHLOMOCK_LOG_FORMAT":    "text",
 		"PHLOMOCK_SCENARIO":      "bad-role,flaky",
@@ -351,7 +351,7 @@ func TestChartValues(t *testing.T) {
 				t.Errorf("%s name: got %v, want the release's, team-b", kind, n)
 			}
 		}
-		if h := r.env(t)["PHLOMOCK_ADMIN_HOSTS"]; h != "team-b.testing.svc,team-b.testing.svc.cluster.local" {
+		if h := r.env(t)["PHLOMOCK_ADMIN_HOSTS"]; h != "team-b.testing,team-b.testing.svc,team-b.testing.svc.cluster.local" {
 			t.Errorf("PHLOMOCK_ADMIN_HOSTS: got %q", h)
 		}
 	})

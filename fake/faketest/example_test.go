@@ -1,4 +1,4 @@
-package mockservertest_test
+package faketest_test
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/client"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
-// In a test, write mockservertest.NewServer(t): it closes itself at the end.
+// In a test, write faketest.NewServer(t, fake.Config{}): it closes itself at the end.
 func ExampleStart() {
-	s, err := mockservertest.Start()
+	s, err := faketest.Start(fake.Config{})
 	if err != nil {
 		panic(err)
 	}
@@ -36,8 +38,8 @@ func ExampleStart() {
 
 // A fake running the bad-role scenario: node actions are refused with
 // Plivo's role error, so a client's error path can be tested.
-func ExampleWithScenario() {
-	s, err := mockservertest.Start(mockservertest.WithScenario("bad-role"))
+func ExampleStart_scenario() {
+	s, err := faketest.Start(fake.Config{}, "bad-role")
 	if err != nil {
 		panic(err)
 	}
@@ -68,7 +70,7 @@ func ExampleWithScenario() {
 
 // The reference client, already pointed at the fake with its account.
 func ExampleServer_PhloClient() {
-	s, err := mockservertest.Start()
+	s, err := faketest.Start(fake.Config{})
 	if err != nil {
 		panic(err)
 	}
@@ -83,8 +85,8 @@ func ExampleServer_PhloClient() {
 
 // A scenario file of your own (testdata/my-bad-role.yaml refuses cold
 // transfers with Plivo's role error), as `phlomock serve --scenario FILE`.
-func ExampleWithScenarioFile() {
-	s, err := mockservertest.Start(mockservertest.WithScenarioFile("testdata/my-bad-role.yaml"))
+func ExampleStart_scenarioFile() {
+	s, err := faketest.Start(fake.Config{}, "testdata/my-bad-role.yaml")
 	if err != nil {
 		panic(err)
 	}
@@ -98,16 +100,21 @@ func ExampleWithScenarioFile() {
 	// true true [my-bad-role]
 }
 
-// A scenario written in the test itself: every GET of a PHLO answers 404.
-func ExampleWithScenarioYAML() {
-	s, err := mockservertest.Start(mockservertest.WithScenarioYAML(`
+// A scenario written in the test itself, parsed as a scenario file is and
+// given in Config.Active: every GET of a PHLO answers 404.
+func ExampleStart_parsedScenario() {
+	gone, err := scenarios.Check("scenario YAML", []byte(`
 version: 1
 name: no-such-phlo
 rules:
   - name: gone
     match: {operation: getPhlo}
     respond: {status: 404, body: {api_id: "{{api_id}}", error: PHLO not found}}
-`))
+`), nil)
+	if err != nil {
+		panic(err)
+	}
+	s, err := faketest.Start(fake.Config{Active: []*scenarios.Scenario{gone}})
 	if err != nil {
 		panic(err)
 	}
@@ -117,7 +124,7 @@ rules:
 	fmt.Println(errors.Is(err, client.ErrNotFound))
 
 	// A mistake is reported with its line and column.
-	_, err = mockservertest.Start(mockservertest.WithScenarioYAML("version: 1\nname: x\nrules:\n  - name: r\n    respnd: 500\n"))
+	_, err = scenarios.Check("scenario YAML", []byte("version: 1\nname: x\nrules:\n  - name: r\n    respnd: 500\n"), nil)
 	fmt.Println(err)
 	// Output:
 	// true

@@ -1,4 +1,4 @@
-package mockservertest_test
+package faketest_test
 
 import (
 	"os"
@@ -9,27 +9,31 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/client"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 )
 
 func TestScenarioFileAndYAML(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("version: 1\nname: bad\nrules:\n  - name: r\n    respond: {status: 700}\n"), 0o644))
+	broken := filepath.Join(dir, "broken.yml")
+	require.NoError(t, os.WriteFile(broken, []byte("version: 1\nname: [\n"), 0o644))
 
 	cases := []struct {
-		name string
-		opts []mockservertest.Option
-		want string // in Start's error; "" for none
+		name      string
+		scenarios []string
+		want      string // in Start's error; "" for none
 	}{
-		{"missing file", []mockservertest.Option{mockservertest.WithScenarioFile(filepath.Join(dir, "nowhere.yaml"))}, "nowhere.yaml: no such file"},
-		{"bad status", []mockservertest.Option{mockservertest.WithScenarioFile(bad)}, bad + ":5:"},
-		{"bad yaml", []mockservertest.Option{mockservertest.WithScenarioYAML("version: 1\nname: [\n")}, "scenario YAML:"},
-		{"layered after a built-in", []mockservertest.Option{mockservertest.WithScenario("server-error"), mockservertest.WithScenarioFile("testdata/my-bad-role.yaml")}, ""},
+		{"missing file", []string{filepath.Join(dir, "nowhere.yaml")}, "nowhere.yaml: no such file"},
+		{"bad status", []string{bad}, bad + ":5:"},
+		{"bad yaml", []string{broken}, broken + ":2:"},
+		{"unknown name", []string{"bad-rol"}, `did you mean "bad-role"`},
+		{"layered after a built-in", []string{"server-error", "testdata/my-bad-role.yaml"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := mockservertest.Start(c.opts...)
+			s, err := faketest.Start(fake.Config{}, c.scenarios...)
 			if c.want != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), c.want)

@@ -1,4 +1,4 @@
-package mockservertest_test
+package faketest_test
 
 import (
 	"context"
@@ -10,9 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
 	"github.com/phlomock/phlomock/redisstore"
 )
 
@@ -48,13 +49,13 @@ func TestWithStoreSharesEverything(t *testing.T) {
 		st.Observe(seen.observe)
 		return st
 	}
-	a := mockservertest.NewServer(t, mockservertest.WithStore(open()), mockservertest.WithScenario("flaky"))
-	b := mockservertest.NewServer(t, mockservertest.WithStore(open()))
+	a := faketest.NewServer(t, fake.Config{Backend: open()}, "flaky")
+	b := faketest.NewServer(t, fake.Config{Backend: open()})
 	require.Equal(t, []string{"flaky"}, a.Director.Active())
 
 	var got []int
 	for i := range 4 {
-		s := []*mockservertest.Server{a, b}[i%2]
+		s := []*faketest.Server{a, b}[i%2]
 		req, err := http.NewRequest("GET", s.URL+"/v1/phlo/P1", nil)
 		require.NoError(t, err)
 		req.Header.Set("X-Phlomock-Scenario", "flaky")
@@ -66,7 +67,7 @@ func TestWithStoreSharesEverything(t *testing.T) {
 	assert.Equal(t, []int{500, 500, 200, 200}, got, "flaky fails twice in all")
 
 	a.Close() // writes its journal's queue
-	entries, err := b.Mock.Journal().EntriesContext(t.Context(), mockserver.Filter{})
+	entries, err := b.Fake.Journal().EntriesContext(t.Context(), mockserver.Filter{})
 	require.NoError(t, err)
 	assert.Len(t, entries, 4, "b reads a's entries and its own")
 	assert.Len(t, b.Journal(mockserver.Filter{}), 2, "b's own ring: its own requests")

@@ -1,4 +1,4 @@
-package mockservertest_test
+package faketest_test
 
 import (
 	"os/exec"
@@ -13,7 +13,7 @@ import (
 // from the test (fake.Config.Backend), not from the helper. Package fake,
 // which the helper builds the fake with, is held to the same.
 func TestNoRedisInTheHelper(t *testing.T) {
-	for _, pkg := range []string{"github.com/phlomock/phlomock/mockserver/mockservertest", "github.com/phlomock/phlomock/fake"} {
+	for _, pkg := range []string{"github.com/phlomock/phlomock/fake/faketest", "github.com/phlomock/phlomock/fake"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		require.NoError(t, err, string(out))
 		for _, dep := range strings.Fields(string(out)) {

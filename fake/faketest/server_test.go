@@ -1,34 +1,37 @@
-package mockservertest_test
+package faketest_test
 
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/phlomock/phlomock/client"
-	"github.com/phlomock/phlomock/mockserver"
-	"github.com/phlomock/phlomock/mockserver/mockservertest"
-	"github.com/phlomock/phlomock/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/client"
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/fake/faketest"
+	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 func TestNewServer(t *testing.T) {
 	cases := []struct {
 		name   string
-		opts   []mockservertest.Option
+		cfg    fake.Config
 		id     string
 		status int
 	}{
-		{"default account", nil, mockserver.DefaultAuthID, 200},
-		{"own account", []mockservertest.Option{mockservertest.WithAccount("SAXXXXXXXXXXXXXXXXXX", "t")}, "SAXXXXXXXXXXXXXXXXXX", 200},
-		{"strict ids", []mockservertest.Option{mockservertest.WithOptions(mockserver.Options{StrictIDs: true}), mockservertest.WithWorld(mockserver.StaticWorld{"P2": nil})}, mockserver.DefaultAuthID, 404},
+		{"default account", fake.Config{}, mockserver.DefaultAuthID, 200},
+		{"own account", fake.Config{Accounts: mockserver.StaticAccounts{"SAXXXXXXXXXXXXXXXXXX": "t"}}, "SAXXXXXXXXXXXXXXXXXX", 200},
+		{"strict ids", fake.Config{Options: mockserver.Options{StrictIDs: true}, World: mockserver.StaticWorld{"P2": nil}}, mockserver.DefaultAuthID, 404},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := mockservertest.NewServer(t, c.opts...)
+			s := faketest.NewServer(t, c.cfg)
 			assert.Equal(t, c.id, s.AuthID)
 			resp, err := s.Client().Get(s.URL + "/v1/phlo/P1")
 			require.NoError(t, err)
@@ -43,7 +46,7 @@ func TestNewServer(t *testing.T) {
 }
 
 func TestClientKeepsExplicitAuth(t *testing.T) {
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	req, _ := http.NewRequest("GET", s.URL+"/v1/phlo/P1", nil)
 	req.SetBasicAuth("MAXXXXXXXXXXXXXXXXXX", "wrong")
 	resp, err := s.Client().Do(req)
@@ -53,7 +56,7 @@ func TestClientKeepsExplicitAuth(t *testing.T) {
 }
 
 func TestAdminJournal(t *testing.T) {
-	s := mockservertest.NewServer(t)
+	s := faketest.NewServer(t, fake.Config{})
 	c := s.Client()
 	for _, p := range []string{"/v1/phlo/P1", "/v1/phlo/P1/multi_party_call/N1", "/v1/nowhere"} {
 		resp, err := c.Get(s.URL + p)
@@ -108,8 +111,8 @@ func TestAdminJournal(t *testing.T) {
 		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 	})
 	t.Run("readyz follows SetReady", func(t *testing.T) {
-		s.Mock.SetReady(false)
-		defer s.Mock.SetReady(true)
+		s.Fake.API.SetReady(false)
+		defer s.Fake.API.SetReady(true)
 		resp, err := http.Get(s.AdminURL + "/readyz")
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -118,7 +121,7 @@ func TestAdminJournal(t *testing.T) {
 }
 
 func TestResponderDropAndDelay(t *testing.T) {
-	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Store: mockserver.State{
+	s := faketest.NewServer(t, fake.Config{Options: mockserver.Options{Store: mockserver.State{
 		Responder: mockserver.ResponderFunc(func(_ context.Context, ex *mockserver.Exchange) (*mockserver.Answer, bool) {
 			switch ex.PathParams["phlo_id"] {
 			case "drop":
@@ -127,10 +130,12 @@ func TestResponderDropAndDelay(t *testing.T) {
 				return &mockserver.Answer{Delay: time.Millisecond, Status: 200}, true
 			case "panic":
 				panic("scripted")
+			case "wrong":
+				return &mockserver.Answer{Status: 200, Body: []byte(`{"api_id":"a","phlo_id":5}` + "\n")}, true
 			}
 			return nil, false
 		}),
-	}}))
+	}}})
 	t.Run("drop", func(t *testing.T) {
 		_, err := s.Client().Get(s.URL + "/v1/phlo/drop")
 		require.Error(t, err, "the connection is closed without an answer")
@@ -144,6 +149,16 @@ func TestResponderDropAndDelay(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, 200, resp.StatusCode)
 	})
+	t.Run("an answer that breaks the contract is a 500 naming it", func(t *testing.T) {
+		// Options.ValidateResponses is false in the Config: the helper
+		// checks every answer anyway.
+		resp, err := s.Client().Get(s.URL + "/v1/phlo/wrong")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		assert.Equal(t, 500, resp.StatusCode, "body %s", body)
+		assert.Contains(t, string(body), "phlo_id")
+	})
 	t.Run("a panicking responder answers 500 JSON", func(t *testing.T) {
 		resp, err := s.Client().Get(s.URL + "/v1/phlo/panic")
 		require.NoError(t, err)
@@ -156,22 +171,22 @@ func TestResponderDropAndDelay(t *testing.T) {
 }
 
 func TestWithScenarioErrors(t *testing.T) {
-	_, err := mockservertest.Start(mockservertest.WithScenario("nope"))
+	_, err := faketest.Start(fake.Config{}, "nope")
 	require.ErrorIs(t, err, scenarios.ErrUnknownScenario)
 
 	responder := mockserver.ResponderFunc(func(context.Context, *mockserver.Exchange) (*mockserver.Answer, bool) { return nil, false })
-	_, err = mockservertest.Start(mockservertest.WithOptions(mockserver.Options{Store: mockserver.State{Responder: responder}}), mockservertest.WithScenario("success"))
+	_, err = faketest.Start(fake.Config{Options: mockserver.Options{Store: mockserver.State{Responder: responder}}}, "success")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "choose one")
 
-	s := mockservertest.NewServer(t, mockservertest.WithOptions(mockserver.Options{Store: mockserver.State{Responder: responder}}))
+	s := faketest.NewServer(t, fake.Config{Options: mockserver.Options{Store: mockserver.State{Responder: responder}}})
 	assert.Nil(t, s.Director, "a Responder of the test's own: no Director")
 }
 
 // One fake shared by parallel tests, each in a session of its own: each
 // sees only its own scenario and journal.
 func TestSessionsShareOneFake(t *testing.T) {
-	shared := mockservertest.NewServer(t)
+	shared := faketest.NewServer(t, fake.Config{})
 	for _, scenario := range []string{"success", "bad-role", "auth-failure", "server-error"} {
 		t.Run(scenario, func(t *testing.T) {
 			t.Parallel()
