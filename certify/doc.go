@@ -136,4 +136,12 @@
 //
 // It is not the driver protocol (package certify/driver) nor the
 // conformance suite of a server (package contract): it judges clients.
+//
+// Files: run.go (Runner.Run: the cases against a driver), case.go (the
+// cases), values.go (the value space they draw from), contract_index.go (each
+// operation's route and schemas, from the contract), fake.go (the run's one
+// fake) and scenario.go (each case's scenario), judge.go and
+// judge_requests.go (what the client sent, judged), clientchecks.go (the
+// checks on time, configuration and output), finding.go (Code and Finding),
+// report.go (Report and its verdicts) and html.go (the HTML report).
 package certify
