@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,6 +74,10 @@ type Result struct {
 	// fake's answers, as the fake recorded them (credentials redacted),
 	// for the reports that show them (WriteHTML).
 	Journal []*mockserver.Entry
+	// Shrunk, for a failed case, is the smallest input that still fails
+	// (nil when the case is not shrunk: the cases on time and
+	// configuration, or the run's budget of tries spent).
+	Shrunk *Shrunk
 }
 
 // Counts returns the number of cases and of each verdict.
@@ -149,17 +154,20 @@ func WriteText(w io.Writer, r *Report) error {
 	ew.printf("\n")
 	details := false
 	for _, res := range r.Results {
-		switch res.Verdict {
-		case VerdictFail:
+		if res.Verdict == VerdictFail {
 			ew.printf("FAIL %s\n", res.Case.ID)
 			for _, f := range res.Findings {
 				ew.printf("     %s: %s\n", f.Code, f.Message)
 			}
-			details = true
-		case VerdictSkipped:
-			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
+			for _, line := range shrunkLines(r, res) {
+				ew.printf("     %s\n", line)
+			}
 			details = true
 		}
+	}
+	for _, line := range skipLines(r) {
+		ew.printf("skip %s\n", line)
+		details = true
 	}
 	if r.Stop != nil {
 		ew.printf("STOP %s\n", r.Stop)
@@ -171,18 +179,73 @@ func WriteText(w io.Writer, r *Report) error {
 	if ew.err != nil {
 		return ew.err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	ew.w = tw
-	ew.printf("CASE\tVERDICT\tFINDINGS\n")
-	for _, res := range r.Results {
-		ew.printf("%s\t%s\t%s\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), " ")))
+	// The table lists the cases that ran: the skipped ones are above,
+	// once, with why.
+	if _, passed, failed, _ := r.Counts(); passed+failed > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		ew.w = tw
+		ew.printf("CASE\tVERDICT\tFINDINGS\n")
+		for _, res := range r.Results {
+			if res.Verdict != VerdictSkipped {
+				ew.printf("%s\t%s\t%s\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), " ")))
+			}
+		}
+		if ew.err == nil {
+			ew.err = tw.Flush()
+		}
+		ew.w = w
 	}
-	if ew.err == nil {
-		ew.err = tw.Flush()
-	}
-	ew.w = w
 	ew.printf("%s\n", Summary(r))
 	return ew.err
+}
+
+// skipLines says why cases were skipped, one line per reason: "the
+// client does not offer OP" once for every operation it does not offer
+// (how many cases, the operations), any other reason with its cases.
+func skipLines(r *Report) []string {
+	type group struct {
+		reason string   // for an operation's reason, without the operation
+		names  []string // the operations, or the cases
+		cases  int
+	}
+	var groups []*group
+	at := map[string]*group{}
+	for _, res := range r.Results {
+		if res.Verdict != VerdictSkipped {
+			continue
+		}
+		op, _, _ := strings.Cut(res.Case.ID, "/")
+		key, name := res.Skipped, res.Case.ID
+		if t, ok := strings.CutSuffix(res.Skipped, " "+op); ok {
+			key, name = "op\x00"+t, op
+		}
+		g := at[key]
+		if g == nil {
+			g = &group{reason: strings.TrimPrefix(key, "op\x00")}
+			at[key] = g
+			groups = append(groups, g)
+		}
+		if !slices.Contains(g.names, name) {
+			g.names = append(g.names, name)
+		}
+		g.cases++
+	}
+	lines := make([]string, 0, len(groups))
+	for _, g := range groups {
+		if at["op\x00"+g.reason] == g {
+			lines = append(lines, fmt.Sprintf("%d %s: %s %s", g.cases, plural(g.cases, "case"), g.reason, strings.Join(g.names, ", ")))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s", strings.Join(g.names, ", "), g.reason))
+	}
+	return lines
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // codesOf lists the distinct codes of findings, in order.
@@ -220,6 +283,8 @@ type jsonResult struct {
 	Skipped   string    `json:"skipped,omitempty"`
 	Requests  int       `json:"requests"`
 	Findings  []Finding `json:"findings"`
+	Shrunk    *Shrunk   `json:"shrunk,omitempty"`
+	Replay    string    `json:"replay,omitempty"`
 }
 
 // WriteJSON writes the report as one indented JSON document, without
@@ -231,7 +296,10 @@ func WriteJSON(w io.Writer, r *Report) error {
 	}
 	out.Cases, out.Passed, out.Failed, out.Skipped = r.Counts()
 	for _, res := range r.Results {
-		jr := jsonResult{ID: res.Case.ID, Operation: res.Case.Operation, Verdict: res.Verdict, Skipped: res.Skipped, Requests: res.Requests, Findings: res.Findings}
+		jr := jsonResult{ID: res.Case.ID, Operation: res.Case.Operation, Verdict: res.Verdict, Skipped: res.Skipped, Requests: res.Requests, Findings: res.Findings, Shrunk: res.Shrunk}
+		if res.Verdict == VerdictFail {
+			jr.Replay = replay(r, res)
+		}
 		if jr.Findings == nil {
 			jr.Findings = []Finding{}
 		}
@@ -259,6 +327,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			var text strings.Builder
 			for _, f := range res.Findings {
 				fmt.Fprintf(&text, "%s: %s\n", f.Code, f.Message)
+			}
+			for _, line := range shrunkLines(r, res) {
+				fmt.Fprintf(&text, "%s\n", line)
 			}
 			first := res.Findings[0]
 			jc.Failure = &junit.Failure{Message: first.Message, Type: string(first.Code), Text: text.String()}
@@ -314,6 +385,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 				for _, f := range res.Findings {
 					ew.printf("- `%s`: %s\n", f.Code, mdEscape(f.Message))
 				}
+				for _, line := range shrunkLines(r, res) {
+					ew.printf("- %s\n", mdEscape(line))
+				}
 			case VerdictSkipped:
 				ew.printf("\n### `%s` (skipped)\n\n%s\n", res.Case.ID, mdEscape(res.Skipped))
 			}
@@ -344,4 +418,30 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// replay is the command line that runs a failed case again with the same
+// values.
+func replay(r *Report, res Result) string {
+	return fmt.Sprintf("phlomock certify --driver ... --seed %d --cases '%s'", r.Seed, res.Case.ID)
+}
+
+// shrunkLines say, under a failed case's findings, the smallest input that
+// still fails and how to replay the case.
+func shrunkLines(r *Report, res Result) []string {
+	var out []string
+	if s := res.Shrunk; s != nil {
+		what := "the smallest input that still fails"
+		if !s.Reduced {
+			what = "no smaller input fails the same way; the input"
+		}
+		line := fmt.Sprintf("shrunk (%d tries): %s: %s", s.Tries, what, res.Shrunk.Call(res.Case))
+		if len(s.Before) > 0 {
+			line += " after " + strings.Join(s.Before, ", ")
+		} else if res.Case.Sequence != nil {
+			line += " with no call before it"
+		}
+		out = append(out, line)
+	}
+	return append(out, "replay: "+replay(r, res))
 }
