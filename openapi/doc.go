@@ -16,4 +16,7 @@
 // TestContractGo and TestLoadIsYAML fail when the two drift apart.
 //
 // It is not a general OpenAPI toolkit: kin-openapi is.
+//
+// Files: spec.go (YAML, Load), generate.go (Generate: collection and overlay
+// to a spec) and phlorunner_gen.go (generated).
 package openapi
