@@ -15,5 +15,8 @@
 // which keeps kin-openapi's YAML loader off `phlomock serve`'s start-up.
 // TestContractGo and TestLoadIsYAML fail when the two drift apart.
 //
+// The contract's operation ids are named once, in operations.go (OpGetPhlo,
+// ..., OperationIDs): Go code that needs one uses the constant.
+//
 // It is not a general OpenAPI toolkit: kin-openapi is.
 package openapi
