@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -174,6 +175,10 @@ type Backend interface {
 	// String names the store in logs and metrics, without a password.
 	String() string
 }
+
+// logged is a Backend that logs what happens to it beyond an error (a
+// store that lost its state, redisstore.Store).
+type logged interface{ SetLogger(*slog.Logger) }
 
 // observed is a Backend that can report its round trips and key prefix to
 // Config.Metrics (redisstore.Store).

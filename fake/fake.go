@@ -98,6 +98,9 @@ func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 		Callbacks: cfg.Callbacks}
 	if b := cfg.Backend; b != nil {
 		dopts.Calls, dopts.Counters, dopts.Shared = callStore{b}, counterStore{b}, b
+		if l, ok := b.(logged); ok && opts.Logger != nil {
+			l.SetLogger(opts.Logger) // a loss of the store's state is logged once
+		}
 	}
 	d, err := director.New(dopts)
 	if err != nil {

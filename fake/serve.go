@@ -243,11 +243,21 @@ func (f *Fake) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// StoreSettle is how long a backend that was unreachable must answer
+// every Ping before /readyz says the fake is ready again. A Redis client
+// (go-redis) that failed to dial many times stops dialing and answers the
+// last dial error, while a probe dials once a second: a Ping that found an
+// idle connection can succeed while new connections still fail, and
+// requests answer 503 "connection refused" from a Redis that is back. After
+// this long, that probe has seen it back too.
+const StoreSettle = 1500 * time.Millisecond
+
 // watchBackend makes /readyz follow the backend until ctx ends.
 func watchBackend(ctx context.Context, b Backend, srv *mockserver.Server, interval time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	up := true
+	var okSince time.Time // since when Ping succeeds, while down
 	for {
 		select {
 		case <-ctx.Done():
@@ -257,6 +267,17 @@ func watchBackend(ctx context.Context, b Backend, srv *mockserver.Server, interv
 		err := b.Ping(ctx)
 		if ctx.Err() != nil {
 			return // stopping: stop owns readiness now
+		}
+		if !up {
+			switch {
+			case err != nil:
+				okSince = time.Time{}
+			case okSince.IsZero():
+				okSince = time.Now()
+			}
+			if err == nil && time.Since(okSince) < StoreSettle {
+				continue
+			}
 		}
 		if ok := err == nil; ok != up {
 			up = ok

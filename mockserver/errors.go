@@ -3,6 +3,7 @@ package mockserver
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -33,6 +34,12 @@ const (
 	CodeUnavailable      Code = "unavailable"        // the Store could not give the request its state
 	CodeUnknownSession   Code = "unknown-session"    // a session that ended or never existed
 )
+
+// ErrStateLost is wrapped by the errors of a store shared by replicas
+// that lost the fake's state (a Redis restarted empty, FLUSHALL): the
+// fake answers 503 naming what was lost rather than answer from a
+// rewound state, until a reset starts over (redisstore's generation).
+var ErrStateLost = errors.New("the store lost the fake's state")
 
 // statusOf is the one map from codes to HTTP statuses.
 var statusOf = map[Code]int{

@@ -90,7 +90,12 @@ const (
 	MaxPageBytes = 16 << 20
 )
 
-func (q PageQuery) maxBytes() int {
+func (q PageQuery) maxBytes() int { return q.Budget() }
+
+// Budget is the page's byte budget: MaxBytes, or DefaultPageBytes. A
+// JournalStore stops reading once its entries pass it (EntrySize each,
+// plus a comma), keeping at least one.
+func (q PageQuery) Budget() int {
 	if q.MaxBytes <= 0 {
 		return DefaultPageBytes
 	}

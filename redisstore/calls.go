@@ -75,8 +75,16 @@ func (cs *CallStore) Calls(scope string) multiparty.Calls {
 }
 
 // Reset forgets the calls of every scope, those other replicas made too.
-// It is one script: no replica sees a half-reset store.
+// It is one script: no replica sees a half-reset store. The fake's own
+// store (not a session's) starts a new generation first, as
+// CounterStore.Reset does: a reset is how a store that lost its state is
+// taken up again (generation.go).
 func (cs *CallStore) Reset(ctx context.Context) error {
+	if cs.s.root {
+		if err := cs.s.gen.renew(ctx, cs.s.client); err != nil {
+			return cs.s.fail(err)
+		}
+	}
 	err := resetAllScript.Run(ctx, cs.s.client, []string{cs.scopesKey()}, cs.s.prefix+"calls:").Err()
 	return cs.s.fail(err)
 }
@@ -156,10 +164,20 @@ func (c *Calls) Try(ctx context.Context, phloID, nodeID string, a multiparty.Act
 	defer cancel()
 	id := callID(phloID, nodeID)
 	s := c.cs.s
-	vals, err := s.client.HMGet(ctx, c.stateKey(id), "v", "s").Result()
-	if err != nil {
+	var get *redis.SliceCmd
+	var gen *redis.StringCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.HMGet(ctx, c.stateKey(id), "v", "s")
+		gen = s.readGen(ctx, p)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return multiparty.Result{}, s.fail(err)
 	}
+	if err := s.checkGen(ctx, gen); err != nil {
+		return multiparty.Result{}, err
+	}
+	vals := get.Val()
 	snap, _ := c.start(phloID, nodeID, id)
 	if _, ok := vals[0].(string); ok {
 		raw, _ := vals[1].(string)
@@ -176,14 +194,20 @@ func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a multiparty
 	s := c.cs.s
 	var get *redis.SliceCmd
 	var clock *redis.TimeCmd
+	var gen *redis.StringCmd
 	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.HMGet(ctx, c.stateKey(id), "v", "s")
 		clock = p.Time(ctx)
+		gen = s.readGen(ctx, p)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return multiparty.Result{}, false, s.fail(err)
 	}
+	if err := s.checkGen(ctx, gen); err != nil {
+		return multiparty.Result{}, false, err
+	}
+	known := s.genKnown()
 	vals := get.Val()
 	snap, seeded := c.start(phloID, nodeID, id)
 	version := ""
@@ -213,14 +237,18 @@ func (c *Calls) try(ctx context.Context, phloID, nodeID, id string, a multiparty
 		batch = max(1, limit/16) // as the Registry forgets them
 	}
 	deadline := clock.Val().Add(writeBudget).UnixMicro()
-	keys := []string{c.stateKey(id), c.logKey(id), c.sp + "keys", c.sp + "made", c.sp + "idle", c.sp + "clock", c.cs.scopesKey()}
+	keys := []string{c.stateKey(id), c.logKey(id), c.sp + "keys", c.sp + "made", c.sp + "idle", c.sp + "clock", c.cs.scopesKey(), s.gen.key}
 	n, err := casScript.Run(ctx, s.client, keys,
 		version, newVersion(), state, entry, c.cs.opts.LogSize, id, flag(seeded), flag(now.Idle()),
-		limit, batch, int64(CallTTL/time.Second), c.sp, c.scope, deadline).Int()
+		limit, batch, int64(CallTTL/time.Second), c.sp, c.scope, deadline, known).Int()
 	if err != nil {
 		return multiparty.Result{}, false, s.fail(err)
 	}
 	switch n {
+	case lostReply:
+		// Lost between the read and the write (or another replica's
+		// reset: read again).
+		return multiparty.Result{}, false, s.afterLostReply(ctx)
 	case 1:
 		return res, true, nil
 	case -1:
@@ -254,10 +282,20 @@ func (c *Calls) Snapshot(ctx context.Context) ([]multiparty.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	s := c.cs.s
-	ids, err := s.client.SMembers(ctx, c.sp+"keys").Result()
-	if err != nil {
+	var members *redis.StringSliceCmd
+	var gen *redis.StringCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		members = p.SMembers(ctx, c.sp+"keys")
+		gen = s.readGen(ctx, p)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.fail(err)
 	}
+	if err := s.checkGen(ctx, gen); err != nil {
+		return nil, err
+	}
+	ids := members.Val()
 	c.mu.RLock()
 	for id := range c.seeds {
 		if !slices.Contains(ids, id) {
@@ -304,15 +342,19 @@ func (c *Calls) History(ctx context.Context, phloID, nodeID string) (multiparty.
 	defer cancel()
 	s := c.cs.s
 	id := callID(phloID, nodeID)
-	var state *redis.StringCmd
+	var state, gen *redis.StringCmd
 	var log *redis.StringSliceCmd
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		state = p.HGet(ctx, c.stateKey(id), "s")
 		log = p.LRange(ctx, c.logKey(id), 0, -1)
+		gen = s.readGen(ctx, p)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return multiparty.History{}, false, s.fail(err)
+	}
+	if err := s.checkGen(ctx, gen); err != nil {
+		return multiparty.History{}, false, err
 	}
 	start, seeded := c.start(phloID, nodeID, id)
 	raw, err := state.Result()

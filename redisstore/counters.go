@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -31,9 +32,11 @@ const (
 // "hits:once:TOKEN" is the answer of one hit (see onceFor).
 //
 // hitScript counts one hit: the rule's hits, this one included.
-// KEYS: epoch, once. ARGV: 1 the prefix of the hashes, 2 scope, 3 rule,
-// 4 TTL seconds, 5 once milliseconds.
+// KEYS: epoch, once, generation. ARGV: 1 the prefix of the hashes, 2
+// scope, 3 rule, 4 TTL seconds, 5 once milliseconds, 6 the generation
+// known (lostReply when it is not the store's: generation.go).
 var hitScript = redis.NewScript(`
+if (redis.call('GET', KEYS[3]) or '') ~= ARGV[6] then return -100 end
 local done = redis.call('GET', KEYS[2])
 if done then return tonumber(done) end
 local k = ARGV[1] .. (redis.call('GET', KEYS[1]) or '0') .. ':' .. ARGV[2]
@@ -79,10 +82,17 @@ func (cs *CounterStore) Clear(ctx context.Context, scope string) error {
 }
 
 // Reset starts the counts of every scope from zero, for every replica: one
-// INCR of the epoch.
+// INCR of the epoch. The fake's own store (not a session's) starts a new
+// generation first: a reset is how a store that lost its state is taken
+// up again (generation.go).
 func (cs *CounterStore) Reset(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, hitTimeout)
 	defer cancel()
+	if cs.s.root {
+		if err := cs.s.gen.renew(ctx, cs.s.client); err != nil {
+			return cs.s.fail(err)
+		}
+	}
 	return cs.s.fail(cs.s.client.Incr(ctx, cs.epochKey()).Err())
 }
 
@@ -98,8 +108,17 @@ type Counter struct {
 func (c *Counter) Hit(ctx context.Context, rule int) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, hitTimeout)
 	defer cancel()
+	s := c.cs.s
 	once := c.cs.hashPrefix() + "once:" + strconv.FormatUint(rand.Uint64(), 36)
-	n, err := hitScript.Run(ctx, c.cs.s.client, []string{c.cs.epochKey(), once},
-		c.cs.hashPrefix(), c.scope, rule, int64(CounterTTL/time.Second), int64(onceFor/time.Millisecond)).Int64()
-	return n, c.cs.s.fail(err)
+	for range 2 { // once more after taking up another replica's reset
+		n, err := hitScript.Run(ctx, s.client, []string{c.cs.epochKey(), once, s.gen.key},
+			c.cs.hashPrefix(), c.scope, rule, int64(CounterTTL/time.Second), int64(onceFor/time.Millisecond), s.genKnown()).Int64()
+		if err != nil || n != lostReply {
+			return n, s.fail(err)
+		}
+		if err := s.afterLostReply(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return 0, s.fail(errors.New("the store's generation changed under the hit: try again"))
 }

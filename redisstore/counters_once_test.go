@@ -21,8 +21,8 @@ func TestCounterHitOnce(t *testing.T) {
 	cs := NewCounterStore(s)
 	hit := func(token string) int64 {
 		t.Helper()
-		n, err := hitScript.Run(ctx, s.client, []string{cs.epochKey(), cs.hashPrefix() + "once:" + token},
-			cs.hashPrefix(), "active:x", 0, 60, 5000).Int64()
+		n, err := hitScript.Run(ctx, s.client, []string{cs.epochKey(), cs.hashPrefix() + "once:" + token, s.gen.key},
+			cs.hashPrefix(), "active:x", 0, 60, 5000, s.genKnown()).Int64()
 		require.NoError(t, err)
 		return n
 	}

@@ -12,7 +12,10 @@
 // read: journal_sync.go). scripts.go holds the Lua scripts,
 // observe.go the hook that times every round trip (for the metrics),
 // sessions.go the sessions every replica shares, outbox.go the callbacks a
-// replica has queued and not sent, for another to take over.
+// replica has queued and not sent, for another to take over, and
+// generation.go how a store that lost its data (FLUSHALL, a restart without
+// persistence) is detected: every read of the shared state checks the
+// store's generation, and answers a *LostError until a reset.
 //
 // It implements and never assembles: it imports neither package fake nor
 // the director, and builds no fake (fake.New does, given a Store as

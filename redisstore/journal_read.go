@@ -41,10 +41,15 @@ func (j *Journal) Page(ctx context.Context, q mockserver.PageQuery, match func(*
 		limit = mockserver.DefaultPageLimit
 	}
 	limit = min(limit, mockserver.MaxPageLimit)
-	chunk := int64(limit + 1) // with no filter, the page and one more say it all
+	// Chunks grow from 4 entries, 4 times a read, to the page and one more, so that a
+	// page of big entries reads and decodes about what fits its byte
+	// budget, not limit entries, and one of small entries takes a few
+	// round trips; a filter reads 512 at a time.
+	chunk, last := int64(min(limit+1, 4)), int64(limit+1)
 	if match != nil {
-		chunk = 512
+		chunk, last = 512, 512
 	}
+	budget, used := q.Budget(), 0
 	page := mockserver.JournalPage{Entries: []*mockserver.Entry{}, Next: q.After}
 	if q.Latest {
 		page.Next = 0
@@ -69,12 +74,18 @@ func (j *Journal) Page(ctx context.Context, q mockserver.PageQuery, match func(*
 				if len(page.Entries) == limit {
 					return true, nil
 				}
+				size := mockserver.EntrySize(e) + 1 // and its comma
+				if len(page.Entries) > 0 && used+size > budget {
+					return true, nil // the budget: the rest is not decoded
+				}
+				used += size
 				page.Entries = append(page.Entries, e)
 			}
 			if int64(len(msgs)) < chunk {
 				return false, nil
 			}
 			from = "(" + msgs[len(msgs)-1].ID
+			chunk = min(chunk*4, last)
 		}
 	}
 	var err error

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -410,4 +411,44 @@ func TestJournalReadDoesNotWaitForever(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 1)
 	assert.Equal(t, "/v1/phlo/P1/multi_party_call/N2", all[0].Path)
+}
+
+// A page of big entries stops reading and decoding at its byte budget:
+// 300 entries of 64 KiB bodies of "<" (384 KiB each in JSON), read with
+// limit 1000 and a 1 MiB budget, allocate for a few of them (sizing one
+// as JSON allocates its JSON), not for the 19 MiB of raw bodies the 300
+// are, twice (read, then decoded); the page says more follow and its
+// cursor continues.
+func TestJournalStorePageStopsAtBudget(t *testing.T) {
+	s := redistest.Start(t)
+	f := newJournalFake(t, s, redisstore.JournalOptions{})
+	body := strings.Repeat("<", 64<<10)
+	for i := range 300 {
+		f.journal.Add(&mockserver.Entry{Method: "POST", Path: fmt.Sprintf("/v1/phlo/P/multi_party_call/N%d", i), Body: body, Status: 201})
+	}
+	ctx := context.Background()
+	require.Eventually(t, func() bool { return f.journal.Sync(ctx) == nil }, 20*time.Second, 10*time.Millisecond)
+	for _, latest := range []bool{false, true} {
+		q := mockserver.PageQuery{Limit: 1000, MaxBytes: 1 << 20, Latest: latest}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		page, err := f.fake.Journal().PageContext(ctx, q, nil)
+		runtime.ReadMemStats(&after)
+		require.NoError(t, err)
+		require.NotEmpty(t, page.Entries)
+		assert.LessOrEqual(t, len(page.Entries), 3, "latest %t: a 1 MiB budget holds two 384 KiB entries (at least one)", latest)
+		assert.Equal(t, 1<<20, page.MaxBytes)
+		if latest {
+			assert.True(t, page.Earlier, "older entries left out")
+		} else {
+			assert.True(t, page.More, "more entries follow")
+			next, err := f.fake.Journal().PageContext(ctx, mockserver.PageQuery{After: page.Next, Limit: 1000, MaxBytes: 1 << 20}, nil)
+			require.NoError(t, err)
+			require.NotEmpty(t, next.Entries)
+			assert.Equal(t, page.Next+1, next.Entries[0].Seq, "the cursor continues")
+		}
+		allocated := after.TotalAlloc - before.TotalAlloc
+		assert.Less(t, allocated, uint64(12<<20), "latest %t: %d MiB allocated to read a page of %d entries", latest, allocated>>20, len(page.Entries))
+	}
 }

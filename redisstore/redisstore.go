@@ -36,6 +36,10 @@ type Store struct {
 	calls    *CallStore
 	counters *CounterStore
 	state    *StateStore
+	// gen is the store's generation (generation.go), shared with the
+	// stores of its sessions; root is false for those.
+	gen  *generation
+	root bool
 }
 
 // Open parses rawURL (redis://[user:password@]host:port/db, or rediss://
@@ -54,25 +58,42 @@ func Open(ctx context.Context, rawURL, prefix string) (*Store, error) {
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = DialTimeout, ReadTimeout, WriteTimeout
 	opts.MaxRetries = 1
+	// One dial attempt per connection (go-redis makes 5, 100 ms apart):
+	// a lost Redis fails a request at once, and no dial begun while it
+	// was down is still failing, and counted, once it is back.
+	opts.DialerRetries = 1
 	// CLIENT SETINFO names the library to the server on every new
 	// connection: a round trip per connection, refused by Redis before
 	// 7.2 (an error for every connection in the store's metrics).
 	opts.DisableIdentity = true
-	s := &Store{client: redis.NewClient(opts), prefix: prefix, redacted: redacted}
+	s := &Store{client: redis.NewClient(opts), prefix: prefix, redacted: redacted, gen: newGeneration(prefix, redacted), root: true}
 	s.calls, s.counters, s.state = NewCallStore(s, multiparty.Options{}), NewCounterStore(s), NewStateStore(s)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.client.Close()
 		return nil, err
 	}
+	jctx, cancel := context.WithTimeout(ctx, DialTimeout)
+	defer cancel()
+	if err := s.gen.join(jctx, s.client); err != nil {
+		_ = s.client.Close()
+		return nil, s.fail(err)
+	}
 	return s, nil
 }
 
-// Ping checks the server answers, within DialTimeout.
+// Ping checks the server answers, within DialTimeout. It reads the
+// generation too, so that a store that lost its state is noticed (and
+// logged) within a readiness interval even when no request reads it; a
+// lost state is not a Ping error: the store answers, and a reset through
+// it recovers (see Lost).
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
 	defer cancel()
 	if err := s.client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("store %s: %w", s.redacted, err)
+	}
+	if s.genKnown() != "" { // not at Open, before join
+		_ = s.checkGen(ctx, s.client.Get(ctx, s.gen.key))
 	}
 	return nil
 }

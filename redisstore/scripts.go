@@ -19,8 +19,10 @@ import "github.com/redis/go-redis/v9"
 // KEYS: state, log, keys, made, idle, clock, scopes.
 // ARGV: 1 version read ("" none), 2 new version, 3 state, 4 log entry,
 // 5 log size, 6 id, 7 seeded "1", 8 idle after "1", 9 max calls, 10 batch,
-// 11 TTL seconds, 12 sp, 13 scope, 14 deadline (Unix microseconds).
+// 11 TTL seconds, 12 sp, 13 scope, 14 deadline (Unix microseconds),
+// 15 the generation known.
 var casScript = redis.NewScript(`
+if (redis.call('GET', KEYS[8]) or '') ~= ARGV[15] then return -100 end
 local v = redis.call('HGET', KEYS[1], 'v') or ''
 if v == ARGV[2] then return 1 end
 if v ~= ARGV[1] then return 0 end

@@ -29,9 +29,11 @@ func (s *Store) sessionPrefix(id string) string  { return s.prefix + "s:" + id +
 func (s *Store) sessionVersion(id string) string { return s.sessionPrefix(id) + "version" }
 
 // createSessionScript adds a session unless max are live: the live count
-// before it, or -1 when full. KEYS: sessions, record. ARGV: 1 now (ms),
-// 2 expiry (ms), 3 ttl (ms), 4 record, 5 max (negative: none), 6 id.
+// before it, or -1 when full, or lostReply. KEYS: sessions, record,
+// generation. ARGV: 1 now (ms), 2 expiry (ms), 3 ttl (ms), 4 record, 5 max
+// (negative: none), 6 id, 7 the generation known.
 var createSessionScript = redis.NewScript(`
+if (redis.call('GET', KEYS[3]) or '') ~= ARGV[7] then return -100 end
 local n = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
 local max = tonumber(ARGV[5])
 if max >= 0 and n >= max then return -1 end
@@ -53,10 +55,16 @@ return ids
 // (negative: no bound): the number live before it, and false when full.
 func (s *Store) CreateSession(ctx context.Context, id string, record []byte, ttl time.Duration, max int) (int, bool, error) {
 	now := time.Now()
-	n, err := createSessionScript.Run(ctx, s.client, []string{s.sessionsKey(), s.sessionKey(id)},
-		now.UnixMilli(), now.Add(ttl).UnixMilli(), ttl.Milliseconds(), record, max, id).Int()
+	n, err := createSessionScript.Run(ctx, s.client, []string{s.sessionsKey(), s.sessionKey(id), s.gen.key},
+		now.UnixMilli(), now.Add(ttl).UnixMilli(), ttl.Milliseconds(), record, max, id, s.genKnown()).Int()
 	if err != nil {
 		return 0, false, s.fail(err)
+	}
+	if n == lostReply {
+		if err := s.afterLostReply(ctx); err != nil {
+			return 0, false, err
+		}
+		return s.CreateSession(ctx, id, record, ttl, max) // another replica's reset, taken up
 	}
 	if n < 0 {
 		live, err := s.client.ZCount(ctx, s.sessionsKey(), "("+strconv.FormatInt(now.UnixMilli(), 10), "+inf").Result()
@@ -71,10 +79,20 @@ func (s *Store) CreateSession(ctx context.Context, id string, record []byte, ttl
 // LoadSession returns a live session's record; else, for one that ended
 // within the hour, why.
 func (s *Store) LoadSession(ctx context.Context, id string) (record []byte, ended string, err error) {
-	vals, err := s.client.MGet(ctx, s.sessionKey(id), s.sessionEnded(id)).Result()
-	if err != nil {
+	var get *redis.SliceCmd
+	var gen *redis.StringCmd
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.MGet(ctx, s.sessionKey(id), s.sessionEnded(id))
+		gen = s.readGen(ctx, p)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, "", s.fail(err)
 	}
+	if err := s.checkGen(ctx, gen); err != nil {
+		return nil, "", err
+	}
+	vals := get.Val()
 	if rec, ok := vals[0].(string); ok {
 		return []byte(rec), "", nil
 	}
@@ -115,9 +133,22 @@ func (s *Store) dropSessionState(ctx context.Context, id string) error {
 
 // ListSessions returns the records of the live sessions.
 func (s *Store) ListSessions(ctx context.Context) ([][]byte, error) {
-	ids, err := s.client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.sessionsKey(), ByScore: true, Start: "(" + strconv.FormatInt(time.Now().UnixMilli(), 10), Stop: "+inf"}).Result()
-	if err != nil || len(ids) == 0 {
+	var live *redis.StringSliceCmd
+	var gen *redis.StringCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		live = p.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.sessionsKey(), ByScore: true, Start: "(" + strconv.FormatInt(time.Now().UnixMilli(), 10), Stop: "+inf"})
+		gen = s.readGen(ctx, p)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.fail(err)
+	}
+	if err := s.checkGen(ctx, gen); err != nil {
+		return nil, err
+	}
+	ids := live.Val()
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
@@ -146,7 +177,9 @@ func (s *Store) SyncSessions(ctx context.Context, ids []string, ttls []time.Dura
 	var exists []*redis.IntCmd
 	var gets []*redis.StringCmd
 	var reaped *redis.Cmd
+	var gen *redis.StringCmd
 	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		gen = s.readGen(ctx, p)
 		reaped = reapScript.Eval(ctx, p, []string{s.sessionsKey()}, now.UnixMilli()) // EVAL: a pipeline cannot fall back from EVALSHA
 		for i, id := range ids {
 			if ttls[i] > 0 {
@@ -160,6 +193,10 @@ func (s *Store) SyncSessions(ctx context.Context, ids []string, ttls []time.Dura
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, nil, s.fail(err)
+	}
+	if err := s.checkGen(ctx, gen); err != nil {
+		// A lost store says nothing of the sessions: none ended.
+		return nil, nil, err
 	}
 	alive, versions = make([]bool, len(ids)), make([]string, len(ids))
 	for i := range ids {
@@ -180,7 +217,7 @@ func (s *Store) SyncSessions(ctx context.Context, ids []string, ttls []time.Dura
 // Session is the store of one session's own state: the same connection,
 // its keys under PREFIX "s:ID:", deleted when the session ends.
 func (s *Store) Session(id string) *Store {
-	c := &Store{client: s.client, prefix: s.sessionPrefix(id), redacted: s.redacted}
+	c := &Store{client: s.client, prefix: s.sessionPrefix(id), redacted: s.redacted, gen: s.gen}
 	c.calls, c.counters, c.state = NewCallStore(c, multiparty.Options{}), NewCounterStore(c), NewStateStore(c)
 	return c
 }

@@ -32,9 +32,11 @@ func NewStateStore(s *Store) *StateStore {
 // publishScript writes the state and its version if the version is still
 // the one the change was made on, and announces it: 1, or 0 if another
 // replica published first (nothing written).
-// KEYS: state, version. ARGV: 1 base version ("" none), 2 version,
-// 3 state, 4 channel.
+// KEYS: state, version, generation. ARGV: 1 base version ("" none),
+// 2 version, 3 state, 4 channel, 5 the generation known (lostReply when
+// it is not the store's).
 var publishScript = redis.NewScript(`
+if (redis.call('GET', KEYS[3]) or '') ~= ARGV[5] then return -100 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2])
@@ -46,19 +48,38 @@ return 1
 // one script, so two replicas changing the scenarios at once cannot lose
 // either change (the second makes it again on the first's).
 func (t *StateStore) Publish(ctx context.Context, base, version string, state []byte) (bool, error) {
-	n, err := publishScript.Run(ctx, t.s.client, []string{t.state, t.version}, base, version, state, t.topic).Int()
-	if err != nil {
-		return false, t.s.fail(err)
+	for range 2 { // once more after taking up another replica's reset
+		n, err := publishScript.Run(ctx, t.s.client, []string{t.state, t.version, t.s.gen.key}, base, version, state, t.topic, t.s.genKnown()).Int()
+		if err != nil {
+			return false, t.s.fail(err)
+		}
+		if n != lostReply {
+			return n == 1, nil
+		}
+		if err := t.s.afterLostReply(ctx); err != nil {
+			return false, err
+		}
 	}
-	return n == 1, nil
+	return false, nil // as if another replica had published first: the caller reads again
 }
 
-// Load implements director.SharedState: one MGET.
+// Load implements director.SharedState: one MGET, and the generation
+// (a store that lost its state answers a *LostError).
 func (t *StateStore) Load(ctx context.Context) ([]byte, string, error) {
-	vals, err := t.s.client.MGet(ctx, t.state, t.version).Result()
-	if err != nil {
+	var get *redis.SliceCmd
+	var gen *redis.StringCmd
+	_, err := t.s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.MGet(ctx, t.state, t.version)
+		gen = t.s.readGen(ctx, p)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, "", t.s.fail(err)
 	}
+	if err := t.s.checkGen(ctx, gen); err != nil {
+		return nil, "", err
+	}
+	vals := get.Val()
 	state, _ := vals[0].(string)
 	version, _ := vals[1].(string)
 	if state == "" || version == "" {
@@ -68,8 +89,9 @@ func (t *StateStore) Load(ctx context.Context) ([]byte, string, error) {
 }
 
 // Watch implements director.SharedState: the versions announced on the
-// channel, at once, and every PollInterval the version read (a GET), so
-// a missed message is made up for; while Redis does not answer, nothing.
+// channel, at once, and every PollInterval the version read (a GET, with
+// the generation), so a missed message is made up for; while Redis does
+// not answer, or has lost the state (until a reset), nothing.
 func (t *StateStore) Watch(ctx context.Context, changed func(version string)) {
 	sub := t.s.client.Subscribe(ctx, t.topic)
 	defer sub.Close()
@@ -86,7 +108,16 @@ func (t *StateStore) Watch(ctx context.Context, changed func(version string)) {
 			}
 			changed(m.Payload)
 		case <-tick.C:
-			v, err := t.s.client.Get(ctx, t.version).Result()
+			var get, gen *redis.StringCmd
+			_, err := t.s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+				get = p.Get(ctx, t.version)
+				gen = t.s.readGen(ctx, p)
+				return nil
+			})
+			if err != nil && !errors.Is(err, redis.Nil) || t.s.checkGen(ctx, gen) != nil {
+				continue
+			}
+			v, err := get.Result()
 			switch {
 			case errors.Is(err, redis.Nil):
 				changed("")

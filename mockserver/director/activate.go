@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -53,6 +54,9 @@ func (d *Director) Start(active, load []*scenarios.Scenario) error {
 		return err
 	}
 	if err := d.followLocked(ctx); err != nil {
+		if errors.Is(err, mockserver.ErrStateLost) {
+			return d.startLost(active, load, digest, err)
+		}
 		if errors.As(err, new(*StoreError)) {
 			return err
 		}
@@ -78,6 +82,23 @@ func (d *Director) Start(active, load []*scenarios.Scenario) error {
 		d.opts.Logger.Info("shared scenarios: "+how, slog.String("active", d.active.Load().label), slog.String("version", d.version))
 	}
 	return err
+}
+
+// startLost is Start on a store that lost the shared state (d.wmu held):
+// this replica answers from its arguments, publishing nothing, and the
+// reads of the lost state answer 503 until a reset, which publishes.
+func (d *Director) startLost(active, load []*scenarios.Scenario, digest string, lost error) error {
+	next := replaced(d.state, active, load, newChange())
+	next.start = digest
+	b, err := d.build(d.state, next)
+	if err != nil {
+		return err
+	}
+	d.install(d.state, next, b, "")
+	d.defaults = slices.Clone(active)
+	d.opts.Logger.Warn("shared scenarios: the store lost its state; answering from this replica's --scenario arguments until a reset",
+		slog.String("active", d.active.Load().label), slog.String("error", lost.Error()))
+	return nil
 }
 
 // Replace loads load (as Load) and makes active the active set (as

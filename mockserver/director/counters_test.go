@@ -207,8 +207,15 @@ func TestCountersStoreDown(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, admin(t, s, "POST", "/__admin/reset", "", "", &e))
 	assert.Contains(t, fmt.Sprint(e["error"]), "store redis://"+r.Addr)
 
+	// Back without its data: the counts were lost, and the counting rule
+	// answers 503 naming the loss rather than count from zero unnoticed,
+	// until a reset starts over (docs/store.md).
 	r.Restart()
-	assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status, "back: Restart lost the counts, as a new Redis would")
+	got = send(t, s, "GET", phloPath, nil)
+	assert.Equal(t, http.StatusServiceUnavailable, got.status, got.raw)
+	assert.Contains(t, got.body["error"], "lost its state")
+	assert.Equal(t, http.StatusOK, admin(t, s, "POST", "/__admin/reset", "", "", &e))
+	assert.Equal(t, 500, send(t, s, "GET", phloPath, nil).status, "after the reset, the counts start over")
 }
 
 // BenchmarkCountedRule is BenchmarkColdTransferScriptedRuleMiss (flaky
