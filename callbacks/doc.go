@@ -18,9 +18,12 @@
 // allow-list of addresses (loopback unless Config.Allow says more), the
 // faults a scenario scripts (target.go: delay, drop, duplicate, reorder,
 // bad signature, fail), and an outbound journal of every attempt
-// (journal.go). admin.go serves the journal, the counts and the run-time
-// targets on the control plane.
+// (journal.go).
 //
 // What is documented by Plivo and what is phlomock's choice is listed in
 // docs/callbacks.md. The package reads no flags or files.
+//
+// Files: also config.go (Config, Format and their parsing) and outbox.go
+// (Outbox: the callbacks a replica queued, kept outside the process for
+// another to send).
 package callbacks

@@ -39,6 +39,12 @@ type Case struct {
 	// client that keeps its first base URL or credentials sends them
 	// (CodeSentStaleConfig).
 	Switch bool `json:"switch,omitempty"`
+	// Sequence, when set, plays the case on a simulated multi-party call
+	// (package mockserver/multiparty): the client makes the Before calls,
+	// then the case's own, on one call whose state answers each (a hold
+	// twice, an unhold without a hold, an action after a hangup). Each
+	// call is judged on its own requests.
+	Sequence *Sequence `json:"sequence,omitempty"`
 }
 
 // A Trouble is an error answer a case arranges through the scenario engine.
@@ -65,6 +71,10 @@ type Trouble struct {
 	// client whose timeout is under a second gives up on a valid answer
 	// (CodeClientTimeoutTooShort).
 	Slow bool `json:"slow,omitempty"`
+	// RetryAt, with a 429, sends Retry-After as an HTTP date this far
+	// ahead of the answer (RFC 9110 allows seconds or a date): a client
+	// that reads only seconds, or ignores the date, retries too soon.
+	RetryAt time.Duration `json:"retry_at,omitempty"`
 }
 
 // The operations whose cases include every Trouble: a read, a node action
@@ -88,6 +98,7 @@ func Troubles(op string) []Trouble {
 		{Name: "auth-failure", Status: 401, Error: "Authentication failed: invalid Auth ID or Auth Token."},
 		{Name: "unknown-phlo", Status: 404, Error: "PHLO " + PhloID + " not found."},
 		{Name: "rate-limited", Status: 429, Error: "Too many requests: retry after 1 second.", Header: map[string]string{"Retry-After": "1"}},
+		{Name: "rate-limited-date", Status: 429, Error: "Too many requests: retry after the date in Retry-After.", RetryAt: RetryAtDelay},
 		// Not "Internal server error.": a text that differs from the status
 		// line's reason phrase in case only would pass a client that shows
 		// nothing but the status line, now that texts compare without case.
@@ -104,6 +115,10 @@ var (
 	noAnswer = Trouble{Name: "no-answer", Hold: true}
 	slow     = Trouble{Name: "slow", Slow: true}
 )
+
+// RetryAtDelay is how far ahead the rate-limited-date case's Retry-After
+// date is: at least a second once rounded up to HTTP's whole seconds.
+const RetryAtDelay = 2 * time.Second
 
 // SlowDelay is how late the slow case's valid answer comes: past a
 // sub-second timeout, well within the budget a sane client waits.
@@ -203,6 +218,8 @@ func Cases() []Case {
 			cs = append(cs, Case{ID: op + "/sip-address", Operation: op, Params: member(SIPAddress)})
 		}
 	}
+	// Repeated and reordered member actions, on a simulated call.
+	cs = append(cs, sequenceCases(params)...)
 	for _, op := range troubledOperations {
 		for _, t := range Troubles(op) {
 			cs = append(cs, Case{ID: op + "/" + t.Name, Operation: op, Params: params(op), Trouble: &t})

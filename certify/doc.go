@@ -19,7 +19,7 @@
 //
 // # Cases
 //
-// Cases lists them, in order (44 in all):
+// Cases lists them, in order (52 in all):
 //
 //	OP/ok               every operation of the protocol with valid input
 //	                    (the node actions with a role)
@@ -27,6 +27,12 @@
 //	                    client must leave it out or send the default "agent"
 //	runPhlo/no-payload  a run without data: no body, or a JSON object
 //	hold/sip-address    a member address that is a SIP URI, raw in the path
+//	hold/twice, unhold/before-hold, hold/before-call, hold/after-hangup,
+//	hangup/twice        member actions repeated and reordered on a
+//	                    simulated call (Sequence): the client makes each
+//	                    call, and the call model (package
+//	                    mockserver/multiparty) accepts or refuses each, as
+//	                    Case.Expect says; each call is judged on its own
 //	OP/TROUBLE          on getPhlo, coldTransfer and hold (a read, a node
 //	                    action, a member action, so that a client failing
 //	                    early on one kind is still judged on the others):
@@ -34,6 +40,7 @@
 //	  auth-failure      401
 //	  unknown-phlo      404
 //	  rate-limited      429 with Retry-After: 1
+//	  rate-limited-date 429 with Retry-After as an HTTP date (RetryAtDelay)
 //	  server-error      500
 //	  empty-body        400 with no body at all
 //	  not-json          502 with a text/html body
@@ -48,6 +55,11 @@
 // does not offer getPhlo. Every case's values are drawn with Runner.Seed
 // from ValueSpace (Vary): ids of its own per case, every form of member
 // address, to and trigger_source, payload texts that need escaping.
+//
+// A failed case is shrunk (shrink.go): run again with smaller valid
+// inputs, fewer calls in a sequence and plainer values, and the smallest
+// that fails with the same codes is reported (Result.Shrunk) with the
+// command that replays the case.
 //
 // Select filters them with globs (`phlomock certify --cases`). Cases of an
 // operation the driver's hello does not list, or that the driver answers
@@ -136,4 +148,14 @@
 //
 // It is not the driver protocol (package certify/driver) nor the
 // conformance suite of a server (package contract): it judges clients.
+//
+// Files: run.go (Runner.Run: the cases against a driver), case.go (the
+// cases), sequence.go (the repeated and reordered member actions, and what
+// the call model answers them), values.go (the value space they draw
+// from), shrink.go (a failed case shrunk to its smallest failing input), contract_index.go (each
+// operation's route and schemas, from the contract), fake.go (the run's one
+// fake) and scenario.go (each case's scenario), judge.go and
+// judge_requests.go (what the client sent, judged), clientchecks.go (the
+// checks on time, configuration and output), finding.go (Code and Finding),
+// report.go (Report and its verdicts) and html.go (the HTML report).
 package certify

@@ -40,9 +40,9 @@ func TestCodesDocumented(t *testing.T) {
 		assert.Contains(t, readme, "`"+string(c)+"`", "docs/certify.md")
 		assert.Contains(t, string(protocol), "`"+string(c)+"`", "docs/driver-protocol.md")
 	}
-	assert.Contains(t, string(doc), "(44 in all)")
-	assert.Contains(t, string(table), "\n44 cases, run one at a time")
-	assert.Len(t, certify.Cases(), 44)
+	assert.Contains(t, string(doc), "(52 in all)")
+	assert.Contains(t, string(table), "\n52 cases, run one at a time")
+	assert.Len(t, certify.Cases(), 52)
 	top := doctest.Read(t, "README.md")
 	assert.Contains(t, top, fmt.Sprintf("for %d cases", len(certify.Cases())), "README.md: the count of certify's cases")
 }

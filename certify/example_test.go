@@ -22,6 +22,7 @@ func ExampleSelect() {
 	// coldTransfer/auth-failure
 	// coldTransfer/unknown-phlo
 	// coldTransfer/rate-limited
+	// coldTransfer/rate-limited-date
 	// coldTransfer/server-error
 	// coldTransfer/empty-body
 	// coldTransfer/not-json
@@ -48,6 +49,7 @@ func ExampleWriteText() {
 	//
 	// FAIL coldTransfer/no-role
 	//      sent-contract-violation: role "" breaks the contract: value is not one of the allowed values ["customer","agent"]
+	//      replay: phlomock certify --driver ... --seed 0 --cases 'coldTransfer/no-role'
 	//
 	// CASE                  VERDICT  FINDINGS
 	// coldTransfer/no-role  fail     sent-contract-violation

@@ -27,9 +27,12 @@ type fake struct {
 	srv      *mockserver.Server
 	director *director.Director
 	url      string
-	// judged are the entries (entryKey) the last case was judged on: the
+	// judged are the entries (entryKey) the cases were judged on: the
 	// grace period after the last case looks only at the others.
 	judged map[string]bool
+	// retryAt is the date the case's Retry-After gave (Trouble.RetryAt),
+	// zero for none.
+	retryAt time.Time
 	// altURL is a second address of the same fake (Case.Switch).
 	altURL string
 	altHS  *http.Server
@@ -54,7 +57,7 @@ const settle = 2 * time.Second
 // cases are judged from its journal, the shared one with a backend, as
 // verify reads it.
 func startFake(spec *openapi3.T, logger *slog.Logger, backend phlofake.Backend) (*fake, error) {
-	f := &fake{}
+	f := &fake{judged: map[string]bool{}}
 	f.caseCtx, f.endCase = context.WithCancel(context.Background())
 	pf, err := phlofake.New(spec, phlofake.Config{
 		Options:    mockserver.Options{Logger: logger},
@@ -102,7 +105,15 @@ func (f *fake) arrange(c Case, hold time.Duration) error {
 	f.caseCtx, f.endCase = context.WithCancel(context.Background())
 	f.mu.Unlock()
 	var active []*scenarios.Scenario
-	if c.Trouble != nil {
+	f.retryAt = time.Time{}
+	if t := c.Trouble; t != nil && t.RetryAt > 0 {
+		// HTTP dates have whole seconds: rounded up, never sooner.
+		f.retryAt = time.Now().Add(t.RetryAt + time.Second - 1).Truncate(time.Second)
+		dated := *t
+		dated.Header = map[string]string{"Retry-After": f.retryAt.UTC().Format(http.TimeFormat)}
+		c.Trouble = &dated
+	}
+	if c.Trouble != nil || c.Sequence != nil {
 		sc, err := troubleScenario(c, hold, f.director.Operations())
 		if err != nil {
 			return fmt.Errorf("case %s: %w", c.ID, err)
@@ -119,10 +130,13 @@ func (f *fake) arrange(c Case, hold time.Duration) error {
 }
 
 // journal returns what the fake recorded since arrange, once no request is
-// being served (or after settle: a request still in flight then is not
+// being served (last: the case is over, and a request it still holds is
+// let go first) (or after settle: a request still in flight then is not
 // the case's): from the store's journal with Runner.Store.
-func (f *fake) journal() ([]*mockserver.Entry, error) {
-	f.finishCase()
+func (f *fake) journal(last bool) ([]*mockserver.Entry, error) {
+	if last {
+		f.finishCase()
+	}
 	for deadline := time.Now().Add(settle); f.inFlight.Load() > 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}

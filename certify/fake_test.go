@@ -102,7 +102,7 @@ func testFakeArrangesTroubles(t *testing.T, st phlofake.Backend) {
 			} else {
 				assert.Equal(t, tt.body, body)
 			}
-			entries, err := f.journal()
+			entries, err := f.journal(true)
 			require.NoError(t, err)
 			require.Len(t, entries, 2)
 			assert.Equal(t, c.ID, entries[1].Rule)

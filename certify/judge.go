@@ -49,7 +49,8 @@ type judge struct {
 	secret   string // the Auth Token: never quoted, found anywhere but Authorization
 	contract *contractIndex
 	cfg      config
-	stderr   string // what the driver wrote to its standard error in the case
+	stderr   string    // what the driver wrote to its standard error in the case
+	retryAt  time.Time // the date of the case's Retry-After (Trouble.RetryAt)
 	out      []Finding
 }
 

@@ -123,9 +123,9 @@ func TestSelect(t *testing.T) {
 		want     int
 		err      error
 	}{
-		{"", 44, nil},
+		{"", 52, nil},
 		{"*/ok", 12, nil},
-		{"*/ok, hold/*", 12 + 9, nil},
+		{"*/ok, hold/*", 12 + 13, nil},
 		{"*/empty-body", 3, nil},
 		{"hold/ok,nothing/*", 0, ErrNoCase},
 	}
@@ -137,5 +137,26 @@ func TestSelect(t *testing.T) {
 		}
 		require.NoError(t, err, tt.patterns)
 		assert.Len(t, got, tt.want, tt.patterns)
+	}
+}
+
+// The sequences' expectations come from the call model: each sequence has
+// a refused call and an accepted one, so that a client is shown both.
+func TestSequencesExpectFromTheModel(t *testing.T) {
+	for _, c := range sequenceCases(paramsFor) {
+		exp, err := c.Expect()
+		require.NoError(t, err, c.ID)
+		require.Len(t, exp, len(c.Sequence.Before)+1, c.ID)
+		var refused, accepted int
+		for _, e := range exp {
+			if e.Refused {
+				refused++
+				assert.NotEmpty(t, e.Reason, c.ID)
+			} else {
+				accepted++
+			}
+		}
+		assert.Positive(t, refused, "%s: no call refused", c.ID)
+		assert.Positive(t, accepted, "%s: no call accepted", c.ID)
 	}
 }

@@ -150,7 +150,11 @@ func unknownOrRefused(status int) bool { return status == 0 || status == 429 || 
 // surface the error instead.
 func (j *judge) retry(prev, next *mockserver.Entry) {
 	if prev.Status == 429 {
-		if wait := j.retryAfter(); wait > 0 && next.Time.Sub(prev.Time.Add(prev.Duration)) < wait-RetryAfterTolerance {
+		switch wait := j.retryAfter(); {
+		case !j.retryAt.IsZero() && next.Time.Before(j.retryAt.Add(-RetryAfterTolerance)):
+			j.add(CodeSentRetryTooSoon, "the client sent %s again before the date the 429's Retry-After gave: Retry-After may be an HTTP date as well as seconds (RFC 9110, 10.2.3); wait until that date",
+				describeEntry(next))
+		case wait > 0 && next.Time.Sub(prev.Time.Add(prev.Duration)) < wait-RetryAfterTolerance:
 			j.add(CodeSentRetryTooSoon, "the client sent %s again sooner than the 429's Retry-After: %d (less than %s after the answer)",
 				describeEntry(next), int(wait/time.Second), wait-RetryAfterTolerance)
 		}

@@ -25,6 +25,12 @@ func TestMissedClasses(t *testing.T) {
 		"sticky-config",             // keeps the first call's base URL and credentials
 		"transfers-only-no-timeout", // no timeout, and no getPhlo to show it on
 		"async-duplicate",           // sends again after the call returned
+		// item 7: values the cases never showed
+		"retry-after-seconds-only", // reads Retry-After as seconds only: a date is 0
+		"dedupe-repeat",            // does not send the same action twice
+		"idempotent-actions",       // takes a refused transition for done
+		"call-before-hold",         // calls a member the call does not know, then holds
+		"hangup-forgets",           // refuses, without sending, any action after a hangup
 	} {
 		t.Run(fault, func(t *testing.T) {
 			t.Parallel()

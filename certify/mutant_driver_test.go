@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,14 @@ var nodeActions = map[string]string{driver.OpCall: "call", driver.OpWarmTransfer
 // fault: a client built once and reused whatever the later calls say.
 var firstCall *driver.CallMessage
 
+// lastAction and hungUp are the client state of the dedupe-repeat and
+// hangup-forgets faults: the last request it sent, the members it hung up
+// (by call and address).
+var (
+	lastAction string
+	hungUp     = map[string]bool{}
+)
+
 func helperCall(m driver.CallMessage, fault string) driver.Result {
 	if fault == "sticky-config" {
 		if firstCall == nil {
@@ -128,6 +137,18 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		}
 		if fault == "payload-string" {
 			body = ""
+		}
+		if fault == "ascii-only-payload" && p.Payload != nil {
+			ascii := map[string]string{}
+			for k, v := range p.Payload {
+				ascii[k] = strings.Map(func(r rune) rune {
+					if r > 127 {
+						return '?'
+					}
+					return r
+				}, v)
+			}
+			body = ascii
 		}
 	case driver.OpGetPhlo:
 		method, path = http.MethodGet, "/v1/phlo/"+escape(p.PhloID)
@@ -275,6 +296,18 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 			}()
 		}()
 	}
+	key := method + " " + path + " " + fmt.Sprint(body)
+	switch {
+	case fault == "dedupe-repeat" && method == http.MethodPost && key == lastAction:
+		// "already done": the same action on the same member is not sent again
+		return driver.Result{Outcome: driver.OutcomeSuccess, Fields: map[string]string{"api_id": "cached"}}
+	case fault == "hangup-forgets" && m.Operation != driver.OpHangup && hungUp[nodePath+" "+p.MemberAddress] && p.MemberAddress != "":
+		return driver.Result{Outcome: driver.OutcomeError, Error: &driver.ClientError{Message: "member " + p.MemberAddress + " has hung up"}}
+	}
+	lastAction = key
+	if m.Operation == driver.OpHangup {
+		hungUp[nodePath+" "+p.MemberAddress] = true
+	}
 	if fault == "extra-request" {
 		_, _, _, _ = do(http.MethodPost, nodePath+"/members/"+p.MemberAddress, map[string]string{"action": "hangup"})
 	}
@@ -300,9 +333,26 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 			again = status == 429
 		case "retry-after-wait": // legal: a 429 says the request was not performed
 			if again = attempt < 2 && status == 429; again {
+				ra := strings.TrimSpace(header.Get("Retry-After"))
+				if secs, err := strconv.Atoi(ra); err == nil {
+					time.Sleep(time.Duration(secs) * time.Second)
+				} else if at, err := http.ParseTime(ra); err == nil {
+					time.Sleep(time.Until(at))
+				}
+			}
+		case "retry-after-seconds-only": // a date reads as 0 seconds
+			if again = attempt < 2 && status == 429; again {
 				var secs int
 				fmt.Sscan(header.Get("Retry-After"), &secs)
 				time.Sleep(time.Duration(secs) * time.Second)
+			}
+		case "retry-after-backoff": // Retry-After ignored: its own short backoff
+			if again = attempt < 2 && status == 429; again {
+				time.Sleep(200 * time.Millisecond)
+			}
+		case "call-before-hold": // "helpfully" calls a member the call does not know, then holds again
+			if again = attempt < 2 && status == 400 && m.Operation == driver.OpHold && strings.Contains(string(raw), "not on the call"); again {
+				_, _, _, _ = do(http.MethodPost, nodePath, map[string]string{"action": "call", "to": p.MemberAddress, "role": "customer", "trigger_source": "+14155550100"})
 			}
 		}
 		if !again {
@@ -323,6 +373,9 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		str[k] = fmt.Sprint(v)
 	}
 	ok := status >= 200 && status < 300
+	if fault == "idempotent-actions" && status == 400 && strings.Contains(str["error"], " refused for ") {
+		ok = true // "already in that state": a refused transition taken for done
+	}
 	if fault == "always-error" {
 		ok = !ok
 	}

@@ -47,7 +47,7 @@ var mutants = []mutant{
 	{fault: "lowercase-scheme", cases: "getPhlo/ok,hold/ok"},
 	{fault: "content-type-casing", cases: "coldTransfer/ok,hold/ok"},
 	{fault: "retry-reads", cases: "getPhlo/server-error,getPhlo/dropped,hold/dropped"},
-	{fault: "retry-after-wait", cases: "coldTransfer/rate-limited"},
+	{fault: "retry-after-wait", cases: "coldTransfer/rate-limited,coldTransfer/rate-limited-date"},
 	{fault: "lowercase-message", cases: "hold/bad-request,hold/server-error,getPhlo/unknown-phlo"},
 
 	// What the client SENT.
@@ -111,6 +111,20 @@ var mutants = []mutant{
 	{fault: "transfers-only-no-timeout", cases: "getPhlo/no-answer,coldTransfer/ok", callTimeout: 3 * time.Second, want: []finding{{"warmTransfer/no-answer", "client-no-timeout"}}},
 	{fault: "async-duplicate", cases: "getPhlo/ok,hold/ok", want: []finding{{"getPhlo/ok", "sent-after-return"}, {"hold/ok", "sent-after-return"}}},
 	{fault: "retry-read-once", cases: "getPhlo/no-answer,getPhlo/slow,getPhlo/ok"},
+	// Issue 25 item 7: Retry-After as an HTTP date; repeated and reordered
+	// member actions on a simulated call.
+	{fault: "retry-after-seconds-only", cases: "getPhlo/rate-limited,getPhlo/rate-limited-date,hold/rate-limited-date", want: []finding{
+		{"getPhlo/rate-limited-date", "sent-retry-too-soon"}, {"hold/rate-limited-date", "sent-retry-too-soon"}}},
+	{fault: "retry-after-backoff", cases: "getPhlo/rate-limited,coldTransfer/rate-limited-date", want: []finding{
+		{"coldTransfer/rate-limited-date", "sent-retry-too-soon"}, {"getPhlo/rate-limited", "sent-retry-too-soon"}}},
+	{fault: "dedupe-repeat", cases: "hold/ok,hold/twice,hangup/twice", want: []finding{
+		{"hangup/twice", "sent-nothing"}, {"hangup/twice", "surfaced-success-without-request"},
+		{"hold/twice", "sent-nothing"}, {"hold/twice", "surfaced-success-without-request"}}},
+	{fault: "idempotent-actions", cases: "hold/ok,hold/twice,unhold/before-hold", want: []finding{
+		{"hold/twice", "surfaced-success-on-error"}, {"unhold/before-hold", "surfaced-success-on-error"}}},
+	{fault: "call-before-hold", cases: "hold/ok,hold/before-call", want: []finding{{"hold/before-call", "sent-extra-requests"}}},
+	{fault: "hangup-forgets", cases: "hangup/ok,hold/ok,hold/after-hangup", want: []finding{{"hold/after-hangup", "sent-nothing"}}},
+	{fault: "ascii-only-payload", cases: "runPhlo/ok", want: []finding{{"runPhlo/ok", "sent-wrong-value"}}},
 	{fault: "driver-error", cases: "hold/ok", want: []finding{{"hold/ok", "driver-error"}}},
 }
 

@@ -73,6 +73,10 @@ type Result struct {
 	// fake's answers, as the fake recorded them (credentials redacted),
 	// for the reports that show them (WriteHTML).
 	Journal []*mockserver.Entry
+	// Shrunk, for a failed case, is the smallest input that still fails
+	// (nil when the case is not shrunk: the cases on time and
+	// configuration, or the run's budget of tries spent).
+	Shrunk *Shrunk
 }
 
 // Counts returns the number of cases and of each verdict.
@@ -155,6 +159,9 @@ func WriteText(w io.Writer, r *Report) error {
 			for _, f := range res.Findings {
 				ew.printf("     %s: %s\n", f.Code, f.Message)
 			}
+			for _, line := range shrunkLines(r, res) {
+				ew.printf("     %s\n", line)
+			}
 			details = true
 		case VerdictSkipped:
 			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
@@ -220,6 +227,8 @@ type jsonResult struct {
 	Skipped   string    `json:"skipped,omitempty"`
 	Requests  int       `json:"requests"`
 	Findings  []Finding `json:"findings"`
+	Shrunk    *Shrunk   `json:"shrunk,omitempty"`
+	Replay    string    `json:"replay,omitempty"`
 }
 
 // WriteJSON writes the report as one indented JSON document, without
@@ -231,7 +240,10 @@ func WriteJSON(w io.Writer, r *Report) error {
 	}
 	out.Cases, out.Passed, out.Failed, out.Skipped = r.Counts()
 	for _, res := range r.Results {
-		jr := jsonResult{ID: res.Case.ID, Operation: res.Case.Operation, Verdict: res.Verdict, Skipped: res.Skipped, Requests: res.Requests, Findings: res.Findings}
+		jr := jsonResult{ID: res.Case.ID, Operation: res.Case.Operation, Verdict: res.Verdict, Skipped: res.Skipped, Requests: res.Requests, Findings: res.Findings, Shrunk: res.Shrunk}
+		if res.Verdict == VerdictFail {
+			jr.Replay = replay(r, res)
+		}
 		if jr.Findings == nil {
 			jr.Findings = []Finding{}
 		}
@@ -259,6 +271,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			var text strings.Builder
 			for _, f := range res.Findings {
 				fmt.Fprintf(&text, "%s: %s\n", f.Code, f.Message)
+			}
+			for _, line := range shrunkLines(r, res) {
+				fmt.Fprintf(&text, "%s\n", line)
 			}
 			first := res.Findings[0]
 			jc.Failure = &junit.Failure{Message: first.Message, Type: string(first.Code), Text: text.String()}
@@ -314,6 +329,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 				for _, f := range res.Findings {
 					ew.printf("- `%s`: %s\n", f.Code, mdEscape(f.Message))
 				}
+				for _, line := range shrunkLines(r, res) {
+					ew.printf("- %s\n", mdEscape(line))
+				}
 			case VerdictSkipped:
 				ew.printf("\n### `%s` (skipped)\n\n%s\n", res.Case.ID, mdEscape(res.Skipped))
 			}
@@ -344,4 +362,30 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// replay is the command line that runs a failed case again with the same
+// values.
+func replay(r *Report, res Result) string {
+	return fmt.Sprintf("phlomock certify --driver ... --seed %d --cases '%s'", r.Seed, res.Case.ID)
+}
+
+// shrunkLines say, under a failed case's findings, the smallest input that
+// still fails and how to replay the case.
+func shrunkLines(r *Report, res Result) []string {
+	var out []string
+	if s := res.Shrunk; s != nil {
+		what := "the smallest input that still fails"
+		if !s.Reduced {
+			what = "no smaller input fails the same way; the input"
+		}
+		line := fmt.Sprintf("shrunk (%d tries): %s: %s", s.Tries, what, res.Shrunk.Call(res.Case))
+		if len(s.Before) > 0 {
+			line += " after " + strings.Join(s.Before, ", ")
+		} else if res.Case.Sequence != nil {
+			line += " with no call before it"
+		}
+		out = append(out, line)
+	}
+	return append(out, "replay: "+replay(r, res))
 }

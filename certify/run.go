@@ -126,7 +126,7 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	// A request sent after the last call returned: wait a moment for it,
 	// the driver still running.
 	time.Sleep(lateGrace)
-	if entries, err := f.journal(); err == nil {
+	if entries, err := f.journal(true); err == nil {
 		var after []*mockserver.Entry
 		for _, e := range entries {
 			if !f.judged[entryKey(e)] {
@@ -135,6 +135,17 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		}
 		_, late := attribute(after, own, -1)
 		lateOf(late, "the grace period after the last case")
+	}
+	// Last, the failed cases are shrunk, the first shrinkCasesPerRun in
+	// case order.
+	shrunk := 0
+	for i := range rep.Results {
+		res := &rep.Results[i]
+		if res.Verdict != VerdictFail || !shrinkable(res.Case) || shrunk >= shrinkCasesPerRun {
+			continue
+		}
+		shrunk++
+		res.Shrunk = r.shrink(ctx, f, d, index, hello, cases[i], *res, own, i)
 	}
 	if err := d.Close(); err != nil {
 		return stop("", err, "")
@@ -173,9 +184,12 @@ const lateGrace = 300 * time.Millisecond
 
 func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case, own map[string]int, self int) (res Result, seen string, late map[int][]*mockserver.Entry, err error) {
 	res = Result{Case: c}
-	if !hello.Supports(c.Operation) {
-		res.Verdict, res.Skipped = VerdictSkipped, "the client does not offer "+c.Operation
-		return res, "", nil, nil
+	steps := c.steps()
+	for _, s := range steps {
+		if !hello.Supports(s.Operation) {
+			res.Verdict, res.Skipped = VerdictSkipped, "the client does not offer "+s.Operation
+			return res, "", nil, nil
+		}
 	}
 	call := r.callTimeout()
 	// Held past the call's timeout: past any budget a driver may choose.
@@ -183,37 +197,58 @@ func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contrac
 		return res, "", nil, err
 	}
 	cfg := f.configFor(c)
-	m := driver.CallMessage{
-		ID: c.ID, Operation: c.Operation, BaseURL: cfg.baseURL,
-		AuthID: cfg.authID, AuthToken: cfg.token, Params: c.Params,
-	}
-	stderrBefore := len(d.Stderr())
-	if hello.Protocol >= 2 {
-		m.TimeoutMS = int(budget(c, call).Milliseconds())
-	}
 	begin := time.Now()
-	out, err := d.Call(ctx, m)
+	for i, s := range steps {
+		m := driver.CallMessage{
+			ID: s.ID, Operation: s.Operation, BaseURL: cfg.baseURL,
+			AuthID: cfg.authID, AuthToken: cfg.token, Params: s.Params,
+		}
+		if len(steps) > 1 {
+			m.ID = fmt.Sprintf("%s#%d", s.ID, i+1)
+		}
+		stderrBefore := len(d.Stderr())
+		if hello.Protocol >= 2 {
+			m.TimeoutMS = int(budget(c, call).Milliseconds())
+		}
+		out, err := d.Call(ctx, m)
+		all, jerr := f.journal(i == len(steps)-1)
+		if jerr != nil {
+			return res, "", nil, fmt.Errorf("case %s: %w", c.ID, jerr)
+		}
+		var fresh []*mockserver.Entry
+		for _, e := range all {
+			if !f.judged[entryKey(e)] {
+				fresh = append(fresh, e)
+				f.judged[entryKey(e)] = true
+			}
+		}
+		entries, lateHere := attribute(fresh, own, self)
+		for k, es := range lateHere {
+			if late == nil {
+				late = map[int][]*mockserver.Entry{}
+			}
+			late[k] = append(late[k], es...)
+		}
+		res.Requests += len(entries)
+		res.Journal = append(res.Journal, entries...)
+		if err != nil {
+			res.Duration = time.Since(begin)
+			return res, describeJournal(entries), late, err
+		}
+		if out.Outcome == driver.OutcomeUnsupported {
+			res.Verdict, res.Skipped = VerdictSkipped, "the client cannot perform "+s.Operation+": "+redact(scrub(out.Message), mockserver.DefaultAuthToken)
+			return res, "", late, nil
+		}
+		stderr := d.Stderr()
+		j := &judge{c: s, authID: cfg.authID, secret: cfg.token, contract: contract, cfg: cfg, stderr: stderr[min(stderrBefore, len(stderr)):], retryAt: f.retryAt}
+		for _, fd := range j.run(entries, out) {
+			if len(steps) > 1 {
+				fd.Message = fmt.Sprintf("call %d of %d (%s): %s", i+1, len(steps), s.Operation, fd.Message)
+			}
+			res.Findings = append(res.Findings, fd)
+		}
+	}
 	res.Duration = time.Since(begin)
-	all, jerr := f.journal()
-	if jerr != nil {
-		return res, "", nil, fmt.Errorf("case %s: %w", c.ID, jerr)
-	}
-	entries, late := attribute(all, own, self)
-	f.judged = map[string]bool{}
-	for _, e := range all {
-		f.judged[entryKey(e)] = true
-	}
-	res.Requests, res.Journal = len(entries), entries
-	if err != nil {
-		return res, describeJournal(entries), late, err
-	}
-	if out.Outcome == driver.OutcomeUnsupported {
-		res.Verdict, res.Skipped = VerdictSkipped, "the client cannot perform "+c.Operation+": "+redact(scrub(out.Message), mockserver.DefaultAuthToken)
-		return res, "", late, nil
-	}
-	stderr := d.Stderr()
-	j := &judge{c: c, authID: cfg.authID, secret: cfg.token, contract: contract, cfg: cfg, stderr: stderr[min(stderrBefore, len(stderr)):]}
-	res.Findings = j.run(entries, out)
 	res.Verdict = VerdictPass
 	if len(res.Findings) > 0 {
 		res.Verdict = VerdictFail

@@ -2,6 +2,7 @@ package certify
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 
 // caseScenario is the scenario of case c: one rule that answers the
 // case's operation (and only it: the reads some SDKs make first are
-// answered normally) with its trouble, or no rule for a case without one.
+// answered normally) with its trouble, or no rule for a case without one;
+// a sequence's simulated call (stateful, its PHLO, node and members).
 // hold is how long a Trouble.Hold answer is held before the connection
 // is dropped.
 func caseScenario(c Case, hold time.Duration) *scenarios.Scenario {
@@ -19,6 +21,16 @@ func caseScenario(c Case, hold time.Duration) *scenarios.Scenario {
 		Version:     scenarios.Version,
 		Name:        "certify-" + strings.ReplaceAll(c.ID, "/", "-"),
 		Description: "what phlomock certify answered in case " + c.ID,
+	}
+	if c.Sequence != nil {
+		// The case's call, simulated: the call model answers each action.
+		s.Stateful = true
+		const created = "2020-08-01 09:05:11.846982+00:00"
+		node := scenarios.Node{ID: c.Params.NodeID, Name: "Multi-Party Call_1", CreatedOn: created}
+		for _, m := range c.members() {
+			node.Members = append(node.Members, scenarios.Member{Address: m.Address, Role: string(m.Role), State: string(m.State)})
+		}
+		s.World.PHLOs = []scenarios.PHLO{{ID: c.Params.PhloID, Name: "certify", CreatedOn: created, Nodes: []scenarios.Node{node}}}
 	}
 	t := c.Trouble
 	if t == nil {
@@ -43,6 +55,11 @@ func caseScenario(c Case, hold time.Duration) *scenarios.Scenario {
 		r.Status = t.Status
 		for k, v := range t.Header {
 			setHeader(&r.Headers, k, v)
+		}
+		if t.RetryAt > 0 && t.Header["Retry-After"] == "" {
+			// A run sets the date when it arranges the case; a recipe
+			// has one from when it was written.
+			setHeader(&r.Headers, "Retry-After", time.Now().Add(t.RetryAt).UTC().Format(http.TimeFormat))
 		}
 		if t.ContentType != "" {
 			setHeader(&r.Headers, "Content-Type", t.ContentType)

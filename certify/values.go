@@ -29,6 +29,8 @@ func ValueSpace() []string {
 		"member_address: " + strings.Join(memberForms, ", ") + " (hold/sip-address: always a SIP URI)",
 		"to, trigger_source: " + strings.Join(toForms, ", "),
 		"runPhlo payload: from and to of those forms, and a text var of: " + strings.Join(quoteAll(payloadTexts), ", "),
+		"Retry-After: seconds (OP/rate-limited) and an HTTP date (OP/rate-limited-date)",
+		"member actions repeated and reordered on a simulated call, each answered as the call model says (member " + MemberAddress + "): " + describeSequences(),
 	}
 }
 

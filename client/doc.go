@@ -15,4 +15,8 @@
 //
 // It is not an SDK for the rest of Plivo's API, and it validates nothing
 // itself: the server judges the input, and the client surfaces its answer.
+//
+// Files: client.go (New, the options, the methods), operations.go (the table
+// of operations the methods take their method, path and action from) and
+// errors.go (APIError and its sentinels).
 package client

@@ -144,9 +144,9 @@ func (d *deriver) coverage(c Constraint) []Case {
 	return nil
 }
 
-// enumCases: each allowed value (positive), and each plausible word of
-// the domain outside the enum: every other enum value of the contract and
-// every word of telephonyWords, in an order drawn with the seed.
+// enumCases: each allowed value (positive), and words outside the enum
+// (enumwords.go): the contract's own words, the allowed values as a
+// normalising server reads them, random words and the domain's words.
 func (d *deriver) enumCases(c Constraint) []Case {
 	_, m, ok := d.base(c.Operation, c.Variant)
 	if !ok {
@@ -156,47 +156,62 @@ func (d *deriver) enumCases(c Constraint) []Case {
 	for _, v := range c.Values {
 		out = append(out, d.positive(c, d.id(c, "enum-"+c.Field+"="+v), c.Field+" "+v+", an allowed value", d.request(c.Operation, with(m, c.Field, v))))
 	}
-	for _, w := range d.unrelated(c.Values, len(telephonyWords)) {
-		out = append(out, d.negative(c, d.id(c, "enum-"+c.Field+"-word="+w), c.Field+" "+w+", a plausible word outside its enum", d.request(c.Operation, with(m, c.Field, w)), c.Field))
+	for _, w := range d.unrelated(c.Values) {
+		out = append(out, d.negative(c, d.id(c, "enum-"+c.Field+"-"+w.id), c.Field+" "+w.desc, d.request(c.Operation, with(m, c.Field, w.word)), c.Field))
 	}
 	return out
 }
 
-// unrelated returns the contract's other enum values and n telephony
-// words drawn with the seed, none of them allowed nor a case variant of
-// an allowed value (Generate's own enum cases send those).
-func (d *deriver) unrelated(allowed []string, n int) []string {
+// outside is a word an enum is tried with, and why.
+type outside struct{ word, id, desc string }
+
+// unrelated returns the words outside allowed that its enum is tried with
+// (enumwords.go), none of them allowed nor a case variant of an allowed
+// value (Generate's own enum cases send those).
+func (d *deriver) unrelated(allowed []string) []outside {
 	lower := make([]string, len(allowed))
 	for i, a := range allowed {
 		lower[i] = strings.ToLower(a)
 	}
-	ok := func(w string) bool { return !slices.Contains(lower, strings.ToLower(w)) }
-	var out []string
+	seen := map[string]bool{}
+	var out []outside
+	add := func(w, id, desc string) {
+		if !slices.Contains(lower, strings.ToLower(w)) && !seen[w] {
+			seen[w] = true
+			out = append(out, outside{w, id, fmt.Sprintf("%q, %s", w, desc)})
+		}
+	}
 	for _, w := range d.words {
-		if ok(w) {
-			out = append(out, w)
-		}
+		add(w, "word="+w, "another enum's value in the contract")
 	}
-	var pool []string
-	for _, w := range telephonyWords {
-		if ok(w) && !slices.Contains(out, w) {
-			pool = append(pool, w)
-		}
+	for _, w := range d.contractWords() {
+		add(w, "word="+w, "a word of the contract outside this enum")
 	}
+	for _, s := range d.spellings(allowed) {
+		add(s[1], s[0], "an allowed value "+strings.ReplaceAll(s[0], "-", " ")+": a server that normalises lets it through")
+	}
+	for range randomWords {
+		w := d.randomWord()
+		add(w, "random="+w, "a random word drawn with the seed")
+	}
+	pool := slices.Clone(telephonyWords)
 	d.rnd.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
-	return append(out, pool[:min(n, len(pool))]...)
+	for _, w := range pool {
+		add(w, "word="+w, "a plausible word of the domain outside its enum")
+	}
+	return out
 }
 
 func (d *deriver) discriminatorCases(c Constraint) []Case {
 	var out []Case
-	for _, w := range d.unrelated(c.Values, len(telephonyWords)) {
+	for _, w := range d.unrelated(c.Values) {
 		// the branch of the first variant, its action replaced
 		_, m, ok := d.base(c.Operation, c.Values[0])
 		if !ok {
 			return nil
 		}
-		out = append(out, d.negative(c, c.Operation+"/discriminator-"+c.Field+"-word="+w, c.Field+" "+w+", a plausible word no branch defines",
-			d.request(c.Operation, with(m, c.Field, w)), c.Field))
+		out = append(out, d.negative(c, c.Operation+"/discriminator-"+c.Field+"-"+w.id, c.Field+" "+w.desc+"; no branch defines it",
+			d.request(c.Operation, with(m, c.Field, w.word)), c.Field))
 	}
 	return out
 }

@@ -20,6 +20,7 @@
 //
 //	constraints.go  Constraints: every rule of the contract, with its JSON pointer
 //	derive.go       the coverage cases, constraint by constraint
+//	enumwords.go    the words an enum is tried with outside it, derived from the contract
 //	examples.go     maximal and large valid bodies, seeded fuzzing, the faulty fields of a body
 //	regexgen.go     strings drawn from a pattern, and just outside it
 //	generate.go     Generate: the hand-listed cases, then the derived ones

@@ -77,6 +77,20 @@ func generateMutants(spec *openapi3.T) []genMutant {
 					}
 					return nil
 				}})
+			// The ways a normalising server widens an enum (enumwords.go
+			// derives a word for each): it trims, unifies separators and
+			// case, matches a part of a value, or takes any word.
+			for _, w := range widenings(c.Values) {
+				out = append(out, genMutant{name: name + "/widened-" + w.name, constraint: c.Pointer,
+					req: func(op string, r *http.Request, body map[string]any) *mutAnswer {
+						if s, ok := body[c.Field].(string); ok && op == c.Operation && !slices.Contains(c.Values, s) {
+							if v, ok := w.accept(s); ok {
+								body[c.Field] = v
+							}
+						}
+						return nil
+					}})
+			}
 			for _, v := range c.Values {
 				out = append(out, genMutant{name: name + "/narrowed-" + v, constraint: c.Pointer,
 					req: func(op string, r *http.Request, body map[string]any) *mutAnswer {
@@ -414,4 +428,58 @@ func TestGeneratedMutants(t *testing.T) {
 		t.Errorf("mutant %s: conform --live passed it (seed %d), want it to fail", m, seed)
 	}
 	t.Logf("generated mutants: %d; caught %d of %d (score %.0f%%); faithful fake: %d cases, 0 findings wanted", len(mutants), caught, len(mutants), 100*float64(caught)/float64(len(mutants)), len(control.Results))
+}
+
+// A widening is a server's lenient reading of an enum: accept says which
+// allowed value it takes a word outside the enum for.
+type widening struct {
+	name   string
+	accept func(word string) (string, bool)
+}
+
+func widenings(values []string) []widening {
+	in := func(w string) (string, bool) { return w, slices.Contains(values, w) }
+	ws := []widening{
+		{"trimmed", func(w string) (string, bool) { return in(strings.TrimSpace(w)) }},
+		{"normalised", func(w string) (string, bool) {
+			var b strings.Builder
+			for i, r := range strings.TrimSpace(w) {
+				switch {
+				case r == ' ' || r == '-':
+					b.WriteByte('_')
+				case r >= 'A' && r <= 'Z' && i > 0:
+					b.WriteByte('_')
+					b.WriteRune(r + 'a' - 'A')
+				default:
+					b.WriteRune(r)
+				}
+			}
+			if v, ok := in(strings.ToLower(b.String())); ok {
+				return v, true
+			}
+			for _, v := range values { // the separators dropped
+				if strings.ReplaceAll(v, "_", "") == strings.ToLower(w) {
+					return v, true
+				}
+			}
+			return "", false
+		}},
+		{"any-word", func(w string) (string, bool) {
+			return values[0], regexp.MustCompile(`^[a-z]+$`).MatchString(w)
+		}},
+	}
+	for _, v := range values {
+		if strings.Contains(v, "_") { // a part of a value matches it
+			ws = append(ws, widening{"by-part", func(w string) (string, bool) {
+				for _, v := range values {
+					if w != "" && slices.Contains(strings.Split(v, "_"), w) {
+						return v, true
+					}
+				}
+				return "", false
+			}})
+			break
+		}
+	}
+	return ws
 }

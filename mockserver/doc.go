@@ -51,11 +51,19 @@
 //	                       Options.JournalBodyLimit bytes
 //
 // The other files: server.go (Options, New, the pipeline), compile.go (what
-// New precomputes from the spec), errors.go (codes and their statuses),
-// journal.go, journal_shared.go (a journal shared by replicas through a
-// JournalStore), admin.go and controlplane.go (the control plane: its handlers,
-// and its gorilla/mux router with the --admin-prefix mount) and limits.go
-// (the connection bounds serve sets).
+// New precomputes from the spec), security.go (the spec's security schemes,
+// compiled for auth), errors.go (codes and their statuses); the journal:
+// journal.go (the ring and Entry), journal_read.go (Filter, pages, sizes),
+// journal_shared.go (a journal shared by replicas through a JournalStore),
+// journal_pact.go (the journal as a Pact file), redact.go and secrets.go
+// (credentials kept out of the journal and logs, Mask); the control plane:
+// admin.go and controlplane.go (its handlers, and its gorilla/mux router
+// with the --admin-prefix mount) and crosssite.go (its Host, Origin and
+// Content-Type checks against browsers); the connection: limits.go (the
+// bounds serve sets), slowbody.go (BodyFirst: a body read before a
+// request takes a slot) and framing.go (a connection closed after an
+// ambiguous chunked request); and simulate.go (Simulate: the answer the
+// fake would give, without effect, for the proxy).
 //
 // Every answer the fake builds, success or error, is JSON with an "api_id" (a
 // fresh UUID v4), Content-Type application/json, and a trailing newline.

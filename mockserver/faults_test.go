@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phlomock/phlomock/mockserver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/wait"
+	"github.com/phlomock/phlomock/mockserver"
 )
 
 // faultResponder answers by the header X-Fault: a long delay, a panic or a
@@ -76,16 +78,13 @@ func TestFaults(t *testing.T) {
 			}
 			errc <- err
 		}()
-		for f.reached.Load() == before { // until the request waits in the delay
-			time.Sleep(time.Millisecond)
-		}
+		wait.Until(t, 10*time.Second, "the request waits in the delay", func() bool { return f.reached.Load() != before })
 		cancel()
 		require.ErrorIs(t, <-errc, context.Canceled)
 		// The hour-long delay is cut short: the exchange is journaled.
-		for i := 0; i < 1000 && len(s.Journal().Entries(mockserver.Filter{Path: "/v1/phlo/P1"})) == 0; i++ {
-			time.Sleep(5 * time.Millisecond)
-		}
-		require.NotEmpty(t, s.Journal().Entries(mockserver.Filter{Path: "/v1/phlo/P1"}), "the abandoned exchange is journaled once its delay is cut")
+		wait.Until(t, 5*time.Second, "the abandoned exchange is journaled once its delay is cut", func() bool {
+			return len(s.Journal().Entries(mockserver.Filter{Path: "/v1/phlo/P1"})) > 0
+		})
 		healthy(t)
 	})
 	t.Run("client leaves in the middle of the body", func(t *testing.T) {
@@ -94,9 +93,9 @@ func TestFaults(t *testing.T) {
 		_, err = fmt.Fprintf(conn, "POST /v1/phlo/P1/multi_party_call/N1 HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"action\":", auth)
 		require.NoError(t, err)
 		require.NoError(t, conn.Close())
-		for i := 0; i < 1000 && len(s.Journal().Entries(mockserver.Filter{Path: "/v1/phlo/P1/multi_party_call/N1"})) == 0; i++ {
-			time.Sleep(5 * time.Millisecond)
-		}
+		wait.Until(t, 5*time.Second, "the cut exchange is journaled", func() bool {
+			return len(s.Journal().Entries(mockserver.Filter{Path: "/v1/phlo/P1/multi_party_call/N1"})) > 0
+		})
 		entries := s.Journal().Entries(mockserver.Filter{Path: "/v1/phlo/P1/multi_party_call/N1"})
 		require.Len(t, entries, 1)
 		assert.Equal(t, http.StatusBadRequest, entries[0].Status, "a body cut short is malformed")

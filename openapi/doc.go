@@ -19,4 +19,7 @@
 // ..., OperationIDs): Go code that needs one uses the constant.
 //
 // It is not a general OpenAPI toolkit: kin-openapi is.
+//
+// Files: spec.go (YAML, Load), generate.go (Generate: collection and overlay
+// to a spec) and phlorunner_gen.go (generated).
 package openapi

@@ -20,6 +20,7 @@ import (
 	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/fake/faketest"
 	"github.com/phlomock/phlomock/internal/sdktest"
+	"github.com/phlomock/phlomock/internal/wait"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -62,18 +63,18 @@ func TestPrismProxy(t *testing.T) {
 	})
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	client := &http.Client{Timeout: 10 * time.Second}
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("prism's output:\n%s", log.String())
+		}
+	})
+	wait.UntilNil(t, 90*time.Second, "prism listening on "+base, func() error {
 		resp, err := client.Get(base + "/v1/phlo/P1")
 		if err == nil {
 			resp.Body.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prism did not listen on %s within 90s: %v\n%s", base, err, log.String())
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return err
+	})
 
 	seed := `{"action": "cold_transfer", "to": "+14152225555", "role": "agent", "trigger_source": "+14152223333"}`
 	call := `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`

@@ -11,4 +11,7 @@
 //
 // It is not a Pact implementation: Pact's own tooling (pact-core, the
 // verifier) reads and replays what it writes, and the tests check that.
+//
+// Files: pact.go (Builder: a Pact file from journal exchanges) and
+// journal.go (reading journal entries as the control plane serves them).
 package pact

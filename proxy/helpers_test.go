@@ -3,6 +3,7 @@ package proxy_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/wait"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/proxy"
@@ -100,15 +102,15 @@ func call(tb testing.TB, base, method, path, body string) reply {
 // report waits for n exchanges to be checked, and returns the report.
 func (f *front) report(tb testing.TB, n int) *proxy.Report {
 	tb.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		r := f.Proxy.Report()
-		if r.Exchanges >= n || time.Now().After(deadline) {
-			require.Equalf(tb, n, r.Exchanges, "exchanges checked")
-			return r
+	var r *proxy.Report
+	wait.UntilNil(tb, 5*time.Second, "exchanges checked", func() error {
+		if r = f.Proxy.Report(); r.Exchanges < n {
+			return fmt.Errorf("got %d, want %d", r.Exchanges, n)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
+	require.Equalf(tb, n, r.Exchanges, "exchanges checked")
+	return r
 }
 
 func decodeJSON(tb testing.TB, raw []byte) map[string]any {

@@ -104,4 +104,13 @@
 // The package has no HTTP server and imports nothing else of phlomock; the
 // contract's operation ids are passed in (KnownOperations). The built-in
 // scenarios are embedded (Builtin, BuiltinNames, BuiltinYAML).
+//
+// Files: scenario.go (the Scenario value), parse.go with decode.go, keys.go,
+// syntax.go, parse_rules.go, parse_world.go and parse_interactions.go
+// (reading a file: every problem with its line and column), encode.go
+// (Marshal: writing what Parse reads), validate.go and check.go (Validate,
+// and Check against the contract), callbacks.go (a node's callbacks),
+// builtin.go (the embedded scenarios), match.go (Matcher, the one request
+// matcher), engine.go and index.go (Compile: the rules on the hot path,
+// narrowed by index) and template.go (body templates).
 package scenarios

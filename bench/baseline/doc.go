@@ -14,4 +14,6 @@
 // Only bench/run starts it; nothing imports it.
 //
 //	go run ./bench/baseline -addr 127.0.0.1:8090
+//
+// Files: main.go.
 package main

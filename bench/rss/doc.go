@@ -12,4 +12,6 @@
 // It prints a markdown table and exits 0 whatever the figures: RSS depends
 // on the garbage collector's timing and is a measurement, never a test.
 // It only ever listens and connects on 127.0.0.1.
+//
+// Files: main.go.
 package main

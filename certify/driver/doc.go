@@ -12,4 +12,10 @@
 //
 // It is not the certification engine: it judges nothing, knows no cases and
 // does not start the fake. The engine (package certify) builds on it.
+//
+// Files: driver.go (Options, Start, the driver process), message.go (the
+// protocol's messages and versions), errors.go (DriverError), split.go
+// (SplitCommand), tail.go (the driver's standard error, bounded),
+// proc_unix.go and proc_other.go (the driver in a process group of its own,
+// where there are groups).
 package driver

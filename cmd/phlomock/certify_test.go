@@ -41,9 +41,9 @@ func TestCertifyReferenceClient(t *testing.T) {
 	code, out, errOut := certifyCmd(t, "--driver", referenceDriver(t))
 	require.Equal(t, 0, code, "got exit %d, want 0; stdout:\n%s\nstderr:\n%s", code, out, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	assert.Equal(t, "certify: phlomock-go "+clientVersion(t)+": 44 cases, 44 passed, 0 failed: certified", lines[len(lines)-1])
-	assert.Contains(t, out, "CASE                       VERDICT  FINDINGS\n", "the summary table")
-	assert.Contains(t, out, "coldTransfer/empty-body    pass     -\n")
+	assert.Equal(t, "certify: phlomock-go "+clientVersion(t)+": 52 cases, 52 passed, 0 failed: certified", lines[len(lines)-1])
+	assert.Contains(t, out, "CASE                            VERDICT  FINDINGS\n", "the summary table")
+	assert.Contains(t, out, "coldTransfer/empty-body         pass     -\n")
 	assert.Contains(t, errOut, "phlomock certify: ", "the time of the run")
 }
 
@@ -75,7 +75,7 @@ func TestCertifyReports(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.Equal(t, "phlomock-go", rep.Client)
 	assert.True(t, rep.Certified)
-	assert.Equal(t, 12+9, rep.Cases, "12 operations' ok cases, and hold's sip-address and 8 troubles")
+	assert.Equal(t, 12+13, rep.Cases, "12 operations' ok cases, and hold's sip-address, its 3 sequences and 9 troubles")
 	// One result per case, each a different one: a loop over no results
 	// would pass whatever the run did.
 	require.Len(t, rep.Results, rep.Cases)
@@ -101,14 +101,14 @@ func TestCertifyReports(t *testing.T) {
 		} `xml:"testsuite"`
 	}
 	require.NoError(t, xml.Unmarshal(b, &suites))
-	assert.Equal(t, 21, suites.Tests)
+	assert.Equal(t, 25, suites.Tests)
 	assert.Equal(t, 0, suites.Failures)
 	assert.Len(t, suites.Suites, 12, "a testsuite per operation")
 	n := 0
 	for _, suite := range suites.Suites {
 		n += len(suite.Cases)
 	}
-	assert.Equal(t, 21, n, "testcases in the suites")
+	assert.Equal(t, 25, n, "testcases in the suites")
 }
 
 // TestCertifyFindingsExitOne certifies a driver whose "client" reports

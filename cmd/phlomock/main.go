@@ -1,6 +1,3 @@
-// Command phlomock is a validating fake of Plivo's PHLO runner API, the tool
-// that derives its contract from Postman collections, and a conformance and
-// certification suite for the API and its clients. Run `phlomock help`.
 package main
 
 import (

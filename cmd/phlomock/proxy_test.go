@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/wait"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -111,12 +112,13 @@ func TestProxyDriftExits1(t *testing.T) {
 			}
 			// An exchange is checked once its answer is sent: poll.
 			var live struct{ Exchanges, Drifted int }
-			for deadline := time.Now().Add(5 * time.Second); live.Exchanges < 3 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			wait.Until(t, 5*time.Second, "three exchanges checked", func() bool {
 				resp, err := http.Get(p.admin + "/__admin/drift")
 				require.NoError(t, err)
+				defer resp.Body.Close()
 				require.NoError(t, json.NewDecoder(resp.Body).Decode(&live))
-				resp.Body.Close()
-			}
+				return live.Exchanges >= 3
+			})
 			assert.Equal(t, 3, live.Exchanges)
 			assert.Equal(t, 3, live.Drifted)
 			require.Equal(t, 1, p.stop(), "logs: %s", p.logs.String())

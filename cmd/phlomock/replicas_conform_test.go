@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/wait"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -56,7 +57,7 @@ func TestReplicasPassBuiltinInteractions(t *testing.T) {
 			resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode, "activate %s", name)
 			for _, r := range rs {
-				eventually(t, name+" active on "+r.Admin, func() bool { return slices.Equal(r.active(t), []string{name}) })
+				wait.Until(t, followBound, name+" active on "+r.Admin, func() bool { return slices.Equal(r.active(t), []string{name}) })
 			}
 			resp, err = http.Post(rs[(i+1)%3].Admin+"/__admin/reset?scenarios=keep", "", nil)
 			require.NoError(t, err)

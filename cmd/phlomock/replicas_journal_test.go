@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 // getNumbered sends GET flowNode to r with the header X-Req: n, so each
@@ -80,19 +81,20 @@ func (r *replica) admin(t *testing.T, method, path, body string) (int, string) {
 // trip when the queue is short); the margin is for a loaded test machine.
 const journalVisible = 10 * time.Second
 
-// waitJournal polls r's journal until it holds want entries (or
-// journalVisible passes) and returns what it read last.
+// waitJournal polls r's journal until it holds want entries, at most
+// journalVisible, and returns what it read.
 func (r *replica) waitJournal(t *testing.T, want int) (reqs []int, seqs []uint64) {
 	t.Helper()
-	for deadline := time.Now().Add(journalVisible); ; time.Sleep(20 * time.Millisecond) {
-		if status, _ := r.admin(t, "GET", "/__admin/journal?limit=1", ""); status != http.StatusOK && time.Now().Before(deadline) {
-			continue // a store coming back: its first answers may still be 503s
+	wait.UntilNil(t, journalVisible, "replica "+r.Admin+"'s journal", func() error {
+		if status, raw := r.admin(t, "GET", "/__admin/journal?limit=1", ""); status != http.StatusOK {
+			return fmt.Errorf("got %d %s", status, raw) // a store coming back: its first answers may still be 503s
 		}
-		reqs, seqs = r.journalPages(t)
-		if len(reqs) >= want || time.Now().After(deadline) {
-			return reqs, seqs
+		if reqs, seqs = r.journalPages(t); len(reqs) < want {
+			return fmt.Errorf("got %d entries, want %d", len(reqs), want)
 		}
-	}
+		return nil
+	})
+	return reqs, seqs
 }
 
 // Three replicas on one Redis share one journal: requests sent

@@ -15,6 +15,7 @@ import (
 	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/internal/redistest"
 	"github.com/phlomock/phlomock/internal/sessiontest"
+	"github.com/phlomock/phlomock/internal/wait"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
@@ -99,7 +100,7 @@ func TestReplicasShareSessions(t *testing.T) {
 	// Wait for the expiry on the control plane, which does not touch the
 	// session: a request with its account does, and polling with one every
 	// 20 ms could keep a session with a 1 s TTL alive for ever.
-	eventually(t, "the short session expired", func() bool {
+	wait.Until(t, followBound, "the short session expired", func() bool {
 		resp, err := http.Get(rs[1].Admin + "/__admin/sessions?limit=1000")
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -108,7 +109,7 @@ func TestReplicasShareSessions(t *testing.T) {
 		return list.Live == n
 	})
 	for _, r := range rs {
-		eventually(t, "the expired session refused on "+r.API, func() bool {
+		wait.Until(t, followBound, "the expired session refused on "+r.API, func() bool {
 			st, msg := r.request(t, "GET", r.API+statePhlo, "", "Authorization", auth)
 			return st == 401 && strings.Contains(msg, "which is not live")
 		})

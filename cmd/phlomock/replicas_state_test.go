@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 const statePhlo = "/v1/phlo/e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c"
@@ -43,17 +44,10 @@ func (r *replica) request(t *testing.T, method, url, body string, header ...stri
 	return resp.StatusCode, e.Error
 }
 
-// eventually polls until the replicas answer as wanted, well past the
-// documented bound (redisstore.PollInterval plus a round trip): the test
-// asserts that they do, not how fast.
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-	}
-}
+// followBound bounds the wait for the replicas to answer as wanted, well
+// past the documented bound (redisstore.PollInterval plus a round trip):
+// the tests assert that they do, not how fast.
+const followBound = 10 * time.Second
 
 // An activation, an upload and a reset made on one replica apply on every
 // replica.
@@ -64,7 +58,7 @@ func TestReplicasShareScenarios(t *testing.T) {
 	status, msg := rs[0].request(t, "PUT", rs[0].Admin+"/__admin/scenarios/active", `{"names":["bad-role"]}`)
 	require.Equal(t, 200, status, msg)
 	for _, r := range rs[1:] {
-		eventually(t, "bad-role on "+r.API, func() bool {
+		wait.Until(t, followBound, "bad-role on "+r.API, func() bool {
 			status, msg := r.request(t, "POST", r.API+flowNode, `{"action":"call","to":"+14152223333","role":"agent","trigger_source":"+14152225555"}`)
 			return status == 400 && strings.Contains(msg, "Invalid value provided for role.")
 		})
@@ -78,7 +72,7 @@ rules:
     respond: {status: 418, body: {api_id: "{{api_id}}", error: "I'm a teapot"}}
 `)
 	require.Equal(t, 201, status, msg)
-	eventually(t, "the upload on "+rs[2].API, func() bool {
+	wait.Until(t, followBound, "the upload on "+rs[2].API, func() bool {
 		status, _ := rs[2].request(t, "GET", rs[2].API+statePhlo, "", "X-Phlomock-Scenario", "teapot")
 		return status == 418
 	})
@@ -86,17 +80,17 @@ rules:
 	// flaky, made on 2 and counted on 0; a reset on 2 rewinds 0's counters.
 	status, msg = rs[2].request(t, "PUT", rs[2].Admin+"/__admin/scenarios/active", `{"names":["flaky"]}`)
 	require.Equal(t, 200, status, msg)
-	eventually(t, "flaky on "+rs[0].API, func() bool {
+	wait.Until(t, followBound, "flaky on "+rs[0].API, func() bool {
 		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
 		return status == 500
 	})
-	eventually(t, "flaky used up", func() bool {
+	wait.Until(t, followBound, "flaky used up", func() bool {
 		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
 		return status == 200
 	})
 	status, msg = rs[2].request(t, "POST", rs[2].Admin+"/__admin/reset?scenarios=keep", "")
 	require.Equal(t, 200, status, msg)
-	eventually(t, "the rewind on "+rs[0].API, func() bool {
+	wait.Until(t, followBound, "the rewind on "+rs[0].API, func() bool {
 		status, _ := rs[0].request(t, "GET", rs[0].API+statePhlo, "")
 		return status == 500
 	})
@@ -114,7 +108,7 @@ rules:
 	next := startReplicas(t, 1, s.URL(0), "--scenario", "bad-role")[0]
 	assert.Equal(t, []string{"bad-role"}, next.active(t))
 	for _, r := range append(rs, joined) {
-		eventually(t, "the new deployment's set on "+r.Admin, func() bool {
+		wait.Until(t, followBound, "the new deployment's set on "+r.Admin, func() bool {
 			return slices.Equal(r.active(t), []string{"bad-role"})
 		})
 	}
@@ -148,7 +142,7 @@ func TestReplicasShareWatchReload(t *testing.T) {
 	require.Equal(t, 418, status)
 
 	write(503)
-	eventually(t, "the reload on "+other.API, func() bool {
+	wait.Until(t, followBound, "the reload on "+other.API, func() bool {
 		status, _ := other.request(t, "GET", other.API+statePhlo, "")
 		return status == 503
 	})
@@ -163,14 +157,14 @@ func TestReplicasResetToDefaults(t *testing.T) {
 	rs := startReplicas(t, 2, s.URL(0))
 	status, msg := rs[0].request(t, "PUT", rs[0].Admin+"/__admin/scenarios/active", `{"names":["rate-limited"]}`)
 	require.Equal(t, 200, status, msg)
-	eventually(t, "rate-limited on "+rs[1].API, func() bool {
+	wait.Until(t, followBound, "rate-limited on "+rs[1].API, func() bool {
 		status, _ := rs[1].request(t, "GET", rs[1].API+statePhlo, "")
 		return status == 429
 	})
 	status, msg = rs[1].request(t, "POST", rs[1].Admin+"/__admin/reset", "")
 	require.Equal(t, 200, status, msg)
 	for _, r := range rs {
-		eventually(t, "the defaults on "+r.API, func() bool {
+		wait.Until(t, followBound, "the defaults on "+r.API, func() bool {
 			status, _ := r.request(t, "GET", r.API+statePhlo, "")
 			return status == 200 && slices.Equal(r.active(t), []string{"success"})
 		})

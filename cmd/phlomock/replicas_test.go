@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 // The multi-process harness: several `phlomock serve --store URL` processes
@@ -127,23 +128,14 @@ func (r *replica) stop() {
 // waitReady in serve_store_test.go for the bound).
 func (r *replica) waitReady(tb testing.TB, want int) {
 	tb.Helper()
-	var got int
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	wait.UntilNil(tb, 15*time.Second, "replica "+r.Admin+" /readyz", func() error {
 		select {
 		case <-r.done:
 			tb.Fatalf("replica %d exited: %s", r.Cmd.Process.Pid, r.Logs.String())
 		default:
 		}
-		resp, err := http.Get(r.Admin + "/readyz")
-		if err == nil {
-			got = resp.StatusCode
-			resp.Body.Close()
-			if got == want {
-				return
-			}
-		}
-	}
-	tb.Fatalf("replica %s /readyz: got %d, want %d", r.Admin, got, want)
+		return readyz(r.Admin, want)
+	})
 }
 
 // TestReplicasReadyFollowStore: every replica's /readyz turns 503 while

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 // seedBody is the seed's cold transfer.
@@ -152,13 +154,13 @@ func scrape(t *testing.T, url, token string) map[string]*dto.MetricFamily {
 func scrapeUntil(t *testing.T, admin string, done func(map[string]*dto.MetricFamily) bool) map[string]*dto.MetricFamily {
 	t.Helper()
 	var fams map[string]*dto.MetricFamily
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if fams = scrape(t, admin+"/metrics", ""); done(fams) {
-			return fams
+	wait.UntilNil(t, 15*time.Second, "/metrics", func() error {
+		if fams = scrape(t, admin+"/metrics", ""); !done(fams) {
+			return fmt.Errorf("the last scrape, %d families, is not there yet", len(fams))
 		}
-	}
-	t.Fatalf("/metrics never got there; last scrape had %d families", len(fams))
-	return nil
+		return nil
+	})
+	return fams
 }
 
 // series is the metric of family name whose labels include labels.

@@ -20,6 +20,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 // relGet sends GET url with headers as name, value pairs and returns the
@@ -282,9 +284,7 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 		})
 	}
 
-	for loaded.Load() < 300 { // the load is on
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.Until(t, 30*time.Second, "the load is on (300 requests answered)", func() bool { return loaded.Load() >= 300 })
 
 	// In flight: bodies still arriving, and answers the slow scenario delays.
 	// Each request is known to be in the handler before SIGTERM (heldPost
@@ -315,16 +315,14 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 	}
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	for { // until the shutdown has begun: /readyz stops answering 200
+	wait.Until(t, 10*time.Second, "the shutdown has begun: /readyz stops answering 200", func() bool {
 		resp, err := http.Get(admin + "/readyz")
 		if err != nil {
-			break
+			return true
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			break
-		}
-	}
+		return resp.StatusCode != http.StatusOK
+	})
 	// The rest of the bodies arrive after the shutdown began.
 	whole := 0
 	for i, finish := range finishes {

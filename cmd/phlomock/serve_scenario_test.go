@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/doctest"
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 const nodeURL = "/v1/phlo/e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c/multi_party_call/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -211,26 +212,18 @@ func TestServeWatch(t *testing.T) {
 	require.Equal(t, 500, status)
 
 	writeFile(t, file, "version: 1\nname: mine\nrules:\n  - match: {operation: getPhlo}\n    respond: 503\n")
-	waitFor(t, func() bool { st, _ := hit(t, "GET", s.api+"/v1/phlo/P1", ""); return st == 503 }, "the edit is served")
+	wait.Until(t, watchBound, "the edit is served", func() bool { st, _ := hit(t, "GET", s.api+"/v1/phlo/P1", ""); return st == 503 })
 
 	writeFile(t, file, "version: 1\nname: mine\nrules:\n  - match: {operation: getPhlo}\n    respond: {status: 500, delay: soon}\n")
-	waitFor(t, func() bool { return strings.Contains(s.logs.String(), `mine.yaml:5:35: bad duration \"soon\"`) }, "the bad edit is logged with file:line:column")
+	wait.Until(t, watchBound, "the bad edit is logged with file:line:column", func() bool { return strings.Contains(s.logs.String(), `mine.yaml:5:35: bad duration \"soon\"`) })
 	assert.Contains(t, s.logs.String(), "not reloaded, the active scenarios are unchanged")
 	status, _ = hit(t, "GET", s.api+"/v1/phlo/P1", "")
 	assert.Equal(t, 503, status, "the previous scenario stays active")
 }
 
-// waitFor polls cond until it holds. The bound is generous: it only keeps
-// a broken watcher from hanging the run; nothing is timed.
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	for i := 0; !cond(); i++ {
-		if i == 6000 {
-			t.Fatalf("gave up waiting (30s): %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// watchBound bounds the wait for --watch to take up an edit: it only
+// keeps a broken watcher from hanging the run; nothing is timed.
+const watchBound = 30 * time.Second
 
 // readmeBlock returns the first fenced block of kind ("sh", "console")
 // after the line after in page (a path from the repository's root).

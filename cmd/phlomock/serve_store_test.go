@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 func TestServeStoreRefused(t *testing.T) {
@@ -60,16 +62,18 @@ func TestServeStoreReadiness(t *testing.T) {
 // (the check runs every second) and only stops a broken test.
 func waitReady(t *testing.T, admin string, want int) {
 	t.Helper()
-	var got int
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get(admin + "/readyz")
-		if err == nil {
-			got = resp.StatusCode
-			resp.Body.Close()
-			if got == want {
-				return
-			}
-		}
+	wait.UntilNil(t, 15*time.Second, "/readyz", func() error { return readyz(admin, want) })
+}
+
+// readyz is nil when admin's /readyz answers want.
+func readyz(admin string, want int) error {
+	resp, err := http.Get(admin + "/readyz")
+	if err != nil {
+		return err
 	}
-	t.Fatalf("/readyz: got %d, want %d", got, want)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("got %d, want %d", resp.StatusCode, want)
+	}
+	return nil
 }

@@ -12,9 +12,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
@@ -193,16 +196,14 @@ func TestServeGracefulShutdown(t *testing.T) {
 	require.Equal(t, http.StatusContinue, cont.StatusCode)
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
-	for { // until the shutdown has begun: /readyz stops answering 200
+	wait.Until(t, 10*time.Second, "the shutdown has begun: /readyz stops answering 200", func() bool {
 		resp, err := http.Get(s.admin + "/readyz")
 		if err != nil {
-			break
+			return true
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			break
-		}
-	}
+		return resp.StatusCode != http.StatusOK
+	})
 	// The rest of the body arrives after the stop began.
 	_, err = io.WriteString(conn, body[5:])
 	require.NoError(t, err)

@@ -4,4 +4,6 @@
 //
 // It is not a fuzzy search: a word more than two edits from every option
 // gets no suggestion, so a suggestion is never a guess at something else.
+//
+// Files: didyoumean.go.
 package didyoumean

@@ -14,4 +14,6 @@
 // command in the docs is either run by a test or says why it cannot be.
 //
 // It is test support only: nothing outside _test.go files imports it.
+//
+// Files: doctest.go.
 package doctest

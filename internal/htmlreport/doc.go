@@ -7,4 +7,6 @@
 //
 // Packages contract and certify turn their reports into a Page; this
 // package knows nothing of either.
+//
+// Files: htmlreport.go.
 package htmlreport

@@ -4,4 +4,6 @@
 //
 // It is shared by the conformance suite and the certification, which both
 // report to CI systems. It does not read JUnit files.
+//
+// Files: junit.go.
 package junit

@@ -4,4 +4,6 @@
 // fails when PHLOMOCK_REQUIRE_REDIS=1 (as CI sets).
 //
 // It is test support only: nothing outside _test.go files imports it.
+//
+// Files: redistest.go.
 package redistest

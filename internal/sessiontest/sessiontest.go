@@ -1,10 +1,3 @@
-// Package sessiontest runs one test's worth of traffic against a fake, in a
-// session or alone, and returns what it answered with the random parts
-// (api_ids, times) masked: the tests of sessions compare the transcripts of
-// 16 sessions on one fake with those of 16 separate fakes, in memory and on
-// Redis with several replicas.
-//
-// It is test support only: nothing outside _test.go files imports it.
 package sessiontest
 
 import (
@@ -19,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/phlomock/phlomock/internal/wait"
 )
 
 // The PHLO and node of the built-in scenarios' world.
@@ -132,17 +127,12 @@ func (t Target) settle(tb testing.TB, made string, bases [][2]string, path strin
 	tb.Helper()
 	_, want := t.do(tb, "GET", made+path, "", false)
 	for _, b := range bases {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			_, got := t.do(tb, "GET", b[1]+path, "", false)
-			if bytes.Equal(got, want) {
-				break
+		wait.UntilNil(tb, 10*time.Second, "replica "+b[1]+" follows the change made on "+made, func() error {
+			if _, got := t.do(tb, "GET", b[1]+path, "", false); !bytes.Equal(got, want) {
+				return fmt.Errorf("got %s, want %s", got, want)
 			}
-			if time.Now().After(deadline) {
-				tb.Fatalf("replica %s did not follow the change made on %s: got %s, want %s", b[1], made, got, want)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return nil
+		})
 	}
 }
 

@@ -13,4 +13,6 @@
 //
 // It is not an API: what the page shows may change from release to release;
 // the JSON routes it reads are the stable interface (docs/control-plane.md).
+//
+// Files: dashboard.go.
 package dashboard

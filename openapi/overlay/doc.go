@@ -15,4 +15,7 @@
 // outside the project's dependency list, for what fits in one small file.
 //
 // It is not an OpenAPI validator: load the result with kin-openapi.
+//
+// Files: overlay.go (Overlay, Parse, Apply) and path.go (the JSONPath
+// subset).
 package overlay
