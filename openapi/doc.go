@@ -20,6 +20,7 @@
 //
 // It is not a general OpenAPI toolkit: kin-openapi is.
 //
-// Files: spec.go (YAML, Load), generate.go (Generate: collection and overlay
+// Files: spec.go (YAML, Load), operations.go (the operation ids), generate.go
+// (Generate: collection and overlay
 // to a spec) and phlorunner_gen.go (generated).
 package openapi
