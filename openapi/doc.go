@@ -21,6 +21,6 @@
 // It is not a general OpenAPI toolkit: kin-openapi is.
 //
 // Files: spec.go (YAML, Load), operations.go (the operation ids), generate.go
-// (Generate: collection and overlay
-// to a spec) and phlorunner_gen.go (generated).
+// (Generate: collection and overlay to a spec) and phlorunner_gen.go
+// (generated).
 package openapi
