@@ -14,6 +14,10 @@ help: ## list the targets
 build: ## build bin/phlomock (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/phlomock
 
+.PHONY: install
+install: ## install phlomock into $(go env GOPATH)/bin, its version stamped from git
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/phlomock
+
 # The container image (Dockerfile): the static linux binary copied onto scratch.
 # DOCKER is podman when it is installed, else docker (a docker CLI may be there
 # without a daemon); podman needs --format docker to keep the HEALTHCHECK.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -153,8 +154,7 @@ func WriteText(w io.Writer, r *Report) error {
 	ew.printf("\n")
 	details := false
 	for _, res := range r.Results {
-		switch res.Verdict {
-		case VerdictFail:
+		if res.Verdict == VerdictFail {
 			ew.printf("FAIL %s\n", res.Case.ID)
 			for _, f := range res.Findings {
 				ew.printf("     %s: %s\n", f.Code, f.Message)
@@ -163,10 +163,11 @@ func WriteText(w io.Writer, r *Report) error {
 				ew.printf("     %s\n", line)
 			}
 			details = true
-		case VerdictSkipped:
-			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
-			details = true
 		}
+	}
+	for _, line := range skipLines(r) {
+		ew.printf("skip %s\n", line)
+		details = true
 	}
 	if r.Stop != nil {
 		ew.printf("STOP %s\n", r.Stop)
@@ -178,18 +179,73 @@ func WriteText(w io.Writer, r *Report) error {
 	if ew.err != nil {
 		return ew.err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	ew.w = tw
-	ew.printf("CASE\tVERDICT\tFINDINGS\n")
-	for _, res := range r.Results {
-		ew.printf("%s\t%s\t%s\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), " ")))
+	// The table lists the cases that ran: the skipped ones are above,
+	// once, with why.
+	if _, passed, failed, _ := r.Counts(); passed+failed > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		ew.w = tw
+		ew.printf("CASE\tVERDICT\tFINDINGS\n")
+		for _, res := range r.Results {
+			if res.Verdict != VerdictSkipped {
+				ew.printf("%s\t%s\t%s\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), " ")))
+			}
+		}
+		if ew.err == nil {
+			ew.err = tw.Flush()
+		}
+		ew.w = w
 	}
-	if ew.err == nil {
-		ew.err = tw.Flush()
-	}
-	ew.w = w
 	ew.printf("%s\n", Summary(r))
 	return ew.err
+}
+
+// skipLines says why cases were skipped, one line per reason: "the
+// client does not offer OP" once for every operation it does not offer
+// (how many cases, the operations), any other reason with its cases.
+func skipLines(r *Report) []string {
+	type group struct {
+		reason string   // for an operation's reason, without the operation
+		names  []string // the operations, or the cases
+		cases  int
+	}
+	var groups []*group
+	at := map[string]*group{}
+	for _, res := range r.Results {
+		if res.Verdict != VerdictSkipped {
+			continue
+		}
+		op, _, _ := strings.Cut(res.Case.ID, "/")
+		key, name := res.Skipped, res.Case.ID
+		if t, ok := strings.CutSuffix(res.Skipped, " "+op); ok {
+			key, name = "op\x00"+t, op
+		}
+		g := at[key]
+		if g == nil {
+			g = &group{reason: strings.TrimPrefix(key, "op\x00")}
+			at[key] = g
+			groups = append(groups, g)
+		}
+		if !slices.Contains(g.names, name) {
+			g.names = append(g.names, name)
+		}
+		g.cases++
+	}
+	lines := make([]string, 0, len(groups))
+	for _, g := range groups {
+		if at["op\x00"+g.reason] == g {
+			lines = append(lines, fmt.Sprintf("%d %s: %s %s", g.cases, plural(g.cases, "case"), g.reason, strings.Join(g.names, ", ")))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s", strings.Join(g.names, ", "), g.reason))
+	}
+	return lines
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // codesOf lists the distinct codes of findings, in order.

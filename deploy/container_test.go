@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,28 @@ func TestContainer(t *testing.T) {
 		assert.Equal(t, []string{"serve"}, c.Cmd)
 		if assert.NotNil(t, got[0].HealthCheck, "no HEALTHCHECK: was the image built with --format docker?") {
 			assert.Equal(t, []string{"CMD", "/phlomock", "healthcheck"}, got[0].HealthCheck.Test)
+		}
+	})
+
+	// The size the README and docs/container.md give is the image's.
+	t.Run("size as documented", func(t *testing.T) {
+		out, err := pm.run(t, startWait, "image", "inspect", "--format", "{{.Size}}", image)
+		require.NoError(t, err)
+		size, err := strconv.ParseFloat(strings.TrimSpace(out), 64)
+		require.NoError(t, err, "podman image inspect: %s", out)
+		for file, re := range map[string]*regexp.Regexp{
+			"README.md":         regexp.MustCompile("on `scratch`, about ([0-9.]+) MB"),
+			"docs/container.md": regexp.MustCompile(`The image is about ([0-9.]+) MB \(([0-9.]+) MB measured`),
+		} {
+			text, err := os.ReadFile(filepath.Join(root, file))
+			require.NoError(t, err)
+			m := re.FindStringSubmatch(string(text))
+			require.NotNil(t, m, "%s gives the image's size as %s", file, re)
+			for _, figure := range m[1:] {
+				doc, err := strconv.ParseFloat(figure, 64)
+				require.NoError(t, err)
+				assert.InEpsilon(t, size/1e6, doc, 0.1, "%s says %s MB; the image is %.1f MB", file, figure, size/1e6)
+			}
 		}
 	})
 

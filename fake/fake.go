@@ -95,7 +95,7 @@ func New(doc *openapi3.T, cfg Config) (f *Fake, err error) {
 func (f *Fake) direct(doc *openapi3.T, opts mockserver.Options) error {
 	cfg := f.cfg
 	dopts := director.Options{Accounts: cfg.Accounts, World: cfg.World, Logger: opts.Logger, Operations: director.OperationIDs(doc), Contract: director.Operations(doc),
-		Callbacks: cfg.Callbacks}
+		Callbacks: cfg.Callbacks, HoldLog: true}
 	if b := cfg.Backend; b != nil {
 		dopts.Calls, dopts.Counters, dopts.Shared = callStore{b}, counterStore{b}, b
 		if l, ok := b.(logged); ok && opts.Logger != nil {

@@ -3,10 +3,14 @@ package fake_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,6 +21,7 @@ import (
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/redisstore"
+	"github.com/phlomock/phlomock/scenarios"
 )
 
 // start runs a fake built from cfg on loopback ports until the test ends.
@@ -139,4 +144,69 @@ func TestControlPlaneIsElsewhere(t *testing.T) {
 		_, body := do(t, "GET", f.URL+"/__admin/journal", "basic")
 		assert.Contains(t, body, "this fake serves no control plane", "got %s", body)
 	})
+}
+
+// TestScenariosActivatedOnceListening: the start-up scenarios are logged
+// as activated once the fake's ports are open, not when it is built, nor
+// when a port turns out to be busy; later activations are logged as made.
+func TestScenariosActivatedOnceListening(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Count(logs.String(), "scenarios activated")
+	}
+	doc, err := openapi.Load()
+	require.NoError(t, err)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+
+	f, err := fake.New(doc, fake.Config{Options: mockserver.Options{Logger: logger}, Scenarios: []string{"bad-role"}})
+	require.NoError(t, err)
+	assert.Zero(t, count(), "built, not listening: %s", logs.String())
+	require.Error(t, f.Start(context.Background(), busy.Addr().String()))
+	assert.Zero(t, count(), "the port was busy: %s", logs.String())
+
+	require.NoError(t, f.Start(context.Background(), "127.0.0.1:0"))
+	t.Cleanup(func() { assert.NoError(t, f.Close(context.Background())) })
+	assert.Equal(t, 1, count(), "listening: %s", logs.String())
+	assert.Contains(t, logs.String(), "active=bad-role")
+	require.NoError(t, f.Director.ActivateNames("server-error"))
+	assert.Equal(t, 2, count(), "an activation once serving: %s", logs.String())
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
+
+// TestBodilessErrorSaysWhatTheBuiltinsSay: a rule with a status alone
+// (respond: 500) answers the contract's error text for the status, the
+// text the built-in scenario for that status writes.
+func TestBodilessErrorSaysWhatTheBuiltinsSay(t *testing.T) {
+	errorOf := func(t *testing.T, cfg fake.Config) (int, string) {
+		t.Helper()
+		f := start(t, cfg)
+		status, body := do(t, "GET", f.URL+"/v1/phlo/P1", "basic")
+		var answer struct{ Error string }
+		require.NoError(t, json.Unmarshal([]byte(body), &answer), body)
+		return status, answer.Error
+	}
+	for _, builtin := range []string{"server-error", "rate-limited", "auth-failure", "unknown-phlo"} {
+		t.Run(builtin, func(t *testing.T) {
+			status, want := errorOf(t, fake.Config{Scenarios: []string{builtin}})
+			require.GreaterOrEqual(t, status, 400)
+			s, err := scenarios.Parse("short.yaml", []byte(fmt.Sprintf("version: 1\nname: short\nrules:\n  - respond: %d\n", status)))
+			require.NoError(t, err)
+			gotStatus, got := errorOf(t, fake.Config{Active: []*scenarios.Scenario{s}})
+			assert.Equal(t, status, gotStatus)
+			assert.Equal(t, want, got, "respond: %d answers what %s does", status, builtin)
+		})
+	}
 }

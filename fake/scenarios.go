@@ -37,9 +37,11 @@ type NameError struct {
 	Near string // the name meant, if one is close
 }
 
+// Error is the director's, which names the name meant (Near) when one is
+// close, or says a file is taken too.
 func (e *NameError) Error() string {
 	if e.Near != "" {
-		return fmt.Sprintf("%v (did you mean %q?)", e.Err, e.Near)
+		return e.Err.Error()
 	}
 	return fmt.Sprintf("%v (or a .yaml file)", e.Err)
 }

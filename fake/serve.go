@@ -96,6 +96,9 @@ func (f *Fake) start(ctx context.Context, ls Listeners) {
 		f.AdminURL = f.URL + f.cfg.AdminPrefix
 	}
 	f.API.SetControlPlane(f.AdminURL)
+	if f.Director != nil {
+		f.Director.LogActive() // the start-up scenarios, now that the ports are open
+	}
 	run := &running{watched: make(chan struct{})}
 	f.run = run
 	lim := f.cfg.Limits.withDefaults()

@@ -37,6 +37,9 @@ type operation struct {
 	success     int
 	answer      []answerField
 	example     []byte // the success response's example, with Options.AnswerExamples; nil: answer is rendered
+	// errorText is the "error" of each error response's example, by
+	// status: the text a bodiless error answer carries (errorText).
+	errorText map[int]string
 	// fastAnswers: for each status whose answer the fast path can check
 	// (one application/json schema it reads, no headers), that schema.
 	fastAnswers map[int]*fastObject
@@ -102,6 +105,7 @@ func compileOperation(route *routers.Route, actionStatus int, examples bool) (*o
 		}
 	}
 	o.checkParams = needsParamCheck(route.PathItem.Parameters, op.Parameters)
+	o.errorText = exampleErrors(op)
 	for _, p := range append(slices.Clone(route.PathItem.Parameters), op.Parameters...) {
 		if p == nil || p.Value == nil || p.Value.In != openapi3.ParameterInPath || p.Value.Schema == nil || p.Value.Schema.Value == nil {
 			continue
@@ -383,4 +387,48 @@ func mediaExample(mt *openapi3.MediaType) []byte {
 		return nil
 	}
 	return append(b, '\n')
+}
+
+// exampleErrors reads the "error" field of the JSON example of each error
+// response (4xx, 5xx) of op.
+func exampleErrors(op *openapi3.Operation) map[int]string {
+	if op.Responses == nil {
+		return nil
+	}
+	texts := map[int]string{}
+	for code, ref := range op.Responses.Map() {
+		status, err := strconv.Atoi(code)
+		if err != nil || status < 400 || ref == nil || ref.Value == nil {
+			continue
+		}
+		mt := ref.Value.Content.Get("application/json")
+		if mt == nil {
+			continue
+		}
+		ex := mt.Example
+		if ex == nil {
+			for _, e := range mt.Examples {
+				if e != nil && e.Value != nil {
+					ex = e.Value.Value
+					break
+				}
+			}
+		}
+		if m, ok := ex.(map[string]any); ok {
+			if text, ok := m["error"].(string); ok && text != "" {
+				texts[status] = text
+			}
+		}
+	}
+	return texts
+}
+
+// errorBodyText is the text of a bodiless error answer of status: the
+// contract's example for it, so `respond: 500` says what the contract (and
+// the built-in server-error scenario) says; else the status's name.
+func (o *operation) errorBodyText(status int) string {
+	if text, ok := o.errorText[status]; ok {
+		return text
+	}
+	return http.StatusText(status)
 }

@@ -171,7 +171,7 @@ func (s *Server) answer(w http.ResponseWriter, x *request, a *Answer) (int, []by
 	case status >= 200 && status < 300:
 		body = s.specAnswer(x.state.World, x.op, x.entry.PathParams)
 	default:
-		body = errorBody(NewAPIID(), http.StatusText(status))
+		body = errorBody(NewAPIID(), x.op.errorBodyText(status))
 	}
 	return status, body, a.Header
 }

@@ -68,7 +68,7 @@ func (s *Server) match(r *http.Request) (*operation, map[string]string, *Request
 func checkIDs(op *operation, params map[string]string, path string) *RequestError {
 	for _, name := range op.pathParams {
 		if params[name] == "" { // no id names no resource
-			return refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s.", name, path))
+			return refuse(CodeNotFound, fmt.Sprintf("Resource not found: %s is empty in %s (the path is %s).", name, path, op.path))
 		}
 		if why := badID(name, params[name]); why != "" {
 			if op.valued[name] {

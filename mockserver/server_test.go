@@ -386,7 +386,7 @@ func TestResponder(t *testing.T) {
 	}{
 		{"+15550000001", 400, "member is not in the call"},
 		{"+15550000002", 200, ""},
-		{"+15550000003", 500, "Internal Server Error"},
+		{"+15550000003", 500, "Internal server error"}, // the contract's 500 example
 		{"+15550000004", 201, ""},
 	}
 	for _, c := range cases {

@@ -42,7 +42,7 @@ func TestSimulate(t *testing.T) {
 		{"valid", "POST", simNode, `{"action":"call","to":"+14152224444","role":"agent","trigger_source":"+14152225555"}`, 201, "application/json", true, `"error":""`},
 		{"invalid", "POST", simNode, `{"action":"dance"}`, 400, "application/json", false, "Allowed values"},
 		{"no route", "GET", "/v1/nowhere", "", 404, "application/json", false, "Resource not found"},
-		{"delay skipped", "GET", "/v1/phlo/slow", "", 429, "application/json", true, `"error":"Too Many Requests"`},
+		{"delay skipped", "GET", "/v1/phlo/slow", "", 429, "application/json", true, `"error":"Too many requests"`},
 		{"dropped", "GET", "/v1/phlo/drop", "", 0, "", true, ""},
 		{"verbatim", "GET", "/v1/phlo/html", "", 502, "text/html", true, "<p>"},
 	} {

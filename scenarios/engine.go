@@ -273,12 +273,10 @@ func compileStep(r *Response) (compiledStep, error) {
 			cs.header.Set(k, v)
 		}
 	}
+	// A bodiless answer (respond: 500) leaves the body to the fake: the
+	// contract's error example for the status, the text the built-in
+	// scenarios write too.
 	body, raw := r.Body, r.BodyRaw
-	if body == nil && r.Status >= 400 {
-		// The contract's error shape: an empty error body would make
-		// plivo-go report success.
-		body, raw = map[string]any{"api_id": "{{api_id}}", "error": http.StatusText(r.Status)}, false
-	}
 	if body != nil {
 		t, err := compileBody(body, raw)
 		if err != nil {

@@ -166,7 +166,6 @@ func TestAnswerBody(t *testing.T) {
 		resp string
 		want string
 	}{
-		{"default error body", `{status: 503}`, `{"api_id":"ID","error":"Service Unavailable"}`},
 		{"templated", `{status: 400, body: {api_id: "{{api_id}}", error: "{{body.to}} on {{path.phlo_id}} by {{auth_id}}", n: 1.5, ok: true, none: null, l: ["{{method}}"]}}`,
 			`{"api_id":"ID","error":"+14152223333 on ` + phloID + ` by MAPHLOMOCKDEFAULT001","n":1.5,"ok":true,"none":null,"l":["POST"]}`},
 		{"headers and request line", `{status: 400, body: {e: "{{header.user-agent}} {{operation}} {{header.X-Absent}}|{{body.absent}}"}}`,
@@ -209,6 +208,10 @@ rules:
 	a, _ = e.Match(requests()["updateMember"])
 	assert.Equal(t, 201, a.Status)
 	assert.False(t, a.HasBody(), "a 2xx rule without body leaves the body to the contract")
+	e = compileYAML(t, "version: 1\nrules:\n  - respond: 503\n")
+	a, _ = e.Match(requests()["getPhlo"])
+	assert.Equal(t, 503, a.Status)
+	assert.False(t, a.HasBody(), "an error rule without body leaves the text to the fake: the contract's for the status")
 }
 
 func TestDelayRange(t *testing.T) {

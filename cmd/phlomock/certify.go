@@ -55,7 +55,7 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError("certify: --driver is required, e.g. --driver 'phlomock driver'; run 'phlomock help certify'")
 	}
 	if f.report != "text" && f.report != "json" {
-		return usageError(fmt.Sprintf("certify: --report %q: want text or json", f.report))
+		return usageError("certify: " + notOneOf("--report", f.report, "text", "json").Error())
 	}
 	if f.timeout <= 0 || f.helloTimeout <= 0 {
 		return usageError("certify: --timeout and --hello-timeout must be positive")

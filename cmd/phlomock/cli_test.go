@@ -99,6 +99,10 @@ func TestCLIUnknownFlags(t *testing.T) {
 		{"conform --url", []string{"conform", "--url", "http://x"}, "conform: unknown flag --url (did you mean --target?)"},
 		{"certify --cmd", []string{"certify", "--cmd", "x"}, "certify: unknown flag --cmd (did you mean --driver?)"},
 		{"bad value", []string{"serve", "--max-body", "lots"}, `serve: invalid value "lots" for flag -max-body`},
+		{"a flag's first word", []string{"conform", "--phlo", "P1"}, "conform: unknown flag --phlo (did you mean --phlo-id?)"},
+		{"--phlo is serve's --ids", []string{"serve", "--phlo", "P1"}, "serve: unknown flag --phlo (did you mean --ids?)"},
+		{"--node", []string{"conform", "--node", "N1"}, "conform: unknown flag --node (did you mean --node-id?)"},
+		{"the first word of several", []string{"serve", "--admin", "x"}, "serve: unknown flag --admin (did you mean --admin-addr, --admin-hosts, --admin-origins, --admin-prefix, --admin-token?)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -107,6 +111,41 @@ func TestCLIUnknownFlags(t *testing.T) {
 			assert.Contains(t, errOut, c.want)
 			assert.Empty(t, out)
 			assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line, not the usage: %s", errOut)
+		})
+	}
+}
+
+// TestCLINearMissValues: a flag's value that is none of its choices names
+// them and the one a near miss meant; an address that cannot be listened
+// on says what to write, a bare port included (refused: Prism listens on
+// 127.0.0.1 and WireMock on every interface, so either guess surprises).
+// Exit 2, one line, before anything listens.
+func TestCLINearMissValues(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a bare port", []string{"serve", "--addr", "22090"}, "--addr 22090 is a port alone: say the interface too, --addr 127.0.0.1:22090 (this machine only) or --addr :22090 (every interface)"},
+		{"a bare admin port", []string{"serve", "--admin-addr", "8081"}, "--admin-addr 8081 is a port alone: say the interface too, --admin-addr 127.0.0.1:8081"},
+		{"a URL", []string{"serve", "--addr", "http://127.0.0.1:8080/"}, `--addr "http://127.0.0.1:8080/": an address to listen on, not a URL: --addr 127.0.0.1:8080`},
+		{"no port", []string{"serve", "--addr", "localhost"}, `--addr "localhost": want HOST:PORT, such as 127.0.0.1:8080 or :8080`},
+		{"a port too big", []string{"serve", "--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`},
+		{"a named port", []string{"serve", "--addr", "127.0.0.1:http"}, `port "http" is not a number from 0 to 65535`},
+		{"log format", []string{"serve", "--log-format", "jsn"}, `--log-format "jsn": want text or json (did you mean "json"?)`},
+		{"log level", []string{"serve", "--log-level", "dbug"}, `--log-level "dbug": want debug, info, warn or error (did you mean "debug"?)`},
+		{"report, another case", []string{"conform", "--report", "JSON"}, `conform: --report "JSON": want text or json (did you mean "json"?)`},
+		{"certify report", []string{"certify", "--driver", "x", "--report", "txt"}, `certify: --report "txt": want text or json (did you mean "text"?)`},
+		{"derive format", []string{"derive", "--format", "yml", "x.json"}, `derive: --format "yml": want yaml or json (did you mean "yaml"?)`},
+		{"nothing near", []string{"serve", "--log-format", "xml"}, `--log-format "xml": want text or json`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := cli(t, c.args...)
+			assert.Equal(t, 2, code, "stderr: %s", errOut)
+			assert.Contains(t, errOut, c.want)
+			assert.NotContains(t, errOut, "scenarios activated", "refused before anything starts")
+			assert.Empty(t, out)
 		})
 	}
 }

@@ -92,7 +92,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError(argError(fs, fs.Arg(0), hint))
 	}
 	if f.report != "text" && f.report != "json" {
-		return usageError(fmt.Sprintf("conform: --report %q: want text or json", f.report))
+		return usageError("conform: " + notOneOf("--report", f.report, "text", "json").Error())
 	}
 	if f.concurrency < 1 {
 		return usageError("conform: --concurrency must be at least 1")

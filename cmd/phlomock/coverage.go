@@ -71,7 +71,7 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case f.saveJournal != "" && f.target == "":
 		return usageError("coverage: --save-journal writes the journal read from --target; with --journal the file is already saved")
 	case f.report != "text" && f.report != "json":
-		return usageError(fmt.Sprintf("coverage: --report %q: want text or json", f.report))
+		return usageError("coverage: " + notOneOf("--report", f.report, "text", "json").Error())
 	}
 	gate := coverage.Gate{Min: map[coverage.Dimension]float64{}, Require: f.require}
 	for _, m := range f.mins {

@@ -41,7 +41,7 @@ func runDerive(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError(fmt.Sprintf("derive: want one collection file, got %d arguments", len(positional)))
 	}
 	if *format != "yaml" && *format != "json" {
-		return usageError(fmt.Sprintf("derive: --format %q: want yaml or json", *format))
+		return usageError("derive: " + notOneOf("--format", *format, "yaml", "json").Error())
 	}
 	in := openapi.Input{CollectionName: positional[0], OverlayName: *overlayFile, Format: *format}
 	var err error

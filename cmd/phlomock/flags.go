@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/didyoumean"
@@ -162,6 +165,8 @@ var flagSynonyms = map[string][]string{
 	"verbose":  {"log-level"},
 	"openapi":  {"spec"},
 	"cmd":      {"driver"},
+	"phlo":     {"phlo-id", "ids"},
+	"node":     {"node-id", "ids"},
 	"command":  {"driver"},
 }
 
@@ -172,9 +177,17 @@ func suggestFlag(fs *flag.FlagSet, name string) string {
 			return s
 		}
 	}
-	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-	return didyoumean.Closest(name, names)
+	var names, longer []string
+	fs.VisitAll(func(f *flag.Flag) {
+		names = append(names, f.Name)
+		if len(name) >= 3 && strings.HasPrefix(f.Name, strings.ToLower(name)+"-") {
+			longer = append(longer, f.Name) // --admin for --admin-addr
+		}
+	})
+	if near := didyoumean.Closest(name, names); near != "" {
+		return near
+	}
+	return strings.Join(longer, ", --")
 }
 
 // noArgs refuses the arguments of a command that takes none.
@@ -205,4 +218,36 @@ func envDefault(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// checkListenAddr refuses an address a server cannot listen on, saying
+// what to write instead. A bare port (Prism's --port 4010, WireMock's
+// --port 8080) is refused rather than guessed: Prism listens on 127.0.0.1
+// and WireMock on every interface, so either guess surprises half of the
+// users, and one of them exposes the fake to the network.
+func checkListenAddr(flag, addr string) error {
+	if _, err := strconv.ParseUint(addr, 10, 16); err == nil {
+		return fmt.Errorf("%s %s is a port alone: say the interface too, %s 127.0.0.1:%s (this machine only) or %s :%s (every interface)", flag, addr, flag, addr, flag, addr)
+	}
+	if rest, ok := strings.CutPrefix(addr, "http://"); ok || strings.HasPrefix(addr, "https://") {
+		return fmt.Errorf("%s %q: an address to listen on, not a URL: %s %s", flag, addr, flag, strings.TrimSuffix(cmp.Or(rest, strings.TrimPrefix(addr, "https://")), "/"))
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s %q: want HOST:PORT, such as 127.0.0.1:8080 or :8080 (%v)", flag, addr, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%s %q: port %q is not a number from 0 to 65535", flag, addr, port)
+	}
+	return nil
+}
+
+// notOneOf is the error of a flag whose value is none of options: the
+// options, and the one a near-miss value meant (--report jsn: "json").
+func notOneOf(flag, value string, options ...string) error {
+	want := strings.Join(options[:len(options)-1], ", ") + " or " + options[len(options)-1]
+	if near := didyoumean.Closest(value, options); near != "" {
+		return fmt.Errorf("%s %q: want %s (did you mean %q?)", flag, value, want, near)
+	}
+	return fmt.Errorf("%s %q: want %s", flag, value, want)
 }

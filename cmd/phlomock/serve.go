@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -97,10 +98,15 @@ func listenFlag(err error) error {
 	if !errors.As(err, &le) {
 		return err
 	}
+	flag, other := "--addr", "--addr 127.0.0.1:8090 --admin-addr 127.0.0.1:8091"
 	if le.Admin {
-		return fmt.Errorf("listen --admin-addr: %w", le.Err)
+		flag = "--admin-addr"
 	}
-	return fmt.Errorf("listen --addr: %w", le.Err)
+	if errors.Is(le.Err, syscall.EADDRINUSE) {
+		// The usual cause: the fake of an earlier terminal still runs.
+		return fmt.Errorf("listen %s: %w: something listens there already (a phlomock serve still running?); stop it, or give this one other ports: %s", flag, le.Err, other)
+	}
+	return fmt.Errorf("listen %s: %w", flag, le.Err)
 }
 
 // build loads the contract and the scenarios and builds the fake. A bad

@@ -260,6 +260,14 @@ func (c *serveConfig) check() error {
 	if err := checkLimits(c.limits); err != nil {
 		errs = append(errs, err)
 	}
+	if err := checkListenAddr("--addr", c.addr); err != nil {
+		errs = append(errs, err)
+	}
+	if c.adminAddr != "" {
+		if err := checkListenAddr("--admin-addr", c.adminAddr); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := c.checkAdminPrefix(); err != nil {
 		errs = append(errs, err)
 	}
@@ -433,7 +441,7 @@ func parseIDs(s string) (mockserver.World, error) {
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+		return nil, notOneOf("--log-level", level, "debug", "info", "warn", "error")
 	}
 	o := &slog.HandlerOptions{Level: lv}
 	switch format {
@@ -442,7 +450,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, o)), nil
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+	return nil, notOneOf("--log-format", format, "text", "json")
 }
 
 func (c *serveConfig) checkAdminPrefix() error {

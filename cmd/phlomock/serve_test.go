@@ -136,6 +136,9 @@ func TestServeEnvAndFlags(t *testing.T) {
 }
 
 func TestServeBadConfig(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
 	cases := []struct {
 		name string
 		args []string
@@ -151,7 +154,9 @@ func TestServeBadConfig(t *testing.T) {
 		{"journal body limit below -1", []string{"--journal-body-limit", "-2"}, nil, "--journal-body-limit -2"},
 		{"missing spec", []string{"--spec", "testdata/nope.yaml"}, nil, "--spec testdata/nope.yaml"},
 		{"bad env bool", nil, map[string]string{"PHLOMOCK_STRICT_IDS": "maybe"}, "PHLOMOCK_STRICT_IDS"},
-		{"busy port", []string{"--addr", "256.0.0.1:1"}, nil, "listen --addr"},
+		{"bad host", []string{"--addr", "256.0.0.1:1"}, nil, "listen --addr"},
+		{"busy port", []string{"--addr", busy.Addr().String()}, nil, "listen --addr: listen tcp " + busy.Addr().String() + ": bind: address already in use: something listens there already (a phlomock serve still running?); stop it, or give this one other ports: --addr 127.0.0.1:8090 --admin-addr 127.0.0.1:8091"},
+		{"busy admin port", []string{"--addr", "127.0.0.1:0", "--admin-addr", busy.Addr().String()}, nil, "listen --admin-addr: listen tcp " + busy.Addr().String() + ": bind: address already in use: something listens there already"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -17,7 +17,7 @@ const versionUsage = `usage: phlomock version
 Prints phlomock's version: the one given at build time (make build), else
 the module version when installed with 'go install ...@VERSION', else the
 VCS revision the binary was built from (with -dirty when the tree had
-uncommitted changes), else "dev".
+uncommitted changes), else "dev" (and, on stderr, how to stamp one).
 
 Examples:
   phlomock --version
@@ -35,7 +35,12 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	bi, _ := debug.ReadBuildInfo()
-	fmt.Fprintln(stdout, "phlomock", buildVersion(version, bi))
+	v := buildVersion(version, bi)
+	fmt.Fprintln(stdout, "phlomock", v)
+	if v == "dev" {
+		// stdout stays one word for scripts; the why goes to stderr.
+		fmt.Fprintln(stderr, "phlomock: this build carries no version (built without -ldflags and without VCS information, as with GOFLAGS=-buildvcs=false); 'make install' or 'make build' stamps one from git")
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/didyoumean"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -151,8 +152,18 @@ func (d *Director) setActive(st *set, fresh bool) error {
 	d.mu.Lock()
 	d.active.Store(st)
 	d.mu.Unlock()
-	d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	if d.logging.Load() {
+		d.opts.Logger.Info("scenarios activated", slog.String("active", st.label))
+	}
 	return nil
+}
+
+// LogActive logs the active scenarios, and every activation from now on
+// (Options.HoldLog).
+func (d *Director) LogActive() {
+	if !d.logging.Swap(true) {
+		d.opts.Logger.Info("scenarios activated", slog.String("active", d.active.Load().label))
+	}
 }
 
 // Lookup returns the loaded or built-in scenarios of these names.
@@ -172,7 +183,12 @@ func lookupIn(loaded map[string]*scenarios.Scenario, names []string) ([]*scenari
 		}
 		s, err := scenarios.Builtin(name)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%w %q: want a loaded scenario or one of %s", ErrUnknownScenario, name, strings.Join(availableIn(loaded), ", ")))
+			choices := availableIn(loaded)
+			err := fmt.Errorf("%w %q: want a loaded scenario or one of %s", ErrUnknownScenario, name, strings.Join(choices, ", "))
+			if near := didyoumean.Closest(name, choices); near != "" {
+				err = fmt.Errorf("%w (did you mean %q?)", err, near)
+			}
+			errs = append(errs, err)
 			continue
 		}
 		ss = append(ss, s)

@@ -55,6 +55,10 @@ type Options struct {
 	Contract []scenarios.Operation
 	// Logger receives activations and resets. Nil: no logs.
 	Logger *slog.Logger
+	// HoldLog keeps the activations quiet until LogActive: a fake that
+	// activates its start-up scenarios before it listens logs them once
+	// its ports are open, not before a port that turns out to be busy.
+	HoldLog bool
 	// Shared keeps the active set and the loaded scenarios where several
 	// replicas share them (redisstore.StateStore): an activation, upload
 	// or deletion on one is published, and every replica's Follow takes it
@@ -133,6 +137,9 @@ type Director struct {
 	// own is a session's account (Sessions), accepted before any other.
 	own    account
 	active atomic.Pointer[set]
+	// logging: activations are logged (false until LogActive with
+	// Options.HoldLog).
+	logging atomic.Bool
 	// byName holds a compiled set per loaded scenario and per built-in
 	// named so far (see named), for HeaderScenario. Copied on write.
 	byName atomic.Pointer[map[string]*set]
@@ -183,6 +190,7 @@ func New(opts Options, active ...*scenarios.Scenario) (*Director, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	d := &Director{opts: opts, explicit: explicit, loaded: map[string]*scenarios.Scenario{}}
+	d.logging.Store(!opts.HoldLog)
 	byName := map[string]*set{}
 	d.byName.Store(&byName)
 	st, err := d.compile(active, scopeActive)

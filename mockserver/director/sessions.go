@@ -340,6 +340,7 @@ func (ss *Sessions) newDirector(s *Session) (*Director, error) {
 		opts.Shared, opts.Calls, opts.Counters = s.scope.Shared, s.scope.Calls, s.scope.Counters
 	}
 	opts.Logger = opts.Logger.With(slog.String("session", s.ID))
+	opts.HoldLog = false // a session's activations are its own, made once it serves
 	if !ss.def.explicit {
 		opts.Accounts = nil
 	}

@@ -136,6 +136,7 @@ func TestSessionCreate(t *testing.T) {
 		{`{"ttl":true}`, `Invalid value provided for ttl. ttl expects a duration ("10m", "90s") or a number of seconds, from 1s to 24h.`},
 		{`{"tll":"1m"}`, `Invalid JSON body: unknown field "tll" (did you mean "ttl"?): want ttl, scenarios.`},
 		{`{"scenarios":["nope"]}`, `unknown scenario "nope": want a loaded scenario or one of `},
+		{`{"scenarios":["bad_role"]}`, `unknown-phlo (did you mean "bad-role"?)`},
 	} {
 		got := do(t, f.admin, "POST", "/__admin/sessions", tt.body)
 		assert.Equal(t, 400, got.status, "%s: %s", tt.body, got.raw)
