@@ -3,8 +3,8 @@
 // the director of scenarios (package mockserver/director), the control
 // plane and, through a Backend, the state several replicas share; Start,
 // Serve and Close own its lifecycle. `phlomock serve`, `proxy`,
-// `conform`, `certify` and the Go test helper all build it here, and
-// nothing below it: they differ only in their Config.
+// `conform`, `certify` and the Go test helper (fake/faketest) all build it
+// here, and nothing below it: they differ only in their Config.
 //
 // The zero Config works: the default account, every well-formed id, no
 // scenario active (the contract answers), state in memory. A Backend

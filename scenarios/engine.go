@@ -48,6 +48,21 @@ func (a *Answer) AppendBody(dst []byte, apiID string) []byte {
 	return a.body.render(dst, apiID, &a.req)
 }
 
+// MaxRenderedBody bounds the body a rule renders (BodyBound): a template
+// that repeats a request value (a header of 64 KiB is up to 384 KiB in
+// JSON) a thousand times would otherwise make one request hold hundreds
+// of megabytes.
+const MaxRenderedBody = 8 << 20
+
+// BodyBound is at most how many bytes Body(apiID) renders, from the
+// request's values, without rendering it.
+func (a *Answer) BodyBound(apiID string) int {
+	if a.body == nil {
+		return 0
+	}
+	return a.body.bound(apiID, &a.req)
+}
+
 // HasBody reports whether the rule sets a body. A rule with a 2xx or 3xx
 // status and no body leaves the body to the contract; one with a 4xx or 5xx
 // status and no body answers {"api_id", "error": status text}.

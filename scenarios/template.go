@@ -50,6 +50,21 @@ func (t *template) render(dst []byte, apiID string, req *Request) []byte {
 	return dst
 }
 
+// bound is at most how many bytes render appends: the literals, and six
+// bytes for each byte of each value (a control character is \u00XX).
+func (t *template) bound(apiID string, req *Request) int {
+	n := 0
+	for i := range t.segs {
+		s := &t.segs[i]
+		if s.ref == refNone {
+			n += len(s.lit)
+			continue
+		}
+		n += 6 * len(lookup(s, apiID, req))
+	}
+	return n
+}
+
 func lookup(s *segment, apiID string, req *Request) string {
 	switch s.ref {
 	case refAPIID:

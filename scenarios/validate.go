@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/phlomock/phlomock/internal/didyoumean"
 )
@@ -33,6 +34,11 @@ func (s *Scenario) Validate(known KnownOperations) error {
 	v := &validator{s: s, known: known}
 	if s.Version != Version {
 		v.errorf(Pos{}, "unsupported version %d: want version: %d", s.Version, Version)
+	}
+	// A name is shown in logs, metrics labels, headers and the dashboard:
+	// no control character (a newline forging a log line, an escape).
+	if i := strings.IndexFunc(s.Name, unicode.IsControl); i >= 0 {
+		v.errorf(Pos{}, "name %q holds the control character %U: a name is one line of printable text", s.Name, []rune(s.Name[i:])[0])
 	}
 	v.world()
 	v.callbacks()

@@ -28,12 +28,12 @@ const MaxUploadBytes = 1 << 20
 // This is the one list of them; docs/control-plane.md documents each.
 func (d *Director) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminRoute {
 	return append(append(JournalRoutes(journal), []mockserver.AdminRoute{
-		{Name: "scenarios.list", Method: "GET", Path: "/scenarios", Handler: http.HandlerFunc(d.getScenarios)},
+		{Name: "scenarios.list", Method: "GET", Path: "/scenarios", Query: ListQuery, Handler: http.HandlerFunc(d.getScenarios)},
 		{Name: "scenarios.activate", Method: "PUT", Path: "/scenarios/active", Handler: http.HandlerFunc(d.putActive)},
 		{Name: "scenarios.upload", Method: "POST", Path: "/scenarios", Query: []string{"file", "activate"}, Accepts: UploadTypes, Handler: http.HandlerFunc(d.postScenario)},
 		{Name: "scenarios.delete", Method: "DELETE", Path: "/scenarios/{name}", Handler: http.HandlerFunc(d.deleteScenario)},
 		{Name: "reset", Method: "POST", Path: "/reset", Query: []string{"scenarios"}, Handler: http.HandlerFunc(d.postReset)},
-		{Name: "calls.list", Method: "GET", Path: "/calls", Handler: http.HandlerFunc(d.getCalls)},
+		{Name: "calls.list", Method: "GET", Path: "/calls", Query: ListQuery, Handler: http.HandlerFunc(d.getCalls)},
 		{Name: "calls.get", Method: "GET", Path: "/calls/{phlo_id}/{node_id}", Handler: http.HandlerFunc(d.getCall)},
 		{Name: "calls.history", Method: "GET", Path: "/calls/{phlo_id}/{node_id}/history", Handler: http.HandlerFunc(d.getCallHistory)},
 		// The dashboard's files hold no data, and a browser opening a page
@@ -76,11 +76,22 @@ type ScenariosPage struct {
 	Available []ScenarioInfo `json:"available,omitempty"`
 	// Warnings of an upload: a scenario that shadows a built-in.
 	Warnings []string `json:"warnings,omitempty"`
+	// Paging of Available, by name (GET /__admin/scenarios; listing.go).
+	*Paging
 }
 
-func (d *Director) getScenarios(w http.ResponseWriter, _ *http.Request) {
+func scenarioKey(s *ScenarioInfo) string { return s.Name }
+
+func (d *Director) getScenarios(w http.ResponseWriter, r *http.Request) {
+	q, ok := parseListQuery(w, r)
+	if !ok {
+		return
+	}
 	page := ScenariosPage{Active: d.Active(), Available: []ScenarioInfo{}}
-	for _, name := range d.Available() {
+	for _, name := range d.Available() { // sorted
+		if q.after != "" && name <= q.after {
+			continue
+		}
 		ss, err := d.Lookup(name)
 		if err != nil || len(ss) != 1 {
 			continue // loaded and listed at once: cannot fail
@@ -91,7 +102,13 @@ func (d *Director) getScenarios(w http.ResponseWriter, _ *http.Request) {
 			info.Builtin, info.File = false, file
 		}
 		page.Available = append(page.Available, info)
+		if len(page.Available) > q.limit {
+			break // one more than the page says more follow
+		}
 	}
+	var p Paging
+	page.Available, p = pageOf(page.Available, scenarioKey, q)
+	page.Paging = &p
 	mockserver.WriteJSON(w, http.StatusOK, page)
 }
 
@@ -284,22 +301,30 @@ func (d *Director) Upload(s *scenarios.Scenario, activate bool) error {
 	})
 }
 
-// CallsPage is the answer of GET /__admin/calls.
+// CallsPage is the answer of GET /__admin/calls: a page of the calls, by
+// PHLO and node (listing.go).
 type CallsPage struct {
 	Stateful bool                  `json:"stateful"`
 	Calls    []multiparty.Snapshot `json:"calls"`
+	Paging
 }
 
+func callKey(c *multiparty.Snapshot) string { return c.PhloID + "/" + c.NodeID }
+
 func (d *Director) getCalls(w http.ResponseWriter, r *http.Request) {
+	q, ok := parseListQuery(w, r)
+	if !ok {
+		return
+	}
 	calls, err := d.Calls(r.Context())
 	if err != nil {
 		writeStoreError(w, err)
 		return
 	}
-	if calls == nil {
-		calls = []multiparty.Snapshot{}
-	}
-	mockserver.WriteJSON(w, http.StatusOK, CallsPage{Stateful: d.Stateful(), Calls: calls})
+	slices.SortFunc(calls, func(a, b multiparty.Snapshot) int { return strings.Compare(callKey(&a), callKey(&b)) })
+	page := CallsPage{Stateful: d.Stateful()}
+	page.Calls, page.Paging = pageOf(calls, callKey, q)
+	mockserver.WriteJSON(w, http.StatusOK, page)
 }
 
 func (d *Director) getCall(w http.ResponseWriter, r *http.Request) {

@@ -19,7 +19,7 @@ func (d *Director) callbackRoutes() []mockserver.AdminRoute {
 		return nil
 	}
 	return []mockserver.AdminRoute{
-		{Name: "callbacks.list", Method: "GET", Path: "/callbacks", Query: []string{"event", "member", "url", "status", "outcome", "phlo_id", "node_id"}, Handler: http.HandlerFunc(d.getCallbacks)},
+		{Name: "callbacks.list", Method: "GET", Path: "/callbacks", Query: append([]string{"event", "member", "url", "status", "outcome", "phlo_id", "node_id"}, ListQuery...), Handler: http.HandlerFunc(d.getCallbacks)},
 		{Name: "callbacks.delete", Method: "DELETE", Path: "/callbacks", Handler: http.HandlerFunc(d.deleteCallbacks)},
 		{Name: "callbacks.verify", Method: "POST", Path: "/callbacks/verify", Handler: http.HandlerFunc(d.verifyCallbacks)},
 		{Name: "callbacks.targets", Method: "GET", Path: "/callbacks/targets", Handler: http.HandlerFunc(d.getTargets)},
@@ -30,7 +30,9 @@ func (d *Director) callbackRoutes() []mockserver.AdminRoute {
 
 // CallbacksPage is the answer of GET /__admin/callbacks.
 type CallbacksPage struct {
+	// Attempts are a page of them, by callback and try (listing.go).
 	Attempts []callbacks.Attempt `json:"attempts"`
+	Paging
 	// Total is how many attempts were ever journaled (the journal keeps
 	// the latest --callback-journal-size).
 	Total    uint64          `json:"total"`
@@ -64,13 +66,24 @@ func (d *Director) getCallbacks(w http.ResponseWriter, r *http.Request) {
 		mockserver.WriteError(w, http.StatusBadRequest, msg)
 		return
 	}
+	pq, ok := parseListQuery(w, r)
+	if !ok {
+		return
+	}
 	cb := d.opts.Callbacks
 	list, total := cb.Journal(f)
+	slices.SortStableFunc(list, func(a, b callbacks.Attempt) int { return strings.Compare(attemptKey(&a), attemptKey(&b)) })
 	cfg := cb.Config()
-	mockserver.WriteJSON(w, http.StatusOK, CallbacksPage{Attempts: list, Total: total, Stats: cb.Stats(), Settings: CallbackConfig{
+	page := CallbacksPage{Total: total, Stats: cb.Stats(), Settings: CallbackConfig{
 		Format: string(cfg.Format), Timeout: cfg.Timeout.String(), Retries: cfg.Retries, Backoff: cfg.Backoff.String(),
-		QueueSize: cfg.QueueSize, Allow: cfg.Allow.String()}})
+		QueueSize: cfg.QueueSize, Allow: cfg.Allow.String()}}
+	page.Attempts, page.Paging = pageOf(list, attemptKey, pq)
+	mockserver.WriteJSON(w, http.StatusOK, page)
 }
+
+// attemptKey orders the attempts by callback, then try: fixed width, so
+// that keys compare as the numbers do.
+func attemptKey(a *callbacks.Attempt) string { return fmt.Sprintf("%020d.%06d", a.ID, a.Try) }
 
 // checkFilter names an event or outcome no callback can have: a typo
 // would otherwise count nothing, silently.

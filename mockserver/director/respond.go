@@ -108,7 +108,16 @@ func (d *Director) respond(ctx context.Context, st *set, ex *mockserver.Exchange
 		if ok {
 			out = &mockserver.Answer{Status: a.Status, Header: a.Header, Delay: a.Delay, Drop: a.Drop, Scenario: st.label, Rule: a.RuleName}
 			if a.HasBody() {
-				out.Body = a.Body(mockserver.NewAPIID())
+				id := mockserver.NewAPIID()
+				if n := a.BodyBound(id); n > scenarios.MaxRenderedBody {
+					// Refused before rendering: the template repeats
+					// request values (a body, a header) past the bound.
+					out = errorAnswer(http.StatusInternalServerError, fmt.Sprintf("Rule %q of scenario %s would render an answer of up to %d bytes from this request's values, over the %d a rendered answer may take: its body repeats request values (a body field, a header).",
+						a.RuleName, st.label, n, scenarios.MaxRenderedBody))
+					out.Scenario, out.Rule, out.Verbatim = st.label, a.RuleName, true
+					return out, true
+				}
+				out.Body = a.Body(id)
 			}
 			if a.Status != 0 || a.Drop {
 				// The user's explicit answer, sent as written even when

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
@@ -39,7 +40,7 @@ func (ss *Sessions) AdminRoutes(journal *mockserver.Journal) []mockserver.AdminR
 	}
 	return append(routes,
 		mockserver.AdminRoute{Name: "sessions.create", Method: "POST", Path: "/sessions", Handler: http.HandlerFunc(ss.postSession)},
-		mockserver.AdminRoute{Name: "sessions.list", Method: "GET", Path: "/sessions", Query: []string{"limit"}, Handler: http.HandlerFunc(ss.getSessions)},
+		mockserver.AdminRoute{Name: "sessions.list", Method: "GET", Path: "/sessions", Query: ListQuery, Handler: http.HandlerFunc(ss.getSessions)},
 		mockserver.AdminRoute{Name: "sessions.get", Method: "GET", Path: "/sessions/{id}", Handler: http.HandlerFunc(ss.getSession)},
 		mockserver.AdminRoute{Name: "sessions.delete", Method: "DELETE", Path: "/sessions/{id}", Handler: http.HandlerFunc(ss.deleteSession)},
 	)
@@ -203,32 +204,42 @@ func parseTTL(raw json.RawMessage) (time.Duration, error) {
 }
 
 // SessionsPage is the answer of GET /__admin/sessions.
+// (a page of them, by id: listing.go; limit defaults to
+// mockserver.DefaultPageLimit here).
 type SessionsPage struct {
 	Sessions []SessionInfo `json:"sessions"`
 	Live     int           `json:"live"`
 	Max      int           `json:"max"`
-	More     bool          `json:"more"`
+	Paging
 }
 
+func sessionKey(s *SessionInfo) string { return s.ID }
+
 func (ss *Sessions) getSessions(w http.ResponseWriter, r *http.Request) {
-	limit := mockserver.DefaultPageLimit
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > mockserver.MaxPageLimit {
-			mockserver.WriteError(w, http.StatusBadRequest, fmt.Sprintf("Invalid value provided for limit. limit expects an integer from 1 to %d (default %d).", mockserver.MaxPageLimit, mockserver.DefaultPageLimit))
-			return
-		}
-		limit = n
+	q, ok := parseListQuery(w, r)
+	if !ok {
+		return
+	}
+	if r.URL.Query().Get("limit") == "" {
+		q.limit = mockserver.DefaultPageLimit
 	}
 	all, err := ss.listAll(r.Context())
 	if err != nil {
 		writeStoreError(w, err)
 		return
 	}
-	page := SessionsPage{Sessions: []SessionInfo{}, Live: len(all), Max: max(ss.opts.Max, 0), More: len(all) > limit}
-	for _, s := range all[:min(limit, len(all))] {
-		page.Sessions = append(page.Sessions, ss.info(s, false))
+	slices.SortFunc(all, func(a, b *Session) int { return strings.Compare(a.ID, b.ID) })
+	page := SessionsPage{Live: len(all), Max: max(ss.opts.Max, 0)}
+	infos := make([]SessionInfo, 0, min(len(all), q.limit+1))
+	for _, s := range all {
+		if q.after != "" && s.ID <= q.after {
+			continue
+		}
+		if infos = append(infos, ss.info(s, false)); len(infos) > q.limit {
+			break
+		}
 	}
+	page.Sessions, page.Paging = pageOf(infos, sessionKey, q)
 	mockserver.WriteJSON(w, http.StatusOK, page)
 }
 

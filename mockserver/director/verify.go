@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/phlomock/phlomock/internal/flatjson"
 	"github.com/phlomock/phlomock/mockserver"
@@ -219,8 +220,14 @@ type VerifyResult struct {
 	Expect *int   `json:"expect,omitempty"`
 	Error  string `json:"error,omitempty"`
 	// Near lists, when nothing matched, the requests that came closest
-	// (fewest differing fields, at most three), latest first.
+	// (fewest differing fields, at most three), latest first. Each
+	// difference is cut to nearLineBytes, and the list to NearMaxBytes of
+	// JSON (at least one), whatever the requests' bodies hold.
 	Near []NearMiss `json:"near,omitempty"`
+	// NearMaxBytes is Near's byte budget, NearMore that near misses were
+	// left out for it (there is no cursor: they are the closest three).
+	NearMaxBytes int  `json:"near_max_bytes,omitempty"`
+	NearMore     bool `json:"near_more,omitempty"`
 }
 
 // A NearMiss is a journal entry that a pattern almost matched.
@@ -232,21 +239,69 @@ type NearMiss struct {
 	Differences []string `json:"differences"`
 }
 
-// nearMisses is how many near misses a verification lists.
-const nearMisses = 3
+// nearMisses is how many near misses a verification lists, nearBytes the
+// most bytes of JSON they take (but for one larger than it), and
+// nearLineBytes the most bytes of a difference (a body can be quoted).
+const (
+	nearMisses    = 3
+	nearBytes     = 64 << 10
+	nearLineBytes = 1 << 10
+)
+
+// cut shortens a difference to nearLineBytes, saying how long it was.
+func cut(line string) string {
+	if len(line) <= nearLineBytes {
+		return line
+	}
+	end := nearLineBytes
+	for end > 0 && !utf8.RuneStart(line[end]) {
+		end--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", line[:end], len(line))
+}
 
 // near returns the entries m came closest to matching, at most n, fewest
 // differences first, then latest first. Entries m matches are left out.
 func near(entries []*mockserver.Entry, m *patternMatcher, n int) []NearMiss {
-	var out []NearMiss
+	// The best n so far, kept sorted: a whole journal of misses is never
+	// held, only n of them.
+	out := make([]NearMiss, 0, n+1)
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if d := m.diff(e); len(d) > 0 {
-			out = append(out, NearMiss{Seq: e.Seq, Method: e.Method, Path: e.Path, OperationID: e.OperationID, Differences: lines(d)})
+		d := m.diff(e)
+		if len(d) == 0 || len(out) == n && len(d) >= len(out[n-1].Differences) {
+			continue
+		}
+		diffs := lines(d)
+		for i := range diffs {
+			diffs[i] = cut(diffs[i])
+		}
+		miss := NearMiss{Seq: e.Seq, Method: e.Method, Path: cut(e.Path), OperationID: e.OperationID, Differences: diffs}
+		at, _ := slices.BinarySearchFunc(out, len(diffs)+1, func(x NearMiss, k int) int { return len(x.Differences) - k })
+		// at: after every kept miss with as few differences (latest first).
+		out = slices.Insert(out, at, miss)
+		if len(out) > n {
+			out = out[:n]
 		}
 	}
-	slices.SortStableFunc(out, func(a, b NearMiss) int { return len(a.Differences) - len(b.Differences) })
-	return out[:min(n, len(out))]
+	return out
+}
+
+// fitNear cuts res.Near to nearBytes of JSON, keeping at least one.
+func fitNear(res *VerifyResult) {
+	if len(res.Near) == 0 {
+		return
+	}
+	res.NearMaxBytes = nearBytes
+	used := 0
+	for i := range res.Near {
+		size := jsonSize(&res.Near[i]) + 1
+		if i > 0 && used+size > nearBytes {
+			res.Near, res.NearMore = res.Near[:i], true
+			return
+		}
+		used += size
+	}
 }
 
 func verifyHandler(journal *mockserver.Journal) http.Handler {
@@ -268,6 +323,7 @@ func verifyHandler(journal *mockserver.Journal) http.Handler {
 		res := VerifyResult{Count: count(entries, m), Expect: req.Expect}
 		if res.Count == 0 {
 			res.Near = near(entries, m, nearMisses)
+			fitNear(&res)
 		}
 		status := http.StatusOK
 		if req.Expect != nil && *req.Expect != res.Count {
