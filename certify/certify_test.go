@@ -37,10 +37,11 @@ func certifyOn(tb testing.TB, st *redisstore.Store, command, dir string, cases [
 	spec, err := openapi.Load()
 	require.NoError(tb, err)
 	var backend fake.Backend // a nil *redisstore.Store is no backend
+	var sessions func(string) fake.Backend
 	if st != nil {
-		backend = st
+		backend, sessions = st, func(id string) fake.Backend { return st.Session(id) }
 	}
-	r := &certify.Runner{Spec: spec, Command: command, Store: backend, Driver: driver.Options{Dir: dir, HelloTimeout: time.Minute, CallTimeout: 30 * time.Second}}
+	r := &certify.Runner{Spec: spec, Command: command, Store: backend, SessionBackend: sessions, Driver: driver.Options{Dir: dir, HelloTimeout: time.Minute, CallTimeout: 30 * time.Second}}
 	begin := time.Now()
 	rep, err := r.Run(context.Background(), cases)
 	require.NoError(tb, err)

@@ -44,11 +44,11 @@ type config struct {
 	staleHost, staleID string
 }
 
-func (f *fake) configFor(c Case) config {
+func (l *lane) configFor(c Case) config {
 	if c.Switch {
-		return config{baseURL: f.altURL, authID: AltAuthID, token: AltAuthToken, staleHost: hostOf(f.url), staleID: mockserver.DefaultAuthID}
+		return config{baseURL: l.altURL, authID: AltAuthID, token: AltAuthToken, staleHost: hostOf(l.url), staleID: mockserver.DefaultAuthID}
 	}
-	return config{baseURL: f.url, authID: mockserver.DefaultAuthID, token: mockserver.DefaultAuthToken}
+	return config{baseURL: l.url, authID: mockserver.DefaultAuthID, token: mockserver.DefaultAuthToken}
 }
 
 func hostOf(base string) string {

@@ -6,12 +6,16 @@
 //
 // # A run
 //
-// Runner.Run starts one fake on a free loopback port and one driver
-// process, then runs the cases one at a time. For each case it activates
-// the case's scenario in the fake (package mockserver/director: one rule
-// that answers the case's operation, and only it, with the case's error;
-// none for the success cases), empties the journal, sends the call to the
-// driver and reads the journal entries the call produced. The fake is
+// Runner.Run starts one fake and Runner.Parallel lanes (lane.go, pass.go),
+// each a driver process with two loopback addresses of its own on the
+// fake; a lane runs its cases one at a time, the lanes side by side, and
+// each result goes to its case's place, so the report is the same whatever
+// Parallel is. Each case runs in a session of its own (package
+// mockserver/director): the lane names it in X-Phlomock-Session on every
+// request it receives, activates the case's scenario there (one rule that
+// answers the case's operation, and only it, with the case's error; none
+// for the success cases), sends the call to the driver and reads the
+// journal entries the call produced. The fake is
 // strict about nothing the SDKs legitimately do (trailing slashes, a
 // Content-Type on a GET, reading the PHLO and node before an action): a
 // request that works against the real API works here, and the judgement
@@ -149,7 +153,9 @@
 // It is not the driver protocol (package certify/driver) nor the
 // conformance suite of a server (package contract): it judges clients.
 //
-// Files: run.go (Runner.Run: the cases against a driver), case.go (the
+// Files: run.go (Runner.Run: the cases against a driver), pass.go (the
+// cases on parallel lanes, in case order), lane.go (a lane: its addresses,
+// sessions and journal), case.go (the
 // cases), sequence.go (the repeated and reordered member actions, and what
 // the call model answers them), values.go (the value space they draw
 // from), shrink.go (a failed case shrunk to its smallest failing input), contract_index.go (each

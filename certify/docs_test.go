@@ -41,7 +41,7 @@ func TestCodesDocumented(t *testing.T) {
 		assert.Contains(t, string(protocol), "`"+string(c)+"`", "docs/driver-protocol.md")
 	}
 	assert.Contains(t, string(doc), "(52 in all)")
-	assert.Contains(t, string(table), "\n52 cases, run one at a time")
+	assert.Contains(t, string(table), "\n52 cases, each in a session of its own")
 	assert.Len(t, certify.Cases(), 52)
 	top := doctest.Read(t, "README.md")
 	assert.Contains(t, top, fmt.Sprintf("for %d cases", len(certify.Cases())), "README.md: the count of certify's cases")

@@ -28,10 +28,12 @@ func TestFakeArrangesTroubles(t *testing.T) {
 	for _, store := range []string{"memory", "redis"} {
 		t.Run(store, func(t *testing.T) {
 			var st phlofake.Backend
+			var sessions func(string) phlofake.Backend
 			if store == "redis" {
-				st = openStore(t, redistest.Start(t), "certify:")
+				rs := openStore(t, redistest.Start(t), "certify:")
+				st, sessions = rs, func(id string) phlofake.Backend { return rs.Session(id) }
 			}
-			testFakeArrangesTroubles(t, st)
+			testFakeArrangesTroubles(t, st, sessions)
 		})
 	}
 }
@@ -46,10 +48,13 @@ func openStore(tb testing.TB, r *redistest.Server, prefix string) *redisstore.St
 	return st
 }
 
-func testFakeArrangesTroubles(t *testing.T, st phlofake.Backend) {
+func testFakeArrangesTroubles(t *testing.T, st phlofake.Backend, sessions func(string) phlofake.Backend) {
 	spec, err := openapi.Load()
 	require.NoError(t, err)
-	f, err := startFake(spec, nil, st)
+	ff, err := startFake(spec, nil, st, sessions)
+	require.NoError(t, err)
+	t.Cleanup(ff.close)
+	f, err := ff.newLane()
 	require.NoError(t, err)
 	t.Cleanup(f.close)
 
@@ -88,7 +93,8 @@ func testFakeArrangesTroubles(t *testing.T, st phlofake.Backend) {
 			require.NoError(t, err)
 			require.Len(t, cases, 1)
 			c := cases[0]
-			require.NoError(t, f.arrange(c, time.Second))
+			_, err = f.arrange(c, time.Second)
+			require.NoError(t, err)
 
 			resp, _ := do("GET", nodePath, "")
 			assert.Equal(t, 200, resp.StatusCode, "the node read before the action is not arranged")
@@ -109,7 +115,21 @@ func testFakeArrangesTroubles(t *testing.T, st phlofake.Backend) {
 			assert.Equal(t, strings.TrimSuffix(body, "\n"), string(entries[1].Answer), "the journal keeps the answer the client received")
 		})
 	}
-	require.NoError(t, f.arrange(Case{ID: "coldTransfer/ok"}, time.Second))
+	_, err = f.arrange(Case{ID: "coldTransfer/ok"}, time.Second)
+	require.NoError(t, err)
 	resp, _ := do("POST", nodePath, cold)
 	assert.Equal(t, 201, resp.StatusCode, "arranging the next case removes the trouble")
+
+	// Retry-After as an HTTP date, at least a second ahead.
+	cases, err := Select(Cases(), driver.OpColdTransfer+"/rate-limited-date")
+	require.NoError(t, err)
+	before := time.Now()
+	_, err = f.arrange(cases[0], time.Second)
+	require.NoError(t, err)
+	resp, _ = do("POST", nodePath, cold)
+	assert.Equal(t, 429, resp.StatusCode)
+	at, err := http.ParseTime(resp.Header.Get("Retry-After"))
+	require.NoError(t, err, "an HTTP date: %q", resp.Header.Get("Retry-After"))
+	assert.GreaterOrEqual(t, at.Sub(before), RetryAtDelay-time.Second/2)
+	assert.True(t, f.retryAt.Equal(at), "the judge's date %s is the one sent, %s", f.retryAt, at)
 }

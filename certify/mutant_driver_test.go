@@ -291,7 +291,8 @@ func helperCall(m driver.CallMessage, fault string) driver.Result {
 		// the same request again, in the background, after the call returned
 		defer func() {
 			go func() {
-				time.Sleep(50 * time.Millisecond)
+				// late enough to arrive after the case's journal is read
+				time.Sleep(200 * time.Millisecond)
 				_, _, _, _ = do(method, path, body)
 			}()
 		}()

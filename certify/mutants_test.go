@@ -142,10 +142,11 @@ func helperRunnerOn(tb testing.TB, st *redisstore.Store, fault string, callTimeo
 	spec, err := openapi.Load()
 	require.NoError(tb, err)
 	var backend fake.Backend // a nil *redisstore.Store is no backend
+	var sessions func(string) fake.Backend
 	if st != nil {
-		backend = st
+		backend, sessions = st, func(id string) fake.Backend { return st.Session(id) }
 	}
-	return &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$", Store: backend,
+	return &certify.Runner{Spec: spec, Command: sdktest.Quote(exe) + " -test.run=^TestHelperDriver$", Store: backend, SessionBackend: sessions,
 		Driver: driver.Options{CallTimeout: callTimeout, Env: append(os.Environ(), helperEnv+"="+fault, "PHLOMOCK_CERTIFY_HELPER=1")}}
 }
 
@@ -229,7 +230,11 @@ func TestStoppedRunKeepsItsReport(t *testing.T) {
 			t.Parallel()
 			cases, err := certify.Select(certify.Cases(), tt.cases)
 			require.NoError(t, err)
-			rep, err := helperRunner(t, tt.fault, 3*time.Second).Run(context.Background(), cases)
+			r := helperRunner(t, tt.fault, 3*time.Second)
+			// exit-second exits on its process's second call: one lane, so
+			// that the second call is the second case's
+			r.Parallel = 1
+			rep, err := r.Run(context.Background(), cases)
 			require.ErrorIs(t, err, tt.err)
 			require.NotNil(t, rep, "a report even so")
 			assert.Contains(t, err.Error(), tt.reasons, "the error says what the fake saw")

@@ -25,8 +25,13 @@ var ErrNoCase = errors.New("no such case")
 // client that honours it passes in a second.
 const NoAnswerBudget = time.Second
 
+// DefaultParallel is how many lanes a run has when Runner.Parallel is 0:
+// the cases mostly wait (on the driver, on slow and held answers), so more
+// lanes than cores still pay.
+const DefaultParallel = 4
+
 // Runner certifies one client: it starts the fake and the driver, runs the
-// cases one at a time and judges each.
+// cases and judges each.
 type Runner struct {
 	// Spec is the contract the fake serves and requests are judged by
 	// (openapi.Load()).
@@ -41,19 +46,28 @@ type Runner struct {
 	// Seed draws the cases' values from the value space (Vary, ValueSpace);
 	// the same seed, the same values. Reports print it.
 	Seed uint64
+	// Parallel is how many cases run at once, each in a session of its own
+	// of the one fake, each lane with a driver process of its own
+	// (DefaultParallel when 0; 1 runs them one at a time, in order). The
+	// report is the same whatever it is: same findings, same order.
+	Parallel int
 	// Store, when set, keeps the fake's state where `phlomock serve
 	// --store redis://...` does (a redisstore.Store): the cases'
-	// scenarios, the simulated calls and the journal the cases are judged
-	// from. Nil keeps it in the process. The run does not close it.
-	Store phlofake.Backend
+	// scenarios, the simulated calls and the journals the cases are
+	// judged from. SessionBackend is then where each case's session keeps
+	// its own (redisstore.Store.Session). Nil keeps it in the process. The
+	// run does not close it.
+	Store          phlofake.Backend
+	SessionBackend func(id string) phlofake.Backend
 }
 
 // Run certifies the client on cases (Cases() when nil). The error is for a
 // run that could not be made or finished (the driver cannot start, breaks
 // the protocol, hangs or exits): the client's own failures are findings in
 // the report. Once the driver has been started, the report is returned
-// even with an error: it holds every verdict reached and, in Stop, where
-// and why the run stopped, so that a failed run still leaves its reports.
+// even with an error: it holds every verdict reached before the case where
+// the run stopped and, in Stop, where and why, so that a failed run still
+// leaves its reports.
 func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	if r.Spec == nil {
 		return nil, errors.New("certify: nil spec")
@@ -62,95 +76,43 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		cases = Cases()
 	}
 	begin := time.Now()
-	f, err := startFake(r.Spec, r.Logger, r.Store)
+	f, err := startFake(r.Spec, r.Logger, r.Store, r.SessionBackend)
 	if err != nil {
 		return nil, fmt.Errorf("certify: fake: %w", err)
 	}
 	defer f.close()
-
 	rep := &Report{Seed: r.Seed, Values: ValueSpace()}
-	stop := func(c string, err error, seen string) (*Report, error) {
-		rep.Stop = &Stop{Case: c, Reason: redact(stopReason(err, seen), mockserver.DefaultAuthToken)}
+	first, err := r.startWorker(ctx, f)
+	if err != nil {
+		rep.Stop = &Stop{Reason: redact(stopReason(err, ""), mockserver.DefaultAuthToken)}
 		rep.Duration = time.Since(begin)
-		if seen != "" {
-			err = fmt.Errorf("%s: %w", seen, err)
-		}
 		return rep, fmt.Errorf("certify: %w", err)
 	}
-	d, err := driver.Start(ctx, r.Command, r.Driver)
-	if err != nil {
-		return stop("", err, "")
-	}
-	hello := d.Hello()
+	hello := first.d.Hello()
 	rep.Client, rep.Version, rep.Operations = hello.Client, hello.Version, hello.Operations
-	index := newContractIndex(r.Spec)
 	// The cases on time and configuration run on getPhlo, or on the
 	// first operation the client offers.
 	cases = Vary(retarget(cases, hello), r.Seed)
-	own := owners(cases)
-	lateOf := func(late map[int][]*mockserver.Entry, during string) {
-		for i, es := range late {
-			if i >= len(rep.Results) {
-				continue // a case not judged yet: cannot be late
-			}
-			for _, e := range es {
-				res := &rep.Results[i]
-				res.Findings = append(res.Findings, lateFinding(res.Case, e, during))
-				res.Verdict = VerdictFail
-			}
-		}
+	p := &pass{r: r, f: f, hello: hello, index: newContractIndex(r.Spec), cases: cases, own: owners(cases),
+		results: make([]*Result, len(cases)), units: unitsOf(cases), stopAt: len(cases)}
+	p.run(ctx, first)
+	if s := p.stop; s != nil {
+		rep.Stop = &Stop{Case: s.c, Reason: redact(stopReason(s.err, s.seen), mockserver.DefaultAuthToken)}
 	}
-	for _, c := range cases {
-		res, seen, late, err := r.runCase(ctx, f, d, index, hello, c, own, len(rep.Results))
-		lateOf(late, c.ID)
-		if err != nil && c.Trouble != nil && c.Trouble.Hold && errors.Is(err, driver.ErrTimeout) && ctx.Err() == nil {
-			// The client waited for an answer that never came: its finding,
-			// then a fresh driver for the cases after it.
-			res.Verdict = VerdictFail
-			res.Findings = append(res.Findings, Finding{Code: CodeClientNoTimeout, Case: c.ID, Message: fmt.Sprintf(
-				"the fake held the answer past the client's timeout budget (%s) and the client did not give up: the driver gave no result within %s (%s); give the client an HTTP timeout",
-				budgetText(hello, c, r.callTimeout()), r.callTimeout(), seen)})
-			rep.Results = append(rep.Results, res)
-			_ = d.Close()
-			if d, err = driver.Start(ctx, r.Command, r.Driver); err != nil {
-				return stop(c.ID, fmt.Errorf("restarting the driver after %s: %w", c.ID, err), "")
-			}
-			continue
+	for _, res := range p.results[:p.stopAt] {
+		if res == nil {
+			break
 		}
-		if err != nil {
-			_ = d.Close()
-			return stop(c.ID, err, seen)
-		}
-		rep.Results = append(rep.Results, res)
-	}
-	// A request sent after the last call returned: wait a moment for it,
-	// the driver still running.
-	time.Sleep(lateGrace)
-	if entries, err := f.journal(true); err == nil {
-		var after []*mockserver.Entry
-		for _, e := range entries {
-			if !f.judged[entryKey(e)] {
-				after = append(after, e)
-			}
-		}
-		_, late := attribute(after, own, -1)
-		lateOf(late, "the grace period after the last case")
-	}
-	// Last, the failed cases are shrunk, the first shrinkCasesPerRun in
-	// case order.
-	shrunk := 0
-	for i := range rep.Results {
-		res := &rep.Results[i]
-		if res.Verdict != VerdictFail || !shrinkable(res.Case) || shrunk >= shrinkCasesPerRun {
-			continue
-		}
-		shrunk++
-		res.Shrunk = r.shrink(ctx, f, d, index, hello, cases[i], *res, own, i)
-	}
-	if err := d.Close(); err != nil {
-		return stop("", err, "")
+		rep.Results = append(rep.Results, *res)
 	}
 	rep.Duration = time.Since(begin)
+	if s := p.stop; s != nil {
+		err := s.err
+		if s.seen != "" {
+			err = fmt.Errorf("%s: %w", s.seen, err)
+		}
+		return rep, fmt.Errorf("certify: %w", err)
+	}
 	return rep, nil
 }
 
@@ -178,11 +140,11 @@ func budgetText(hello driver.HelloInfo, c Case, call time.Duration) string {
 	return fmt.Sprintf("protocol 1: below the call's timeout of %s", call)
 }
 
-// lateGrace is how long a run waits, after its last case, for requests a
+// lateGrace is how long a lane waits, after its last case, for requests a
 // client sends after its call returned.
 const lateGrace = 300 * time.Millisecond
 
-func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case, own map[string]int, self int) (res Result, seen string, late map[int][]*mockserver.Entry, err error) {
+func (r *Runner) runCase(ctx context.Context, f *lane, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case, own *owned, self int) (res Result, seen string, late map[int][]*mockserver.Entry, err error) {
 	res = Result{Case: c}
 	steps := c.steps()
 	for _, s := range steps {
@@ -193,9 +155,11 @@ func (r *Runner) runCase(ctx context.Context, f *fake, d *driver.Driver, contrac
 	}
 	call := r.callTimeout()
 	// Held past the call's timeout: past any budget a driver may choose.
-	if err := f.arrange(c, call+time.Second); err != nil {
+	leftover, err := f.arrange(c, call+time.Second)
+	if err != nil {
 		return res, "", nil, err
 	}
+	_, late = attribute(leftover, own, -1)
 	cfg := f.configFor(c)
 	begin := time.Now()
 	for i, s := range steps {

@@ -120,7 +120,7 @@ func shrinkSteps(c Case) []func(Case) (Case, bool) {
 // driver and fake, and keeps the smallest that fails with the same codes.
 // The requests of other cases its tries' journals catch are not judged
 // again: the run's grace period has passed.
-func (r *Runner) shrink(ctx context.Context, f *fake, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case, res Result, own map[string]int, self int) *Shrunk {
+func (r *Runner) shrink(ctx context.Context, f *lane, d *driver.Driver, contract *contractIndex, hello driver.HelloInfo, c Case, res Result, own *owned, self int) *Shrunk {
 	want := codesOf(res.Findings)
 	cur := c
 	rnd := rand.New(rand.NewPCG(r.Seed, uint64(self)))
@@ -141,7 +141,7 @@ func (r *Runner) shrink(ctx context.Context, f *fake, d *driver.Driver, contract
 		if try.Params.NodeID != "" {
 			try.Params.NodeID = caseUUID(rnd)
 		}
-		own[try.Params.PhloID] = self
+		own.add(try.Params.PhloID, self)
 		got, _, _, err := r.runCase(ctx, f, d, contract, hello, try, own, self)
 		if err != nil {
 			break // the driver's trouble: the run's next case says it

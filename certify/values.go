@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 
 	"github.com/phlomock/phlomock/mockserver"
 )
@@ -84,30 +85,51 @@ func caseUUID(rnd *rand.Rand) string {
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
 }
 
+// owned maps PHLO ids to the case (its index in the run) that uses them:
+// each case's own, and the ids of its shrinking tries.
+type owned struct {
+	mu   sync.RWMutex
+	byID map[string]int
+}
+
 // owners maps each case's PHLO id to its index in cases.
-func owners(cases []Case) map[string]int {
-	m := make(map[string]int, len(cases))
+func owners(cases []Case) *owned {
+	o := &owned{byID: make(map[string]int, len(cases))}
 	for i, c := range cases {
 		if c.Params.PhloID != "" {
-			if _, dup := m[c.Params.PhloID]; !dup {
-				m[c.Params.PhloID] = i
+			if _, dup := o.byID[c.Params.PhloID]; !dup {
+				o.byID[c.Params.PhloID] = i
 			}
 		}
 	}
-	return m
+	return o
 }
 
-// lateFinding is the finding of a request another case's journal caught.
-func lateFinding(c Case, e *mockserver.Entry, during string) Finding {
+func (o *owned) add(phloID string, i int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.byID[phloID] = i
+}
+
+func (o *owned) of(phloID string) (int, bool) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	i, ok := o.byID[phloID]
+	return i, ok
+}
+
+// lateFinding is the finding of a request another case's journal caught
+// (or the lane's grace period after its last case).
+func lateFinding(c Case, e *mockserver.Entry) Finding {
 	return Finding{Code: CodeSentAfterReturn, Case: c.ID, Message: scrub(fmt.Sprintf(
-		"%s arrived after the call had returned, during %s: a client that sends in the background or twice surprises its caller, and its request is blamed on another call", describeEntry(e), during))}
+		"%s arrived after the call had returned: a client that sends in the background or twice surprises its caller, and its request is blamed on another call", describeEntry(e)))}
 }
 
 // attribute splits a case's journal: the requests of the case, and those
 // of other cases (by their PHLO id) that arrived late.
-func attribute(entries []*mockserver.Entry, own map[string]int, self int) (mine []*mockserver.Entry, late map[int][]*mockserver.Entry) {
+func attribute(entries []*mockserver.Entry, own *owned, self int) (mine []*mockserver.Entry, late map[int][]*mockserver.Entry) {
 	for _, e := range entries {
-		if i, ok := own[e.PathParams["phlo_id"]]; ok && i != self {
+		if i, ok := own.of(e.PathParams["phlo_id"]); ok && i != self {
 			if late == nil {
 				late = map[int][]*mockserver.Entry{}
 			}

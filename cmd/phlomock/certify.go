@@ -17,9 +17,10 @@ import (
 type certifyFlags struct {
 	driver, cases, report, junit, html, seed string
 	timeout, helloTimeout                    time.Duration
+	parallel                                 int
 }
 
-const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--seed N] [--report text|json] [--junit FILE] [--html FILE] [--timeout 10s]
+const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--seed N] [--parallel N] [--report text|json] [--junit FILE] [--html FILE] [--timeout 10s]
 
 Certifies a PHLO runner client: starts its driver (docs/driver-protocol.md), runs every case
 against an in-process fake and judges what the client sent and what it surfaced.
@@ -43,6 +44,7 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with the client's requests, the fake's answers and the commands that replay them")
 	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the values the cases send (default: a fresh one); the report prints it and the value space, and the same seed sends the same values (env PHLOMOCK_SEED)")
+	fs.IntVar(&f.parallel, "parallel", certify.DefaultParallel, "how many cases run at once, each in a session of its own of the one fake and each lane with a driver process of its own; 1 runs them one at a time, in order; the report is the same")
 	fs.DurationVar(&f.timeout, "timeout", driver.DefaultCallTimeout, "how long the driver may take to answer one call")
 	fs.DurationVar(&f.helloTimeout, "hello-timeout", driver.DefaultHelloTimeout, "how long the driver may take to start and answer the hello")
 	if err := parseFlags(fs, args); err != nil {
@@ -56,6 +58,9 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if f.report != "text" && f.report != "json" {
 		return usageError("certify: " + notOneOf("--report", f.report, "text", "json").Error())
+	}
+	if f.parallel < 1 {
+		return usageError(fmt.Sprintf("certify: --parallel %d: want 1 or more (1 runs the cases one at a time)", f.parallel))
 	}
 	if f.timeout <= 0 || f.helloTimeout <= 0 {
 		return usageError("certify: --timeout and --hello-timeout must be positive")
@@ -79,9 +84,10 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	runner := &certify.Runner{
-		Spec:    spec,
-		Seed:    seed,
-		Command: command,
+		Spec:     spec,
+		Seed:     seed,
+		Command:  command,
+		Parallel: f.parallel,
 		// A failed run's error carries the end of the driver's stderr.
 		Driver: driver.Options{CallTimeout: f.timeout, HelloTimeout: f.helloTimeout},
 	}

@@ -60,7 +60,8 @@
 // (answering a request from its set: accounts, world, rules, calls),
 // shared.go (the state replicas follow), defaults.go, admin.go (the
 // control plane's scenario and call routes), admin_json.go (their strict
-// JSON bodies and error pages), verify.go (Pattern, the journal's matcher),
+// JSON bodies and error pages), listing.go (every listing paged and
+// bounded in bytes, as the journal is), verify.go (Pattern, the journal's matcher),
 // history.go (a call's history), contract.go (the contract's operations,
 // for CheckFile), callbacks.go and callbacks_admin.go (the webhooks a call's
 // changes send, and their routes), and the sessions files above.
