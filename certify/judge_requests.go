@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/openapi"
 )
 
 // request judges what every request of the case must get right, the
@@ -124,9 +125,9 @@ func (j *judge) others(entries []*mockserver.Entry, target *mockserver.Entry) {
 		if e == target {
 			continue
 		}
-		read := e.Method == "GET" && (e.OperationID == "getPhlo" || e.OperationID == "getMultiPartyCall") &&
+		read := e.Method == "GET" && (e.OperationID == openapi.OpGetPhlo || e.OperationID == openapi.OpGetMultiPartyCall) &&
 			e.PathParams["phlo_id"] == j.c.Params.PhloID &&
-			(e.OperationID == "getPhlo" || e.PathParams["node_id"] == j.c.Params.NodeID)
+			(e.OperationID == openapi.OpGetPhlo || e.PathParams["node_id"] == j.c.Params.NodeID)
 		retry := attempt && unknownOrRefused(e.Status)
 		if !read && !retry {
 			j.add(CodeSentExtraRequests, "the client also sent %s", describeEntry(e))

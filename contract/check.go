@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/jsontype"
 	"github.com/phlomock/phlomock/internal/kinerr"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -152,7 +153,7 @@ func (c *checker) check(ctx context.Context, cs Case, req *http.Request, pathPar
 	}
 	obj, ok := body.(map[string]any)
 	if !ok {
-		add(CodeBodyNotJSON, "/body", "body is a JSON %s, want an object", jsonType(body))
+		add(CodeBodyNotJSON, "/body", "body is a JSON %s, want an object", jsontype.Of(body))
 		return vs
 	}
 
@@ -391,23 +392,6 @@ func excerpt(b []byte) string {
 		return string(b[:40]) + "..."
 	}
 	return string(b)
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case float64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	default:
-		return "object"
-	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

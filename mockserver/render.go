@@ -1,10 +1,10 @@
 package mockserver
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/phlomock/phlomock/internal/jsonstr"
 )
 
 // render is the spec's default answer, for a request no Responder answered.
@@ -64,20 +64,9 @@ func (s *Server) defaultAnswer(w World, op *operation, params map[string]string,
 	return append(make([]byte, 0, len(b)), b...)
 }
 
-// appendJSONString appends s as a JSON string. The common case (printable
-// ASCII without quotes or backslashes) is copied as is.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// appendJSONString appends s as a JSON string, as encoding/json writes
+// it, without allocating.
+func appendJSONString(b []byte, s string) []byte { return jsonstr.Append(b, s, true) }
 
 func (s *Server) refused(x *request, re *RequestError) (int, []byte, http.Header) {
 	x.entry.Violations = re.Violations

@@ -15,8 +15,12 @@
 // which keeps kin-openapi's YAML loader off `phlomock serve`'s start-up.
 // TestContractGo and TestLoadIsYAML fail when the two drift apart.
 //
+// The contract's operation ids are named once, in operations.go (OpGetPhlo,
+// ..., OperationIDs): Go code that needs one uses the constant.
+//
 // It is not a general OpenAPI toolkit: kin-openapi is.
 //
-// Files: spec.go (YAML, Load), generate.go (Generate: collection and overlay
-// to a spec) and phlorunner_gen.go (generated).
+// Files: spec.go (YAML, Load), operations.go (the operation ids), generate.go
+// (Generate: collection and overlay to a spec) and phlorunner_gen.go
+// (generated).
 package openapi

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"mime"
 	"regexp"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/flatjson"
+	"github.com/phlomock/phlomock/internal/jsontype"
 )
 
 // Kind is a kind of difference between the real answer and the fake's.
@@ -144,7 +144,7 @@ func bodyClass(body []byte, isJSON bool) string {
 }
 
 func diffValue(out *[]Difference, ptr, key string, real, fake any) {
-	rt, ft := typeOf(real), typeOf(fake)
+	rt, ft := jsontype.Of(real), jsontype.Of(fake)
 	if rt != ft {
 		*out = append(*out, Difference{Kind: KindFieldType, Pointer: ptr, Real: rt, Fake: ft})
 		return
@@ -217,31 +217,13 @@ func diffString(isError bool, key, r, f string) (Difference, bool) {
 	return Difference{}, false
 }
 
-func typeOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case float64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 // describe names a value as a difference shows it: its class for a
 // string, else its JSON type.
 func describe(v any) string {
 	if s, ok := v.(string); ok {
 		return Class(s)
 	}
-	return typeOf(v)
+	return jsontype.Of(v)
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -11,13 +11,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
 // The operations whose answers describe the world.
 const (
-	opGetPhlo = "getPhlo"
-	opGetNode = "getMultiPartyCall"
+	opGetPhlo = openapi.OpGetPhlo
+	opGetNode = openapi.OpGetMultiPartyCall
 )
 
 // maxRecorded bounds the distinct requests a recording keeps, and the

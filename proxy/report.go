@@ -16,6 +16,7 @@ import (
 
 	"github.com/phlomock/phlomock/internal/junit"
 	"github.com/phlomock/phlomock/mockserver"
+	"github.com/phlomock/phlomock/openapi"
 )
 
 // An Exchange is one request through the proxy, checked.
@@ -316,7 +317,7 @@ func (h hinter) hint(g Group) string {
 		return fmt.Sprintf("a known fake option explains this: --action-status %d would remove it", real)
 	case real == http.StatusNotFound && success(fake) && !h.opts.StrictIDs:
 		return "a known fake option explains this: the fake knows every id; --strict-ids with --ids, or a scenario recorded with --record (its world), answers 404 for the others"
-	case success(real) && fake == http.StatusBadRequest && !h.opts.Stateful && (g.Operation == "updateMultiPartyCall" || g.Operation == "updateMember"):
+	case success(real) && fake == http.StatusBadRequest && !h.opts.Stateful && (g.Operation == openapi.OpUpdateMultiPartyCall || g.Operation == openapi.OpUpdateMember):
 		return "if a stateful scenario (transfer-flow) is active, its calls did not follow the application's earlier actions: --drift-stateful makes them follow"
 	case real == http.StatusTooManyRequests && success(fake):
 		return "the real API rate-limited the application; --scenario rate-limited (or a rule recorded with --record) makes the fake answer 429"

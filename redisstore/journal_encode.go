@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
+	"github.com/phlomock/phlomock/internal/jsonstr"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -167,53 +167,6 @@ func appendStrings(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
-// appendString appends s as a JSON string. Quotes, backslashes and control
-// characters are escaped, valid UTF-8 is copied; a string that is not
-// valid UTF-8 goes through encoding/json, which replaces the bad bytes as
-// it always has for the journal.
-func appendString(b []byte, s string) []byte {
-	start, from := 0, len(b)
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			if !utf8.ValidString(s[i:]) {
-				raw, _ := json.Marshal(s)
-				return append(b[:from], raw...)
-			}
-			// Valid from here on: only ASCII bytes need escaping.
-			for ; i < len(s); i++ {
-				if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
-					b = appendEscaped(append(b, s[start:i]...), c)
-					start = i + 1
-				}
-			}
-			break
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = appendEscaped(append(b, s[start:i]...), c)
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// appendEscaped appends c, a quote, backslash or control character, as a
-// JSON string escapes it.
-func appendEscaped(b []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\n':
-		return append(b, '\\', 'n')
-	case '\r':
-		return append(b, '\\', 'r')
-	case '\t':
-		return append(b, '\\', 't')
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-}
-
-const hexDigits = "0123456789abcdef"
+// appendString appends s as a JSON string. <, > and & are kept as they
+// are: an entry of a body of "<" stays a byte a character in the store.
+func appendString(b []byte, s string) []byte { return jsonstr.Append(b, s, false) }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
-	"github.com/phlomock/phlomock/fake"
 	"sort"
 	"strings"
+
+	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/openapi"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -13,7 +15,7 @@ import (
 
 // phloOperations are the operations the built-in scenarios script: a spec
 // without them (a --spec of another API) starts with no scenario.
-var phloOperations = []string{"runPhlo", "getPhlo", "getMultiPartyCall", "updateMultiPartyCall", "updateMember"}
+var phloOperations = []string{openapi.OpRunPhlo, openapi.OpGetPhlo, openapi.OpGetMultiPartyCall, openapi.OpUpdateMultiPartyCall, openapi.OpUpdateMember}
 
 // isPHLOSpec reports whether doc defines the PHLO runner's operations.
 func isPHLOSpec(doc *openapi3.T) bool {

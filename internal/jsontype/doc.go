@@ -1,6 +1,8 @@
-// Package jsontype names Go types in JSON's words, for messages about a
-// value of the wrong kind that must not name the parser's own types: the
-// Postman importer's and phlomock driver's.
+// Package jsontype names JSON kinds, once for phlomock: Name for what a Go
+// type decodes from (the Postman importer's, the control plane's and the
+// drivers' messages about a value of the wrong kind, which must not name
+// the parser's own types), Of for a decoded value (the proxy's drift
+// report, the conformance suite's findings).
 //
 // Files: jsontype.go.
 package jsontype

@@ -1,6 +1,30 @@
 package jsontype
 
-import "reflect"
+import (
+	"encoding/json"
+	"reflect"
+)
+
+// Of is the JSON type of a value encoding/json decoded into an any: null,
+// boolean, number, string, array or object (a json.Number is a number).
+// Another Go value is named by Name's words.
+func Of(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case float64, json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return Name(reflect.TypeOf(v))
+}
 
 // Name names what a Go type decodes from in JSON's words (object,
 // array, ...): a message must not name the parser's own types.

@@ -72,7 +72,7 @@ func Spec(ops int) ([]byte, error) {
 // rule aims at the seed request's operation. A fleet of tests sharing one
 // fake looks like this: each test's rules name its PHLO.
 func RuleScenario(layer, n int) []byte {
-	ops := []string{"updateMultiPartyCall", "getPhlo", "updateMember"}
+	ops := []string{openapi.OpUpdateMultiPartyCall, openapi.OpGetPhlo, openapi.OpUpdateMember}
 	var y strings.Builder
 	fmt.Fprintf(&y, "version: 1\nname: %s\nrules:\n", LayerName(layer))
 	for j := range n {

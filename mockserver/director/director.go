@@ -15,6 +15,7 @@ import (
 	"github.com/phlomock/phlomock/callbacks"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/multiparty"
+	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -25,8 +26,8 @@ const HeaderScenario = "X-Phlomock-Scenario"
 // The operations a stateful scenario sends to the call model. Their ids are
 // fixed by the contract.
 const (
-	opUpdateCall   = "updateMultiPartyCall"
-	opUpdateMember = "updateMember"
+	opUpdateCall   = openapi.OpUpdateMultiPartyCall
+	opUpdateMember = openapi.OpUpdateMember
 )
 
 // ErrUnknownScenario is wrapped by the errors naming a scenario that is
