@@ -179,6 +179,17 @@ func (l *lane) entries(s *director.Session) ([]*mockserver.Entry, error) {
 		}
 	}
 	slices.SortStableFunc(es, func(a, b *mockserver.Entry) int { return a.Time.Compare(b.Time) })
+	// The session header is the lane's, not the client's: the judge, the
+	// reports and their replay curls see what the client sent (a replay
+	// against a fresh fake would be refused for an unknown session).
+	for i, e := range es {
+		if e.Header.Get(director.HeaderSession) != "" {
+			c := *e
+			c.Header = e.Header.Clone()
+			c.Header.Del(director.HeaderSession)
+			es[i] = &c
+		}
+	}
 	return es, nil
 }
 

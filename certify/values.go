@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/phlomock/phlomock/mockserver"
 )
@@ -139,6 +140,20 @@ func attribute(entries []*mockserver.Entry, own *owned, self int) (mine []*mocks
 		mine = append(mine, e)
 	}
 	return mine, late
+}
+
+// sentOutside splits a call's requests: those the fake began to answer
+// while the call ran, and those after it returned or, when before is set
+// (a later call of a sequence), before it was sent.
+func sentOutside(entries []*mockserver.Entry, sent, returned time.Time, before bool) (during, outside []*mockserver.Entry) {
+	for _, e := range entries {
+		if e.Time.After(returned) || (before && e.Time.Before(sent)) {
+			outside = append(outside, e)
+			continue
+		}
+		during = append(during, e)
+	}
+	return during, outside
 }
 
 // entryKey identifies a journal entry across two reads of the journal.
