@@ -1,24 +1,24 @@
 package fake
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phlomock/phlomock/internal/syncbuf"
 )
 
 // Entries the shared journal drops are logged, the new ones once, with
 // the total; none dropped, nothing logged. Each phase waits for the
 // watcher's own looks, so it fails if the watcher never looks.
 func TestWatchJournalDrops(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	var dropped atomic.Uint64
 	var looks atomic.Int64
@@ -38,21 +38,4 @@ func TestWatchJournalDrops(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(out, "journal entries not shared"), out)
 	assert.Contains(t, out, "dropped=7 total=7")
 	assert.Contains(t, out, "level=WARN")
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

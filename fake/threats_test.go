@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/internal/syncbuf"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/metrics"
 )
@@ -32,24 +33,6 @@ import (
 // its ports, its logs, its metrics.
 
 const phlo = "/v1/phlo/e4a1c2d3-5b6f-4a70-8c91-2d3e4f5a6b7c"
-
-// syncBuf is a log sink the fake's goroutines write.
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // raw sends one request as written, on a connection of its own, and
 // returns the status line ("" when the server closed it first).
@@ -118,7 +101,7 @@ var basicAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(mockserver.D
 // query and an uploaded scenario's name reach the log as escaped text: every
 // record is one line starting with time=, and no escape byte is written.
 func TestThreatLogForging(t *testing.T) {
-	logs := &syncBuf{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := start(t, fake.Config{AdminAddr: "127.0.0.1:0", Options: mockserver.Options{Logger: logger}, Scenarios: []string{"transfer-flow"}})
 	host := hostOf(f.URL)

@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,13 +9,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/syncbuf"
 	"github.com/phlomock/phlomock/internal/wait"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
@@ -29,24 +28,7 @@ type front struct {
 	URL, AdminURL string
 	Proxy         *proxy.Proxy
 	Fake          *mockserver.Server
-	logs          *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs          *syncbuf.Buffer
 }
 
 // newFront starts a proxy to target; set changes its options.
@@ -58,7 +40,7 @@ func newFront(tb testing.TB, target string, fakeOpts mockserver.Options, set fun
 	require.NoError(tb, err)
 	u, err := url.Parse(target)
 	require.NoError(tb, err)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	o := proxy.Options{Target: u, Fake: fake, Spec: doc, ActionStatus: fakeOpts.ActionStatus, StrictIDs: fakeOpts.StrictIDs,
 		Timeout: 500 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	if set != nil {

@@ -1,12 +1,10 @@
 package redisstore_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,35 +12,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/syncbuf"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/multiparty"
 	"github.com/phlomock/phlomock/redisstore"
 )
-
-// lockedBuffer is a log sink several goroutines write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // lossReplica is one replica's view of a store: its calls of one set, a
 // counter, the shared scenarios, and its log.
 type lossReplica struct {
 	store *redisstore.Store
 	calls multiparty.Calls
-	log   *lockedBuffer
+	log   *syncbuf.Buffer
 }
 
 func openLossReplica(t *testing.T, s *redistest.Server) *lossReplica {
@@ -50,7 +31,7 @@ func openLossReplica(t *testing.T, s *redistest.Server) *lossReplica {
 	st, err := redisstore.Open(context.Background(), s.URL(0), "t:")
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	r := &lossReplica{store: st, log: &lockedBuffer{}}
+	r := &lossReplica{store: st, log: &syncbuf.Buffer{}}
 	st.SetLogger(slog.New(slog.NewTextHandler(r.log, nil)))
 	r.calls = st.Calls("active:x")
 	require.NoError(t, r.calls.Seed("P", "N", []multiparty.Member{{Address: u1, Role: multiparty.Agent}, {Address: u2, Role: multiparty.Customer}}))

@@ -20,14 +20,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/syncbuf"
 	"github.com/phlomock/phlomock/internal/wait"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
 type proxied struct {
 	api, admin string
-	stdout     *syncBuffer
-	logs       *syncBuffer
+	stdout     *syncbuf.Buffer
+	logs       *syncbuf.Buffer
 	stop       func() int // the exit code
 }
 
@@ -38,7 +39,7 @@ func startProxy(tb testing.TB, args ...string) *proxied {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	stdout, logs := &syncBuffer{}, &syncBuffer{}
+	stdout, logs := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		err := run(ctx, append([]string{"proxy", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, args...), pw, logs)
@@ -193,7 +194,7 @@ func TestProxyRecordReplays(t *testing.T) {
 	require.NoError(t, err, "written on POST /__admin/record")
 	assert.Equal(t, 1, p.stop())
 
-	var out, errw syncBuffer
+	var out, errw syncbuf.Buffer
 	require.Equal(t, 0, exitCode(run(context.Background(), []string{"scenarios", "check", file}, &out, &errw), &errw), "%s", errw.String())
 	s := startServe(t, "--scenario", file)
 	code, stdout, stderr := conform(t, "--target", s.api, "--auth-id", s.id, "--auth-token", mockserver.DefaultAuthToken, "--scenario", file, "--live")
@@ -222,7 +223,7 @@ func TestProxyRefuses(t *testing.T) {
 			if tc.env != "" {
 				t.Setenv("PHLOMOCK_DRIFT_STATEFUL", tc.env)
 			}
-			var out, errw syncBuffer
+			var out, errw syncbuf.Buffer
 			code := exitCode(run(context.Background(), append([]string{"proxy", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, tc.args...), &out, &errw), &errw)
 			assert.Equal(t, 2, code)
 			assert.Contains(t, errw.String(), tc.msg)

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/syncbuf"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -46,7 +47,7 @@ func TestRecordSurvivesSIGTERM(t *testing.T) {
 	cmd := exec.Command(bin, "proxy", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--target", upstream.URL, "--record", file)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
 	done := make(chan struct{})

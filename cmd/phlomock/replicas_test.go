@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
+	"github.com/phlomock/phlomock/internal/syncbuf"
 	"github.com/phlomock/phlomock/internal/wait"
 )
 
@@ -31,7 +32,7 @@ type replica struct {
 	Auth string
 	// Cmd is the process: Cmd.Process.Kill() is the SIGKILL of a crash.
 	Cmd  *exec.Cmd
-	Logs *syncBuffer // stderr
+	Logs *syncbuf.Buffer // stderr
 	done chan struct{}
 }
 
@@ -93,7 +94,7 @@ func startReplica(tb testing.TB, bin string, args ...string) *replica {
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(tb, err)
-	r := &replica{Cmd: cmd, Logs: &syncBuffer{}, done: make(chan struct{})}
+	r := &replica{Cmd: cmd, Logs: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = r.Logs
 	require.NoError(tb, cmd.Start())
 	go func() { _ = cmd.Wait(); close(r.done) }()
