@@ -284,7 +284,11 @@ func watchBackend(ctx context.Context, b Backend, srv *mockserver.Server, interv
 		}
 		if ok := err == nil; ok != up {
 			up = ok
-			srv.SetReady(ok)
+			if ok {
+				srv.SetReady(true)
+			} else {
+				srv.SetUnready("store unreachable: " + b.String())
+			}
 			if ok {
 				logger.Info("store is back", slog.String("store", b.String()))
 			} else {

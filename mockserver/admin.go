@@ -15,7 +15,11 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	if !s.ready.Load() {
-		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		why := "shutting down"
+		if p := s.why.Load(); p != nil {
+			why = *p
+		}
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": why})
 		return
 	}
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -90,6 +90,7 @@ type Server struct {
 	byID    map[string]*operation // the operations with an id (CheckAnswerTo)
 	journal *Journal
 	ready   atomic.Bool
+	why     atomic.Pointer[string] // what /readyz says while not ready
 	filter  *openapi3filter.Options
 	handler http.Handler
 	routes  []Route // sorted by path, then method
@@ -172,7 +173,20 @@ func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
 func (s *Server) Journal() *Journal { return s.journal }
 
 // SetReady sets what /readyz reports: a server shutting down is not ready.
-func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+func (s *Server) SetReady(ready bool) {
+	if !ready {
+		s.SetUnready("shutting down")
+		return
+	}
+	s.ready.Store(true)
+}
+
+// SetUnready makes /readyz answer 503 with status why ("shutting down",
+// "store unreachable: ..."), so whoever reads it learns the reason.
+func (s *Server) SetUnready(why string) {
+	s.why.Store(&why)
+	s.ready.Store(false)
+}
 
 // Ready reports what /readyz reports.
 func (s *Server) Ready() bool { return s.ready.Load() }

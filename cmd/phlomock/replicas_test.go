@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/phlomock/phlomock/internal/redistest"
@@ -147,6 +148,12 @@ func TestReplicasReadyFollowStore(t *testing.T) {
 	s.Stop()
 	for _, r := range rs {
 		r.waitReady(t, http.StatusServiceUnavailable)
+		// the answer says why, so an operator reading it knows where to look
+		resp, err := http.Get(r.Admin + "/readyz")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Contains(t, string(body), `"status":"store unreachable: redis://127.0.0.1:`)
 	}
 	s.Restart()
 	for _, r := range rs {
