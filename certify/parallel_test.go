@@ -27,10 +27,13 @@ func TestParallelSameAsSerial(t *testing.T) {
 	}{
 		// Not async-duplicate: whether its second request arrives before
 		// the journal is read or after depends on the machine's load, one
-		// lane or four.
+		// lane or four. Nor no-timeout: the retry its HTTP transport sends
+		// after getPhlo/dropped's dropped connection was counted in one run
+		// of 2 and not in the other (CI, 7 December): a race between the
+		// dropped request's journal entry and the case's read, open.
 		{"reference", 0}, {"", 0}, {"sticky-config", 0}, {"dedupe-repeat", 0},
 		{"hangup-forgets", 0}, {"idempotent-actions", 0}, {"retry-after-seconds-only", 0},
-		{"ascii-only-payload", 0}, {"no-timeout", 3 * time.Second},
+		{"ascii-only-payload", 0},
 	}
 	for _, tt := range faults {
 		name := tt.fault
