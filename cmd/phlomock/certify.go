@@ -11,6 +11,7 @@ import (
 
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -41,8 +42,8 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.driver, "driver", envDefault("DRIVER", ""), "the driver's command line, e.g. 'phlomock driver' or 'node driver.js' (required) (env PHLOMOCK_DRIVER)")
 	fs.StringVar(&f.cases, "cases", "", "run only the cases matching these comma-separated globs, e.g. 'coldTransfer/*,*/ok' (default: all)")
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with the client's requests, the fake's answers and the commands that replay them")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file (- for standard output)")
+	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file (- for standard output): each failure with the client's requests, the fake's answers and the commands that replay them")
 	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the values the cases send (default: a fresh one); the report prints it and the value space, and the same seed sends the same values (env PHLOMOCK_SEED)")
 	fs.IntVar(&f.parallel, "parallel", certify.DefaultParallel, "how many cases run at once, each in a session of its own of the one fake and each lane with a driver process of its own; 1 runs them one at a time, in order; the report is the same")
 	fs.DurationVar(&f.timeout, "timeout", driver.DefaultCallTimeout, "how long the driver may take to answer one call")
@@ -97,23 +98,15 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	// A run that stopped early (exit 2) still writes its reports: the
 	// verdicts reached and where and why it stopped.
-	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return certify.WriteJUnit(w, rep) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("certify: --junit: %w", err)}
-		}
-	}
-	if f.html != "" {
-		if err := writeFileWith(f.html, func(w io.Writer) error { return certify.WriteHTML(w, rep) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("certify: --html: %w", err)}
-		}
-	}
-	if f.report == "json" {
-		err = certify.WriteJSON(stdout, rep)
-	} else {
-		err = certify.WriteText(stdout, rep)
-	}
+	err = report.Write(stdout,
+		report.Output{Name: "--junit", Path: f.junit, Write: func(w io.Writer) error { return certify.WriteJUnit(w, rep) }},
+		report.Output{Name: "--html", Path: f.html, Write: func(w io.Writer) error { return certify.WriteHTML(w, rep) }},
+		stdoutReport(f.report,
+			func(w io.Writer) error { return certify.WriteText(w, rep) },
+			func(w io.Writer) error { return certify.WriteJSON(w, rep) }),
+	)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("certify: write report: %w", err)}
+		return &exitError{code: 2, err: fmt.Errorf("certify: %w", err)}
 	}
 	if runErr != nil {
 		return &exitError{code: 2, err: runErr}

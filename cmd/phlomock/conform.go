@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
@@ -72,8 +73,8 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.member, "member", contract.DefaultMemberAddress, "member address of the member actions")
 	fs.BoolVar(&f.live, "live", false, "also run the actions that place calls (dial real phones on a real deployment)")
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with what was sent and received and a curl command that replays it")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file (- for standard output)")
+	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file (- for standard output): each failure with what was sent and received and a curl command that replays it")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions: a built-in name or a YAML file (repeatable). Without --target: after the generated cases, against the in-process fake serving it alone (default: every built-in); with --target: instead of the generated cases")
 	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the generated cases (default: a fresh one); every report prints it, and the same seed draws the same cases (env PHLOMOCK_SEED)")
@@ -143,29 +144,21 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return contract.WriteJUnit(w, rep) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("conform: --junit: %w", err)}
-		}
+	opts := contract.HTMLOptions{Subject: f.target}
+	if f.target == "" {
+		// The in-process fake is gone: replay against `phlomock serve`.
+		opts.Subject = "the in-process fake"
+		opts.ReplayBase, opts.Serve = "http://127.0.0.1:8080", "phlomock serve --strict-ids --ids "+conformPhloID+"/"+conformNodeID
 	}
-	if f.html != "" {
-		opts := contract.HTMLOptions{Subject: f.target}
-		if f.target == "" {
-			// The in-process fake is gone: replay against `phlomock serve`.
-			opts.Subject = "the in-process fake"
-			opts.ReplayBase, opts.Serve = "http://127.0.0.1:8080", "phlomock serve --strict-ids --ids "+conformPhloID+"/"+conformNodeID
-		}
-		if err := writeFileWith(f.html, func(w io.Writer) error { return contract.WriteHTML(w, rep, opts) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("conform: --html: %w", err)}
-		}
-	}
-	if f.report == "json" {
-		err = contract.WriteJSON(stdout, rep)
-	} else {
-		err = contract.WriteText(stdout, rep)
-	}
+	err = report.Write(stdout,
+		report.Output{Name: "--junit", Path: f.junit, Write: func(w io.Writer) error { return contract.WriteJUnit(w, rep) }},
+		report.Output{Name: "--html", Path: f.html, Write: func(w io.Writer) error { return contract.WriteHTML(w, rep, opts) }},
+		stdoutReport(f.report,
+			func(w io.Writer) error { return contract.WriteText(w, rep) },
+			func(w io.Writer) error { return contract.WriteJSON(w, rep) }),
+	)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("conform: write report: %w", err)}
+		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}
 	if _, _, failed, _ := rep.Counts(); failed > 0 {
 		return silentExit(1)
@@ -325,31 +318,4 @@ func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, err
 		ss = append(ss, sc)
 	}
 	return ss, nil
-}
-
-// writeFileWith replaces path with what write writes, readable by all
-// (0644), leaving no partial file behind: path is untouched on failure.
-func writeFileWith(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	// CreateTemp makes the file 0600.
-	if err := tmp.Chmod(0o644); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/coverage"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -53,8 +54,8 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Var(&f.mins, "min", "fail below this coverage in percent, overall (80) or of one dimension (statuses=50) (repeatable)")
 	fs.Var(&f.require, "require", "fail unless this item was exercised, e.g. updateMultiPartyCall/cold_transfer/429 (repeatable)")
 	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file (- for standard output)")
+	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file (- for standard output)")
 	fs.StringVar(&f.saveJournal, "save-journal", "", "with --target, also write the journal read to this file, one entry a line (JSON Lines, what --journal reads)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -99,23 +100,15 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	r := coverage.Measure(u, entries)
 	gateErr := gate.Check(u, r)
 
-	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return coverage.WriteJUnit(w, r, gateErr) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("coverage: --junit: %w", err)}
-		}
-	}
-	if f.html != "" {
-		if err := writeFileWith(f.html, func(w io.Writer) error { return coverage.WriteHTML(w, r, subject, gateErr) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("coverage: --html: %w", err)}
-		}
-	}
-	if f.report == "json" {
-		err = coverage.WriteJSON(stdout, r, gateErr)
-	} else {
-		err = coverage.WriteText(stdout, r, gateErr)
-	}
+	err = report.Write(stdout,
+		report.Output{Name: "--junit", Path: f.junit, Write: func(w io.Writer) error { return coverage.WriteJUnit(w, r, gateErr) }},
+		report.Output{Name: "--html", Path: f.html, Write: func(w io.Writer) error { return coverage.WriteHTML(w, r, subject, gateErr) }},
+		stdoutReport(f.report,
+			func(w io.Writer) error { return coverage.WriteText(w, r, gateErr) },
+			func(w io.Writer) error { return coverage.WriteJSON(w, r, gateErr) }),
+	)
 	if err != nil {
-		return err
+		return &exitError{code: 2, err: fmt.Errorf("coverage: %w", err)}
 	}
 	if gateErr != nil {
 		return silentExit(1)
@@ -157,7 +150,7 @@ func coverageInput(ctx context.Context, f coverageFlags) ([]coverage.Entry, []st
 		return nil, nil, "", err
 	}
 	if f.saveJournal != "" {
-		err := writeFileWith(f.saveJournal, func(w io.Writer) error {
+		err := report.WriteFile(f.saveJournal, func(w io.Writer) error {
 			var line bytes.Buffer
 			for _, r := range raw {
 				line.Reset()

@@ -10,5 +10,7 @@
 // scenarios.go, coverage.go, pact.go, healthcheck.go and version.go; and what
 // they share: flags.go (flag sets that report their errors), readfile.go
 // (reading the files users name), spec.go (the spec to serve) and
-// adminclient.go (reading a running fake's control plane).
+// adminclient.go (reading a running fake's control plane). Each command
+// that writes reports lists its outputs (--report, --junit, --html...)
+// once and internal/report writes them.
 package main

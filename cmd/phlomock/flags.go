@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/didyoumean"
+	"github.com/phlomock/phlomock/internal/report"
 )
 
 // newFlagSet returns a flag set that reports its errors rather than
@@ -250,4 +251,14 @@ func notOneOf(flag, value string, options ...string) error {
 		return fmt.Errorf("%s %q: want %s (did you mean %q?)", flag, value, want, near)
 	}
 	return fmt.Errorf("%s %q: want %s", flag, value, want)
+}
+
+// stdoutReport is the report --report FORMAT asks for on standard output:
+// json's writer for json, else text's (the flag is checked before the run).
+func stdoutReport(format string, text, json func(io.Writer) error) report.Output {
+	write := text
+	if format == "json" {
+		write = json
+	}
+	return report.Output{Name: "--report", Path: report.Stdout, Write: write}
 }
