@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -104,4 +105,18 @@ func TestReportToStdout(t *testing.T) {
 	assert.Contains(t, out[junitEnd:], "coverage: 14.3% (37 of 258 items)")
 	_, err = os.Stat("-")
 	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// TestProxyReportErrors: a --report the proxy cannot write on shutdown is
+// exit 2 naming the path, and the drift report is still printed.
+func TestProxyReportErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "such", "drift.json")
+	p := startProxy(t, "--target", deviant(t), "--report", path)
+	assert.Equal(t, 200, proxySend(t, p.api, "GET", "/v1/phlo/"+proxyPhlo, ""))
+	require.Equal(t, 2, p.stop(), "logs: %s", p.logs.String())
+	assert.Contains(t, p.logs.String(), "phlomock: --report: open "+path+": no such file or directory")
+	// stdout is copied from a pipe: its last bytes may land just after
+	// the exit.
+	assert.Eventually(t, func() bool { return strings.Contains(p.stdout.String(), "proxy: 1 exchanges with ") },
+		5*time.Second, 10*time.Millisecond, "stdout: %s", p.stdout.String())
 }
