@@ -32,7 +32,7 @@ type conformFlags struct {
 	target, authID, authToken string
 	phloID, nodeID, member    string
 	live                      bool
-	report, junit, html       string
+	out                       reportFlags
 	concurrency               int
 	scenarios                 stringList
 	waive                     stringList
@@ -72,9 +72,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.nodeID, "node-id", envDefault("NODE_ID", ""), "an existing multi-party call node of that PHLO (env PHLOMOCK_NODE_ID)")
 	fs.StringVar(&f.member, "member", contract.DefaultMemberAddress, "member address of the member actions")
 	fs.BoolVar(&f.live, "live", false, "also run the actions that place calls (dial real phones on a real deployment)")
-	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file (- for standard output)")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file (- for standard output): each failure with what was sent and received and a curl command that replays it")
+	f.out.register(fs, ": each failure with what was sent and received and a curl command that replays it")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions: a built-in name or a YAML file (repeatable). Without --target: after the generated cases, against the in-process fake serving it alone (default: every built-in); with --target: instead of the generated cases")
 	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the generated cases (default: a fresh one); every report prints it, and the same seed draws the same cases (env PHLOMOCK_SEED)")
@@ -92,8 +90,8 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return usageError(argError(fs, fs.Arg(0), hint))
 	}
-	if f.report != "text" && f.report != "json" {
-		return usageError("conform: " + notOneOf("--report", f.report, "text", "json").Error())
+	if err := f.out.check("conform"); err != nil {
+		return err
 	}
 	if f.concurrency < 1 {
 		return usageError("conform: --concurrency must be at least 1")
@@ -150,13 +148,12 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		opts.Subject = "the in-process fake"
 		opts.ReplayBase, opts.Serve = "http://127.0.0.1:8080", "phlomock serve --strict-ids --ids "+conformPhloID+"/"+conformNodeID
 	}
-	err = report.Write(stdout,
-		report.Output{Name: "--junit", Path: f.junit, Write: func(w io.Writer) error { return contract.WriteJUnit(w, rep) }},
-		report.Output{Name: "--html", Path: f.html, Write: func(w io.Writer) error { return contract.WriteHTML(w, rep, opts) }},
-		stdoutReport(f.report,
-			func(w io.Writer) error { return contract.WriteText(w, rep) },
-			func(w io.Writer) error { return contract.WriteJSON(w, rep) }),
-	)
+	err = report.Write(stdout, f.out.outputs(reportWriters{
+		text:  func(w io.Writer) error { return contract.WriteText(w, rep) },
+		json:  func(w io.Writer) error { return contract.WriteJSON(w, rep) },
+		junit: func(w io.Writer) error { return contract.WriteJUnit(w, rep) },
+		html:  func(w io.Writer) error { return contract.WriteHTML(w, rep, opts) },
+	})...)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}

@@ -40,7 +40,7 @@ journal or an unreachable control plane.
 
 type coverageFlags struct {
 	target, token, journal string
-	report, junit, html    string
+	out                    reportFlags
 	saveJournal            string
 	mins, require          stringList
 }
@@ -53,9 +53,7 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&f.journal, "journal", "", "a saved journal instead: a page of GET /__admin/journal, a JSON array of entries or JSON Lines; - is standard input")
 	fs.Var(&f.mins, "min", "fail below this coverage in percent, overall (80) or of one dimension (statuses=50) (repeatable)")
 	fs.Var(&f.require, "require", "fail unless this item was exercised, e.g. updateMultiPartyCall/cold_transfer/429 (repeatable)")
-	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file (- for standard output)")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file (- for standard output)")
+	f.out.register(fs, "")
 	fs.StringVar(&f.saveJournal, "save-journal", "", "with --target, also write the journal read to this file, one entry a line (JSON Lines, what --journal reads)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -71,8 +69,9 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usageError("coverage: give one of --target CONTROL_PLANE_URL (a running fake) and --journal FILE (a saved journal)")
 	case f.saveJournal != "" && f.target == "":
 		return usageError("coverage: --save-journal writes the journal read from --target; with --journal the file is already saved")
-	case f.report != "text" && f.report != "json":
-		return usageError("coverage: " + notOneOf("--report", f.report, "text", "json").Error())
+	}
+	if err := f.out.check("coverage"); err != nil {
+		return err
 	}
 	gate := coverage.Gate{Min: map[coverage.Dimension]float64{}, Require: f.require}
 	for _, m := range f.mins {
@@ -100,13 +99,12 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	r := coverage.Measure(u, entries)
 	gateErr := gate.Check(u, r)
 
-	err = report.Write(stdout,
-		report.Output{Name: "--junit", Path: f.junit, Write: func(w io.Writer) error { return coverage.WriteJUnit(w, r, gateErr) }},
-		report.Output{Name: "--html", Path: f.html, Write: func(w io.Writer) error { return coverage.WriteHTML(w, r, subject, gateErr) }},
-		stdoutReport(f.report,
-			func(w io.Writer) error { return coverage.WriteText(w, r, gateErr) },
-			func(w io.Writer) error { return coverage.WriteJSON(w, r, gateErr) }),
-	)
+	err = report.Write(stdout, f.out.outputs(reportWriters{
+		text:  func(w io.Writer) error { return coverage.WriteText(w, r, gateErr) },
+		json:  func(w io.Writer) error { return coverage.WriteJSON(w, r, gateErr) },
+		junit: func(w io.Writer) error { return coverage.WriteJUnit(w, r, gateErr) },
+		html:  func(w io.Writer) error { return coverage.WriteHTML(w, r, subject, gateErr) },
+	})...)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("coverage: %w", err)}
 	}
