@@ -163,3 +163,30 @@ func FuzzDecodeString(f *testing.F) {
 		assert.True(t, p.end())
 	})
 }
+
+// BenchmarkDecodeEntry reads the seed's entry as appendEntry writes it, by
+// entryDecoder and by encoding/json.
+//
+//	go test -run '^$' -bench BenchmarkDecodeEntry -benchmem ./redisstore
+func BenchmarkDecodeEntry(b *testing.B) {
+	raw := string(appendEntry(nil, encodeCases()["seed"]))
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			var e mockserver.Entry
+			if err := unmarshalEntry(raw, &e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("entryDecoder", func(b *testing.B) {
+		b.ReportAllocs()
+		var d entryDecoder
+		for range b.N {
+			var e mockserver.Entry
+			if !d.decode(raw, &e) {
+				b.Fatal("not read")
+			}
+		}
+	})
+}

@@ -88,3 +88,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkScan and BenchmarkParse read the seed request's body, the body
+// the fake's request path reads first.
+//
+//	go test -run '^$' -bench . -benchmem ./internal/flatjson
+func BenchmarkScan(b *testing.B) {
+	b.ReportAllocs()
+	n := 0
+	for range b.N {
+		if !flatjson.Scan(benchBody, func(string, string, flatjson.Kind) { n++ }) {
+			b.Fatal("not read")
+		}
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	b.ReportAllocs()
+	for range b.N {
+		if _, ok := flatjson.Parse(benchBody); !ok {
+			b.Fatal("not read")
+		}
+	}
+}
+
+const benchBody = `{"action":"call","to":"+14152225555","role":"agent","trigger_source":"+14151112222"}`
