@@ -56,6 +56,7 @@ lint: staticcheck vuln ## gofmt, go vet, staticcheck, govulncheck, and the drift
 .PHONY: test
 test: lint testdeps ## lint, then every test under -race, then the integrations' own modules
 	$(GO) test -race -count=1 -timeout 25m ./...
+	cd third_party/jsonschema && $(GO) test -race -count=1 ./...
 	$(MAKE) integrations
 
 # The integrations that are not part of the Go module (docs/testcontainers.md,

@@ -163,5 +163,6 @@
 // fake) and scenario.go (each case's scenario), judge.go and
 // judge_requests.go (what the client sent, judged), clientchecks.go (the
 // checks on time, configuration and output), finding.go (Code and Finding),
-// report.go (Report and its verdicts) and html.go (the HTML report).
+// report.go (Report and its verdicts; the text, JSON, JUnit and Markdown
+// reports, printed with internal/report) and html.go (the HTML report).
 package certify

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/htmlreport"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -22,7 +23,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	n, passed, failed, skipped := r.Counts()
 	p := &htmlreport.Page{
 		Title:   "phlomock certify",
-		Subject: r.name() + " (operations: " + orDash(strings.Join(r.Operations, " ")) + ")",
+		Subject: r.name() + " (operations: " + report.OrDash(strings.Join(r.Operations, " ")) + ")",
 		Verdict: "NOT certified",
 		OK:      r.Certified(),
 		Counts:  []htmlreport.Count{{Label: "cases", N: n}, {Label: "passed", N: passed}, {Label: "failed", N: failed}, {Label: "skipped", N: skipped}},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"mime"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/lazyre"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -416,7 +416,7 @@ func clip(s string) string {
 	return s
 }
 
-var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+var uuidPattern = lazyre.New(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
 
 // scrub replaces the fake's fresh UUIDs (api_ids, quoted back by clients
 // in their messages) so that findings are the same from run to run; the
@@ -432,4 +432,4 @@ func scrub(s string) string {
 	return loopbackPattern.ReplaceAllString(s, "127.0.0.1:<port>")
 }
 
-var loopbackPattern = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+var loopbackPattern = lazyre.New(`127\.0\.0\.1:[0-9]+`)

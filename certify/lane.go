@@ -59,6 +59,13 @@ func (f *fake) newLane() (*lane, error) {
 			return nil, err
 		}
 		hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+		// Every answer closes its connection (Connection: close), so that
+		// a client's pool carries nothing from one case into the next,
+		// whichever cases its lane ran before: Go's transport, for one,
+		// sends a GET again after a dropped connection only when the
+		// connection was reused, and getPhlo/dropped counted one request or
+		// two depending on the case before it on the lane.
+		hs.SetKeepAlivesEnabled(false)
 		l.servers = append(l.servers, hs)
 		*u = "http://" + ln.Addr().String()
 		go func() { _ = hs.Serve(ln) }()

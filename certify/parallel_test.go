@@ -3,6 +3,7 @@ package certify_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,13 +28,12 @@ func TestParallelSameAsSerial(t *testing.T) {
 	}{
 		// Not async-duplicate: whether its second request arrives before
 		// the journal is read or after depends on the machine's load, one
-		// lane or four. Nor no-timeout: the retry its HTTP transport sends
-		// after getPhlo/dropped's dropped connection was counted in one run
-		// of 2 and not in the other (CI, 7 December): a race between the
-		// dropped request's journal entry and the case's read, open.
+		// lane or four. no-timeout restarts its driver after
+		// getPhlo/no-answer, so its lanes' histories differ most
+		// (TestCaseCarriesNothingFromTheCaseBefore).
 		{"reference", 0}, {"", 0}, {"sticky-config", 0}, {"dedupe-repeat", 0},
 		{"hangup-forgets", 0}, {"idempotent-actions", 0}, {"retry-after-seconds-only", 0},
-		{"ascii-only-payload", 0},
+		{"ascii-only-payload", 0}, {"no-timeout", 3 * time.Second},
 	}
 	for _, tt := range faults {
 		name := tt.fault
@@ -92,4 +92,55 @@ func benchmarkCertify(b *testing.B, parallel int) {
 		command, dir := sdktest.PlivoGo(b) // skipped where it cannot be built
 		loop(b, command, dir)
 	})
+}
+
+// A case's result does not depend on the cases its lane ran before it.
+// Whether a client's transport sends a request again after a dropped
+// connection can depend on its connection pool: Go's sends a GET again
+// only when the connection was reused (a fresh one "should not" fail), so
+// getPhlo/dropped counted 2 requests after a case that left a connection
+// open and 1 where none was (a driver just started or restarted, a
+// dropped connection just before), and --parallel 4 reported otherwise
+// than --parallel 1 whenever the lanes' histories differed (issue 28).
+// The lanes keep no connection open from one request to the next.
+func TestCaseCarriesNothingFromTheCaseBefore(t *testing.T) {
+	t.Parallel()
+	pick := func(id string) certify.Case {
+		cs, err := certify.Select(certify.Cases(), id)
+		require.NoError(t, err)
+		require.Len(t, cs, 1)
+		return cs[0]
+	}
+	type got struct {
+		Verdict  certify.Verdict
+		Requests int
+		Findings []certify.Finding
+	}
+	run := func(before []string) got {
+		var cases []certify.Case
+		for _, id := range before {
+			cases = append(cases, pick(id))
+		}
+		cases = append(cases, pick("getPhlo/dropped"))
+		r := helperRunner(t, "", 0)
+		r.Seed, r.Parallel = 7, 1
+		rep, err := r.Run(context.Background(), cases)
+		require.NoError(t, err)
+		require.Len(t, rep.Results, len(cases))
+		res := rep.Results[len(cases)-1]
+		require.Equal(t, "getPhlo/dropped", res.Case.ID)
+		return got{res.Verdict, res.Requests, res.Findings}
+	}
+	alone := run(nil)
+	assert.Equal(t, 1, alone.Requests, "getPhlo/dropped as a driver's first case: the requests, want one (no retry on a fresh connection)")
+	for _, before := range [][]string{
+		{"getPhlo/ok"},            // an answer: the connection could be kept
+		{"getPhlo/not-json"},      // an error answer, the same
+		{"hold/ok", "getPhlo/ok"}, // a POST, then a GET
+		{"coldTransfer/dropped"},  // a dropped connection
+	} {
+		t.Run(strings.Join(before, "+"), func(t *testing.T) {
+			assert.Equal(t, alone, run(before), "getPhlo/dropped after %v (right) and as the first case (left)", before)
+		})
+	}
 }

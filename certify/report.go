@@ -1,15 +1,14 @@
 package certify
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/phlomock/phlomock/internal/junit"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -143,60 +142,53 @@ func Summary(r *Report) string {
 // verdict, finding codes) and the summary line. It holds no times and no
 // api_ids, so that two runs of the same client give the same text.
 func WriteText(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
-	ew.printf("phlomock certify: %s (operations: %s)\n", r.name(), orDash(strings.Join(r.Operations, " ")))
+	p := report.NewPrinter(w)
+	p.Printf("phlomock certify: %s (operations: %s)\n", r.name(), report.OrDash(strings.Join(r.Operations, " ")))
 	if len(r.Values) > 0 {
-		ew.printf("seed %d (phlomock certify --seed %d draws the same values); values drawn from:\n", r.Seed, r.Seed)
+		p.Printf("seed %d (phlomock certify --seed %d draws the same values); values drawn from:\n", r.Seed, r.Seed)
 		for _, v := range r.Values {
-			ew.printf("  %s\n", v)
+			p.Printf("  %s\n", v)
 		}
 	}
-	ew.printf("\n")
+	p.Printf("\n")
 	details := false
 	for _, res := range r.Results {
 		if res.Verdict == VerdictFail {
-			ew.printf("FAIL %s\n", res.Case.ID)
+			p.Printf("FAIL %s\n", res.Case.ID)
 			for _, f := range res.Findings {
-				ew.printf("     %s: %s\n", f.Code, f.Message)
+				p.Printf("     %s: %s\n", f.Code, f.Message)
 			}
 			for _, line := range shrunkLines(r, res) {
-				ew.printf("     %s\n", line)
+				p.Printf("     %s\n", line)
 			}
 			details = true
 		}
 	}
 	for _, line := range skipLines(r) {
-		ew.printf("skip %s\n", line)
+		p.Printf("skip %s\n", line)
 		details = true
 	}
 	if r.Stop != nil {
-		ew.printf("STOP %s\n", r.Stop)
+		p.Printf("STOP %s\n", r.Stop)
 		details = true
 	}
 	if details {
-		ew.printf("\n")
-	}
-	if ew.err != nil {
-		return ew.err
+		p.Printf("\n")
 	}
 	// The table lists the cases that ran: the skipped ones are above,
 	// once, with why.
 	if _, passed, failed, _ := r.Counts(); passed+failed > 0 {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		ew.w = tw
-		ew.printf("CASE\tVERDICT\tFINDINGS\n")
-		for _, res := range r.Results {
-			if res.Verdict != VerdictSkipped {
-				ew.printf("%s\t%s\t%s\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), " ")))
+		p.Table(func(t *report.Printer) {
+			t.Printf("CASE\tVERDICT\tFINDINGS\n")
+			for _, res := range r.Results {
+				if res.Verdict != VerdictSkipped {
+					t.Printf("%s\t%s\t%s\n", res.Case.ID, res.Verdict, report.OrDash(strings.Join(codesOf(res.Findings), " ")))
+				}
 			}
-		}
-		if ew.err == nil {
-			ew.err = tw.Flush()
-		}
-		ew.w = w
+		})
 	}
-	ew.printf("%s\n", Summary(r))
-	return ew.err
+	p.Printf("%s\n", Summary(r))
+	return p.Err()
 }
 
 // skipLines says why cases were skipped, one line per reason: "the
@@ -233,19 +225,12 @@ func skipLines(r *Report) []string {
 	lines := make([]string, 0, len(groups))
 	for _, g := range groups {
 		if at["op\x00"+g.reason] == g {
-			lines = append(lines, fmt.Sprintf("%d %s: %s %s", g.cases, plural(g.cases, "case"), g.reason, strings.Join(g.names, ", ")))
+			lines = append(lines, fmt.Sprintf("%d %s: %s %s", g.cases, report.Plural(g.cases, "case"), g.reason, strings.Join(g.names, ", ")))
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("%s: %s", strings.Join(g.names, ", "), g.reason))
 	}
 	return lines
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // codesOf lists the distinct codes of findings, in order.
@@ -305,10 +290,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 		}
 		out.Results = append(out.Results, jr)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return report.JSON(w, out, report.KeepHTML)
 }
 
 // WriteJUnit writes the report as JUnit XML: a testsuite per operation, a
@@ -357,67 +339,49 @@ func WriteJUnit(w io.Writer, r *Report) error {
 // docs/certification/: the verdict, a table of every case and the
 // findings in full. Like WriteText, it is deterministic.
 func WriteMarkdown(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
+	p := report.NewPrinter(w)
 	n, passed, failed, skipped := r.Counts()
-	ew.printf("# Certification of %s\n\n", r.name())
+	p.Printf("# Certification of %s\n\n", r.name())
 	verdict := "**certified**"
 	if !r.Certified() {
 		verdict = "**not certified**"
 	}
-	ew.printf("%s: %d cases, %d passed, %d failed, %d skipped.\n\n", verdict, n, passed, failed, skipped)
+	p.Printf("%s: %d cases, %d passed, %d failed, %d skipped.\n\n", verdict, n, passed, failed, skipped)
 	if r.Stop != nil {
-		ew.printf("The run stopped early: %s\n\n", mdEscape(r.Stop.String()))
+		p.Printf("The run stopped early: %s\n\n", mdEscape(r.Stop.String()))
 	}
-	ew.printf("Operations the driver offers: %s.\n\n", orDash(strings.Join(r.Operations, ", ")))
+	p.Printf("Operations the driver offers: %s.\n\n", report.OrDash(strings.Join(r.Operations, ", ")))
 	if len(r.Values) > 0 {
-		ew.printf("Values drawn with seed %d from: %s.\n\n", r.Seed, mdEscape(strings.Join(r.Values, "; ")))
+		p.Printf("Values drawn with seed %d from: %s.\n\n", r.Seed, mdEscape(strings.Join(r.Values, "; ")))
 	}
-	ew.printf("| case | verdict | findings |\n|---|---|---|\n")
+	p.Printf("| case | verdict | findings |\n|---|---|---|\n")
 	for _, res := range r.Results {
-		ew.printf("| `%s` | %s | %s |\n", res.Case.ID, res.Verdict, orDash(strings.Join(codesOf(res.Findings), ", ")))
+		p.Printf("| `%s` | %s | %s |\n", res.Case.ID, res.Verdict, report.OrDash(strings.Join(codesOf(res.Findings), ", ")))
 	}
 	if failed > 0 || skipped > 0 {
-		ew.printf("\n## Findings\n")
+		p.Printf("\n## Findings\n")
 		for _, res := range r.Results {
 			switch res.Verdict {
 			case VerdictFail:
-				ew.printf("\n### `%s`\n\n", res.Case.ID)
+				p.Printf("\n### `%s`\n\n", res.Case.ID)
 				for _, f := range res.Findings {
-					ew.printf("- `%s`: %s\n", f.Code, mdEscape(f.Message))
+					p.Printf("- `%s`: %s\n", f.Code, mdEscape(f.Message))
 				}
 				for _, line := range shrunkLines(r, res) {
-					ew.printf("- %s\n", mdEscape(line))
+					p.Printf("- %s\n", mdEscape(line))
 				}
 			case VerdictSkipped:
-				ew.printf("\n### `%s` (skipped)\n\n%s\n", res.Case.ID, mdEscape(res.Skipped))
+				p.Printf("\n### `%s` (skipped)\n\n%s\n", res.Case.ID, mdEscape(res.Skipped))
 			}
 		}
 	}
-	return ew.err
+	return p.Err()
 }
 
 // mdEscape keeps client text from being read as Markdown.
 func mdEscape(s string) string {
 	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`")
 	return r.Replace(s)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
 }
 
 // replay is the command line that runs a failed case again with the same

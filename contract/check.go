@@ -10,13 +10,13 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/jsontype"
 	"github.com/phlomock/phlomock/internal/kinerr"
+	"github.com/phlomock/phlomock/internal/lazyre"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -67,7 +67,7 @@ type answer struct {
 	body   []byte
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRE = lazyre.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // checker holds the spec-derived state the checks need.
 type checker struct {

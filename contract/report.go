@@ -1,53 +1,53 @@
 package contract
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/junit"
+	"github.com/phlomock/phlomock/internal/report"
 )
 
 // WriteText writes the readable report: one line per case, its violations
 // indented under it, and a summary line.
 func WriteText(w io.Writer, rep *Report) error {
-	ew := &errWriter{w: w}
+	p := report.NewPrinter(w)
 	for _, res := range rep.Results {
 		switch {
 		case res.Skipped != "":
-			ew.printf("skip %s: %s\n", res.Case.ID, res.Skipped)
+			p.Printf("skip %s: %s\n", res.Case.ID, res.Skipped)
 		case len(res.Violations) == 0:
-			ew.printf("pass %s (%d)\n", res.Case.ID, res.Status)
+			p.Printf("pass %s (%d)\n", res.Case.ID, res.Status)
 			for _, v := range res.Waived {
-				ew.printf("     waived %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+				p.Printf("     waived %s %s: %s\n", v.Code, report.OrDash(v.Pointer), v.Message)
 			}
 		default:
 			status := "no answer"
 			if res.Status != 0 {
 				status = fmt.Sprint(res.Status)
 			}
-			ew.printf("FAIL %s (%s)\n", res.Case.ID, status)
+			p.Printf("FAIL %s (%s)\n", res.Case.ID, status)
 			for _, v := range res.Violations {
-				ew.printf("     %s %s: %s%s\n", v.Code, orDash(v.Pointer), v.Message, cites(v))
+				p.Printf("     %s %s: %s%s\n", v.Code, report.OrDash(v.Pointer), v.Message, cites(v))
 			}
 			if res.Shrunk != nil {
-				ew.printf("     shrunk from %d to %d bytes in %d tries\n", res.Shrunk.FromBytes, res.Shrunk.ToBytes, res.Shrunk.Tries)
+				p.Printf("     shrunk from %d to %d bytes in %d tries\n", res.Shrunk.FromBytes, res.Shrunk.ToBytes, res.Shrunk.Tries)
 			}
 			if c := Replay(res, rep.ReplayBase); c != "" {
-				ew.printf("     replay: %s\n", c)
+				p.Printf("     replay: %s\n", c)
 			}
 			for _, v := range res.Waived {
-				ew.printf("     waived %s %s: %s\n", v.Code, orDash(v.Pointer), v.Message)
+				p.Printf("     waived %s %s: %s\n", v.Code, report.OrDash(v.Pointer), v.Message)
 			}
 		}
 	}
 	for _, g := range rep.NotChecked() {
-		ew.printf("not checked (%d %s): %s\n     how: %s\n", len(g.Cases), plural(len(g.Cases), "case", "cases"), g.What, g.How)
+		p.Printf("not checked (%d %s): %s\n     how: %s\n", len(g.Cases), report.Plural(len(g.Cases), "case"), g.What, g.How)
 	}
-	ew.printf("%s\n", SeedLine(rep))
-	ew.printf("%s\n", Summary(rep))
-	return ew.err
+	p.Printf("%s\n", SeedLine(rep))
+	p.Printf("%s\n", Summary(rep))
+	return p.Err()
 }
 
 // SeedLine says which seed drew the run's cases and how to draw them again.
@@ -124,9 +124,7 @@ func WriteJSON(w io.Writer, rep *Report) error {
 		}
 		out.Results = append(out.Results, jr)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return report.JSON(w, out, report.EscapeHTML)
 }
 
 // WriteJUnit writes the report as JUnit XML: a testsuite per operation
@@ -146,7 +144,7 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		if res.Skipped == "" && len(res.Violations) > 0 {
 			var text strings.Builder
 			for _, v := range res.Violations {
-				fmt.Fprintf(&text, "%s %s: %s%s\n", v.Code, orDash(v.Pointer), v.Message, cites(v))
+				fmt.Fprintf(&text, "%s %s: %s%s\n", v.Code, report.OrDash(v.Pointer), v.Message, cites(v))
 			}
 			if res.Shrunk != nil {
 				fmt.Fprintf(&text, "shrunk from %d to %d bytes\n", res.Shrunk.FromBytes, res.Shrunk.ToBytes)
@@ -160,29 +158,4 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		out.Add(name, jc)
 	}
 	return out.Write(w)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
 }

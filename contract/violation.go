@@ -3,6 +3,8 @@ package contract
 import (
 	"errors"
 	"fmt"
+
+	"github.com/phlomock/phlomock/internal/report"
 )
 
 // Code identifies a kind of violation. Codes are API: they never change
@@ -68,7 +70,7 @@ func (v *Violation) Error() string {
 	if op == "" {
 		op = "-"
 	}
-	return fmt.Sprintf("%s: %s %s %s: %s (contract %s)", v.Case, op, v.Code, v.Pointer, v.Message, orDash(v.Constraint))
+	return fmt.Sprintf("%s: %s %s %s: %s (contract %s)", v.Case, op, v.Code, v.Pointer, v.Message, report.OrDash(v.Constraint))
 }
 
 // Is makes errors.Is(v, ErrViolation) true.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -233,4 +234,45 @@ func TestRender(t *testing.T) {
 	require.NoError(t, coverage.WriteHTML(&h, r, "testdata/journal.json", gateErr))
 	assert.Contains(t, h.String(), "your tests never saw a 429 on updateMultiPartyCall cold_transfer")
 	assert.Contains(t, h.String(), "14.3% covered (37 of 258 items): gate failed")
+}
+
+// shortWriter takes room bytes, then fails: a full disk, a closed pipe.
+type shortWriter struct{ room int }
+
+var errNoRoom = errors.New("no room left")
+
+func (w *shortWriter) Write(p []byte) (int, error) {
+	if len(p) > w.room {
+		n := w.room
+		w.room = 0
+		return n, errNoRoom
+	}
+	w.room -= len(p)
+	return len(p), nil
+}
+
+// Every writer reports a write that fails, wherever in the report it
+// fails: none is swallowed (the text report once lost those after its
+// first table).
+func TestRenderReportsWriteErrors(t *testing.T) {
+	u := universe(t)
+	r := coverage.Measure(u, known(t))
+	gateErr := coverage.Gate{Require: []string{"updateMultiPartyCall/cold_transfer/429"}}.Check(u, r)
+	writers := map[string]func(w io.Writer) error{
+		"text":  func(w io.Writer) error { return coverage.WriteText(w, r, gateErr) },
+		"json":  func(w io.Writer) error { return coverage.WriteJSON(w, r, gateErr) },
+		"junit": func(w io.Writer) error { return coverage.WriteJUnit(w, r, gateErr) },
+		"html":  func(w io.Writer) error { return coverage.WriteHTML(w, r, "testdata/journal.json", gateErr) },
+	}
+	for name, write := range writers {
+		t.Run(name, func(t *testing.T) {
+			var full bytes.Buffer
+			require.NoError(t, write(&full))
+			n := full.Len()
+			for _, room := range []int{0, n / 4, n / 2, n - n/4, n - 1} {
+				err := write(&shortWriter{room: room})
+				assert.ErrorIs(t, err, errNoRoom, "got %v with room for %d of %d bytes, want the write error", err, room, n)
+			}
+		})
+	}
 }

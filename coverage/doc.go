@@ -12,7 +12,8 @@
 // entries as the control plane serves them (JSON, the subset it needs);
 // report.go measures them against the universe and applies a Gate (a minimum
 // percentage, overall or per dimension, and required items); render.go writes
-// the report as text, JSON, JUnit XML and HTML.
+// the report as text, JSON, JUnit XML and HTML (internal/report,
+// internal/junit and internal/htmlreport do the writing).
 //
 // It is not a client of the control plane (cmd/phlomock fetches the journal)
 // and links nothing of the fake: it reads what the journal says.

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/lazyre"
 )
 
 // An Entry is the part of a journal entry of the fake (GET /__admin/journal,
@@ -59,7 +60,7 @@ func (e *Entry) field(name string) (string, bool) {
 // refusal matches the error of a transition the simulated call refused
 // (multiparty.TransitionError: "hangup refused for +14152225555: member is not on
 // the call").
-var refusal = regexp.MustCompile(`^[a-z_]+ refused for `)
+var refusal = lazyre.New(`^[a-z_]+ refused for `)
 
 // refused reports whether the state machine refused the entry's action.
 func (e *Entry) refused() bool {

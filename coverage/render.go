@@ -1,57 +1,53 @@
 package coverage
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/phlomock/phlomock/internal/htmlreport"
 	"github.com/phlomock/phlomock/internal/junit"
+	"github.com/phlomock/phlomock/internal/report"
 )
 
 // WriteText writes the report for a terminal: each dimension's figures and
 // the items never seen, then one line per client, then the gate's verdict
 // (gateErr is Gate.Check's result).
 func WriteText(w io.Writer, r *Report, gateErr error) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "coverage: %s%% (%d of %d items) from %d requests", formatPercent(r.All.Percent), r.All.Covered, r.All.Total, r.Entries)
-	if r.Unmatched > 0 {
-		fmt.Fprintf(tw, ", %d matching no operation", r.Unmatched)
-	}
-	fmt.Fprintln(tw)
-	for _, s := range r.All.Dimensions {
-		fmt.Fprintf(tw, "  %s\t%d/%d\t%s%%\n", s.Dimension, s.Covered, s.Total, formatPercent(s.Percent))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	p := report.NewPrinter(w)
+	p.Table(func(t *report.Printer) {
+		t.Printf("coverage: %s%% (%d of %d items) from %d requests", formatPercent(r.All.Percent), r.All.Covered, r.All.Total, r.Entries)
+		if r.Unmatched > 0 {
+			t.Printf(", %d matching no operation", r.Unmatched)
+		}
+		t.Printf("\n")
+		for _, s := range r.All.Dimensions {
+			t.Printf("  %s\t%d/%d\t%s%%\n", s.Dimension, s.Covered, s.Total, formatPercent(s.Percent))
+		}
+	})
 	for _, s := range r.All.Dimensions {
 		if len(s.Missed) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "never seen, %s (%d):\n", s.Dimension, len(s.Missed))
+		p.Printf("never seen, %s (%d):\n", s.Dimension, len(s.Missed))
 		for _, k := range s.Missed {
-			fmt.Fprintf(w, "  %s\n", k)
+			p.Printf("  %s\n", k)
 		}
 	}
 	if len(r.Clients) > 0 {
-		fmt.Fprintln(w, "per client:")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		for _, c := range r.Clients {
-			fmt.Fprintf(tw, "  %s\t%s%%\t%d of %d\n", c.Client, formatPercent(c.Percent), c.Covered, c.Total)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		p.Printf("per client:\n")
+		p.Table(func(t *report.Printer) {
+			for _, c := range r.Clients {
+				t.Printf("  %s\t%s%%\t%d of %d\n", c.Client, formatPercent(c.Percent), c.Covered, c.Total)
+			}
+		})
 	}
 	for _, f := range gateFailures(gateErr) {
-		fmt.Fprintf(w, "FAIL %s: %s\n", f.Rule, f.Message)
+		p.Printf("FAIL %s: %s\n", f.Rule, f.Message)
 	}
-	return nil
+	return p.Err()
 }
 
 // WriteJSON writes the report and the gate's failures as one JSON object.
@@ -67,9 +63,7 @@ func WriteJSON(w io.Writer, r *Report, gateErr error) error {
 	for _, f := range gateFailures(gateErr) {
 		out.Gate = append(out.Gate, failure{f.Rule, f.Message})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return report.JSON(w, out, report.EscapeHTML)
 }
 
 // WriteJUnit writes one suite per dimension, an item seen as a passed case

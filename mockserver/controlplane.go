@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -82,9 +83,20 @@ type openRoutes map[string]bool
 // known path with another method a JSON 405 with Allow, an unknown query
 // parameter a JSON 400.
 func (s *Server) AdminHandler(extra ...AdminRoute) http.Handler {
-	r := newAdminRouter()
-	s.addRoutes(r, "", extra)
-	return s.recoverer(r)
+	extra = slices.Clone(extra)
+	return lazily(func() http.Handler {
+		r := newAdminRouter()
+		s.addRoutes(r, "", extra)
+		return s.recoverer(r)
+	})
+}
+
+// lazily builds a control plane's router on its first request: its
+// dozens of route patterns took a tenth of the time from exec to a default
+// serve's first answer, which needs none of them (issue 31).
+func lazily(build func() http.Handler) http.Handler {
+	h := sync.OnceValue(build)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h().ServeHTTP(w, r) })
 }
 
 // AdminPrefix serves the fake's API and, under prefix (such as /__admin),
@@ -121,9 +133,12 @@ func (s *Server) AdminHandlerToken(token string, extra ...AdminRoute) http.Handl
 	if token == "" {
 		return s.AdminHandler(extra...)
 	}
-	r := newAdminRouter()
-	guard(r, token, s.addRoutes(r, "", extra))
-	return s.recoverer(r)
+	extra = slices.Clone(extra)
+	return lazily(func() http.Handler {
+		r := newAdminRouter()
+		guard(r, token, s.addRoutes(r, "", extra))
+		return s.recoverer(r)
+	})
 }
 
 // guard puts r's routes, but the open ones, behind the bearer token.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/phlomock/phlomock/internal/lazyre"
 )
 
 // The fast path of body validation. Most requests are valid, flat JSON
@@ -94,7 +95,7 @@ func plain(s *openapi3.Schema) bool {
 
 // patternCodepoint finds the \uXXXX escapes of a JSON Schema pattern, which
 // Go's regexp does not read.
-var patternCodepoint = regexp.MustCompile(`(?P<u>\\u)(?P<code>[0-9A-F]{4})`)
+var patternCodepoint = lazyre.New(`(?P<u>\\u)(?P<code>[0-9A-F]{4})`)
 
 // goPattern rewrites \uXXXX as \x{XXXX}, as kin-openapi does before
 // compiling a pattern, so both paths accept the same strings.
@@ -125,7 +126,7 @@ func compilePattern(pattern string) *matcher {
 // Only matches are remembered; a string that does not match is matched
 // again each time it comes.
 type matcher struct {
-	re   *regexp.Regexp
+	re   interface{ MatchString(string) bool } // a *regexp.Regexp or a *lazyre.Regexp
 	seen [matcherSlots]atomic.Pointer[string]
 }
 
@@ -218,4 +219,4 @@ func (p *fastString) valid(s string) bool {
 // path holds every uuid to it, so it says valid only when kin-openapi
 // does, with package formats' validator or without any (kin-openapi then
 // skips the format).
-var uuidFormat = &matcher{re: regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)}
+var uuidFormat = &matcher{re: lazyre.New(openapi3.FormatOfStringForUUIDOfRFC9562)}

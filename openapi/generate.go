@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/lazyre"
 	"github.com/phlomock/phlomock/openapi/derive"
 	"github.com/phlomock/phlomock/openapi/overlay"
 	"github.com/phlomock/phlomock/openapi/postman"
@@ -144,7 +144,7 @@ func render(tree any, format string) ([]byte, error) {
 // yaml.v3, a YAML 1.2 writer, leaves them plain: timestamps such as
 // 2020-08-01 09:05:11.846982+00:00, the words 1.1 reads as booleans (y, on,
 // off...) and sexagesimal numbers (1:30).
-var yaml11 = regexp.MustCompile(`^(?:` +
+var yaml11 = lazyre.New(`^(?:` +
 	`[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?` +
 	`|[yY]|[yY]es|YES|[nN]|[nN]o|NO|[oO]n|ON|[oO]ff|OFF` +
 	`|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?` +

@@ -4,10 +4,10 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/phlomock/phlomock/internal/lazyre"
 )
 
 //go:generate go run ../cmd/phlomock derive phlorunner.postman_collection.json --overlay phlorunner.overlay.yaml -o phlorunner.yaml
@@ -63,7 +63,7 @@ func load(data []byte) (*openapi3.T, error) {
 // with our Go types: "cannot construct !!seq into openapi3.Info", "cannot
 // unmarshal !!int into string field \"title\"", "cannot unmarshal number
 // into field Info.title of type string".
-var wrongKind = regexp.MustCompile("cannot (?:unmarshal|construct) (!!\\w+|\\w+)( `[^`]*`)? into " +
+var wrongKind = lazyre.New("cannot (?:unmarshal|construct) (!!\\w+|\\w+)( `[^`]*`)? into " +
 	`(?:value of type ([^\s,]+)|field [^\s,]*?\.?(\w+) of type ([^\s,]+)|([^\s,]+) field "([^"]*)"|([^\s,]+))`)
 
 // plainKinds rewrites the decoder's Go type names (openapi3.Info,

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/report"
 )
 
 // An Exchange is one request of the journal and the fake's answer.
@@ -213,10 +215,7 @@ func (b *Builder) LeftOut() LeftOut { return b.leftOut }
 // JSON is the pact file's text.
 func (p *Pact) JSON() ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
+	if err := report.JSON(&buf, p, report.KeepHTML); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

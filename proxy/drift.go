@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"mime"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/internal/jsontype"
+	"github.com/phlomock/phlomock/internal/lazyre"
 )
 
 // Kind is a kind of difference between the real answer and the fake's.
@@ -236,10 +236,10 @@ func escape(key string) string {
 }
 
 var (
-	e164RE     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	sipRE      = regexp.MustCompile(`^sip:[^@\s]+@[^@\s]+$`)
-	datetimeRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$`)
-	urlRE      = regexp.MustCompile(`^https?://\S+$`)
+	e164RE     = lazyre.New(`^\+[1-9][0-9]{6,14}$`)
+	sipRE      = lazyre.New(`^sip:[^@\s]+@[^@\s]+$`)
+	datetimeRE = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$`)
+	urlRE      = lazyre.New(`^https?://\S+$`)
 )
 
 // The classes of string values Class tells apart.

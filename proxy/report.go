@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/phlomock/phlomock/internal/junit"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
 )
@@ -328,21 +328,21 @@ func (h hinter) hint(g Group) string {
 // WriteText writes the readable report: the summary line, then one line
 // per group, most frequent first.
 func WriteText(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
+	p := report.NewPrinter(w)
 	for _, g := range r.Drift {
-		ew.printf("DRIFT %s %s %s: %s\n", g.Operation, g.Kind, g.Pointer, g.Text)
+		p.Printf("DRIFT %s %s %s: %s\n", g.Operation, g.Kind, g.Pointer, g.Text)
 		if g.Hint != "" {
-			ew.printf("      hint: %s\n", g.Hint)
+			p.Printf("      hint: %s\n", g.Hint)
 		}
 	}
 	for _, v := range r.Violations {
-		ew.printf("VIOLATION %s %s %s %s: %s (%s)\n", v.Operation, v.Side, v.Code, cmp.Or(v.Pointer, "-"), v.Message, times(v.Count))
+		p.Printf("VIOLATION %s %s %s %s: %s (%s)\n", v.Operation, v.Side, v.Code, report.OrDash(v.Pointer), v.Message, times(v.Count))
 	}
 	for _, e := range r.Errors {
-		ew.printf("ERROR %s %d: %s (%s)\n", e.Operation, e.Status, e.Error, times(e.Count))
+		p.Printf("ERROR %s %d: %s (%s)\n", e.Operation, e.Status, e.Error, times(e.Count))
 	}
-	ew.printf("%s\n", Summary(r))
-	return ew.err
+	p.Printf("%s\n", Summary(r))
+	return p.Err()
 }
 
 // Summary is the report's last line, e.g. "proxy: 17 exchanges with
@@ -355,9 +355,7 @@ func Summary(r *Report) string {
 
 // WriteJSON writes the report as one indented JSON document.
 func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return report.JSON(w, r, report.EscapeHTML)
 }
 
 // WriteJUnit writes the report as JUnit XML: one testcase per operation
@@ -379,7 +377,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		add(ok{g.Operation, string(g.Kind)}, g.Text)
 	}
 	for _, v := range r.Violations {
-		add(ok{v.Operation, v.Side + "-contract"}, fmt.Sprintf("%s %s: %s (%s)", v.Code, cmp.Or(v.Pointer, "-"), v.Message, times(v.Count)))
+		add(ok{v.Operation, v.Side + "-contract"}, fmt.Sprintf("%s %s: %s (%s)", v.Code, report.OrDash(v.Pointer), v.Message, times(v.Count)))
 	}
 	for _, e := range r.Errors {
 		add(ok{e.Operation, "unanswered"}, fmt.Sprintf("%d: %s (%s)", e.Status, e.Error, times(e.Count)))
@@ -398,15 +396,4 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		}
 	}
 	return rep.Write(w)
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
 }

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/phlomock/phlomock/scenarios"
 )
 
@@ -35,7 +33,7 @@ const (
 // KEYS: epoch, once, generation. ARGV: 1 the prefix of the hashes, 2
 // scope, 3 rule, 4 TTL seconds, 5 once milliseconds, 6 the generation
 // known (lostReply when it is not the store's: generation.go).
-var hitScript = redis.NewScript(`
+var hitScript = newScript(`
 if (redis.call('GET', KEYS[3]) or '') ~= ARGV[6] then return -100 end
 local done = redis.call('GET', KEYS[2])
 if done then return tonumber(done) end
@@ -48,7 +46,7 @@ return n
 
 // clearScript forgets the hits of one scope in the current epoch.
 // KEYS: epoch. ARGV: 1 the prefix of the hashes, 2 scope.
-var clearScript = redis.NewScript(`
+var clearScript = newScript(`
 return redis.call('DEL', ARGV[1] .. (redis.call('GET', KEYS[1]) or '0') .. ':' .. ARGV[2])
 `)
 

@@ -93,7 +93,7 @@ func (s *Store) Lost() *LostError { return s.gen.lost.Load() }
 
 // joinScript: the store's generation, made when it has none (the first
 // start). KEYS: generation. ARGV: 1 a new start generation.
-var joinScript = redis.NewScript(`
+var joinScript = newScript(`
 local g = redis.call('GET', KEYS[1])
 if g then return g end
 redis.call('SET', KEYS[1], ARGV[1])
@@ -151,7 +151,7 @@ func (g *generation) check(ctx context.Context, c *redis.Client, v string, prese
 // loseScript writes the lost mark if the generation is still the one read
 // ("" none), so that every replica, one started since included, sees the
 // loss; a reset written meanwhile stays. KEYS: generation. ARGV: 1 read.
-var loseScript = redis.NewScript(`
+var loseScript = newScript(`
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], 'lost')
 return 1
@@ -182,7 +182,7 @@ func orNone(s string) string {
 
 // renewScript starts a new generation (a reset): the previous one.
 // KEYS: generation. ARGV: 1 the new one.
-var renewScript = redis.NewScript(`
+var renewScript = newScript(`
 local old = redis.call('GET', KEYS[1]) or ''
 redis.call('SET', KEYS[1], ARGV[1])
 return old

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Outbox keeps the event callbacks a replica has queued and not finished
@@ -76,7 +74,7 @@ func (o *Outbox) Done(ctx context.Context, key string) error {
 
 // takeOverScript moves a stopped replica's hash into the caller's, unless
 // the replica is alive again or another replica took it first.
-var takeOverScript = redis.NewScript(`
+var takeOverScript = newScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return {} end
 local all = redis.call('HGETALL', KEYS[1])
 if #all == 0 then return {} end

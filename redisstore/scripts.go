@@ -1,6 +1,11 @@
 package redisstore
 
-import "github.com/redis/go-redis/v9"
+import (
+	"context"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The scripts of the calls (calls.go). A scope's keys start with its prefix
 // sp: sp.."c:"..id is a call's state (hash: v version, s Snapshot JSON),
@@ -21,7 +26,7 @@ import "github.com/redis/go-redis/v9"
 // 5 log size, 6 id, 7 seeded "1", 8 idle after "1", 9 max calls, 10 batch,
 // 11 TTL seconds, 12 sp, 13 scope, 14 deadline (Unix microseconds),
 // 15 the generation known.
-var casScript = redis.NewScript(`
+var casScript = newScript(`
 if (redis.call('GET', KEYS[8]) or '') ~= ARGV[15] then return -100 end
 local v = redis.call('HGET', KEYS[1], 'v') or ''
 if v == ARGV[2] then return 1 end
@@ -69,7 +74,7 @@ return 1
 
 // resetScript forgets every call of one scope.
 // KEYS: keys, made, idle, scopes. ARGV: 1 sp, 2 scope.
-var resetScript = redis.NewScript(`
+var resetScript = newScript(`
 for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   redis.call('DEL', ARGV[1] .. 'c:' .. m, ARGV[1] .. 'l:' .. m)
 end
@@ -80,7 +85,7 @@ return 1
 
 // resetAllScript forgets every call of every scope.
 // KEYS: scopes. ARGV: 1 the prefix of the scopes' prefixes.
-var resetAllScript = redis.NewScript(`
+var resetAllScript = newScript(`
 for _, s in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local sp = ARGV[1] .. s .. ':'
   for _, m in ipairs(redis.call('SMEMBERS', sp .. 'keys')) do
@@ -102,7 +107,7 @@ return 1
 //
 // KEYS: stream, seq, batch. ARGV: 1 MAXLEN, 2 batch number, 3 TTL seconds,
 // 4 entries n, 5.. the entries' JSON.
-var addScript = redis.NewScript(`
+var addScript = newScript(`
 local b = tonumber(redis.call('GET', KEYS[3]) or '0')
 if b >= tonumber(ARGV[2]) then return 0 end
 local n = tonumber(ARGV[4])
@@ -122,3 +127,29 @@ redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('SET', KEYS[3], ARGV[2], 'EX', 3600)
 return 1
 `)
+
+// A script is a redis.Script made on its first use: redis.NewScript hashes
+// its source, and thirteen of them made when the package was initialised
+// were work in every start of the binary, a memory store's too (issue 31).
+type script struct {
+	src  string
+	once sync.Once
+	s    *redis.Script
+}
+
+func newScript(src string) *script { return &script{src: src} }
+
+func (s *script) get() *redis.Script {
+	s.once.Do(func() { s.s = redis.NewScript(s.src) })
+	return s.s
+}
+
+// Run is redis.Script.Run: EVALSHA, and EVAL when Redis does not have it.
+func (s *script) Run(ctx context.Context, c redis.Scripter, keys []string, args ...any) *redis.Cmd {
+	return s.get().Run(ctx, c, keys, args...)
+}
+
+// Eval is redis.Script.Eval.
+func (s *script) Eval(ctx context.Context, c redis.Scripter, keys []string, args ...any) *redis.Cmd {
+	return s.get().Eval(ctx, c, keys, args...)
+}

@@ -32,7 +32,7 @@ func (s *Store) sessionVersion(id string) string { return s.sessionPrefix(id) + 
 // before it, or -1 when full, or lostReply. KEYS: sessions, record,
 // generation. ARGV: 1 now (ms), 2 expiry (ms), 3 ttl (ms), 4 record, 5 max
 // (negative: none), 6 id, 7 the generation known.
-var createSessionScript = redis.NewScript(`
+var createSessionScript = newScript(`
 if (redis.call('GET', KEYS[3]) or '') ~= ARGV[7] then return -100 end
 local n = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
 local max = tonumber(ARGV[5])
@@ -45,7 +45,7 @@ return n
 // reapScript takes the ids of the sessions past their expiry out of the
 // set and returns them, so one replica deletes their state. KEYS: sessions.
 // ARGV: 1 now (ms).
-var reapScript = redis.NewScript(`
+var reapScript = newScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if #ids > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1]) end
 return ids

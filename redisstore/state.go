@@ -35,7 +35,7 @@ func NewStateStore(s *Store) *StateStore {
 // KEYS: state, version, generation. ARGV: 1 base version ("" none),
 // 2 version, 3 state, 4 channel, 5 the generation known (lostReply when
 // it is not the store's).
-var publishScript = redis.NewScript(`
+var publishScript = newScript(`
 if (redis.call('GET', KEYS[3]) or '') ~= ARGV[5] then return -100 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[3])

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/phlomock/phlomock/internal/lazyre"
 	"gopkg.in/yaml.v3"
 )
 
@@ -125,10 +125,10 @@ func seq(items []*yaml.Node) *yaml.Node {
 
 // plainSafe are the strings every YAML reader takes as strings when they
 // are written without quotes; the rest are double-quoted.
-var plainSafe = regexp.MustCompile(`^[A-Za-z0-9_/][A-Za-z0-9_./@()-]*( [A-Za-z0-9_./@()-]+)*$`)
+var plainSafe = lazyre.New(`^[A-Za-z0-9_/][A-Za-z0-9_./@()-]*( [A-Za-z0-9_./@()-]+)*$`)
 
 // date is the start of a YAML 1.1 timestamp.
-var date = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}`)
+var date = lazyre.New(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}`)
 
 // plain says whether v can be written without quotes: what plainSafe
 // allows and, for what starts with a digit (an id such as

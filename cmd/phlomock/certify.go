@@ -11,13 +11,15 @@ import (
 
 	"github.com/phlomock/phlomock/certify"
 	"github.com/phlomock/phlomock/certify/driver"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/openapi"
 )
 
 type certifyFlags struct {
-	driver, cases, report, junit, html, seed string
-	timeout, helloTimeout                    time.Duration
-	parallel                                 int
+	driver, cases, seed   string
+	out                   reportFlags
+	timeout, helloTimeout time.Duration
+	parallel              int
 }
 
 const certifyUsage = `usage: phlomock certify --driver 'CMD ARGS' [--cases GLOBS] [--seed N] [--parallel N] [--report text|json] [--junit FILE] [--html FILE] [--timeout 10s]
@@ -40,9 +42,7 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var f certifyFlags
 	fs.StringVar(&f.driver, "driver", envDefault("DRIVER", ""), "the driver's command line, e.g. 'phlomock driver' or 'node driver.js' (required) (env PHLOMOCK_DRIVER)")
 	fs.StringVar(&f.cases, "cases", "", "run only the cases matching these comma-separated globs, e.g. 'coldTransfer/*,*/ok' (default: all)")
-	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with the client's requests, the fake's answers and the commands that replay them")
+	f.out.register(fs, ": each failure with the client's requests, the fake's answers and the commands that replay them")
 	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the values the cases send (default: a fresh one); the report prints it and the value space, and the same seed sends the same values (env PHLOMOCK_SEED)")
 	fs.IntVar(&f.parallel, "parallel", certify.DefaultParallel, "how many cases run at once, each in a session of its own of the one fake and each lane with a driver process of its own; 1 runs them one at a time, in order; the report is the same")
 	fs.DurationVar(&f.timeout, "timeout", driver.DefaultCallTimeout, "how long the driver may take to answer one call")
@@ -56,8 +56,8 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if strings.TrimSpace(f.driver) == "" {
 		return usageError("certify: --driver is required, e.g. --driver 'phlomock driver'; run 'phlomock help certify'")
 	}
-	if f.report != "text" && f.report != "json" {
-		return usageError("certify: " + notOneOf("--report", f.report, "text", "json").Error())
+	if err := f.out.check("certify"); err != nil {
+		return err
 	}
 	if f.parallel < 1 {
 		return usageError(fmt.Sprintf("certify: --parallel %d: want 1 or more (1 runs the cases one at a time)", f.parallel))
@@ -97,23 +97,14 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	// A run that stopped early (exit 2) still writes its reports: the
 	// verdicts reached and where and why it stopped.
-	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return certify.WriteJUnit(w, rep) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("certify: --junit: %w", err)}
-		}
-	}
-	if f.html != "" {
-		if err := writeFileWith(f.html, func(w io.Writer) error { return certify.WriteHTML(w, rep) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("certify: --html: %w", err)}
-		}
-	}
-	if f.report == "json" {
-		err = certify.WriteJSON(stdout, rep)
-	} else {
-		err = certify.WriteText(stdout, rep)
-	}
+	err = report.Write(stdout, f.out.outputs(reportWriters{
+		text:  func(w io.Writer) error { return certify.WriteText(w, rep) },
+		json:  func(w io.Writer) error { return certify.WriteJSON(w, rep) },
+		junit: func(w io.Writer) error { return certify.WriteJUnit(w, rep) },
+		html:  func(w io.Writer) error { return certify.WriteHTML(w, rep) },
+	})...)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("certify: write report: %w", err)}
+		return &exitError{code: 2, err: fmt.Errorf("certify: %w", err)}
 	}
 	if runErr != nil {
 		return &exitError{code: 2, err: runErr}

@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/contract"
 	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
@@ -31,7 +32,7 @@ type conformFlags struct {
 	target, authID, authToken string
 	phloID, nodeID, member    string
 	live                      bool
-	report, junit, html       string
+	out                       reportFlags
 	concurrency               int
 	scenarios                 stringList
 	waive                     stringList
@@ -71,9 +72,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.nodeID, "node-id", envDefault("NODE_ID", ""), "an existing multi-party call node of that PHLO (env PHLOMOCK_NODE_ID)")
 	fs.StringVar(&f.member, "member", contract.DefaultMemberAddress, "member address of the member actions")
 	fs.BoolVar(&f.live, "live", false, "also run the actions that place calls (dial real phones on a real deployment)")
-	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file: each failure with what was sent and received and a curl command that replays it")
+	f.out.register(fs, ": each failure with what was sent and received and a curl command that replays it")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.Var(&f.scenarios, "scenario", "run this scenario's interactions: a built-in name or a YAML file (repeatable). Without --target: after the generated cases, against the in-process fake serving it alone (default: every built-in); with --target: instead of the generated cases")
 	fs.StringVar(&f.seed, "seed", envDefault("SEED", ""), "seed of the generated cases (default: a fresh one); every report prints it, and the same seed draws the same cases (env PHLOMOCK_SEED)")
@@ -91,8 +90,8 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return usageError(argError(fs, fs.Arg(0), hint))
 	}
-	if f.report != "text" && f.report != "json" {
-		return usageError("conform: " + notOneOf("--report", f.report, "text", "json").Error())
+	if err := f.out.check("conform"); err != nil {
+		return err
 	}
 	if f.concurrency < 1 {
 		return usageError("conform: --concurrency must be at least 1")
@@ -143,29 +142,20 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return contract.WriteJUnit(w, rep) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("conform: --junit: %w", err)}
-		}
+	opts := contract.HTMLOptions{Subject: f.target}
+	if f.target == "" {
+		// The in-process fake is gone: replay against `phlomock serve`.
+		opts.Subject = "the in-process fake"
+		opts.ReplayBase, opts.Serve = "http://127.0.0.1:8080", "phlomock serve --strict-ids --ids "+conformPhloID+"/"+conformNodeID
 	}
-	if f.html != "" {
-		opts := contract.HTMLOptions{Subject: f.target}
-		if f.target == "" {
-			// The in-process fake is gone: replay against `phlomock serve`.
-			opts.Subject = "the in-process fake"
-			opts.ReplayBase, opts.Serve = "http://127.0.0.1:8080", "phlomock serve --strict-ids --ids "+conformPhloID+"/"+conformNodeID
-		}
-		if err := writeFileWith(f.html, func(w io.Writer) error { return contract.WriteHTML(w, rep, opts) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("conform: --html: %w", err)}
-		}
-	}
-	if f.report == "json" {
-		err = contract.WriteJSON(stdout, rep)
-	} else {
-		err = contract.WriteText(stdout, rep)
-	}
+	err = report.Write(stdout, f.out.outputs(reportWriters{
+		text:  func(w io.Writer) error { return contract.WriteText(w, rep) },
+		json:  func(w io.Writer) error { return contract.WriteJSON(w, rep) },
+		junit: func(w io.Writer) error { return contract.WriteJUnit(w, rep) },
+		html:  func(w io.Writer) error { return contract.WriteHTML(w, rep, opts) },
+	})...)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("conform: write report: %w", err)}
+		return &exitError{code: 2, err: fmt.Errorf("conform: %w", err)}
 	}
 	if _, _, failed, _ := rep.Counts(); failed > 0 {
 		return silentExit(1)
@@ -325,31 +315,4 @@ func readScenarios(spec *openapi3.T, names []string) ([]*scenarios.Scenario, err
 		ss = append(ss, sc)
 	}
 	return ss, nil
-}
-
-// writeFileWith replaces path with what write writes, readable by all
-// (0644), leaving no partial file behind: path is untouched on failure.
-func writeFileWith(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	// CreateTemp makes the file 0600.
-	if err := tmp.Chmod(0o644); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

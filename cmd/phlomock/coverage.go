@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/coverage"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/openapi"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -39,7 +40,7 @@ journal or an unreachable control plane.
 
 type coverageFlags struct {
 	target, token, journal string
-	report, junit, html    string
+	out                    reportFlags
 	saveJournal            string
 	mins, require          stringList
 }
@@ -52,9 +53,7 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&f.journal, "journal", "", "a saved journal instead: a page of GET /__admin/journal, a JSON array of entries or JSON Lines; - is standard input")
 	fs.Var(&f.mins, "min", "fail below this coverage in percent, overall (80) or of one dimension (statuses=50) (repeatable)")
 	fs.Var(&f.require, "require", "fail unless this item was exercised, e.g. updateMultiPartyCall/cold_transfer/429 (repeatable)")
-	fs.StringVar(&f.report, "report", "text", "report format on stdout: text or json")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
-	fs.StringVar(&f.html, "html", "", "also write an HTML report to this file")
+	f.out.register(fs, "")
 	fs.StringVar(&f.saveJournal, "save-journal", "", "with --target, also write the journal read to this file, one entry a line (JSON Lines, what --journal reads)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -70,8 +69,9 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usageError("coverage: give one of --target CONTROL_PLANE_URL (a running fake) and --journal FILE (a saved journal)")
 	case f.saveJournal != "" && f.target == "":
 		return usageError("coverage: --save-journal writes the journal read from --target; with --journal the file is already saved")
-	case f.report != "text" && f.report != "json":
-		return usageError("coverage: " + notOneOf("--report", f.report, "text", "json").Error())
+	}
+	if err := f.out.check("coverage"); err != nil {
+		return err
 	}
 	gate := coverage.Gate{Min: map[coverage.Dimension]float64{}, Require: f.require}
 	for _, m := range f.mins {
@@ -99,23 +99,14 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	r := coverage.Measure(u, entries)
 	gateErr := gate.Check(u, r)
 
-	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return coverage.WriteJUnit(w, r, gateErr) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("coverage: --junit: %w", err)}
-		}
-	}
-	if f.html != "" {
-		if err := writeFileWith(f.html, func(w io.Writer) error { return coverage.WriteHTML(w, r, subject, gateErr) }); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("coverage: --html: %w", err)}
-		}
-	}
-	if f.report == "json" {
-		err = coverage.WriteJSON(stdout, r, gateErr)
-	} else {
-		err = coverage.WriteText(stdout, r, gateErr)
-	}
+	err = report.Write(stdout, f.out.outputs(reportWriters{
+		text:  func(w io.Writer) error { return coverage.WriteText(w, r, gateErr) },
+		json:  func(w io.Writer) error { return coverage.WriteJSON(w, r, gateErr) },
+		junit: func(w io.Writer) error { return coverage.WriteJUnit(w, r, gateErr) },
+		html:  func(w io.Writer) error { return coverage.WriteHTML(w, r, subject, gateErr) },
+	})...)
 	if err != nil {
-		return err
+		return &exitError{code: 2, err: fmt.Errorf("coverage: %w", err)}
 	}
 	if gateErr != nil {
 		return silentExit(1)
@@ -157,7 +148,7 @@ func coverageInput(ctx context.Context, f coverageFlags) ([]coverage.Entry, []st
 		return nil, nil, "", err
 	}
 	if f.saveJournal != "" {
-		err := writeFileWith(f.saveJournal, func(w io.Writer) error {
+		err := report.WriteFile(f.saveJournal, func(w io.Writer) error {
 			var line bytes.Buffer
 			for _, r := range raw {
 				line.Reset()

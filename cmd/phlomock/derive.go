@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -64,16 +65,8 @@ func runDerive(_ context.Context, args []string, stdout, stderr io.Writer) error
 		_, err = stdout.Write(out)
 		return err
 	}
-	if err := writeAtomic(*outFile, out); err != nil {
+	if err := report.WriteFile(*outFile, report.Bytes(out)); err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("derive: %w", err)}
 	}
 	return nil
-}
-
-// writeAtomic replaces path with data, or leaves it untouched on failure.
-func writeAtomic(path string, data []byte) error {
-	return writeFileWith(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/phlomock/phlomock/internal/didyoumean"
+	"github.com/phlomock/phlomock/internal/report"
 )
 
 // newFlagSet returns a flag set that reports its errors rather than
@@ -250,4 +251,41 @@ func notOneOf(flag, value string, options ...string) error {
 		return fmt.Errorf("%s %q: want %s (did you mean %q?)", flag, value, want, near)
 	}
 	return fmt.Errorf("%s %q: want %s", flag, value, want)
+}
+
+// reportFlags are the report flags of conform, certify and coverage:
+// --report (text or json) on standard output, --junit and --html files.
+type reportFlags struct{ format, junit, html string }
+
+// register adds the flags to fs; html says what the HTML page holds.
+func (r *reportFlags) register(fs *flag.FlagSet, html string) {
+	fs.StringVar(&r.format, "report", "text", "report format on stdout: text or json")
+	fs.StringVar(&r.junit, "junit", "", "also write a JUnit XML report to this file (- for standard output)")
+	fs.StringVar(&r.html, "html", "", "also write an HTML report to this file (- for standard output)"+html)
+}
+
+// check refuses a --report format the command does not write.
+func (r *reportFlags) check(command string) error {
+	if r.format != "text" && r.format != "json" {
+		return usageError(command + ": " + notOneOf("--report", r.format, "text", "json").Error())
+	}
+	return nil
+}
+
+// reportWriters write one run's report in each format.
+type reportWriters struct{ text, json, junit, html func(io.Writer) error }
+
+// outputs are the reports the flags ask for, in the order they are
+// written: the files, then standard output (so that a run's last words
+// on the terminal are its summary).
+func (r *reportFlags) outputs(w reportWriters) []report.Output {
+	stdout := w.text
+	if r.format == "json" {
+		stdout = w.json
+	}
+	return []report.Output{
+		{Name: "--junit", Path: r.junit, Write: w.junit},
+		{Name: "--html", Path: r.html, Write: w.html},
+		{Name: "--report", Path: report.Stdout, Write: stdout},
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/pact"
 )
 
@@ -95,7 +96,7 @@ func runPact(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, summary)
 		return err
 	}
-	if err := writeFileWith(*out, func(w io.Writer) error { _, err := w.Write(text); return err }); err != nil {
+	if err := report.WriteFile(*out, report.Bytes(text)); err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("pact export: --out: %w", err)}
 	}
 	fmt.Fprintln(stdout, summary+"; written to "+*out)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/internal/report"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/proxy"
 )
@@ -184,22 +185,18 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // the report into the exit code.
 func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, serveErr error, stdout io.Writer) error {
 	rep := px.Report()
-	errs := []error{serveErr}
-	if err := proxy.WriteText(stdout, rep); err != nil {
-		errs = append(errs, err)
+	// --report's format follows its extension: .json, .xml (JUnit), else text.
+	write := proxy.WriteText
+	switch strings.ToLower(filepath.Ext(p.report)) {
+	case ".json":
+		write = proxy.WriteJSON
+	case ".xml":
+		write = proxy.WriteJUnit
 	}
-	if p.report != "" {
-		write := proxy.WriteText
-		switch strings.ToLower(filepath.Ext(p.report)) {
-		case ".json":
-			write = proxy.WriteJSON
-		case ".xml":
-			write = proxy.WriteJUnit
-		}
-		if err := writeFileWith(p.report, func(w io.Writer) error { return write(w, rep) }); err != nil {
-			errs = append(errs, fmt.Errorf("--report: %w", err))
-		}
-	}
+	errs := []error{serveErr, report.Write(stdout,
+		report.Output{Name: "drift report", Path: report.Stdout, Write: func(w io.Writer) error { return proxy.WriteText(w, rep) }},
+		report.Output{Name: "--report", Path: p.report, Write: func(w io.Writer) error { return write(w, rep) }},
+	)}
 	if p.record != "" {
 		// Written even when it does not validate (temp file + rename):
 		// nothing recorded is lost; the error says what to fix.
@@ -222,7 +219,7 @@ func finishProxy(px *proxy.Proxy, p *proxyConfig, recOpts proxy.RecordOptions, s
 	return nil
 }
 
-// writeRecording replaces path with data (see writeFileWith).
+// writeRecording replaces path with data, or leaves it untouched on failure.
 func writeRecording(path string, data []byte) error {
-	return writeFileWith(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+	return report.WriteFile(path, report.Bytes(data))
 }

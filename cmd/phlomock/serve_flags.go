@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/phlomock/phlomock/fake"
+	"github.com/phlomock/phlomock/internal/lazyre"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/mockserver/director"
 	"github.com/phlomock/phlomock/openapi"
@@ -192,9 +192,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 
 // Top-level keys that say what a YAML or JSON file is.
 var (
-	openAPIKey  = regexp.MustCompile(`(?m)^\s*["']?(openapi|swagger)["']?\s*:`)
-	postmanKey  = regexp.MustCompile(`schema\.getpostman\.com|"_postman_id"`)
-	scenarioKey = regexp.MustCompile(`(?m)^(rules|interactions|stateful|world)\s*:`)
+	openAPIKey  = lazyre.New(`(?m)^\s*["']?(openapi|swagger)["']?\s*:`)
+	postmanKey  = lazyre.New(`schema\.getpostman\.com|"_postman_id"`)
+	scenarioKey = lazyre.New(`(?m)^(rules|interactions|stateful|world)\s*:`)
 )
 
 // serveArgHint says which flag an argument to serve was probably meant

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // A Page is one report.
@@ -64,10 +65,13 @@ type Skip struct {
 //go:embed report.html.tmpl
 var pageText string
 
-var page = template.Must(template.New("report").Parse(pageText))
+// page is parsed on its first use, not in every start of the binary.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Parse(pageText))
+})
 
 // Write writes p as one HTML page.
-func Write(w io.Writer, p *Page) error { return page.Execute(w, p) }
+func Write(w io.Writer, p *Page) error { return page().Execute(w, p) }
 
 // Request renders a request as text: the request line, the headers (sorted)
 // and the body.

@@ -3,12 +3,12 @@ package derive
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/phlomock/phlomock/internal/lazyre"
 	"github.com/phlomock/phlomock/openapi/postman"
 )
 
@@ -197,8 +197,8 @@ func (d *deriver) security(path string, a *postman.Auth) (openapi3.SecurityRequi
 }
 
 var (
-	postmanVarRe = regexp.MustCompile(`\{\{\s*([^{}]+?)\s*\}\}`)
-	pathVarRe    = regexp.MustCompile(`\{([^{}/]+)\}`)
+	postmanVarRe = lazyre.New(`\{\{\s*([^{}]+?)\s*\}\}`)
+	pathVarRe    = lazyre.New(`\{([^{}/]+)\}`)
 )
 
 // route templates the URL path: :id, {id} and {{id}} all become {id}.

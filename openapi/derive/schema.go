@@ -2,14 +2,14 @@ package derive
 
 import (
 	"encoding/json"
-	"regexp"
 	"sort"
 	"strconv"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/phlomock/phlomock/internal/lazyre"
 )
 
-var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRe = lazyre.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // infer builds a schema from an example value decoded with UseNumber. When
 // requireAll is set, every key of every object is required: a saved response

@@ -1,8 +1,9 @@
 package derive
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/phlomock/phlomock/internal/lazyre"
 )
 
 // An argument is one row of an item description's markdown argument table:
@@ -79,7 +80,7 @@ func cells(line string) []string {
 	return parts
 }
 
-var separatorCell = regexp.MustCompile(`^:?-+:?$`)
+var separatorCell = lazyre.New(`^:?-+:?$`)
 
 func isSeparator(line string) bool {
 	row := cells(line)
@@ -102,10 +103,11 @@ func at(row []string, i int) string {
 }
 
 var (
-	allowedRe  = regexp.MustCompile(`(?i)(?:allowed|possible|valid) values are:?\s*([^.]*(?:\.[^\s][^.]*)*)`)
-	setToRe    = regexp.MustCompile(`(?i)set this (?:parameter|argument|field)(?: to)?\s*["'\x60]([^"'\x60]+)["'\x60]`)
-	quotedRe   = regexp.MustCompile(`["'\x60]([^"'\x60]+)["'\x60]`)
-	defaultsRe = regexp.MustCompile(`(?i)defaults? (?:value )?(?:is |to )?["'\x60]?([^\s"'\x60,;]+?)["'\x60]?(?:[.,;]?\s|[.,;]?$)`)
+	allowedRe  = lazyre.New(`(?i)(?:allowed|possible|valid) values are:?\s*([^.]*(?:\.[^\s][^.]*)*)`)
+	setToRe    = lazyre.New(`(?i)set this (?:parameter|argument|field)(?: to)?\s*["'\x60]([^"'\x60]+)["'\x60]`)
+	quotedRe   = lazyre.New(`["'\x60]([^"'\x60]+)["'\x60]`)
+	listSep    = lazyre.New(`\s*(?:,|\band\b|\bor\b)\s*`)
+	defaultsRe = lazyre.New(`(?i)defaults? (?:value )?(?:is |to )?["'\x60]?([^\s"'\x60,;]+?)["'\x60]?(?:[.,;]?\s|[.,;]?$)`)
 )
 
 // enumOf reads "Allowed values are 'customer' and 'agent'" and "Set this
@@ -123,7 +125,7 @@ func enumOf(desc string) []string {
 		out = append(out, q[1])
 	}
 	if out == nil { // unquoted: "Allowed values are customer, agent"
-		for _, f := range regexp.MustCompile(`\s*(?:,|\band\b|\bor\b)\s*`).Split(m[1], -1) {
+		for _, f := range listSep.Split(m[1], -1) {
 			if f = strings.TrimSpace(f); f != "" {
 				out = append(out, f)
 			}

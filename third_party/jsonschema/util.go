@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/message"
+	"github.com/santhosh-tekuri/jsonschema/v6/internal/message"
 )
 
 // --

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/message"
+	"github.com/santhosh-tekuri/jsonschema/v6/internal/message"
 )
 
 func (sch *Schema) Validate(v any) error {
