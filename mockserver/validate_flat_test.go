@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/internal/formats"
+	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/openapi"
 )
 
