@@ -12,7 +12,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/phlomock/phlomock/internal/flatjson"
+	"github.com/phlomock/phlomock/internal/jsonread"
 )
 
 // An operation is everything the pipeline needs about one operation of the
@@ -188,7 +188,7 @@ func (o *operation) answerValid(status int, contentType string, body []byte) boo
 			return false
 		}
 	}
-	obj, ok := flatjson.Parse(strings.TrimSpace(string(body)))
+	obj, ok := jsonread.Parse(strings.TrimSpace(string(body)))
 	return ok && f.valid(obj)
 }
 

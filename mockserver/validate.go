@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/phlomock/phlomock/internal/flatjson"
+	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/internal/kinerr"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -102,7 +102,7 @@ func decodeBody(b *bodySpec, raw string) (map[string]any, []string, []Violation)
 		}
 		return nil, notes, nil
 	}
-	obj, ok := flatjson.Parse(trimmed)
+	obj, ok := jsonread.Parse(trimmed)
 	if !ok {
 		var v *Violation
 		if obj, v = decodeGeneric([]byte(trimmed)); v != nil {

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phlomock/phlomock/internal/flatjson"
 	"github.com/phlomock/phlomock/internal/formats"
+	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/openapi"
 )
 
@@ -64,7 +64,7 @@ func checkFastPath(t *testing.T, schemas map[string]struct {
 }, body string) {
 	t.Helper()
 	trimmed := strings.TrimSpace(body)
-	flat, ok := flatjson.Parse(trimmed)
+	flat, ok := jsonread.Parse(trimmed)
 	if !ok {
 		return
 	}
@@ -141,7 +141,7 @@ func TestParseFlat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			got, ok := flatjson.Parse(tt.body)
+			got, ok := jsonread.Parse(tt.body)
 			assert.Equal(t, tt.ok, ok, "got ok %v, want %v", ok, tt.ok)
 			if tt.ok {
 				assert.Equal(t, tt.want, got)

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/phlomock/phlomock/internal/flatjson"
+	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/internal/jsontype"
 	"github.com/phlomock/phlomock/internal/lazyre"
 )
@@ -123,7 +123,7 @@ func decode(body []byte) (any, bool) {
 	}
 	// The API's bodies are flat objects of strings: read those in one
 	// pass, the rest (numbers, nesting, escapes) by encoding/json.
-	if obj, ok := flatjson.Parse(string(body)); ok {
+	if obj, ok := jsonread.Parse(string(body)); ok {
 		return obj, true
 	}
 	var v any

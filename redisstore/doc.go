@@ -7,9 +7,9 @@
 // calls.go), CounterStore (the rules' hits, for times and sequences,
 // counters.go), StateStore (the active and loaded scenarios, followed by
 // every replica, state.go) and Journal (the journal, a capped stream
-// written off the request path: journal.go, journal_encode.go; read back:
-// journal_read.go, journal_decode.go; and the replicas' barrier before a
-// read: journal_sync.go). scripts.go holds the Lua scripts,
+// written off the request path: journal.go, journal_encode.go; read back,
+// with internal/jsonread's Reader: journal_read.go, journal_decode.go; and
+// the replicas' barrier before a read: journal_sync.go). scripts.go holds the Lua scripts,
 // observe.go the hook that times every round trip (for the metrics),
 // sessions.go the sessions every replica shares, outbox.go the callbacks a
 // replica has queued and not sent, for another to take over, and

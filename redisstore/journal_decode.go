@@ -5,19 +5,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
+	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
 // An entryDecoder reads the entries of one read of the stream, the JSON
-// appendEntry writes, by hand: encoding/json was 86% of reading a full
-// 100,000-entry journal (BenchmarkJournalStoreReadFull). Entries share
-// equal header and path-parameter maps, as the ring's do (read-only).
-// Anything it does not expect (an unknown key, a value of another kind)
+// appendEntry writes, with a jsonread.Reader: encoding/json was 86% of
+// reading a full 100,000-entry journal (BenchmarkJournalStoreReadFull).
+// Entries share equal header and path-parameter maps, as the ring's do
+// (read-only). It reads an entry as unmarshalEntry does or not at all:
+// anything else (an unknown key, a key twice, a value of another kind)
 // makes decode false, and the caller uses encoding/json.
 type entryDecoder struct {
 	headers map[string]http.Header
@@ -28,445 +27,244 @@ type entryDecoder struct {
 const maxShared = 1024
 
 func (d *entryDecoder) decode(s string, e *mockserver.Entry) bool {
-	p := parser{s: s}
-	if !p.byte('{') {
+	r := jsonread.NewReader(s)
+	if !r.Delim('{') {
 		return false
 	}
-	if p.byte('}') {
-		return p.end()
-	}
-	for {
-		key, ok := p.string()
-		if !ok || !p.byte(':') {
+	// seen is the keys read, a bit each: encoding/json merges a map read
+	// twice, so a key twice is left to it.
+	var seen uint64
+	var answerRaw []byte
+	if !r.Delim('}') {
+		for {
+			key, ok := r.ReadString()
+			if !ok || !r.Delim(':') {
+				return false
+			}
+			bit, ok := d.field(&r, key, e, &answerRaw)
+			if !ok || seen&(1<<bit) != 0 {
+				return false
+			}
+			seen |= 1 << bit
+			if !r.Delim(',') {
+				break
+			}
+		}
+		if !r.Delim('}') {
 			return false
 		}
-		if !d.field(&p, key, e) {
-			return false
-		}
-		if p.byte(',') {
-			continue
-		}
-		return p.byte('}') && p.end()
 	}
+	if answerRaw != nil { // as unmarshalEntry: it wins over answer
+		e.Answer = answerRaw
+	}
+	return r.End()
 }
 
-func (d *entryDecoder) field(p *parser, key string, e *mockserver.Entry) bool {
-	var ok bool
+// field reads key's value into e, and returns the key's bit in decode's
+// set.
+func (d *entryDecoder) field(r *jsonread.Reader, key string, e *mockserver.Entry, answerRaw *[]byte) (bit uint, ok bool) {
 	switch key {
+	case "seq":
+		bit = 1
+		e.Seq, ok = r.ReadUint(64)
 	case "time":
+		// time.Time's UnmarshalJSON reads the string's text as it is (an
+		// escape fails it): a string with one is left to encoding/json.
+		bit = 2
 		var v string
-		if v, ok = p.string(); ok {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			e.Time, ok = t, err == nil
+		if v, ok = r.ReadPlainString(); ok {
+			var buf [64]byte
+			ok = e.Time.UnmarshalText(append(buf[:0], v...)) == nil
 		}
 	case "method":
-		e.Method, ok = p.string()
+		bit = 3
+		e.Method, ok = r.ReadString()
 	case "path":
-		e.Path, ok = p.string()
+		bit = 4
+		e.Path, ok = r.ReadString()
 	case "raw_query":
-		e.RawQuery, ok = p.string()
+		bit = 5
+		e.RawQuery, ok = r.ReadString()
 	case "header":
-		start := p.i
-		if p.null() {
-			return true
-		}
-		var h http.Header
-		if h, ok = p.header(); ok {
-			e.Header = share(&d.headers, p.s[start:p.i], h)
-		}
+		bit = 6
+		e.Header, ok = shared(r, &d.headers, readHeader)
 	case "body":
-		e.Body, ok = p.string()
+		bit = 7
+		e.Body, ok = r.ReadString()
 	case "body_base64":
-		e.BodyBase64, ok = p.string()
+		bit = 8
+		e.BodyBase64, ok = r.ReadString()
 	case "body_truncated":
-		e.BodyTruncated, ok = p.bool()
+		bit = 9
+		e.BodyTruncated, ok = r.ReadBool()
 	case "body_size":
-		e.BodySize, ok = p.int()
+		bit = 10
+		e.BodySize, ok = readInt(r)
 	case "auth_id":
-		e.AuthID, ok = p.string()
+		bit = 11
+		e.AuthID, ok = r.ReadString()
 	case "operation_id":
-		e.OperationID, ok = p.string()
+		bit = 12
+		e.OperationID, ok = r.ReadString()
 	case "path_params":
-		start := p.i
-		var m map[string]string
-		if m, ok = p.params(); ok {
-			e.PathParams = share(&d.params, p.s[start:p.i], m)
-		}
+		bit = 13
+		e.PathParams, ok = shared(r, &d.params, readParams)
 	case "lenient":
-		e.Lenient, ok = p.strings()
+		bit = 14
+		e.Lenient, ok = readStrings(r)
+	case "note":
+		bit = 15
+		e.Note, ok = r.ReadString()
 	case "valid":
-		e.Valid, ok = p.bool()
+		bit = 16
+		e.Valid, ok = r.ReadBool()
 	case "violations":
-		ok = p.decodeJSON(&e.Violations)
+		bit = 17
+		ok = decodeJSON(r, &e.Violations)
 	case "status":
-		e.Status, ok = p.int()
+		bit = 18
+		e.Status, ok = readInt(r)
 	case "answer":
+		// AnswerBody.UnmarshalJSON keeps the value's text; null too, which
+		// is left to it.
+		bit = 19
 		var raw string
-		if raw, ok = p.skip(); ok && raw != "null" {
+		if raw, ok = r.ReadValue(); ok && raw != "null" {
 			e.Answer = mockserver.AnswerBody(raw)
+		} else {
+			ok = false
 		}
 	case "answer_raw": // an answer that is not JSON, its bytes in base64
+		bit = 20
 		var v string
-		if v, ok = p.string(); ok {
+		if v, ok = r.ReadString(); ok {
 			b, err := base64.StdEncoding.DecodeString(v)
-			e.Answer, ok = b, err == nil
+			*answerRaw, ok = b, err == nil
 		}
 	case "answer_truncated":
-		e.AnswerTruncated, ok = p.bool()
+		bit = 21
+		e.AnswerTruncated, ok = r.ReadBool()
 	case "answer_size":
-		e.AnswerSize, ok = p.int()
+		bit = 22
+		e.AnswerSize, ok = readInt(r)
 	case "source":
-		e.Source, ok = p.string()
+		bit = 23
+		e.Source, ok = r.ReadString()
 	case "scenario":
-		e.Scenario, ok = p.string()
+		bit = 24
+		e.Scenario, ok = r.ReadString()
 	case "rule":
-		e.Rule, ok = p.string()
+		bit = 25
+		e.Rule, ok = r.ReadString()
 	case "call_seq":
-		var raw string
-		if raw, ok = p.number(); ok {
-			n, err := strconv.ParseUint(raw, 10, 64)
-			e.CallSeq, ok = n, err == nil
-		}
+		bit = 26
+		e.CallSeq, ok = r.ReadUint(64)
 	case "closest":
-		ok = p.decodeJSON(&e.Closest)
+		bit = 27
+		ok = decodeJSON(r, &e.Closest)
 	case "closest_rule":
-		ok = p.decodeJSON(&e.ClosestRule)
+		bit = 28
+		ok = decodeJSON(r, &e.ClosestRule)
 	case "duration_ns":
-		var raw string
-		if raw, ok = p.number(); ok {
-			n, err := strconv.ParseInt(raw, 10, 64)
-			e.Duration, ok = time.Duration(n), err == nil
-		}
+		bit = 29
+		var n int64
+		n, ok = r.ReadInt(64)
+		e.Duration = time.Duration(n)
 	}
-	return ok
+	return bit, ok
 }
 
-// share returns the read's map for the JSON text key, m when it is new.
-func share[M any](cache *map[string]M, key string, m M) M {
+// shared reads a map, null as nil, and returns the read's map of the same
+// JSON text when there is one: most entries repeat a few header sets and
+// path parameters, read once.
+func shared[M any](r *jsonread.Reader, cache *map[string]M, read func(*jsonread.Reader) (M, bool)) (M, bool) {
+	var zero M
+	raw, ok := r.ReadValue()
+	switch {
+	case !ok:
+		return zero, false
+	case raw == "null":
+		return zero, true
+	}
+	if m, ok := (*cache)[raw]; ok {
+		return m, true
+	}
+	sub := jsonread.NewReader(raw)
+	m, ok := read(&sub)
+	if !ok || !sub.End() {
+		return zero, false
+	}
 	if *cache == nil {
 		*cache = map[string]M{}
 	}
-	if old, ok := (*cache)[key]; ok {
-		return old
-	}
 	if len(*cache) < maxShared {
-		(*cache)[key] = m
+		(*cache)[raw] = m
 	}
-	return m
+	return m, true
 }
 
-// A parser reads the JSON text s from i. JSON written by appendEntry has
-// no white space, so none is skipped: white space fails the fast decoder
-// and encoding/json reads the entry.
-type parser struct {
-	s string
-	i int
+func readInt(r *jsonread.Reader) (int, bool) {
+	n, ok := r.ReadInt(strconv.IntSize)
+	return int(n), ok
 }
 
-func (p *parser) end() bool { return p.i == len(p.s) }
-
-func (p *parser) byte(c byte) bool {
-	if p.i < len(p.s) && p.s[p.i] == c {
-		p.i++
-		return true
+// readStrings reads an array of strings, null as nil.
+func readStrings(r *jsonread.Reader) ([]string, bool) {
+	if r.Peek() == 'n' {
+		return nil, r.ReadNull()
 	}
-	return false
-}
-
-func (p *parser) literal(lit string) bool {
-	if strings.HasPrefix(p.s[p.i:], lit) {
-		p.i += len(lit)
-		return true
-	}
-	return false
-}
-
-func (p *parser) null() bool { return p.literal("null") }
-
-func (p *parser) bool() (v, ok bool) {
-	switch {
-	case p.literal("true"):
-		return true, true
-	case p.literal("false"):
-		return false, true
-	}
-	return false, false
-}
-
-// number reads an integer's text (what appendEntry writes).
-func (p *parser) number() (string, bool) {
-	start := p.i
-	if p.i < len(p.s) && p.s[p.i] == '-' {
-		p.i++
-	}
-	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
-		p.i++
-	}
-	return p.s[start:p.i], p.i > start && p.s[p.i-1] != '-'
-}
-
-func (p *parser) int() (int, bool) {
-	raw, ok := p.number()
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(raw)
-	return n, err == nil
-}
-
-// string reads a JSON string: a substring of s when it has no escape, else
-// unescaped as encoding/json does (a lone surrogate is U+FFFD).
-func (p *parser) string() (string, bool) {
-	if !p.byte('"') {
-		return "", false
-	}
-	start := p.i
-	for p.i < len(p.s) {
-		switch c := p.s[p.i]; {
-		case c == '"':
-			p.i++
-			return p.s[start : p.i-1], true
-		case c == '\\':
-			return p.escaped(start)
-		case c < 0x20:
-			return "", false
-		}
-		p.i++
-	}
-	return "", false
-}
-
-func (p *parser) escaped(start int) (string, bool) {
-	b := make([]byte, 0, p.i-start+16)
-	b = append(b, p.s[start:p.i]...)
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return string(b), true
-		case c < 0x20:
-			return "", false
-		case c != '\\':
-			b = append(b, c)
-			p.i++
-			continue
-		}
-		if p.i+1 >= len(p.s) {
-			return "", false
-		}
-		esc := p.s[p.i+1]
-		p.i += 2
-		switch esc {
-		case '"', '\\', '/':
-			b = append(b, esc)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, ok := p.hex4()
-			if !ok {
-				return "", false
-			}
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if strings.HasPrefix(p.s[p.i:], `\u`) {
-					save := p.i
-					p.i += 2
-					if r2, ok = p.hex4(); !ok {
-						return "", false
-					}
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						r = d
-					} else {
-						r, p.i = utf8.RuneError, save // r2 is read on its own
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			b = utf8.AppendRune(b, r)
-		default:
-			return "", false
-		}
-	}
-	return "", false
-}
-
-func (p *parser) hex4() (rune, bool) {
-	if p.i+4 > len(p.s) {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 32)
-	if err != nil {
-		return 0, false
-	}
-	p.i += 4
-	return rune(n), true
-}
-
-func (p *parser) strings() ([]string, bool) {
-	if p.null() {
-		return nil, true
-	}
-	if !p.byte('[') {
+	if !r.Delim('[') {
 		return nil, false
 	}
 	out := []string{}
-	if p.byte(']') {
+	if r.Delim(']') {
 		return out, true
 	}
 	for {
-		s, ok := p.string()
+		s, ok := r.ReadString()
 		if !ok {
 			return nil, false
 		}
 		out = append(out, s)
-		if p.byte(',') {
-			continue
+		if !r.Delim(',') {
+			return out, r.Delim(']')
 		}
-		return out, p.byte(']')
 	}
 }
 
-func (p *parser) header() (http.Header, bool) {
-	if !p.byte('{') {
+// readObject reads an object, each value by read.
+func readObject[V any](r *jsonread.Reader, read func(*jsonread.Reader) (V, bool)) (map[string]V, bool) {
+	if !r.Delim('{') {
 		return nil, false
 	}
-	h := http.Header{}
-	if p.byte('}') {
-		return h, true
-	}
-	for {
-		k, ok := p.string()
-		if !ok || !p.byte(':') {
-			return nil, false
-		}
-		v, ok := p.strings()
-		if !ok {
-			return nil, false
-		}
-		h[k] = v
-		if p.byte(',') {
-			continue
-		}
-		return h, p.byte('}')
-	}
-}
-
-func (p *parser) params() (map[string]string, bool) {
-	if !p.byte('{') {
-		return nil, false
-	}
-	m := map[string]string{}
-	if p.byte('}') {
+	m := map[string]V{}
+	if r.Delim('}') {
 		return m, true
 	}
 	for {
-		k, ok := p.string()
-		if !ok || !p.byte(':') {
+		k, ok := r.ReadString()
+		if !ok || !r.Delim(':') {
 			return nil, false
 		}
-		v, ok := p.string()
+		v, ok := read(r)
 		if !ok {
 			return nil, false
 		}
 		m[k] = v
-		if p.byte(',') {
-			continue
+		if !r.Delim(',') {
+			return m, r.Delim('}')
 		}
-		return m, p.byte('}')
 	}
 }
 
-// skip reads any JSON value (without white space) and returns its text.
-func (p *parser) skip() (string, bool) {
-	start := p.i
-	if p.i >= len(p.s) {
-		return "", false
-	}
-	switch c := p.s[p.i]; {
-	case c == '"':
-		if _, ok := p.string(); !ok {
-			return "", false
-		}
-	case c == '{' || c == '[':
-		if !p.nested() {
-			return "", false
-		}
-	case c == 't' || c == 'f':
-		if _, ok := p.bool(); !ok {
-			return "", false
-		}
-	case c == 'n':
-		if !p.null() {
-			return "", false
-		}
-	default:
-		for p.i < len(p.s) && strings.IndexByte("+-.0123456789eE", p.s[p.i]) >= 0 {
-			p.i++
-		}
-		if p.i == start {
-			return "", false
-		}
-	}
-	return p.s[start:p.i], true
-}
+func readHeader(r *jsonread.Reader) (http.Header, bool) { return readObject(r, readStrings) }
 
-// nested skips an object or array to its end: brackets are counted
-// outside strings. It does not check the value: appendEntry embeds only
-// valid JSON (an answer json.Valid accepted, encoding/json's output), and
-// AnswerBody.MarshalJSON checks an answer again before sending it as JSON.
-func (p *parser) nested() bool {
-	depth := 0
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case '"':
-			if _, ok := p.skipString(); !ok {
-				return false
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				p.i++
-				return true
-			}
-		}
-		p.i++
-	}
-	return false
-}
-
-// skipString skips a JSON string without unescaping it.
-func (p *parser) skipString() (string, bool) {
-	start := p.i
-	p.i++ // the opening quote
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case '\\':
-			p.i += 2
-			continue
-		case '"':
-			p.i++
-			return p.s[start:p.i], true
-		}
-		p.i++
-	}
-	return "", false
+func readParams(r *jsonread.Reader) (map[string]string, bool) {
+	return readObject(r, (*jsonread.Reader).ReadString)
 }
 
 // decodeJSON reads a value into v with encoding/json (the rare fields).
-func (p *parser) decodeJSON(v any) bool {
-	raw, ok := p.skip()
+func decodeJSON(r *jsonread.Reader, v any) bool {
+	raw, ok := r.ReadValue()
 	return ok && json.Unmarshal([]byte(raw), v) == nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/mockserver"
 )
 
@@ -117,33 +118,78 @@ func BenchmarkEncodeEntry(b *testing.B) {
 }
 
 // entryDecoder reads what appendEntry writes as encoding/json does
-// (unmarshalEntry).
+// (unmarshalEntry), and what else it reads, too; the rest it leaves to
+// encoding/json.
 func TestDecodeEntry(t *testing.T) {
 	for name, e := range encodeCases() {
 		t.Run(name, func(t *testing.T) {
-			raw := string(appendEntry(nil, e))
-			var want mockserver.Entry
-			require.NoError(t, unmarshalEntry(raw, &want))
-			var d entryDecoder
-			var got mockserver.Entry
-			require.True(t, d.decode(raw, &got), "%s", raw)
-			assert.Equal(t, want, got)
+			assertDecodesAlike(t, string(appendEntry(nil, e)))
 		})
 	}
-	// Not appendEntry's: left to encoding/json.
 	for _, raw := range []string{
-		`{"time": "2026-01-01T00:00:00Z"}`, // white space
-		`{"unknown":1}`,
-		`{"status":"201"}`,
-		`{"method":"GET"`,
-		`{"method":"GET"}x`,
-		`{"body":"\x01"}`,
-		`{"body":"\q"}`,
-		`{"header":{"A":"b"}}`,
+		` { "time" : "2026-01-01T00:00:00Z" , "status":201 } `,
+		`{"seq":3,"note":"n","path_params":null,"header":{"A":null},"lenient":[]}`,
+		`{"b\u006fdy":"\ud83d\ude00 \ud83d"}`,
+		`{"answer_raw":"QQ==","answer":{"a":1}}`,
+		`{"answer_raw":""}`,
+		`{"violations":null,"closest":{"differences":["x"]}}`,
+	} {
+		t.Run(raw, func(t *testing.T) { assertDecodesAlike(t, raw) })
+	}
+	for name, raw := range map[string]string{
+		"unknown key":        `{"unknown":1}`,
+		"a key in capitals":  `{"Method":"GET"}`,
+		"a key twice":        `{"header":{"A":["1"]},"header":{"B":["2"]}}`,
+		"string for number":  `{"status":"201"}`,
+		"fraction for int":   `{"status":201.0}`,
+		"leading zero":       `{"status":0201}`,
+		"negative call_seq":  `{"call_seq":-1}`,
+		"not closed":         `{"method":"GET"`,
+		"after the end":      `{"method":"GET"}x`,
+		"control character":  "{\"body\":\"\x01\"}",
+		"bad escape":         `{"body":"\q"}`,
+		"header not array":   `{"header":{"A":"b"}}`,
+		"params not strings": `{"path_params":{"a":null}}`,
+		"escape in time":     `{"time":"2026-01-01T00:00:00\u005a"}`,
+		"lax time":           `{"time":"2026-01-01T00:00:00.Z"}`,
+		"null answer":        `{"answer":null}`,
+		"answer not JSON":    `{"answer":{"a":}}`,
+		"null string":        `{"method":null}`,
 	} {
 		var d entryDecoder
-		assert.False(t, d.decode(raw, new(mockserver.Entry)), raw)
+		assert.False(t, d.decode(raw, new(mockserver.Entry)), name)
 	}
+}
+
+// assertDecodesAlike: entryDecoder reads raw, as unmarshalEntry does.
+func assertDecodesAlike(tb testing.TB, raw string) {
+	tb.Helper()
+	var want mockserver.Entry
+	require.NoError(tb, unmarshalEntry(raw, &want), "%s", raw)
+	var d entryDecoder
+	var got mockserver.Entry
+	require.True(tb, d.decode(raw, &got), "%s", raw)
+	assert.Equal(tb, want, got, "%s", raw)
+}
+
+// FuzzDecodeEntry: an entry entryDecoder reads, encoding/json reads the
+// same.
+func FuzzDecodeEntry(f *testing.F) {
+	for _, e := range encodeCases() {
+		f.Add(string(appendEntry(nil, e)))
+	}
+	f.Add(`{"answer_raw":"QQ==","answer":{"a":1}}`)
+	f.Add(`{"header":{"A":["1"]},"header":{"B":["2"]}}`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		var d entryDecoder
+		var got mockserver.Entry
+		if !d.decode(raw, &got) {
+			return
+		}
+		var want mockserver.Entry
+		require.NoError(t, unmarshalEntry(raw, &want), "%q", raw)
+		assert.Equal(t, want, got, "%q", raw)
+	})
 }
 
 // Strings come back as encoding/json reads them, escapes and bad UTF-8
@@ -156,10 +202,37 @@ func FuzzDecodeString(f *testing.F) {
 		raw := string(appendString(nil, s))
 		var want string
 		require.NoError(t, json.Unmarshal([]byte(raw), &want))
-		p := parser{s: raw}
-		got, ok := p.string()
+		r := jsonread.NewReader(raw)
+		got, ok := r.ReadString()
 		require.True(t, ok, "%q", raw)
 		assert.Equal(t, want, got)
-		assert.True(t, p.end())
+		assert.True(t, r.End())
+	})
+}
+
+// BenchmarkDecodeEntry reads the seed's entry as appendEntry writes it, by
+// entryDecoder and by encoding/json.
+//
+//	go test -run '^$' -bench BenchmarkDecodeEntry -benchmem ./redisstore
+func BenchmarkDecodeEntry(b *testing.B) {
+	raw := string(appendEntry(nil, encodeCases()["seed"]))
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			var e mockserver.Entry
+			if err := unmarshalEntry(raw, &e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("entryDecoder", func(b *testing.B) {
+		b.ReportAllocs()
+		var d entryDecoder
+		for range b.N {
+			var e mockserver.Entry
+			if !d.decode(raw, &e) {
+				b.Fatal("not read")
+			}
+		}
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/phlomock/phlomock/internal/flatjson"
+	"github.com/phlomock/phlomock/internal/jsonread"
 )
 
 // A Matcher is a compiled Match: the one request matcher of phlomock. Rules
@@ -141,7 +141,7 @@ func (m *Matcher) bodyMatches(body map[string]any) bool {
 // MatchesRaw is Matches for a request whose body is still its JSON text
 // (req.Body is not read): the body is looked at last, only when the rest
 // matches and the matcher names body fields, and a flat object
-// (flatjson.Scan) is read in place, without decoding or allocating. A body
+// (jsonread.Scan) is read in place, without decoding or allocating. A body
 // that is not a JSON object has no fields.
 func (m *Matcher) MatchesRaw(req *Request, body string) bool {
 	if !m.endpoint(req) || !m.notBody(req) {
@@ -154,7 +154,7 @@ func (m *Matcher) MatchesRaw(req *Request, body string) bool {
 	if len(m.body) < 64 {
 		var found uint64
 		equal := true
-		flat := flatjson.Scan(body, func(key, value string, kind flatjson.Kind) {
+		flat := jsonread.Scan(body, func(key, value string, kind jsonread.Kind) {
 			for i := range m.body {
 				if f := &m.body[i]; f.k == key {
 					found |= 1 << i
@@ -272,13 +272,13 @@ func (m *Matcher) diff(req *Request, out *[]Difference) int {
 	return n
 }
 
-// equalFlat is equal for a value flatjson.Scan read, as the same value
+// equalFlat is equal for a value jsonread.Scan read, as the same value
 // decoded by encoding/json would compare.
-func (f *bodyField) equalFlat(value string, kind flatjson.Kind) bool {
+func (f *bodyField) equalFlat(value string, kind jsonread.Kind) bool {
 	switch kind {
-	case flatjson.String:
+	case jsonread.String:
 		return value == f.v
-	case flatjson.Null:
+	case jsonread.Null:
 		return f.v == "" || f.v == "null"
 	}
 	return value == f.v // "true", "false"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/phlomock/phlomock/bench/internal/benchkit"
+	"github.com/phlomock/phlomock/fake"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/openapi"
 )
@@ -113,22 +115,25 @@ func measure(mode string, n int) error {
 	if err != nil {
 		return err
 	}
-	s, err := mockserver.New(doc, mockserver.Options{})
+	// The zero Config: the default account, no scenario active, the
+	// journal in memory (the director answers as the contract does).
+	f, err := fake.New(doc, fake.Config{})
 	if err != nil {
 		return err
 	}
+	defer f.Close(context.Background())
 	body := strings.Repeat("<", 64<<10)
 	for range mockserver.DefaultJournalSize {
 		req := httptest.NewRequest("POST", benchkit.SeedPath, strings.NewReader(body))
 		req.Header.Set("Authorization", benchkit.SeedAuth)
 		req.Header.Set("Content-Type", "application/json")
-		s.ServeHTTP(httptest.NewRecorder(), req)
+		f.Handler().ServeHTTP(httptest.NewRecorder(), req)
 	}
-	var admin http.Handler = s.AdminHandler()
+	admin := f.AdminHandler()
 	if mode == "before" {
 		// The answer as it was: the whole page marshalled at once.
 		admin = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			page := s.Journal().Page(mockserver.PageQuery{Latest: true, Limit: mockserver.MaxPageLimit, MaxBytes: 1 << 40}, nil)
+			page := f.Journal().Page(mockserver.PageQuery{Latest: true, Limit: mockserver.MaxPageLimit, MaxBytes: 1 << 40}, nil)
 			mockserver.WriteJSON(w, http.StatusOK, page)
 		})
 	}

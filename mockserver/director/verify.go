@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/phlomock/phlomock/internal/flatjson"
+	"github.com/phlomock/phlomock/internal/jsonread"
 	"github.com/phlomock/phlomock/mockserver"
 	"github.com/phlomock/phlomock/scenarios"
 )
@@ -95,8 +95,8 @@ func (pm *patternMatcher) request(e *mockserver.Entry) *scenarios.Request {
 	}
 	if pm.hasBody {
 		// The journal's bodies are mostly flat objects of strings, which
-		// flatjson reads as encoding/json does, several times faster.
-		if flatjson.ParseInto(strings.TrimSpace(e.Body), pm.fields) {
+		// jsonread reads as encoding/json does, several times faster.
+		if jsonread.ParseInto(strings.TrimSpace(e.Body), pm.fields) {
 			req.Body = pm.fields
 		} else {
 			_ = json.Unmarshal([]byte(e.Body), &req.Body) // not an object: no fields

@@ -1,10 +1,10 @@
-package flatjson
+package jsonread
 
-import "unicode/utf8"
+import "strings"
 
 // Parse parses body (a JSON text, surrounding white space already trimmed)
-// when it is an object whose values are strings without escapes, true,
-// false or null, with no key twice, and then gives what encoding/json
+// when it is a flat object: its values are strings without escapes, true,
+// false or null, with no key twice; it then gives what encoding/json
 // would decode into a map[string]any. ok=false means encoding/json must
 // read it; it is not an error. Keys and values are substrings of body:
 // nothing is copied.
@@ -54,18 +54,23 @@ const MaxKeys = 32
 // allocating. ok=false (not flat, or more than MaxKeys keys) means
 // encoding/json must read it: visit may have seen part of it.
 func Scan(body string, visit func(key, value string, kind Kind)) (ok bool) {
-	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' || !utf8.ValidString(body) {
+	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' {
 		return false
 	}
+	// The Reader's functions on a local index: Scan is on every request's
+	// path, and a Reader's index would live in memory.
 	i := skipWS(body, 1)
-	if i < len(body) && body[i] == '}' {
+	if body[i] == '}' {
 		return i == len(body)-1
 	}
 	var seen [MaxKeys]string
 	n := 0
 	for {
-		key, j, ok := flatString(body, i)
-		if !ok || n == MaxKeys {
+		if body[i] != '"' || n == MaxKeys {
+			return false
+		}
+		key, j, ok, _ := plainString(body, i)
+		if !ok {
 			return false
 		}
 		for _, k := range seen[:n] {
@@ -75,45 +80,34 @@ func Scan(body string, visit func(key, value string, kind Kind)) (ok bool) {
 		}
 		seen[n], n = key, n+1
 		i = skipWS(body, j)
-		if i >= len(body) || body[i] != ':' {
+		if body[i] != ':' { // body ends in '}': i is in it
 			return false
 		}
 		i = skipWS(body, i+1)
-		if i >= len(body) {
-			return false
-		}
 		var value string
 		var kind Kind
 		switch body[i] {
 		case '"':
-			s, j, ok := flatString(body, i)
-			if !ok {
+			if value, i, ok, _ = plainString(body, i); !ok {
 				return false
 			}
-			value, kind, i = s, String, j
 		case 't':
-			if len(body)-i < 4 || body[i:i+4] != "true" {
-				return false
-			}
-			value, kind, i = "true", True, i+4
+			value, kind = "true", True
 		case 'f':
-			if len(body)-i < 5 || body[i:i+5] != "false" {
-				return false
-			}
-			value, kind, i = "false", False, i+5
+			value, kind = "false", False
 		case 'n':
-			if len(body)-i < 4 || body[i:i+4] != "null" {
-				return false
-			}
-			value, kind, i = "null", Null, i+4
+			value, kind = "null", Null
 		default:
 			return false
 		}
+		if kind != String {
+			if !strings.HasPrefix(body[i:], value) {
+				return false
+			}
+			i += len(value)
+		}
 		visit(key, value, kind)
 		i = skipWS(body, i)
-		if i >= len(body) {
-			return false
-		}
 		switch body[i] {
 		case ',':
 			i = skipWS(body, i+1)
@@ -123,29 +117,4 @@ func Scan(body string, visit func(key, value string, kind Kind)) (ok bool) {
 			return false
 		}
 	}
-}
-
-// flatString reads the JSON string starting at body[i] ('"'), which must
-// hold no escape and no control character, and returns it with the index
-// after its closing quote.
-func flatString(body string, i int) (string, int, bool) {
-	if i >= len(body) || body[i] != '"' {
-		return "", 0, false
-	}
-	for j := i + 1; j < len(body); j++ {
-		switch c := body[j]; {
-		case c == '"':
-			return body[i+1 : j], j + 1, true
-		case c == '\\' || c < 0x20:
-			return "", 0, false
-		}
-	}
-	return "", 0, false
-}
-
-func skipWS(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-		i++
-	}
-	return i
 }
