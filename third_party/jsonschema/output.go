@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"github.com/santhosh-tekuri/jsonschema/v6/internal/message"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 var defaultPrinter = message.NewPrinter(message.English)

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"github.com/santhosh-tekuri/jsonschema/v6/internal/message"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // --

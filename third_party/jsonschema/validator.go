@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"github.com/santhosh-tekuri/jsonschema/v6/internal/message"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 func (sch *Schema) Validate(v any) error {
